@@ -1,0 +1,153 @@
+# tim — one GNU make file. `make`, `make check`, `make demo`, `make install`.
+# Knobs: PREFIX DESTDIR CC CFLAGS LDFLAGS DEV=1 SANITIZE=address,undefined
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+LOCALEDIR  ?= $(DATADIR)/locale
+DOCDIR     ?= $(DATADIR)/doc/tim
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+PKGS     = libarchive libcrypto libxml-2.0 zlib jansson inih
+VERSION  = $(shell sed -n 's/^\#define TIM_VERSION "\(.*\)"/\1/p' libtim/version.h)
+
+B = build
+TIM_CPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilibtim \
+	-DTIM_LOCALEDIR='"$(LOCALEDIR)"' $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+TIM_CFLAGS = -std=c11 -fPIC -pthread
+TIM_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -pthread
+
+ifdef DEV
+TIM_CFLAGS += -Werror -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla -Wno-format-nonliteral
+endif
+ifdef SANITIZE
+TIM_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+ALL_CFLAGS = $(TIM_CPPFLAGS) $(CPPFLAGS) $(TIM_CFLAGS) $(CFLAGS)
+
+LIB_SRC  = $(sort $(wildcard libtim/*.c))
+LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
+LIB_HDR  = $(sort $(wildcard libtim/*.h))
+CMDS     = $(sort $(patsubst cmd/%.c,%,$(wildcard cmd/tim-*.c)))
+BINS     = $(CMDS:%=$(B)/bin/%)
+UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
+UNITS    = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+MANS     = $(sort $(wildcard man/*.[1-8]))
+PO       = $(sort $(wildcard po/*.po))
+MO       = $(B)/locale/ja/LC_MESSAGES/tim.mo
+FUZZ_SRC = $(sort $(wildcard fuzz/fuzz-*.c))
+FUZZERS  = $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
+
+.PHONY: all deps check test demo install uninstall clean fuzz bench lint pot
+.DELETE_ON_ERROR:
+
+all: $(BINS) $(B)/libtim.a $(B)/libtim.pc $(MO)
+
+# Compiler flags are part of every object's recipe: rebuild when they change
+# (git's GIT-CFLAGS).
+$(B)/FLAGS: FORCE
+	@mkdir -p $(B)
+	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TIM_LIBS)' > $@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@
+FORCE:
+
+$(B)/%.o: %.c $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libtim.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/bin/%: $(B)/cmd/%.o $(B)/libtim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TIM_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtim.a $(TIM_LIBS)
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(B)/libtim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TIM_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtim.a $(TIM_LIBS)
+
+$(B)/libtim.pc: Makefile libtim/version.h
+	@mkdir -p $(B)
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+	  'Name: libtim' 'Description: technology information management controls (tim)' \
+	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' \
+	  'Libs: -L$${libdir} -ltim' 'Cflags: -I$${includedir}/tim' > $@
+
+# One catalogue from every po/*.po (each tool may keep its own file).
+$(MO): $(PO)
+	@mkdir -p $(dir $@)
+	msgcat --use-first $(PO) | msgfmt --check-format -o $@ -
+
+pot:
+	xgettext --from-code=UTF-8 -k_ -kN_ -o po/tim.pot $(LIB_SRC) $(wildcard cmd/*.c)
+
+deps:
+	@sh scripts/deps.sh
+
+# The README's two commands install what is missing first, then build. The
+# recursive make reads pkg-config again after the install.
+check: deps
+	@$(MAKE) --no-print-directory all $(UNITS)
+	@sh tests/run
+
+test: all $(UNITS)
+	@sh tests/run
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh examples/quickstart.sh
+
+lint:
+	mandoc -Tlint -Wwarning $(MANS)
+
+fuzz: $(FUZZERS)
+
+FUZZ_CC = clang
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined $(TIM_CPPFLAGS)
+$(B)/fuzz/%: fuzz/%.c $(LIB_SRC) $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(TIM_LIBS)
+
+bench: all
+	@for s in bench/*.sh; do sh $$s || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+	  $(DESTDIR)$(INCLUDEDIR)/tim $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(B)/libtim.a $(DESTDIR)$(LIBDIR)
+	install -m 644 $(B)/libtim.pc $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 $(LIB_HDR) $(DESTDIR)$(INCLUDEDIR)/tim
+	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}; done
+	install -m 644 $(MO) $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES/tim.mo
+	install -m 644 completions/bash/* $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 completions/zsh/* $(DESTDIR)$(ZSHCOMPDIR)
+	cp -R examples/. $(DESTDIR)$(DOCDIR)/examples
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)
+
+uninstall:
+	for c in $(CMDS); do rm -f $(DESTDIR)$(BINDIR)/$$c; done
+	rm -f $(DESTDIR)$(LIBDIR)/libtim.a $(DESTDIR)$(LIBDIR)/pkgconfig/libtim.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/tim $(DESTDIR)$(DOCDIR)
+	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	rm -f $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES/tim.mo
+	for f in completions/bash/*; do rm -f $(DESTDIR)$(BASHCOMPDIR)/$${f##*/}; done
+	for f in completions/zsh/*; do rm -f $(DESTDIR)$(ZSHCOMPDIR)/$${f##*/}; done
+
+clean:
+	rm -rf $(B)
+
+-include $(LIB_OBJ:.o=.d) $(CMDS:%=$(B)/cmd/%.d) $(UNIT_SRC:%.c=$(B)/%.d)

@@ -1,0 +1,270 @@
+/*
+ * tim-ledger: the registers (管理簿) of 告示 I 第四 1 as an append-only,
+ * hash-chained file with signed checkpoints. Options and output only; the
+ * ledger itself is libtim/ledger.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "config.h"
+#include "err.h"
+#include "hash.h"
+#include "i18n.h"
+#include "json.h"
+#include "ledger.h"
+#include "ledgercmd.h"
+#include "note.h"
+#include "util.h"
+#include "banned.h"
+
+static struct tim_cli cli;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, _(
+"usage: tim-ledger init [--origin NAME] LEDGER\n"
+"       tim-ledger keygen [--name NAME] -o KEYFILE\n"
+"       tim-ledger append [--no-sync] LEDGER KIND [FIELD=VALUE ...]\n"
+"       tim-ledger append [--no-sync] --json LEDGER < records.jsonl\n"
+"       tim-ledger verify [--key VKEY] [--checkpoint FILE] LEDGER ...\n"
+"       tim-ledger checkpoint -k KEYFILE LEDGER\n"
+"       tim-ledger list [--kind K] [--since T] [--until T] [--grep S]\n"
+"                       [--where FIELD=VALUE] [--json | --csv] LEDGER\n"
+"       tim-ledger prove [--checkpoint FILE] SEQ LEDGER\n"
+"       tim-ledger consistency [--key VKEY] OLD_CHECKPOINT LEDGER\n"
+"       tim-ledger repair [--no-sync] LEDGER\n"
+"       tim-ledger kinds\n"
+"common options: -h, --help  -q, --quiet  -v, --verbose  --json  --version\n"
+"LEDGER defaults to $TIM_LEDGER or [ledger] path in tim.conf.\n"));
+}
+
+enum {
+	O_ORIGIN = TIM_OPT_FIRST_FREE, O_NAME, O_NOSYNC, O_KEY, O_CHECKPOINT,
+	O_KIND, O_SINCE, O_UNTIL, O_GREP, O_WHERE, O_CSV
+};
+
+/* Which options each subcommand takes, as bits of this list. */
+enum {
+	F_ORIGIN = 1 << 0, F_NAME = 1 << 1, F_OUT = 1 << 2, F_NOSYNC = 1 << 3,
+	F_KEY = 1 << 4, F_CHECKPOINT = 1 << 5, F_KEYFILE = 1 << 6, F_KIND = 1 << 7,
+	F_SINCE = 1 << 8, F_UNTIL = 1 << 9, F_GREP = 1 << 10, F_WHERE = 1 << 11,
+	F_CSV = 1 << 12
+};
+
+static const struct option longopts[] = {
+	{ "checkpoint", required_argument, NULL, O_CHECKPOINT },
+	{ "csv", no_argument, NULL, O_CSV },
+	{ "grep", required_argument, NULL, O_GREP },
+	{ "key", required_argument, NULL, O_KEY },
+	{ "key-file", required_argument, NULL, 'k' },
+	{ "kind", required_argument, NULL, O_KIND },
+	{ "name", required_argument, NULL, O_NAME },
+	{ "no-sync", no_argument, NULL, O_NOSYNC },
+	{ "origin", required_argument, NULL, O_ORIGIN },
+	{ "output", required_argument, NULL, 'o' },
+	{ "since", required_argument, NULL, O_SINCE },
+	{ "until", required_argument, NULL, O_UNTIL },
+	{ "where", required_argument, NULL, O_WHERE },
+	TIM_CLI_LONGOPTS,
+	{ NULL, 0, NULL, 0 }
+};
+
+static struct tim_ledger_cmd opts;
+
+static int
+sub_kinds(int argc, char **argv)
+{
+	const struct tim_ledger_kind *k;
+	int i;
+
+	(void)argc;
+	(void)argv;
+	for (k = tim_ledger_kinds; k->name; k++) {
+		if (cli.json) {
+			json_t *o = json_pack("{s:s, s:[], s:s, s:s}", "kind", k->name,
+			    "required", "what", _(k->what), "clause", k->clause);
+			for (i = 0; i < 3 && k->required[i]; i++)
+				json_array_append_new(json_object_get(o, "required"),
+				    json_string(k->required[i]));
+			tim_json_print(stdout, o);
+			json_decref(o);
+			continue;
+		}
+		printf("%-9s", k->name);
+		for (i = 0; i < 3 && k->required[i]; i++)
+			printf(" %s=", k->required[i]);
+		printf("\t%s (%s)\n", _(k->what), k->clause);
+	}
+	return TIM_EXIT_OK;
+}
+
+static const struct sub {
+	const char *name;
+	tim_ledger_cmd_fn *run;
+	unsigned allowed;
+	int min, max;		/* positional arguments; -1: no limit */
+	int ledger_arg;		/* position of LEDGER, which may default */
+} subs[] = {
+	{ "append", tim_ledger_cmd_append, F_NOSYNC, 1, -1, 0 },
+	{ "checkpoint", tim_ledger_cmd_checkpoint, F_KEYFILE, 1, 1, 0 },
+	{ "consistency", tim_ledger_cmd_consistency, F_KEY, 2, 2, 1 },
+	{ "init", tim_ledger_cmd_init, F_ORIGIN, 1, 1, 0 },
+	{ "keygen", tim_ledger_cmd_keygen, F_NAME | F_OUT, 0, 0, -1 },
+	{ "kinds", NULL, 0, 0, 0, -1 },
+	{ "list", tim_ledger_cmd_list, F_KIND | F_SINCE | F_UNTIL | F_GREP | F_WHERE | F_CSV, 1, 1, 0 },
+	{ "prove", tim_ledger_cmd_prove, F_CHECKPOINT, 2, 2, 1 },
+	{ "repair", tim_ledger_cmd_repair, F_NOSYNC, 1, 1, 0 },
+	{ "verify", tim_ledger_cmd_verify, F_KEY | F_CHECKPOINT, 1, -1, 0 },
+};
+
+static const struct sub *
+find_sub(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (strcmp(subs[i].name, name) == 0)
+			return &subs[i];
+	return NULL;
+}
+
+static const char *
+optname(unsigned bit)
+{
+	static const char *names[] = { "--origin", "--name", "-o", "--no-sync",
+	    "--key", "--checkpoint", "-k", "--kind", "--since", "--until",
+	    "--grep", "--where", "--csv" };
+	int i;
+
+	for (i = 0; i < 13; i++)
+		if (bit == 1u << i)
+			return names[i];
+	return "?";
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tim_err err;
+	const struct sub *sub;
+	const char *dflt;
+	unsigned given = 0;
+	int c, nargs, r;
+	char **args;
+
+	tim_err_clear(&err);
+	if (tim_cli_init(&cli, "tim-ledger", &err) < 0) {
+		r = tim_cli_fail(&cli, &err);
+		tim_cli_release(&cli);
+		return r;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		tim_cli_release(&cli);
+		return TIM_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		tim_cli_release(&cli);
+		return TIM_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		tim_cli_version(&cli);
+		tim_cli_release(&cli);
+		return TIM_EXIT_OK;
+	}
+	sub = find_sub(argv[1]);
+	if (sub == NULL) {
+		r = tim_cli_usage_error(&cli, _("unknown command '%s'"), argv[1]);
+		tim_cli_release(&cli);
+		return r;
+	}
+	argc--;
+	argv++;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hk:o:qv", longopts, NULL)) != -1) {
+		unsigned bit = 0;
+
+		if (tim_cli_common(&cli, c))
+			continue;
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			tim_cli_release(&cli);
+			return TIM_EXIT_OK;
+		case O_ORIGIN: bit = F_ORIGIN; opts.origin = optarg; break;
+		case O_NAME: bit = F_NAME; opts.name = optarg; break;
+		case 'o': bit = F_OUT; opts.out = optarg; break;
+		case O_NOSYNC: bit = F_NOSYNC; opts.flags |= TIM_LEDGER_NOSYNC; break;
+		case O_KEY: bit = F_KEY; opts.key = optarg; break;
+		case O_CHECKPOINT: bit = F_CHECKPOINT; opts.checkpoint = optarg; break;
+		case 'k': bit = F_KEYFILE; opts.keyfile = optarg; break;
+		case O_KIND: bit = F_KIND; opts.kind = optarg; break;
+		case O_SINCE: bit = F_SINCE; opts.since = optarg; break;
+		case O_UNTIL: bit = F_UNTIL; opts.until = optarg; break;
+		case O_GREP: bit = F_GREP; opts.grep = optarg; break;
+		case O_WHERE: bit = F_WHERE; opts.where = optarg; break;
+		case O_CSV: bit = F_CSV; opts.csv = 1; break;
+		case ':':
+			r = tim_cli_usage_error(&cli, _("option '%s' needs a value"), argv[optind - 1]);
+			goto out;
+		default:
+			r = tim_cli_usage_error(&cli, _("unknown option '%s'"), argv[optind - 1]);
+			goto out;
+		}
+		if (!(sub->allowed & bit)) {
+			r = tim_cli_usage_error(&cli, _("option '%s' does not apply to '%s'"),
+			    optname(bit), sub->name);
+			goto out;
+		}
+		given |= bit;
+	}
+	if (opts.csv && cli.json) {
+		r = tim_cli_usage_error(&cli, _("--json and --csv exclude each other"));
+		goto out;
+	}
+	if (sub->run == NULL) {
+		r = sub_kinds(argc - optind, argv + optind);
+		goto out;
+	}
+	args = argv + optind;
+	nargs = argc - optind;
+	/* LEDGER may come from TIM_LEDGER or the config; put it in its place. */
+	dflt = tim_config_get(cli.cfg, "ledger", "path");
+	opts.argv_buf = NULL;
+	if (sub->ledger_arg >= 0 && dflt != NULL && *dflt &&
+	    tim_ledger_cmd_wants_default(sub->name, nargs, args, sub->min, cli.json)) {
+		char **nv = calloc((size_t)nargs + 2, sizeof(*nv));
+
+		if (nv == NULL) {
+			tim_error(&cli, _("out of memory"));
+			r = TIM_EXIT_ERROR;
+			goto out;
+		}
+		memcpy(nv, args, (size_t)sub->ledger_arg * sizeof(*nv));
+		nv[sub->ledger_arg] = (char *)dflt;
+		memcpy(nv + sub->ledger_arg + 1, args + sub->ledger_arg,
+		    (size_t)(nargs - sub->ledger_arg) * sizeof(*nv));
+		args = nv;
+		nargs++;
+		opts.argv_buf = nv;
+	}
+	if (nargs < sub->min || (sub->max >= 0 && nargs > sub->max)) {
+		r = tim_cli_usage_error(&cli, nargs < sub->min ?
+		    _("'%s' needs more arguments") : _("too many arguments for '%s'"), sub->name);
+		goto out;
+	}
+	r = sub->run(&cli, &opts, nargs, args);
+out:
+	free(opts.argv_buf);
+	tim_cli_release(&cli);
+	return r;
+}

@@ -1,0 +1,69 @@
+#ifndef TIM_CLI_H
+#define TIM_CLI_H
+
+#include <getopt.h>
+
+struct tim_config;
+struct tim_err;
+
+/*
+ * What every tool shares at its front: program name, the common flags and
+ * the loaded config. This is the one module that writes to stderr, and only
+ * cmd/ calls it; the rest of libtim never prints.
+ */
+struct tim_cli {
+	const char *prog;
+	int quiet;
+	int verbose;
+	int json;
+	struct tim_config *cfg;
+};
+
+/* Long options every tool takes; put them at the end of its table. */
+enum {
+	TIM_OPT_VERSION = 0x1000,
+	TIM_OPT_JSON,
+	TIM_OPT_FIRST_FREE = 0x1100
+};
+#define TIM_CLI_LONGOPTS \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "json", no_argument, NULL, TIM_OPT_JSON }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "version", no_argument, NULL, TIM_OPT_VERSION }
+
+/*
+ * Locale and message catalogue, program name, config. A broken config is
+ * reported and is exit status 3 (returned as -1 with err filled).
+ */
+int tim_cli_init(struct tim_cli *cli, const char *prog, struct tim_err *err);
+void tim_cli_release(struct tim_cli *cli);
+
+/*
+ * Handles -q, -v, --json and --version (which prints and exits 0). Returns
+ * 1 when opt was one of them, 0 otherwise.
+ */
+int tim_cli_common(struct tim_cli *cli, int opt);
+
+void tim_cli_version(const struct tim_cli *cli);
+
+/* "prog: message" on stderr. warn is silenced by -q; error never is. */
+void tim_warn(const struct tim_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void tim_error(const struct tim_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Only with -v. */
+void tim_info(const struct tim_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Prints err's message and returns the exit status it maps to. */
+int tim_cli_fail(const struct tim_cli *cli, const struct tim_err *err);
+
+/*
+ * Reports a usage error ("prog: message", then "Try 'prog --help'.") and
+ * returns 2.
+ */
+int tim_cli_usage_error(const struct tim_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

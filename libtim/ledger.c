@@ -1,0 +1,949 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "hash.h"
+#include "i18n.h"
+#include "json.h"
+#include "ledger.h"
+#include "note.h"
+#include "util.h"
+#include "banned.h"
+
+/*
+ * Each kind is a column of some register the notice asks for; the clause is
+ * where. Required fields are what makes a record of that kind useful as
+ * evidence; anything else a caller adds is kept.
+ */
+const struct tim_ledger_kind tim_ledger_kinds[] = {
+	{ "mark", { "item", "level" }, N_("marked (or unmarked) as controlled information"), "I 第二 1, I 第一 3" },
+	{ "copy", { "item", "to" }, N_("copied"), "I 第四 1 (1)" },
+	{ "takeout", { "item", "to" }, N_("taken out"), "I 第四 1 (1), V 第三 2" },
+	{ "return", { "item" }, N_("returned"), "I 第四 1 (1), I 第四 5 (3)" },
+	{ "disclose", { "item", "to" }, N_("disclosed or conveyed to a person"), "I 第四 2 (4)" },
+	{ "send", { "item", "to" }, N_("sent by e-mail or network"), "V 第三 10, V 第三 11" },
+	{ "receive", { "item", "from" }, N_("received from another party"), "I 第四 1 (2)" },
+	{ "dispose", { "item", "method" }, N_("disposed of"), "I 第四 5 (1)" },
+	{ "erase", { "item", "method" }, N_("erased by overwriting"), "V 第三 5, V 第三 7, V 第一 11" },
+	{ "grant", { "item", "to" }, N_("access granted"), "II 第二 5" },
+	{ "revoke", { "item", "from" }, N_("access revoked"), "II 第二 5" },
+	{ "lend", { "item", "to" }, N_("key or medium lent"), "III 第一 4, IV 第二 3" },
+	{ "inspect", { "item", "result" }, N_("register or control inspected"), "I 第四 1 (5)" },
+	{ "approve", { "item", "action" }, N_("approved by a manager"), "I 第四 1 (6), V 第一 20" },
+	{ "note", { "text" }, N_("free note"), "I 第四 1 (1)" },
+	{ "repair", { "torn_bytes", "torn_sha256" }, N_("torn last line set aside"), "I 第四 1 (3)" },
+	{ NULL, { NULL }, NULL, NULL }
+};
+
+static const char *const reserved[] = { "seq", "time", "kind", "actor", "host", "prev", NULL };
+
+const struct tim_ledger_kind *
+tim_ledger_kind_find(const char *name)
+{
+	const struct tim_ledger_kind *k;
+
+	for (k = tim_ledger_kinds; k->name; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
+
+int
+tim_ledger_field_ok(const char *name)
+{
+	const char *p;
+	int i;
+
+	if (name[0] < 'a' || name[0] > 'z' || strlen(name) > 64)
+		return 0;
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return 0;
+	for (i = 0; reserved[i]; i++)
+		if (strcmp(name, reserved[i]) == 0)
+			return 0;
+	return 1;
+}
+
+static int
+empty_value(const json_t *v)
+{
+	return v == NULL || json_is_null(v) ||
+	    (json_is_string(v) && json_string_length(v) == 0);
+}
+
+int
+tim_ledger_check_fields(const char *kind, const json_t *fields,
+    struct tim_err *err)
+{
+	const struct tim_ledger_kind *k = tim_ledger_kind_find(kind);
+	const char *key;
+	json_t *v;
+	int i;
+
+	if (k == NULL)
+		return tim_usagef(err, _("unknown record kind '%s' (see 'tim-ledger kinds')"), kind);
+	if (!json_is_object(fields))
+		return tim_usagef(err, _("record fields must be a JSON object"));
+	json_object_foreach((json_t *)fields, key, v) {
+		if (!tim_ledger_field_ok(key))
+			return tim_usagef(err, _("invalid field name '%s': use [a-z][a-z0-9_]*, not seq, time, kind, actor, host or prev"), key);
+	}
+	for (i = 0; i < 3 && k->required[i]; i++)
+		if (empty_value(json_object_get(fields, k->required[i])))
+			return tim_usagef(err, _("a '%s' record needs the field '%s'"), kind, k->required[i]);
+	return 0;
+}
+
+char *
+tim_ledger_checkpoints_path(const char *path)
+{
+	struct tim_buf b = TIM_BUF_INIT;
+
+	tim_buf_addf(&b, "%s.checkpoints", path);
+	if (b.failed) {
+		tim_buf_release(&b);
+		return NULL;
+	}
+	return tim_buf_detach(&b, NULL);
+}
+
+int
+tim_ledger_create(const char *path, const char *origin, struct tim_err *err)
+{
+	struct tim_buf line = TIM_BUF_INIT;
+	char now[21];
+	json_t *h;
+	int r;
+
+	if (origin == NULL || !*origin || strchr(origin, '\n') || strlen(origin) >= 1024)
+		return tim_usagef(err, _("invalid origin '%s'"), origin ? origin : "");
+	tim_now_rfc3339(now);
+	h = json_pack("{s:s, s:i, s:s, s:s}", "tim", "ledger", "v", 1,
+	    "origin", origin, "created", now);
+	if (h == NULL || tim_json_dump(&line, h) < 0 || tim_buf_addch(&line, '\n') < 0) {
+		json_decref(h);
+		tim_buf_release(&line);
+		return tim_usagef(err, _("invalid origin '%s': not UTF-8"), origin);
+	}
+	json_decref(h);
+	r = tim_write_new_file(path, 0640, line.buf, line.len, err);
+	tim_buf_release(&line);
+	return r;
+}
+
+struct tim_ledger {
+	char *path;
+	int fd;
+	int flags;
+	int locked;
+	uint64_t next_seq;
+	unsigned char prev[TIM_SHA256_LEN];
+	struct tim_buf pending;
+	struct tim_buf scratch;
+	struct tim_sha256 *h;
+};
+
+int
+tim_ledger_open(struct tim_ledger **out, const char *path, int flags,
+    struct tim_err *err)
+{
+	struct tim_ledger *l;
+	struct stat st;
+
+	*out = NULL;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL || (l->path = strdup(path)) == NULL ||
+	    (l->h = tim_sha256_new()) == NULL) {
+		tim_ledger_close(l);
+		return tim_errorf(err, ENOMEM, _("cannot open ledger '%s'"), path);
+	}
+	l->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOCTTY);
+	if (l->fd < 0) {
+		int e = errno;
+
+		tim_ledger_close(l);
+		if (e == ENOENT)
+			return tim_errorf(err, 0, _("no ledger at '%s' (create it with 'tim-ledger init %s')"), path, path);
+		return tim_errorf(err, e, _("cannot open ledger '%s'"), path);
+	}
+	if (fstat(l->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		tim_ledger_close(l);
+		return tim_errorf(err, 0, _("ledger '%s' is not a regular file"), path);
+	}
+	l->flags = flags;
+	*out = l;
+	return 0;
+}
+
+void
+tim_ledger_close(struct tim_ledger *l)
+{
+	if (l == NULL)
+		return;
+	if (l->locked)
+		tim_ledger_unlock(l);
+	if (l->fd > 0)
+		close(l->fd);
+	tim_buf_release(&l->pending);
+	tim_buf_release(&l->scratch);
+	tim_sha256_free(l->h);
+	free(l->path);
+	free(l);
+}
+
+/*
+ * Reads the last line of fd (size bytes long) into b. The file must end in
+ * LF; *first is set when the last line is also the first (the header).
+ */
+static int
+read_tail(int fd, const char *path, off_t size, struct tim_buf *b, int *first,
+    struct tim_err *err)
+{
+	size_t want = 4096;
+	char last;
+	ssize_t n;
+
+	if (size == 0)
+		return tim_errorf(err, 0, _("ledger '%s' is empty; not a ledger"), path);
+	if (pread(fd, &last, 1, size - 1) != 1)
+		return tim_errorf(err, errno, _("cannot read ledger '%s'"), path);
+	if (last != '\n')
+		return tim_errorf(err, 0, _("ledger '%s' ends in a torn line; run 'tim-ledger verify' and 'tim-ledger repair'"), path);
+	for (;;) {
+		off_t start = (off_t)want >= size - 1 ? 0 : size - 1 - (off_t)want;
+		size_t len = (size_t)(size - 1 - start);
+		char *nl;
+
+		tim_buf_reset(b);
+		if (tim_buf_grow(b, len) < 0)
+			return tim_errorf(err, ENOMEM, _("cannot read ledger '%s'"), path);
+		n = pread(fd, b->buf, len, start);
+		if (n < 0 || (size_t)n != len)
+			return tim_errorf(err, n < 0 ? errno : EIO, _("cannot read ledger '%s'"), path);
+		b->len = len;
+		b->buf[len] = '\0';
+		nl = memrchr(b->buf, '\n', len);
+		if (nl != NULL) {
+			size_t skip = (size_t)(nl - b->buf) + 1;
+
+			memmove(b->buf, nl + 1, len - skip);
+			tim_buf_truncate(b, len - skip);
+			*first = 0;
+			return 0;
+		}
+		if (start == 0) {
+			*first = 1;
+			return 0;
+		}
+		if (want > TIM_LEDGER_READ_MAX)
+			return tim_errorf(err, 0, _("ledger '%s': last line too long"), path);
+		want *= 4;
+	}
+}
+
+static int
+header_ok(const json_t *h)
+{
+	const json_t *v = json_object_get(h, "v");
+
+	return json_is_object(h) &&
+	    json_is_string(json_object_get(h, "tim")) &&
+	    strcmp(json_string_value(json_object_get(h, "tim")), "ledger") == 0 &&
+	    json_is_integer(v) && json_integer_value(v) == 1 &&
+	    json_is_string(json_object_get(h, "origin"));
+}
+
+int
+tim_ledger_lock(struct tim_ledger *l, struct tim_err *err)
+{
+	struct stat st;
+	json_error_t je;
+	json_t *o;
+	int first;
+
+	if (l->locked)
+		return 0;
+	while (flock(l->fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return tim_errorf(err, errno, _("cannot lock ledger '%s'"), l->path);
+	l->locked = 1;
+	if (fstat(l->fd, &st) < 0) {
+		tim_errorf(err, errno, _("cannot read ledger '%s'"), l->path);
+		goto fail;
+	}
+	if (read_tail(l->fd, l->path, st.st_size, &l->scratch, &first, err) < 0)
+		goto fail;
+	o = json_loadb(l->scratch.buf, l->scratch.len, JSON_REJECT_DUPLICATES, &je);
+	if (first) {
+		if (!header_ok(o)) {
+			json_decref(o);
+			tim_errorf(err, 0, _("'%s' is not a tim ledger (no header line)"), l->path);
+			goto fail;
+		}
+		l->next_seq = 1;
+	} else {
+		json_t *seq = json_object_get(o, "seq");
+
+		if (!json_is_integer(seq) || json_integer_value(seq) < 1) {
+			json_decref(o);
+			tim_errorf(err, 0, _("ledger '%s': the last line is not a record; run 'tim-ledger verify'"), l->path);
+			goto fail;
+		}
+		l->next_seq = (uint64_t)json_integer_value(seq) + 1;
+	}
+	json_decref(o);
+	if (tim_sha256(l->scratch.buf, l->scratch.len, l->prev) < 0) {
+		tim_errorf(err, 0, _("cannot hash"));
+		goto fail;
+	}
+	tim_buf_reset(&l->pending);
+	return 0;
+fail:
+	tim_ledger_unlock(l);
+	return -1;
+}
+
+void
+tim_ledger_unlock(struct tim_ledger *l)
+{
+	if (!l->locked)
+		return;
+	flock(l->fd, LOCK_UN);
+	l->locked = 0;
+	tim_buf_reset(&l->pending);
+}
+
+size_t
+tim_ledger_pending(const struct tim_ledger *l)
+{
+	return l->pending.len;
+}
+
+int
+tim_ledger_add(struct tim_ledger *l, const char *kind, const json_t *fields,
+    uint64_t *seq, struct tim_err *err)
+{
+	char now[21], prevhex[TIM_SHA256_HEX];
+	const char *key;
+	json_t *rec, *v;
+	size_t start = l->pending.len;
+	int r = -1;
+
+	if (!l->locked)
+		return tim_errorf(err, 0, _("ledger not locked"));
+	if (tim_ledger_check_fields(kind, fields, err) < 0)
+		return -1;
+	tim_now_rfc3339(now);
+	tim_hex(l->prev, TIM_SHA256_LEN, prevhex);
+	rec = json_pack("{s:I, s:s, s:s, s:s, s:s}", "seq", (json_int_t)l->next_seq,
+	    "time", now, "kind", kind, "actor", tim_username(), "host", tim_hostname());
+	if (rec == NULL)
+		return tim_errorf(err, ENOMEM, _("cannot build record"));
+	json_object_foreach((json_t *)fields, key, v)
+		json_object_set(rec, key, v);
+	json_object_set_new(rec, "prev", json_string(prevhex));
+	if (tim_json_dump(&l->pending, rec) < 0 || l->pending.failed) {
+		tim_errorf(err, 0, _("cannot serialise record (invalid UTF-8?)"));
+		goto out;
+	}
+	if (l->pending.len - start > TIM_LEDGER_LINE_MAX) {
+		tim_usagef(err, _("record too long (%zu bytes, at most %d)"),
+		    l->pending.len - start, TIM_LEDGER_LINE_MAX);
+		goto out;
+	}
+	if (memchr(l->pending.buf + start, '\n', l->pending.len - start)) {
+		tim_errorf(err, 0, _("record would span lines"));
+		goto out;
+	}
+	if (tim_sha256(l->pending.buf + start, l->pending.len - start, l->prev) < 0 ||
+	    tim_buf_addch(&l->pending, '\n') < 0) {
+		tim_errorf(err, ENOMEM, _("cannot build record"));
+		goto out;
+	}
+	if (seq)
+		*seq = l->next_seq;
+	l->next_seq++;
+	r = 0;
+out:
+	if (r < 0)
+		tim_buf_truncate(&l->pending, start);
+	json_decref(rec);
+	return r;
+}
+
+int
+tim_ledger_flush(struct tim_ledger *l, struct tim_err *err)
+{
+	if (l->pending.len == 0)
+		return 0;
+	/* One write: with O_APPEND a reader sees the whole batch or a torn tail. */
+	if (tim_write_all(l->fd, l->pending.buf, l->pending.len) < 0) {
+		int e = errno;
+
+		tim_buf_reset(&l->pending);
+		return tim_errorf(err, e, _("cannot append to ledger '%s'"), l->path);
+	}
+	tim_buf_reset(&l->pending);
+	if (!(l->flags & TIM_LEDGER_NOSYNC) && fdatasync(l->fd) < 0)
+		return tim_errorf(err, errno, _("cannot sync ledger '%s'"), l->path);
+	return 0;
+}
+
+int
+tim_ledger_append(struct tim_ledger *l, const char *kind, const json_t *fields,
+    uint64_t *seq, struct tim_err *err)
+{
+	int r;
+
+	/* Check before locking, so a usage error never holds others up. */
+	if (tim_ledger_check_fields(kind, fields, err) < 0)
+		return -1;
+	if (tim_ledger_lock(l, err) < 0)
+		return -1;
+	r = tim_ledger_add(l, kind, fields, seq, err);
+	if (r == 0)
+		r = tim_ledger_flush(l, err);
+	tim_ledger_unlock(l);
+	return r;
+}
+
+int
+tim_ledger_record(const char *path, const char *kind, const json_t *fields,
+    int flags, uint64_t *seq, struct tim_err *err)
+{
+	struct tim_ledger *l;
+	int r;
+
+	if (tim_ledger_check_fields(kind, fields, err) < 0)
+		return -1;
+	if (tim_ledger_open(&l, path, flags, err) < 0)
+		return -1;
+	r = tim_ledger_append(l, kind, fields, seq, err);
+	tim_ledger_close(l);
+	return r;
+}
+
+/* Reading. */
+
+#define CHUNK (4 << 20)
+
+struct tim_ledger_reader {
+	char *path;
+	int fd;
+	off_t end;		/* snapshot; -1 reads to EOF */
+	off_t pos;		/* file offset of buf[0] */
+	char *buf;
+	size_t cap, len, off;	/* bytes in buf, and the next unread */
+	int eof;
+};
+
+int
+tim_ledger_reader_open(struct tim_ledger_reader **out, const char *path,
+    struct tim_err *err)
+{
+	struct tim_ledger_reader *r;
+	struct stat st;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->path = strdup(path)) == NULL ||
+	    (r->buf = malloc(CHUNK)) == NULL) {
+		if (r)
+			free(r->path);
+		free(r);
+		return tim_errorf(err, ENOMEM, _("cannot read ledger '%s'"), path);
+	}
+	r->cap = CHUNK;
+	r->end = -1;
+	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (r->fd < 0 || fstat(r->fd, &st) < 0) {
+		int e = errno;
+
+		tim_ledger_reader_close(r);
+		return tim_errorf(err, e, _("cannot open ledger '%s'"), path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		tim_ledger_reader_close(r);
+		return tim_errorf(err, 0, _("ledger '%s' is not a regular file"), path);
+	}
+	*out = r;
+	return 0;
+}
+
+int
+tim_ledger_reader_snapshot(struct tim_ledger_reader *r, struct tim_err *err)
+{
+	struct stat st;
+
+	while (flock(r->fd, LOCK_SH) < 0)
+		if (errno != EINTR)
+			return tim_errorf(err, errno, _("cannot lock ledger '%s'"), r->path);
+	if (fstat(r->fd, &st) < 0) {
+		flock(r->fd, LOCK_UN);
+		return tim_errorf(err, errno, _("cannot read ledger '%s'"), r->path);
+	}
+	flock(r->fd, LOCK_UN);
+	r->end = st.st_size;
+	return 0;
+}
+
+void
+tim_ledger_reader_close(struct tim_ledger_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->buf);
+	free(r->path);
+	free(r);
+}
+
+/* Moves unread bytes to the front and reads more; 0 at the end. */
+static int
+refill(struct tim_ledger_reader *r, struct tim_err *err)
+{
+	size_t room;
+	ssize_t n;
+
+	if (r->eof)
+		return 0;
+	if (r->off > 0) {
+		memmove(r->buf, r->buf + r->off, r->len - r->off);
+		r->pos += (off_t)r->off;
+		r->len -= r->off;
+		r->off = 0;
+	}
+	if (r->len == r->cap) {
+		char *p;
+
+		if (r->cap >= TIM_LEDGER_READ_MAX + CHUNK)
+			return 0;
+		p = realloc(r->buf, r->cap * 2);
+		if (p == NULL)
+			return tim_errorf(err, ENOMEM, _("cannot read ledger '%s'"), r->path);
+		r->buf = p;
+		r->cap *= 2;
+	}
+	room = r->cap - r->len;
+	if (r->end >= 0) {
+		off_t left = r->end - (r->pos + (off_t)r->len);
+
+		if (left <= 0) {
+			r->eof = 1;
+			return 0;
+		}
+		if ((off_t)room > left)
+			room = (size_t)left;
+	}
+	do
+		n = pread(r->fd, r->buf + r->len, room, r->pos + (off_t)r->len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return tim_errorf(err, errno, _("cannot read ledger '%s'"), r->path);
+	if (n == 0) {
+		r->eof = 1;
+		return 0;
+	}
+	r->len += (size_t)n;
+	return 1;
+}
+
+int
+tim_ledger_reader_next(struct tim_ledger_reader *r, const char **line,
+    size_t *len, off_t *offset, int *complete, struct tim_err *err)
+{
+	size_t scanned = 0;
+	char *nl;
+	int got;
+
+	for (;;) {
+		nl = memchr(r->buf + r->off + scanned, '\n', r->len - r->off - scanned);
+		if (nl != NULL) {
+			*line = r->buf + r->off;
+			*len = (size_t)(nl - *line);
+			*offset = r->pos + (off_t)r->off;
+			*complete = 1;
+			r->off += *len + 1;
+			return 1;
+		}
+		scanned = r->len - r->off;
+		if (scanned > TIM_LEDGER_READ_MAX) {
+			*line = r->buf + r->off;
+			*len = scanned;
+			*offset = r->pos + (off_t)r->off;
+			*complete = -1;
+			r->off = r->len;
+			r->eof = 1;
+			return 1;
+		}
+		got = refill(r, err);
+		if (got < 0)
+			return -1;
+		if (got == 0) {
+			if (r->len == r->off)
+				return 0;
+			*line = r->buf + r->off;
+			*len = r->len - r->off;
+			*offset = r->pos + (off_t)r->off;
+			*complete = 0;
+			r->off = r->len;
+			return 1;
+		}
+	}
+}
+
+/* Verification. */
+
+struct verifier {
+	struct tim_ledger_verify_result *res;
+	struct tim_sha256 *h;
+	struct tim_merkle m;
+	unsigned char prev[TIM_SHA256_LEN];
+	struct tim_checkpoint *cps;
+	size_t ncps, nextcp;
+	tim_hash *leaves;
+	size_t leaves_cap;
+};
+
+static int
+bad(struct tim_ledger_verify_result *res, uint64_t line, off_t offset,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int
+bad(struct tim_ledger_verify_result *res, uint64_t line, off_t offset,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!res->ok)
+		return 1;
+	res->ok = 0;
+	res->bad_line = line;
+	res->bad_offset = (uint64_t)offset;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+static int
+cmp_cp(const void *a, const void *b)
+{
+	const struct tim_checkpoint *x = a, *y = b;
+
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+/* Checks one complete line's JSON; returns 1 when it is bad (reason set). */
+static int
+check_json(struct verifier *v, const char *line, size_t len, uint64_t n,
+    off_t offset)
+{
+	struct tim_ledger_verify_result *res = v->res;
+	char prevhex[TIM_SHA256_HEX];
+	json_error_t je;
+	json_t *o, *f;
+	time_t t;
+	int r = 0;
+
+	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+	if (o == NULL)
+		return bad(res, n, offset, _("bad JSON: %s"), je.text);
+	if (!json_is_object(o)) {
+		r = bad(res, n, offset, _("bad JSON: not an object"));
+		goto out;
+	}
+	if (n == 1) {
+		if (!header_ok(o))
+			r = bad(res, n, offset, _("not a tim ledger header"));
+		else
+			snprintf(res->origin, sizeof(res->origin), "%s",
+			    json_string_value(json_object_get(o, "origin")));
+		goto out;
+	}
+	f = json_object_get(o, "seq");
+	if (!json_is_integer(f)) {
+		r = bad(res, n, offset, _("no seq"));
+		goto out;
+	}
+	if ((uint64_t)json_integer_value(f) != n - 1) {
+		r = bad(res, n, offset, _("seq gap: seq %lld where %llu was expected"),
+		    (long long)json_integer_value(f), (unsigned long long)(n - 1));
+		goto out;
+	}
+	f = json_object_get(o, "prev");
+	tim_hex(v->prev, TIM_SHA256_LEN, prevhex);
+	if (!json_is_string(f) || strcmp(json_string_value(f), prevhex) != 0) {
+		r = bad(res, n, offset, _("hash mismatch: prev does not match line %llu (a line was changed, removed or reordered)"),
+		    (unsigned long long)(n - 1));
+		goto out;
+	}
+	f = json_object_get(o, "time");
+	if (!json_is_string(f) || tim_time_parse(json_string_value(f), 0, &t) < 0) {
+		r = bad(res, n, offset, _("bad or missing time"));
+		goto out;
+	}
+	if (!json_is_string(json_object_get(o, "kind")) ||
+	    !json_is_string(json_object_get(o, "actor")) ||
+	    !json_is_string(json_object_get(o, "host")))
+		r = bad(res, n, offset, _("kind, actor or host missing"));
+out:
+	json_decref(o);
+	return r;
+}
+
+static int
+keep_leaf(struct verifier *v, const tim_hash leaf, struct tim_err *err)
+{
+	if (v->m.count >= v->leaves_cap) {
+		size_t n = v->leaves_cap ? v->leaves_cap * 2 : 4096;
+		tim_hash *p = realloc(v->leaves, n * sizeof(*p));
+
+		if (p == NULL)
+			return tim_errorf(err, ENOMEM, _("out of memory"));
+		v->leaves = p;
+		v->leaves_cap = n;
+	}
+	memcpy(v->leaves[v->m.count], leaf, TIM_SHA256_LEN);
+	return 0;
+}
+
+/* Compares every checkpoint of this size with the running root. */
+static void
+check_checkpoints(struct verifier *v, uint64_t line, off_t offset)
+{
+	tim_hash root;
+
+	while (v->nextcp < v->ncps && v->cps[v->nextcp].size == v->m.count) {
+		if (tim_merkle_root(&v->m, root) == 0 &&
+		    memcmp(root, v->cps[v->nextcp].root, TIM_SHA256_LEN) != 0)
+			bad(v->res, line, offset,
+			    _("root differs from the checkpoint of size %llu (the ledger was rewritten)"),
+			    (unsigned long long)v->cps[v->nextcp].size);
+		v->res->checkpoints++;
+		v->nextcp++;
+	}
+}
+
+static int
+load_checkpoints(struct verifier *v, const char *path,
+    const struct tim_ledger_verify_opts *o, struct tim_err *err)
+{
+	char *cpath = o->checkpoints ? NULL : tim_ledger_checkpoints_path(path);
+	const char *use = o->checkpoints ? o->checkpoints : cpath;
+	size_t i;
+	int r;
+
+	if (use == NULL)
+		return tim_errorf(err, ENOMEM, _("out of memory"));
+	r = tim_checkpoint_read_all(use, &v->cps, &v->ncps, err);
+	if (r == 0 && o->checkpoints && v->ncps == 0)
+		r = tim_errorf(err, 0, _("no checkpoint in '%s'"), use);
+	if (r < 0 && err->errnum == 0 && err->code == TIM_EXIT_ERROR) {
+		/* A checkpoint file that does not parse is a failed check. */
+		bad(v->res, 0, 0, "%s", err->msg);
+		tim_err_clear(err);
+		r = 0;
+	}
+	free(cpath);
+	if (r < 0)
+		return -1;
+	if (v->ncps > 0) {
+		v->res->checkpoint_size = v->cps[v->ncps - 1].size;
+		qsort(v->cps, v->ncps, sizeof(*v->cps), cmp_cp);
+	}
+	if (o->key != NULL) {
+		v->res->signatures = 1;
+		for (i = 0; i < v->ncps; i++)
+			if (tim_checkpoint_verify(&v->cps[i], o->key, err) < 0) {
+				bad(v->res, 0, 0, _("checkpoint of size %llu: %s"),
+				    (unsigned long long)v->cps[i].size, err->msg);
+				tim_err_clear(err);
+			}
+	}
+	return 0;
+}
+
+int
+tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
+    struct tim_ledger_verify_result *res, struct tim_err *err)
+{
+	struct tim_ledger_verify_opts none = { NULL, NULL, 0 };
+	struct tim_ledger_reader *rd = NULL;
+	struct verifier v;
+	const char *line;
+	size_t len, i;
+	off_t offset;
+	int complete, got, ret = -1;
+	tim_hash leaf;
+
+	if (o == NULL)
+		o = &none;
+	memset(res, 0, sizeof(*res));
+	memset(&v, 0, sizeof(v));
+	res->ok = 1;
+	v.res = res;
+	if (tim_merkle_init(&v.m) < 0 || (v.h = tim_sha256_new()) == NULL) {
+		tim_errorf(err, ENOMEM, _("out of memory"));
+		goto out;
+	}
+	if (tim_ledger_reader_open(&rd, path, err) < 0 ||
+	    tim_ledger_reader_snapshot(rd, err) < 0)
+		goto out;
+	if (load_checkpoints(&v, path, o, err) < 0)
+		goto out;
+	while ((got = tim_ledger_reader_next(rd, &line, &len, &offset, &complete, err)) > 0) {
+		uint64_t n = v.m.count + 1;
+
+		if (complete < 0) {
+			bad(res, n, offset, _("line longer than %d bytes"), TIM_LEDGER_READ_MAX);
+			break;
+		}
+		if (complete == 0) {
+			bad(res, n, offset, _("torn last line (%zu bytes without a newline); 'tim-ledger repair' sets it aside"), len);
+			break;
+		}
+		if (res->ok)
+			check_json(&v, line, len, n, offset);
+		if (tim_merkle_leaf(v.h, line, len, leaf) < 0 ||
+		    tim_sha256_two(v.h, line, len, NULL, 0, v.prev) < 0 ||
+		    (o->keep_leaves && keep_leaf(&v, leaf, err) < 0) ||
+		    tim_merkle_push(&v.m, leaf) < 0) {
+			if (err->msg[0] == '\0')
+				tim_errorf(err, 0, _("cannot hash"));
+			goto out;
+		}
+		check_checkpoints(&v, n, offset);
+	}
+	if (got < 0)
+		goto out;
+	res->lines = v.m.count;
+	if (tim_merkle_root(&v.m, res->root) < 0) {
+		tim_errorf(err, 0, _("cannot hash"));
+		goto out;
+	}
+	if (res->lines == 0)
+		bad(res, 1, 0, _("empty file; not a ledger"));
+	for (i = v.nextcp; i < v.ncps; i++)
+		if (v.cps[i].size > res->lines) {
+			bad(res, res->lines + 1, rd->end >= 0 ? rd->end : 0,
+			    _("ledger shorter than its checkpoint: %llu lines, checkpoint of size %llu (lines were removed)"),
+			    (unsigned long long)res->lines, (unsigned long long)v.cps[i].size);
+			break;
+		}
+	for (i = 0; i < v.ncps && res->origin[0]; i++)
+		if (strcmp(v.cps[i].origin, res->origin) != 0) {
+			bad(res, 0, 0, _("checkpoint of size %llu is for origin '%s', not '%s'"),
+			    (unsigned long long)v.cps[i].size, v.cps[i].origin, res->origin);
+			break;
+		}
+	if (o->keep_leaves) {
+		res->leaves = v.leaves;
+		v.leaves = NULL;
+	}
+	ret = 0;
+out:
+	free(v.leaves);
+	tim_checkpoint_free_all(v.cps, v.ncps);
+	tim_sha256_free(v.h);
+	tim_merkle_release(&v.m);
+	tim_ledger_reader_close(rd);
+	return ret;
+}
+
+int
+tim_ledger_repair(const char *path, int flags, size_t *moved, uint64_t *seq,
+    struct tim_err *err)
+{
+	struct tim_buf torn = TIM_BUF_INIT, tpath = TIM_BUF_INIT;
+	struct tim_ledger *l = NULL;
+	unsigned char h[TIM_SHA256_LEN];
+	char hex[TIM_SHA256_HEX];
+	struct stat st;
+	off_t cut;
+	json_t *fields = NULL;
+	int tfd = -1, ret = -1;
+	char c;
+
+	*moved = 0;
+	if (tim_ledger_open(&l, path, flags, err) < 0)
+		return -1;
+	while (flock(l->fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			tim_errorf(err, errno, _("cannot lock ledger '%s'"), path);
+			goto out;
+		}
+	l->locked = 1;
+	if (fstat(l->fd, &st) < 0) {
+		tim_errorf(err, errno, _("cannot read ledger '%s'"), path);
+		goto out;
+	}
+	/* Find the last LF: everything after it is the torn line. */
+	for (cut = st.st_size; cut > 0; cut--) {
+		if (pread(l->fd, &c, 1, cut - 1) != 1) {
+			tim_errorf(err, errno, _("cannot read ledger '%s'"), path);
+			goto out;
+		}
+		if (c == '\n')
+			break;
+		if (st.st_size - cut > TIM_LEDGER_READ_MAX) {
+			tim_errorf(err, 0, _("ledger '%s': torn line too long to repair"), path);
+			goto out;
+		}
+	}
+	if (cut == st.st_size) {
+		ret = 0;
+		goto out;
+	}
+	if (cut == 0) {
+		tim_errorf(err, 0, _("ledger '%s' has no complete line; nothing to keep"), path);
+		goto out;
+	}
+	if (tim_buf_grow(&torn, (size_t)(st.st_size - cut)) < 0 ||
+	    pread(l->fd, torn.buf, (size_t)(st.st_size - cut), cut) != st.st_size - cut) {
+		tim_errorf(err, errno, _("cannot read ledger '%s'"), path);
+		goto out;
+	}
+	torn.len = (size_t)(st.st_size - cut);
+	/* Keep the bytes first, synced, and only then cut them from the ledger. */
+	tim_buf_addf(&tpath, "%s.torn", path);
+	tfd = open(tpath.buf, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (tfd < 0 || tim_write_all(tfd, torn.buf, torn.len) < 0 ||
+	    tim_write_all(tfd, "\n", 1) < 0 || fsync(tfd) < 0) {
+		tim_errorf(err, errno, _("cannot save the torn line to '%s'"), tpath.buf);
+		goto out;
+	}
+	if (ftruncate(l->fd, cut) < 0 || fsync(l->fd) < 0) {
+		tim_errorf(err, errno, _("cannot cut the torn line from '%s'"), path);
+		goto out;
+	}
+	*moved = torn.len;
+	tim_sha256(torn.buf, torn.len, h);
+	tim_hex(h, sizeof(h), hex);
+	fields = json_pack("{s:I, s:s, s:s}", "torn_bytes", (json_int_t)torn.len,
+	    "torn_sha256", hex, "saved_to", tpath.buf);
+	l->locked = 0;	/* lock() takes it again on the same descriptor */
+	if (fields == NULL || tim_ledger_lock(l, err) < 0 ||
+	    tim_ledger_add(l, "repair", fields, seq, err) < 0 ||
+	    tim_ledger_flush(l, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	json_decref(fields);
+	if (tfd >= 0)
+		close(tfd);
+	tim_buf_release(&torn);
+	tim_buf_release(&tpath);
+	tim_ledger_close(l);
+	return ret;
+}

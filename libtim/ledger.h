@@ -1,0 +1,148 @@
+#ifndef TIM_LEDGER_H
+#define TIM_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "merkle.h"
+
+struct tim_err;
+struct tim_verifier;
+
+/*
+ * The registers (管理簿, 告示 I 第四 1): one UTF-8 file, one JSON object a
+ * line, never rewritten. Line 1 is the header; each record line carries seq,
+ * time, kind, actor, host, the kind's fields and prev, the SHA-256 of the
+ * previous line's bytes. Every line is a leaf of an RFC 6962 Merkle tree whose
+ * signed heads (checkpoints) live in LEDGER.checkpoints. tim-ledger(5).
+ */
+
+#define TIM_LEDGER_LINE_MAX	(1 << 20)	/* longest record append writes */
+#define TIM_LEDGER_READ_MAX	(16 << 20)	/* longest line verify reads */
+
+/* A kind of record and the fields it must carry. */
+struct tim_ledger_kind {
+	const char *name;
+	const char *required[3];
+	const char *what;	/* for people, translated through _() */
+	const char *clause;	/* the clause it serves */
+};
+
+/* The table, ended by a NULL name. */
+extern const struct tim_ledger_kind tim_ledger_kinds[];
+const struct tim_ledger_kind *tim_ledger_kind_find(const char *name);
+
+/* Field names: [a-z][a-z0-9_]*, at most 64 bytes, not a reserved name. */
+int tim_ledger_field_ok(const char *name);
+
+/*
+ * Checks kind and fields (an object) before anything is written: a known
+ * kind, valid names, no reserved names, every required field non-empty.
+ * Usage errors name the field.
+ */
+int tim_ledger_check_fields(const char *kind, const json_t *fields,
+    struct tim_err *err);
+
+/* Creates a new ledger holding only the header; never overwrites. */
+int tim_ledger_create(const char *path, const char *origin,
+    struct tim_err *err);
+
+/* An open ledger for appending. */
+struct tim_ledger;
+
+#define TIM_LEDGER_NOSYNC 0x1	/* skip fdatasync (tests, bulk imports) */
+
+int tim_ledger_open(struct tim_ledger **out, const char *path, int flags,
+    struct tim_err *err);
+void tim_ledger_close(struct tim_ledger *l);
+
+/*
+ * Batch protocol: lock takes the exclusive flock and reads the tail; add
+ * builds records in memory; flush writes them with one write(2) and syncs;
+ * unlock releases. append does all four for one record.
+ */
+int tim_ledger_lock(struct tim_ledger *l, struct tim_err *err);
+int tim_ledger_add(struct tim_ledger *l, const char *kind,
+    const json_t *fields, uint64_t *seq, struct tim_err *err);
+int tim_ledger_flush(struct tim_ledger *l, struct tim_err *err);
+void tim_ledger_unlock(struct tim_ledger *l);
+/* Bytes built by add and not yet flushed. */
+size_t tim_ledger_pending(const struct tim_ledger *l);
+
+int tim_ledger_append(struct tim_ledger *l, const char *kind,
+    const json_t *fields, uint64_t *seq, struct tim_err *err);
+
+/*
+ * The one call other tools make: open, append one record, close. fields is
+ * an object of the kind's fields (borrowed). seq, when not NULL, gets the
+ * record's number.
+ */
+int tim_ledger_record(const char *path, const char *kind,
+    const json_t *fields, int flags, uint64_t *seq, struct tim_err *err);
+
+/* Reading lines in order, in big chunks, for verify and list. */
+struct tim_ledger_reader;
+
+int tim_ledger_reader_open(struct tim_ledger_reader **out, const char *path,
+    struct tim_err *err);
+/*
+ * Fixes the end of what will be read at the file's current size, taken
+ * under a shared lock so no half-written append is seen.
+ */
+int tim_ledger_reader_snapshot(struct tim_ledger_reader *r,
+    struct tim_err *err);
+/*
+ * The next line (without LF): 1 and the line, 0 at the end, -1 on an error.
+ * *complete is 0 for a last line with no LF. Lines longer than
+ * TIM_LEDGER_READ_MAX come back cut, with *complete = -1.
+ */
+int tim_ledger_reader_next(struct tim_ledger_reader *r, const char **line,
+    size_t *len, off_t *offset, int *complete, struct tim_err *err);
+void tim_ledger_reader_close(struct tim_ledger_reader *r);
+
+struct tim_ledger_verify_opts {
+	const struct tim_verifier *key;	/* checks checkpoint signatures; may be NULL */
+	const char *checkpoints;	/* a file of checkpoints; NULL: LEDGER.checkpoints */
+	int keep_leaves;		/* return every leaf hash (proofs) */
+};
+
+struct tim_ledger_verify_result {
+	int ok;			/* 1: intact */
+	uint64_t lines;		/* complete lines = tree size */
+	tim_hash root;
+	char origin[1024];
+	/* the first problem, when not ok */
+	uint64_t bad_line;	/* 1-based; the record's seq is bad_line - 1 */
+	uint64_t bad_offset;	/* byte offset of the line */
+	char reason[512];
+	/* checkpoints */
+	size_t checkpoints;	/* how many were checked against the file */
+	uint64_t checkpoint_size;	/* size of the newest */
+	int signatures;		/* 1: their signatures were checked with key */
+	tim_hash *leaves;	/* keep_leaves: lines hashes, caller frees */
+};
+
+/*
+ * Reads the ledger up to a snapshot and checks every line: JSON, the header,
+ * seq, prev, a torn tail, and each checkpoint (origin, size, root and, with
+ * a key, signature). Returns -1 only for system errors; a failed check is
+ * result->ok == 0 with the line and reason.
+ */
+int tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
+    struct tim_ledger_verify_result *res, struct tim_err *err);
+
+/*
+ * Moves a torn last line (bytes after the last LF) into LEDGER.torn, cuts it
+ * from the ledger and appends a repair record, all under the lock. *moved is
+ * the number of bytes set aside, 0 when there was nothing to repair.
+ */
+int tim_ledger_repair(const char *path, int flags, size_t *moved,
+    uint64_t *seq, struct tim_err *err);
+
+/* "LEDGER.checkpoints" for path, into a malloc'd string. */
+char *tim_ledger_checkpoints_path(const char *path);
+
+#endif

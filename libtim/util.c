@@ -1,0 +1,231 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "i18n.h"
+#include "util.h"
+#include "banned.h"
+
+void
+tim_time_rfc3339(time_t t, char out[21])
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 21, "1970-01-01T00:00:00Z");
+}
+
+void
+tim_now_rfc3339(char out[21])
+{
+	tim_time_rfc3339(time(NULL), out);
+}
+
+int
+tim_time_parse(const char *s, int end, time_t *out)
+{
+	struct tm tm;
+	const char *p;
+	long off = 0;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%d", &tm);
+	if (p == NULL)
+		return -1;
+	if (*p == '\0') {
+		if (end) {
+			tm.tm_hour = 23;
+			tm.tm_min = 59;
+			tm.tm_sec = 59;
+		}
+	} else {
+		if (*p != 'T' && *p != 't' && *p != ' ')
+			return -1;
+		p = strptime(p + 1, "%H:%M:%S", &tm);
+		if (p == NULL)
+			return -1;
+		if (*p == '.')
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				;
+		if (*p == 'Z' || *p == 'z')
+			p++;
+		else if ((*p == '+' || *p == '-') && strlen(p) == 6 &&
+		    p[3] == ':') {
+			int h = atoi(p + 1), m = atoi(p + 4);
+
+			off = (h * 60L + m) * 60L * (*p == '-' ? -1 : 1);
+			p += 6;
+		} else
+			return -1;
+		if (*p != '\0')
+			return -1;
+	}
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*out = t - off;
+	return 0;
+}
+
+const char *
+tim_hostname(void)
+{
+	static char name[HOST_NAME_MAX + 1];
+
+	if (name[0] == '\0' && gethostname(name, sizeof(name)) < 0)
+		snprintf(name, sizeof(name), "localhost");
+	name[sizeof(name) - 1] = '\0';
+	if (name[0] == '\0')
+		snprintf(name, sizeof(name), "localhost");
+	return name;
+}
+
+const char *
+tim_username(void)
+{
+	static char name[256];
+	struct passwd *pw;
+
+	if (name[0] == '\0') {
+		pw = getpwuid(geteuid());
+		if (pw && pw->pw_name && *pw->pw_name)
+			snprintf(name, sizeof(name), "%s", pw->pw_name);
+		else
+			snprintf(name, sizeof(name), "uid:%lu",
+			    (unsigned long)geteuid());
+	}
+	return name;
+}
+
+int
+tim_read_file(const char *path, size_t max, int secret, struct tim_buf *b,
+    struct tim_err *err)
+{
+	struct stat st;
+	char chunk[8192];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (secret ? O_NOFOLLOW : 0));
+	if (fd < 0) {
+		if (secret && errno == ELOOP)
+			return tim_errorf(err, 0, _("'%s' is a symbolic link; refusing it"), path);
+		return tim_errorf(err, errno, _("cannot open '%s'"), path);
+	}
+	if (fstat(fd, &st) < 0) {
+		tim_errorf(err, errno, _("cannot read '%s'"), path);
+		goto fail;
+	}
+	if (secret && !S_ISREG(st.st_mode)) {
+		tim_errorf(err, 0, _("'%s' is not a regular file"), path);
+		goto fail;
+	}
+	if (secret && (st.st_mode & (S_IRWXG | S_IRWXO))) {
+		tim_errorf(err, 0,
+		    _("'%s' is accessible by group or others (mode %04o); run: chmod 600 '%s'"),
+		    path, (unsigned)(st.st_mode & 07777), path);
+		goto fail;
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			tim_errorf(err, errno, _("cannot read '%s'"), path);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		if (b->len + (size_t)n > max) {
+			tim_errorf(err, 0, _("'%s' is too large"), path);
+			goto fail;
+		}
+		if (tim_buf_add(b, chunk, (size_t)n) < 0) {
+			tim_errorf(err, ENOMEM, _("cannot read '%s'"), path);
+			goto fail;
+		}
+	}
+	explicit_bzero(chunk, sizeof(chunk));
+	close(fd);
+	return 0;
+fail:
+	explicit_bzero(chunk, sizeof(chunk));
+	close(fd);
+	return -1;
+}
+
+int
+tim_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+tim_write_new_file(const char *path, int mode, const void *data, size_t len,
+    struct tim_err *err)
+{
+	int fd, saved;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return tim_errorf(err, 0, _("'%s' already exists; not overwriting it"), path);
+		return tim_errorf(err, errno, _("cannot create '%s'"), path);
+	}
+	/* The umask may have widened nothing, but it may have narrowed: state it. */
+	if (fchmod(fd, (mode_t)mode) < 0 || tim_write_all(fd, data, len) < 0 ||
+	    fsync(fd) < 0) {
+		saved = errno;
+		close(fd);
+		unlink(path);
+		return tim_errorf(err, saved, _("cannot write '%s'"), path);
+	}
+	if (close(fd) < 0) {
+		saved = errno;
+		unlink(path);
+		return tim_errorf(err, saved, _("cannot write '%s'"), path);
+	}
+	return 0;
+}
+
+void
+tim_human_size(double bytes, char out[32])
+{
+	static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	int i = 0;
+
+	while (bytes >= 1024 && i < 5) {
+		bytes /= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(out, 32, "%.0f %s", bytes, units[i]);
+	else
+		snprintf(out, 32, "%.1f %s", bytes, units[i]);
+}

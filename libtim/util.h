@@ -1,0 +1,47 @@
+#ifndef TIM_UTIL_H
+#define TIM_UTIL_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct tim_buf;
+struct tim_err;
+
+/* RFC 3339 UTC with seconds, "2026-11-22T02:30:16Z", into out[21]. */
+void tim_time_rfc3339(time_t t, char out[21]);
+/* Now as RFC 3339 UTC. */
+void tim_now_rfc3339(char out[21]);
+
+/*
+ * Parses "YYYY-MM-DD", "YYYY-MM-DDThh:mm:ssZ" or with a numeric offset.
+ * A bare date is its first second (UTC), or with end set, its last.
+ */
+int tim_time_parse(const char *s, int end, time_t *out);
+
+/* The host name, or "localhost" when it cannot be had. */
+const char *tim_hostname(void);
+/* The name of the effective user, or "uid:N". */
+const char *tim_username(void);
+
+/*
+ * Reads a whole small file (at most max bytes) into b. With secret set, the
+ * file must be a regular file not readable by group or others (signify's
+ * rule for secret keys), and symlinks are refused.
+ */
+int tim_read_file(const char *path, size_t max, int secret, struct tim_buf *b,
+    struct tim_err *err);
+
+/*
+ * Creates path (never overwriting, never through a symlink) with mode and
+ * writes data to it, synced. Removes the file again on failure.
+ */
+int tim_write_new_file(const char *path, int mode, const void *data,
+    size_t len, struct tim_err *err);
+
+/* write(2) until done or a real error. */
+int tim_write_all(int fd, const void *data, size_t len);
+
+/* Size in bytes for people: "512 B", "1.5 MiB". out holds 32 bytes. */
+void tim_human_size(double bytes, char out[32]);
+
+#endif

@@ -1,0 +1,68 @@
+#!/bin/sh
+# Install what building and testing tim needs, and nothing when it is all there.
+# Checks pkg-config modules, commands and files first; calls apt-get only for
+# what is missing, so a second run costs a few pkg-config calls.
+set -eu
+
+missing=""
+want() { missing="$missing $1"; }
+
+pc() {	# pkg-config module, Debian package
+	pkg-config --exists "$1" 2>/dev/null || want "$2"
+}
+cmd() {	# command, Debian package
+	command -v "$1" >/dev/null 2>&1 || want "$2"
+}
+file() {	# file, Debian package
+	[ -e "$1" ] || want "$2"
+}
+
+cmd cc gcc
+cmd make make
+cmd pkg-config pkg-config
+pc libarchive libarchive-dev
+pc libcrypto libssl-dev
+pc libxml-2.0 libxml2-dev
+pc zlib zlib1g-dev
+pc jansson libjansson-dev
+pc inih libinih-dev
+cmd bats bats
+file /usr/lib/bats/bats-support/load.bash bats-support
+file /usr/lib/bats/bats-assert/load.bash bats-assert
+file /usr/lib/bats/bats-file/load.bash bats-file
+cmd msgfmt gettext
+cmd mandoc mandoc
+cmd /usr/bin/python3 python3
+cmd setfattr attr
+cmd losetup mount
+cmd mkfs.ext4 e2fsprogs
+cmd xmllint libxml2-utils
+cmd openssl openssl
+cmd localedef libc-bin
+file /usr/share/i18n/locales/ja_JP locales
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "tim: missing packages:$missing" >&2
+		echo "tim: run as root: apt-get install$missing" >&2
+		exit 1
+	fi
+	echo "tim: installing:$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing >/dev/null 2>&1 || {
+		apt-get update -q >/dev/null
+		apt-get install -y -q --no-install-recommends $missing >/dev/null
+	}
+fi
+
+# The Japanese message tests need the ja_JP.UTF-8 locale itself.
+if ! locale -a 2>/dev/null | grep -qix 'ja_JP.utf8'; then
+	if [ "$(id -u)" -eq 0 ]; then
+		localedef -i ja_JP -c -f UTF-8 ja_JP.UTF-8 >/dev/null 2>&1 ||
+			echo "tim: could not generate the ja_JP.UTF-8 locale" >&2
+	else
+		echo "tim: ja_JP.UTF-8 locale missing; Japanese message tests will skip" >&2
+	fi
+fi
+exit 0
