@@ -1105,7 +1105,7 @@ tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
 	const char *buf;
 	size_t len, i;
 	off_t offset;
-	int torn, got, t, ret = -1;
+	int torn, got = 0, t, ret = -1;
 
 	if (o == NULL)
 		o = &none;
