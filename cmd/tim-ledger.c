@@ -34,7 +34,7 @@ usage(FILE *f)
 "       tim-ledger keygen [--name NAME] -o KEYFILE\n"
 "       tim-ledger append [--no-sync] LEDGER KIND [FIELD=VALUE ...]\n"
 "       tim-ledger append [--no-sync] --json LEDGER < records.jsonl\n"
-"       tim-ledger verify [--key VKEY] [--checkpoint FILE] LEDGER ...\n"
+"       tim-ledger verify [--full] [--key VKEY] [--checkpoint FILE] LEDGER ...\n"
 "       tim-ledger checkpoint -k KEYFILE LEDGER\n"
 "       tim-ledger list [--kind K] [--since T] [--until T] [--grep S]\n"
 "                       [--where FIELD=VALUE] [--json | --csv] LEDGER\n"
@@ -48,7 +48,7 @@ usage(FILE *f)
 
 enum {
 	O_ORIGIN = TIM_OPT_FIRST_FREE, O_NAME, O_NOSYNC, O_KEY, O_CHECKPOINT,
-	O_KIND, O_SINCE, O_UNTIL, O_GREP, O_WHERE, O_CSV
+	O_KIND, O_SINCE, O_UNTIL, O_GREP, O_WHERE, O_CSV, O_FULL
 };
 
 /* Which options each subcommand takes, as bits of this list. */
@@ -56,12 +56,13 @@ enum {
 	F_ORIGIN = 1 << 0, F_NAME = 1 << 1, F_OUT = 1 << 2, F_NOSYNC = 1 << 3,
 	F_KEY = 1 << 4, F_CHECKPOINT = 1 << 5, F_KEYFILE = 1 << 6, F_KIND = 1 << 7,
 	F_SINCE = 1 << 8, F_UNTIL = 1 << 9, F_GREP = 1 << 10, F_WHERE = 1 << 11,
-	F_CSV = 1 << 12
+	F_CSV = 1 << 12, F_FULL = 1 << 13
 };
 
 static const struct option longopts[] = {
 	{ "checkpoint", required_argument, NULL, O_CHECKPOINT },
 	{ "csv", no_argument, NULL, O_CSV },
+	{ "full", no_argument, NULL, O_FULL },
 	{ "grep", required_argument, NULL, O_GREP },
 	{ "key", required_argument, NULL, O_KEY },
 	{ "key-file", required_argument, NULL, 'k' },
@@ -122,7 +123,7 @@ static const struct sub {
 	{ "list", tim_ledger_cmd_list, F_KIND | F_SINCE | F_UNTIL | F_GREP | F_WHERE | F_CSV, 1, 1, 0 },
 	{ "prove", tim_ledger_cmd_prove, F_CHECKPOINT, 2, 2, 1 },
 	{ "repair", tim_ledger_cmd_repair, F_NOSYNC, 1, 1, 0 },
-	{ "verify", tim_ledger_cmd_verify, F_KEY | F_CHECKPOINT, 1, -1, 0 },
+	{ "verify", tim_ledger_cmd_verify, F_KEY | F_CHECKPOINT | F_FULL, 1, -1, 0 },
 };
 
 static const struct sub *
@@ -141,10 +142,10 @@ optname(unsigned bit)
 {
 	static const char *names[] = { "--origin", "--name", "-o", "--no-sync",
 	    "--key", "--checkpoint", "-k", "--kind", "--since", "--until",
-	    "--grep", "--where", "--csv" };
+	    "--grep", "--where", "--csv", "--full" };
 	int i;
 
-	for (i = 0; i < 13; i++)
+	for (i = 0; i < 14; i++)
 		if (bit == 1u << i)
 			return names[i];
 	return "?";
@@ -213,6 +214,7 @@ main(int argc, char **argv)
 		case O_GREP: bit = F_GREP; opts.grep = optarg; break;
 		case O_WHERE: bit = F_WHERE; opts.where = optarg; break;
 		case O_CSV: bit = F_CSV; opts.csv = 1; break;
+		case O_FULL: bit = F_FULL; opts.full = 1; break;
 		case ':':
 			r = tim_cli_usage_error(&cli, _("option '%s' needs a value"), argv[optind - 1]);
 			goto out;

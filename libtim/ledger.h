@@ -121,6 +121,7 @@ struct tim_ledger_verify_opts {
 	const struct tim_verifier *key;	/* checks checkpoint signatures; may be NULL */
 	const char *checkpoints;	/* a file of checkpoints; NULL: LEDGER.checkpoints */
 	int keep_leaves;		/* return every leaf hash (proofs) */
+	int full;			/* parse every line even under a signed checkpoint */
 };
 
 struct tim_ledger_verify_result {
@@ -136,6 +137,7 @@ struct tim_ledger_verify_result {
 	size_t checkpoints;	/* how many were checked against the file */
 	uint64_t checkpoint_size;	/* size of the newest */
 	int signatures;		/* 1: their signatures were checked with key */
+	uint64_t covered;	/* lines trusted by their signed root, not re-parsed */
 	tim_hash *leaves;	/* keep_leaves: lines hashes, caller frees */
 };
 
@@ -144,6 +146,12 @@ struct tim_ledger_verify_result {
  * seq, prev, a torn tail, and each checkpoint (origin, size, root and, with
  * a key, signature). Returns -1 only for system errors; a failed check is
  * result->ok == 0 with the line and reason.
+ *
+ * With a key, the lines under the newest checkpoint whose signature verifies
+ * are checked by the Merkle root alone: equal roots mean the same bytes the
+ * signer verified in full before signing (tim-ledger checkpoint refuses a
+ * ledger that does not verify). Lines after it get every check. full turns
+ * this off.
  */
 int tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
     struct tim_ledger_verify_result *res, struct tim_err *err);

@@ -404,7 +404,7 @@ static int
 verify_one(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
     const struct tim_verifier *key)
 {
-	struct tim_ledger_verify_opts vo = { key, o->checkpoint, 0 };
+	struct tim_ledger_verify_opts vo = { key, o->checkpoint, 0, o->full };
 	struct tim_ledger_verify_result res;
 	struct tim_buf root = TIM_BUF_INIT;
 	struct tim_err err;
@@ -421,6 +421,7 @@ verify_one(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
 		    "root", tim_buf_str(&root), "checkpoints", (json_int_t)res.checkpoints,
 		    "checkpoint_size", (json_int_t)res.checkpoint_size,
 		    "signatures_checked", res.signatures);
+		json_object_set_new(j, "trusted_by_signed_root", json_integer((json_int_t)res.covered));
 		if (!res.ok) {
 			json_object_set_new(j, "line", json_integer((json_int_t)res.bad_line));
 			json_object_set_new(j, "seq", res.bad_line ?
@@ -438,6 +439,9 @@ verify_one(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
 			    (unsigned long long)res.checkpoint_size,
 			    res.signatures ? _(", signatures verified") : _(", signatures not checked (no --key)"));
 		putchar('\n');
+		if (res.covered)
+			tim_info(cli, _("%s: lines 1 to %llu checked by the signed root, the rest line by line (--full checks every line)"),
+			    path, (unsigned long long)res.covered);
 	} else if (!res.ok && !cli->quiet) {
 		if (res.bad_line)
 			tim_error(cli, _("%s: FAILED at line %llu (seq %llu, byte %llu): %s"),
@@ -478,7 +482,7 @@ int
 tim_ledger_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
     int argc, char **argv)
 {
-	struct tim_ledger_verify_opts vo = { NULL, NULL, 0 };
+	struct tim_ledger_verify_opts vo = { NULL, NULL, 0, 1 };
 	struct tim_ledger_verify_result res;
 	struct tim_buf note = TIM_BUF_INIT;
 	const char *path = argv[0];
@@ -746,7 +750,7 @@ int
 tim_ledger_cmd_prove(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
     char **argv)
 {
-	struct tim_ledger_verify_opts vo = { NULL, NULL, 1 };
+	struct tim_ledger_verify_opts vo = { NULL, NULL, 1, 0 };
 	struct tim_ledger_verify_result res;
 	struct tim_checkpoint cp;
 	struct tim_buf a = TIM_BUF_INIT, b = TIM_BUF_INIT;
@@ -829,7 +833,7 @@ int
 tim_ledger_cmd_consistency(struct tim_cli *cli, struct tim_ledger_cmd *o,
     int argc, char **argv)
 {
-	struct tim_ledger_verify_opts vo = { NULL, NULL, 1 };
+	struct tim_ledger_verify_opts vo = { NULL, NULL, 1, 0 };
 	struct tim_ledger_verify_result res;
 	struct tim_checkpoint cp;
 	struct tim_verifier key;

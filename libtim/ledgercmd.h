@@ -21,6 +21,7 @@ struct tim_ledger_cmd {
 	const char *kind, *since, *until, *grep, *where;	/* list */
 	int flags;		/* TIM_LEDGER_NOSYNC */
 	int csv;
+	int full;		/* verify: parse every line */
 	char **argv_buf;	/* owned by main */
 };
 
