@@ -233,12 +233,13 @@ main(int argc, char **argv)
 		r = tim_cli_usage_error(&cli, _("--json and --csv exclude each other"));
 		goto out;
 	}
-	if (sub->run == NULL) {
-		r = sub_kinds(argc - optind, argv + optind);
-		goto out;
-	}
 	args = argv + optind;
 	nargs = argc - optind;
+	if (sub->run == NULL) {
+		r = nargs > 0 ? tim_cli_usage_error(&cli, _("too many arguments for '%s'"), sub->name) :
+		    sub_kinds(nargs, args);
+		goto out;
+	}
 	/* LEDGER may come from TIM_LEDGER or the config; put it in its place. */
 	dflt = tim_config_get(cli.cfg, "ledger", "path");
 	opts.argv_buf = NULL;

@@ -1060,6 +1060,9 @@ load_checkpoints(struct verifier *v, const char *path,
 
 	if (use == NULL)
 		return tim_errorf(err, ENOMEM, _("out of memory"));
+	/* A checkpoint named by the caller must exist; the default file may not. */
+	if (o->checkpoints && access(o->checkpoints, F_OK) < 0)
+		return tim_errorf(err, errno, _("cannot read checkpoint '%s'"), o->checkpoints);
 	r = tim_checkpoint_read_all(use, &v->cps, &v->ncps, err);
 	if (r == 0 && o->checkpoints && v->ncps == 0)
 		r = tim_errorf(err, 0, _("no checkpoint in '%s'"), use);

@@ -565,10 +565,34 @@ csv_cell(FILE *f, const char *s, int last)
 	fputc(last ? '\n' : ',', f);
 }
 
+/*
+ * For the text listing: control characters would forge rows or drive the
+ * terminal, so they are shown escaped (\n, \t, \x1b). --json and --csv
+ * carry values exactly.
+ */
 static void
-value_text(const json_t *v, struct tim_buf *b)
+add_printable(struct tim_buf *b, const char *s)
 {
-	if (json_is_string(v))
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			tim_buf_adds(b, "\\n");
+		else if (c == '\t')
+			tim_buf_adds(b, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			tim_buf_addf(b, "\\x%02x", c);
+		else
+			tim_buf_addch(b, c);
+	}
+}
+
+static void
+value_text(const json_t *v, struct tim_buf *b, int printable)
+{
+	if (json_is_string(v) && printable)
+		add_printable(b, json_string_value(v));
+	else if (json_is_string(v))
 		tim_buf_adds(b, json_string_value(v));
 	else
 		tim_json_dump(b, v);
@@ -576,7 +600,7 @@ value_text(const json_t *v, struct tim_buf *b)
 
 /* "k=v k=v" for the fields that are not the fixed ones. */
 static void
-details(json_t *rec, struct tim_buf *b, const char *sep)
+details(json_t *rec, struct tim_buf *b, const char *sep, int printable)
 {
 	static const char *fixed[] = { "seq", "time", "kind", "actor", "host", "prev", NULL };
 	const char *key;
@@ -592,7 +616,7 @@ details(json_t *rec, struct tim_buf *b, const char *sep)
 		if (b->len)
 			tim_buf_adds(b, sep);
 		tim_buf_addf(b, "%s=", key);
-		value_text(v, b);
+		value_text(v, b, printable);
 	}
 }
 
@@ -676,7 +700,7 @@ tim_ledger_cmd_list(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 
 			snprintf(seq, sizeof(seq), "%lld",
 			    (long long)json_integer_value(json_object_get(rec, "seq")));
-			details(rec, &d, "; ");
+			details(rec, &d, "; ", 0);
 			csv_cell(stdout, seq, 0);
 			csv_cell(stdout, tm ? tm : "", 0);
 			csv_cell(stdout, json_string_value(json_object_get(rec, "kind")) ?: "", 0);
@@ -684,13 +708,18 @@ tim_ledger_cmd_list(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 			csv_cell(stdout, json_string_value(json_object_get(rec, "host")) ?: "", 0);
 			csv_cell(stdout, tim_buf_str(&d), 1);
 		} else {
-			details(rec, &d, " ");
+			struct tim_buf k = TIM_BUF_INIT, a = TIM_BUF_INIT, ts = TIM_BUF_INIT;
+
+			details(rec, &d, " ", 1);
+			add_printable(&ts, tm ? tm : "-");
+			add_printable(&k, json_string_value(json_object_get(rec, "kind")) ?: "-");
+			add_printable(&a, json_string_value(json_object_get(rec, "actor")) ?: "-");
 			printf("%6lld  %s  %-8s  %-10s  %s\n",
 			    (long long)json_integer_value(json_object_get(rec, "seq")),
-			    tm ? tm : "-",
-			    json_string_value(json_object_get(rec, "kind")) ?: "-",
-			    json_string_value(json_object_get(rec, "actor")) ?: "-",
-			    tim_buf_str(&d));
+			    tim_buf_str(&ts), tim_buf_str(&k), tim_buf_str(&a), tim_buf_str(&d));
+			tim_buf_release(&k);
+			tim_buf_release(&a);
+			tim_buf_release(&ts);
 		}
 next:
 		json_decref(rec);
