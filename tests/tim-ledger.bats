@@ -628,6 +628,17 @@ write_lines("t.tim", ls)
 	run --separate-stderr tim-ledger verify t.tim
 	assert_failure 1
 	[[ $stderr == *"line 3 (seq 2, byte $(offset_of t.tim 3)): bad or missing time"* ]]
+	# a key given twice in one line
+	mk dup.tim 1
+	py '
+ls = lines_of("dup.tim")
+ls.append(dump({"seq": 2, "time": "2025-01-01T00:00:00Z", "kind": "note", "actor": "a",
+                "host": "h", "text": "x", "prev": hashlib.sha256(ls[-1]).hexdigest()}).replace(b"}", b",\"text\":\"y\"}"))
+write_lines("dup.tim", ls)
+'
+	run --separate-stderr tim-ledger verify dup.tim
+	assert_failure 1
+	[[ $stderr == *"line 3 (seq 2, byte $(offset_of dup.tim 3)): bad JSON"* ]]
 	: > empty.tim
 	run --separate-stderr tim-ledger verify empty.tim
 	assert_failure 1
@@ -1042,6 +1053,20 @@ for row in csv.reader(io.StringIO(out[3:].decode())):
 ' "$output"
 }
 
+# [BUG] list (text) prints values raw: a value holding LF forges extra rows
+# and ESC sequences reach the terminal (ledgercmd.c details()/value_text()).
+@test "list: control characters in a value cannot forge rows or reach the terminal" {
+	tim-ledger init reg.tim
+	tim-ledger append reg.tim note text=$'a\n     9  2026-01-01T00:00:00Z  note      mallory     text=forged\e[2J'
+	run tim-ledger list reg.tim
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	[[ $output != *$'\e'* ]] || fail "raw ESC in the listing"
+	# the record itself keeps the exact value
+	tim-ledger list --json reg.tim | py '
+assert json.loads(sys.stdin.read())["text"].startswith("a\n     9")'
+}
+
 @test "list: a missing ledger exits 3; a torn tail is skipped with a warning" {
 	run tim-ledger list none.tim
 	assert_failure 3
@@ -1315,6 +1340,24 @@ assert all(set(k) == {"kind", "required", "what", "clause"} and k["what"] and k[
 	grep -q via-env env.tim
 	run grep -c via-env conf.tim
 	assert_output 0
+}
+
+@test "config: verify-key, key-file and key-name from the config or TIM_LEDGER_*" {
+	mk reg.tim 1
+	printf '[ledger]\nkey-name = from-config\nkey-file = k.key\nverify-key = k.key.pub\n' > "$TIM_CONFIG"
+	run tim-ledger keygen -o k.key
+	assert_success
+	assert_output --regexp '^from-config\+'
+	run tim-ledger checkpoint -q reg.tim
+	assert_success
+	run tim-ledger verify reg.tim
+	assert_success
+	assert_output --partial "signatures verified"
+	tim-ledger keygen --name other -o other.key >/dev/null
+	TIM_LEDGER_VERIFY_KEY=other.key.pub run tim-ledger verify reg.tim
+	assert_failure 1
+	run tim-ledger verify --key other.key.pub reg.tim
+	assert_failure 1
 }
 
 @test "config: a file writable by others is refused with 3; a syntax error names the line" {
