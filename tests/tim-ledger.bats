@@ -122,7 +122,7 @@ offset_of() {	# file, 1-based line: byte offset where the line starts
 	assert_output --partial 'tim-ledger repair'
 	run --separate-stderr tim-ledger verify -h
 	assert_success
-	assert_output --partial 'tim-ledger verify [--key VKEY]'
+	assert_output --partial 'tim-ledger verify [--full] [--key VKEY]'
 	assert_equal "$stderr" ""
 }
 
@@ -531,7 +531,8 @@ assert json.loads(ls[1])["kind"] == "copy"
 o = json.loads(sys.argv[1])
 root = b64(mth([leaf(l) for l in lines_of("reg.tim")]))
 assert o == {"ledger": "reg.tim", "ok": True, "lines": 3, "root": root, "checkpoints": 1,
-             "checkpoint_size": 3, "signatures_checked": True}, o
+             "checkpoint_size": 3, "signatures_checked": True,
+             "trusted_by_signed_root": 3}, o
 ' "$output"
 	printf 'x' >> reg.tim
 	run tim-ledger verify --json reg.tim
@@ -1460,4 +1461,45 @@ for b in range(1, 6):
     i = texts.index("b%d-1" % b)
     assert texts[i:i + 20] == ["b%d-%d" % (b, j) for j in range(1, 21)], b
 '
+}
+
+# --- verify over a signed checkpoint --------------------------------------------
+
+@test "verify --key trusts lines under a good signed checkpoint by their root, --full parses them" {
+	mk reg.tim 5
+	tim-ledger keygen --name k -o k.key >/dev/null
+	tim-ledger checkpoint -q -k k.key reg.tim
+	tim-ledger append reg.tim note text=after
+	run -0 tim-ledger verify --json --key k.key.pub reg.tim
+	py 'o = json.loads(sys.argv[1]); assert o["trusted_by_signed_root"] == 6 and o["lines"] == 7, o' "$output"
+	run -0 tim-ledger verify --json --full --key k.key.pub reg.tim
+	py 'o = json.loads(sys.argv[1]); assert o["trusted_by_signed_root"] == 0, o' "$output"
+	run -0 tim-ledger verify --json reg.tim
+	py 'o = json.loads(sys.argv[1]); assert o["trusted_by_signed_root"] == 0, o' "$output"
+	run --separate-stderr tim-ledger verify -v --key k.key.pub reg.tim
+	assert_success
+	[[ $stderr == *"lines 1 to 6 checked by the signed root"* ]]
+}
+
+@test "verify --key: a changed line under a signed checkpoint is still found and named" {
+	mk reg.tim 5
+	tim-ledger keygen --name k -o k.key >/dev/null
+	tim-ledger checkpoint -q -k k.key reg.tim
+	sed -i '3s/"text":"/"text":"X/' reg.tim
+	run --separate-stderr tim-ledger verify --key k.key.pub reg.tim
+	assert_failure 1
+	[[ $stderr == *"FAILED at line 4 (seq 3,"*"hash mismatch"* ]]
+}
+
+@test "verify --key: the first line after the checkpoint is still chained to it" {
+	mk reg.tim 3
+	tim-ledger keygen --name k -o k.key >/dev/null
+	tim-ledger checkpoint -q -k k.key reg.tim
+	tim-ledger append reg.tim note text=one
+	tim-ledger append reg.tim note text=two
+	# replace the record right after the checkpoint with one chained to nothing
+	sed -i '5s/"prev":"[0-9a-f]*"/"prev":"0000000000000000000000000000000000000000000000000000000000000000"/' reg.tim
+	run --separate-stderr tim-ledger verify --key k.key.pub reg.tim
+	assert_failure 1
+	[[ $stderr == *"FAILED at line 5 (seq 4,"*"hash mismatch"* ]]
 }
