@@ -57,7 +57,7 @@ all: $(BINS) $(B)/libtim.a $(B)/libtim.pc $(MO)
 # (git's GIT-CFLAGS).
 $(B)/FLAGS: FORCE
 	@mkdir -p $(B)
-	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TIM_LIBS)' > $@.new
+	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TIM_LIBS) $(PREFIX) $(LIBDIR) $(INCLUDEDIR)' > $@.new
 	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@
 FORCE:
 
@@ -77,7 +77,7 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libtim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TIM_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtim.a $(TIM_LIBS)
 
-$(B)/libtim.pc: Makefile libtim/version.h
+$(B)/libtim.pc: Makefile libtim/version.h $(B)/FLAGS
 	@mkdir -p $(B)
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	  'Name: libtim' 'Description: technology information management controls (tim)' \
@@ -130,7 +130,7 @@ install: all
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(B)/libtim.a $(DESTDIR)$(LIBDIR)
 	install -m 644 $(B)/libtim.pc $(DESTDIR)$(LIBDIR)/pkgconfig
-	install -m 644 $(LIB_HDR) $(DESTDIR)$(INCLUDEDIR)/tim
+	install -m 644 $(filter-out libtim/banned.h,$(LIB_HDR)) $(DESTDIR)$(INCLUDEDIR)/tim
 	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}; done
 	install -m 644 $(MO) $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES/tim.mo
 	install -m 644 completions/bash/* $(DESTDIR)$(BASHCOMPDIR)
