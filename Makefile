@@ -81,8 +81,8 @@ $(B)/libtim.pc: Makefile libtim/version.h $(B)/FLAGS
 	@mkdir -p $(B)
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	  'Name: libtim' 'Description: technology information management controls (tim)' \
-	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' \
-	  'Libs: -L$${libdir} -ltim' 'Cflags: -I$${includedir}/tim' > $@
+	  'Version: $(VERSION)' 'Requires: $(PKGS)' \
+	  'Libs: -L$${libdir} -ltim -pthread' 'Cflags: -I$${includedir}/tim' > $@
 
 # One catalogue from every po/*.po (each tool may keep its own file).
 $(MO): $(PO)
