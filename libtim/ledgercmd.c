@@ -1,12 +1,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -47,6 +49,38 @@ static int
 report(struct tim_cli *cli, struct tim_err *err)
 {
 	return tim_cli_fail(cli, err);
+}
+
+/*
+ * With --syslog (or [ledger] syslog = yes) appends and failures also go to
+ * syslog(3), facility authpriv, where log collectors already look. The text
+ * stays English and key=value for machines.
+ */
+static int
+want_syslog(struct tim_cli *cli, struct tim_ledger_cmd *o)
+{
+	return o->syslog || tim_config_get_bool(cli->cfg, "ledger", "syslog", 0);
+}
+
+static void
+slog(struct tim_cli *cli, struct tim_ledger_cmd *o, int prio, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+slog(struct tim_cli *cli, struct tim_ledger_cmd *o, int prio, const char *fmt, ...)
+{
+	static int opened;
+	va_list ap;
+
+	if (!want_syslog(cli, o))
+		return;
+	if (!opened) {
+		openlog("tim-ledger", LOG_PID, LOG_AUTHPRIV);
+		opened = 1;
+	}
+	va_start(ap, fmt);
+	vsyslog(prio, fmt, ap);
+	va_end(ap);
 }
 
 int
@@ -360,7 +394,12 @@ tim_ledger_cmd_append(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 		r = tim_ledger_append(l, argv[1], fields, &first, &err);
 	if (!cli->json)
 		last = first;
+	if (first)
+		slog(cli, o, LOG_INFO, "append ledger=%s seq=%llu-%llu kind=%s", argv[0],
+		    (unsigned long long)first, (unsigned long long)last,
+		    cli->json ? "(batch)" : argv[1]);
 	if (r < 0) {
+		slog(cli, o, LOG_ERR, "append FAILED ledger=%s: %s", argv[0], err.msg);
 		if (first)
 			tim_error(cli, _("appended seq %llu to %llu before the error"),
 			    (unsigned long long)first, (unsigned long long)last);
@@ -412,8 +451,13 @@ verify_one(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
 	tim_err_clear(&err);
 	if (tim_ledger_verify(path, &vo, &res, &err) < 0) {
 		tim_err_prefix(&err, "%s", path);
+		slog(cli, o, LOG_ERR, "verify ERROR %s", err.msg);
 		return report(cli, &err);
 	}
+	if (!res.ok)
+		slog(cli, o, LOG_ALERT, "verify FAILED ledger=%s line=%llu offset=%llu: %s",
+		    path, (unsigned long long)res.bad_line,
+		    (unsigned long long)res.bad_offset, res.reason);
 	b64(res.root, &root);
 	if (cli->json) {
 		json_t *j = json_pack("{s:s, s:b, s:I, s:s, s:I, s:I, s:b}",
@@ -506,6 +550,8 @@ tim_ledger_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
 	if (!res.ok) {
 		tim_failf(&err, _("%s: refusing to sign a ledger that does not verify: line %llu: %s"),
 		    path, (unsigned long long)res.bad_line, res.reason);
+		slog(cli, o, LOG_ALERT, "checkpoint REFUSED ledger=%s line=%llu: %s", path,
+		    (unsigned long long)res.bad_line, res.reason);
 		goto out;
 	}
 	if (tim_checkpoint_sign(&s, res.origin, res.lines, res.root, &note) < 0 ||
@@ -537,6 +583,8 @@ tim_ledger_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
 		tim_buf_release(&root);
 	} else if (!cli->quiet)
 		fwrite(note.buf, 1, note.len - 1, stdout);
+	slog(cli, o, LOG_INFO, "checkpoint ledger=%s size=%llu key=%s", path,
+	    (unsigned long long)res.lines, s.v.name);
 	r = TIM_EXIT_OK;
 out:
 	if (fd >= 0)
@@ -947,8 +995,13 @@ tim_ledger_cmd_repair(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 
 	(void)argc;
 	tim_err_clear(&err);
-	if (tim_ledger_repair(argv[0], o->flags, &moved, &seq, &err) < 0)
+	if (tim_ledger_repair(argv[0], o->flags, &moved, &seq, &err) < 0) {
+		slog(cli, o, LOG_ERR, "repair FAILED ledger=%s: %s", argv[0], err.msg);
 		return report(cli, &err);
+	}
+	if (moved)
+		slog(cli, o, LOG_WARNING, "repair ledger=%s moved=%zu seq=%llu", argv[0],
+		    moved, (unsigned long long)seq);
 	if (cli->json) {
 		json_t *j = json_pack("{s:s, s:I}", "ledger", argv[0], "moved_bytes", (json_int_t)moved);
 

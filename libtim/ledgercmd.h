@@ -22,6 +22,7 @@ struct tim_ledger_cmd {
 	int flags;		/* TIM_LEDGER_NOSYNC */
 	int csv;
 	int full;		/* verify: parse every line */
+	int syslog;		/* also log appends and failures to syslog(3) */
 	char **argv_buf;	/* owned by main */
 };
 

@@ -1503,3 +1503,49 @@ for b in range(1, 6):
 	assert_failure 1
 	[[ $stderr == *"FAILED at line 5 (seq 4,"*"hash mismatch"* ]]
 }
+
+# --- syslog ------------------------------------------------------------------------
+
+need_syslog_capture() {
+	need_root
+	command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
+	unshare -m true 2>/dev/null || skip "cannot make a mount namespace here"
+}
+
+@test "--syslog: appends and failed verifies go to syslog (authpriv)" {
+	need_syslog_capture
+	mk reg.tim 2
+	run unshare -m sh "$TIM_SRC/tests/lib/syslog-capture.sh" got 1 \
+		tim-ledger append --syslog reg.tim note text=logged
+	assert_success
+	run cat got
+	assert_output --regexp '^<86>.*tim-ledger\[[0-9]+\]: append ledger=reg.tim seq=3-3 kind=note$'
+	sed -i '2s/"text":"/"text":"X/' reg.tim
+	run unshare -m sh "$TIM_SRC/tests/lib/syslog-capture.sh" got2 1 \
+		tim-ledger verify --syslog reg.tim
+	assert_failure 1
+	run cat got2
+	# authpriv.alert = 10*8+1
+	assert_output --regexp '^<81>.*verify FAILED ledger=reg.tim line=3 offset=[0-9]+: hash mismatch'
+}
+
+@test "[ledger] syslog = yes in the config turns it on; without it nothing is logged" {
+	need_syslog_capture
+	mk reg.tim 1
+	run unshare -m sh "$TIM_SRC/tests/lib/syslog-capture.sh" none 1 \
+		tim-ledger append reg.tim note text=quiet
+	assert_success
+	[ ! -s none ]
+	printf '[ledger]\nsyslog = yes\n' > "$TIM_CONFIG"
+	run unshare -m sh "$TIM_SRC/tests/lib/syslog-capture.sh" got 1 \
+		tim-ledger append reg.tim note text=loud
+	assert_success
+	run cat got
+	assert_output --partial "append ledger=reg.tim seq=3-3 kind=note"
+}
+
+@test "--syslog does not apply to list" {
+	mk reg.tim 1
+	run tim-ledger list --syslog reg.tim
+	assert_failure 2
+}
