@@ -122,7 +122,7 @@ offset_of() {	# file, 1-based line: byte offset where the line starts
 	assert_output --partial 'tim-ledger repair'
 	run --separate-stderr tim-ledger verify -h
 	assert_success
-	assert_output --partial 'tim-ledger verify [--full] [--key VKEY]'
+	assert_output --partial 'tim-ledger verify [--full] [--syslog] [--key VKEY]'
 	assert_equal "$stderr" ""
 }
 
