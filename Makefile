@@ -48,7 +48,7 @@ MO       = $(B)/locale/ja/LC_MESSAGES/tim.mo
 FUZZ_SRC = $(sort $(wildcard fuzz/fuzz-*.c))
 FUZZERS  = $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all deps check test demo install uninstall clean fuzz bench lint pot
+.PHONY: all deps check-deps check test demo install uninstall clean fuzz bench lint pot
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(B)/libtim.a $(B)/libtim.pc $(MO)
@@ -95,9 +95,12 @@ pot:
 deps:
 	@sh scripts/deps.sh
 
+check-deps:
+	@sh scripts/deps.sh check
+
 # The README's two commands install what is missing first, then build. The
 # recursive make reads pkg-config again after the install.
-check: deps
+check: check-deps
 	@$(MAKE) --no-print-directory all $(UNITS)
 	@sh tests/run
 
