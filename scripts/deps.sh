@@ -47,6 +47,7 @@ if [ "${1:-}" = check ]; then
 	cmd openssl openssl
 	cmd bc bc
 	cmd clang clang
+	file /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a libclang-rt-14-dev
 	cmd dh debhelper
 	cmd fakeroot fakeroot
 	cmd lintian lintian
