@@ -261,6 +261,10 @@ assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", o["created"]), o
 	run tim-ledger init --origin $'two\nlines' a.tim
 	assert_failure 2
 	assert_file_not_exists a.tim
+	run --separate-stderr tim-ledger init --origin $'caf\xe9' a.tim
+	assert_failure 2
+	[[ $stderr == *"not UTF-8"* ]]
+	assert_file_not_exists a.tim
 	run tim-ledger init nodir/a.tim
 	assert_failure 3
 }
@@ -505,6 +509,18 @@ assert json.loads(ls[1])["kind"] == "copy"
 	run tim-ledger append --json reg.tim note text=x
 	assert_failure 2
 	cmp reg.tim before
+}
+
+@test "append --json: a batch over one commit (20000 records) says what it appended" {
+	tim-ledger init reg.tim
+	run --separate-stderr tim-ledger append --no-sync --json reg.tim < <(
+		for ((i = 0; i < 20001; i++)); do echo '{"kind":"note","text":"x"}'; done
+		echo '{"kind":"note"}')
+	assert_failure 2
+	[[ $stderr == *"appended seq 1 to 20000 before the error"* ]]
+	[[ $stderr == *"stdin line 20002"* ]]
+	assert_equal "$(wc -l < reg.tim)" 20001
+	tim-ledger verify -q reg.tim
 }
 
 # --- verify ------------------------------------------------------------------
@@ -826,6 +842,21 @@ open("reg.tim.checkpoints", "wb").write(d)
 	fi
 	assert_failure 3
 	[[ $stderr == *"Permission denied"* ]]
+}
+
+# [BUG] open(2) of a FIFO blocks: tim_ledger_reader_open (ledger.c) and
+# tim_read_file (util.c, used for LEDGER.checkpoints, key and config files)
+# open with O_RDONLY and only then fstat, so verify/list/checkpoint hang for
+# ever on a FIFO (a cron "verify" stalls if LEDGER.checkpoints is replaced by
+# one). Opening with O_NONBLOCK before the S_ISREG check would avoid it.
+@test "verify does not hang on a FIFO as the ledger or its checkpoints file" {
+	mkfifo fifo.tim
+	run timeout 3 tim-ledger verify fifo.tim
+	assert_failure 3
+	mk reg.tim 1
+	mkfifo reg.tim.checkpoints
+	run timeout 3 tim-ledger verify reg.tim
+	assert_failure 3
 }
 
 # --- checkpoint --------------------------------------------------------------
@@ -1292,6 +1323,15 @@ assert r["saved_to"] == "reg.tim.torn", r
 	assert_success
 	assert_output '{"ledger":"reg.tim","moved_bytes":4,"seq":4}'
 	cmp -n "$(stat -c %s before)" before reg.tim
+	# LEDGER.torn as a symlink is not followed, and nothing is cut
+	mk s.tim 1
+	printf 'torn' >> s.tim
+	cp s.tim s.before
+	ln -s elsewhere s.tim.torn
+	run tim-ledger repair s.tim
+	assert_failure 3
+	cmp s.tim s.before
+	assert_file_not_exists elsewhere
 	# a file with no complete line is not repaired
 	printf 'no newline' > t.tim
 	run tim-ledger repair t.tim
