@@ -463,6 +463,31 @@ assert "【社外秘】".encode() in ls[1]   # UTF-8 as is, not \u escapes
 	grep -q '"text":"json"' reg.tim
 }
 
+@test "TIM_LEDGER is the default LEDGER of every subcommand that takes one" {
+	mk reg.tim 3
+	export TIM_LEDGER=reg.tim
+	tim-ledger keygen --name k -o k.key >/dev/null
+	run tim-ledger checkpoint -q -k k.key
+	assert_success
+	assert_file_exists reg.tim.checkpoints
+	run tim-ledger prove --json 2
+	assert_success
+	assert_output --partial '"size":4'
+	tim-ledger append note text=more
+	run tim-ledger consistency reg.tim.checkpoints
+	assert_success
+	assert_line --index 0 "old-size 4"
+	printf 'torn' >> reg.tim
+	run tim-ledger repair
+	assert_success
+	assert_output --partial "moved a torn line of 4 bytes"
+	run tim-ledger verify --key k.key.pub
+	assert_success
+	run tim-ledger list --kind repair
+	assert_success
+	assert_equal "${#lines[@]}" 1
+}
+
 @test "append --json appends one record per line" {
 	tim-ledger init reg.tim
 	run tim-ledger append -v --json reg.tim <<-'EOF'
@@ -933,6 +958,27 @@ assert o["note"].startswith("test/origin\n6\n" + o["root"] + "\n\n\u2014 example
 	assert_file_not_exists reg.tim.checkpoints
 	run tim-ledger checkpoint -k k.key none.tim
 	assert_failure 3
+}
+
+# [BUG] header_ok (ledger.c) takes any string as the origin, so a ledger
+# written elsewhere with an origin holding LF (or empty) verifies, and
+# checkpoint then appends a note that does not parse: from then on every
+# verify of that ledger fails ("checkpoint: bad size line") and the
+# append-only checkpoints file cannot be mended. tim_ledger_create refuses
+# such origins; verify and checkpoint_sign should too.
+@test "checkpoint never writes a note that verify cannot read" {
+	tim-ledger keygen --name k -o k.key >/dev/null
+	printf '%s\n' '{"tim":"ledger","v":1,"origin":"a\nb","created":"2025-01-01T00:00:00Z"}' > nl.tim
+	printf '%s\n' '{"tim":"ledger","v":1,"origin":"","created":"2025-01-01T00:00:00Z"}' > empty.tim
+	for l in nl.tim empty.tim; do
+		run tim-ledger checkpoint -q -k k.key "$l"
+		if [ "$status" -eq 0 ]; then
+			run --separate-stderr tim-ledger verify "$l"
+			assert_success
+		else
+			assert_file_not_exists "$l.checkpoints"
+		fi
+	done
 }
 
 @test "checkpoint signature: known answer from a fixed seed, checked with openssl" {
