@@ -198,7 +198,7 @@ Try 'tim-ledger --help'."
 @test "Japanese messages under LANG=ja_JP.UTF-8" {
 	locale -a 2>/dev/null | grep -qix 'ja_JP.utf-\?8' ||
 		skip "the ja_JP.UTF-8 locale is not installed"
-	grep -q '^msgid "unknown command '\''%s'\''"' "$TIM_SRC/po/ja.po" ||
+	grep -q '^msgid "unknown command '\''%s'\''"' "${TIM_SRC:-$BATS_TEST_DIRNAME/..}/po/ja.po" ||
 		skip "po/ja.po does not translate this message"
 	LANG=ja_JP.UTF-8 run --separate-stderr tim-ledger frobnicate
 	assert_failure 2
