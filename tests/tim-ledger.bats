@@ -176,8 +176,6 @@ Try 'tim-ledger --help'."
 	assert_equal "$(wc -l < l.tim)" 1
 }
 
-# [BUG] "kinds extra" exits 0: cmd/tim-ledger.c runs sub_kinds() before the
-# argument count check, so the max of 0 in the subs table is never applied.
 @test "too few or too many arguments exit 2" {
 	run tim-ledger init
 	assert_failure 2
@@ -191,8 +189,18 @@ Try 'tim-ledger --help'."
 	assert_file_not_exists k
 	run tim-ledger prove 1
 	assert_failure 2
-	run tim-ledger kinds extra
+	run tim-ledger repair a b
 	assert_failure 2
+	run tim-ledger consistency a
+	assert_failure 2
+}
+
+# [BUG] "kinds extra" exits 0: cmd/tim-ledger.c runs sub_kinds() before the
+# argument count check, so the max of 0 in the subs table is never applied.
+@test "kinds takes no arguments" {
+	run --separate-stderr tim-ledger kinds extra
+	assert_failure 2
+	[[ $stderr == *"too many arguments for 'kinds'"* ]]
 }
 
 @test "Japanese messages under LANG=ja_JP.UTF-8" {
@@ -798,10 +806,6 @@ open("reg.tim.checkpoints", "wb").write(d)
 	assert_failure 1
 }
 
-# [BUG] "verify --checkpoint missing.cp" exits 1 ("no checkpoint in"), not 3:
-# tim_checkpoint_read_all treats ENOENT as "no checkpoints" and
-# load_checkpoints turns the errnum-0 error into a failed check; prove
-# --checkpoint with the same missing file exits 3.
 @test "verify --checkpoint checks a checkpoint file kept elsewhere" {
 	mk reg.tim 3
 	tim-ledger keygen --name k -o k.key >/dev/null
@@ -825,8 +829,19 @@ open("reg.tim.checkpoints", "wb").write(d)
 	run --separate-stderr tim-ledger verify --checkpoint bad.cp reg.tim
 	assert_failure 1
 	[[ $stderr == *checkpoint* ]]
-	run tim-ledger verify --checkpoint missing.cp reg.tim
+}
+
+# [BUG] "verify --checkpoint missing.cp" exits 1 ("no checkpoint in"), not 3:
+# tim_checkpoint_read_all treats ENOENT as "no checkpoints" and
+# load_checkpoints turns the errnum-0 error into a failed check; prove
+# --checkpoint and consistency with the same missing file exit 3.
+@test "verify --checkpoint with a missing file is an input error (3)" {
+	mk reg.tim 1
+	run tim-ledger prove --checkpoint missing.cp 1 reg.tim
 	assert_failure 3
+	run --separate-stderr tim-ledger verify --checkpoint missing.cp reg.tim
+	assert_failure 3
+	[[ $stderr == *"missing.cp"* ]]
 }
 
 @test "verify: a missing ledger exits 3; several ledgers give the worst status" {
