@@ -48,7 +48,7 @@ MO       = $(B)/locale/ja/LC_MESSAGES/tim.mo
 FUZZ_SRC = $(sort $(wildcard fuzz/fuzz-*.c))
 FUZZERS  = $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all deps check test demo install uninstall clean fuzz bench lint pot
+.PHONY: all deps check-deps check test demo install uninstall clean fuzz bench lint pot
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(B)/libtim.a $(B)/libtim.pc $(MO)
@@ -57,7 +57,7 @@ all: $(BINS) $(B)/libtim.a $(B)/libtim.pc $(MO)
 # (git's GIT-CFLAGS).
 $(B)/FLAGS: FORCE
 	@mkdir -p $(B)
-	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TIM_LIBS)' > $@.new
+	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TIM_LIBS) $(PREFIX) $(LIBDIR) $(INCLUDEDIR)' > $@.new
 	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@
 FORCE:
 
@@ -77,12 +77,12 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libtim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TIM_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtim.a $(TIM_LIBS)
 
-$(B)/libtim.pc: Makefile libtim/version.h
+$(B)/libtim.pc: Makefile libtim/version.h $(B)/FLAGS
 	@mkdir -p $(B)
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	  'Name: libtim' 'Description: technology information management controls (tim)' \
-	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' \
-	  'Libs: -L$${libdir} -ltim' 'Cflags: -I$${includedir}/tim' > $@
+	  'Version: $(VERSION)' 'Requires: $(PKGS)' \
+	  'Libs: -L$${libdir} -ltim -pthread' 'Cflags: -I$${includedir}/tim' > $@
 
 # One catalogue from every po/*.po (each tool may keep its own file).
 $(MO): $(PO)
@@ -95,9 +95,12 @@ pot:
 deps:
 	@sh scripts/deps.sh
 
+check-deps:
+	@sh scripts/deps.sh check
+
 # The README's two commands install what is missing first, then build. The
 # recursive make reads pkg-config again after the install.
-check: deps
+check: check-deps
 	@$(MAKE) --no-print-directory all $(UNITS)
 	@sh tests/run
 
@@ -130,7 +133,7 @@ install: all
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(B)/libtim.a $(DESTDIR)$(LIBDIR)
 	install -m 644 $(B)/libtim.pc $(DESTDIR)$(LIBDIR)/pkgconfig
-	install -m 644 $(LIB_HDR) $(DESTDIR)$(INCLUDEDIR)/tim
+	install -m 644 $(filter-out libtim/banned.h,$(LIB_HDR)) $(DESTDIR)$(INCLUDEDIR)/tim
 	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}; done
 	install -m 644 $(MO) $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES/tim.mo
 	install -m 644 completions/bash/* $(DESTDIR)$(BASHCOMPDIR)

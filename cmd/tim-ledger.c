@@ -32,15 +32,15 @@ usage(FILE *f)
 	fprintf(f, _(
 "usage: tim-ledger init [--origin NAME] LEDGER\n"
 "       tim-ledger keygen [--name NAME] -o KEYFILE\n"
-"       tim-ledger append [--no-sync] LEDGER KIND [FIELD=VALUE ...]\n"
-"       tim-ledger append [--no-sync] --json LEDGER < records.jsonl\n"
-"       tim-ledger verify [--key VKEY] [--checkpoint FILE] LEDGER ...\n"
-"       tim-ledger checkpoint -k KEYFILE LEDGER\n"
+"       tim-ledger append [--no-sync] [--syslog] LEDGER KIND [FIELD=VALUE ...]\n"
+"       tim-ledger append [--no-sync] [--syslog] --json LEDGER < records.jsonl\n"
+"       tim-ledger verify [--full] [--syslog] [--key VKEY] [--checkpoint FILE] LEDGER ...\n"
+"       tim-ledger checkpoint [--syslog] -k KEYFILE LEDGER\n"
 "       tim-ledger list [--kind K] [--since T] [--until T] [--grep S]\n"
 "                       [--where FIELD=VALUE] [--json | --csv] LEDGER\n"
 "       tim-ledger prove [--checkpoint FILE] SEQ LEDGER\n"
 "       tim-ledger consistency [--key VKEY] OLD_CHECKPOINT LEDGER\n"
-"       tim-ledger repair [--no-sync] LEDGER\n"
+"       tim-ledger repair [--no-sync] [--syslog] LEDGER\n"
 "       tim-ledger kinds\n"
 "common options: -h, --help  -q, --quiet  -v, --verbose  --json  --version\n"
 "LEDGER defaults to $TIM_LEDGER or [ledger] path in tim.conf.\n"));
@@ -48,7 +48,7 @@ usage(FILE *f)
 
 enum {
 	O_ORIGIN = TIM_OPT_FIRST_FREE, O_NAME, O_NOSYNC, O_KEY, O_CHECKPOINT,
-	O_KIND, O_SINCE, O_UNTIL, O_GREP, O_WHERE, O_CSV
+	O_KIND, O_SINCE, O_UNTIL, O_GREP, O_WHERE, O_CSV, O_FULL, O_SYSLOG
 };
 
 /* Which options each subcommand takes, as bits of this list. */
@@ -56,12 +56,13 @@ enum {
 	F_ORIGIN = 1 << 0, F_NAME = 1 << 1, F_OUT = 1 << 2, F_NOSYNC = 1 << 3,
 	F_KEY = 1 << 4, F_CHECKPOINT = 1 << 5, F_KEYFILE = 1 << 6, F_KIND = 1 << 7,
 	F_SINCE = 1 << 8, F_UNTIL = 1 << 9, F_GREP = 1 << 10, F_WHERE = 1 << 11,
-	F_CSV = 1 << 12
+	F_CSV = 1 << 12, F_FULL = 1 << 13, F_SYSLOG = 1 << 14
 };
 
 static const struct option longopts[] = {
 	{ "checkpoint", required_argument, NULL, O_CHECKPOINT },
 	{ "csv", no_argument, NULL, O_CSV },
+	{ "full", no_argument, NULL, O_FULL },
 	{ "grep", required_argument, NULL, O_GREP },
 	{ "key", required_argument, NULL, O_KEY },
 	{ "key-file", required_argument, NULL, 'k' },
@@ -71,6 +72,7 @@ static const struct option longopts[] = {
 	{ "origin", required_argument, NULL, O_ORIGIN },
 	{ "output", required_argument, NULL, 'o' },
 	{ "since", required_argument, NULL, O_SINCE },
+	{ "syslog", no_argument, NULL, O_SYSLOG },
 	{ "until", required_argument, NULL, O_UNTIL },
 	{ "where", required_argument, NULL, O_WHERE },
 	TIM_CLI_LONGOPTS,
@@ -113,16 +115,16 @@ static const struct sub {
 	int min, max;		/* positional arguments; -1: no limit */
 	int ledger_arg;		/* position of LEDGER, which may default */
 } subs[] = {
-	{ "append", tim_ledger_cmd_append, F_NOSYNC, 1, -1, 0 },
-	{ "checkpoint", tim_ledger_cmd_checkpoint, F_KEYFILE, 1, 1, 0 },
+	{ "append", tim_ledger_cmd_append, F_NOSYNC | F_SYSLOG, 1, -1, 0 },
+	{ "checkpoint", tim_ledger_cmd_checkpoint, F_KEYFILE | F_SYSLOG, 1, 1, 0 },
 	{ "consistency", tim_ledger_cmd_consistency, F_KEY, 2, 2, 1 },
 	{ "init", tim_ledger_cmd_init, F_ORIGIN, 1, 1, 0 },
 	{ "keygen", tim_ledger_cmd_keygen, F_NAME | F_OUT, 0, 0, -1 },
 	{ "kinds", NULL, 0, 0, 0, -1 },
 	{ "list", tim_ledger_cmd_list, F_KIND | F_SINCE | F_UNTIL | F_GREP | F_WHERE | F_CSV, 1, 1, 0 },
 	{ "prove", tim_ledger_cmd_prove, F_CHECKPOINT, 2, 2, 1 },
-	{ "repair", tim_ledger_cmd_repair, F_NOSYNC, 1, 1, 0 },
-	{ "verify", tim_ledger_cmd_verify, F_KEY | F_CHECKPOINT, 1, -1, 0 },
+	{ "repair", tim_ledger_cmd_repair, F_NOSYNC | F_SYSLOG, 1, 1, 0 },
+	{ "verify", tim_ledger_cmd_verify, F_KEY | F_CHECKPOINT | F_FULL | F_SYSLOG, 1, -1, 0 },
 };
 
 static const struct sub *
@@ -141,10 +143,10 @@ optname(unsigned bit)
 {
 	static const char *names[] = { "--origin", "--name", "-o", "--no-sync",
 	    "--key", "--checkpoint", "-k", "--kind", "--since", "--until",
-	    "--grep", "--where", "--csv" };
+	    "--grep", "--where", "--csv", "--full", "--syslog" };
 	int i;
 
-	for (i = 0; i < 13; i++)
+	for (i = 0; i < 15; i++)
 		if (bit == 1u << i)
 			return names[i];
 	return "?";
@@ -213,6 +215,8 @@ main(int argc, char **argv)
 		case O_GREP: bit = F_GREP; opts.grep = optarg; break;
 		case O_WHERE: bit = F_WHERE; opts.where = optarg; break;
 		case O_CSV: bit = F_CSV; opts.csv = 1; break;
+		case O_FULL: bit = F_FULL; opts.full = 1; break;
+		case O_SYSLOG: bit = F_SYSLOG; opts.syslog = 1; break;
 		case ':':
 			r = tim_cli_usage_error(&cli, _("option '%s' needs a value"), argv[optind - 1]);
 			goto out;
@@ -231,12 +235,13 @@ main(int argc, char **argv)
 		r = tim_cli_usage_error(&cli, _("--json and --csv exclude each other"));
 		goto out;
 	}
-	if (sub->run == NULL) {
-		r = sub_kinds(argc - optind, argv + optind);
-		goto out;
-	}
 	args = argv + optind;
 	nargs = argc - optind;
+	if (sub->run == NULL) {
+		r = nargs > 0 ? tim_cli_usage_error(&cli, _("too many arguments for '%s'"), sub->name) :
+		    sub_kinds(nargs, args);
+		goto out;
+	}
 	/* LEDGER may come from TIM_LEDGER or the config; put it in its place. */
 	dflt = tim_config_get(cli.cfg, "ledger", "path");
 	opts.argv_buf = NULL;

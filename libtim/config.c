@@ -99,6 +99,10 @@ tim_config_load_file(struct tim_config *cfg, const char *path,
 		fclose(f);
 		return tim_errorf(err, errno, _("cannot read config '%s'"), path);
 	}
+	if (!S_ISREG(st.st_mode)) {
+		fclose(f);
+		return tim_errorf(err, 0, _("config '%s' is not a regular file"), path);
+	}
 	/* A config others can change could point tools at another ledger. */
 	if (st.st_mode & S_IWOTH) {
 		fclose(f);

@@ -68,6 +68,12 @@ int tim_ledger_lock(struct tim_ledger *l, struct tim_err *err);
 int tim_ledger_add(struct tim_ledger *l, const char *kind,
     const json_t *fields, uint64_t *seq, struct tim_err *err);
 int tim_ledger_flush(struct tim_ledger *l, struct tim_err *err);
+/*
+ * add for n records at once, formatted in parallel; all or none are added.
+ * *first gets the seq of the first.
+ */
+int tim_ledger_add_many(struct tim_ledger *l, const char *const *kinds,
+    json_t *const *fields, size_t n, uint64_t *first, struct tim_err *err);
 void tim_ledger_unlock(struct tim_ledger *l);
 /* Bytes built by add and not yet flushed. */
 size_t tim_ledger_pending(const struct tim_ledger *l);
@@ -101,12 +107,21 @@ int tim_ledger_reader_snapshot(struct tim_ledger_reader *r,
  */
 int tim_ledger_reader_next(struct tim_ledger_reader *r, const char **line,
     size_t *len, off_t *offset, int *complete, struct tim_err *err);
+/*
+ * The next run of complete lines (ending in LF), as much as the buffer holds:
+ * 1 and the bytes, 0 at the end, -1 on an error. A last line without LF
+ * comes back alone with *torn = 1; a line longer than TIM_LEDGER_READ_MAX
+ * comes back cut with *torn = -1. The bytes stay valid until the next call.
+ */
+int tim_ledger_reader_chunk(struct tim_ledger_reader *r, const char **buf,
+    size_t *len, off_t *offset, int *torn, struct tim_err *err);
 void tim_ledger_reader_close(struct tim_ledger_reader *r);
 
 struct tim_ledger_verify_opts {
 	const struct tim_verifier *key;	/* checks checkpoint signatures; may be NULL */
 	const char *checkpoints;	/* a file of checkpoints; NULL: LEDGER.checkpoints */
 	int keep_leaves;		/* return every leaf hash (proofs) */
+	int full;			/* parse every line even under a signed checkpoint */
 };
 
 struct tim_ledger_verify_result {
@@ -122,6 +137,7 @@ struct tim_ledger_verify_result {
 	size_t checkpoints;	/* how many were checked against the file */
 	uint64_t checkpoint_size;	/* size of the newest */
 	int signatures;		/* 1: their signatures were checked with key */
+	uint64_t covered;	/* lines trusted by their signed root, not re-parsed */
 	tim_hash *leaves;	/* keep_leaves: lines hashes, caller frees */
 };
 
@@ -130,6 +146,12 @@ struct tim_ledger_verify_result {
  * seq, prev, a torn tail, and each checkpoint (origin, size, root and, with
  * a key, signature). Returns -1 only for system errors; a failed check is
  * result->ok == 0 with the line and reason.
+ *
+ * With a key, the lines under the newest checkpoint whose signature verifies
+ * are checked by the Merkle root alone: equal roots mean the same bytes the
+ * signer verified in full before signing (tim-ledger checkpoint refuses a
+ * ledger that does not verify). Lines after it get every check. full turns
+ * this off.
  */
 int tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
     struct tim_ledger_verify_result *res, struct tim_err *err);

@@ -1,11 +1,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -19,6 +22,7 @@
 #include "ledgercmd.h"
 #include "merkle.h"
 #include "note.h"
+#include "parallel.h"
 #include "util.h"
 #include "banned.h"
 
@@ -45,6 +49,38 @@ static int
 report(struct tim_cli *cli, struct tim_err *err)
 {
 	return tim_cli_fail(cli, err);
+}
+
+/*
+ * With --syslog (or [ledger] syslog = yes) appends and failures also go to
+ * syslog(3), facility authpriv, where log collectors already look. The text
+ * stays English and key=value for machines.
+ */
+static int
+want_syslog(struct tim_cli *cli, struct tim_ledger_cmd *o)
+{
+	return o->syslog || tim_config_get_bool(cli->cfg, "ledger", "syslog", 0);
+}
+
+static void
+slog(struct tim_cli *cli, struct tim_ledger_cmd *o, int prio, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+slog(struct tim_cli *cli, struct tim_ledger_cmd *o, int prio, const char *fmt, ...)
+{
+	static int opened;
+	va_list ap;
+
+	if (!want_syslog(cli, o))
+		return;
+	if (!opened) {
+		openlog("tim-ledger", LOG_PID, LOG_AUTHPRIV);
+		opened = 1;
+	}
+	va_start(ap, fmt);
+	vsyslog(prio, fmt, ap);
+	va_end(ap);
 }
 
 int
@@ -166,118 +202,165 @@ parse_fields(int argc, char **argv, json_t *obj, struct tim_err *err)
 	return 0;
 }
 
-struct pending {
+/*
+ * A batch of JSON input lines: read raw, then parsed and checked in
+ * parallel, then written under one lock. Nothing of a batch is written when
+ * any of its lines is bad.
+ */
+struct batch {
+	struct tim_buf raw;
+	size_t n;
+	size_t *start, *len, *lineno;
 	char **kinds;
 	json_t **fields;
-	size_t n, bytes;
+	size_t err_at[8];
+	struct tim_err err[8];
 };
 
 static void
-pending_clear(struct pending *p)
+batch_clear(struct batch *b)
 {
 	size_t i;
 
-	for (i = 0; i < p->n; i++) {
-		free(p->kinds[i]);
-		json_decref(p->fields[i]);
+	for (i = 0; i < b->n; i++) {
+		free(b->kinds[i]);
+		json_decref(b->fields[i]);
+		b->kinds[i] = NULL;
+		b->fields[i] = NULL;
 	}
-	p->n = 0;
-	p->bytes = 0;
+	b->n = 0;
+	tim_buf_reset(&b->raw);
 }
 
-/* Writes one validated batch under one lock. */
+static void
+parse_part(void *arg, int worker, size_t start, size_t end)
+{
+	struct batch *b = arg;
+	struct tim_err *err = &b->err[worker];
+	size_t i;
+
+	b->err_at[worker] = SIZE_MAX;
+	for (i = start; i < end; i++) {
+		json_error_t je;
+		json_t *o, *k;
+
+		o = json_loadb(b->raw.buf + b->start[i], b->len[i], JSON_REJECT_DUPLICATES, &je);
+		if (o == NULL || !json_is_object(o)) {
+			tim_errorf(err, 0, _("stdin line %zu: not a JSON object%s%s"), b->lineno[i],
+			    o ? "" : ": ", o ? "" : je.text);
+			json_decref(o);
+			goto bad;
+		}
+		b->fields[i] = o;
+		k = json_object_get(o, "kind");
+		if (!json_is_string(k)) {
+			tim_usagef(err, _("stdin line %zu: no \"kind\""), b->lineno[i]);
+			goto bad;
+		}
+		b->kinds[i] = strdup(json_string_value(k));
+		if (b->kinds[i] == NULL) {
+			tim_errorf(err, ENOMEM, _("out of memory"));
+			goto bad;
+		}
+		json_object_del(o, "kind");
+		if (tim_ledger_check_fields(b->kinds[i], o, err) < 0) {
+			tim_err_prefix(err, _("stdin line %zu"), b->lineno[i]);
+			goto bad;
+		}
+	}
+	return;
+bad:
+	b->err_at[worker] = i;
+}
+
+/* Parses, checks and writes one batch under one lock. */
 static int
-commit(struct tim_ledger *l, struct pending *p, uint64_t *first, uint64_t *last,
+commit(struct tim_ledger *l, struct batch *b, uint64_t *first, uint64_t *last,
     struct tim_err *err)
 {
+	int t, nthreads = b->n < 256 ? 1 : tim_parallel_threads();
+	size_t at = SIZE_MAX;
 	uint64_t seq;
-	size_t i;
+	int r;
 
-	if (p->n == 0)
+	if (b->n == 0)
 		return 0;
+	if (nthreads > 8)
+		nthreads = 8;
+	tim_parallel_for(b->n, nthreads, parse_part, b);
+	for (t = 0; t < nthreads; t++)
+		if (b->err_at[t] < at) {
+			at = b->err_at[t];
+			*err = b->err[t];
+		}
+	if (at != SIZE_MAX)
+		return -1;
 	if (tim_ledger_lock(l, err) < 0)
 		return -1;
-	for (i = 0; i < p->n; i++) {
-		if (tim_ledger_add(l, p->kinds[i], p->fields[i], &seq, err) < 0) {
-			tim_ledger_unlock(l);
-			return -1;
-		}
+	r = tim_ledger_add_many(l, (const char *const *)b->kinds, b->fields, b->n, &seq, err);
+	if (r == 0)
+		r = tim_ledger_flush(l, err);
+	tim_ledger_unlock(l);
+	if (r == 0) {
 		if (*first == 0)
 			*first = seq;
-		*last = seq;
+		*last = seq + b->n - 1;
 	}
-	i = tim_ledger_flush(l, err) < 0 ? 1 : 0;
-	tim_ledger_unlock(l);
-	pending_clear(p);
-	return i ? -1 : 0;
+	batch_clear(b);
+	return r;
 }
 
 static int
-append_json(struct tim_cli *cli, struct tim_ledger *l, uint64_t *first,
-    uint64_t *last, struct tim_err *err)
+append_json(struct tim_ledger *l, uint64_t *first, uint64_t *last,
+    struct tim_err *err)
 {
-	struct pending p = { NULL, NULL, 0, 0 };
+	struct batch b;
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
 	ssize_t n;
 	int r = -1;
 
-	(void)cli;
-	p.kinds = calloc(BATCH_RECORDS, sizeof(*p.kinds));
-	p.fields = calloc(BATCH_RECORDS, sizeof(*p.fields));
-	if (!p.kinds || !p.fields) {
+	memset(&b, 0, sizeof(b));
+	b.start = calloc(BATCH_RECORDS, sizeof(*b.start));
+	b.len = calloc(BATCH_RECORDS, sizeof(*b.len));
+	b.lineno = calloc(BATCH_RECORDS, sizeof(*b.lineno));
+	b.kinds = calloc(BATCH_RECORDS, sizeof(*b.kinds));
+	b.fields = calloc(BATCH_RECORDS, sizeof(*b.fields));
+	if (!b.start || !b.len || !b.lineno || !b.kinds || !b.fields) {
 		tim_errorf(err, ENOMEM, _("out of memory"));
 		goto out;
 	}
 	while ((n = getline(&line, &cap, stdin)) >= 0) {
-		json_error_t je;
-		json_t *o, *k;
-
 		lineno++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
+			n--;
 		if (n == 0)
 			continue;
-		o = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, &je);
-		if (o == NULL || !json_is_object(o)) {
-			json_decref(o);
-			tim_errorf(err, 0, _("stdin line %zu: not a JSON object: %s"), lineno,
-			    o ? "" : je.text);
-			goto out;
-		}
-		k = json_object_get(o, "kind");
-		if (!json_is_string(k)) {
-			json_decref(o);
-			tim_usagef(err, _("stdin line %zu: no \"kind\""), lineno);
-			goto out;
-		}
-		p.kinds[p.n] = strdup(json_string_value(k));
-		json_object_del(o, "kind");
-		p.fields[p.n] = o;
-		if (p.kinds[p.n] == NULL) {
-			json_decref(o);
+		b.start[b.n] = b.raw.len;
+		b.len[b.n] = (size_t)n;
+		b.lineno[b.n] = lineno;
+		if (tim_buf_add(&b.raw, line, (size_t)n) < 0) {
 			tim_errorf(err, ENOMEM, _("out of memory"));
 			goto out;
 		}
-		p.n++;
-		if (tim_ledger_check_fields(p.kinds[p.n - 1], o, err) < 0) {
-			tim_err_prefix(err, _("stdin line %zu"), lineno);
-			goto out;
-		}
-		p.bytes += (size_t)n;
-		if (p.n == BATCH_RECORDS || p.bytes >= BATCH_BYTES)
-			if (commit(l, &p, first, last, err) < 0)
+		b.n++;
+		if (b.n == BATCH_RECORDS || b.raw.len >= BATCH_BYTES)
+			if (commit(l, &b, first, last, err) < 0)
 				goto out;
 	}
 	if (ferror(stdin)) {
 		tim_errorf(err, errno, _("cannot read stdin"));
 		goto out;
 	}
-	r = commit(l, &p, first, last, err);
+	r = commit(l, &b, first, last, err);
 out:
-	pending_clear(&p);
-	free(p.kinds);
-	free(p.fields);
+	batch_clear(&b);
+	tim_buf_release(&b.raw);
+	free(b.start);
+	free(b.len);
+	free(b.lineno);
+	free(b.kinds);
+	free(b.fields);
 	free(line);
 	return r;
 }
@@ -306,12 +389,17 @@ tim_ledger_cmd_append(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 	if (tim_ledger_open(&l, argv[0], o->flags, &err) < 0)
 		goto fail;
 	if (cli->json)
-		r = append_json(cli, l, &first, &last, &err);
+		r = append_json(l, &first, &last, &err);
 	else
 		r = tim_ledger_append(l, argv[1], fields, &first, &err);
 	if (!cli->json)
 		last = first;
+	if (first)
+		slog(cli, o, LOG_INFO, "append ledger=%s seq=%llu-%llu kind=%s", argv[0],
+		    (unsigned long long)first, (unsigned long long)last,
+		    cli->json ? "(batch)" : argv[1]);
 	if (r < 0) {
+		slog(cli, o, LOG_ERR, "append FAILED ledger=%s: %s", argv[0], err.msg);
 		if (first)
 			tim_error(cli, _("appended seq %llu to %llu before the error"),
 			    (unsigned long long)first, (unsigned long long)last);
@@ -355,7 +443,7 @@ static int
 verify_one(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
     const struct tim_verifier *key)
 {
-	struct tim_ledger_verify_opts vo = { key, o->checkpoint, 0 };
+	struct tim_ledger_verify_opts vo = { key, o->checkpoint, 0, o->full };
 	struct tim_ledger_verify_result res;
 	struct tim_buf root = TIM_BUF_INIT;
 	struct tim_err err;
@@ -363,8 +451,13 @@ verify_one(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
 	tim_err_clear(&err);
 	if (tim_ledger_verify(path, &vo, &res, &err) < 0) {
 		tim_err_prefix(&err, "%s", path);
+		slog(cli, o, LOG_ERR, "verify ERROR %s", err.msg);
 		return report(cli, &err);
 	}
+	if (!res.ok)
+		slog(cli, o, LOG_ALERT, "verify FAILED ledger=%s line=%llu offset=%llu: %s",
+		    path, (unsigned long long)res.bad_line,
+		    (unsigned long long)res.bad_offset, res.reason);
 	b64(res.root, &root);
 	if (cli->json) {
 		json_t *j = json_pack("{s:s, s:b, s:I, s:s, s:I, s:I, s:b}",
@@ -372,6 +465,7 @@ verify_one(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
 		    "root", tim_buf_str(&root), "checkpoints", (json_int_t)res.checkpoints,
 		    "checkpoint_size", (json_int_t)res.checkpoint_size,
 		    "signatures_checked", res.signatures);
+		json_object_set_new(j, "trusted_by_signed_root", json_integer((json_int_t)res.covered));
 		if (!res.ok) {
 			json_object_set_new(j, "line", json_integer((json_int_t)res.bad_line));
 			json_object_set_new(j, "seq", res.bad_line ?
@@ -389,6 +483,9 @@ verify_one(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
 			    (unsigned long long)res.checkpoint_size,
 			    res.signatures ? _(", signatures verified") : _(", signatures not checked (no --key)"));
 		putchar('\n');
+		if (res.covered)
+			tim_info(cli, _("%s: lines 1 to %llu checked by the signed root, the rest line by line (--full checks every line)"),
+			    path, (unsigned long long)res.covered);
 	} else if (!res.ok && !cli->quiet) {
 		if (res.bad_line)
 			tim_error(cli, _("%s: FAILED at line %llu (seq %llu, byte %llu): %s"),
@@ -429,7 +526,7 @@ int
 tim_ledger_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
     int argc, char **argv)
 {
-	struct tim_ledger_verify_opts vo = { NULL, NULL, 0 };
+	struct tim_ledger_verify_opts vo = { NULL, NULL, 0, 1 };
 	struct tim_ledger_verify_result res;
 	struct tim_buf note = TIM_BUF_INIT;
 	const char *path = argv[0];
@@ -453,6 +550,8 @@ tim_ledger_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
 	if (!res.ok) {
 		tim_failf(&err, _("%s: refusing to sign a ledger that does not verify: line %llu: %s"),
 		    path, (unsigned long long)res.bad_line, res.reason);
+		slog(cli, o, LOG_ALERT, "checkpoint REFUSED ledger=%s line=%llu: %s", path,
+		    (unsigned long long)res.bad_line, res.reason);
 		goto out;
 	}
 	if (tim_checkpoint_sign(&s, res.origin, res.lines, res.root, &note) < 0 ||
@@ -484,6 +583,8 @@ tim_ledger_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
 		tim_buf_release(&root);
 	} else if (!cli->quiet)
 		fwrite(note.buf, 1, note.len - 1, stdout);
+	slog(cli, o, LOG_INFO, "checkpoint ledger=%s size=%llu key=%s", path,
+	    (unsigned long long)res.lines, s.v.name);
 	r = TIM_EXIT_OK;
 out:
 	if (fd >= 0)
@@ -512,10 +613,34 @@ csv_cell(FILE *f, const char *s, int last)
 	fputc(last ? '\n' : ',', f);
 }
 
+/*
+ * For the text listing: control characters would forge rows or drive the
+ * terminal, so they are shown escaped (\n, \t, \x1b). --json and --csv
+ * carry values exactly.
+ */
 static void
-value_text(const json_t *v, struct tim_buf *b)
+add_printable(struct tim_buf *b, const char *s)
 {
-	if (json_is_string(v))
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			tim_buf_adds(b, "\\n");
+		else if (c == '\t')
+			tim_buf_adds(b, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			tim_buf_addf(b, "\\x%02x", c);
+		else
+			tim_buf_addch(b, c);
+	}
+}
+
+static void
+value_text(const json_t *v, struct tim_buf *b, int printable)
+{
+	if (json_is_string(v) && printable)
+		add_printable(b, json_string_value(v));
+	else if (json_is_string(v))
 		tim_buf_adds(b, json_string_value(v));
 	else
 		tim_json_dump(b, v);
@@ -523,7 +648,7 @@ value_text(const json_t *v, struct tim_buf *b)
 
 /* "k=v k=v" for the fields that are not the fixed ones. */
 static void
-details(json_t *rec, struct tim_buf *b, const char *sep)
+details(json_t *rec, struct tim_buf *b, const char *sep, int printable)
 {
 	static const char *fixed[] = { "seq", "time", "kind", "actor", "host", "prev", NULL };
 	const char *key;
@@ -539,7 +664,7 @@ details(json_t *rec, struct tim_buf *b, const char *sep)
 		if (b->len)
 			tim_buf_adds(b, sep);
 		tim_buf_addf(b, "%s=", key);
-		value_text(v, b);
+		value_text(v, b, printable);
 	}
 }
 
@@ -623,7 +748,7 @@ tim_ledger_cmd_list(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 
 			snprintf(seq, sizeof(seq), "%lld",
 			    (long long)json_integer_value(json_object_get(rec, "seq")));
-			details(rec, &d, "; ");
+			details(rec, &d, "; ", 0);
 			csv_cell(stdout, seq, 0);
 			csv_cell(stdout, tm ? tm : "", 0);
 			csv_cell(stdout, json_string_value(json_object_get(rec, "kind")) ?: "", 0);
@@ -631,13 +756,18 @@ tim_ledger_cmd_list(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 			csv_cell(stdout, json_string_value(json_object_get(rec, "host")) ?: "", 0);
 			csv_cell(stdout, tim_buf_str(&d), 1);
 		} else {
-			details(rec, &d, " ");
+			struct tim_buf k = TIM_BUF_INIT, a = TIM_BUF_INIT, ts = TIM_BUF_INIT;
+
+			details(rec, &d, " ", 1);
+			add_printable(&ts, tm ? tm : "-");
+			add_printable(&k, json_string_value(json_object_get(rec, "kind")) ?: "-");
+			add_printable(&a, json_string_value(json_object_get(rec, "actor")) ?: "-");
 			printf("%6lld  %s  %-8s  %-10s  %s\n",
 			    (long long)json_integer_value(json_object_get(rec, "seq")),
-			    tm ? tm : "-",
-			    json_string_value(json_object_get(rec, "kind")) ?: "-",
-			    json_string_value(json_object_get(rec, "actor")) ?: "-",
-			    tim_buf_str(&d));
+			    tim_buf_str(&ts), tim_buf_str(&k), tim_buf_str(&a), tim_buf_str(&d));
+			tim_buf_release(&k);
+			tim_buf_release(&a);
+			tim_buf_release(&ts);
 		}
 next:
 		json_decref(rec);
@@ -697,7 +827,7 @@ int
 tim_ledger_cmd_prove(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
     char **argv)
 {
-	struct tim_ledger_verify_opts vo = { NULL, NULL, 1 };
+	struct tim_ledger_verify_opts vo = { NULL, NULL, 1, 0 };
 	struct tim_ledger_verify_result res;
 	struct tim_checkpoint cp;
 	struct tim_buf a = TIM_BUF_INIT, b = TIM_BUF_INIT;
@@ -780,7 +910,7 @@ int
 tim_ledger_cmd_consistency(struct tim_cli *cli, struct tim_ledger_cmd *o,
     int argc, char **argv)
 {
-	struct tim_ledger_verify_opts vo = { NULL, NULL, 1 };
+	struct tim_ledger_verify_opts vo = { NULL, NULL, 1, 0 };
 	struct tim_ledger_verify_result res;
 	struct tim_checkpoint cp;
 	struct tim_verifier key;
@@ -865,8 +995,13 @@ tim_ledger_cmd_repair(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 
 	(void)argc;
 	tim_err_clear(&err);
-	if (tim_ledger_repair(argv[0], o->flags, &moved, &seq, &err) < 0)
+	if (tim_ledger_repair(argv[0], o->flags, &moved, &seq, &err) < 0) {
+		slog(cli, o, LOG_ERR, "repair FAILED ledger=%s: %s", argv[0], err.msg);
 		return report(cli, &err);
+	}
+	if (moved)
+		slog(cli, o, LOG_WARNING, "repair ledger=%s moved=%zu seq=%llu", argv[0],
+		    moved, (unsigned long long)seq);
 	if (cli->json) {
 		json_t *j = json_pack("{s:s, s:I}", "ledger", argv[0], "moved_bytes", (json_int_t)moved);
 

@@ -21,6 +21,8 @@ struct tim_ledger_cmd {
 	const char *kind, *since, *until, *grep, *where;	/* list */
 	int flags;		/* TIM_LEDGER_NOSYNC */
 	int csv;
+	int full;		/* verify: parse every line */
+	int syslog;		/* also log appends and failures to syslog(3) */
 	char **argv_buf;	/* owned by main */
 };
 

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -33,7 +34,7 @@ tim_now_rfc3339(char out[21])
 int
 tim_time_parse(const char *s, int end, time_t *out)
 {
-	struct tm tm;
+	struct tm tm, want;
 	const char *p;
 	long off = 0;
 	time_t t;
@@ -59,10 +60,14 @@ tim_time_parse(const char *s, int end, time_t *out)
 				;
 		if (*p == 'Z' || *p == 'z')
 			p++;
-		else if ((*p == '+' || *p == '-') && strlen(p) == 6 &&
-		    p[3] == ':') {
-			int h = atoi(p + 1), m = atoi(p + 4);
+		else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' &&
+		    isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+		    isdigit((unsigned char)p[4]) && isdigit((unsigned char)p[5])) {
+			int h = (p[1] - '0') * 10 + (p[2] - '0');
+			int m = (p[4] - '0') * 10 + (p[5] - '0');
 
+			if (h > 23 || m > 59)
+				return -1;
 			off = (h * 60L + m) * 60L * (*p == '-' ? -1 : 1);
 			p += 6;
 		} else
@@ -70,8 +75,14 @@ tim_time_parse(const char *s, int end, time_t *out)
 		if (*p != '\0')
 			return -1;
 	}
+	want = tm;
 	t = timegm(&tm);
 	if (t == (time_t)-1)
+		return -1;
+	/* timegm turns 02-30 into 03-02; a date that moved did not exist. */
+	if (tm.tm_year != want.tm_year || tm.tm_mon != want.tm_mon ||
+	    tm.tm_mday != want.tm_mday || tm.tm_hour != want.tm_hour ||
+	    tm.tm_min != want.tm_min || tm.tm_sec != want.tm_sec)
 		return -1;
 	*out = t - off;
 	return 0;

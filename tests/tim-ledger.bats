@@ -122,7 +122,7 @@ offset_of() {	# file, 1-based line: byte offset where the line starts
 	assert_output --partial 'tim-ledger repair'
 	run --separate-stderr tim-ledger verify -h
 	assert_success
-	assert_output --partial 'tim-ledger verify [--key VKEY]'
+	assert_output --partial 'tim-ledger verify [--full] [--syslog] [--key VKEY]'
 	assert_equal "$stderr" ""
 }
 
@@ -580,7 +580,8 @@ assert json.loads(ls[1])["kind"] == "copy"
 o = json.loads(sys.argv[1])
 root = b64(mth([leaf(l) for l in lines_of("reg.tim")]))
 assert o == {"ledger": "reg.tim", "ok": True, "lines": 3, "root": root, "checkpoints": 1,
-             "checkpoint_size": 3, "signatures_checked": True}, o
+             "checkpoint_size": 3, "signatures_checked": True,
+             "trusted_by_signed_root": 3}, o
 ' "$output"
 	printf 'x' >> reg.tim
 	run tim-ledger verify --json reg.tim
@@ -1561,4 +1562,91 @@ for b in range(1, 6):
     i = texts.index("b%d-1" % b)
     assert texts[i:i + 20] == ["b%d-%d" % (b, j) for j in range(1, 21)], b
 '
+}
+
+# --- verify over a signed checkpoint --------------------------------------------
+
+@test "verify --key trusts lines under a good signed checkpoint by their root, --full parses them" {
+	mk reg.tim 5
+	tim-ledger keygen --name k -o k.key >/dev/null
+	tim-ledger checkpoint -q -k k.key reg.tim
+	tim-ledger append reg.tim note text=after
+	run -0 tim-ledger verify --json --key k.key.pub reg.tim
+	py 'o = json.loads(sys.argv[1]); assert o["trusted_by_signed_root"] == 6 and o["lines"] == 7, o' "$output"
+	run -0 tim-ledger verify --json --full --key k.key.pub reg.tim
+	py 'o = json.loads(sys.argv[1]); assert o["trusted_by_signed_root"] == 0, o' "$output"
+	run -0 tim-ledger verify --json reg.tim
+	py 'o = json.loads(sys.argv[1]); assert o["trusted_by_signed_root"] == 0, o' "$output"
+	run --separate-stderr tim-ledger verify -v --key k.key.pub reg.tim
+	assert_success
+	[[ $stderr == *"lines 1 to 6 checked by the signed root"* ]]
+}
+
+@test "verify --key: a changed line under a signed checkpoint is still found and named" {
+	mk reg.tim 5
+	tim-ledger keygen --name k -o k.key >/dev/null
+	tim-ledger checkpoint -q -k k.key reg.tim
+	sed -i '3s/"text":"/"text":"X/' reg.tim
+	run --separate-stderr tim-ledger verify --key k.key.pub reg.tim
+	assert_failure 1
+	[[ $stderr == *"FAILED at line 4 (seq 3,"*"hash mismatch"* ]]
+}
+
+@test "verify --key: the first line after the checkpoint is still chained to it" {
+	mk reg.tim 3
+	tim-ledger keygen --name k -o k.key >/dev/null
+	tim-ledger checkpoint -q -k k.key reg.tim
+	tim-ledger append reg.tim note text=one
+	tim-ledger append reg.tim note text=two
+	# replace the record right after the checkpoint with one chained to nothing
+	sed -i '5s/"prev":"[0-9a-f]*"/"prev":"0000000000000000000000000000000000000000000000000000000000000000"/' reg.tim
+	run --separate-stderr tim-ledger verify --key k.key.pub reg.tim
+	assert_failure 1
+	[[ $stderr == *"FAILED at line 5 (seq 4,"*"hash mismatch"* ]]
+}
+
+# --- syslog ------------------------------------------------------------------------
+
+need_syslog_capture() {
+	need_root
+	command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
+	unshare -m true 2>/dev/null || skip "cannot make a mount namespace here"
+}
+
+@test "--syslog: appends and failed verifies go to syslog (authpriv)" {
+	need_syslog_capture
+	mk reg.tim 2
+	run unshare -m sh "$TIM_SRC/tests/lib/syslog-capture.sh" got 1 \
+		tim-ledger append --syslog reg.tim note text=logged
+	assert_success
+	run cat got
+	assert_output --regexp '^<86>.*tim-ledger\[[0-9]+\]: append ledger=reg.tim seq=3-3 kind=note$'
+	sed -i '2s/"text":"/"text":"X/' reg.tim
+	run unshare -m sh "$TIM_SRC/tests/lib/syslog-capture.sh" got2 1 \
+		tim-ledger verify --syslog reg.tim
+	assert_failure 1
+	run cat got2
+	# authpriv.alert = 10*8+1
+	assert_output --regexp '^<81>.*verify FAILED ledger=reg.tim line=3 offset=[0-9]+: hash mismatch'
+}
+
+@test "[ledger] syslog = yes in the config turns it on; without it nothing is logged" {
+	need_syslog_capture
+	mk reg.tim 1
+	run unshare -m sh "$TIM_SRC/tests/lib/syslog-capture.sh" none 1 \
+		tim-ledger append reg.tim note text=quiet
+	assert_success
+	[ ! -s none ]
+	printf '[ledger]\nsyslog = yes\n' > "$TIM_CONFIG"
+	run unshare -m sh "$TIM_SRC/tests/lib/syslog-capture.sh" got 1 \
+		tim-ledger append reg.tim note text=loud
+	assert_success
+	run cat got
+	assert_output --partial "append ledger=reg.tim seq=3-3 kind=note"
+}
+
+@test "--syslog does not apply to list" {
+	mk reg.tim 1
+	run tim-ledger list --syslog reg.tim
+	assert_failure 2
 }

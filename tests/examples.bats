@@ -1,0 +1,79 @@
+#!/usr/bin/env bats
+# The examples people copy: the nightly ledger job and its systemd units.
+load test_helper
+
+nightly() {
+	TIM_LEDGERS="$PWD/a.tim $PWD/b.tim" TIM_LEDGER_KEY_FILE=$PWD/k \
+	TIM_CHECKPOINT_COPY=$PWD/copies sh "$TIM_SRC/examples/cron/tim-ledger-nightly"
+}
+
+setup_file_local() {
+	tim-ledger keygen -q --name nightly -o k >/dev/null
+	mkdir copies
+	for l in a b; do
+		tim-ledger init -q $l.tim
+		tim-ledger append $l.tim note text=one
+		tim-ledger append $l.tim note text=two
+	done
+}
+
+@test "nightly job: good ledgers are verified, signed and their checkpoints copied" {
+	run nightly
+	assert_success
+	assert_output ""
+	run ls copies
+	assert_line --regexp '^a\.tim\.[0-9T]+Z\.checkpoint$'
+	assert_line --regexp '^b\.tim\.[0-9T]+Z\.checkpoint$'
+	run tim-ledger verify --key k.pub a.tim
+	assert_success
+	assert_output --partial "1 checkpoints (newest size 3), signatures verified"
+	# the next night checks the ledger grew from the copy
+	tim-ledger append a.tim note text=three
+	sleep 1
+	run nightly
+	assert_success
+	assert_equal "$(ls copies | grep -c '^a\.tim')" 2
+}
+
+@test "nightly job: a tampered ledger is not signed and fails the run" {
+	sed -i '2s/"text":"one"/"text":"eno"/' a.tim
+	run nightly
+	assert_failure 1
+	assert_output --partial "'$PWD/a.tim' does not verify; not signing it"
+	[ ! -e a.tim.checkpoints ]
+	# the good one still got its checkpoint
+	[ -s b.tim.checkpoints ]
+}
+
+@test "nightly job: a ledger rewritten since the kept copy fails" {
+	run nightly
+	assert_success
+	# rewrite history consistently (no checkpoint file left behind to catch it)
+	rm a.tim.checkpoints
+	origin=$(head -1 a.tim | python3 -c 'import json,sys; print(json.load(sys.stdin)["origin"])')
+	tim-ledger init -q --origin "$origin" c.tim
+	tim-ledger append c.tim note text=other
+	tim-ledger append c.tim note text=history
+	tim-ledger append c.tim note text=rewritten
+	mv c.tim a.tim
+	sleep 1
+	run nightly
+	assert_failure 1
+	assert_output --partial "is not an extension of the copy"
+}
+
+@test "nightly job: missing settings are named" {
+	run env -u TIM_LEDGERS sh "$TIM_SRC/examples/cron/tim-ledger-nightly"
+	assert_failure
+	assert_output --partial "TIM_LEDGERS"
+}
+
+@test "systemd units pass systemd-analyze verify" {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+	mkdir units
+	sed "s|/usr/local/sbin/tim-ledger-nightly|$TIM_SRC/examples/cron/tim-ledger-nightly|" \
+		"$TIM_SRC/examples/systemd/tim-ledger-nightly.service" > units/tim-ledger-nightly.service
+	cp "$TIM_SRC/examples/systemd/tim-ledger-nightly.timer" units/
+	run systemd-analyze verify --man=no units/tim-ledger-nightly.service units/tim-ledger-nightly.timer
+	assert_success
+}
