@@ -130,7 +130,8 @@ parse_key(const char *text, size_t len, char name[TIM_NOTE_NAME_MAX],
 	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
 		end--;
 	p1 = memchr(text, '+', (size_t)(end - text));
-	if (p1 == NULL || p1 == text || (size_t)(p1 - text) >= TIM_NOTE_NAME_MAX)
+	if (p1 == NULL || p1 == text || (size_t)(p1 - text) >= TIM_NOTE_NAME_MAX ||
+	    memchr(text, '\0', (size_t)(p1 - text)) != NULL)
 		return -1;
 	p2 = memchr(p1 + 1, '+', (size_t)(end - p1 - 1));
 	if (p2 == NULL || p2 - p1 - 1 != 8)

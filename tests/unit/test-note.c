@@ -186,6 +186,15 @@ test_keys(void)
 			tim_base64_encode(&t, raw, 32);
 			ok(tim_verifier_parse(&v, t.buf, t.len, &err) < 0, "a short key is rejected");
 		}
+		/* found by fuzz-checkpoint: "alice\0junk+id+key" was read as "alice" */
+		tim_buf_reset(&t);
+		tim_buf_add(&t, "alice\0junk", 10);
+		tim_buf_adds(&t, b.buf + 5);
+		ok(tim_verifier_parse(&v, t.buf, t.len, &err) < 0, "a NUL in the name is rejected");
+		tim_buf_reset(&t);
+		tim_buf_add(&t, "PRIVATE+KEY+alice\0junk", 22);
+		tim_buf_adds(&t, a.buf + 17);
+		ok(tim_signer_parse(&s2, t.buf, t.len, &err) < 0, "also in a signer key");
 		tim_buf_reset(&t);
 		tim_buf_adds(&t, a.buf + 8);	/* "KEY+alice+..." */
 		ok(tim_signer_parse(&s2, t.buf, t.len, &err) < 0, "a signer key without PRIVATE+KEY+");
