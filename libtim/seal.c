@@ -256,11 +256,21 @@ out:
 static int
 sign_start(struct sign_sink *g, struct tim_err *err)
 {
-	struct tim_buf b = TIM_BUF_INIT;
+	struct tim_buf b = TIM_BUF_INIT, alg = TIM_BUF_INIT, set = TIM_BUF_INIT;
 	int rc;
 
-	if (signed_parts(g->sd, &g->pre, NULL, err) < 0)
-		return -1;
+	/*
+	 * OpenSSL cannot encode a SignedData before it is signed, yet the
+	 * header goes out first: version 1 (issuerAndSerialNumber, id-data)
+	 * and SHA-256 without parameters, as CMS_add1_signer encodes it.
+	 * sign_finish checks that the signed structure agrees.
+	 */
+	tim_cms_der_uint(&g->pre, 1);
+	tim_cms_der_oid(&alg, NID_sha256);
+	tim_der_tlv(&set, 0, 1, V_ASN1_SEQUENCE, alg.buf, alg.len);
+	tim_der_tlv(&g->pre, 0, 1, V_ASN1_SET, set.buf, set.len);
+	tim_buf_release(&alg);
+	tim_buf_release(&set);
 	g->chain = CMS_dataInit(g->sd, NULL);
 	if (g->chain == NULL)
 		return tim_errorf(err, 0, _("signing failed: %s"), tim_cms_ssl_error());

@@ -456,13 +456,18 @@ recover_cek(const struct tim_seal_head *h, const struct tim_open_opts *o,
 	ri = tim_cms_add_transfer(cms, kek, err);
 	if (ri == NULL)
 		goto out;
+	/*
+	 * A recipient that decrypted to a key of the wrong size (a damaged
+	 * envelope, or OpenSSL's random key against the million message
+	 * attack) fails here: a negative result, like a bad tag.
+	 */
 	if (CMS_RecipientInfo_encrypt(cms, ri) != 1 ||
-	    (n = i2d_CMS_ContentInfo(cms, &der)) <= 0) {
-		tim_errorf(err, 0, _("cannot take over the content key: %s"), tim_cms_ssl_error());
+	    (n = i2d_CMS_ContentInfo(cms, &der)) <= 0 ||
+	    tim_cms_take_cek(der, (size_t)n, kek, cek, ceklen, &others, err) < 0) {
+		ERR_clear_error();
+		tim_failf(err, _("cannot recover the content key: the envelope was altered or the key is wrong"));
 		goto out;
 	}
-	if (tim_cms_take_cek(der, (size_t)n, kek, cek, ceklen, &others, err) < 0)
-		goto out;
 	if ((int)*ceklen != EVP_CIPHER_get_key_length(h->cipher)) {
 		tim_failf(err, _("content key of the wrong length"));
 		goto out;
