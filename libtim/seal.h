@@ -8,6 +8,7 @@
 
 struct tim_err;
 struct tim_ber;
+struct tim_src;
 
 /*
  * Envelopes for outbound attachments (告示 V 第三 10, V 第二 11): CMS
@@ -73,11 +74,13 @@ int tim_seal_open(const struct tim_open_opts *o, const char *sealed,
 
 /* Describes an envelope without any key: recipients, algorithms, sizes. */
 int tim_seal_inspect(const char *sealed, json_t **info, struct tim_err *err);
+/* The same from any byte source (name is only reported). */
+int tim_seal_inspect_src(struct tim_src src, const char *name, json_t **info,
+    struct tim_err *err);
 
 /*
  * Walks the envelope structure from r up to the start of the encrypted
- * content and describes it in *info (the fuzz target's entry point; also
- * used by open and inspect). 0 ok, -1 malformed.
+ * content (used by open and inspect). 0 ok, -1 malformed.
  */
 struct tim_seal_head;
 int tim_seal_head_parse(struct tim_ber *r, struct tim_seal_head **head,

@@ -850,7 +850,8 @@ describe_head(const struct tim_seal_head *h, json_t *info)
 }
 
 int
-tim_seal_inspect(const char *sealed, json_t **info, struct tim_err *err)
+tim_seal_inspect_src(struct tim_src src, const char *name, json_t **info,
+    struct tim_err *err)
 {
 	struct tim_ber r;
 	struct tim_seal_head *h = NULL;
@@ -860,28 +861,28 @@ tim_seal_inspect(const char *sealed, json_t **info, struct tim_err *err)
 	json_t *o = json_object(), *arr = json_array();
 	uint64_t ct = 0;
 	ssize_t n;
-	int fd, rc = -1;
-	struct tim_src src = { tim_src_fd_read, &fd };
+	int rc = -1;
 
 	*info = NULL;
-	fd = open_input(sealed, err);
-	if (fd < 0 || o == NULL || arr == NULL) {
-		json_decref(o);
-		json_decref(arr);
-		return -1;
+	r.win = NULL;
+	if (o == NULL || arr == NULL) {
+		tim_errorf(err, ENOMEM, _("out of memory"));
+		goto out;
 	}
-	if (tim_ber_init(&r, src, err) < 0)
+	if (tim_ber_init(&r, src, err) < 0 || tim_seal_head_parse(&r, &h, err) < 0)
 		goto out;
-	if (tim_seal_head_parse(&r, &h, err) < 0)
-		goto out;
-	json_object_set_new(o, "file", json_string(sealed));
+	json_object_set_new(o, "file", json_string(name));
 	describe_head(h, o);
 	if (sort_recipients(h, 0, arr, NULL, &refusal, err) < 0)
 		goto out;
 	json_object_set_new(o, "recipients", arr);
 	arr = NULL;
 	buf = malloc(CHUNK);
-	if (buf == NULL || tim_ber_octets_open(&oct, &r, &h->content) < 0)
+	if (buf == NULL) {
+		tim_errorf(err, ENOMEM, _("out of memory"));
+		goto out;
+	}
+	if (tim_ber_octets_open(&oct, &r, &h->content) < 0)
 		goto out;
 	while ((n = tim_ber_octets_read(&oct, buf, CHUNK)) > 0)
 		ct += (uint64_t)n;
@@ -900,6 +901,20 @@ out:
 	json_decref(arr);
 	tim_seal_head_free(h);
 	tim_ber_release(&r);
+	return rc;
+}
+
+int
+tim_seal_inspect(const char *sealed, json_t **info, struct tim_err *err)
+{
+	int fd, rc;
+	struct tim_src src = { tim_src_fd_read, &fd };
+
+	*info = NULL;
+	fd = open_input(sealed, err);
+	if (fd < 0)
+		return -1;
+	rc = tim_seal_inspect_src(src, sealed, info, err);
 	if (fd > STDIN_FILENO)
 		close(fd);
 	return rc;
