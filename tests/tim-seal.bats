@@ -418,3 +418,10 @@ assert r["content_encryption"] == "aes-256-gcm"
 	cmp big big.out
 	rm -f big big.out big.p7m
 }
+
+@test "messages in Japanese" {
+	locale -a 2>/dev/null | grep -qix 'ja_JP.utf8' || skip "the ja_JP.UTF-8 locale is not installed"
+	run env LC_ALL=ja_JP.UTF-8 tim-seal -r weak.pem data.bin
+	assert_failure 1
+	assert_output --partial "2048 ビット未満の RSA 鍵は拒否します"
+}
