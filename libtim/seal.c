@@ -69,7 +69,8 @@ out_write(struct sink *s, const unsigned char *p, size_t n, struct tim_err *err)
 
 	if (n == 0)
 		return 0;
-	tim_sha256_update(o->h, p, n);
+	if (o->h != NULL)
+		tim_sha256_update(o->h, p, n);
 	o->n += n;
 	if (tim_write_all(o->fd, p, n) < 0)
 		return tim_errorf(err, errno, _("cannot write '%s'"), o->name);
@@ -325,7 +326,8 @@ hash_write(struct sink *s, const unsigned char *p, size_t n, struct tim_err *err
 {
 	struct hash_sink *h = (struct hash_sink *)s;
 
-	tim_sha256_update(h->h, p, n);
+	if (h->h != NULL)
+		tim_sha256_update(h->h, p, n);
 	h->n += n;
 	return sink_write(h->next, p, n, err);
 }
@@ -840,7 +842,17 @@ tim_seal(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
 	}
 	os.s.write = out_write;
 	os.s.finish = pass_finish;
-	os.h = tim_sha256_new();
+	/* Hashing costs more than AES-GCM: only when someone asked for it. */
+	if (o->hashes) {
+		os.h = tim_sha256_new();
+		hs.h = tim_sha256_new();
+		if (os.h == NULL || hs.h == NULL) {
+			tim_errorf(err, ENOMEM, _("out of memory"));
+			goto out;
+		}
+		tim_sha256_init(os.h);
+		tim_sha256_init(hs.h);
+	}
 	os.name = out;
 	es.s.write = enc_write;
 	es.s.finish = enc_finish;
@@ -851,9 +863,8 @@ tim_seal(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
 	es.ct = malloc(CHUNK + 64);
 	hs.s.write = hash_write;
 	hs.s.finish = hash_finish;
-	hs.h = tim_sha256_new();
 	hs.next = &es.s;
-	if (os.h == NULL || hs.h == NULL || es.pt == NULL || es.ct == NULL) {
+	if (es.pt == NULL || es.ct == NULL) {
 		tim_errorf(err, ENOMEM, _("out of memory"));
 		goto out;
 	}
@@ -864,8 +875,6 @@ tim_seal(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
 		gs.next = &es.s;
 		hs.next = &gs.s;
 	}
-	tim_sha256_init(os.h);
-	tim_sha256_init(hs.h);
 	if (sink_buf(&os.s, &head, err) < 0)
 		goto out;
 	if (st.sd != NULL && sign_start(&gs, err) < 0)
@@ -893,14 +902,16 @@ tim_seal(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
 		if (tim_tmpfile_commit(&tmp, 0666 & ~mask, err) < 0)
 			goto out;
 	}
-	tim_sha256_final(hs.h, md);
-	tim_hex(md, 32, hex);
-	json_object_set_new(st.info, "plaintext_sha256", json_string(hex));
+	if (o->hashes) {
+		tim_sha256_final(hs.h, md);
+		tim_hex(md, 32, hex);
+		json_object_set_new(st.info, "plaintext_sha256", json_string(hex));
+		tim_sha256_final(os.h, md);
+		tim_hex(md, 32, hex);
+		json_object_set_new(st.info, "envelope_sha256", json_string(hex));
+	}
 	json_object_set_new(st.info, "plaintext_size", json_integer((json_int_t)hs.n));
-	tim_sha256_final(os.h, md);
-	tim_hex(md, 32, hex);
 	json_object_set_new(st.info, "envelope", json_string(out));
-	json_object_set_new(st.info, "envelope_sha256", json_string(hex));
 	json_object_set_new(st.info, "envelope_size", json_integer((json_int_t)os.n));
 	json_object_set_new(st.info, "bundle", json_string(bundle == TIM_SEAL_BUNDLE_TAR ?
 	    "tar" : bundle == TIM_SEAL_BUNDLE_ZIP ? "zip" : "none"));

@@ -35,6 +35,7 @@ struct tim_seal_opts {
 	const char *sign_key;		/* SignedData inside, with this key ... */
 	const char *signer_cert;	/* ... and certificate */
 	int bundle;			/* TIM_SEAL_BUNDLE_*; several inputs force TAR */
+	int hashes;			/* SHA-256 of plaintext and envelope in info */
 };
 
 /*
@@ -61,6 +62,7 @@ struct tim_open_opts {
 	const char *out;		/* file to write; "-": stdout */
 	const char *dir;		/* extract a tar or zip bundle here */
 	uint64_t max_extract;		/* extraction limit in bytes; 0: default */
+	int hashes;			/* SHA-256 of the plaintext in info */
 };
 
 /*

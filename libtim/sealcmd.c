@@ -260,6 +260,7 @@ run_seal(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	o.sign_key = c->sign_key;
 	o.signer_cert = c->signer;
 	o.bundle = bundle;
+	o.hashes = c->ledger != NULL || cli->json || cli->verbose;
 	if (tim_seal(&o, argv, (size_t)argc, out, &info, &err) < 0) {
 		rc = tim_cli_fail(cli, &err);
 		goto done;
@@ -316,6 +317,7 @@ run_open(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	o.allow_legacy = c->allow_legacy;
 	o.out = c->out;
 	o.dir = c->dir;
+	o.hashes = cli->json || cli->verbose;
 	if (tim_seal_open(&o, argv[0], &info, &err) < 0) {
 		rc = tim_cli_fail(cli, &err);
 		goto done;

@@ -595,7 +595,8 @@ struct plain_out {
 static int
 plain_write(struct plain_out *p, const void *buf, size_t n, struct tim_err *err)
 {
-	tim_sha256_update(p->h, buf, n);
+	if (p->h != NULL)
+		tim_sha256_update(p->h, buf, n);
 	p->n += n;
 	if (tim_write_all(p->fd, buf, n) < 0)
 		return tim_errorf(err, errno, _("cannot write the plaintext"));
@@ -1289,16 +1290,17 @@ tim_seal_open(const struct tim_open_opts *o, const char *sealed, json_t **info,
 			goto out;
 		p.fd = tmp.fd;
 	}
-	p.h = tim_sha256_new();
+	if (o->hashes && (p.h = tim_sha256_new()) != NULL)
+		tim_sha256_init(p.h);
 	d.c = EVP_CIPHER_CTX_new();
 	d.in = malloc(CHUNK);
 	d.out = malloc(CHUNK + 64);
 	buf = malloc(CHUNK);
-	if (p.h == NULL || d.c == NULL || d.in == NULL || d.out == NULL || buf == NULL) {
+	if ((o->hashes && p.h == NULL) || d.c == NULL || d.in == NULL ||
+	    d.out == NULL || buf == NULL) {
 		tim_errorf(err, ENOMEM, _("out of memory"));
 		goto out;
 	}
-	tim_sha256_init(p.h);
 	d.r = &r;
 	d.h = h;
 	if (EVP_DecryptInit_ex(d.c, h->cipher, NULL, NULL, NULL) != 1 ||
@@ -1322,9 +1324,11 @@ tim_seal_open(const struct tim_open_opts *o, const char *sealed, json_t **info,
 		tim_failf(err, _("content of type %s is not supported"), short_name(h->ctype_nid));
 		goto out;
 	}
-	tim_sha256_final(p.h, md);
-	tim_hex(md, 32, hex);
-	json_object_set_new(o_info, "plaintext_sha256", json_string(hex));
+	if (p.h != NULL) {
+		tim_sha256_final(p.h, md);
+		tim_hex(md, 32, hex);
+		json_object_set_new(o_info, "plaintext_sha256", json_string(hex));
+	}
 	json_object_set_new(o_info, "plaintext_size", json_integer((json_int_t)p.n));
 	json_object_set_new(o_info, "envelope_size", json_integer((json_int_t)r.off));
 	/* Everything verified: release the plaintext. */

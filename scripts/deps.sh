@@ -40,6 +40,7 @@ cmd xmllint libxml2-utils
 cmd openssl openssl
 cmd localedef libc-bin
 file /usr/share/i18n/locales/ja_JP locales
+file /usr/bin/time time
 
 if [ -n "$missing" ]; then
 	if [ "$(id -u)" -ne 0 ]; then
