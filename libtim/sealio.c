@@ -35,6 +35,19 @@ tim_tmpfile_open(struct tim_tmpfile *t, const char *dest, struct tim_err *err)
 	}
 	if (slash != NULL)
 		tim_buf_add(&b, dest, (size_t)(slash - dest + 1));
+	else
+		tim_buf_adds(&b, "./");
+	t->fd = open(b.buf, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (t->fd >= 0) {
+		tim_buf_release(&b);
+		return 0;
+	}
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+		tim_errorf(err, errno, _("cannot create a temporary file for '%s'"), dest);
+		goto fail;
+	}
+	if (slash == NULL)
+		tim_buf_reset(&b);
 	tim_buf_addf(&b, ".%s.tim-XXXXXX", slash ? slash + 1 : dest);
 	if (b.failed) {
 		tim_errorf(err, ENOMEM, _("cannot create '%s'"), dest);
@@ -62,6 +75,23 @@ tim_tmpfile_commit(struct tim_tmpfile *t, int mode, struct tim_err *err)
 		tim_errorf(err, errno, _("cannot write '%s'"), t->dest);
 		tim_tmpfile_discard(t);
 		return -1;
+	}
+	if (t->path == NULL) {
+		char proc[64];
+		int rc;
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
+		rc = linkat(AT_FDCWD, proc, AT_FDCWD, t->dest, AT_SYMLINK_FOLLOW);
+		if (rc < 0) {
+			tim_errorf(err, errno, _("cannot create '%s'"), t->dest);
+			tim_tmpfile_discard(t);
+			return -1;
+		}
+		close(t->fd);
+		t->fd = -1;
+		free(t->dest);
+		t->dest = NULL;
+		return 0;
 	}
 	if (close(t->fd) < 0) {
 		t->fd = -1;

@@ -6,13 +6,16 @@
 struct tim_err;
 
 /*
- * Files for tim-seal: a temporary file beside its destination (O_EXCL, mode
- * 0600), moved into place without ever replacing an existing file, and
- * removed on any failure so that nothing half-written or unverified stays.
+ * Files for tim-seal: a temporary file beside its destination, moved into
+ * place without ever replacing an existing file, and removed on any failure
+ * so that nothing half-written or unverified stays. Where the file system
+ * allows it the file has no name at all until it is linked into place
+ * (O_TMPFILE), so not even a killed process leaves plaintext behind;
+ * elsewhere it is a hidden name made with O_EXCL, mode 0600.
  */
 struct tim_tmpfile {
 	int fd;
-	char *path;		/* the temporary name */
+	char *path;		/* the temporary name; NULL while unnamed */
 	char *dest;		/* where it goes */
 };
 
