@@ -28,6 +28,18 @@ setup_file() {
 	    -subj "/CN=old" 2>/dev/null
 	openssl x509 -req -in old.csr -signkey old.key -days -1 -out old.pem 2>/dev/null
 	chmod 600 old.key
+	# Not yet valid: a self-signed certificate from 2040, through openssl ca.
+	mkdir ca
+	touch ca/index.txt
+	echo 01 > ca/serial
+	printf '%s\n' '[ca]' 'default_ca = d' '[d]' 'dir = ca' 'database = ca/index.txt' \
+	    'serial = ca/serial' 'new_certs_dir = ca' 'default_md = sha256' 'policy = p' \
+	    '[p]' 'commonName = supplied' > ca/ca.cnf
+	openssl req -new -newkey rsa:2048 -nodes -keyout future.key -out future.csr \
+	    -subj "/CN=future" 2>/dev/null
+	openssl ca -batch -config ca/ca.cnf -selfsign -keyfile future.key -in future.csr \
+	    -startdate 20400101000000Z -enddate 20410101000000Z -out future.pem 2>/dev/null
+	chmod 600 future.key
 	head -c 300000 /dev/urandom > "$K/data.bin"
 }
 
@@ -202,6 +214,9 @@ assert_clean() {
 	run tim-seal -r old.pem data.bin
 	assert_failure 1
 	assert_output --partial "certificate 'old.pem' expired on"
+	run tim-seal -r future.pem data.bin
+	assert_failure 1
+	assert_output --partial "certificate 'future.pem' is not valid before 2040-01-01T00:00:00Z"
 	run tim-seal -r signonly.pem data.bin
 	assert_failure 1
 	assert_output --partial "key usage does not allow key encipherment"
@@ -274,6 +289,22 @@ assert_clean() {
 	assert_output --partial "rsassaPss"
 	openssl cms -verify -binary -inform DER -in ci.der -CAfile signer.pem -out v 2>/dev/null
 	cmp v data.bin
+}
+
+@test "--compat --sign: a changed byte in CBC content fails the signature" {
+	head -c 100000 /dev/zero > zeros
+	tim-seal --compat -r rsa.pem --sign signer.key --signer signer.pem -o c.p7m zeros
+	size=$(stat -c %s c.p7m)
+	for off in $((size / 2)) $((size / 3)); do
+		cp c.p7m x.p7m
+		printf 'Z' | dd of=x.p7m bs=1 seek="$off" conv=notrunc 2>/dev/null
+		run tim-seal -d --key rsa.key --cert rsa.pem --ca signer.pem -o x.out x.p7m
+		assert_failure 1
+		assert_file_not_exists x.out
+	done
+	run tim-seal -d --key rsa.key --cert rsa.pem --ca signer.pem -o c.out c.p7m
+	assert_success
+	cmp c.out zeros
 }
 
 @test "--sign with ECDSA, and a signer key that does not match is refused" {
