@@ -33,6 +33,8 @@
 #include "banned.h"
 
 #define CHUNK	(256 * 1024)
+/* NIST SP 800-38D: at most 2^39 - 256 bits of plaintext under one GCM nonce. */
+#define GCM_MAX	((UINT64_C(1) << 36) - 32)
 
 struct sink {
 	int (*write)(struct sink *, const unsigned char *, size_t, struct tim_err *);
@@ -85,6 +87,7 @@ struct enc_sink {
 	int aead;
 	unsigned char *pt, *ct;
 	size_t ptlen;
+	uint64_t total;
 };
 
 static int
@@ -112,6 +115,10 @@ enc_write(struct sink *s, const unsigned char *p, size_t n, struct tim_err *err)
 	struct enc_sink *e = (struct enc_sink *)s;
 	size_t take;
 
+	e->total += n;
+	if (e->aead && e->total > GCM_MAX)
+		return tim_errorf(err, 0,
+		    _("more than 64 GiB cannot be sealed with AES-GCM; split it or use --compat"));
 	while (n > 0) {
 		if (e->ptlen == 0 && n >= CHUNK) {
 			if (enc_emit(e, p, CHUNK, err) < 0)
