@@ -592,8 +592,10 @@ describe_ktri(CMS_RecipientInfo *ri, int allow_legacy, int *ok,
 	int ptype, nid, hnid, mnid;
 	char buf[512];
 
-	if (CMS_RecipientInfo_ktri_get0_signer_id(ri, &keyid, &issuer, &sno) != 1)
-		keyid = NULL, issuer = NULL;
+	if (CMS_RecipientInfo_ktri_get0_signer_id(ri, &keyid, &issuer, &sno) != 1) {
+		keyid = NULL;
+		issuer = NULL;
+	}
 	CMS_RecipientInfo_ktri_get0_algs(ri, NULL, NULL, &alg);
 	if (alg == NULL) {
 		*ok = 0;

@@ -704,6 +704,24 @@ make_signer(const struct tim_seal_opts *o, struct seal_state *st,
 	return 0;
 }
 
+/*
+ * EnvelopedData's version (RFC 5652 6.1): 3 with a password recipient, 2
+ * with a key agreement one, else 0 (key transport by issuer and serial).
+ * AuthEnvelopedData is always 0.
+ */
+static int
+env_version(const struct tim_seal_opts *o, const struct seal_state *st)
+{
+	size_t i;
+
+	if (o->password != NULL)
+		return 3;
+	for (i = 0; i < o->ncerts; i++)
+		if (EVP_PKEY_is_a(X509_get0_pubkey(st->certs[i]), "EC"))
+			return 2;
+	return 0;
+}
+
 static int
 envelope_head(const struct tim_seal_opts *o, struct seal_state *st,
     struct tim_buf *b, struct tim_err *err)
@@ -722,14 +740,7 @@ envelope_head(const struct tim_seal_opts *o, struct seal_state *st,
 	if (o->compat) {
 		tim_cms_der_oid(&alg, NID_aes_256_cbc);
 		tim_der_tlv(&alg, 0, 0, V_ASN1_OCTET_STRING, iv, ivlen);
-		version = o->password ? 3 : 0;
-		{
-			size_t i;
-
-			for (i = 0; i < o->ncerts && version == 0; i++)
-				if (EVP_PKEY_is_a(X509_get0_pubkey(st->certs[i]), "EC"))
-					version = 2;
-		}
+		version = env_version(o, st);
 	} else {
 		tim_cms_der_oid(&alg, NID_aes_256_gcm);
 		tim_der_tlv(&par, 0, 0, V_ASN1_OCTET_STRING, iv, ivlen);

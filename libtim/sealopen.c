@@ -311,7 +311,6 @@ split_ris(const struct tim_seal_head *h, struct ri_list *l, struct tim_err *err)
 {
 	struct tim_src_mem m = { (const unsigned char *)h->ris.buf, h->ris.len };
 	struct tim_src src = { tim_src_mem_read, &m };
-	struct tim_buf tmp = TIM_BUF_INIT;
 	struct tim_ber r;
 	struct tim_ber_frame f;
 	struct tim_tl tl;
@@ -343,7 +342,6 @@ split_ris(const struct tim_seal_head *h, struct ri_list *l, struct tim_err *err)
 	}
 	rc = 0;
 out:
-	tim_buf_release(&tmp);
 	tim_ber_release(&r);
 	return rc;
 }
