@@ -392,8 +392,6 @@ tim_ber_octets_read(struct tim_ber_octets *o, void *buf, size_t n)
 	take = n;
 	if (take > o->left)
 		take = (size_t)o->left;
-	if (take > TIM_BER_WINDOW)
-		take = TIM_BER_WINDOW;
 	/* Large reads bypass the window once it is drained. */
 	if (o->r->pos == o->r->len && take >= 4096) {
 		ssize_t got = o->r->src.read(o->r->src.ctx, buf, take, o->r->err);
