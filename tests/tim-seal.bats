@@ -406,6 +406,21 @@ EOF
 	assert_failure 2
 }
 
+@test "an empty file: GCM, CBC and signed, openssl opens it" {
+	: > empty
+	run tim-seal -r rsa.pem -o e.p7m empty
+	assert_success
+	openssl cms -decrypt -binary -inform DER -in e.p7m -recip rsa.pem -inkey rsa.key -out o1
+	assert_file_empty o1
+	run tim-seal -d --key rsa.key --cert rsa.pem -o o2 e.p7m
+	assert_success
+	assert_file_empty o2
+	tim-seal --compat -r ec.pem --sign signer.key --signer signer.pem -o c.p7m empty
+	run tim-seal -d --key ec.key --cert ec.pem --ca signer.pem -o o3 c.p7m
+	assert_success
+	assert_file_empty o3
+}
+
 @test "the output is never overwritten" {
 	echo keep > data.bin.p7m
 	run tim-seal -r rsa.pem data.bin
