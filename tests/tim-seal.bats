@@ -150,6 +150,24 @@ assert_clean() {
 	openssl cms -decrypt -binary -inform DER -in pc.p7m -pwri_password 'correct horse battery' | cmp - data.bin
 }
 
+@test "-p asks on the terminal, twice when sealing" {
+	command -v script >/dev/null 2>&1 || skip "script(1) is not installed"
+	# The prompt flushes typed-ahead input, so the answers wait for it.
+	(sleep 2; printf 'tty secret\n'; sleep 1; printf 'tty secret\n'; sleep 1) |
+	    script -qec "tim-seal -p -o t.p7m data.bin" /dev/null > log 2>&1
+	run cat log
+	assert_output --partial "Password again:"
+	assert_output --partial "sealed 'data.bin' -> 't.p7m'"
+	(sleep 2; printf 'tty secret\n'; sleep 1) |
+	    script -qec "tim-seal -d -p -o t.out t.p7m" /dev/null > log 2>&1
+	cmp t.out data.bin
+	# Without a controlling terminal there is nobody to ask.
+	run setsid -w tim-seal -d -p -o u.out t.p7m < /dev/null
+	assert_failure 2
+	assert_output --partial "no terminal to ask for the password"
+	assert_file_not_exists u.out
+}
+
 @test "passwords never come from argv; a readable password file is refused" {
 	run tim-seal --password=secret -o p.p7m data.bin
 	assert_failure 2
