@@ -437,7 +437,14 @@ recover_cek(const struct tim_seal_head *h, const struct tim_open_opts *o,
 			if (refusal != NULL)
 				tim_failf(err, _("refused: %s"), _(refusal));
 			else
-				tim_failf(err, _("the envelope is not addressed to '%s'"), o->cert);
+				/*
+				 * One message whether no recipient matched or
+				 * the matching key did not decrypt: no padding
+				 * oracle for anyone scripting this tool.
+				 */
+				tim_failf(err,
+				    _("the envelope is not addressed to '%s', or its key was altered"),
+				    o->cert);
 			goto out;
 		}
 	} else {
@@ -463,7 +470,12 @@ recover_cek(const struct tim_seal_head *h, const struct tim_open_opts *o,
 	    (n = i2d_CMS_ContentInfo(cms, &der)) <= 0 ||
 	    tim_cms_take_cek(der, (size_t)n, kek, cek, ceklen, &others, err) < 0) {
 		ERR_clear_error();
-		tim_failf(err, _("cannot recover the content key: the envelope was altered or the key is wrong"));
+		if (o->key != NULL)
+			tim_failf(err,
+			    _("the envelope is not addressed to '%s', or its key was altered"),
+			    o->cert);
+		else
+			tim_failf(err, _("cannot recover the content key: the envelope was altered or the key is wrong"));
 		goto out;
 	}
 	if ((int)*ceklen != EVP_CIPHER_get_key_length(h->cipher)) {
