@@ -76,7 +76,10 @@ int tim_cms_pwri(struct tim_buf *out, const unsigned char *cek, size_t ceklen,
 json_t *tim_cms_describe_ri(CMS_RecipientInfo *ri, const unsigned char *raw,
     size_t rawlen, int allow_legacy, int *permitted, const char **why);
 
-/* The OpenSSL error queue's last reason, for messages. */
+/*
+ * The OpenSSL error queue's last reason, for messages; clears the queue.
+ * The text lives in a static buffer: single-threaded callers only.
+ */
 const char *tim_cms_ssl_error(void);
 
 #endif

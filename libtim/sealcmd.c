@@ -267,8 +267,9 @@ run_seal(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	}
 	if (o.password != NULL)
 		tim_warn(cli, _("send the password by another channel than the envelope (telephone, SMS, in person), never in the same mail"));
+	/* With the envelope on stdout, the report goes to stderr. */
 	if (cli->json) {
-		tim_json_print(stdout, info);
+		tim_json_print(strcmp(out, "-") == 0 ? stderr : stdout, info);
 	} else if (!cli->quiet && strcmp(out, "-") != 0) {
 		printf(_("sealed '%s' -> '%s' (%s, %zu recipients)\n"), argv[0], out,
 		    json_string_value(json_object_get(info, "content_encryption")),
