@@ -88,6 +88,8 @@ struct enc_sink {
 	unsigned char *pt, *ct;
 	size_t ptlen;
 	uint64_t total;
+	int definite;		/* one primitive OCTET STRING of known size */
+	uint64_t expect;	/* then the plaintext's size */
 };
 
 static int
@@ -101,6 +103,8 @@ enc_emit(struct enc_sink *e, const unsigned char *in, size_t n,
 		return tim_errorf(err, 0, _("encryption failed: %s"), tim_cms_ssl_error());
 	if (olen == 0)
 		return 0;
+	if (e->definite)
+		return sink_write(e->next, e->ct, (size_t)olen, err);
 	tim_der_hdr(&h, 0, 0, V_ASN1_OCTET_STRING, olen);
 	rc = sink_buf(e->next, &h, err);
 	tim_buf_release(&h);
@@ -156,9 +160,14 @@ enc_finish(struct sink *s, struct tim_err *err)
 	e->ptlen = 0;
 	if (EVP_EncryptFinal_ex(e->c, e->ct, &olen) != 1)
 		return tim_errorf(err, 0, _("encryption failed: %s"), tim_cms_ssl_error());
-	if (olen > 0)
+	if (e->definite && e->total != e->expect)
+		return tim_errorf(err, 0, _("the input changed size while it was being sealed"));
+	if (e->definite)
+		tim_buf_add(&b, e->ct, (size_t)olen);
+	else if (olen > 0)
 		tim_der_tlv(&b, 0, 0, V_ASN1_OCTET_STRING, e->ct, (size_t)olen);
-	tim_der_eoc(&b, 2);	/* encryptedContent, encryptedContentInfo */
+	if (!e->definite)
+		tim_der_eoc(&b, 2);	/* encryptedContent, encryptedContentInfo */
 	if (e->aead) {
 		if (EVP_CIPHER_CTX_ctrl(e->c, EVP_CTRL_AEAD_GET_TAG, 16, tag) != 1) {
 			tim_buf_release(&b);
@@ -166,7 +175,8 @@ enc_finish(struct sink *s, struct tim_err *err)
 		}
 		tim_der_tlv(&b, 0, 0, V_ASN1_OCTET_STRING, tag, 16);
 	}
-	tim_der_eoc(&b, 3);	/* envelope, [0], ContentInfo */
+	if (!e->definite)
+		tim_der_eoc(&b, 3);	/* envelope, [0], ContentInfo */
 	rc = sink_buf(e->next, &b, err);
 	tim_buf_release(&b);
 	return rc;
@@ -722,11 +732,31 @@ env_version(const struct tim_seal_opts *o, const struct seal_state *st)
 	return 0;
 }
 
+/* Bytes a DER header for a value of len bytes takes (tags below 31). */
+static int64_t
+hdr_size(int64_t len)
+{
+	int64_t n = 2;
+
+	if (len >= 0x80)
+		for (; len > 0; len >>= 8)
+			n++;
+	return n;
+}
+
+/*
+ * The envelope up to the first content byte. With the plaintext's size
+ * known (one regular file, not signed) every length is known too and the
+ * envelope is DER; otherwise it is BER with indefinite lengths and the
+ * content in chunks, as streaming encoders make it.
+ */
 static int
 envelope_head(const struct tim_seal_opts *o, struct seal_state *st,
-    struct tim_buf *b, struct tim_err *err)
+    int64_t size, struct tim_buf *b, struct tim_err *err)
 {
-	struct tim_buf alg = TIM_BUF_INIT, par = TIM_BUF_INIT;
+	struct tim_buf alg = TIM_BUF_INIT, par = TIM_BUF_INIT, ver = TIM_BUF_INIT,
+	    oid = TIM_BUF_INIT, ctype = TIM_BUF_INIT;
+	int64_t ct = -1, eci = -1, env = -1, c0 = -1, ci = -1;
 	unsigned char iv[16];
 	size_t ivlen = o->compat ? 16 : 12;
 	int version = 0;
@@ -747,19 +777,35 @@ envelope_head(const struct tim_seal_opts *o, struct seal_state *st,
 		tim_cms_der_uint(&par, 16);
 		tim_der_tlv(&alg, 0, 1, V_ASN1_SEQUENCE, par.buf, par.len);
 	}
-	tim_der_hdr(b, 0, 1, V_ASN1_SEQUENCE, -1);
-	tim_cms_der_oid(b, o->compat ? NID_pkcs7_enveloped :
+	tim_cms_der_uint(&ver, (uint64_t)version);
+	tim_cms_der_oid(&oid, o->compat ? NID_pkcs7_enveloped :
 	    NID_id_smime_ct_authEnvelopedData);
-	tim_der_hdr(b, 2, 1, 0, -1);
-	tim_der_hdr(b, 0, 1, V_ASN1_SEQUENCE, -1);
-	tim_cms_der_uint(b, (uint64_t)version);
+	tim_cms_der_oid(&ctype, st->sd ? NID_pkcs7_signed : NID_pkcs7_data);
+	if (size >= 0) {
+		ct = o->compat ? (size / 16 + 1) * 16 : size;
+		eci = (int64_t)ctype.len + hdr_size((int64_t)alg.len) + (int64_t)alg.len +
+		    hdr_size(ct) + ct;
+		env = (int64_t)ver.len + hdr_size((int64_t)st->ris.len) +
+		    (int64_t)st->ris.len + hdr_size(eci) + eci + (o->compat ? 0 : 18);
+		c0 = hdr_size(env) + env;
+		ci = (int64_t)oid.len + hdr_size(c0) + c0;
+	}
+	tim_der_hdr(b, 0, 1, V_ASN1_SEQUENCE, ci);
+	tim_buf_add(b, oid.buf, oid.len);
+	tim_der_hdr(b, 2, 1, 0, c0);
+	tim_der_hdr(b, 0, 1, V_ASN1_SEQUENCE, env);
+	tim_buf_add(b, ver.buf, ver.len);
 	tim_der_tlv(b, 0, 1, V_ASN1_SET, st->ris.buf, st->ris.len);
-	tim_der_hdr(b, 0, 1, V_ASN1_SEQUENCE, -1);
-	tim_cms_der_oid(b, st->sd ? NID_pkcs7_signed : NID_pkcs7_data);
+	tim_der_hdr(b, 0, 1, V_ASN1_SEQUENCE, eci);
+	tim_buf_add(b, ctype.buf, ctype.len);
 	tim_der_tlv(b, 0, 1, V_ASN1_SEQUENCE, alg.buf, alg.len);
-	tim_der_hdr(b, 2, 1, 0, -1);
+	/* [0] IMPLICIT OCTET STRING: primitive with a size, else in chunks. */
+	tim_der_hdr(b, 2, size < 0, 0, ct);
 	tim_buf_release(&alg);
 	tim_buf_release(&par);
+	tim_buf_release(&ver);
+	tim_buf_release(&oid);
+	tim_buf_release(&ctype);
 	OPENSSL_cleanse(iv, sizeof(iv));
 	if (b->failed)
 		return tim_errorf(err, ENOMEM, _("cannot build the envelope"));
@@ -835,6 +881,7 @@ tim_seal(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
 	unsigned char md[32];
 	char hex[65];
 	int bundle = 0, fd = -1, to_stdout, rc = -1;
+	int64_t size = -1;
 	mode_t mask;
 
 	memset(&st, 0, sizeof(st));
@@ -848,10 +895,21 @@ tim_seal(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
 	st.info = json_object();
 	if (st.info == NULL)
 		return tim_errorf(err, ENOMEM, _("out of memory"));
+	if (!bundle && strcmp(files[0], "-") != 0) {
+		struct stat sb;
+
+		fd = open(files[0], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0 || fstat(fd, &sb) < 0) {
+			tim_errorf(err, errno, _("cannot open '%s'"), files[0]);
+			goto out;
+		}
+		if (S_ISREG(sb.st_mode) && o->sign_key == NULL)
+			size = (int64_t)sb.st_size;
+	}
 	if (load_recipients(o, &st, err) < 0 ||
 	    (o->sign_key != NULL && make_signer(o, &st, err) < 0) ||
 	    make_recipients(o, &st, err) < 0 ||
-	    envelope_head(o, &st, &head, err) < 0)
+	    envelope_head(o, &st, size, &head, err) < 0)
 		goto out;
 	to_stdout = strcmp(out, "-") == 0;
 	if (to_stdout) {
@@ -880,6 +938,8 @@ tim_seal(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
 	es.next = &os.s;
 	es.c = st.c;
 	es.aead = !o->compat;
+	es.definite = size >= 0;
+	es.expect = size >= 0 ? (uint64_t)size : 0;
 	es.pt = malloc(CHUNK);
 	es.ct = malloc(CHUNK + 64);
 	hs.s.write = hash_write;
@@ -906,14 +966,8 @@ tim_seal(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
 	} else if (strcmp(files[0], "-") == 0) {
 		if (copy_fd(STDIN_FILENO, _("standard input"), &hs.s, err) < 0)
 			goto out;
-	} else {
-		fd = open(files[0], O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0) {
-			tim_errorf(err, errno, _("cannot open '%s'"), files[0]);
-			goto out;
-		}
-		if (copy_fd(fd, files[0], &hs.s, err) < 0)
-			goto out;
+	} else if (copy_fd(fd, files[0], &hs.s, err) < 0) {
+		goto out;
 	}
 	if (hs.s.finish(&hs.s, err) < 0)
 		goto out;

@@ -439,6 +439,21 @@ EOF
 	assert_file_empty o3
 }
 
+@test "a regular file gives DER, a stream BER; openssl opens both" {
+	tim-seal -r rsa.pem -o der.p7m data.bin
+	run od -An -tx1 -N2 der.p7m
+	assert_output " 30 83"
+	run openssl asn1parse -inform DER -in der.p7m
+	assert_success
+	tim-seal -r rsa.pem -o ber.p7m - < data.bin
+	run od -An -tx1 -N2 ber.p7m
+	assert_output " 30 80"
+	for f in der ber; do
+		openssl cms -decrypt -binary -inform DER -in $f.p7m -recip rsa.pem \
+		    -inkey rsa.key | cmp - data.bin
+	done
+}
+
 @test "the output is never overwritten" {
 	echo keep > data.bin.p7m
 	run tim-seal -r rsa.pem data.bin
