@@ -31,6 +31,7 @@ cmd msgfmt gettext
 cmd /usr/bin/python3 python3
 cmd localedef libc-bin
 file /usr/share/i18n/locales/ja_JP locales
+file /usr/bin/time time
 
 # Testing (make check): the suites and the tools they compare against.
 if [ "${1:-}" = check ]; then
