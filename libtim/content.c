@@ -1,0 +1,79 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "carrier.h"
+#include "err.h"
+#include "i18n.h"
+#include "label.h"
+#include "banned.h"
+
+/* The content carrier: finds the file's type and hands it to its module. */
+
+const char *
+tim_content_name(int type)
+{
+	static const char *names[] = { "", "other", "text", "docx", "xlsx",
+	    "pptx", "odt", "ods", "odp", "pdf" };
+
+	if (type < 0 || type > TIM_CONTENT_PDF)
+		return "";
+	return names[type];
+}
+
+int
+tim_content_detect(int fd, const char *path, int *type, char *note)
+{
+	unsigned char magic[8];
+	ssize_t n;
+
+	note[0] = '\0';
+	n = pread(fd, magic, sizeof(magic), 0);
+	if (n < 0) {
+		snprintf(note, 256, "%s", strerror(errno));
+		*type = TIM_CONTENT_OTHER;
+		return -1;
+	}
+	if (n >= 5 && memcmp(magic, "%PDF-", 5) == 0) {
+		*type = TIM_CONTENT_OTHER;
+		snprintf(note, 256, "%s", _("no content carrier for this file type"));
+		return 0;
+	}
+	if (n >= 4 && memcmp(magic, "PK\3\4", 4) == 0) {
+		*type = TIM_CONTENT_OTHER;
+		snprintf(note, 256, "%s", _("no content carrier for this file type"));
+		return 0;
+	}
+	if (tim_text_detect(fd, path, note) >= 0) {
+		*type = TIM_CONTENT_TEXT;
+		return 0;
+	}
+	*type = TIM_CONTENT_OTHER;
+	return 0;
+}
+
+int
+tim_content_read(const struct tim_label_scheme *s, int fd, const char *path,
+    int type, struct tim_label *out, struct tim_err *err)
+{
+	tim_label_clear(out);
+	switch (type) {
+	case TIM_CONTENT_TEXT:
+		return tim_text_read(s, fd, path, out, err);
+	default:
+		return 0;
+	}
+}
+
+int
+tim_content_write(const struct tim_label_scheme *s, int fd, const char *path,
+    int type, const struct tim_label *l, int out, struct tim_err *err)
+{
+	switch (type) {
+	case TIM_CONTENT_TEXT:
+		return tim_text_write(s, fd, path, l, out, err);
+	default:
+		return tim_errorf(err, 0, _("'%s': no content carrier for this file type"), path);
+	}
+}
