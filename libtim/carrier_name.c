@@ -67,7 +67,12 @@ tim_carrier_name_target(const struct tim_label_scheme *s, const char *path,
 	size_t dlen, blen;
 
 	split_path(path, &dlen, &blen);
-	tim_carrier_name_split(s, path, &rest, level);
+	/* One prefix of the same level, in whatever normal form: leave the name. */
+	if (tim_carrier_name_split(s, path, &rest, level) == 1 && l != NULL &&
+	    strcmp(level, l->level) == 0) {
+		tim_buf_release(&rest);
+		return tim_buf_add(out, path, dlen + blen);
+	}
 	tim_buf_add(out, path, dlen);
 	if (l != NULL)
 		tim_label_format_level(s, l->level, out);

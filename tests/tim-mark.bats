@@ -1,0 +1,383 @@
+#!/usr/bin/env bats
+# tim-mark: every carrier and mode, with fixtures made here.
+load test_helper
+
+xattr_ok() {
+	: > .xprobe
+	if ! setfattr -n user.tim.probe -v 1 .xprobe 2>/dev/null; then
+		rm -f .xprobe
+		skip "this filesystem keeps no user extended attributes"
+	fi
+	rm -f .xprobe
+}
+
+@test "mark: -h prints the synopsis and exits 0" {
+	run tim-mark -h
+	assert_success
+	assert_output --partial "usage: tim-mark"
+	assert_output --partial "--list"
+}
+
+@test "mark: no file is a usage error" {
+	run tim-mark
+	assert_failure 2
+	assert_output --partial "no file given"
+}
+
+@test "mark: conflicting modes are a usage error" {
+	run tim-mark --show --remove x
+	assert_failure 2
+	assert_output --partial "exclude each other"
+}
+
+@test "mark: an unknown level is a usage error naming the levels" {
+	printf 'x\n' > a.txt
+	run tim-mark -l 部外秘 a.txt
+	assert_failure 2
+	assert_output --partial "unknown level '部外秘' (levels: 極秘, 秘, 社外秘, 社内限)"
+	assert_file_exists a.txt
+}
+
+@test "mark: a bad date is a usage error" {
+	run tim-mark --until 2026-02-30 a.txt
+	assert_failure 2
+	assert_output --partial "invalid until '2026-02-30'"
+}
+
+@test "mark: an unknown carrier is a usage error" {
+	printf 'x\n' > a.txt
+	run tim-mark --carriers name,ink a.txt
+	assert_failure 2
+	assert_output --partial "unknown carrier 'ink'"
+}
+
+@test "name: default level 社外秘 as a prefix, idempotent" {
+	printf 'x\n' > 図面.bin
+	run tim-mark --carriers name 図面.bin
+	assert_success
+	assert_output "marked '【社外秘】図面.bin' 【社外秘】 (name)"
+	assert_file_exists 【社外秘】図面.bin
+	run tim-mark --carriers name 【社外秘】図面.bin
+	assert_success
+	assert_output ""
+	assert_file_exists 【社外秘】図面.bin
+	assert_file_not_exists 【社外秘】【社外秘】図面.bin
+}
+
+@test "name: a higher level replaces a lower one; lowering needs --force" {
+	printf 'x\n' > 【社内限】a.bin
+	run tim-mark --carriers name -l 秘 【社内限】a.bin
+	assert_success
+	assert_file_exists 【秘】a.bin
+	run tim-mark --carriers name -l 社外秘 【秘】a.bin
+	assert_failure 1
+	assert_output --partial "is marked 秘, higher than 社外秘"
+	assert_file_exists 【秘】a.bin
+	run tim-mark --carriers name --force -l 社外秘 【秘】a.bin
+	assert_success
+	assert_file_exists 【社外秘】a.bin
+}
+
+@test "name: --remove restores the original name" {
+	printf 'x\n' > 'my file.bin'
+	tim-mark --carriers name -l 極秘 'my file.bin'
+	assert_file_exists '【極秘】my file.bin'
+	run tim-mark --remove --carriers name '【極秘】my file.bin'
+	assert_success
+	assert_output "removed the label from 'my file.bin' (name)"
+	assert_file_exists 'my file.bin'
+}
+
+@test "name: stacked prefixes collapse to one" {
+	printf 'x\n' > 【社外秘】【社内限】a.bin
+	run tim-mark --carriers name 【社外秘】【社内限】a.bin
+	assert_success
+	assert_file_exists 【社外秘】a.bin
+}
+
+@test "name: an existing target is never overwritten" {
+	printf 'mine\n' > a.bin
+	printf 'theirs\n' > 【社外秘】a.bin
+	run tim-mark --carriers name a.bin
+	assert_failure 3
+	assert_output --partial "already exists"
+	run cat 【社外秘】a.bin
+	assert_output "theirs"
+	assert_file_exists a.bin
+}
+
+@test "name: an NFD prefix (macOS) is recognised" {
+	# ガ as カ + U+3099 in a custom level.
+	printf '[label]\nlevels = ガ秘,社外秘\n' > tim.conf
+	nfd=$(printf '\xe3\x80\x90\xe3\x82\xab\xe3\x82\x99\xe7\xa7\x98\xe3\x80\x91a.bin')
+	printf 'x\n' > "$nfd"
+	run tim-mark --show --carriers name "$nfd"
+	assert_success
+	assert_output --partial "【ガ秘】 (name)"
+	run tim-mark --carriers name -l ガ秘 "$nfd"
+	assert_success
+	assert_output ""
+}
+
+@test "name: the template comes from the config" {
+	printf '[label]\nname-template = [%%s]_\n' > tim.conf
+	printf 'x\n' > a.bin
+	run tim-mark --carriers name a.bin
+	assert_success
+	assert_file_exists '[社外秘]_a.bin'
+}
+
+@test "name: a symlink is refused, its target untouched" {
+	printf 'x\n' > t.txt
+	ln -s t.txt l.txt
+	run tim-mark l.txt
+	assert_failure 3
+	assert_output --partial "symbolic link"
+	assert_file_exists t.txt
+	run cat t.txt
+	assert_output "x"
+}
+
+@test "xattr: user.tim.* set, read and removed exactly" {
+	xattr_ok
+	printf 'x\n' > a.bin
+	setfattr -n user.other -v keep a.bin
+	getfattr -d -m - a.bin > before 2>/dev/null
+	run tim-mark --carriers xattr -l 秘 --owner 設計部 --entrusted 取引先A --id TIM-1 --until 2031-03-31 a.bin
+	assert_success
+	run getfattr --only-values -n user.tim.label a.bin
+	assert_output "秘"
+	run getfattr --only-values -n user.tim.entrusted a.bin
+	assert_output "取引先A"
+	run getfattr --only-values -n user.tim.until a.bin
+	assert_output "2031-03-31"
+	run tim-mark --remove --carriers xattr a.bin
+	assert_success
+	getfattr -d -m - a.bin > after 2>/dev/null
+	run diff before after
+	assert_success
+}
+
+@test "xattr: a bad value someone wrote is a clear error" {
+	xattr_ok
+	printf 'x\n' > a.bin
+	setfattr -n user.tim.until -v yesterday a.bin
+	run tim-mark --show a.bin
+	assert_failure 3
+	assert_output --partial "not a valid label value"
+}
+
+@test "text: plain, Markdown, shell, C, SQL in their syntax; round trip gives the bytes" {
+	printf 'a,b\n1,2\n' > t.csv
+	printf '# Title\n\ntext\n' > r.md
+	printf '#!/bin/sh\necho hi\n' > s.sh
+	printf 'int x;\n' > c.c
+	printf 'select 1;\n' > q.sql
+	printf 'key: v\n' > y.yaml
+	for f in t.csv r.md s.sh c.c q.sql y.yaml; do cp "$f" "$f.orig"; done
+	run tim-mark --carriers content --owner 設計部 t.csv r.md s.sh c.c q.sql y.yaml
+	assert_success
+	run head -n 1 t.csv
+	assert_output "【社外秘】 owner=設計部"
+	run head -n 1 r.md
+	assert_output "<!-- 【社外秘】 owner=設計部 -->"
+	run head -n 2 s.sh
+	assert_output "$(printf '#!/bin/sh\n# 【社外秘】 owner=設計部')"
+	run head -n 1 c.c
+	assert_output "// 【社外秘】 owner=設計部"
+	run head -n 1 q.sql
+	assert_output "-- 【社外秘】 owner=設計部"
+	run head -n 1 y.yaml
+	assert_output "# 【社外秘】 owner=設計部"
+	run tim-mark --carriers content t.csv r.md s.sh c.c q.sql y.yaml
+	assert_success
+	assert_output ""
+	run tim-mark --remove --carriers content t.csv r.md s.sh c.c q.sql y.yaml
+	assert_success
+	for f in t.csv r.md s.sh c.c q.sql y.yaml; do cmp "$f" "$f.orig"; done
+}
+
+@test "text: a BOM and CRLF stay; an empty file round-trips" {
+	printf '\xef\xbb\xbfa\r\nb\r\n' > w.txt
+	: > e.txt
+	cp w.txt w.orig
+	tim-mark --carriers content w.txt e.txt
+	run od -An -c -N 8 w.txt
+	assert_output --partial "357 273 277 343 200 220"
+	grep -q $'】\r$' w.txt
+	tim-mark --remove --carriers content w.txt e.txt
+	cmp w.txt w.orig
+	[ ! -s e.txt ]
+}
+
+@test "text: quoted values survive the round trip" {
+	printf 'x\n' > a.txt
+	run tim-mark --carriers content --owner '設計部 "第1課"' a.txt
+	assert_success
+	run head -n 1 a.txt
+	assert_output '【社外秘】 owner="設計部 \"第1課\""'
+	run tim-mark --show --carriers content --json a.txt
+	assert_output --partial '"owner":"設計部 \"第1課\""'
+}
+
+@test "text: a person's own first line is not taken for a label" {
+	printf '【社外秘】 会議メモ\nbody\n' > m.txt
+	run tim-mark --show --carriers content m.txt
+	assert_failure 1
+	assert_output "m.txt: not marked"
+	run tim-mark --remove --carriers content m.txt
+	assert_success
+	run cat m.txt
+	assert_output "$(printf '【社外秘】 会議メモ\nbody')"
+}
+
+@test "text: mode, owner and mtime are kept, no temporary file is left" {
+	printf 'x\n' > a.txt
+	chmod 640 a.txt
+	touch -d '2020-01-02 03:04:05' a.txt
+	tim-mark --carriers content a.txt
+	run stat -c '%a %Y' a.txt
+	assert_output "640 $(date -d '2020-01-02 03:04:05' +%s)"
+	run sh -c 'ls -A | grep -c tim-mark'
+	assert_output "0"
+}
+
+@test "content: binary and JSON files are skipped with a note; name still applies" {
+	printf '\0\1\2' > b.bin
+	printf '{"a":1}\n' > j.json
+	run tim-mark -v --carriers name,content b.bin j.json
+	assert_success
+	assert_output --partial "'b.bin': content not marked: no content carrier for this file type"
+	assert_output --partial "j.json': content not marked: a text type without a known comment syntax"
+	assert_file_exists 【社外秘】b.bin
+	run cat 【社外秘】j.json
+	assert_output '{"a":1}'
+}
+
+@test "folder: .timlabel applies below; --show reports it as inherited" {
+	mkdir -p proj/sub
+	printf 'x\n' > proj/sub/a.bin
+	run tim-mark --carriers folder -l 秘 --owner 設計部 proj
+	assert_success
+	assert_file_exists proj/.timlabel
+	run tim-mark --show proj/sub/a.bin
+	assert_success
+	assert_output "proj/sub/a.bin: 【秘】 owner=設計部 (inherited from '$PWD/proj/.timlabel')"
+	run tim-mark --show --json proj/sub/a.bin
+	assert_output --partial '"inherited":true'
+	run tim-mark --remove --carriers folder proj
+	assert_success
+	assert_file_not_exists proj/.timlabel
+	run tim-mark --show proj/sub/a.bin
+	assert_failure 1
+}
+
+@test "folder: a damaged .timlabel is a clear error" {
+	mkdir d
+	printf 'level = 秘\ncolour = red\n' > d/.timlabel
+	printf 'x\n' > d/a.bin
+	run tim-mark --show d/a.bin
+	assert_failure 3
+	assert_output --partial "unknown key 'colour'"
+}
+
+@test "show: exit 1 when any file is not marked; disagreeing carriers are flagged" {
+	xattr_ok
+	printf 'x\n' > a.txt
+	printf 'y\n' > b.txt
+	tim-mark a.txt
+	setfattr -n user.tim.label -v 秘 【社外秘】a.txt
+	run tim-mark --show 【社外秘】a.txt b.txt
+	assert_failure 1
+	assert_output --partial "the carriers disagree"
+	assert_output --partial "b.txt: not marked"
+	run tim-mark --show --json 【社外秘】a.txt
+	assert_success
+	assert_output --partial '"level":"秘"'
+	assert_output --partial '"disagree":true'
+}
+
+@test "mark: -n changes nothing" {
+	printf 'x\n' > a.txt
+	cp a.txt a.orig
+	run tim-mark -n a.txt
+	assert_success
+	assert_output --partial "would mark '【社外秘】a.txt'"
+	assert_file_exists a.txt
+	cmp a.txt a.orig
+}
+
+@test "mark: round trip of all default carriers gives the original bytes and name" {
+	xattr_ok
+	printf 'line\n' > 報告.txt
+	cp 報告.txt orig
+	getfattr -d -m - 報告.txt > before 2>/dev/null
+	tim-mark -l 極秘 --id TIM-9 報告.txt
+	tim-mark --remove 【極秘】報告.txt
+	cmp 報告.txt orig
+	getfattr -d -m - 報告.txt > after 2>/dev/null
+	diff before after
+}
+
+@test "mark: paths from stdin, newline and NUL separated" {
+	printf 'x\n' > a.txt
+	printf 'y\n' > 'b c.txt'
+	printf 'a.txt\n' | tim-mark --carriers name -
+	assert_file_exists 【社外秘】a.txt
+	printf 'b c.txt\0' | tim-mark --carriers name -0 -
+	assert_file_exists '【社外秘】b c.txt'
+}
+
+@test "mark: a failing file does not stop the batch; worst status wins" {
+	printf 'x\n' > a.txt
+	run tim-mark --carriers name missing.txt a.txt
+	assert_failure 3
+	assert_output --partial "cannot read 'missing.txt'"
+	assert_file_exists 【社外秘】a.txt
+}
+
+@test "ledger: every mark and remove appends a mark record" {
+	tim-ledger init reg.tim >/dev/null
+	printf 'x\n' > a.txt
+	run tim-mark --ledger reg.tim --owner 設計部 --id TIM-1 a.txt
+	assert_success
+	run tim-mark --ledger reg.tim a.txt
+	run tim-mark --ledger reg.tim --remove 【社外秘】a.txt
+	assert_success
+	run tim-ledger list --json reg.tim
+	assert_output --partial '"item":"【社外秘】a.txt","level":"社外秘","action":"mark"'
+	assert_output --partial '"owner":"設計部","id":"TIM-1"'
+	assert_output --partial '"item":"a.txt","level":"社外秘","action":"remove"'
+	[ "$(grep -c '"kind":"mark"' reg.tim)" -eq 2 ]
+	run tim-ledger verify reg.tim
+	assert_success
+}
+
+@test "list: the inventory walks without following symlinks" {
+	mkdir -p tree/sub outside
+	printf 'x\n' > tree/sub/a.txt
+	printf 'y\n' > tree/b.txt
+	printf 'z\n' > outside/c.txt
+	tim-mark --carriers name,content --owner 設計部 tree/sub/a.txt outside/c.txt
+	ln -s ../outside tree/link
+	run tim-mark --list tree
+	assert_success
+	assert_output --partial "tree/sub/【社外秘】a.txt	社外秘	設計部	-	-	-	name,text"
+	refute_output --partial "c.txt"
+	refute_output --partial "b.txt"
+	run tim-mark --list --json tree
+	assert_output --partial '"path":"tree/sub/【社外秘】a.txt","level":"社外秘","owner":"設計部","carriers":"name,text"'
+	run tim-mark --list -0 tree
+	assert_output "tree/sub/【社外秘】a.txt"
+}
+
+@test "list: --csv has a BOM and neutralises formulas" {
+	printf 'x\n' > '=cmd.txt'
+	tim-mark --carriers content --owner '@evil' '=cmd.txt'
+	run tim-mark --list --csv .
+	assert_success
+	assert_line --index 0 "$(printf '\xef\xbb\xbfpath,level,owner,entrusted,id,until,carriers,size,mtime\r')"
+	assert_output --partial "\"'@evil\""
+	run tim-mark --list --csv --json .
+	assert_failure 2
+}
