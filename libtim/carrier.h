@@ -86,6 +86,13 @@ int tim_ooxml_write(const struct tim_label_scheme *s, int fd,
     const char *path, int type, const struct tim_label *l, int out,
     struct tim_err *err);
 
+/* OpenDocument: meta.xml user-defined properties, master-page headers. */
+int tim_odf_kind(struct tim_zpkg *p);
+int tim_odf_read(const struct tim_label_scheme *s, int fd, const char *path,
+    struct tim_label *out, struct tim_err *err);
+int tim_odf_write(const struct tim_label_scheme *s, int fd, const char *path,
+    int type, const struct tim_label *l, int out, struct tim_err *err);
+
 /* Text: a first-line comment in the file's syntax. */
 int tim_text_detect(int fd, const char *path, char *note);
 int tim_text_read(const struct tim_label_scheme *s, int fd, const char *path,

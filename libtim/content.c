@@ -43,16 +43,18 @@ tim_content_detect(int fd, const char *path, int *type, char *note,
 		return 0;
 	}
 	if (n >= 4 && memcmp(magic, "PK\3\4", 4) == 0) {
-		static const char *const none[] = { NULL };
+		static const char *const mt[] = { "mimetype", NULL };
 		struct tim_zpkg p;
 
 		*type = TIM_CONTENT_OTHER;
-		if (tim_zpkg_load(&p, fd, path, none, err) < 0)
+		if (tim_zpkg_load(&p, fd, path, mt, err) < 0)
 			return -1;
 		*type = tim_ooxml_kind(&p);
+		if (*type == TIM_CONTENT_OTHER)
+			*type = tim_odf_kind(&p);
 		tim_zpkg_release(&p);
 		if (*type == TIM_CONTENT_OTHER)
-			snprintf(note, 256, "%s", _("a zip archive that is not an Office document"));
+			snprintf(note, 256, "%s", _("a zip archive that is not an Office or OpenDocument file"));
 		return 0;
 	}
 	if (tim_text_detect(fd, path, note) >= 0) {
@@ -75,6 +77,10 @@ tim_content_read(const struct tim_label_scheme *s, int fd, const char *path,
 	case TIM_CONTENT_XLSX:
 	case TIM_CONTENT_PPTX:
 		return tim_ooxml_read(s, fd, path, out, err);
+	case TIM_CONTENT_ODT:
+	case TIM_CONTENT_ODS:
+	case TIM_CONTENT_ODP:
+		return tim_odf_read(s, fd, path, out, err);
 	default:
 		return 0;
 	}
@@ -91,6 +97,10 @@ tim_content_write(const struct tim_label_scheme *s, int fd, const char *path,
 	case TIM_CONTENT_XLSX:
 	case TIM_CONTENT_PPTX:
 		return tim_ooxml_write(s, fd, path, type, l, out, err);
+	case TIM_CONTENT_ODT:
+	case TIM_CONTENT_ODS:
+	case TIM_CONTENT_ODP:
+		return tim_odf_write(s, fd, path, type, l, out, err);
 	default:
 		return tim_errorf(err, 0, _("'%s': no content carrier for this file type"), path);
 	}

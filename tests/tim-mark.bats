@@ -506,7 +506,7 @@ PY
 	python3 -c 'import zipfile; zipfile.ZipFile("p.zip","w").writestr("a.txt","x")'
 	run tim-mark -v --carriers content p.zip
 	assert_success
-	assert_output --partial "a zip archive that is not an Office document"
+	assert_output --partial "a zip archive that is not an Office or OpenDocument file"
 }
 
 @test "hostile: ../ entries, zip bombs, DTDs, external entities and truncation are refused, files untouched" {
@@ -534,4 +534,56 @@ PY
 	done
 	run sh -c 'ls -A | grep -c "tim-mark\|【"'
 	assert_output "0"
+}
+
+@test "odf: odt, ods, odp get meta.xml properties and master-page labels; remove restores the styles" {
+	for k in odt ods odp; do
+		office make "$k" "a.$k"
+		office part "a.$k" styles.xml | tr -d '\n' > "styles.$k"
+	done
+	run tim-mark --carriers content -l 秘 --owner 設計部 a.odt a.ods a.odp
+	assert_success
+	for k in odt ods odp; do
+		run office check "a.$k"
+		assert_output "ok"
+	done
+	run office part a.odt meta.xml
+	assert_output --partial '<meta:user-defined meta:name="TIM_Label" meta:value-type="string">秘</meta:user-defined>'
+	run office part a.odt styles.xml
+	assert_output --partial '<style:header xmlns:tim="urn:tim:label:1" tim:label="1"><text:p tim:label="1">【秘】 owner=設計部</text:p></style:header>'
+	assert_output --partial '<style:footer'
+	run office part a.odp styles.xml
+	assert_output --partial 'draw:name="TIM_Label"'
+	run tim-mark --show --carriers content --json a.ods
+	assert_success
+	assert_output --partial '"carrier":"ods","level":"秘","owner":"設計部"'
+	run tim-mark --carriers content -l 秘 --owner 設計部 a.odt
+	assert_output ""
+	tim-mark --remove --carriers content a.odt a.ods a.odp
+	for k in odt ods odp; do
+		run diff "styles.$k" <(office part "a.$k" styles.xml | tr -d '\n')
+		assert_success
+	done
+	run office part a.odt meta.xml
+	refute_output --partial TIM_
+}
+
+@test "libreoffice: marked documents open and keep the label (skipped without soffice)" {
+	command -v soffice >/dev/null || skip "LibreOffice (soffice) is not installed"
+	printf 'Hello 本文\n' > doc.txt
+	printf 'a,b\n1,2\n' > s.csv
+	HOME=$PWD timeout 120 soffice --headless --convert-to docx doc.txt >/dev/null 2>&1
+	HOME=$PWD timeout 120 soffice --headless --convert-to xlsx s.csv >/dev/null 2>&1
+	run tim-mark --carriers content -l 秘 --owner 設計部 doc.docx s.xlsx
+	assert_success
+	mkdir out
+	HOME=$PWD timeout 120 soffice --headless --convert-to odt --outdir out doc.docx >/dev/null 2>&1
+	HOME=$PWD timeout 120 soffice --headless --convert-to ods --outdir out s.xlsx >/dev/null 2>&1
+	run office part out/doc.odt styles.xml
+	assert_output --partial '【秘】 owner=設計部'
+	assert_output --partial 'draw:text-path="true"'
+	run office part out/doc.odt meta.xml
+	assert_output --partial 'meta:name="TIM_Label">秘<'
+	run office part out/s.ods styles.xml
+	assert_output --partial '【秘】'
 }
