@@ -843,7 +843,7 @@ tim_pdf_open(struct tim_pdf *p, const unsigned char *data, size_t len,
 	if (parse_long(data + i, len - i, &off, &used) < 0 || off < 0 || (size_t)off >= len)
 		return damaged(p, err, _("bad startxref"));
 	if (memmem(data + i, len - i, "%%EOF", 5) == NULL)
-		return damaged(p, err, _("no %%EOF (truncated?)"));
+		return damaged(p, err, _("no end-of-file marker (truncated?)"));
 	for (;;) {
 		size_t t;
 		int r, hybrid;
