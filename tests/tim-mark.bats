@@ -669,3 +669,19 @@ pdf() { python3 "$BATS_TEST_DIRNAME/fixtures/pdf.py" "$@"; }
 	cmp cut.pdf cut.orig
 	assert_file_not_exists 【社外秘】e.pdf
 }
+
+@test "batch: files are done in parallel, reported in order; the same file twice is done once" {
+	for i in 1 2 3 4 5 6 7 8 9; do printf 'x%s\n' "$i" > "f$i.txt"; done
+	run tim-mark --carriers content -j 4 f1.txt f2.txt f3.txt f4.txt f5.txt f6.txt f7.txt f8.txt f9.txt
+	assert_success
+	assert_line --index 0 "marked 'f1.txt' 【社外秘】 (text)"
+	assert_line --index 8 "marked 'f9.txt' 【社外秘】 (text)"
+	printf 'y\n' > same.txt
+	run tim-mark --carriers content -j 8 same.txt same.txt ./same.txt
+	assert_success
+	assert_output "marked 'same.txt' 【社外秘】 (text)"
+	[ "$(grep -c '【社外秘】' same.txt)" -eq 1 ]
+	run tim-mark -j 0 same.txt
+	assert_failure 2
+	assert_output --partial "-j wants a number from 1 to 64"
+}
