@@ -44,6 +44,7 @@ if [ "${1:-}" = check ]; then
 	cmd unshare util-linux
 	cmd mkfs.ext4 e2fsprogs
 	cmd xmllint libxml2-utils
+	cmd qpdf qpdf
 	cmd openssl openssl
 	cmd bc bc
 	file /usr/bin/time time
