@@ -25,7 +25,7 @@ usage(FILE *f)
 	fprintf(f, _(
 "usage: tim-seal -r CERT [-r CERT ...] [-p | --password-file F | --password-fd N]\n"
 "                [-o OUT] [--sign KEY --signer CERT] [--zip | --tar] [--compat]\n"
-"                [--allow-expired] [--ledger LEDGER] FILE...\n"
+"                [--allow-expired] [--ledger LEDGER [--override REASON]] FILE...\n"
 "       tim-seal -d [--key KEY --cert CERT | -p | --password-file F | --password-fd N]\n"
 "                [--ca FILE] [--allow-legacy] [-o OUT | -C DIR] SEALED\n"
 "       tim-seal --inspect SEALED...\n"
@@ -35,7 +35,7 @@ usage(FILE *f)
 
 enum {
 	O_ALLOW_EXPIRED = TIM_OPT_FIRST_FREE, O_ALLOW_LEGACY, O_CA, O_CERT,
-	O_COMPAT, O_INSPECT, O_KEY, O_LEDGER, O_PASSWORD_FD, O_PASSWORD_FILE,
+	O_COMPAT, O_INSPECT, O_KEY, O_LEDGER, O_OVERRIDE, O_PASSWORD_FD, O_PASSWORD_FILE,
 	O_SIGN, O_SIGNER, O_TAR, O_ZIP
 };
 
@@ -51,6 +51,7 @@ static const struct option longopts[] = {
 	{ "key", required_argument, NULL, O_KEY },
 	{ "ledger", required_argument, NULL, O_LEDGER },
 	{ "output", required_argument, NULL, 'o' },
+	{ "override", required_argument, NULL, O_OVERRIDE },
 	{ "password", no_argument, NULL, 'p' },
 	{ "password-fd", required_argument, NULL, O_PASSWORD_FD },
 	{ "password-file", required_argument, NULL, O_PASSWORD_FILE },
@@ -68,7 +69,7 @@ static int
 check_mode(const struct tim_seal_cmd *c)
 {
 	int seal_only = c->ncerts || c->sign_key || c->signer || c->compat ||
-	    c->allow_expired || c->bundle || c->ledger;
+	    c->allow_expired || c->bundle || c->ledger || c->override;
 	int open_only = c->key || c->cert || c->ca || c->allow_legacy || c->dir;
 
 	if (c->mode == TIM_SEALCMD_OPEN && seal_only)
@@ -130,6 +131,7 @@ main(int argc, char **argv)
 		case O_INSPECT: c.mode = TIM_SEALCMD_INSPECT; modes |= 2; break;
 		case O_KEY: c.key = optarg; break;
 		case O_LEDGER: c.ledger = optarg; break;
+		case O_OVERRIDE: c.override = optarg; break;
 		case O_PASSWORD_FD:
 			fd = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || fd < 0 || fd > INT_MAX) {

@@ -20,6 +20,7 @@
 #include "ledger.h"
 #include "seal.h"
 #include "sealcmd.h"
+#include "sealpolicy.h"
 #include "util.h"
 #include "banned.h"
 
@@ -166,7 +167,7 @@ subjects(json_t *recips)
 
 static int
 record_send(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv,
-    json_t *info)
+    json_t *info, const struct tim_seal_policy *pol)
 {
 	struct tim_err err;
 	json_t *f = json_object(), *names = json_array(), *recips = json_array(), *r;
@@ -198,6 +199,10 @@ record_send(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv,
 	json_object_set(f, "format", json_object_get(info, "type"));
 	if (json_object_get(info, "signer"))
 		json_object_set(f, "signer", json_object_get(info, "signer"));
+	if (json_array_size(pol->labels) > 0)
+		json_object_set(f, "labels", pol->labels);
+	if (c->override != NULL)
+		json_object_set_new(f, "override", json_string(c->override));
 	rc = tim_ledger_record(c->ledger, "send", f, 0, &seq, &err);
 	json_decref(f);
 	free(to);
@@ -213,6 +218,7 @@ static int
 run_seal(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 {
 	struct tim_seal_opts o;
+	struct tim_seal_policy pol = { NULL, 0, "", "", "" };
 	struct tim_buf pass = TIM_BUF_INIT;
 	struct tim_err err;
 	json_t *info = NULL;
@@ -245,6 +251,26 @@ run_seal(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 		tim_error(cli, _("out of memory"));
 		return TIM_EXIT_ERROR;
 	}
+	/* The label policy decides before anything is read or asked for. */
+	if (tim_seal_policy_check(cli->cfg, argv, (size_t)argc, c->certs, c->ncerts,
+	    wants_password(c), &pol, &err) < 0) {
+		rc = tim_cli_fail(cli, &err);
+		goto done;
+	}
+	if (pol.refused && c->override == NULL) {
+		tim_error(cli, _("'%s' is labelled %s and may not be sealed to an outside recipient ('%s'); "
+		    "inside recipients are certificates whose addresses are all in [seal] inside-domains; "
+		    "--override REASON sends it anyway and records why"), pol.file, pol.level, pol.outside);
+		rc = TIM_EXIT_FAIL;
+		goto done;
+	}
+	if (c->override != NULL && c->ledger == NULL) {
+		rc = tim_cli_usage_error(cli, _("an override must be recorded: give --ledger LEDGER (or [seal] ledger in tim.conf)"));
+		goto done;
+	}
+	if (pol.refused)
+		tim_warn(cli, _("sealing '%s' (%s) to '%s' by override: %s"), pol.file,
+		    pol.level, pol.outside, c->override);
 	if (wants_password(c)) {
 		if (get_password(c, 1, &pass, &err) < 0) {
 			rc = tim_cli_fail(cli, &err);
@@ -277,8 +303,9 @@ run_seal(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	}
 	rc = TIM_EXIT_OK;
 	if (c->ledger != NULL)
-		rc = record_send(cli, c, argc, argv, info);
+		rc = record_send(cli, c, argc, argv, info, &pol);
 done:
+	tim_seal_policy_release(&pol);
 	tim_buf_release_secret(&pass);
 	json_decref(info);
 	free(out);

@@ -27,6 +27,7 @@ struct tim_seal_cmd {
 	int password_fd;		/* -1: none */
 	int password_tty;		/* -p: ask on the terminal */
 	const char *ledger;
+	const char *override;		/* reason to send a forbidden level outside */
 	int compat, allow_expired, allow_legacy;
 	int bundle;			/* TIM_SEAL_BUNDLE_* */
 };

@@ -22,6 +22,11 @@ setup_file() {
 	cert weak -newkey rsa:1024 -days 30
 	cert signonly -newkey rsa:2048 -days 30 -addext keyUsage=digitalSignature
 	cert signer -newkey rsa:2048 -days 30
+	openssl req -x509 -nodes -newkey rsa:2048 -days 30 -keyout inside.key -out inside.pem \
+	    -subj "/CN=colleague/emailAddress=a@example.co.jp" 2>/dev/null
+	openssl req -x509 -nodes -newkey rsa:2048 -days 30 -keyout partner.key -out partner.pem \
+	    -subj "/CN=partner/emailAddress=b@partner.example" 2>/dev/null
+	chmod 600 inside.key partner.key
 	cert ecsigner -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 30
 	# Expired: valid from now until a day ago.
 	openssl req -new -newkey rsa:2048 -nodes -keyout old.key -out old.csr \
@@ -503,4 +508,71 @@ assert r["content_encryption"] == "aes-256-gcm"
 	run env LC_ALL=ja_JP.UTF-8 tim-seal -r weak.pem data.bin
 	assert_failure 1
 	assert_output --partial "2048 ビット未満の RSA 鍵は拒否します"
+}
+
+# --- label policy (告示 V 第三 10 with the labels of I 第二 1) -----------------------
+
+@test "label policy: 極秘 is refused to an outside recipient, nothing is written" {
+	echo secret > plan.txt
+	tim-mark -q -l 極秘 plan.txt
+	run --separate-stderr tim-seal -r partner.pem -o out.p7m 【極秘】plan.txt
+	assert_failure 1
+	[[ $stderr == *"'【極秘】plan.txt' is labelled 極秘 and may not be sealed to an outside recipient ('partner.pem')"* ]]
+	assert_file_not_exists out.p7m
+	# a password is never inside either
+	printf 'pw-long-enough\n' > pw
+	run tim-seal --password-file pw -o out.p7m 【極秘】plan.txt
+	assert_failure 1
+	assert_file_not_exists out.p7m
+	# 社外秘 is not forbidden by default
+	echo memo > memo.txt
+	tim-mark -q -l 社外秘 memo.txt
+	run tim-seal -q -r partner.pem -o memo.p7m 【社外秘】memo.txt
+	assert_success
+	assert_file_exists memo.p7m
+}
+
+@test "label policy: inside recipients are certificates whose addresses are all in [seal] inside-domains" {
+	echo secret > plan.txt
+	tim-mark -q -l 極秘 plan.txt
+	run tim-seal -r inside.pem -o a.p7m 【極秘】plan.txt
+	assert_failure 1
+	printf '[seal]\ninside-domains = other.example, example.co.jp\n' > "$TIM_CONFIG"
+	run tim-seal -q -r inside.pem -o a.p7m 【極秘】plan.txt
+	assert_success
+	# one outside recipient among inside ones is enough to refuse
+	run tim-seal -r inside.pem -r partner.pem -o b.p7m 【極秘】plan.txt
+	assert_failure 1
+	assert_file_not_exists b.p7m
+	# a folder label applies to what is bundled from below it
+	mkdir dir && echo x > dir/a.txt && tim-mark -q --carriers folder -l 極秘 dir
+	run tim-seal -r partner.pem -o d.p7m dir
+	assert_failure 1
+	# forbid-outside names the levels
+	printf '[seal]\nforbid-outside = 極秘, 秘\n' > "$TIM_CONFIG"
+	echo y > s.txt
+	tim-mark -q -l 秘 s.txt
+	run tim-seal -r partner.pem -o s.p7m 【秘】s.txt
+	assert_failure 1
+}
+
+@test "label policy: --override sends it anyway, needs a ledger, and the reason is recorded" {
+	echo secret > plan.txt
+	tim-mark -q -l 極秘 plan.txt
+	run tim-seal -r partner.pem -o o.p7m --override "承認番号 42" 【極秘】plan.txt
+	assert_failure 2
+	assert_output --partial "an override must be recorded"
+	assert_file_not_exists o.p7m
+	tim-ledger init -q reg.tim
+	run --separate-stderr tim-seal -r partner.pem -o o.p7m --ledger reg.tim --override "承認番号 42" 【極秘】plan.txt
+	assert_success
+	[[ $stderr == *"by override: 承認番号 42"* ]]
+	assert_file_exists o.p7m
+	run tim-ledger list --json --kind send reg.tim
+	python3 -c 'import json, sys
+o = json.loads(sys.argv[1])
+assert o["override"] == "承認番号 42", o
+assert o["labels"] == [{"file": "【極秘】plan.txt", "level": "極秘"}], o' "$output"
+	run tim-ledger verify reg.tim
+	assert_success
 }
