@@ -265,6 +265,11 @@ xattr_ok() {
 	assert_output "proj/sub/a.bin: 【秘】 owner=設計部 (inherited from '$PWD/proj/.timlabel')"
 	run tim-mark --show --json proj/sub/a.bin
 	assert_output --partial '"inherited":true'
+	run tim-mark -v --carriers content proj/.timlabel
+	assert_success
+	assert_output --partial "a folder label file is not marked inside"
+	run tim-mark --show proj/sub/a.bin
+	assert_success
 	run tim-mark --remove --carriers folder proj
 	assert_success
 	assert_file_not_exists proj/.timlabel
