@@ -690,3 +690,24 @@ pdf() { python3 "$BATS_TEST_DIRNAME/fixtures/pdf.py" "$@"; }
 	assert_failure 2
 	assert_output --partial "-j wants a number from 1 to 64"
 }
+
+@test "xattr: a filesystem without user attributes gives a warning; the other carriers still apply" {
+	need_root
+	mkdir ram
+	mount -t ramfs none ram 2>/dev/null || skip "cannot mount a ramfs here"
+	printf 'x\n' > ram/a.txt
+	if setfattr -n user.tim.probe -v 1 ram/a.txt 2>/dev/null; then
+		umount ram
+		skip "this ramfs keeps user attributes"
+	fi
+	run tim-mark ram/a.txt
+	st=$status
+	out=$output
+	run tim-mark --show --carriers name,content ram/【社外秘】a.txt
+	show=$output
+	umount ram
+	[ "$st" -eq 0 ]
+	[[ $out == *"the filesystem keeps no extended attributes"* ]]
+	[[ $out == *"marked 'ram/【社外秘】a.txt' 【社外秘】 (name, text)"* ]]
+	[[ $show == *"【社外秘】 (name, text)"* ]]
+}
