@@ -711,3 +711,39 @@ pdf() { python3 "$BATS_TEST_DIRNAME/fixtures/pdf.py" "$@"; }
 	[[ $out == *"marked 'ram/【社外秘】a.txt' 【社外秘】 (name, text)"* ]]
 	[[ $show == *"【社外秘】 (name, text)"* ]]
 }
+
+@test "odf: an encrypted package and a billion-laughs meta.xml are refused, files untouched" {
+	office make odt e.odt
+	python3 - <<'PY'
+import zipfile
+src = zipfile.ZipFile("e.odt")
+parts = {n: src.read(n) for n in src.namelist()}
+src.close()
+parts["META-INF/manifest.xml"] = parts["META-INF/manifest.xml"].replace(
+    b'manifest:full-path="content.xml" manifest:media-type="text/xml"/>',
+    b'manifest:full-path="content.xml" manifest:media-type="text/xml"><manifest:encryption-data/></manifest:file-entry>')
+laughs = b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0">&b;</office:document-meta>'
+for name, change in (("e.odt", None), ("l.odt", ("meta.xml", laughs))):
+    with zipfile.ZipFile(name, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), parts["mimetype"])
+        for n, d in parts.items():
+            if n == "mimetype" or (name == "l.odt" and n == "META-INF/manifest.xml"):
+                continue
+            if change and n == change[0]:
+                d = change[1]
+            z.writestr(n, d, compress_type=zipfile.ZIP_DEFLATED)
+        if name == "l.odt":
+            z.writestr("META-INF/manifest.xml", b'<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+PY
+	cp e.odt e.orig
+	cp l.odt l.orig
+	run tim-mark e.odt
+	assert_failure 3
+	assert_output --partial "'e.odt' is encrypted; refusing it"
+	run tim-mark l.odt
+	assert_failure 3
+	assert_output --partial "declares a DTD; refusing it"
+	cmp e.odt e.orig
+	cmp l.odt l.orig
+	assert_file_not_exists 【社外秘】e.odt
+}
