@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "json.h"
 #include "ledger.h"
 #include "note.h"
+#include "parallel.h"
 #include "util.h"
 #include "banned.h"
 
@@ -301,7 +303,7 @@ tim_ledger_lock(struct tim_ledger *l, struct tim_err *err)
 		l->next_seq = (uint64_t)json_integer_value(seq) + 1;
 	}
 	json_decref(o);
-	if (tim_sha256(l->scratch.buf, l->scratch.len, l->prev) < 0) {
+	if (tim_sha256_two(l->h, l->scratch.buf, l->scratch.len, NULL, 0, l->prev) < 0) {
 		tim_errorf(err, 0, _("cannot hash"));
 		goto fail;
 	}
@@ -328,55 +330,176 @@ tim_ledger_pending(const struct tim_ledger *l)
 	return l->pending.len;
 }
 
+/*
+ * The record without prev: {"seq":..,"time":..,"kind":..,"actor":..,"host":..,
+ * fields...}. prev is always the last member, so the line is this text with
+ * its closing brace replaced by ,"prev":"<hex>"} — which lets the bodies of a
+ * batch be built in parallel and only the hash chain be walked in order.
+ */
+static int
+format_body(struct tim_buf *out, const char *kind, const json_t *fields,
+    uint64_t seq, const char *now, struct tim_err *err)
+{
+	size_t start = out->len;
+	const char *key;
+	json_t *rec, *v;
+	int r = -1;
+
+	rec = json_pack("{s:I, s:s, s:s, s:s, s:s}", "seq", (json_int_t)seq,
+	    "time", now, "kind", kind, "actor", tim_username(), "host", tim_hostname());
+	if (rec == NULL)
+		return tim_errorf(err, ENOMEM, _("cannot build record"));
+	json_object_foreach((json_t *)fields, key, v)
+		if (json_object_set(rec, key, v) < 0)
+			goto out;
+	if (tim_json_dump(out, rec) < 0 || out->failed) {
+		tim_errorf(err, 0, _("cannot serialise record (invalid UTF-8?)"));
+		goto out;
+	}
+	if (out->len - start > TIM_LEDGER_LINE_MAX) {
+		tim_usagef(err, _("record too long (%zu bytes, at most %d)"),
+		    out->len - start, TIM_LEDGER_LINE_MAX);
+		goto out;
+	}
+	if (out->buf[out->len - 1] != '}' ||
+	    memchr(out->buf + start, '\n', out->len - start)) {
+		tim_errorf(err, 0, _("record would span lines"));
+		goto out;
+	}
+	r = 0;
+out:
+	if (r < 0)
+		tim_buf_truncate(out, start);
+	json_decref(rec);
+	return r;
+}
+
+/* Turns a body at pending[start..] into the line: chain it, hash it, end it. */
+static int
+seal_line(struct tim_ledger *l, size_t start, struct tim_err *err)
+{
+	char prevhex[TIM_SHA256_HEX];
+
+	tim_hex(l->prev, TIM_SHA256_LEN, prevhex);
+	tim_buf_truncate(&l->pending, l->pending.len - 1);
+	tim_buf_addf(&l->pending, ",\"prev\":\"%s\"}", prevhex);
+	if (l->pending.failed ||
+	    tim_sha256_two(l->h, l->pending.buf + start, l->pending.len - start,
+	    NULL, 0, l->prev) < 0 || tim_buf_addch(&l->pending, '\n') < 0) {
+		tim_buf_truncate(&l->pending, start);
+		return tim_errorf(err, ENOMEM, _("cannot build record"));
+	}
+	l->next_seq++;
+	return 0;
+}
+
 int
 tim_ledger_add(struct tim_ledger *l, const char *kind, const json_t *fields,
     uint64_t *seq, struct tim_err *err)
 {
-	char now[21], prevhex[TIM_SHA256_HEX];
-	const char *key;
-	json_t *rec, *v;
 	size_t start = l->pending.len;
-	int r = -1;
+	char now[21];
 
 	if (!l->locked)
 		return tim_errorf(err, 0, _("ledger not locked"));
 	if (tim_ledger_check_fields(kind, fields, err) < 0)
 		return -1;
 	tim_now_rfc3339(now);
-	tim_hex(l->prev, TIM_SHA256_LEN, prevhex);
-	rec = json_pack("{s:I, s:s, s:s, s:s, s:s}", "seq", (json_int_t)l->next_seq,
-	    "time", now, "kind", kind, "actor", tim_username(), "host", tim_hostname());
-	if (rec == NULL)
-		return tim_errorf(err, ENOMEM, _("cannot build record"));
-	json_object_foreach((json_t *)fields, key, v)
-		json_object_set(rec, key, v);
-	json_object_set_new(rec, "prev", json_string(prevhex));
-	if (tim_json_dump(&l->pending, rec) < 0 || l->pending.failed) {
-		tim_errorf(err, 0, _("cannot serialise record (invalid UTF-8?)"));
-		goto out;
-	}
-	if (l->pending.len - start > TIM_LEDGER_LINE_MAX) {
-		tim_usagef(err, _("record too long (%zu bytes, at most %d)"),
-		    l->pending.len - start, TIM_LEDGER_LINE_MAX);
-		goto out;
-	}
-	if (memchr(l->pending.buf + start, '\n', l->pending.len - start)) {
-		tim_errorf(err, 0, _("record would span lines"));
-		goto out;
-	}
-	if (tim_sha256(l->pending.buf + start, l->pending.len - start, l->prev) < 0 ||
-	    tim_buf_addch(&l->pending, '\n') < 0) {
-		tim_errorf(err, ENOMEM, _("cannot build record"));
-		goto out;
-	}
+	if (format_body(&l->pending, kind, fields, l->next_seq, now, err) < 0)
+		return -1;
 	if (seq)
 		*seq = l->next_seq;
-	l->next_seq++;
+	return seal_line(l, start, err);
+}
+
+struct many {
+	const char *const *kinds;
+	json_t *const *fields;
+	uint64_t seq0;
+	const char *now;
+	struct tim_buf out[8];
+	size_t *ends;		/* end offset of record i in its worker's buffer */
+	int failed[8];
+	struct tim_err err[8];
+};
+
+static void
+format_part(void *arg, int worker, size_t start, size_t end)
+{
+	struct many *m = arg;
+	size_t i;
+
+	for (i = start; i < end; i++) {
+		if (format_body(&m->out[worker], m->kinds[i], m->fields[i],
+		    m->seq0 + i, m->now, &m->err[worker]) < 0) {
+			m->failed[worker] = 1;
+			return;
+		}
+		m->ends[i] = m->out[worker].len;
+	}
+}
+
+int
+tim_ledger_add_many(struct tim_ledger *l, const char *const *kinds,
+    json_t *const *fields, size_t n, uint64_t *first, struct tim_err *err)
+{
+	struct many m;
+	size_t i, begin = l->pending.len, from;
+	unsigned char saved[TIM_SHA256_LEN];
+	char now[21];
+	int t, nthreads = n < 256 ? 1 : tim_parallel_threads(), r = -1;
+
+	if (!l->locked)
+		return tim_errorf(err, 0, _("ledger not locked"));
+	for (i = 0; i < n; i++)
+		if (tim_ledger_check_fields(kinds[i], fields[i], err) < 0)
+			return -1;
+	memset(&m, 0, sizeof(m));
+	m.ends = calloc(n ? n : 1, sizeof(*m.ends));
+	if (m.ends == NULL)
+		return tim_errorf(err, ENOMEM, _("out of memory"));
+	if (nthreads > 8)
+		nthreads = 8;
+	tim_now_rfc3339(now);
+	m.kinds = kinds;
+	m.fields = fields;
+	m.seq0 = l->next_seq;
+	m.now = now;
+	tim_parallel_for(n, nthreads, format_part, &m);
+	for (t = 0; t < nthreads; t++)
+		if (m.failed[t]) {
+			*err = m.err[t];
+			goto out;
+		}
+	if (first)
+		*first = l->next_seq;
+	memcpy(saved, l->prev, sizeof(saved));
+	/* Walk the bodies in order: each worker's buffer holds a contiguous run. */
+	for (t = 0; t < nthreads; t++) {
+		size_t s = n * (size_t)t / (size_t)nthreads, e = n * (size_t)(t + 1) / (size_t)nthreads;
+
+		for (from = 0, i = s; i < e; i++) {
+			size_t start = l->pending.len;
+
+			if (tim_buf_add(&l->pending, m.out[t].buf + from, m.ends[i] - from) < 0) {
+				tim_errorf(err, ENOMEM, _("out of memory"));
+				goto undo;
+			}
+			from = m.ends[i];
+			if (seal_line(l, start, err) < 0)
+				goto undo;
+		}
+	}
 	r = 0;
+	goto out;
+undo:
+	tim_buf_truncate(&l->pending, begin);
+	l->next_seq = m.seq0;
+	memcpy(l->prev, saved, sizeof(saved));
 out:
-	if (r < 0)
-		tim_buf_truncate(&l->pending, start);
-	json_decref(rec);
+	for (t = 0; t < 8; t++)
+		tim_buf_release(&m.out[t]);
+	free(m.ends);
 	return r;
 }
 
@@ -602,38 +725,106 @@ tim_ledger_reader_next(struct tim_ledger_reader *r, const char **line,
 	}
 }
 
-/* Verification. */
+int
+tim_ledger_reader_chunk(struct tim_ledger_reader *r, const char **buf,
+    size_t *len, off_t *offset, int *torn, struct tim_err *err)
+{
+	size_t avail;
+	char *nl;
+	int got;
+
+	for (;;) {
+		avail = r->len - r->off;
+		nl = avail ? memrchr(r->buf + r->off, '\n', avail) : NULL;
+		if (nl != NULL && (r->eof || avail >= r->cap / 2))
+			break;
+		if (nl == NULL && avail > TIM_LEDGER_READ_MAX) {
+			*buf = r->buf + r->off;
+			*len = avail;
+			*offset = r->pos + (off_t)r->off;
+			*torn = -1;
+			r->off = r->len;
+			r->eof = 1;
+			return 1;
+		}
+		got = refill(r, err);
+		if (got < 0)
+			return -1;
+		if (got == 0) {
+			avail = r->len - r->off;
+			if (avail == 0)
+				return 0;
+			nl = memrchr(r->buf + r->off, '\n', avail);
+			if (nl != NULL)
+				break;
+			*buf = r->buf + r->off;
+			*len = avail;
+			*offset = r->pos + (off_t)r->off;
+			*torn = 1;
+			r->off = r->len;
+			return 1;
+		}
+	}
+	*buf = r->buf + r->off;
+	*len = (size_t)(nl - *buf) + 1;
+	*offset = r->pos + (off_t)r->off;
+	*torn = 0;
+	r->off += *len;
+	return 1;
+}
+
+/*
+ * Verification. Each chunk of lines is checked in two steps: the lines are
+ * hashed and parsed in parallel (jansson is most of the cost), then one
+ * thread walks them in order for the chain, the tree and the checkpoints.
+ */
+
+#define VERIFY_MAX_THREADS 8
+
+struct vworker {
+	struct tim_sha256 *h;
+	size_t err;		/* first bad line in this part, or SIZE_MAX */
+	char why[400];
+};
 
 struct verifier {
 	struct tim_ledger_verify_result *res;
-	struct tim_sha256 *h;
 	struct tim_merkle m;
-	unsigned char prev[TIM_SHA256_LEN];
+	unsigned char last[TIM_SHA256_LEN];	/* hash of the line before this chunk */
 	struct tim_checkpoint *cps;
 	size_t ncps, nextcp;
 	tim_hash *leaves;
 	size_t leaves_cap;
+	/* the chunk */
+	uint64_t first;		/* line number of line 0 */
+	size_t n, cap;
+	const char **p;
+	size_t *len;
+	off_t *off;
+	tim_hash *lh, *leaf;
+	unsigned char (*prev)[TIM_SHA256_LEN];
+	int nthreads;
+	struct vworker w[VERIFY_MAX_THREADS];
 };
 
-static int
+static void
 bad(struct tim_ledger_verify_result *res, uint64_t line, off_t offset,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static int
+static void
 bad(struct tim_ledger_verify_result *res, uint64_t line, off_t offset,
     const char *fmt, ...)
 {
 	va_list ap;
 
 	if (!res->ok)
-		return 1;
+		return;
 	res->ok = 0;
 	res->bad_line = line;
 	res->bad_offset = (uint64_t)offset;
 	va_start(ap, fmt);
 	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
 	va_end(ap);
-	return 1;
 }
 
 static int
@@ -644,74 +835,134 @@ cmp_cp(const void *a, const void *b)
 	return x->size < y->size ? -1 : x->size > y->size;
 }
 
-/* Checks one complete line's JSON; returns 1 when it is bad (reason set). */
+/* Checks line i of the chunk on its own; 0, or -1 with why filled. */
 static int
-check_json(struct verifier *v, const char *line, size_t len, uint64_t n,
-    off_t offset)
+check_line(struct verifier *v, size_t i, char *why, size_t wn)
 {
-	struct tim_ledger_verify_result *res = v->res;
-	char prevhex[TIM_SHA256_HEX];
+	uint64_t n = v->first + i;
 	json_error_t je;
 	json_t *o, *f;
+	const char *s;
 	time_t t;
-	int r = 0;
+	int r = -1;
 
-	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-	if (o == NULL)
-		return bad(res, n, offset, _("bad JSON: %s"), je.text);
+	o = json_loadb(v->p[i], v->len[i], JSON_REJECT_DUPLICATES, &je);
+	if (o == NULL) {
+		snprintf(why, wn, _("bad JSON: %s"), je.text);
+		return -1;
+	}
 	if (!json_is_object(o)) {
-		r = bad(res, n, offset, _("bad JSON: not an object"));
+		snprintf(why, wn, _("bad JSON: not an object"));
 		goto out;
 	}
 	if (n == 1) {
-		if (!header_ok(o))
-			r = bad(res, n, offset, _("not a tim ledger header"));
-		else
-			snprintf(res->origin, sizeof(res->origin), "%s",
-			    json_string_value(json_object_get(o, "origin")));
+		if (!header_ok(o)) {
+			snprintf(why, wn, _("not a tim ledger header"));
+			goto out;
+		}
+		snprintf(v->res->origin, sizeof(v->res->origin), "%s",
+		    json_string_value(json_object_get(o, "origin")));
+		r = 0;
 		goto out;
 	}
 	f = json_object_get(o, "seq");
 	if (!json_is_integer(f)) {
-		r = bad(res, n, offset, _("no seq"));
+		snprintf(why, wn, _("no seq"));
 		goto out;
 	}
 	if ((uint64_t)json_integer_value(f) != n - 1) {
-		r = bad(res, n, offset, _("seq gap: seq %lld where %llu was expected"),
+		snprintf(why, wn, _("seq gap: seq %lld where %llu was expected"),
 		    (long long)json_integer_value(f), (unsigned long long)(n - 1));
 		goto out;
 	}
 	f = json_object_get(o, "prev");
-	tim_hex(v->prev, TIM_SHA256_LEN, prevhex);
-	if (!json_is_string(f) || strcmp(json_string_value(f), prevhex) != 0) {
-		r = bad(res, n, offset, _("hash mismatch: prev does not match line %llu (a line was changed, removed or reordered)"),
-		    (unsigned long long)(n - 1));
+	s = json_string_value(f);
+	if (s == NULL || json_string_length(f) != 2 * TIM_SHA256_LEN ||
+	    tim_unhex(s, TIM_SHA256_LEN, v->prev[i]) < 0) {
+		snprintf(why, wn, _("no prev hash"));
 		goto out;
 	}
 	f = json_object_get(o, "time");
 	if (!json_is_string(f) || tim_time_parse(json_string_value(f), 0, &t) < 0) {
-		r = bad(res, n, offset, _("bad or missing time"));
+		snprintf(why, wn, _("bad or missing time"));
 		goto out;
 	}
 	if (!json_is_string(json_object_get(o, "kind")) ||
 	    !json_is_string(json_object_get(o, "actor")) ||
-	    !json_is_string(json_object_get(o, "host")))
-		r = bad(res, n, offset, _("kind, actor or host missing"));
+	    !json_is_string(json_object_get(o, "host"))) {
+		snprintf(why, wn, _("kind, actor or host missing"));
+		goto out;
+	}
+	r = 0;
 out:
 	json_decref(o);
 	return r;
 }
 
+static void
+check_part(void *arg, int worker, size_t start, size_t end)
+{
+	struct verifier *v = arg;
+	struct vworker *w = &v->w[worker];
+	size_t i;
+
+	w->err = SIZE_MAX;
+	for (i = start; i < end; i++) {
+		if (tim_merkle_leaf(w->h, v->p[i], v->len[i], v->leaf[i]) < 0 ||
+		    tim_sha256_two(w->h, v->p[i], v->len[i], NULL, 0, v->lh[i]) < 0) {
+			snprintf(w->why, sizeof(w->why), _("cannot hash"));
+			w->err = i;
+			return;
+		}
+		if (check_line(v, i, w->why, sizeof(w->why)) < 0) {
+			w->err = i;
+			return;
+		}
+	}
+}
+
 static int
-keep_leaf(struct verifier *v, const tim_hash leaf, struct tim_err *err)
+grow_array(void *pp, size_t elem, size_t n)
+{
+	void **p = pp;
+	void *q = realloc(*p, n * elem);
+
+	if (q == NULL)
+		return -1;
+	*p = q;
+	return 0;
+}
+
+static int
+grow_chunk(struct verifier *v, size_t need)
+{
+	size_t n = v->cap ? v->cap : 16384;
+
+	if (need <= v->cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	if (grow_array(&v->p, sizeof(*v->p), n) < 0 ||
+	    grow_array(&v->len, sizeof(*v->len), n) < 0 ||
+	    grow_array(&v->off, sizeof(*v->off), n) < 0 ||
+	    grow_array(&v->lh, sizeof(*v->lh), n) < 0 ||
+	    grow_array(&v->leaf, sizeof(*v->leaf), n) < 0 ||
+	    grow_array(&v->prev, sizeof(*v->prev), n) < 0)
+		return -1;
+	v->cap = n;
+	return 0;
+}
+
+static int
+keep_leaf(struct verifier *v, const tim_hash leaf)
 {
 	if (v->m.count >= v->leaves_cap) {
 		size_t n = v->leaves_cap ? v->leaves_cap * 2 : 4096;
-		tim_hash *p = realloc(v->leaves, n * sizeof(*p));
+		tim_hash *q = realloc(v->leaves, n * sizeof(*q));
 
-		if (p == NULL)
-			return tim_errorf(err, ENOMEM, _("out of memory"));
-		v->leaves = p;
+		if (q == NULL)
+			return -1;
+		v->leaves = q;
 		v->leaves_cap = n;
 	}
 	memcpy(v->leaves[v->m.count], leaf, TIM_SHA256_LEN);
@@ -733,6 +984,58 @@ check_checkpoints(struct verifier *v, uint64_t line, off_t offset)
 		v->res->checkpoints++;
 		v->nextcp++;
 	}
+}
+
+/* Splits a chunk into lines, checks them, and walks them in order. */
+static int
+verify_chunk(struct verifier *v, const char *buf, size_t len, off_t offset,
+    int keep, struct tim_err *err)
+{
+	const char *p = buf, *end = buf + len, *nl;
+	size_t i, first_err = SIZE_MAX;
+	int t, nthreads;
+
+	v->n = 0;
+	v->first = v->m.count + 1;
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (grow_chunk(v, v->n + 1) < 0)
+			return tim_errorf(err, ENOMEM, _("out of memory"));
+		v->p[v->n] = p;
+		v->len[v->n] = (size_t)(nl - p);
+		v->off[v->n] = offset + (p - buf);
+		v->n++;
+		p = nl + 1;
+	}
+	nthreads = v->n < 512 ? 1 : v->nthreads;
+	tim_parallel_for(v->n, nthreads, check_part, v);
+	for (t = 0; t < nthreads; t++)
+		if (v->w[t].err < first_err)
+			first_err = v->w[t].err;
+	for (i = 0; i < v->n; i++) {
+		uint64_t n = v->first + i;
+
+		if (i == first_err) {
+			for (t = 0; t < nthreads; t++)
+				if (v->w[t].err == i)
+					bad(v->res, n, v->off[i], "%s", v->w[t].why);
+			return 0;
+		}
+		if (n >= 2 && memcmp(v->prev[i], i ? v->lh[i - 1] : v->last, TIM_SHA256_LEN) != 0) {
+			bad(v->res, n, v->off[i],
+			    _("hash mismatch: prev does not match line %llu (a line was changed, removed or reordered)"),
+			    (unsigned long long)(n - 1));
+			return 0;
+		}
+		if ((keep && keep_leaf(v, v->leaf[i]) < 0) || tim_merkle_push(&v->m, v->leaf[i]) < 0)
+			return tim_errorf(err, ENOMEM, _("out of memory"));
+		check_checkpoints(v, n, v->off[i]);
+		if (!v->res->ok)
+			return 0;
+	}
+	if (v->n)
+		memcpy(v->last, v->lh[v->n - 1], TIM_SHA256_LEN);
+	return 0;
 }
 
 static int
@@ -774,6 +1077,24 @@ load_checkpoints(struct verifier *v, const char *path,
 	return 0;
 }
 
+static void
+verifier_release(struct verifier *v)
+{
+	int t;
+
+	for (t = 0; t < VERIFY_MAX_THREADS; t++)
+		tim_sha256_free(v->w[t].h);
+	free(v->p);
+	free(v->len);
+	free(v->off);
+	free(v->lh);
+	free(v->leaf);
+	free(v->prev);
+	free(v->leaves);
+	tim_checkpoint_free_all(v->cps, v->ncps);
+	tim_merkle_release(&v->m);
+}
+
 int
 tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
     struct tim_ledger_verify_result *res, struct tim_err *err)
@@ -781,11 +1102,10 @@ tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
 	struct tim_ledger_verify_opts none = { NULL, NULL, 0 };
 	struct tim_ledger_reader *rd = NULL;
 	struct verifier v;
-	const char *line;
+	const char *buf;
 	size_t len, i;
 	off_t offset;
-	int complete, got, ret = -1;
-	tim_hash leaf;
+	int torn, got = 0, t, ret = -1;
 
 	if (o == NULL)
 		o = &none;
@@ -793,39 +1113,28 @@ tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
 	memset(&v, 0, sizeof(v));
 	res->ok = 1;
 	v.res = res;
-	if (tim_merkle_init(&v.m) < 0 || (v.h = tim_sha256_new()) == NULL) {
-		tim_errorf(err, ENOMEM, _("out of memory"));
-		goto out;
-	}
+	v.nthreads = tim_parallel_threads();
+	if (tim_merkle_init(&v.m) < 0)
+		goto oom;
+	for (t = 0; t < v.nthreads; t++)
+		if ((v.w[t].h = tim_sha256_new()) == NULL)
+			goto oom;
 	if (tim_ledger_reader_open(&rd, path, err) < 0 ||
 	    tim_ledger_reader_snapshot(rd, err) < 0)
 		goto out;
 	if (load_checkpoints(&v, path, o, err) < 0)
 		goto out;
-	while ((got = tim_ledger_reader_next(rd, &line, &len, &offset, &complete, err)) > 0) {
-		uint64_t n = v.m.count + 1;
-
-		if (complete < 0) {
-			bad(res, n, offset, _("line longer than %d bytes"), TIM_LEDGER_READ_MAX);
-			break;
-		}
-		if (complete == 0) {
-			bad(res, n, offset, _("torn last line (%zu bytes without a newline); 'tim-ledger repair' sets it aside"), len);
-			break;
-		}
-		if (res->ok)
-			check_json(&v, line, len, n, offset);
-		if (tim_merkle_leaf(v.h, line, len, leaf) < 0 ||
-		    tim_sha256_two(v.h, line, len, NULL, 0, v.prev) < 0 ||
-		    (o->keep_leaves && keep_leaf(&v, leaf, err) < 0) ||
-		    tim_merkle_push(&v.m, leaf) < 0) {
-			if (err->msg[0] == '\0')
-				tim_errorf(err, 0, _("cannot hash"));
+	while (res->ok &&
+	    (got = tim_ledger_reader_chunk(rd, &buf, &len, &offset, &torn, err)) > 0) {
+		if (torn < 0)
+			bad(res, v.m.count + 1, offset, _("line longer than %d bytes"), TIM_LEDGER_READ_MAX);
+		else if (torn > 0)
+			bad(res, v.m.count + 1, offset,
+			    _("torn last line (%zu bytes without a newline); 'tim-ledger repair' sets it aside"), len);
+		else if (verify_chunk(&v, buf, len, offset, o->keep_leaves, err) < 0)
 			goto out;
-		}
-		check_checkpoints(&v, n, offset);
 	}
-	if (got < 0)
+	if (res->ok && got < 0)
 		goto out;
 	res->lines = v.m.count;
 	if (tim_merkle_root(&v.m, res->root) < 0) {
@@ -852,11 +1161,11 @@ tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
 		v.leaves = NULL;
 	}
 	ret = 0;
+	goto out;
+oom:
+	tim_errorf(err, ENOMEM, _("out of memory"));
 out:
-	free(v.leaves);
-	tim_checkpoint_free_all(v.cps, v.ncps);
-	tim_sha256_free(v.h);
-	tim_merkle_release(&v.m);
+	verifier_release(&v);
 	tim_ledger_reader_close(rd);
 	return ret;
 }

@@ -68,6 +68,12 @@ int tim_ledger_lock(struct tim_ledger *l, struct tim_err *err);
 int tim_ledger_add(struct tim_ledger *l, const char *kind,
     const json_t *fields, uint64_t *seq, struct tim_err *err);
 int tim_ledger_flush(struct tim_ledger *l, struct tim_err *err);
+/*
+ * add for n records at once, formatted in parallel; all or none are added.
+ * *first gets the seq of the first.
+ */
+int tim_ledger_add_many(struct tim_ledger *l, const char *const *kinds,
+    json_t *const *fields, size_t n, uint64_t *first, struct tim_err *err);
 void tim_ledger_unlock(struct tim_ledger *l);
 /* Bytes built by add and not yet flushed. */
 size_t tim_ledger_pending(const struct tim_ledger *l);
@@ -101,6 +107,14 @@ int tim_ledger_reader_snapshot(struct tim_ledger_reader *r,
  */
 int tim_ledger_reader_next(struct tim_ledger_reader *r, const char **line,
     size_t *len, off_t *offset, int *complete, struct tim_err *err);
+/*
+ * The next run of complete lines (ending in LF), as much as the buffer holds:
+ * 1 and the bytes, 0 at the end, -1 on an error. A last line without LF
+ * comes back alone with *torn = 1; a line longer than TIM_LEDGER_READ_MAX
+ * comes back cut with *torn = -1. The bytes stay valid until the next call.
+ */
+int tim_ledger_reader_chunk(struct tim_ledger_reader *r, const char **buf,
+    size_t *len, off_t *offset, int *torn, struct tim_err *err);
 void tim_ledger_reader_close(struct tim_ledger_reader *r);
 
 struct tim_ledger_verify_opts {

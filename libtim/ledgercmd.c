@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "ledgercmd.h"
 #include "merkle.h"
 #include "note.h"
+#include "parallel.h"
 #include "util.h"
 #include "banned.h"
 
@@ -166,118 +168,165 @@ parse_fields(int argc, char **argv, json_t *obj, struct tim_err *err)
 	return 0;
 }
 
-struct pending {
+/*
+ * A batch of JSON input lines: read raw, then parsed and checked in
+ * parallel, then written under one lock. Nothing of a batch is written when
+ * any of its lines is bad.
+ */
+struct batch {
+	struct tim_buf raw;
+	size_t n;
+	size_t *start, *len, *lineno;
 	char **kinds;
 	json_t **fields;
-	size_t n, bytes;
+	size_t err_at[8];
+	struct tim_err err[8];
 };
 
 static void
-pending_clear(struct pending *p)
+batch_clear(struct batch *b)
 {
 	size_t i;
 
-	for (i = 0; i < p->n; i++) {
-		free(p->kinds[i]);
-		json_decref(p->fields[i]);
+	for (i = 0; i < b->n; i++) {
+		free(b->kinds[i]);
+		json_decref(b->fields[i]);
+		b->kinds[i] = NULL;
+		b->fields[i] = NULL;
 	}
-	p->n = 0;
-	p->bytes = 0;
+	b->n = 0;
+	tim_buf_reset(&b->raw);
 }
 
-/* Writes one validated batch under one lock. */
+static void
+parse_part(void *arg, int worker, size_t start, size_t end)
+{
+	struct batch *b = arg;
+	struct tim_err *err = &b->err[worker];
+	size_t i;
+
+	b->err_at[worker] = SIZE_MAX;
+	for (i = start; i < end; i++) {
+		json_error_t je;
+		json_t *o, *k;
+
+		o = json_loadb(b->raw.buf + b->start[i], b->len[i], JSON_REJECT_DUPLICATES, &je);
+		if (o == NULL || !json_is_object(o)) {
+			tim_errorf(err, 0, _("stdin line %zu: not a JSON object%s%s"), b->lineno[i],
+			    o ? "" : ": ", o ? "" : je.text);
+			json_decref(o);
+			goto bad;
+		}
+		b->fields[i] = o;
+		k = json_object_get(o, "kind");
+		if (!json_is_string(k)) {
+			tim_usagef(err, _("stdin line %zu: no \"kind\""), b->lineno[i]);
+			goto bad;
+		}
+		b->kinds[i] = strdup(json_string_value(k));
+		if (b->kinds[i] == NULL) {
+			tim_errorf(err, ENOMEM, _("out of memory"));
+			goto bad;
+		}
+		json_object_del(o, "kind");
+		if (tim_ledger_check_fields(b->kinds[i], o, err) < 0) {
+			tim_err_prefix(err, _("stdin line %zu"), b->lineno[i]);
+			goto bad;
+		}
+	}
+	return;
+bad:
+	b->err_at[worker] = i;
+}
+
+/* Parses, checks and writes one batch under one lock. */
 static int
-commit(struct tim_ledger *l, struct pending *p, uint64_t *first, uint64_t *last,
+commit(struct tim_ledger *l, struct batch *b, uint64_t *first, uint64_t *last,
     struct tim_err *err)
 {
+	int t, nthreads = b->n < 256 ? 1 : tim_parallel_threads();
+	size_t at = SIZE_MAX;
 	uint64_t seq;
-	size_t i;
+	int r;
 
-	if (p->n == 0)
+	if (b->n == 0)
 		return 0;
+	if (nthreads > 8)
+		nthreads = 8;
+	tim_parallel_for(b->n, nthreads, parse_part, b);
+	for (t = 0; t < nthreads; t++)
+		if (b->err_at[t] < at) {
+			at = b->err_at[t];
+			*err = b->err[t];
+		}
+	if (at != SIZE_MAX)
+		return -1;
 	if (tim_ledger_lock(l, err) < 0)
 		return -1;
-	for (i = 0; i < p->n; i++) {
-		if (tim_ledger_add(l, p->kinds[i], p->fields[i], &seq, err) < 0) {
-			tim_ledger_unlock(l);
-			return -1;
-		}
+	r = tim_ledger_add_many(l, (const char *const *)b->kinds, b->fields, b->n, &seq, err);
+	if (r == 0)
+		r = tim_ledger_flush(l, err);
+	tim_ledger_unlock(l);
+	if (r == 0) {
 		if (*first == 0)
 			*first = seq;
-		*last = seq;
+		*last = seq + b->n - 1;
 	}
-	i = tim_ledger_flush(l, err) < 0 ? 1 : 0;
-	tim_ledger_unlock(l);
-	pending_clear(p);
-	return i ? -1 : 0;
+	batch_clear(b);
+	return r;
 }
 
 static int
-append_json(struct tim_cli *cli, struct tim_ledger *l, uint64_t *first,
-    uint64_t *last, struct tim_err *err)
+append_json(struct tim_ledger *l, uint64_t *first, uint64_t *last,
+    struct tim_err *err)
 {
-	struct pending p = { NULL, NULL, 0, 0 };
+	struct batch b;
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
 	ssize_t n;
 	int r = -1;
 
-	(void)cli;
-	p.kinds = calloc(BATCH_RECORDS, sizeof(*p.kinds));
-	p.fields = calloc(BATCH_RECORDS, sizeof(*p.fields));
-	if (!p.kinds || !p.fields) {
+	memset(&b, 0, sizeof(b));
+	b.start = calloc(BATCH_RECORDS, sizeof(*b.start));
+	b.len = calloc(BATCH_RECORDS, sizeof(*b.len));
+	b.lineno = calloc(BATCH_RECORDS, sizeof(*b.lineno));
+	b.kinds = calloc(BATCH_RECORDS, sizeof(*b.kinds));
+	b.fields = calloc(BATCH_RECORDS, sizeof(*b.fields));
+	if (!b.start || !b.len || !b.lineno || !b.kinds || !b.fields) {
 		tim_errorf(err, ENOMEM, _("out of memory"));
 		goto out;
 	}
 	while ((n = getline(&line, &cap, stdin)) >= 0) {
-		json_error_t je;
-		json_t *o, *k;
-
 		lineno++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
+			n--;
 		if (n == 0)
 			continue;
-		o = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, &je);
-		if (o == NULL || !json_is_object(o)) {
-			json_decref(o);
-			tim_errorf(err, 0, _("stdin line %zu: not a JSON object: %s"), lineno,
-			    o ? "" : je.text);
-			goto out;
-		}
-		k = json_object_get(o, "kind");
-		if (!json_is_string(k)) {
-			json_decref(o);
-			tim_usagef(err, _("stdin line %zu: no \"kind\""), lineno);
-			goto out;
-		}
-		p.kinds[p.n] = strdup(json_string_value(k));
-		json_object_del(o, "kind");
-		p.fields[p.n] = o;
-		if (p.kinds[p.n] == NULL) {
-			json_decref(o);
+		b.start[b.n] = b.raw.len;
+		b.len[b.n] = (size_t)n;
+		b.lineno[b.n] = lineno;
+		if (tim_buf_add(&b.raw, line, (size_t)n) < 0) {
 			tim_errorf(err, ENOMEM, _("out of memory"));
 			goto out;
 		}
-		p.n++;
-		if (tim_ledger_check_fields(p.kinds[p.n - 1], o, err) < 0) {
-			tim_err_prefix(err, _("stdin line %zu"), lineno);
-			goto out;
-		}
-		p.bytes += (size_t)n;
-		if (p.n == BATCH_RECORDS || p.bytes >= BATCH_BYTES)
-			if (commit(l, &p, first, last, err) < 0)
+		b.n++;
+		if (b.n == BATCH_RECORDS || b.raw.len >= BATCH_BYTES)
+			if (commit(l, &b, first, last, err) < 0)
 				goto out;
 	}
 	if (ferror(stdin)) {
 		tim_errorf(err, errno, _("cannot read stdin"));
 		goto out;
 	}
-	r = commit(l, &p, first, last, err);
+	r = commit(l, &b, first, last, err);
 out:
-	pending_clear(&p);
-	free(p.kinds);
-	free(p.fields);
+	batch_clear(&b);
+	tim_buf_release(&b.raw);
+	free(b.start);
+	free(b.len);
+	free(b.lineno);
+	free(b.kinds);
+	free(b.fields);
 	free(line);
 	return r;
 }
@@ -306,7 +355,7 @@ tim_ledger_cmd_append(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 	if (tim_ledger_open(&l, argv[0], o->flags, &err) < 0)
 		goto fail;
 	if (cli->json)
-		r = append_json(cli, l, &first, &last, &err);
+		r = append_json(l, &first, &last, &err);
 	else
 		r = tim_ledger_append(l, argv[1], fields, &first, &err);
 	if (!cli->json)

@@ -38,6 +38,7 @@ cmd losetup mount
 cmd mkfs.ext4 e2fsprogs
 cmd xmllint libxml2-utils
 cmd openssl openssl
+cmd bc bc
 cmd localedef libc-bin
 file /usr/share/i18n/locales/ja_JP locales
 
