@@ -159,6 +159,37 @@ out:
 	return r;
 }
 
+/*
+ * The report files of this run are not documents of the tree: a baseline
+ * lists marked names and would trip the label-word rule on itself.
+ */
+static void
+exclude_own(struct tim_policy *p, const char *root, const char *file)
+{
+	struct tim_buf pat = TIM_BUF_INIT, dir = TIM_BUF_INIT;
+	const char *slash, *base;
+	char *real;
+	size_t rl = strlen(root);
+
+	if (file == NULL || strcmp(file, "-") == 0)
+		return;
+	slash = strrchr(file, '/');
+	if (slash)
+		tim_buf_add(&dir, file, slash == file ? 1 : (size_t)(slash - file));
+	else
+		tim_buf_adds(&dir, ".");
+	base = slash ? slash + 1 : file;
+	real = dir.failed ? NULL : realpath(dir.buf, NULL);
+	if (real && strncmp(real, root, rl) == 0 && (real[rl] == '/' || real[rl] == '\0')) {
+		tim_buf_addf(&pat, "/%s%s%s", real[rl] ? real + rl + 1 : "", real[rl] ? "/" : "", base);
+		if (!pat.failed)
+			tim_globs_add(&p->exclude, pat.buf);
+	}
+	free(real);
+	tim_buf_release(&pat);
+	tim_buf_release(&dir);
+}
+
 static void
 print_errors(struct tim_cli *cli, const struct tim_check_run *run)
 {
@@ -212,6 +243,9 @@ tim_check_cmd_repo(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 		}
 		rep.severity[k] = pol.rules[i].severity;
 	}
+	exclude_own(&pol, root.buf, o->baseline);
+	exclude_own(&pol, root.buf, o->update_baseline);
+	exclude_own(&pol, root.buf, o->out);
 	memset(&co, 0, sizeof(co));
 	co.scheme = &scheme;
 	co.policy = &pol;
