@@ -24,7 +24,7 @@ usage(FILE *f)
 	fprintf(f, _(
 "usage: tim-check [repo] [--policy FILE] [--format text|json|sarif|junit]\n"
 "                 [--baseline FILE] [--update-baseline FILE] [--fail-on SEVERITY]\n"
-"                 [-o OUT] [PATH...]\n"
+"                 [--threads N] [-o OUT] [PATH...]\n"
 "       tim-check --unmarked [-0] [--policy FILE] PATH...\n"
 "       tim-check host [--format text|json|junit] [--root DIR] [--data PATHS]\n"
 "                 [--ledger LEDGER] [-o OUT]\n"

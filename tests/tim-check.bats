@@ -504,3 +504,14 @@ EOF
 	assert_failure 1
 	assert_output --partial "fail    anonymous-services"
 }
+
+@test "messages in Japanese under a ja_JP locale" {
+	locale -a 2>/dev/null | grep -qix 'ja_JP.utf8' || skip "the ja_JP.UTF-8 locale is not installed"
+	policy
+	mkdir confidential
+	echo a > confidential/a.txt
+	run env LANG=ja_JP.UTF-8 tim-check
+	assert_failure 1
+	assert_output --partial "confidential/a.txt: 管理区域にありますが、表示がありません"
+	assert_output --partial "エラー: 1"
+}
