@@ -424,7 +424,7 @@ operand_rel(const char *root_real, const char *operand, struct tim_buf *out)
 
 	/* Resolve the folder, not the operand itself: a symlink stays one. */
 	slash = strrchr(operand, '/');
-	while (slash && slash[1] == '\0' && slash > operand) {
+	if (slash && slash[1] == '\0' && slash > operand) {
 		/* "docs/": the folder itself */
 		tim_buf_add(&parent, operand, (size_t)(slash - operand));
 		pr = realpath(parent.buf, NULL);
@@ -460,17 +460,21 @@ operand_rel(const char *root_real, const char *operand, struct tim_buf *out)
 		base = NULL;
 	}
 have:
+	/* The operand's full path, its last component unresolved. */
 	tim_buf_reset(out);
+	tim_buf_addf(&parent, "%s%s%s", pr, base && strcmp(pr, "/") ? "/" : "", base ? base : "");
+	if (parent.failed)
+		goto out;
 	if (strcmp(root_real, "/") == 0)
-		tim_buf_adds(out, pr + 1);
-	else if (strncmp(pr, root_real, rl) == 0 && (pr[rl] == '\0' || pr[rl] == '/'))
-		tim_buf_adds(out, pr[rl] ? pr + rl + 1 : "");
+		tim_buf_adds(out, parent.buf + 1);
+	else if (strncmp(parent.buf, root_real, rl) == 0 &&
+	    (parent.buf[rl] == '\0' || parent.buf[rl] == '/'))
+		tim_buf_adds(out, parent.buf[rl] ? parent.buf + rl + 1 : "");
 	else
 		goto out;
-	if (base)
-		tim_buf_addf(out, "%s%s", out->len ? "/" : "", base);
 	r = out->failed ? -1 : 0;
 out:
+	tim_buf_release(&parent);
 	free(pr);
 	return r;
 }

@@ -309,6 +309,19 @@ counts(const struct tim_selfcheck *sc, int c[5])
 		c[sc->a[i].value < 0 ? 4 : sc->a[i].value]++;
 }
 
+/* Columns a terminal gives s: two for each wide (three- or four-byte) character. */
+static int
+columns(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int n = 0;
+
+	for (; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			n += *p >= 0xe0 ? 2 : 1;
+	return n;
+}
+
 int
 tim_selfcheck_write_text(const struct tim_selfcheck *sc, FILE *f)
 {
@@ -331,10 +344,13 @@ tim_selfcheck_write_text(const struct tim_selfcheck *sc, FILE *f)
 	tim_selfcheck_scores(sc, score);
 	fprintf(f, "\n%s\n", W(sc, T_SCORES));
 	for (k = 0; k < TIM_SC_CATS; k++) {
+		const char *name = sc->lang_en ? tim_sc_cat_en[k] : tim_sc_cat_ja[k];
+		int pad = 24 - columns(name);
+
 		if (score[k] < 0)
-			fprintf(f, "  %-24s  -\n", sc->lang_en ? tim_sc_cat_en[k] : tim_sc_cat_ja[k]);
+			fprintf(f, "  %s%*s    -\n", name, pad > 0 ? pad : 0, "");
 		else
-			fprintf(f, "  %-24s %3.0f%%\n", sc->lang_en ? tim_sc_cat_en[k] : tim_sc_cat_ja[k], score[k]);
+			fprintf(f, "  %s%*s %3.0f%%\n", name, pad > 0 ? pad : 0, "", score[k]);
 	}
 	counts(sc, c);
 	fputc('\n', f);
