@@ -349,7 +349,7 @@ confidential/with space.txt"
 	mkdir -p repo/docs
 	touch repo/.timcheck
 	cd repo/docs
-	run tim-check /etc
+	run tim-check . /etc
 	assert_failure 2
 	assert_output --partial "is not inside the tree"
 }
