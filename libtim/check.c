@@ -412,7 +412,7 @@ open_beneath(int rootfd, const char *rel, int *is_dir)
 	return fd;
 }
 
-/* The operand relative to the root, or -1 when it lies outside. */
+/* The operand relative to the root; -2 when it lies outside, -1 with errno. */
 static int
 operand_rel(const char *root_real, const char *operand, struct tim_buf *out)
 {
@@ -470,8 +470,10 @@ have:
 	else if (strncmp(parent.buf, root_real, rl) == 0 &&
 	    (parent.buf[rl] == '\0' || parent.buf[rl] == '/'))
 		tim_buf_adds(out, parent.buf[rl] ? parent.buf + rl + 1 : "");
-	else
+	else {
+		r = -2;
 		goto out;
+	}
 	r = out->failed ? -1 : 0;
 out:
 	tim_buf_release(&parent);
@@ -1112,9 +1114,11 @@ tim_check_tree(const struct tim_check_opts *o, char *const *operands,
 	for (i = 0; i < noperands; i++) {
 		struct tim_buf rel = TIM_BUF_INIT;
 
-		if (operand_rel(root_real, operands[i], &rel) < 0) {
+		int rr = operand_rel(root_real, operands[i], &rel);
+
+		if (rr < 0) {
 			tim_buf_release(&rel);
-			if (errno == ENOENT) {
+			if (rr == -1) {
 				struct tim_buf msg = TIM_BUF_INIT;
 
 				tim_buf_addf(&msg, _("cannot read '%s': %s"), operands[i], strerror(errno));
