@@ -431,7 +431,7 @@ elem(xmlTextWriterPtr w, const char *name, const char *cls, const char *text)
 	xmlTextWriterEndElement(w);
 }
 
-#define CX 260.0
+#define CX 360.0
 #define CY 210.0
 #define R 140.0
 
@@ -458,8 +458,8 @@ radar(const struct tim_selfcheck *sc, xmlTextWriterPtr w)
 	tim_selfcheck_scores(sc, score);
 	xmlTextWriterStartElement(w, BAD_CAST "svg");
 	xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns", BAD_CAST "http://www.w3.org/2000/svg");
-	xmlTextWriterWriteAttribute(w, BAD_CAST "viewBox", BAD_CAST "0 0 520 420");
-	xmlTextWriterWriteAttribute(w, BAD_CAST "width", BAD_CAST "520");
+	xmlTextWriterWriteAttribute(w, BAD_CAST "viewBox", BAD_CAST "0 0 720 420");
+	xmlTextWriterWriteAttribute(w, BAD_CAST "width", BAD_CAST "720");
 	xmlTextWriterWriteAttribute(w, BAD_CAST "height", BAD_CAST "420");
 	xmlTextWriterWriteAttribute(w, BAD_CAST "role", BAD_CAST "img");
 	xmlTextWriterWriteAttribute(w, BAD_CAST "class", BAD_CAST "radar");
@@ -519,7 +519,7 @@ static const char css[] =
 ".meta{color:#555;font-size:.9em}"
 "table{border-collapse:collapse;width:100%;font-size:.9em}"
 "th,td{border:1px solid #999;padding:.35em .5em;vertical-align:top;text-align:left}"
-"th{background:#eee}td.no{text-align:right;width:2em}"
+"th{background:#eee}td.num{text-align:right;width:2em}td.clause,td.answer{white-space:nowrap}td.cats{min-width:8em}"
 ".yes{background:#e3f3e3}.partial{background:#fff4d6}.no{background:#fde2e2}"
 ".na,.unanswered{background:#f2f2f2;color:#555}.bad{color:#b00;font-weight:bold}"
 "svg.radar{display:block;margin:1em auto;max-width:100%;height:auto}"
@@ -588,12 +588,12 @@ tim_selfcheck_write_html(const struct tim_selfcheck *sc, FILE *f)
 		X(xmlTextWriterWriteAttribute(w, BAD_CAST "class", BAD_CAST vclass[a->value < 0 ? 4 : a->value]));
 		tim_buf_reset(&b);
 		tim_buf_addf(&b, "%d", tim_sc_items[i].no);
-		elem(w, "td", "no", b.buf);
+		elem(w, "td", "num", b.buf);
 		elem(w, "td", NULL, tim_selfcheck_title(sc, i));
-		elem(w, "td", NULL, tim_sc_items[i].clause);
+		elem(w, "td", "clause", tim_sc_items[i].clause);
 		tim_buf_reset(&b);
 		cats_text(sc, i, &b);
-		elem(w, "td", NULL, tim_buf_str(&b));
+		elem(w, "td", "cats", tim_buf_str(&b));
 		elem(w, "td", "answer", tim_selfcheck_value_name(sc, a->value));
 		elem(w, "td", NULL, a->note);
 		elem(w, "td", a->evidence_ok < 0 ? "bad" : NULL, a->evidence);
