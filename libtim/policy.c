@@ -448,35 +448,46 @@ handler(void *arg, const char *section, const char *key, const char *value)
 }
 
 int
-tim_policy_load(struct tim_policy *p, const char *path, struct tim_err *err)
+tim_policy_parse(struct tim_policy *p, const char *text, size_t len,
+    const char *name, struct tim_err *err)
 {
-	struct tim_buf b = TIM_BUF_INIT;
-	struct parse_ctx c = { p, err, path, 0 };
+	struct parse_ctx c = { p, err, name, 0 };
 	size_t i;
 	int line;
 
-	if (tim_read_file(path, POLICY_MAX, 0, &b, err) < 0)
-		return -1;
-	if (memchr(b.buf, '\0', b.len) != NULL) {
-		tim_buf_release(&b);
-		return tim_usagef(err, _("policy '%s' is not a text file"), path);
-	}
-	line = ini_parse_string(tim_buf_str(&b), handler, &c);
-	tim_buf_release(&b);
+	if (memchr(text, '\0', len) != NULL)
+		return tim_usagef(err, _("policy '%s' is not a text file"), name);
+	line = ini_parse_string(text, handler, &c);
 	if (line != 0) {
+		if (line > 0 && c.failed)
+			tim_err_prefix(err, _("policy '%s' line %d: "), name, line);
+		else if (line > 0)
+			tim_usagef(err, _("policy '%s' line %d: syntax error"), name, line);
+		else
+			tim_errorf(err, ENOMEM, _("out of memory"));
 		if (line > 0)
-			tim_err_prefix(err, _("policy '%s' line %d: "), path, line);
-		if (!c.failed)
-			tim_usagef(err, _("policy '%s' line %d: syntax error"), path, line);
-		err->code = TIM_EXIT_USAGE;
+			err->code = TIM_EXIT_USAGE;
 		return -1;
 	}
 	for (i = 0; i < p->nzones; i++)
 		if (p->zones[i].paths.n == 0)
-			return tim_usagef(err, _("policy '%s': zone \"%s\" has no path"), path, p->zones[i].name);
+			return tim_usagef(err, _("policy '%s': zone \"%s\" has no path"), name, p->zones[i].name);
 	free(p->file);
-	p->file = strdup(path);
+	p->file = strdup(name);
 	return 0;
+}
+
+int
+tim_policy_load(struct tim_policy *p, const char *path, struct tim_err *err)
+{
+	struct tim_buf b = TIM_BUF_INIT;
+	int r;
+
+	if (tim_read_file(path, POLICY_MAX, 0, &b, err) < 0)
+		return -1;
+	r = tim_policy_parse(p, tim_buf_str(&b), b.len, path, err);
+	tim_buf_release(&b);
+	return r;
 }
 
 int

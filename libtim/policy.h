@@ -85,6 +85,10 @@ void tim_policy_release(struct tim_policy *p);
 int tim_policy_load(struct tim_policy *p, const char *path,
     struct tim_err *err);
 
+/* The same for text already read (len bytes, NUL-terminated); name is for messages. */
+int tim_policy_parse(struct tim_policy *p, const char *text, size_t len,
+    const char *name, struct tim_err *err);
+
 /* Adds patterns (one a line, gitignore syntax) from an ignore file. */
 int tim_policy_load_ignore(struct tim_policy *p, const char *path,
     struct tim_err *err);
