@@ -63,9 +63,10 @@ const char *tim_content_name(int type);
 
 /*
  * The type of the open file fd named path; note says why a file gets no
- * content carrier (note holds 256 bytes).
+ * content carrier (note holds 256 bytes). A damaged document is -1.
  */
-int tim_content_detect(int fd, const char *path, int *type, char *note);
+int tim_content_detect(int fd, const char *path, int *type, char *note,
+    struct tim_err *err);
 
 /* Reads the content label of fd (at offset 0). */
 int tim_content_read(const struct tim_label_scheme *s, int fd,
@@ -75,6 +76,22 @@ int tim_content_read(const struct tim_label_scheme *s, int fd,
 int tim_content_write(const struct tim_label_scheme *s, int fd,
     const char *path, int type, const struct tim_label *l, int out,
     struct tim_err *err);
+
+/* Office Open XML: docProps/custom.xml, headers and footers. */
+struct tim_zpkg;
+int tim_ooxml_kind(struct tim_zpkg *p);
+int tim_ooxml_read(const struct tim_label_scheme *s, int fd, const char *path,
+    struct tim_label *out, struct tim_err *err);
+int tim_ooxml_write(const struct tim_label_scheme *s, int fd,
+    const char *path, int type, const struct tim_label *l, int out,
+    struct tim_err *err);
+
+/* OpenDocument: meta.xml user-defined properties, master-page headers. */
+int tim_odf_kind(struct tim_zpkg *p);
+int tim_odf_read(const struct tim_label_scheme *s, int fd, const char *path,
+    struct tim_label *out, struct tim_err *err);
+int tim_odf_write(const struct tim_label_scheme *s, int fd, const char *path,
+    int type, const struct tim_label *l, int out, struct tim_err *err);
 
 /* Text: a first-line comment in the file's syntax. */
 int tim_text_detect(int fd, const char *path, char *note);

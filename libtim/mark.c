@@ -129,9 +129,10 @@ tim_label_read(const struct tim_label_scheme *s, const char *path,
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 		if (fd < 0)
 			return tim_errorf(err, errno, _("cannot open '%s'"), path);
-		tim_content_detect(fd, path, &type, out->note);
+		r = tim_content_detect(fd, path, &type, out->note, err);
 		snprintf(out->content, sizeof(out->content), "%s", tim_content_name(type));
-		r = tim_content_read(s, fd, path, type, &l, err);
+		if (r == 0)
+			r = tim_content_read(s, fd, path, type, &l, err);
 		close(fd);
 		if (r < 0)
 			return -1;
@@ -273,8 +274,11 @@ tim_mark_file(const struct tim_mark_opts *o, const char *path,
 			fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 			if (fd < 0)
 				return tim_errorf(err, errno, _("cannot open '%s'"), path);
-			tim_content_detect(fd, path, &type, res->note);
+			r = tim_content_detect(fd, path, &type, res->note, err);
 			close(fd);
+			if (r < 0)
+				return -1;
+			r = -1;
 			if (type == TIM_CONTENT_OTHER)
 				res->skipped |= TIM_CARRIER_CONTENT;
 			else if (needs(found_of(&rep, TIM_CARRIER_CONTENT), want)) {

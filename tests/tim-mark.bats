@@ -381,3 +381,209 @@ xattr_ok() {
 	run tim-mark --list --csv --json .
 	assert_failure 2
 }
+
+office() { python3 "$BATS_TEST_DIRNAME/fixtures/office.py" "$@"; }
+
+@test "ooxml: docx gets custom properties, header, footer and watermark; the package stays valid" {
+	office make docx a.docx --no-doc-rels
+	run tim-mark --carriers content -l 秘 --owner 設計部 --id TIM-7 a.docx
+	assert_success
+	assert_output "marked 'a.docx' 【秘】 owner=設計部 id=TIM-7 (docx)"
+	run office check a.docx
+	assert_output "ok"
+	run office part a.docx docProps/custom.xml
+	assert_output --partial 'name="TIM_Label"><vt:lpwstr>秘</vt:lpwstr>'
+	assert_output --partial 'name="TIM_Id"><vt:lpwstr>TIM-7</vt:lpwstr>'
+	run office part a.docx '[Content_Types].xml'
+	assert_output --partial 'PartName="/docProps/custom.xml" ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"'
+	assert_output --partial 'PartName="/word/tim-header.xml"'
+	run office part a.docx _rels/.rels
+	assert_output --partial 'relationships/custom-properties" Target="docProps/custom.xml"'
+	run office part a.docx word/tim-header.xml
+	assert_output --partial '<w:tag w:val="TIM_Label"/>'
+	assert_output --partial 'rotation:315'
+	assert_output --partial 'string="秘"'
+	run office part a.docx word/tim-footer.xml
+	assert_output --partial '【秘】 owner=設計部 id=TIM-7'
+	# References lead the first sectPr, header before footer.
+	run office part a.docx word/document.xml
+	assert_output --partial '<w:sectPr><w:headerReference w:type="default" r:id="rIdTim1"/><w:footerReference w:type="default" r:id="rIdTim2"/><w:pgSz'
+	run tim-mark --show --carriers content a.docx
+	assert_success
+	assert_output "a.docx: 【秘】 owner=設計部 id=TIM-7 (docx)"
+}
+
+@test "ooxml: an existing header keeps its text and gets the label; remove takes only ours away" {
+	office make docx h.docx --header
+	office part h.docx word/header1.xml > header.before
+	tim-mark --carriers content h.docx
+	run office part h.docx word/header1.xml
+	assert_output --partial 'TIM_Label'
+	assert_output --partial 'my header'
+	run tim-mark --carriers content h.docx
+	assert_output ""
+	run tim-mark --remove --carriers content h.docx
+	assert_success
+	run office check h.docx
+	assert_output "ok"
+	run office names h.docx
+	refute_output --partial "custom.xml"
+	refute_output --partial "tim-header"
+	office part h.docx word/header1.xml > header.after
+	run diff <(tr -d '\n' < header.before) <(tr -d '\n' < header.after)
+	assert_success
+}
+
+@test "ooxml: every other part is copied unchanged, [Content_Types].xml first" {
+	office make docx a.docx
+	python3 - <<'PY'
+import zipfile
+with zipfile.ZipFile("a.docx", "a") as z:
+    z.writestr("word/media/image1.bin", bytes(range(256)) * 64)
+    z.writestr("customXml/item1.xml", "<x>keep</x>")
+PY
+	tim-mark --carriers content a.docx
+	python3 - <<'PY'
+import zipfile
+z = zipfile.ZipFile("a.docx")
+assert z.namelist()[0] == "[Content_Types].xml", z.namelist()
+assert z.read("word/media/image1.bin") == bytes(range(256)) * 64
+assert z.read("customXml/item1.xml") == b"<x>keep</x>"
+assert z.read("docProps/app.xml").startswith(b"<?xml")
+PY
+}
+
+@test "ooxml: xlsx headers on every worksheet, next to the user's own" {
+	office make xlsx a.xlsx --header
+	run tim-mark --carriers content --owner 設計部 a.xlsx
+	assert_success
+	run office check a.xlsx
+	assert_output "ok"
+	run office part a.xlsx xl/worksheets/sheet1.xml
+	assert_output --partial '<headerFooter><oddHeader>&amp;Lleft&amp;C【社外秘】 owner=設計部 mine</oddHeader><oddFooter>&amp;C【社外秘】 owner=設計部</oddFooter></headerFooter><tableParts'
+	tim-mark --remove --carriers content a.xlsx
+	run office part a.xlsx xl/worksheets/sheet1.xml
+	assert_output --partial '<headerFooter><oddHeader>&amp;Lleft&amp;Cmine</oddHeader></headerFooter>'
+}
+
+@test "ooxml: pptx gets a text box on the slide master with a fresh id" {
+	office make pptx a.pptx
+	run tim-mark --carriers content -l 極秘 a.pptx
+	assert_success
+	run office check a.pptx
+	assert_output "ok"
+	run office part a.pptx ppt/slideMasters/slideMaster1.xml
+	assert_output --partial '<p:cNvPr id="8" name="TIM_Label"/>'
+	assert_output --partial '<a:t>【極秘】</a:t>'
+	tim-mark --carriers content -l 極秘 --owner 設計部 a.pptx
+	run office part a.pptx ppt/slideMasters/slideMaster1.xml
+	[ "$(grep -o 'name="TIM_Label"' <<<"$output" | wc -l)" -eq 1 ]
+	tim-mark --remove --carriers content a.pptx
+	run office part a.pptx ppt/slideMasters/slideMaster1.xml
+	refute_output --partial 'TIM_Label'
+}
+
+@test "ooxml: MSIP properties when a label GUID is configured" {
+	printf '[label]\nmsip-guid = 01234567-89ab-cdef-0123-456789abcdef\n' > tim.conf
+	office make docx a.docx
+	tim-mark --carriers content a.docx
+	run office part a.docx docProps/custom.xml
+	assert_output --partial 'name="MSIP_Label_01234567-89ab-cdef-0123-456789abcdef_Enabled"><vt:lpwstr>true</vt:lpwstr>'
+	assert_output --partial 'name="MSIP_Label_01234567-89ab-cdef-0123-456789abcdef_Name"><vt:lpwstr>社外秘</vt:lpwstr>'
+	printf '[label]\nmsip-guid = nope\n' > tim.conf
+	run tim-mark --carriers content a.docx
+	assert_failure 2
+	assert_output --partial "is not a GUID"
+}
+
+@test "ooxml: mark keeps mode and mtime; a zip that is not Office is skipped" {
+	office make docx a.docx
+	chmod 600 a.docx
+	touch -d '2021-05-06 07:08:09' a.docx
+	tim-mark --carriers content a.docx
+	run stat -c '%a %Y' a.docx
+	assert_output "600 $(date -d '2021-05-06 07:08:09' +%s)"
+	python3 -c 'import zipfile; zipfile.ZipFile("p.zip","w").writestr("a.txt","x")'
+	run tim-mark -v --carriers content p.zip
+	assert_success
+	assert_output --partial "a zip archive that is not an Office or OpenDocument file"
+}
+
+@test "hostile: ../ entries, zip bombs, DTDs, external entities and truncation are refused, files untouched" {
+	for k in dotdot bomb dtd entity truncated; do
+		office hostile "$k" "$k.docx"
+		cp "$k.docx" "$k.orig"
+	done
+	run tim-mark dotdot.docx
+	assert_failure 3
+	assert_output --partial "'dotdot.docx' holds an entry with an unsafe name; refusing it"
+	run tim-mark bomb.docx
+	assert_failure 3
+	assert_output --partial "zip bomb"
+	run tim-mark dtd.docx
+	assert_failure 3
+	assert_output --partial "declares a DTD; refusing it"
+	run tim-mark entity.docx
+	assert_failure 3
+	assert_output --partial "declares a DTD; refusing it"
+	run tim-mark truncated.docx
+	assert_failure 3
+	assert_output --partial "'truncated.docx' is damaged"
+	for k in dotdot bomb dtd entity truncated; do
+		cmp "$k.docx" "$k.orig"
+	done
+	run sh -c 'ls -A | grep -c "tim-mark\|【"'
+	assert_output "0"
+}
+
+@test "odf: odt, ods, odp get meta.xml properties and master-page labels; remove restores the styles" {
+	for k in odt ods odp; do
+		office make "$k" "a.$k"
+		office part "a.$k" styles.xml | tr -d '\n' > "styles.$k"
+	done
+	run tim-mark --carriers content -l 秘 --owner 設計部 a.odt a.ods a.odp
+	assert_success
+	for k in odt ods odp; do
+		run office check "a.$k"
+		assert_output "ok"
+	done
+	run office part a.odt meta.xml
+	assert_output --partial '<meta:user-defined meta:name="TIM_Label" meta:value-type="string">秘</meta:user-defined>'
+	run office part a.odt styles.xml
+	assert_output --partial '<style:header xmlns:tim="urn:tim:label:1" tim:label="1"><text:p tim:label="1">【秘】 owner=設計部</text:p></style:header>'
+	assert_output --partial '<style:footer'
+	run office part a.odp styles.xml
+	assert_output --partial 'draw:name="TIM_Label"'
+	run tim-mark --show --carriers content --json a.ods
+	assert_success
+	assert_output --partial '"carrier":"ods","level":"秘","owner":"設計部"'
+	run tim-mark --carriers content -l 秘 --owner 設計部 a.odt
+	assert_output ""
+	tim-mark --remove --carriers content a.odt a.ods a.odp
+	for k in odt ods odp; do
+		run diff "styles.$k" <(office part "a.$k" styles.xml | tr -d '\n')
+		assert_success
+	done
+	run office part a.odt meta.xml
+	refute_output --partial TIM_
+}
+
+@test "libreoffice: marked documents open and keep the label (skipped without soffice)" {
+	command -v soffice >/dev/null || skip "LibreOffice (soffice) is not installed"
+	printf 'Hello 本文\n' > doc.txt
+	printf 'a,b\n1,2\n' > s.csv
+	HOME=$PWD timeout 120 soffice --headless --convert-to docx doc.txt >/dev/null 2>&1
+	HOME=$PWD timeout 120 soffice --headless --convert-to xlsx s.csv >/dev/null 2>&1
+	run tim-mark --carriers content -l 秘 --owner 設計部 doc.docx s.xlsx
+	assert_success
+	mkdir out
+	HOME=$PWD timeout 120 soffice --headless --convert-to odt --outdir out doc.docx >/dev/null 2>&1
+	HOME=$PWD timeout 120 soffice --headless --convert-to ods --outdir out s.xlsx >/dev/null 2>&1
+	run office part out/doc.odt styles.xml
+	assert_output --partial '【秘】 owner=設計部'
+	assert_output --partial 'draw:text-path="true"'
+	run office part out/doc.odt meta.xml
+	assert_output --partial 'meta:name="TIM_Label">秘<'
+	run office part out/s.ods styles.xml
+	assert_output --partial '【秘】'
+}
