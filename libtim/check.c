@@ -713,21 +713,6 @@ line_of(const unsigned char *p, size_t at)
 	return line;
 }
 
-static int
-office_name(const char *rel)
-{
-	static const char *exts[] = { ".docx", ".docm", ".xlsx", ".xlsm", ".pptx",
-	    ".pptm", ".odt", ".ods", ".odp" };
-	size_t i, n = strlen(rel), k;
-
-	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-		k = strlen(exts[i]);
-		if (n > k && strcasecmp(rel + n - k, exts[i]) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* The parts of an Office or ODF package that hold what people read. */
 static int
 text_part(const char *name)
@@ -816,7 +801,8 @@ file_error(struct ctx *c, const char *fmt, const char *rel, const char *why)
 /* Reads what every carrier says; -1 after reporting a failure. */
 static int
 read_labels(struct ctx *c, const struct entry *e, const char *full, int fd,
-    const unsigned char *head, size_t hlen, int is_text, struct labels *ls)
+    const unsigned char *head, size_t hlen, int is_text, struct labels *ls,
+    int *ctype)
 {
 	const struct tim_label_scheme *s = c->o->scheme;
 	struct tim_label l;
@@ -827,6 +813,7 @@ read_labels(struct ctx *c, const struct entry *e, const char *full, int fd,
 	int type, r, need = 1;
 
 	ls->n = 0;
+	*ctype = is_text ? TIM_CONTENT_TEXT : TIM_CONTENT_OTHER;
 	if (tim_carrier_name_read(s, full, &l) == 1)
 		add_found(ls, TIM_CARRIER_NAME, "name", &l);
 	/* One listxattr instead of five lookups for the many unmarked files. */
@@ -857,9 +844,11 @@ read_labels(struct ctx *c, const struct entry *e, const char *full, int fd,
 		tim_err_clear(&err);
 		/* The text carrier keeps a static buffer: one reader at a time. */
 		pthread_mutex_lock(&c->content_lock);
-		tim_content_detect(fd, full, &type, note);
-		r = tim_content_read(s, fd, full, type, &l, &err);
+		r = tim_content_detect(fd, full, &type, note, &err);
+		if (r >= 0)
+			r = tim_content_read(s, fd, full, type, &l, &err);
 		pthread_mutex_unlock(&c->content_lock);
+		*ctype = type;
 		if (r < 0) {
 			run_error(c->run, &c->lock, err.msg);
 			return -1;
@@ -900,7 +889,7 @@ check_disagree(struct ctx *c, const struct entry *e, const struct labels *ls)
 
 static void
 check_word(struct ctx *c, const struct entry *e, int fd, const unsigned char *head,
-    size_t hlen, int is_text, int is_zip, struct scratch *sc)
+    size_t hlen, int is_text, int ctype, struct scratch *sc)
 {
 	const struct tim_globs *words = &c->o->policy->words;
 	const char *w = NULL;
@@ -911,7 +900,7 @@ check_word(struct ctx *c, const struct entry *e, int fd, const unsigned char *he
 		w = find_word(words, head, hlen, &at);
 		if (w)
 			line = line_of(head, at);
-	} else if (is_zip && office_name(e->rel)) {
+	} else if (ctype >= TIM_CONTENT_DOCX && ctype <= TIM_CONTENT_ODP) {
 		if (package_text(fd, c->o->policy->scan_limit, &sc->text) == 0)
 			w = find_word(words, (const unsigned char *)tim_buf_str(&sc->text),
 			    sc->text.len, &at);
@@ -936,7 +925,7 @@ check_file(struct ctx *c, size_t idx, struct scratch *sc)
 	ssize_t got;
 	int fd, is_text, is_zip, in_zone = 0, controlled = 0;
 	int outbound = 0, any_bits = 0, unmarked_ctl = 0, marked_any;
-	int zbits, sealed;
+	int zbits, sealed, ctype;
 
 	tim_buf_addf(&full, "%s/%s", o->root, e->rel);
 	if (full.failed) {
@@ -981,7 +970,7 @@ check_file(struct ctx *c, size_t idx, struct scratch *sc)
 	is_zip = hlen >= 4 && memcmp(sc->buf, "PK\003\004", 4) == 0;
 	is_text = !is_zip && !(hlen >= 5 && memcmp(sc->buf, "%PDF-", 5) == 0) &&
 	    memchr(sc->buf, 0, hlen < LEVEL_HEAD ? hlen : LEVEL_HEAD) == NULL;
-	if (read_labels(c, e, full.buf, fd, sc->buf, hlen, is_text, &ls) < 0) {
+	if (read_labels(c, e, full.buf, fd, sc->buf, hlen, is_text, &ls, &ctype) < 0) {
 		close(fd);
 		goto out;
 	}
@@ -1026,7 +1015,7 @@ check_file(struct ctx *c, size_t idx, struct scratch *sc)
 			    _("controlled and not sealed (no CMS envelope), in an outbound folder"));
 	}
 	if (!marked_any)
-		check_word(c, e, fd, sc->buf, hlen, is_text, is_zip, sc);
+		check_word(c, e, fd, sc->buf, hlen, is_text, ctype, sc);
 	close(fd);
 out:
 	tim_buf_release(&full);
