@@ -69,6 +69,7 @@ const struct tim_rule tim_check_rules[TIM_CHECK_NRULES] = {
 #define DEPTH_MAX 512
 #define LEVEL_HEAD 65536	/* the text carrier's label line lies in here */
 #define ZIP_PARTS_MAX 4096
+#define TOP_LINES 3	/* BOM and #!/XML/doctype line, label line, one spare */
 
 /* A folder label found during the walk; parent links give inheritance. */
 struct folder {
@@ -80,6 +81,17 @@ struct entry {
 	char *rel;		/* relative to the root */
 	int folder;		/* index into folders, -1 none */
 	int operand;		/* which operand it came from */
+};
+
+#define WORDS_MAX 64
+
+struct wordset {
+	const char *w[WORDS_MAX];
+	size_t len[WORDS_MAX];
+	size_t n;
+	unsigned char group[WORDS_MAX];	/* last bytes, each once */
+	size_t ngroups;
+	unsigned char before[WORDS_MAX][32];	/* per group: bitmap of the bytes before the last */
 };
 
 struct walk {
@@ -102,6 +114,8 @@ struct ctx {
 	atomic_size_t next;
 	pthread_mutex_t lock;		/* errors, and the content carrier */
 	pthread_mutex_t content_lock;
+	struct wordset words;
+	struct wordset levels;		/* the scheme's levels */
 };
 
 void
@@ -218,12 +232,6 @@ add_entry(struct walk *w, const char *rel, int folder)
 	return 0;
 }
 
-static int
-cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Files the checker keeps for itself, not documents. */
 static int
 own_file(const char *rel, const char *name)
@@ -270,11 +278,23 @@ folder_label(struct walk *w, const char *rel, int parent)
 	return (int)w->nfolders++;
 }
 
+/* A folder entry: its name and the type readdir gave (DT_UNKNOWN on some filesystems). */
+struct dent {
+	char *name;
+	unsigned char type;
+};
+
+static int
+cmp_dent(const void *a, const void *b)
+{
+	return strcmp(((const struct dent *)a)->name, ((const struct dent *)b)->name);
+}
+
 static void
 walk_dir(struct walk *w, int dfd, const char *rel, int folder, int depth)
 {
 	struct tim_buf child = TIM_BUF_INIT, msg = TIM_BUF_INIT;
-	char **names = NULL;
+	struct dent *ents = NULL;
 	size_t n = 0, alloc = 0, i;
 	struct dirent *de;
 	int fd, has_label = 0;
@@ -297,7 +317,7 @@ walk_dir(struct walk *w, int dfd, const char *rel, int folder, int depth)
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
-		char **nn;
+		struct dent *ne;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
@@ -305,15 +325,16 @@ walk_dir(struct walk *w, int dfd, const char *rel, int folder, int depth)
 			has_label = 1;
 		if (n == alloc) {
 			alloc = alloc ? 2 * alloc : 64;
-			nn = realloc(names, alloc * sizeof(*nn));
-			if (nn == NULL) {
+			ne = realloc(ents, alloc * sizeof(*ne));
+			if (ne == NULL) {
 				w->failed = -1;
 				break;
 			}
-			names = nn;
+			ents = ne;
 		}
-		names[n] = strdup(de->d_name);
-		if (names[n] == NULL) {
+		ents[n].name = strdup(de->d_name);
+		ents[n].type = de->d_type;
+		if (ents[n].name == NULL) {
 			w->failed = -1;
 			break;
 		}
@@ -321,38 +342,43 @@ walk_dir(struct walk *w, int dfd, const char *rel, int folder, int depth)
 	}
 	closedir(d);
 	if (n > 1)
-		qsort(names, n, sizeof(*names), cmp_name);
+		qsort(ents, n, sizeof(*ents), cmp_dent);
 	if (has_label)
 		folder = folder_label(w, rel, folder);
 	for (i = 0; i < n && !w->failed; i++) {
+		const char *name = ents[i].name;
 		struct stat st;
-		int is_dir;
+		int is_dir, type = ents[i].type;
 
 		tim_buf_reset(&child);
-		tim_buf_addf(&child, "%s%s%s", rel, *rel ? "/" : "", names[i]);
+		tim_buf_addf(&child, "%s%s%s", rel, *rel ? "/" : "", name);
 		if (child.failed) {
 			w->failed = -1;
 			break;
 		}
-		if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			tim_buf_reset(&msg);
-			tim_buf_addf(&msg, _("cannot read '%s': %s"), child.buf, strerror(errno));
-			run_error(w->run, NULL, tim_buf_str(&msg));
-			continue;
+		/* The type readdir gave saves a stat per file; ask only when it did not. */
+		if (type == DT_UNKNOWN) {
+			if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+				tim_buf_reset(&msg);
+				tim_buf_addf(&msg, _("cannot read '%s': %s"), child.buf, strerror(errno));
+				run_error(w->run, NULL, tim_buf_str(&msg));
+				continue;
+			}
+			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
 		}
-		is_dir = S_ISDIR(st.st_mode);
-		if (!is_dir && !S_ISREG(st.st_mode)) {
+		is_dir = type == DT_DIR;
+		if (!is_dir && type != DT_REG) {
 			/* Symlinks are never followed: out of the tree is out of scope. */
 			w->run->skipped++;
 			continue;
 		}
-		if (is_dir && (strcmp(names[i], ".git") == 0 || strcmp(names[i], ".hg") == 0 ||
-		    strcmp(names[i], ".svn") == 0))
+		if (is_dir && (strcmp(name, ".git") == 0 || strcmp(name, ".hg") == 0 ||
+		    strcmp(name, ".svn") == 0))
 			continue;
 		if (tim_globs_excluded(&w->o->policy->exclude, child.buf, is_dir))
 			continue;
 		if (is_dir) {
-			int cfd = openat(dfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int cfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 			if (cfd < 0) {
 				tim_buf_reset(&msg);
@@ -362,12 +388,12 @@ walk_dir(struct walk *w, int dfd, const char *rel, int folder, int depth)
 			}
 			walk_dir(w, cfd, child.buf, folder, depth + 1);
 			close(cfd);
-		} else if (!own_file(child.buf, names[i]))
+		} else if (!own_file(child.buf, name))
 			add_entry(w, child.buf, folder);
 	}
 	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+		free(ents[i].name);
+	free(ents);
 	tim_buf_release(&child);
 	tim_buf_release(&msg);
 }
@@ -672,29 +698,69 @@ read_upto(int fd, struct scratch *sc, size_t max)
 	return (ssize_t)got;
 }
 
-/* The earliest of the words in p; its offset into *at. */
+/*
+ * The label words, prepared once: words that end in the same byte (社外秘,
+ * 極秘, 部外秘 all end in 0x98) are found in one memchr pass over it, and
+ * the byte before it is checked inline before a full compare.
+ */
+static void
+wordset_init(struct wordset *ws, const struct tim_globs *words)
+{
+	size_t i, g;
+
+	memset(ws, 0, sizeof(*ws));
+	for (i = 0; i < words->n && ws->n < WORDS_MAX; i++) {
+		size_t wl = strlen(words->pat[i]);
+		unsigned char last, prev;
+
+		if (wl == 0)
+			continue;
+		ws->w[ws->n] = words->pat[i];
+		ws->len[ws->n++] = wl;
+		last = (unsigned char)words->pat[i][wl - 1];
+		for (g = 0; g < ws->ngroups && ws->group[g] != last; g++)
+			;
+		if (g == ws->ngroups)
+			ws->group[ws->ngroups++] = last;
+		if (wl == 1)
+			memset(ws->before[g], 0xff, sizeof(ws->before[g]));
+		else {
+			prev = (unsigned char)words->pat[i][wl - 2];
+			ws->before[g][prev >> 3] |= (unsigned char)(1u << (prev & 7));
+		}
+	}
+}
+
+/* The word that ends first in p, and its offset into *at. */
 static const char *
-find_word(const struct tim_globs *words, const unsigned char *p, size_t len,
-    size_t *at)
+find_word(const struct wordset *ws, const unsigned char *p, size_t len, size_t *at)
 {
 	const char *best = NULL;
-	size_t i, limit = len;
+	size_t g, k, end = len;
 
-	for (i = 0; i < words->n; i++) {
-		size_t wl = strlen(words->pat[i]), span;
-		const unsigned char *hit;
+	for (g = 0; g < ws->ngroups; g++) {
+		unsigned char last = ws->group[g];
+		const unsigned char *q;
 
-		/* Only the bytes before the best hit so far can hold an earlier one. */
-		span = best ? limit + wl - 1 : len;
-		if (span > len)
-			span = len;
-		if (wl == 0 || wl > span)
-			continue;
-		hit = memmem(p, span, words->pat[i], wl);
-		if (hit && (best == NULL || (size_t)(hit - p) < *at)) {
-			best = words->pat[i];
-			*at = (size_t)(hit - p);
-			limit = *at;
+		/* Only a hit ending before the best so far can be earlier. */
+		for (q = p; q < p + end && (q = memchr(q, last, (size_t)(p + end - q))) != NULL; q++) {
+			const char *hit = NULL;
+
+			if (q > p && !(ws->before[g][q[-1] >> 3] & (1u << (q[-1] & 7))))
+				continue;
+			for (k = 0; k < ws->n && hit == NULL; k++) {
+				size_t wl = ws->len[k];
+
+				if ((unsigned char)ws->w[k][wl - 1] == last && (size_t)(q - p) + 1 >= wl &&
+				    memcmp(q + 1 - wl, ws->w[k], wl - 1) == 0)
+					hit = ws->w[k];
+			}
+			if (hit) {
+				best = hit;
+				end = (size_t)(q - p);
+				*at = end + 1 - strlen(hit);
+				break;
+			}
 		}
 	}
 	return best;
@@ -811,13 +877,14 @@ read_labels(struct ctx *c, const struct entry *e, const char *full, int fd,
 	ssize_t n;
 	size_t i;
 	int type, r, need = 1;
+	size_t at;
 
 	ls->n = 0;
 	*ctype = is_text ? TIM_CONTENT_TEXT : TIM_CONTENT_OTHER;
 	if (tim_carrier_name_read(s, full, &l) == 1)
 		add_found(ls, TIM_CARRIER_NAME, "name", &l);
-	/* One listxattr instead of five lookups for the many unmarked files. */
-	n = llistxattr(full, list, sizeof(list));
+	/* One listxattr on the open file instead of five lookups by name. */
+	n = flistxattr(fd, list, sizeof(list));
 	if (n < 0 && errno == ERANGE)
 		n = 1, memcpy(list, "user.tim.", 10);
 	if (n > 0 && memmem(list, (size_t)n, "user.tim.", 9) != NULL) {
@@ -831,14 +898,20 @@ read_labels(struct ctx *c, const struct entry *e, const char *full, int fd,
 			add_found(ls, TIM_CARRIER_XATTR, "xattr", &l);
 	}
 	/*
-	 * A text label line holds its level: text without any level word in the
-	 * head carries no content label, and the carrier need not be asked.
+	 * A text label is a comment line at the top, after at most a BOM and
+	 * one #!, XML or doctype line, and it holds its level: text without a
+	 * level word in its first lines carries no content label, and the
+	 * carrier need not be asked.
 	 */
 	if (is_text) {
-		need = 0;
-		for (i = 0; i < s->n && !need; i++)
-			need = memmem(head, hlen < LEVEL_HEAD ? hlen : LEVEL_HEAD,
-			    s->levels[i], strlen(s->levels[i])) != NULL;
+		const unsigned char *nl = head;
+		size_t top = 0;
+
+		for (i = 0; i < TOP_LINES && nl; i++) {
+			nl = memchr(head + top, '\n', hlen - top);
+			top = nl ? (size_t)(nl - head) + 1 : hlen;
+		}
+		need = find_word(&c->levels, head, top, &at) != NULL;
 	}
 	if (need) {
 		tim_err_clear(&err);
@@ -891,7 +964,7 @@ static void
 check_word(struct ctx *c, const struct entry *e, int fd, const unsigned char *head,
     size_t hlen, int is_text, int ctype, struct scratch *sc)
 {
-	const struct tim_globs *words = &c->o->policy->words;
+	const struct wordset *words = &c->words;
 	const char *w = NULL;
 	size_t at = 0;
 	unsigned long line = 0;
@@ -1136,6 +1209,15 @@ tim_check_tree(const struct tim_check_opts *o, char *const *operands,
 	c.run = run;
 	c.w = &w;
 	atomic_init(&c.next, 0);
+	wordset_init(&c.words, &o->policy->words);
+	{
+		char *lv[TIM_LABEL_LEVELS_MAX];
+		struct tim_globs levels = { lv, 0 };
+
+		for (i = 0; i < o->scheme->n && i < TIM_LABEL_LEVELS_MAX; i++)
+			lv[levels.n++] = (char *)o->scheme->levels[i];
+		wordset_init(&c.levels, &levels);
+	}
 	pthread_mutex_init(&c.lock, NULL);
 	pthread_mutex_init(&c.content_lock, NULL);
 	if (o->unmarked && (c.unmarked = calloc(w.n ? w.n : 1, 1)) == NULL) {

@@ -190,16 +190,39 @@ exclude_own(struct tim_policy *p, const char *root, const char *file)
 	tim_buf_release(&dir);
 }
 
+static int
+cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Per-file failures, sorted: threads finish in any order, the output does not. */
 static void
 print_errors(struct tim_cli *cli, const struct tim_check_run *run)
 {
-	const char *p = tim_buf_str(&run->errors), *nl;
+	char *text, *p, *nl, **lines;
+	size_t n = 0, i;
 
-	while (*p) {
+	if (run->nerrors == 0 || (text = strdup(tim_buf_str(&run->errors))) == NULL)
+		return;
+	lines = calloc(run->nerrors + 1, sizeof(*lines));
+	for (p = text; lines && *p && n <= run->nerrors; p = nl + 1) {
 		nl = strchr(p, '\n');
-		tim_error(cli, "%.*s", nl ? (int)(nl - p) : (int)strlen(p), p);
-		p = nl ? nl + 1 : p + strlen(p);
+		if (nl == NULL)
+			break;
+		*nl = '\0';
+		lines[n++] = p;
 	}
+	if (lines == NULL) {
+		tim_error(cli, "%s", text);
+		free(text);
+		return;
+	}
+	qsort(lines, n, sizeof(*lines), cmp_line);
+	for (i = 0; i < n; i++)
+		tim_error(cli, "%s", lines[i]);
+	free(lines);
+	free(text);
 }
 
 int
