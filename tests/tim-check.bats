@@ -518,3 +518,22 @@ EOF
 	assert_output --partial "confidential/a.txt: 管理区域にありますが、表示がありません"
 	assert_output --partial "エラー: 1"
 }
+
+@test "a folder label marks what lies below it" {
+	printf '[zone "c"]\npath = confidential/\ncontrolled = yes\nmin-level = 極秘\n' > .timcheck
+	mkdir -p confidential/sub
+	echo a > confidential/sub/a.txt
+	run tim-check --unmarked .
+	assert_output "confidential/sub/a.txt"
+	tim-mark -q -l 社外秘 --carriers folder confidential
+	run tim-check --unmarked .
+	assert_success
+	assert_output ""
+	run tim-check
+	assert_failure 1
+	assert_output --partial "confidential/sub/a.txt: marked 社外秘; the zone needs at least 極秘"
+	printf '[zone "c"]\npath = confidential/\ncontrolled = yes\ncarriers = name\n' > .timcheck
+	run tim-check
+	assert_failure 1
+	assert_output --partial "confidential/sub/a.txt: not marked"
+}
