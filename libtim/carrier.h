@@ -93,6 +93,13 @@ int tim_odf_read(const struct tim_label_scheme *s, int fd, const char *path,
 int tim_odf_write(const struct tim_label_scheme *s, int fd, const char *path,
     int type, const struct tim_label *l, int out, struct tim_err *err);
 
+/* PDF: Info dictionary and XMP through an incremental update. */
+int tim_pdf_read_label(const struct tim_label_scheme *s, int fd,
+    const char *path, struct tim_label *out, struct tim_err *err);
+int tim_pdf_write_label(const struct tim_label_scheme *s, int fd,
+    const char *path, const struct tim_label *l, int out,
+    struct tim_err *err);
+
 /* Text: a first-line comment in the file's syntax. */
 int tim_text_detect(int fd, const char *path, char *note);
 int tim_text_read(const struct tim_label_scheme *s, int fd, const char *path,

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -166,6 +167,10 @@ starts(const unsigned char *p, size_t len, const char *s)
 	return len >= n && memcmp(p, s, n) == 0;
 }
 
+static int plan_head(const struct tim_label_scheme *s, const char *path,
+    const struct stat *stp, const unsigned char *head, size_t len,
+    struct layout *lay, char *note);
+
 /*
  * Works out the syntax and where the label line goes. -1 with note when
  * the file is not text this module marks, -2 on a read error.
@@ -174,17 +179,36 @@ static int
 plan(const struct tim_label_scheme *s, int fd, const char *path,
     struct layout *lay, char *note)
 {
-	static unsigned char head[HEAD_MAX];
+	unsigned char *head;
 	struct stat st;
-	const unsigned char *nl;
 	ssize_t got;
-	size_t len, pos = 0, end;
-	int syn;
+	size_t len;
+	int r;
 
 	memset(lay, 0, sizeof(*lay));
-	if (fstat(fd, &st) < 0 || (got = read_head(fd, head, sizeof(head))) < 0)
+	if (fstat(fd, &st) < 0)
 		return -2;
-	len = (size_t)got;
+	/* Only as much as the file has, up to the head that is looked at. */
+	len = st.st_size < HEAD_MAX ? (size_t)st.st_size : HEAD_MAX;
+	head = malloc(len + 1);
+	if (head == NULL)
+		return -2;
+	got = read_head(fd, head, len);
+	r = got < 0 ? -2 : plan_head(s, path, &st, head, (size_t)got, lay, note);
+	free(head);
+	return r;
+}
+
+static int
+plan_head(const struct tim_label_scheme *s, const char *path,
+    const struct stat *stp, const unsigned char *head, size_t len,
+    struct layout *lay, char *note)
+{
+	const struct stat st = *stp;
+	const unsigned char *nl;
+	size_t pos = 0, end;
+	int syn;
+
 	if (starts(head, len, "\xff\xfe") || starts(head, len, "\xfe\xff")) {
 		snprintf(note, 256, "%s", _("UTF-16 text is not marked inside; only UTF-8"));
 		return -1;

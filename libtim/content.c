@@ -38,8 +38,7 @@ tim_content_detect(int fd, const char *path, int *type, char *note,
 		return -1;
 	}
 	if (n >= 5 && memcmp(magic, "%PDF-", 5) == 0) {
-		*type = TIM_CONTENT_OTHER;
-		snprintf(note, 256, "%s", _("no content carrier for this file type"));
+		*type = TIM_CONTENT_PDF;
 		return 0;
 	}
 	if (n >= 4 && memcmp(magic, "PK\3\4", 4) == 0) {
@@ -81,6 +80,8 @@ tim_content_read(const struct tim_label_scheme *s, int fd, const char *path,
 	case TIM_CONTENT_ODS:
 	case TIM_CONTENT_ODP:
 		return tim_odf_read(s, fd, path, out, err);
+	case TIM_CONTENT_PDF:
+		return tim_pdf_read_label(s, fd, path, out, err);
 	default:
 		return 0;
 	}
@@ -101,6 +102,8 @@ tim_content_write(const struct tim_label_scheme *s, int fd, const char *path,
 	case TIM_CONTENT_ODS:
 	case TIM_CONTENT_ODP:
 		return tim_odf_write(s, fd, path, type, l, out, err);
+	case TIM_CONTENT_PDF:
+		return tim_pdf_write_label(s, fd, path, l, out, err);
 	default:
 		return tim_errorf(err, 0, _("'%s': no content carrier for this file type"), path);
 	}

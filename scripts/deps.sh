@@ -37,6 +37,7 @@ cmd setfattr attr
 cmd losetup mount
 cmd mkfs.ext4 e2fsprogs
 cmd xmllint libxml2-utils
+cmd qpdf qpdf
 cmd openssl openssl
 cmd bc bc
 cmd localedef libc-bin

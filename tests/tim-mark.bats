@@ -587,3 +587,85 @@ PY
 	run office part out/s.ods styles.xml
 	assert_output --partial '【秘】'
 }
+
+pdf() { python3 "$BATS_TEST_DIRNAME/fixtures/pdf.py" "$@"; }
+
+@test "pdf: Info and XMP by incremental update; earlier bytes untouched; remove gives the original" {
+	pdf classic a.pdf
+	pdf xrefstream b.pdf
+	cp a.pdf a.orig
+	cp b.pdf b.orig
+	run tim-mark --carriers content -l 秘 --owner 設計部 a.pdf b.pdf
+	assert_success
+	assert_output --partial "marked 'a.pdf' 【秘】 owner=設計部 (pdf)"
+	cmp -n "$(stat -c %s a.orig)" a.pdf a.orig
+	cmp -n "$(stat -c %s b.orig)" b.pdf b.orig
+	run grep -a -c '/TIM_Label <FEFF79D8>' a.pdf
+	assert_output "1"
+	run grep -a -c '<tim:Label>秘</tim:Label>' b.pdf
+	assert_output "1"
+	# The xref-stream file gets an xref stream, the classic one a table.
+	run grep -a -c '/Type /XRef /Size' b.pdf
+	assert_output "2"
+	run tim-mark --show --carriers content --json a.pdf b.pdf
+	assert_success
+	assert_output --partial '"carrier":"pdf","level":"秘","owner":"設計部"'
+	run tim-mark --carriers content -l 秘 --owner 設計部 a.pdf
+	assert_output ""
+	# A new label replaces tim's own last update instead of stacking.
+	tim-mark --carriers content -l 極秘 a.pdf
+	run grep -a -c 'TIM-MARK' a.pdf
+	assert_output "1"
+	run tim-mark --remove --carriers content a.pdf b.pdf
+	assert_success
+	cmp a.pdf a.orig
+	cmp b.pdf b.orig
+}
+
+@test "pdf: qpdf accepts the updated files (skipped without qpdf)" {
+	command -v qpdf >/dev/null || skip "qpdf is not installed"
+	pdf classic a.pdf
+	pdf xrefstream b.pdf
+	tim-mark --carriers content -l 秘 --owner 設計部 a.pdf b.pdf
+	for f in a.pdf b.pdf; do
+		run qpdf --check "$f"
+		assert_success
+		assert_output --partial "No syntax or stream encoding errors"
+	done
+	run qpdf --show-object=4 b.pdf
+	assert_output --partial "/TIM_Label <feff79d8>"
+	assert_output --partial "/Title (In a stream)"
+	run qpdf --show-object=1 a.pdf
+	assert_output --partial "/Metadata 5 0 R"
+}
+
+@test "pdf: a later update by someone else (a signature) is kept; remove appends instead of cutting" {
+	pdf classic a.pdf
+	tim-mark --carriers content a.pdf
+	pdf append a.pdf
+	cp a.pdf signed
+	run tim-mark --remove --carriers content a.pdf
+	assert_success
+	cmp -n "$(stat -c %s signed)" a.pdf signed
+	[ "$(stat -c %s a.pdf)" -gt "$(stat -c %s signed)" ]
+	run tim-mark --show --carriers content a.pdf
+	assert_failure 1
+	assert_output "a.pdf: not marked"
+}
+
+@test "pdf: encrypted and truncated files are refused and left alone" {
+	pdf encrypted e.pdf
+	pdf classic t.pdf
+	head -c 300 t.pdf > cut.pdf
+	cp e.pdf e.orig
+	cp cut.pdf cut.orig
+	run tim-mark e.pdf
+	assert_failure 3
+	assert_output --partial "'e.pdf' is encrypted; refusing it"
+	run tim-mark cut.pdf
+	assert_failure 3
+	assert_output --partial "'cut.pdf' is damaged: no startxref (truncated?)"
+	cmp e.pdf e.orig
+	cmp cut.pdf cut.orig
+	assert_file_not_exists 【社外秘】e.pdf
+}
