@@ -11,10 +11,12 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <libxml/parser.h>
 
 #include "buf.h"
 #include "carrier.h"
@@ -112,8 +114,7 @@ struct ctx {
 	struct walk *w;
 	unsigned char *unmarked;	/* --unmarked: one flag per entry */
 	atomic_size_t next;
-	pthread_mutex_t lock;		/* errors, and the content carrier */
-	pthread_mutex_t content_lock;
+	pthread_mutex_t lock;		/* errors */
 	struct wordset words;
 	struct wordset levels;		/* the scheme's levels */
 };
@@ -915,12 +916,9 @@ read_labels(struct ctx *c, const struct entry *e, const char *full, int fd,
 	}
 	if (need) {
 		tim_err_clear(&err);
-		/* The text carrier keeps a static buffer: one reader at a time. */
-		pthread_mutex_lock(&c->content_lock);
 		r = tim_content_detect(fd, full, &type, note, &err);
 		if (r >= 0)
 			r = tim_content_read(s, fd, full, type, &l, &err);
-		pthread_mutex_unlock(&c->content_lock);
 		*ctype = type;
 		if (r < 0) {
 			run_error(c->run, &c->lock, err.msg);
@@ -1219,15 +1217,19 @@ tim_check_tree(const struct tim_check_opts *o, char *const *operands,
 		wordset_init(&c.levels, &levels);
 	}
 	pthread_mutex_init(&c.lock, NULL);
-	pthread_mutex_init(&c.content_lock, NULL);
 	if (o->unmarked && (c.unmarked = calloc(w.n ? w.n : 1, 1)) == NULL) {
 		tim_errorf(err, ENOMEM, _("out of memory"));
 		goto out;
 	}
 	threads = o->threads > 0 ? o->threads : tim_parallel_threads();
+	/*
+	 * The document carriers parse XML and zip entries (whose times libarchive
+	 * converts) in every thread: set libxml2 and the time zone up first.
+	 */
+	xmlInitParser();
+	tzset();
 	tim_parallel_for((size_t)threads, threads, worker, &c);
 	pthread_mutex_destroy(&c.lock);
-	pthread_mutex_destroy(&c.content_lock);
 	run->files += w.n;
 	rep->checked += w.n;
 	if (o->unmarked) {
