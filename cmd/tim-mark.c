@@ -23,11 +23,11 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, _(
-"usage: tim-mark [-n] [-l LEVEL] [--owner O] [--entrusted PARTY] [--id ID]\n"
+"usage: tim-mark [-n] [-j N] [-l LEVEL] [--owner O] [--entrusted PARTY] [--id ID]\n"
 "                [--until DATE] [--carriers LIST] [--force] [--ledger LEDGER]\n"
 "                [-0] FILE...\n"
-"       tim-mark --show [--carriers LIST] [--json] [-0] FILE...\n"
-"       tim-mark --remove [-n] [--carriers LIST] [--ledger LEDGER] [-0] FILE...\n"
+"       tim-mark --show [-j N] [--carriers LIST] [--json] [-0] FILE...\n"
+"       tim-mark --remove [-n] [-j N] [--carriers LIST] [--ledger LEDGER] [-0] FILE...\n"
 "       tim-mark --list [--json | --csv | -0] DIR...\n"
 "FILE '-' reads paths from standard input (one a line, NUL-separated with -0).\n"
 "carriers: name, xattr, content, folder, all (default name,xattr,content)\n"
@@ -46,6 +46,7 @@ static const struct option longopts[] = {
 	{ "entrusted", required_argument, NULL, O_ENTRUSTED },
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "id", required_argument, NULL, O_ID },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "ledger", required_argument, NULL, O_LEDGER },
 	{ "level", required_argument, NULL, 'l' },
 	{ "list", no_argument, NULL, O_LIST },
@@ -66,6 +67,19 @@ set_field(const char *field, const char *value)
 	tim_err_clear(&err);
 	if (tim_label_set(&opts.mark.label, field, value, &err) < 0)
 		return tim_cli_usage_error(&cli, "%s", err.msg);
+	return 0;
+}
+
+static int
+set_jobs(const char *v)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || n < 1 || n > TIM_MARK_JOBS_MAX)
+		return tim_cli_usage_error(&cli, _("-j wants a number from 1 to %d, not '%s'"),
+		    TIM_MARK_JOBS_MAX, v);
+	opts.jobs = (int)n;
 	return 0;
 }
 
@@ -99,7 +113,7 @@ main(int argc, char **argv)
 		return r;
 	}
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":0hl:nqv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":0hj:l:nqv", longopts, NULL)) != -1) {
 		r = 0;
 		if (tim_cli_common(&cli, c))
 			continue;
@@ -109,6 +123,7 @@ main(int argc, char **argv)
 			usage(stdout);
 			tim_cli_release(&cli);
 			return TIM_EXIT_OK;
+		case 'j': r = set_jobs(optarg); break;
 		case 'l': opts.level = optarg; label_given = 1; break;
 		case 'n': opts.mark.dry_run = 1; break;
 		case O_CARRIERS: opts.carriers = optarg; break;

@@ -237,7 +237,7 @@ tim_mark_file(const struct tim_mark_opts *o, const char *path,
 	struct tim_buf target = TIM_BUF_INIT;
 	const struct tim_label *want = NULL;
 	struct tim_err why;
-	int type = TIM_CONTENT_NONE, r = -1, fd;
+	int type = TIM_CONTENT_NONE, r = -1;
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->path, sizeof(res->path), "%s", path);
@@ -271,15 +271,10 @@ tim_mark_file(const struct tim_mark_opts *o, const char *path,
 		if (rep.is_dir)
 			res->skipped |= TIM_CARRIER_CONTENT;
 		else {
-			fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-			if (fd < 0)
-				return tim_errorf(err, errno, _("cannot open '%s'"), path);
-			r = tim_content_detect(fd, path, &type, res->note, err);
-			close(fd);
-			if (r < 0)
-				return -1;
-			r = -1;
-			if (type == TIM_CONTENT_OTHER)
+			/* tim_label_read has looked at the content already. */
+			type = tim_content_type(rep.content);
+			snprintf(res->note, sizeof(res->note), "%s", rep.note);
+			if (type == TIM_CONTENT_OTHER || type == TIM_CONTENT_NONE)
 				res->skipped |= TIM_CARRIER_CONTENT;
 			else if (needs(found_of(&rep, TIM_CARRIER_CONTENT), want)) {
 				res->changed |= TIM_CARRIER_CONTENT;

@@ -1,11 +1,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <libxml/parser.h>
 
 #include "buf.h"
 #include "carrier.h"
@@ -91,17 +94,31 @@ ledger_record(struct tim_cli *cli, struct tim_mark_cmd *o,
 	return r;
 }
 
+/* One operand: the work is done by a worker, the report by the main thread. */
+struct item {
+	char *path;
+	int rc;			/* the library call's return */
+	struct tim_err err;
+	int dup;		/* the same file as an earlier operand: done after the rest */
+	union {
+		struct tim_mark_result res;
+		struct tim_label_report rep;
+	} u;
+};
+
 static int
-do_mark(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path)
+report_mark(struct tim_cli *cli, struct tim_mark_cmd *o, struct item *it)
 {
+	const char *path = it->path;
 	struct tim_mark_result res;
 	struct tim_buf b = TIM_BUF_INIT, lab = TIM_BUF_INIT;
 	struct tim_err err;
 	int st = TIM_EXIT_OK;
 
+	if (it->rc < 0)
+		return tim_cli_fail(cli, &it->err);
+	res = it->u.res;
 	tim_err_clear(&err);
-	if (tim_mark_file(&o->mark, path, &res, &err) < 0)
-		return tim_cli_fail(cli, &err);
 	if (res.warning[0])
 		tim_warn(cli, "%s", res.warning);
 	if (res.note[0] && (o->mark.carriers & TIM_CARRIER_CONTENT))
@@ -228,14 +245,13 @@ show_json(const char *path, const struct tim_label_report *rep)
 }
 
 static int
-do_show(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path)
+report_show(struct tim_cli *cli, struct tim_mark_cmd *o, struct item *it)
 {
-	struct tim_label_report rep;
-	struct tim_err err;
+	const char *path = it->path;
+	const struct tim_label_report rep = it->u.rep;
 
-	tim_err_clear(&err);
-	if (tim_label_read(o->mark.scheme, path, o->mark.carriers, &rep, &err) < 0)
-		return tim_cli_fail(cli, &err);
+	if (it->rc < 0)
+		return tim_cli_fail(cli, &it->err);
 	if (rep.warning[0])
 		tim_warn(cli, "%s", rep.warning);
 	if (cli->json)
@@ -390,24 +406,124 @@ walk(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path, int depth)
 	return st_worst;
 }
 
-static int
-one(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path)
+/* Operands are done in batches, in parallel; reports keep their order. */
+#define BATCH 128
+
+struct batch {
+	struct tim_mark_cmd *o;
+	struct item items[BATCH];
+	size_t n, next;
+	pthread_mutex_t mu;
+};
+
+static void
+work(struct tim_mark_cmd *o, struct item *it)
 {
-	if (!*path)
-		return TIM_EXIT_OK;
-	switch (o->mode) {
-	case TIM_MARK_SHOW:
-		return do_show(cli, o, path);
-	case TIM_MARK_LIST:
-		return walk(cli, o, path, 0);
-	default:
-		return do_mark(cli, o, path);
+	tim_err_clear(&it->err);
+	if (o->mode == TIM_MARK_SHOW)
+		it->rc = tim_label_read(o->mark.scheme, it->path, o->mark.carriers, &it->u.rep, &it->err);
+	else
+		it->rc = tim_mark_file(&o->mark, it->path, &it->u.res, &it->err);
+}
+
+static void *
+worker(void *arg)
+{
+	struct batch *b = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&b->mu);
+		i = b->next++;
+		pthread_mutex_unlock(&b->mu);
+		if (i >= b->n)
+			return NULL;
+		if (!b->items[i].dup)
+			work(b->o, &b->items[i]);
+	}
+}
+
+/*
+ * Two operands naming one file (by device and inode) must not be rewritten
+ * at once: later ones wait for the parallel part and run in order.
+ */
+static void
+find_dups(struct batch *b)
+{
+	struct stat st;
+	dev_t dev[BATCH];
+	ino_t ino[BATCH];
+	int have[BATCH];
+	size_t i, k;
+
+	for (i = 0; i < b->n; i++) {
+		have[i] = lstat(b->items[i].path, &st) == 0;
+		dev[i] = have[i] ? st.st_dev : 0;
+		ino[i] = have[i] ? st.st_ino : 0;
+		b->items[i].dup = 0;
+		for (k = 0; k < i && have[i]; k++)
+			if (have[k] && dev[k] == dev[i] && ino[k] == ino[i]) {
+				b->items[i].dup = 1;
+				break;
+			}
 	}
 }
 
 static int
-from_stdin(struct tim_cli *cli, struct tim_mark_cmd *o)
+run_batch(struct tim_cli *cli, struct batch *b)
 {
+	struct tim_mark_cmd *o = b->o;
+	pthread_t tids[TIM_MARK_JOBS_MAX];
+	size_t i, started = 0, jobs = (size_t)o->jobs;
+	int st = TIM_EXIT_OK;
+
+	if (b->n == 0)
+		return st;
+	find_dups(b);
+	b->next = 0;
+	if (jobs > b->n)
+		jobs = b->n;
+	for (i = 1; i < jobs; i++)
+		if (pthread_create(&tids[started], NULL, worker, b) == 0)
+			started++;
+	worker(b);
+	for (i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	for (i = 0; i < b->n; i++) {
+		struct item *it = &b->items[i];
+
+		if (it->dup)
+			work(o, it);
+		st = worse(st, o->mode == TIM_MARK_SHOW ? report_show(cli, o, it) : report_mark(cli, o, it));
+		free(it->path);
+		it->path = NULL;
+	}
+	b->n = 0;
+	return st;
+}
+
+/* Queues one operand; a full batch runs. */
+static int
+one(struct tim_cli *cli, struct batch *b, const char *path)
+{
+	if (!*path)
+		return TIM_EXIT_OK;
+	if (b->o->mode == TIM_MARK_LIST)
+		return walk(cli, b->o, path, 0);
+	b->items[b->n].path = strdup(path);
+	if (b->items[b->n].path == NULL) {
+		tim_error(cli, _("out of memory"));
+		return TIM_EXIT_ERROR;
+	}
+	if (++b->n < BATCH)
+		return TIM_EXIT_OK;
+	return run_batch(cli, b);
+}
+
+static int
+from_stdin(struct tim_cli *cli, struct batch *b)
+{
+	struct tim_mark_cmd *o = b->o;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -416,7 +532,7 @@ from_stdin(struct tim_cli *cli, struct tim_mark_cmd *o)
 	while ((n = getdelim(&line, &cap, o->nul ? '\0' : '\n', stdin)) > 0) {
 		if (line[n - 1] == (o->nul ? '\0' : '\n'))
 			line[n - 1] = '\0';
-		st = worse(st, one(cli, o, line));
+		st = worse(st, one(cli, b, line));
 	}
 	if (ferror(stdin)) {
 		tim_error(cli, _("cannot read paths from standard input"));
@@ -431,6 +547,7 @@ tim_mark_cmd_run(struct tim_cli *cli, struct tim_mark_cmd *o, int argc,
     char **argv)
 {
 	struct tim_err err;
+	struct batch *b;
 	int i, st = TIM_EXIT_OK, stdin_used = 0;
 
 	tim_err_clear(&err);
@@ -457,14 +574,34 @@ tim_mark_cmd_run(struct tim_cli *cli, struct tim_mark_cmd *o, int argc,
 	}
 	if (o->csv && o->mode == TIM_MARK_LIST)
 		fputs("\xef\xbb\xbfpath,level,owner,entrusted,id,until,carriers,size,mtime\r\n", stdout);
+	b = calloc(1, sizeof(*b));
+	if (b == NULL) {
+		tim_error(cli, _("out of memory"));
+		return TIM_EXIT_ERROR;
+	}
+	b->o = o;
+	pthread_mutex_init(&b->mu, NULL);
+	if (o->jobs <= 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		/* Four per processor: most of a rewrite is spent waiting for fsync. */
+		o->jobs = cpus > 0 ? (int)(4 * cpus) : 4;
+	}
+	if (o->jobs > TIM_MARK_JOBS_MAX)
+		o->jobs = TIM_MARK_JOBS_MAX;
+	/* libxml2 sets itself up once, before any worker parses. */
+	xmlInitParser();
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "-") == 0) {
 			if (stdin_used++)
 				continue;
-			st = worse(st, from_stdin(cli, o));
+			st = worse(st, from_stdin(cli, b));
 		} else
-			st = worse(st, one(cli, o, argv[i]));
+			st = worse(st, one(cli, b, argv[i]));
 	}
+	st = worse(st, run_batch(cli, b));
+	pthread_mutex_destroy(&b->mu);
+	free(b);
 	if (fflush(stdout) != 0) {
 		tim_error(cli, _("cannot write the output"));
 		st = TIM_EXIT_ERROR;

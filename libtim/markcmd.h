@@ -22,7 +22,10 @@ struct tim_mark_cmd {
 	const char *ledger;	/* --ledger, or NULL */
 	int csv;
 	int nul;		/* -0: NUL-separated paths in and out */
+	int jobs;		/* -j: files done at once; 0 picks from the processors */
 };
+
+#define TIM_MARK_JOBS_MAX 64
 
 int tim_mark_cmd_run(struct tim_cli *cli, struct tim_mark_cmd *o, int argc,
     char **argv);

@@ -265,6 +265,11 @@ xattr_ok() {
 	assert_output "proj/sub/a.bin: 【秘】 owner=設計部 (inherited from '$PWD/proj/.timlabel')"
 	run tim-mark --show --json proj/sub/a.bin
 	assert_output --partial '"inherited":true'
+	run tim-mark -v --carriers content proj/.timlabel
+	assert_success
+	assert_output --partial "a folder label file is not marked inside"
+	run tim-mark --show proj/sub/a.bin
+	assert_success
 	run tim-mark --remove --carriers folder proj
 	assert_success
 	assert_file_not_exists proj/.timlabel
@@ -668,4 +673,41 @@ pdf() { python3 "$BATS_TEST_DIRNAME/fixtures/pdf.py" "$@"; }
 	cmp e.pdf e.orig
 	cmp cut.pdf cut.orig
 	assert_file_not_exists 【社外秘】e.pdf
+}
+
+@test "batch: files are done in parallel, reported in order; the same file twice is done once" {
+	for i in 1 2 3 4 5 6 7 8 9; do printf 'x%s\n' "$i" > "f$i.txt"; done
+	run tim-mark --carriers content -j 4 f1.txt f2.txt f3.txt f4.txt f5.txt f6.txt f7.txt f8.txt f9.txt
+	assert_success
+	assert_line --index 0 "marked 'f1.txt' 【社外秘】 (text)"
+	assert_line --index 8 "marked 'f9.txt' 【社外秘】 (text)"
+	printf 'y\n' > same.txt
+	run tim-mark --carriers content -j 8 same.txt same.txt ./same.txt
+	assert_success
+	assert_output "marked 'same.txt' 【社外秘】 (text)"
+	[ "$(grep -c '【社外秘】' same.txt)" -eq 1 ]
+	run tim-mark -j 0 same.txt
+	assert_failure 2
+	assert_output --partial "-j wants a number from 1 to 64"
+}
+
+@test "xattr: a filesystem without user attributes gives a warning; the other carriers still apply" {
+	need_root
+	mkdir ram
+	mount -t ramfs none ram 2>/dev/null || skip "cannot mount a ramfs here"
+	printf 'x\n' > ram/a.txt
+	if setfattr -n user.tim.probe -v 1 ram/a.txt 2>/dev/null; then
+		umount ram
+		skip "this ramfs keeps user attributes"
+	fi
+	run tim-mark ram/a.txt
+	st=$status
+	out=$output
+	run tim-mark --show --carriers name,content ram/【社外秘】a.txt
+	show=$output
+	umount ram
+	[ "$st" -eq 0 ]
+	[[ $out == *"the filesystem keeps no extended attributes"* ]]
+	[[ $out == *"marked 'ram/【社外秘】a.txt' 【社外秘】 (name, text)"* ]]
+	[[ $show == *"【社外秘】 (name, text)"* ]]
 }
