@@ -1,9 +1,11 @@
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -11,6 +13,7 @@
 #include "config.h"
 #include "err.h"
 #include "i18n.h"
+#include "util.h"
 #include "banned.h"
 
 struct entry {
@@ -87,21 +90,24 @@ tim_config_load_file(struct tim_config *cfg, const char *path,
 {
 	struct stat st;
 	FILE *f;
-	int line;
+	int fd, line;
 
-	f = fopen(path, "re");
-	if (f == NULL) {
-		if (errno == ENOENT || errno == ENOTDIR)
+	fd = tim_open_regular(path, O_RDONLY, 0, err);
+	if (fd < 0) {
+		if (err->errnum == ENOENT || err->errnum == ENOTDIR) {
+			tim_err_clear(err);
 			return 0;
+		}
+		return -1;
+	}
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		close(fd);
 		return tim_errorf(err, errno, _("cannot read config '%s'"), path);
 	}
 	if (fstat(fileno(f), &st) < 0) {
 		fclose(f);
 		return tim_errorf(err, errno, _("cannot read config '%s'"), path);
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fclose(f);
-		return tim_errorf(err, 0, _("config '%s' is not a regular file"), path);
 	}
 	/* A config others can change could point tools at another ledger. */
 	if (st.st_mode & S_IWOTH) {

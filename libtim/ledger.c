@@ -126,8 +126,8 @@ tim_ledger_create(const char *path, const char *origin, struct tim_err *err)
 	json_t *h;
 	int r;
 
-	if (origin == NULL || !*origin || strchr(origin, '\n') || strlen(origin) >= 1024)
-		return tim_usagef(err, _("invalid origin '%s'"), origin ? origin : "");
+	if (origin == NULL || !tim_ledger_origin_ok(origin, strlen(origin)))
+		return tim_usagef(err, _("invalid origin: one line of 1 to 1023 bytes without control characters"));
 	tim_now_rfc3339(now);
 	h = json_pack("{s:s, s:i, s:s, s:s}", "tim", "ledger", "v", 1,
 	    "origin", origin, "created", now);
@@ -159,7 +159,6 @@ tim_ledger_open(struct tim_ledger **out, const char *path, int flags,
     struct tim_err *err)
 {
 	struct tim_ledger *l;
-	struct stat st;
 
 	*out = NULL;
 	l = calloc(1, sizeof(*l));
@@ -168,18 +167,14 @@ tim_ledger_open(struct tim_ledger **out, const char *path, int flags,
 		tim_ledger_close(l);
 		return tim_errorf(err, ENOMEM, _("cannot open ledger '%s'"), path);
 	}
-	l->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOCTTY);
+	l->fd = tim_open_regular(path, O_RDWR | O_APPEND, 0, err);
 	if (l->fd < 0) {
-		int e = errno;
+		int e = err->errnum;
 
 		tim_ledger_close(l);
 		if (e == ENOENT)
 			return tim_errorf(err, 0, _("no ledger at '%s' (create it with 'tim-ledger init %s')"), path, path);
-		return tim_errorf(err, e, _("cannot open ledger '%s'"), path);
-	}
-	if (fstat(l->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		tim_ledger_close(l);
-		return tim_errorf(err, 0, _("ledger '%s' is not a regular file"), path);
+		return -1;
 	}
 	l->flags = flags;
 	*out = l;
@@ -252,16 +247,31 @@ read_tail(int fd, const char *path, off_t size, struct tim_buf *b, int *first,
 	}
 }
 
+int
+tim_ledger_origin_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len >= 1024)
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The origin becomes the first line of every checkpoint: one printable line. */
 static int
 header_ok(const json_t *h)
 {
 	const json_t *v = json_object_get(h, "v");
+	const json_t *o = json_object_get(h, "origin");
 
 	return json_is_object(h) &&
 	    json_is_string(json_object_get(h, "tim")) &&
 	    strcmp(json_string_value(json_object_get(h, "tim")), "ledger") == 0 &&
 	    json_is_integer(v) && json_integer_value(v) == 1 &&
-	    json_is_string(json_object_get(h, "origin"));
+	    json_is_string(o) && tim_ledger_origin_ok(json_string_value(o), json_string_length(o));
 }
 
 int
@@ -574,7 +584,6 @@ tim_ledger_reader_open(struct tim_ledger_reader **out, const char *path,
     struct tim_err *err)
 {
 	struct tim_ledger_reader *r;
-	struct stat st;
 
 	*out = NULL;
 	r = calloc(1, sizeof(*r));
@@ -587,16 +596,10 @@ tim_ledger_reader_open(struct tim_ledger_reader **out, const char *path,
 	}
 	r->cap = CHUNK;
 	r->end = -1;
-	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (r->fd < 0 || fstat(r->fd, &st) < 0) {
-		int e = errno;
-
+	r->fd = tim_open_regular(path, O_RDONLY, 0, err);
+	if (r->fd < 0) {
 		tim_ledger_reader_close(r);
-		return tim_errorf(err, e, _("cannot open ledger '%s'"), path);
-	}
-	if (!S_ISREG(st.st_mode)) {
-		tim_ledger_reader_close(r);
-		return tim_errorf(err, 0, _("ledger '%s' is not a regular file"), path);
+		return -1;
 	}
 	*out = r;
 	return 0;
@@ -1065,8 +1068,8 @@ load_checkpoints(struct verifier *v, const char *path,
 		return tim_errorf(err, errno, _("cannot read checkpoint '%s'"), o->checkpoints);
 	r = tim_checkpoint_read_all(use, &v->cps, &v->ncps, err);
 	if (r == 0 && o->checkpoints && v->ncps == 0)
-		r = tim_errorf(err, 0, _("no checkpoint in '%s'"), use);
-	if (r < 0 && err->errnum == 0 && err->code == TIM_EXIT_ERROR) {
+		r = tim_failf(err, _("no checkpoint in '%s'"), use);
+	if (r < 0 && err->code == TIM_EXIT_FAIL) {
 		/* A checkpoint file that does not parse is a failed check. */
 		bad(v->res, 0, 0, "%s", err->msg);
 		tim_err_clear(err);
@@ -1253,7 +1256,7 @@ tim_ledger_repair(const char *path, int flags, size_t *moved, uint64_t *seq,
 	torn.len = (size_t)(st.st_size - cut);
 	/* Keep the bytes first, synced, and only then cut them from the ledger. */
 	tim_buf_addf(&tpath, "%s.torn", path);
-	tfd = open(tpath.buf, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	tfd = tim_open_regular(tpath.buf, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0600, err);
 	if (tfd < 0 || tim_write_all(tfd, torn.buf, torn.len) < 0 ||
 	    tim_write_all(tfd, "\n", 1) < 0 || fsync(tfd) < 0) {
 		tim_errorf(err, errno, _("cannot save the torn line to '%s'"), tpath.buf);

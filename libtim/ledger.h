@@ -46,6 +46,9 @@ int tim_ledger_field_ok(const char *name);
 int tim_ledger_check_fields(const char *kind, const json_t *fields,
     struct tim_err *err);
 
+/* An origin: 1 to 1023 bytes, no control characters (it is a note's first line). */
+int tim_ledger_origin_ok(const char *s, size_t len);
+
 /* Creates a new ledger holding only the header; never overwrites. */
 int tim_ledger_create(const char *path, const char *origin,
     struct tim_err *err);

@@ -564,8 +564,10 @@ tim_ledger_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
 		tim_errorf(&err, ENOMEM, _("out of memory"));
 		goto out;
 	}
-	fd = open(cpath, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0 ||
+	fd = tim_open_regular(cpath, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0644, &err);
+	if (fd < 0)
+		goto out;
+	if (flock(fd, LOCK_EX) < 0 ||
 	    tim_write_all(fd, note.buf, note.len) < 0 || fsync(fd) < 0) {
 		tim_errorf(&err, errno, _("cannot write '%s'"), cpath);
 		goto out;

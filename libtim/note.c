@@ -190,7 +190,7 @@ tim_signer_load(struct tim_signer *s, const char *path, struct tim_err *err)
 	struct tim_buf b = TIM_BUF_INIT;
 	int r;
 
-	if (tim_read_file(path, KEY_FILE_MAX, 1, &b, err) < 0) {
+	if (tim_read_file(path, KEY_FILE_MAX, TIM_READ_SECRET, &b, err) < 0) {
 		tim_buf_release_secret(&b);
 		return -1;
 	}
@@ -450,7 +450,7 @@ tim_checkpoint_read_all(const char *path, struct tim_checkpoint **out,
 
 	*out = NULL;
 	*n = 0;
-	if (tim_read_file(path, (size_t)1 << 30, 0, &b, err) < 0) {
+	if (tim_read_file(path, (size_t)1 << 30, TIM_READ_REGULAR, &b, err) < 0) {
 		tim_buf_release(&b);
 		if (err->errnum == ENOENT) {
 			tim_err_clear(err);
@@ -466,7 +466,9 @@ tim_checkpoint_read_all(const char *path, struct tim_checkpoint **out,
 		}
 		v = nv;
 		if (tim_checkpoint_parse(&v[count], b.buf + pos, b.len - pos, &used, err) < 0) {
+			/* A file of checkpoints that does not parse is a failed check, not an I/O error. */
 			tim_err_prefix(err, _("'%s' byte %zu"), path, pos);
+			err->code = TIM_EXIT_FAIL;
 			goto fail;
 		}
 		count++;

@@ -90,7 +90,11 @@ void tim_checkpoint_release(struct tim_checkpoint *cp);
 int tim_checkpoint_verify(const struct tim_checkpoint *cp,
     const struct tim_verifier *v, struct tim_err *err);
 
-/* All checkpoints in a file (LEDGER.checkpoints); a missing file gives none. */
+/*
+ * All checkpoints in a file (LEDGER.checkpoints); a missing file gives none.
+ * A file that does not parse is TIM_EXIT_FAIL in err; one that cannot be
+ * read (or is not a regular file) TIM_EXIT_ERROR.
+ */
 int tim_checkpoint_read_all(const char *path, struct tim_checkpoint **out,
     size_t *n, struct tim_err *err);
 void tim_checkpoint_free_all(struct tim_checkpoint *cps, size_t n);

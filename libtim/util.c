@@ -119,26 +119,52 @@ tim_username(void)
 }
 
 int
-tim_read_file(const char *path, size_t max, int secret, struct tim_buf *b,
+tim_open_regular(const char *path, int flags, int mode, struct tim_err *err)
+{
+	struct stat st;
+	int fd, fl;
+
+	fd = open(path, flags | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, mode);
+	if (fd < 0)
+		return tim_errorf(err, errno, _("cannot open '%s'"), path);
+	if (fstat(fd, &st) < 0) {
+		tim_errorf(err, errno, _("cannot read '%s'"), path);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		tim_errorf(err, 0, _("'%s' is not a regular file"), path);
+		close(fd);
+		return -1;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		tim_errorf(err, errno, _("cannot open '%s'"), path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+tim_read_file(const char *path, size_t max, int flags, struct tim_buf *b,
     struct tim_err *err)
 {
+	int secret = flags & TIM_READ_SECRET;
 	struct stat st;
 	char chunk[8192];
 	ssize_t n;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (secret ? O_NOFOLLOW : 0));
-	if (fd < 0) {
-		if (secret && errno == ELOOP)
+	if (flags & (TIM_READ_SECRET | TIM_READ_REGULAR)) {
+		fd = tim_open_regular(path, O_RDONLY | (secret ? O_NOFOLLOW : 0), 0, err);
+		if (fd < 0 && secret && err->errnum == ELOOP)
 			return tim_errorf(err, 0, _("'%s' is a symbolic link; refusing it"), path);
+		if (fd < 0)
+			return -1;
+	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
 		return tim_errorf(err, errno, _("cannot open '%s'"), path);
-	}
 	if (fstat(fd, &st) < 0) {
 		tim_errorf(err, errno, _("cannot read '%s'"), path);
-		goto fail;
-	}
-	if (secret && !S_ISREG(st.st_mode)) {
-		tim_errorf(err, 0, _("'%s' is not a regular file"), path);
 		goto fail;
 	}
 	if (secret && (st.st_mode & (S_IRWXG | S_IRWXO))) {

@@ -23,13 +23,24 @@ const char *tim_hostname(void);
 /* The name of the effective user, or "uid:N". */
 const char *tim_username(void);
 
+#define TIM_READ_SECRET	0x1	/* a secret: regular, private, no symlink */
+#define TIM_READ_REGULAR	0x2	/* must be a regular file (never blocks on a FIFO) */
+
 /*
- * Reads a whole small file (at most max bytes) into b. With secret set, the
- * file must be a regular file not readable by group or others (signify's
- * rule for secret keys), and symlinks are refused.
+ * Reads a whole small file (at most max bytes) into b. With TIM_READ_SECRET
+ * (the value 1) the file must be a regular file not readable by group or
+ * others (signify's rule for secret keys), and symlinks are refused. With
+ * TIM_READ_REGULAR a FIFO or device is refused before it can block.
  */
-int tim_read_file(const char *path, size_t max, int secret, struct tim_buf *b,
+int tim_read_file(const char *path, size_t max, int flags, struct tim_buf *b,
     struct tim_err *err);
+
+/*
+ * open(2) that refuses anything but a regular file without blocking on a
+ * FIFO first (O_NONBLOCK until the check). errno-style failures keep their
+ * errnum in err (ENOENT for a missing file).
+ */
+int tim_open_regular(const char *path, int flags, int mode, struct tim_err *err);
 
 /*
  * Creates path (never overwriting, never through a symlink) with mode and

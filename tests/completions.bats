@@ -164,3 +164,16 @@ setup_file_local() {
 		grep -q "'$sub:" "$ZSH_COMP" || { echo "missing: $sub"; false; }
 	done
 }
+
+@test "both completions offer every long option of tim-ledger" {
+	opts=$(sed -n '/longopts\[\] = {/,/TIM_CLI_LONGOPTS/s/^[[:space:]]*{ "\([a-z-]*\)", .*/\1/p' \
+	    "$BATS_TEST_DIRNAME/../cmd/tim-ledger.c")
+	[ -n "$opts" ]
+	all=$(for sub in init keygen append verify checkpoint list prove consistency repair; do
+		complete_words tim-ledger "$sub" --
+	done)
+	for o in $opts; do
+		grep -qx -- "--$o" <<<"$all" || { echo "bash lacks --$o"; false; }
+		grep -q -- "--$o" "$ZSH_COMP" || { echo "zsh lacks --$o"; false; }
+	done
+}
