@@ -882,11 +882,8 @@ open("reg.tim.checkpoints", "wb").write(d)
 	[[ $stderr == *"Permission denied"* ]]
 }
 
-# [BUG] open(2) of a FIFO blocks: tim_ledger_reader_open (ledger.c) and
-# tim_read_file (util.c, used for LEDGER.checkpoints, key and config files)
-# open with O_RDONLY and only then fstat, so verify/list/checkpoint hang for
-# ever on a FIFO (a cron "verify" stalls if LEDGER.checkpoints is replaced by
-# one). Opening with O_NONBLOCK before the S_ISREG check would avoid it.
+# Regression: opening a FIFO once blocked for ever (open before the
+# regular-file check), so a cron verify stalled on a FIFO checkpoints file.
 @test "verify does not hang on a FIFO as the ledger or its checkpoints file" {
 	mkfifo fifo.tim
 	run timeout 3 tim-ledger verify fifo.tim
@@ -973,12 +970,8 @@ assert o["note"].startswith("test/origin\n6\n" + o["root"] + "\n\n\u2014 example
 	assert_failure 3
 }
 
-# [BUG] header_ok (ledger.c) takes any string as the origin, so a ledger
-# written elsewhere with an origin holding LF (or empty) verifies, and
-# checkpoint then appends a note that does not parse: from then on every
-# verify of that ledger fails ("checkpoint: bad size line") and the
-# append-only checkpoints file cannot be mended. tim_ledger_create refuses
-# such origins; verify and checkpoint_sign should too.
+# Regression: an origin holding LF (or empty) in a header written elsewhere
+# once verified, and checkpoint then appended a note that never parsed again.
 @test "checkpoint never writes a note that verify cannot read" {
 	tim-ledger keygen --name k -o k.key >/dev/null
 	printf '%s\n' '{"tim":"ledger","v":1,"origin":"a\nb","created":"2025-01-01T00:00:00Z"}' > nl.tim
