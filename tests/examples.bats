@@ -48,7 +48,8 @@ setup_file_local() {
 @test "nightly job: a ledger rewritten since the kept copy fails" {
 	run nightly
 	assert_success
-	# rewrite history consistently (no checkpoint file left behind to catch it)
+	# someone with the signing key rewrites history and signs it afresh:
+	# only the copy kept elsewhere can tell
 	rm a.tim.checkpoints
 	origin=$(head -1 a.tim | python3 -c 'import json,sys; print(json.load(sys.stdin)["origin"])')
 	tim-ledger init -q --origin "$origin" c.tim
@@ -56,6 +57,7 @@ setup_file_local() {
 	tim-ledger append c.tim note text=history
 	tim-ledger append c.tim note text=rewritten
 	mv c.tim a.tim
+	tim-ledger checkpoint -q -k k a.tim
 	sleep 1
 	run nightly
 	assert_failure 1
@@ -76,4 +78,14 @@ setup_file_local() {
 	cp "$TIM_SRC/examples/systemd/tim-ledger-nightly.timer" units/
 	run systemd-analyze verify --man=no units/tim-ledger-nightly.service units/tim-ledger-nightly.timer
 	assert_success
+}
+
+@test "nightly job: a checkpoints file deleted after the first night is caught" {
+	run nightly
+	assert_success
+	rm a.tim.checkpoints
+	sleep 1
+	run nightly
+	assert_failure 1
+	assert_output --partial "'$PWD/a.tim' does not verify"
 }

@@ -1654,3 +1654,18 @@ need_syslog_capture() {
 	run tim-ledger list --syslog reg.tim
 	assert_failure 2
 }
+
+@test "verify --key with no checkpoint at all fails: nothing signed was checked" {
+	mk reg.tim 2
+	tim-ledger keygen --name k -o k.key >/dev/null
+	run --separate-stderr tim-ledger verify --key k.key.pub reg.tim
+	assert_failure 1
+	[[ $stderr == *"no checkpoint to check the key against ('reg.tim.checkpoints' is missing or empty)"* ]]
+	run tim-ledger verify reg.tim
+	assert_success
+	# checkpoint itself signs the first one
+	run tim-ledger checkpoint -q -k k.key reg.tim
+	assert_success
+	run tim-ledger verify --key k.key.pub reg.tim
+	assert_success
+}
