@@ -436,8 +436,11 @@ producer(void *arg)
 	return NULL;
 }
 
-/* Test hook: TIM_TEST_WIPE_EIO=OFFSET:LENGTH makes writes there fail. */
-static uint64_t eio_off, eio_len;
+/*
+ * Test hooks: TIM_TEST_WIPE_EIO=OFFSET:LENGTH makes writes there fail;
+ * TIM_TEST_WIPE_STOP_AFTER=BYTES acts as a signal once that much is written.
+ */
+static uint64_t eio_off, eio_len, stop_after;
 
 static ssize_t
 do_pwrite(int fd, const void *buf, size_t len, uint64_t off)
@@ -636,8 +639,11 @@ run_pipe(struct engine *e, struct tim_wipe_stream *st, struct seq *q, size_t pas
 			break;
 		}
 		pthread_mutex_unlock(&pp.mu);
-		if (phase == TIM_PHASE_WRITE)
+		if (phase == TIM_PHASE_WRITE) {
 			r = write_block(j, s->buf, s->len, s->off, err);
+			if (stop_after && j->bytes_written >= stop_after && j->stop)
+				*j->stop = 1;
+		}
 		else
 			r = verify_block(j, e->rbuf, s->buf, s->len, s->off, err);
 		next = s->off + s->len;
@@ -835,6 +841,8 @@ test_hook(void)
 		eio_off = o;
 		eio_len = l;
 	}
+	s = getenv("TIM_TEST_WIPE_STOP_AFTER");
+	stop_after = s && sscanf(s, "%llu", &o) == 1 ? o : 0;
 	tamper = t && sscanf(t, "%llu", &o) == 1;
 	tamper_off = tamper ? o : 0;
 }

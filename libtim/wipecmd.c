@@ -224,9 +224,9 @@ report_item(struct run *r, const json_t *it, const struct tim_wipe_job *j,
 	if (r->cli->quiet)
 		return;
 	tim_human_size((double)json_integer_value(json_object_get(it, "bytes_written")), size);
-	printf(_("%s '%s': %s written, method %s (%zu passes), verification %s: %s\n"),
+	printf(_("%s '%s': %s written, method %s (passes: %s), verification %s: %s\n"),
 	    json_string_value(json_object_get(it, "result")), target, size, r->m.name,
-	    r->m.npasses, tim_wipe_verify_name(r->verify), verify_result(r, j));
+	    r->m.spec + 7, tim_wipe_verify_name(r->verify), verify_result(r, j));
 }
 
 /* The state file: where the run stopped, never the keystream key. */
@@ -546,8 +546,8 @@ plan_line(struct run *r, const char *target, const char *what, uint64_t size)
 		json_decref(j);
 		return;
 	}
-	printf(_("would erase %s '%s' (%s): method %s, %zu passes (%s), verify %s%s\n"),
-	    what, target, sz, r->m.name, r->m.npasses, r->m.spec + 7,
+	printf(_("would erase %s '%s' (%s): method %s (passes: %s), verify %s%s\n"),
+	    what, target, sz, r->m.name, r->m.spec + 7,
 	    tim_wipe_verify_name(r->verify),
 	    strcmp(what, _("file")) == 0 && !r->o->keep ?
 	    _(", then rename, truncate and remove") : "");
@@ -917,10 +917,11 @@ device_plan(struct run *r, const struct tim_blkdev *d)
 	if (r->cli->quiet || r->cli->json)
 		return;
 	tim_human_size((double)d->size, sz);
-	printf(_("'%s' (%s): %s %s%s%s, serial %s, %s\n"), d->path, d->node,
-	    d->vendor[0] ? d->vendor : "", d->model[0] ? d->model : _("unknown model"),
-	    d->backing[0] ? _(" backed by ") : "", d->backing,
+	printf(_("'%s' (%s): %s%s%s, serial %s, %s\n"), d->path, d->node,
+	    d->vendor, d->vendor[0] ? " " : "", d->model[0] ? d->model : _("unknown model"),
 	    d->serial[0] ? d->serial : _("unknown"), sz);
+	if (d->backing[0])
+		printf(_("'%s' is backed by '%s'\n"), d->path, d->backing);
 }
 
 /* Asks on the terminal; no terminal and no -y is a refusal (status 2). */
