@@ -332,11 +332,15 @@ tim_wipe_ranges_add(struct tim_wipe_ranges *rs, uint64_t offset, uint64_t length
  * block while the caller's thread writes (or reads back and compares) the
  * previous one, so with AES-NI the device is the bottleneck.
  */
+#define NSLOT 4		/* blocks in flight between the generator and the writers */
+#define NWORKERS 2	/* writes in flight: the device queue never runs dry */
+
 struct slot {
 	unsigned char *buf;
 	uint64_t off;
 	size_t len;
-	int full;
+	int full;		/* generated, waiting for or under I/O */
+	int taken;		/* a worker has it */
 	int filled;		/* a constant pattern is already in buf */
 	size_t filled_phase, filled_len;
 };
@@ -348,14 +352,29 @@ struct seq {
 	size_t nlist, at;
 };
 
+struct engine {
+	struct tim_wipe_job *j;
+	struct slot slot[NSLOT];
+	unsigned char *rbuf[NWORKERS];
+	size_t chunk;
+	int workers;
+};
+
 struct pipe {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct slot slot[2];
-	size_t head, tail;
-	int quit, end, failed;
+	struct slot slot[NSLOT];
+	size_t head, tail;	/* next to fill, next to take */
+	int quit, end, failed, stopped;
 	struct seq *seq;
 	struct tim_wipe_stream *stream;
+	/* the workers' side */
+	struct engine *e;
+	size_t pass;
+	int phase;
+	uint64_t total, done, taken_end;
+	int error;		/* a worker hit a system error: err holds it */
+	struct tim_err *err;
 };
 
 static int
@@ -426,7 +445,7 @@ producer(void *arg)
 			s->off = off;
 			s->len = len;
 			s->full = 1;
-			pp->head ^= 1;
+			pp->head = (pp->head + 1) % NSLOT;
 		}
 		pthread_cond_broadcast(&pp->cv);
 		pthread_mutex_unlock(&pp->mu);
@@ -517,19 +536,40 @@ write_retry(int fd, const unsigned char *buf, size_t len, uint64_t off)
 	return -1;
 }
 
+/* Results are shared by the workers; they are added under the pipe's lock. */
+static int
+add_range(struct pipe *pp, struct tim_wipe_ranges *rs, uint64_t off, uint64_t len)
+{
+	int r;
+
+	pthread_mutex_lock(&pp->mu);
+	r = tim_wipe_ranges_add(rs, off, len);
+	pthread_mutex_unlock(&pp->mu);
+	return r;
+}
+
+static void
+add_count(struct pipe *pp, uint64_t *counter, uint64_t n)
+{
+	pthread_mutex_lock(&pp->mu);
+	*counter += n;
+	pthread_mutex_unlock(&pp->mu);
+}
+
 /*
  * Writes a block, retrying; when it keeps failing, narrows down to
  * sub-blocks and then sectors so that only the sectors that really fail
  * are skipped and recorded as bad.
  */
 static int
-write_block(struct tim_wipe_job *j, const unsigned char *buf, size_t len,
-    uint64_t off, struct tim_err *err)
+write_block(struct pipe *pp, const unsigned char *buf, size_t len, uint64_t off,
+    struct tim_err *err)
 {
+	struct tim_wipe_job *j = pp->e->j;
 	size_t sector = j->align ? j->align : 512, a, b;
 
 	if (write_retry(j->fd, buf, len, off) == 0) {
-		j->bytes_written += len;
+		add_count(pp, &j->bytes_written, len);
 		return 0;
 	}
 	if (!media_error(errno))
@@ -539,18 +579,18 @@ write_block(struct tim_wipe_job *j, const unsigned char *buf, size_t len,
 		size_t sl = len - a < SUB_BLOCK ? len - a : SUB_BLOCK;
 
 		if (write_retry(j->fd, buf + a, sl, off + a) == 0) {
-			j->bytes_written += sl;
+			add_count(pp, &j->bytes_written, sl);
 			continue;
 		}
 		for (b = 0; b < sl; b += sector) {
 			size_t n = sl - b < sector ? sl - b : sector;
 
 			if (write_retry(j->fd, buf + a + b, n, off + a + b) == 0)
-				j->bytes_written += n;
+				add_count(pp, &j->bytes_written, n);
 			else if (!media_error(errno))
 				return tim_errorf(err, errno, _("cannot write at byte %llu"),
 				    (unsigned long long)(off + a + b));
-			else if (tim_wipe_ranges_add(&j->bad, off + a + b, n) < 0)
+			else if (add_range(pp, &j->bad, off + a + b, n) < 0)
 				return tim_errorf(err, ENOMEM, _("out of memory"));
 		}
 	}
@@ -560,38 +600,96 @@ write_block(struct tim_wipe_job *j, const unsigned char *buf, size_t len,
 #define CMP_UNIT 512
 
 static int
-verify_block(struct tim_wipe_job *j, unsigned char *rbuf,
-    const unsigned char *want, size_t len, uint64_t off, struct tim_err *err)
+verify_block(struct pipe *pp, unsigned char *rbuf, const unsigned char *want,
+    size_t len, uint64_t off, struct tim_err *err)
 {
+	struct tim_wipe_job *j = pp->e->j;
 	size_t a;
 
 	if (pread_full(j->fd, rbuf, len, off) < 0) {
 		if (!media_error(errno))
 			return tim_errorf(err, errno, _("cannot read at byte %llu"),
 			    (unsigned long long)off);
-		if (tim_wipe_ranges_add(&j->mismatch, off, len) < 0)
+		if (add_range(pp, &j->mismatch, off, len) < 0)
 			return tim_errorf(err, ENOMEM, _("out of memory"));
 		return 0;
 	}
-	j->bytes_verified += len;
+	add_count(pp, &j->bytes_verified, len);
 	if (memcmp(rbuf, want, len) == 0)
 		return 0;
 	for (a = 0; a < len; a += CMP_UNIT) {
 		size_t n = len - a < CMP_UNIT ? len - a : CMP_UNIT;
 
 		if (memcmp(rbuf + a, want + a, n) != 0 &&
-		    tim_wipe_ranges_add(&j->mismatch, off + a, n) < 0)
+		    add_range(pp, &j->mismatch, off + a, n) < 0)
 			return tim_errorf(err, ENOMEM, _("out of memory"));
 	}
 	return 0;
 }
 
-struct engine {
-	struct tim_wipe_job *j;
-	struct slot slot[2];
+struct worker {
+	struct pipe *pp;
 	unsigned char *rbuf;
-	size_t chunk;
+	struct tim_err err;
 };
+
+/*
+ * A worker takes generated blocks in order and writes (or reads back and
+ * compares) them. Blocks are taken in order and a stop lets the blocks in
+ * flight finish, so everything before taken_end is done when all workers
+ * have returned: that is where a resumed run starts.
+ */
+static void *
+worker(void *arg)
+{
+	struct worker *w = arg;
+	struct pipe *pp = w->pp;
+	struct tim_wipe_job *j = pp->e->j;
+
+	for (;;) {
+		struct slot *s;
+		int r;
+
+		pthread_mutex_lock(&pp->mu);
+		for (;;) {
+			if (j->stop && *j->stop)
+				pp->stopped = 1;
+			s = &pp->slot[pp->tail];
+			if (pp->stopped || pp->error || pp->failed ||
+			    (s->full && !s->taken) || (pp->end && !s->full))
+				break;
+			pthread_cond_wait(&pp->cv, &pp->mu);
+		}
+		if (pp->stopped || pp->error || pp->failed || !s->full || s->taken) {
+			pthread_mutex_unlock(&pp->mu);
+			break;
+		}
+		s->taken = 1;
+		pp->tail = (pp->tail + 1) % NSLOT;
+		if (s->off + s->len > pp->taken_end)
+			pp->taken_end = s->off + s->len;
+		pthread_mutex_unlock(&pp->mu);
+		if (pp->phase == TIM_PHASE_WRITE) {
+			r = write_block(pp, s->buf, s->len, s->off, &w->err);
+			if (stop_after && j->bytes_written >= stop_after && j->stop)
+				*j->stop = 1;
+		} else
+			r = verify_block(pp, w->rbuf, s->buf, s->len, s->off, &w->err);
+		pthread_mutex_lock(&pp->mu);
+		s->full = 0;
+		s->taken = 0;
+		pp->done += s->len;
+		if (r < 0)
+			pp->error = 1;
+		else if (j->progress)
+			j->progress(j->progress_ctx, pp->pass, pp->phase, pp->done, pp->total);
+		pthread_cond_broadcast(&pp->cv);
+		pthread_mutex_unlock(&pp->mu);
+		if (r < 0)
+			break;
+	}
+	return NULL;
+}
 
 /* Runs one pass's write or read-back over seq. */
 static int
@@ -599,70 +697,68 @@ run_pipe(struct engine *e, struct tim_wipe_stream *st, struct seq *q, size_t pas
     int phase, uint64_t total, struct tim_err *err)
 {
 	struct tim_wipe_job *j = e->j;
+	struct worker w[NWORKERS];
+	pthread_t th, wt[NWORKERS];
 	struct pipe pp;
-	pthread_t th;
-	uint64_t next = q->list ? 0 : q->next, done = 0;
-	int r = 0, rc;
+	int r = 0, rc, i, started = 0;
 
 	memset(&pp, 0, sizeof(pp));
 	pthread_mutex_init(&pp.mu, NULL);
 	pthread_cond_init(&pp.cv, NULL);
 	memcpy(pp.slot, e->slot, sizeof(pp.slot));
-	pp.slot[0].filled = pp.slot[1].filled = 0;
+	for (i = 0; i < NSLOT; i++)
+		pp.slot[i].filled = 0;
 	pp.seq = q;
 	pp.stream = st;
+	pp.e = e;
+	pp.pass = pass;
+	pp.phase = phase;
+	pp.total = total;
+	pp.done = q->list ? 0 : q->next;
+	pp.taken_end = q->list ? 0 : q->next;
 	if ((rc = pthread_create(&th, NULL, producer, &pp)) != 0) {
 		pthread_cond_destroy(&pp.cv);
 		pthread_mutex_destroy(&pp.mu);
 		return tim_errorf(err, rc, _("cannot start a thread"));
 	}
-	if (!q->list)
-		done = q->next;
-	for (;;) {
-		struct slot *s;
-
-		if (j->stop && *j->stop) {
-			j->interrupted = 1;
-			j->stop_pass = pass;
-			j->stop_phase = phase;
-			j->stop_offset = q->list ? 0 : next;
-			break;
-		}
-		pthread_mutex_lock(&pp.mu);
-		while (!pp.slot[pp.tail].full && !pp.end && !pp.failed)
-			pthread_cond_wait(&pp.cv, &pp.mu);
-		s = &pp.slot[pp.tail];
-		if (!s->full) {
+	for (i = 0; i < e->workers; i++) {
+		w[i].pp = &pp;
+		w[i].rbuf = e->rbuf[i];
+		tim_err_clear(&w[i].err);
+		if (i > 0 && (rc = pthread_create(&wt[i], NULL, worker, &w[i])) != 0) {
+			pthread_mutex_lock(&pp.mu);
+			pp.error = 1;
 			pthread_mutex_unlock(&pp.mu);
-			if (pp.failed)
-				r = tim_errorf(err, 0, _("cannot generate the pattern"));
+			tim_errorf(&w[i].err, rc, _("cannot start a thread"));
 			break;
 		}
-		pthread_mutex_unlock(&pp.mu);
-		if (phase == TIM_PHASE_WRITE) {
-			r = write_block(j, s->buf, s->len, s->off, err);
-			if (stop_after && j->bytes_written >= stop_after && j->stop)
-				*j->stop = 1;
-		}
-		else
-			r = verify_block(j, e->rbuf, s->buf, s->len, s->off, err);
-		next = s->off + s->len;
-		done += s->len;
-		pthread_mutex_lock(&pp.mu);
-		s->full = 0;
-		pp.tail ^= 1;
-		pthread_cond_broadcast(&pp.cv);
-		pthread_mutex_unlock(&pp.mu);
-		if (r < 0)
-			break;
-		if (j->progress)
-			j->progress(j->progress_ctx, pass, phase, done, total);
+		started = i + 1;
 	}
+	if (started > 0)
+		worker(&w[0]);
+	for (i = 1; i < started; i++)
+		pthread_join(wt[i], NULL);
 	pthread_mutex_lock(&pp.mu);
 	pp.quit = 1;
 	pthread_cond_broadcast(&pp.cv);
 	pthread_mutex_unlock(&pp.mu);
 	pthread_join(th, NULL);
+	for (i = 0; i < e->workers; i++)
+		if (w[i].err.msg[0]) {
+			*err = w[i].err;
+			r = -1;
+			break;
+		}
+	if (r == 0 && (pp.error || started < e->workers))
+		r = tim_errorf(err, 0, _("cannot start a thread"));
+	if (r == 0 && pp.failed)
+		r = tim_errorf(err, 0, _("cannot generate the pattern"));
+	if (r == 0 && pp.stopped) {
+		j->interrupted = 1;
+		j->stop_pass = pass;
+		j->stop_phase = phase;
+		j->stop_offset = q->list ? 0 : pp.taken_end;
+	}
 	pthread_cond_destroy(&pp.cv);
 	pthread_mutex_destroy(&pp.mu);
 	return r;
@@ -867,15 +963,17 @@ tim_wipe_run(struct tim_wipe_job *j, struct tim_err *err)
 	if (chunk == 0)
 		chunk = align;
 	e.chunk = chunk;
-	for (i = 0; i < 2; i++)
+	e.workers = j->direct ? NWORKERS : 1;
+	for (i = 0; i < NSLOT; i++)
 		if (posix_memalign((void **)&e.slot[i].buf, align < 4096 ? 4096 : align, chunk) != 0) {
 			tim_errorf(err, ENOMEM, _("out of memory"));
 			goto out;
 		}
-	if (posix_memalign((void **)&e.rbuf, align < 4096 ? 4096 : align, chunk) != 0) {
-		tim_errorf(err, ENOMEM, _("out of memory"));
-		goto out;
-	}
+	for (i = 0; i < (size_t)e.workers; i++)
+		if (posix_memalign((void **)&e.rbuf[i], align < 4096 ? 4096 : align, chunk) != 0) {
+			tim_errorf(err, ENOMEM, _("out of memory"));
+			goto out;
+		}
 	j->interrupted = 0;
 	if (j->check) {
 		if (j->method->npasses == 0 ||
@@ -906,9 +1004,10 @@ tim_wipe_run(struct tim_wipe_job *j, struct tim_err *err)
 	}
 	r = 0;
 out:
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < NSLOT; i++)
 		free(e.slot[i].buf);
-	free(e.rbuf);
+	for (i = 0; i < NWORKERS; i++)
+		free(e.rbuf[i]);
 	return r;
 }
 

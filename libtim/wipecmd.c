@@ -524,8 +524,11 @@ remove_name(int dirfd, const char *name, int fd, int isdir, struct tim_err *err)
 static json_t *
 file_identity(const struct stat *st)
 {
-	return json_pack("{s:I, s:I, s:I}", "dev", (json_int_t)st->st_dev,
-	    "ino", (json_int_t)st->st_ino, "size", (json_int_t)st->st_size);
+	/* The change time after the last write tells a replaced file apart. */
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "dev", (json_int_t)st->st_dev,
+	    "ino", (json_int_t)st->st_ino, "size", (json_int_t)st->st_size,
+	    "ctime", (json_int_t)st->st_ctim.tv_sec,
+	    "ctime_ns", (json_int_t)st->st_ctim.tv_nsec);
 }
 
 static void
@@ -600,7 +603,9 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 
 		if ((dev_t)json_integer_value(json_object_get(id, "dev")) != st.st_dev ||
 		    (ino_t)json_integer_value(json_object_get(id, "ino")) != st.st_ino ||
-		    json_integer_value(json_object_get(id, "size")) != (json_int_t)st.st_size) {
+		    json_integer_value(json_object_get(id, "size")) != (json_int_t)st.st_size ||
+		    json_integer_value(json_object_get(id, "ctime")) != (json_int_t)st.st_ctim.tv_sec ||
+		    json_integer_value(json_object_get(id, "ctime_ns")) != (json_int_t)st.st_ctim.tv_nsec) {
 			tim_error(r->cli, _("'%s' is not the file the stopped run was erasing; not touched"), display);
 			close(fd);
 			return TIM_EXIT_FAIL;
@@ -651,7 +656,9 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 	}
 	progress_end(r);
 	if (j.interrupted) {
-		st_code = stopped(r, display, "file", file_identity(&st), &j, it, before);
+		if (fstat(fd, &st2) < 0)
+			st2 = st;
+		st_code = stopped(r, display, "file", file_identity(&st2), &j, it, before);
 		it = NULL;
 		goto out;
 	}
