@@ -327,6 +327,37 @@ tim_wipe_ranges_add(struct tim_wipe_ranges *rs, uint64_t offset, uint64_t length
 	return 0;
 }
 
+static int
+range_cmp(const void *a, const void *b)
+{
+	const struct tim_wipe_range *x = a, *y = b;
+
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Two writers finish out of order: sort and join what they recorded. */
+static void
+ranges_tidy(struct tim_wipe_ranges *rs)
+{
+	size_t i, n = 0;
+
+	if (rs->n < 2)
+		return;
+	qsort(rs->r, rs->n, sizeof(*rs->r), range_cmp);
+	for (i = 1; i < rs->n; i++) {
+		struct tim_wipe_range *last = &rs->r[n];
+
+		if (rs->r[i].offset <= last->offset + last->length) {
+			uint64_t end = rs->r[i].offset + rs->r[i].length;
+
+			if (end > last->offset + last->length)
+				last->length = end - last->offset;
+		} else
+			rs->r[++n] = rs->r[i];
+	}
+	rs->n = n + 1;
+}
+
 /*
  * The engine. A producer thread generates the pass's bytes for the next
  * block while the caller's thread writes (or reads back and compares) the
@@ -716,6 +747,9 @@ run_pipe(struct engine *e, struct tim_wipe_stream *st, struct seq *q, size_t pas
 	pp.total = total;
 	pp.done = q->list ? 0 : q->next;
 	pp.taken_end = q->list ? 0 : q->next;
+	/* The display's clock starts now, not at the end of the first block. */
+	if (j->progress)
+		j->progress(j->progress_ctx, pass, phase, pp.done, total);
 	if ((rc = pthread_create(&th, NULL, producer, &pp)) != 0) {
 		pthread_cond_destroy(&pp.cv);
 		pthread_mutex_destroy(&pp.mu);
@@ -1004,6 +1038,8 @@ tim_wipe_run(struct tim_wipe_job *j, struct tim_err *err)
 	}
 	r = 0;
 out:
+	ranges_tidy(&j->bad);
+	ranges_tidy(&j->mismatch);
 	for (i = 0; i < NSLOT; i++)
 		free(e.slot[i].buf);
 	for (i = 0; i < NWORKERS; i++)

@@ -580,7 +580,7 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 		tim_error(r->cli, _("'%s' is not a regular file"), display);
 		return TIM_EXIT_FAIL;
 	}
-	if (st.st_nlink > 1 && !r->o->force_links) {
+	if (st.st_nlink > 1 && !r->o->force_links && !r->o->check) {
 		tim_error(r->cli, _("'%s' has %lu hard links: its data would stay reachable under the other names after this one is removed; erase it with --force-links to overwrite the data for all of them"),
 		    display, (unsigned long)st.st_nlink);
 		return TIM_EXIT_FAIL;
@@ -783,7 +783,9 @@ wipe_dir_at(struct run *r, int dirfd, const char *name, const char *display,
 		struct tim_buf p = TIM_BUF_INIT;
 
 		if (stop_flag) {
-			worst = TIM_EXIT_FAIL;
+			/* Between two files: the walk is saved as still to do. */
+			if (!r->stopped)
+				worst = stopped(r, NULL, NULL, NULL, NULL, NULL, 0);
 			break;
 		}
 		tim_buf_addf(&p, "%s/%s", display, names[i]);
