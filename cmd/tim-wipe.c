@@ -23,8 +23,8 @@ usage(FILE *f)
 	fprintf(f, _(
 "usage: tim-wipe [-nqrvy] [-m METHOD] [--verify all|sample|last|off]\n"
 "                [--ledger LEDGER] [--cert FILE.json] [--html FILE.html]\n"
-"                [--item ID] [--operator NAME] [--state FILE] [--keep]\n"
-"                [--force-links] [--force-mounted] [--force-swap]\n"
+"                [--item ID] [--label LABEL] [--operator NAME] [--state FILE]\n"
+"                [--keep] [--force-links] [--force-mounted] [--force-swap]\n"
 "                [--force-holders] [--force-system] TARGET ...\n"
 "       tim-wipe --hardware[=auto|crypto|block|overwrite|security-erase|secdiscard]\n"
 "                [-ny] [--ledger LEDGER] [--cert FILE.json] [--html FILE.html] DEVICE ...\n"
@@ -39,7 +39,7 @@ usage(FILE *f)
 enum {
 	O_CERT = TIM_OPT_FIRST_FREE, O_CHECK, O_CHUNK, O_FORCE_HOLDERS,
 	O_FORCE_LINKS, O_FORCE_MOUNTED, O_FORCE_SWAP, O_FORCE_SYSTEM, O_HARDWARE,
-	O_HTML, O_INFO, O_ITEM, O_KEEP, O_LEDGER, O_LIST_METHODS, O_OPERATOR,
+	O_HTML, O_INFO, O_ITEM, O_KEEP, O_LABEL, O_LEDGER, O_LIST_METHODS, O_OPERATOR,
 	O_RESUME, O_STATE, O_VERIFY
 };
 
@@ -58,6 +58,7 @@ static const struct option longopts[] = {
 	{ "info", no_argument, NULL, O_INFO },
 	{ "item", required_argument, NULL, O_ITEM },
 	{ "keep", no_argument, NULL, O_KEEP },
+	{ "label", required_argument, NULL, O_LABEL },
 	{ "ledger", required_argument, NULL, O_LEDGER },
 	{ "list-methods", no_argument, NULL, O_LIST_METHODS },
 	{ "method", required_argument, NULL, 'm' },
@@ -121,6 +122,7 @@ main(int argc, char **argv)
 		case O_INFO: info = 1; break;
 		case O_ITEM: o.item = optarg; writing = 1; break;
 		case O_KEEP: o.keep = 1; writing = 1; break;
+		case O_LABEL: o.label = optarg; writing = 1; break;
 		case O_LEDGER: o.ledger = optarg; writing = 1; break;
 		case O_LIST_METHODS: list = 1; break;
 		case O_OPERATOR: o.operator_name = optarg; writing = 1; break;

@@ -62,7 +62,6 @@ struct run {
 	json_t *items;		/* one per erased file or device */
 	char started[21];
 	const char *operator_name;
-	const char *organization;
 	/* the batch, for the state file */
 	char **argv;
 	int argc, argi;
@@ -142,6 +141,9 @@ item_new(struct run *r, const char *target, const char *type, json_t *media)
 		return NULL;
 	if (r->o->item)
 		json_object_set_new(it, "property_number", json_string(r->o->item));
+	if (r->o->label)
+		json_object_set_new(it, "classification", json_string(r->o->label));
+	json_object_set_new(it, "data_backed_up", json_string("unknown"));
 	json_object_set_new(it, "category", json_string("clear"));
 	json_object_set_new(it, "technique", json_string("overwrite"));
 	json_object_set_new(it, "method", json_string(r->m.name));
@@ -179,7 +181,9 @@ item_finish(struct run *r, json_t *it, const struct tim_wipe_job *j,
 	}
 	json_object_set_new(it, "bytes_written",
 	    json_integer((json_int_t)(j->bytes_written + written_before)));
-	json_object_set_new(it, "verification", json_pack("{s:s, s:s, s:I, s:I, s:o}",
+	json_object_set_new(it, "verification", json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}",
+	    "method", r->verify == TIM_VERIFY_OFF ? "none" :
+	    r->verify == TIM_VERIFY_SAMPLE ? "quick sampling" : "full",
 	    "mode", tim_wipe_verify_name(r->verify),
 	    "result", verify_result(r, j),
 	    "bytes_verified", (json_int_t)j->bytes_verified,
@@ -284,6 +288,7 @@ options_json(const struct run *r)
 	tim_json_set_str(j, "cert", o->cert);
 	tim_json_set_str(j, "html", o->html);
 	tim_json_set_str(j, "item", o->item);
+	tim_json_set_str(j, "label", o->label);
 	tim_json_set_str(j, "operator", r->operator_name);
 	return j;
 }
@@ -1040,8 +1045,8 @@ hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_ca
 	json_object_set_new(it, "passes", json_array());
 	json_object_set_new(it, "pass_count", json_integer(0));
 	json_object_set_new(it, "bytes_written", json_integer(0));
-	json_object_set_new(it, "verification", json_pack("{s:s, s:s, s:I, s:[]}",
-	    "mode", "off", "result", "not verified (erase inside the device)",
+	json_object_set_new(it, "verification", json_pack("{s:s, s:s, s:s, s:I, s:[]}",
+	    "method", "none", "mode", "off", "result", "not verified (erase inside the device)",
 	    "bytes_verified", (json_int_t)0, "mismatches"));
 	json_object_set_new(it, "bad_ranges", json_array());
 	json_object_set_new(it, "end", json_string(now));
@@ -1236,6 +1241,22 @@ wipe_target(struct run *r, const char *arg)
 	return s;
 }
 
+/* Appendix G's "person performing sanitization", from the options and [wipe]. */
+static json_t *
+person_json(const struct run *r)
+{
+	static const char *const keys[] = { "title", "organization", "location",
+	    "phone", NULL };
+	json_t *p = json_pack("{s:s}", "name", r->operator_name);
+	size_t i;
+
+	for (i = 0; p && keys[i]; i++)
+		tim_json_set_str(p, keys[i], tim_config_get(r->cli->cfg, "wipe", keys[i]));
+	if (p)
+		json_object_set_new(p, "host", json_string(tim_hostname()));
+	return p;
+}
+
 /* The certificate, the page and the ledger records, after every target. */
 static int
 records(struct run *r)
@@ -1253,8 +1274,8 @@ records(struct run *r)
 		return TIM_EXIT_OK;
 	tim_now_rfc3339(end);
 	if (r->o->cert || r->o->html) {
-		cert = tim_wipe_cert_new(r->items, r->operator_name, r->organization,
-		    r->started, end);
+		cert = tim_wipe_cert_new(r->items, person_json(r),
+		    tim_config_get(r->cli->cfg, "wipe", "destination"), r->started, end);
 		if (cert == NULL || tim_wipe_cert_text(cert, &text) < 0) {
 			tim_error(r->cli, _("cannot build the certificate: out of memory"));
 			st = TIM_EXIT_ERROR;
@@ -1349,7 +1370,6 @@ setup(struct run *r, struct tim_cli *cli, struct tim_wipe_cmd *o)
 		r->operator_name = tim_config_get(cli->cfg, "wipe", "operator");
 	if (r->operator_name == NULL)
 		r->operator_name = tim_username();
-	r->organization = tim_config_get(cli->cfg, "wipe", "organization");
 	r->items = json_array();
 	if (r->items == NULL) {
 		tim_error(cli, _("out of memory"));
@@ -1436,6 +1456,7 @@ tim_wipe_cmd_resume(struct tim_cli *cli, struct tim_wipe_cmd *o,
 	o->cert = opt_str(opt, "cert");
 	o->html = opt_str(opt, "html");
 	o->item = opt_str(opt, "item");
+	o->label = opt_str(opt, "label");
 	o->operator_name = opt_str(opt, "operator");
 	o->state = statefile;
 	if ((s = setup(&r, cli, o)) != TIM_EXIT_OK)

@@ -19,6 +19,7 @@ struct tim_wipe_cmd {
 	const char *html;	/* --html FILE.html */
 	const char *state;	/* --state FILE: where a stopped run records itself */
 	const char *item;	/* --item: the property number in the records */
+	const char *label;	/* --label: the media's classification (社外秘 ...) */
 	const char *operator_name;	/* --operator */
 	const char *hardware;	/* --hardware[=KIND]: "auto" when no KIND */
 	int yes;		/* -y */

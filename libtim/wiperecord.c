@@ -51,37 +51,35 @@ overall(json_t *items)
 }
 
 json_t *
-tim_wipe_cert_new(json_t *items, const char *operator_name,
-    const char *organization, const char *start, const char *end)
+tim_wipe_cert_new(json_t *items, json_t *person, const char *destination,
+    const char *start, const char *end)
 {
 	unsigned char id[16];
 	char hex[33];
 	size_t got = 0;
-	json_t *c, *person;
 
 	while (got < sizeof(id)) {
 		ssize_t n = getrandom(id + got, sizeof(id) - got, 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (n < 0) {
+			json_decref(person);
 			return NULL;
+		}
 		got += (size_t)n;
 	}
 	tim_hex(id, sizeof(id), hex);
-	person = json_pack("{s:s, s:s}", "name", operator_name, "host", tim_hostname());
-	if (person && organization)
-		json_object_set_new(person, "organization", json_string(organization));
-	c = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:o, s:s, s:s, s:s, s:O}",
+	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:o, s:s, s:s, s:s, s:s, s:O}",
 	    "certificate", "certificate of sanitization",
 	    "standard", "NIST SP 800-88 Rev. 1, Appendix G",
 	    "id", hex,
 	    "tool", "name", "tim-wipe", "version", TIM_VERSION,
 	    "person", person,
 	    "start", start, "end", end,
+	    "media_destination", destination ? destination : "unknown",
 	    "result", overall(items),
 	    "items", items);
-	return c;
 }
 
 int
@@ -184,9 +182,14 @@ tim_wipe_cert_html(const json_t *cert, const char *sha256, struct tim_buf *b)
 	}
 	tim_buf_adds(b, "</table>\n<h2>Person performing sanitization</h2>\n<table>\n");
 	row(b, "Name", json_object_get(person, "name"));
-	if (json_object_get(person, "organization"))
-		row(b, "Organization", json_object_get(person, "organization"));
+	row(b, "Title", json_object_get(person, "title"));
+	row(b, "Organization", json_object_get(person, "organization"));
+	row(b, "Location", json_object_get(person, "location"));
+	row(b, "Phone", json_object_get(person, "phone"));
 	row(b, "Host", json_object_get(person, "host"));
+	tim_buf_adds(b, "</table>\n");
+	tim_buf_adds(b, "<h2>Media destination</h2>\n<table>\n");
+	row(b, "Destination", json_object_get(cert, "media_destination"));
 	tim_buf_adds(b, "</table>\n");
 	json_array_foreach(items, i, it) {
 		const json_t *m = json_object_get(it, "media");
@@ -200,6 +203,8 @@ tim_wipe_cert_html(const json_t *cert, const char *sha256, struct tim_buf *b)
 		row(b, "Model", json_object_get(m, "model"));
 		row(b, "Serial number", json_object_get(m, "serial"));
 		row(b, "Property number", json_object_get(it, "property_number"));
+		row(b, "Classification", json_object_get(it, "classification"));
+		row(b, "Data backed up", json_object_get(it, "data_backed_up"));
 		row(b, "Size (bytes)", json_object_get(m, "size_bytes"));
 		row(b, "HPA/DCO", json_object_get(m, "hpa_dco"));
 		row(b, "Sanitization category", json_object_get(it, "category"));
@@ -207,7 +212,8 @@ tim_wipe_cert_html(const json_t *cert, const char *sha256, struct tim_buf *b)
 		row(b, "Method", json_object_get(it, "method"));
 		row(b, "Passes", json_object_get(it, "passes"));
 		row(b, "Bytes written", json_object_get(it, "bytes_written"));
-		row(b, "Verification", json_object_get(v, "mode"));
+		row(b, "Verification method", json_object_get(v, "method"));
+		row(b, "Verification (tim-wipe)", json_object_get(v, "mode"));
 		row(b, "Verification result", json_object_get(v, "result"));
 		row(b, "Bytes read back", json_object_get(v, "bytes_verified"));
 		row(b, "Mismatches [offset, length]", json_object_get(v, "mismatches"));

@@ -18,11 +18,12 @@ struct tim_wipe_ranges;
 json_t *tim_wipe_ranges_json(const struct tim_wipe_ranges *rs);
 
 /*
- * The certificate around the per-target items the caller built (borrowed):
- * identity, person, tool, times and overall result.
+ * The certificate around the per-target items the caller built (borrowed)
+ * and the person performing the sanitization (an object, stolen): identity,
+ * tool, times, media destination and overall result.
  */
-json_t *tim_wipe_cert_new(json_t *items, const char *operator_name,
-    const char *organization, const char *start, const char *end);
+json_t *tim_wipe_cert_new(json_t *items, json_t *person,
+    const char *destination, const char *start, const char *end);
 
 /* The certificate as serialised for the file: pretty JSON and a newline. */
 int tim_wipe_cert_text(const json_t *cert, struct tim_buf *out);

@@ -195,12 +195,17 @@ teardown() {
 
 @test "the certificate carries the SP 800-88 fields; the page escapes names" {
 	sentinel_file '<b>&x.txt' 20
-	run tim-wipe --cert c.json --html c.html --item 'USB-0042' --operator '山田' '<b>&x.txt'
+	printf '[wipe]\norganization = 設計部\ntitle = 情報管理責任者\nlocation = 本社 3F\nphone = 03-0000-0000\ndestination = reuse\n' > "$TIM_CONFIG"
+	run tim-wipe --cert c.json --html c.html --item 'USB-0042' --label 社外秘 --operator '山田' '<b>&x.txt'
 	assert_success
-	run json_get c.json 'd["standard"], d["result"], d["person"]["name"], d["tool"]["name"]'
-	assert_output "NIST SP 800-88 Rev. 1, Appendix G complete 山田 tim-wipe"
+	run json_get c.json 'd["standard"], d["result"], d["person"]["name"], d["tool"]["name"], d["media_destination"]'
+	assert_output "NIST SP 800-88 Rev. 1, Appendix G complete 山田 tim-wipe reuse"
+	run json_get c.json 'd["person"]["organization"], d["person"]["title"], d["person"]["location"], d["person"]["phone"], bool(d["person"]["host"])'
+	assert_output "設計部 情報管理責任者 本社 3F 03-0000-0000 True"
 	run json_get c.json 'd["items"][0]["method"], d["items"][0]["passes"], d["items"][0]["verification"]["mode"], d["items"][0]["verification"]["result"], d["items"][0]["bytes_written"], d["items"][0]["property_number"], d["items"][0]["category"]'
 	assert_output "clear ['random'] all passed 20480 USB-0042 clear"
+	run json_get c.json 'd["items"][0]["classification"], d["items"][0]["technique"], d["items"][0]["verification"]["method"], d["items"][0]["data_backed_up"]'
+	assert_output "社外秘 overwrite full unknown"
 	run json_get c.json 'sorted(d["items"][0]) , sorted(d["items"][0]["media"])'
 	assert_output --partial "'bad_ranges'"
 	assert_output --partial "'start'"
