@@ -498,3 +498,22 @@ print('/dev/' + os.path.basename(os.path.realpath(p)) if os.path.exists(p) else 
 	run json_get c.json 'd["result"], d["items"][0]["pass_count"], d["items"][0]["verification"]["result"]'
 	assert_output "complete 35 passed"
 }
+
+@test "device: files on flash media get one clear warning per run" {
+	need_loop 16384
+	[ -w "/sys/block/${LOOP##*/}/queue/rotational" ] || skip "cannot mark the loop device non-rotational"
+	echo 0 > "/sys/block/${LOOP##*/}/queue/rotational"
+	mkfs.ext4 -q -F "$LOOP" || skip "mkfs.ext4 failed"
+	mkdir mnt
+	mount "$LOOP" mnt || skip "cannot mount here"
+	echo "$BATS_TEST_TMPDIR/mnt" >> "$BATS_TEST_TMPDIR/mounts"
+	mkdir mnt/d
+	sentinel_file mnt/d/a 8
+	sentinel_file mnt/d/b 8
+	run tim-wipe -r mnt/d
+	assert_success
+	assert_output --partial "a flash (non-rotational) device: wear levelling keeps old copies"
+	assert_output --partial "erase the whole device with --hardware"
+	[ "$(echo "$output" | grep -c 'warning:')" -eq 1 ]
+	umount mnt
+}
