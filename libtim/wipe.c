@@ -700,16 +700,16 @@ worker(void *arg)
 		if (s->off + s->len > pp->taken_end)
 			pp->taken_end = s->off + s->len;
 		pthread_mutex_unlock(&pp->mu);
-		if (pp->phase == TIM_PHASE_WRITE) {
+		if (pp->phase == TIM_PHASE_WRITE)
 			r = write_block(pp, s->buf, s->len, s->off, &w->err);
-			if (stop_after && j->bytes_written >= stop_after && j->stop)
-				*j->stop = 1;
-		} else
+		else
 			r = verify_block(pp, w->rbuf, s->buf, s->len, s->off, &w->err);
 		pthread_mutex_lock(&pp->mu);
 		s->full = 0;
 		s->taken = 0;
 		pp->done += s->len;
+		if (stop_after && j->bytes_written >= stop_after && j->stop)
+			*j->stop = 1;
 		if (r < 0)
 			pp->error = 1;
 		else if (j->progress)

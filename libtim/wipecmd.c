@@ -537,8 +537,9 @@ file_identity(const struct stat *st)
 }
 
 static void
-plan_line(struct run *r, const char *target, const char *what, uint64_t size)
+plan_line(struct run *r, const char *target, int file, uint64_t size)
 {
+	const char *what = file ? _("file") : _("device");
 	char sz[32];
 
 	if (r->cli->quiet)
@@ -546,7 +547,7 @@ plan_line(struct run *r, const char *target, const char *what, uint64_t size)
 	tim_human_size((double)size, sz);
 	if (r->cli->json) {
 		json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:b}",
-		    "target", target, "type", what, "size", (json_int_t)size,
+		    "target", target, "type", file ? "file" : "block device", "size", (json_int_t)size,
 		    "method", r->m.name, "passes", r->m.spec,
 		    "verify", tim_wipe_verify_name(r->verify), "dry_run", 1);
 
@@ -557,7 +558,7 @@ plan_line(struct run *r, const char *target, const char *what, uint64_t size)
 	printf(_("would erase %s '%s' (%s): method %s (passes: %s), verify %s%s\n"),
 	    what, target, sz, r->m.name, r->m.spec + 7,
 	    tim_wipe_verify_name(r->verify),
-	    strcmp(what, _("file")) == 0 && !r->o->keep ?
+	    file && !r->o->keep ?
 	    _(", then rename, truncate and remove") : "");
 }
 
@@ -619,7 +620,7 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 	if (!r->o->check)
 		medium_warnings(r, fd, &st, display);
 	if (r->o->dry_run) {
-		plan_line(r, display, _("file"), (uint64_t)st.st_size);
+		plan_line(r, display, 1, (uint64_t)st.st_size);
 		close(fd);
 		return TIM_EXIT_OK;
 	}
@@ -669,6 +670,7 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 	}
 	st_code = item_finish(r, it, &j, before);
 	if (r->o->check) {
+		json_object_set_new(it, "category", json_string("verification only"));
 		json_object_set_new(it, "technique", json_string("check"));
 		json_object_set_new(it, "bytes_written", json_integer(0));
 	}
@@ -1097,7 +1099,7 @@ wipe_device(struct run *r, const char *path)
 	if (r->o->hardware)
 		return hardware(r, &d, &caps);
 	if (r->o->dry_run) {
-		plan_line(r, path, _("device"), d.size);
+		plan_line(r, path, 0, d.size);
 		return TIM_EXIT_OK;
 	}
 	if ((s = confirm(r, path)) != TIM_EXIT_OK)
@@ -1157,6 +1159,7 @@ wipe_device(struct run *r, const char *path)
 	}
 	s = item_finish(r, it, &j, before);
 	if (r->o->check) {
+		json_object_set_new(it, "category", json_string("verification only"));
 		json_object_set_new(it, "technique", json_string("check"));
 		json_object_set_new(it, "bytes_written", json_integer(0));
 	}
