@@ -44,6 +44,9 @@ need_loop() {
 }
 
 teardown() {
+	if [ -f "$BATS_TEST_TMPDIR/swaps" ]; then
+		while read -r s; do swapoff "$s" 2>/dev/null; done < "$BATS_TEST_TMPDIR/swaps"
+	fi
 	if [ -f "$BATS_TEST_TMPDIR/mounts" ]; then
 		while read -r m; do umount "$m" 2>/dev/null; done < "$BATS_TEST_TMPDIR/mounts"
 	fi
@@ -516,4 +519,20 @@ print('/dev/' + os.path.basename(os.path.realpath(p)) if os.path.exists(p) else 
 	assert_output --partial "erase the whole device with --hardware"
 	[ "$(echo "$output" | grep -c 'warning:')" -eq 1 ]
 	umount mnt
+}
+
+@test "device: active swap is refused and nothing is written" {
+	need_loop 16384
+	command -v mkswap >/dev/null && command -v swapon >/dev/null || skip "mkswap/swapon not installed"
+	mkswap -q "$LOOP" >/dev/null 2>&1 || skip "mkswap failed"
+	swapon "$LOOP" 2>/dev/null || skip "cannot enable swap here"
+	echo "$LOOP" >> "$BATS_TEST_TMPDIR/swaps"
+	before=$(sha256sum < "$LOOP")
+	run tim-wipe -y "$LOOP"
+	assert_failure 1
+	assert_output --partial "is in use: ${LOOP##*/} is active swap (swapoff it, or --force-swap)"
+	run tim-wipe --info "$LOOP"
+	assert_output --partial "swap:            ${LOOP##*/}"
+	swapoff "$LOOP"
+	[ "$(sha256sum < "$LOOP")" = "$before" ]
 }
