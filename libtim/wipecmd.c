@@ -424,6 +424,34 @@ resume_bad(struct run *r, struct tim_wipe_job *j)
 		    (uint64_t)json_integer_value(json_array_get(v, 1)));
 }
 
+/*
+ * The engine's job for an open target: align 0 means a file (buffered
+ * writes, page cache dropped before reading back), else O_DIRECT with that
+ * alignment. A resumed run starts where the state file says.
+ */
+static void
+job_init(struct run *r, struct tim_wipe_job *j, int fd, uint64_t size,
+    size_t align, const char *label, uint64_t *before)
+{
+	memset(j, 0, sizeof(*j));
+	j->fd = fd;
+	j->direct = align != 0;
+	j->is_file = align == 0;
+	j->size = size;
+	j->align = align ? align : 4096;
+	j->chunk = r->o->chunk;
+	j->method = &r->m;
+	j->verify = r->verify;
+	j->check = r->o->check;
+	j->stop = &stop_flag;
+	j->progress = progress_cb;
+	j->progress_ctx = r;
+	r->label = label;
+	resume_point(r, j, before);
+	resume_bad(r, j);
+	r->resume = NULL;
+}
+
 /* ---------------------------------------------------------------- files */
 
 static const char *
@@ -638,22 +666,7 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 		json_decref(it);
 		it = json_deep_copy(json_object_get(r->resume, "current_item"));
 	}
-	memset(&j, 0, sizeof(j));
-	j.fd = fd;
-	j.is_file = 1;
-	j.size = (uint64_t)st.st_size;
-	j.align = 4096;
-	j.chunk = r->o->chunk;
-	j.method = &r->m;
-	j.verify = r->verify;
-	j.check = r->o->check;
-	j.stop = &stop_flag;
-	j.progress = progress_cb;
-	j.progress_ctx = r;
-	r->label = display;
-	resume_point(r, &j, &before);
-	resume_bad(r, &j);
-	r->resume = NULL;
+	job_init(r, &j, fd, (uint64_t)st.st_size, 0, display, &before);
 	if (tim_wipe_run(&j, &err) < 0) {
 		progress_end(r);
 		tim_err_prefix(&err, "'%s'", display);
@@ -1130,21 +1143,7 @@ wipe_device(struct run *r, const char *path)
 		json_decref(it);
 		it = json_deep_copy(json_object_get(r->resume, "current_item"));
 	}
-	j.fd = fd;
-	j.direct = 1;
-	j.size = d.size;
-	j.align = d.logical >= 512 ? d.logical : 512;
-	j.chunk = r->o->chunk;
-	j.method = &r->m;
-	j.verify = r->verify;
-	j.check = r->o->check;
-	j.stop = &stop_flag;
-	j.progress = progress_cb;
-	j.progress_ctx = r;
-	r->label = path;
-	resume_point(r, &j, &before);
-	resume_bad(r, &j);
-	r->resume = NULL;
+	job_init(r, &j, fd, d.size, d.logical >= 512 ? d.logical : 512, path, &before);
 	if (tim_wipe_run(&j, &err) < 0) {
 		progress_end(r);
 		tim_err_prefix(&err, "'%s'", path);

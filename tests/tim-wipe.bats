@@ -536,3 +536,19 @@ print('/dev/' + os.path.basename(os.path.realpath(p)) if os.path.exists(p) else 
 	swapoff "$LOOP"
 	[ "$(sha256sum < "$LOOP")" = "$before" ]
 }
+
+@test "device: on a terminal it asks, and only yes goes on" {
+	need_loop 4096
+	command -v script >/dev/null || skip "script(1) is not installed"
+	before=$(sha256sum < "$LOOP")
+	run sh -c "(sleep 1; printf 'no\n') | script -qfec 'tim-wipe -m zero $LOOP' /dev/null"
+	assert_failure 1
+	assert_output --partial "Erase everything on '$LOOP'? This cannot be undone. Type yes to go on:"
+	assert_output --partial "'$LOOP' not erased"
+	[ "$(sha256sum < "$LOOP")" = "$before" ]
+	run sh -c "(sleep 1; printf 'yes\n') | script -qfec 'tim-wipe -m zero $LOOP' /dev/null"
+	assert_success
+	assert_output --partial "complete '$LOOP'"
+	run no_sentinel "$LOOP"
+	assert_success
+}
