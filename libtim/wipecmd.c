@@ -666,6 +666,11 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 		json_decref(it);
 		it = json_deep_copy(json_object_get(r->resume, "current_item"));
 	}
+	if (it == NULL) {
+		tim_error(r->cli, _("out of memory"));
+		close(fd);
+		return TIM_EXIT_ERROR;
+	}
 	job_init(r, &j, fd, (uint64_t)st.st_size, 0, display, &before);
 	if (tim_wipe_run(&j, &err) < 0) {
 		progress_end(r);
@@ -1036,10 +1041,17 @@ hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_ca
 		return s;
 	fd = open(d->node, O_RDWR | O_EXCL | O_CLOEXEC);
 	if (fd < 0) {
-		tim_error(r->cli, _("cannot open '%s': %s"), d->path, strerror(errno));
-		return errno == EBUSY ? TIM_EXIT_FAIL : TIM_EXIT_ERROR;
+		int e = errno;
+
+		tim_error(r->cli, _("cannot open '%s': %s"), d->path, strerror(e));
+		return e == EBUSY ? TIM_EXIT_FAIL : TIM_EXIT_ERROR;
 	}
 	it = item_new(r, d->path, "block device", media_json(d, c));
+	if (it == NULL) {
+		tim_error(r->cli, _("out of memory"));
+		close(fd);
+		return TIM_EXIT_ERROR;
+	}
 	if (snprintf(r->title, sizeof(r->title), "%s: %s", d->path, hw_command(c, action)) < 0)
 		r->title[0] = '\0';
 	tim_progress_init(&r->prog, stderr, r->title, 1000, 0, r->cli->quiet);
@@ -1127,11 +1139,13 @@ wipe_device(struct run *r, const char *path)
 		flags |= O_EXCL;
 	fd = open(d.node, flags);
 	if (fd < 0) {
-		if (errno == EBUSY)
+		int e = errno;
+
+		if (e == EBUSY)
 			tim_error(r->cli, _("'%s' is busy: the kernel holds it (mounted, swap or a stack member)"), path);
 		else
-			tim_error(r->cli, _("cannot open '%s': %s"), path, strerror(errno));
-		return errno == EBUSY ? TIM_EXIT_FAIL : TIM_EXIT_ERROR;
+			tim_error(r->cli, _("cannot open '%s': %s"), path, strerror(e));
+		return e == EBUSY ? TIM_EXIT_FAIL : TIM_EXIT_ERROR;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) || st.st_rdev != d.rdev) {
 		tim_error(r->cli, _("'%s' changed while it was opened; not touched"), path);
@@ -1142,6 +1156,11 @@ wipe_device(struct run *r, const char *path)
 	if (r->resume && json_is_object(json_object_get(r->resume, "current_item"))) {
 		json_decref(it);
 		it = json_deep_copy(json_object_get(r->resume, "current_item"));
+	}
+	if (it == NULL) {
+		tim_error(r->cli, _("out of memory"));
+		close(fd);
+		return TIM_EXIT_ERROR;
 	}
 	job_init(r, &j, fd, d.size, d.logical >= 512 ? d.logical : 512, path, &before);
 	if (tim_wipe_run(&j, &err) < 0) {
