@@ -250,6 +250,8 @@ fill_pattern(const struct tim_wipe_pass *p, uint64_t offset, unsigned char *buf,
 	}
 }
 
+#define FILL_PIECE (128 << 10)
+
 int
 tim_wipe_stream_fill(struct tim_wipe_stream *s, uint64_t offset,
     unsigned char *buf, size_t len)
@@ -279,10 +281,14 @@ tim_wipe_stream_fill(struct tim_wipe_stream *s, uint64_t offset,
 		if (EVP_EncryptUpdate(s->ctx, skip, &outl, skip, (int)(offset % 16)) != 1)
 			return -1;
 	}
-	memset(buf, 0, len);
+	/*
+	 * Zero and encrypt in place a piece at a time, so the piece is still in
+	 * the cache when the cipher reads it back.
+	 */
 	while (len > 0) {
-		int n = len > (1u << 30) ? 1 << 30 : (int)len;
+		int n = len > FILL_PIECE ? FILL_PIECE : (int)len;
 
+		memset(buf, 0, (size_t)n);
 		if (EVP_EncryptUpdate(s->ctx, buf, &outl, buf, n) != 1 || outl != n)
 			return -1;
 		buf += n;
