@@ -79,4 +79,5 @@ echo "  random pass vs dd zeros:        $(ratio "$t_dd" "$t_rand")x  (goal >= 0.
 echo "  random pass vs shred -n1:       $(ratio "$t_shred" "$t_rand")x  (goal >= 3)"
 [ -n "$t_nwipe" ] && echo "  random pass vs nwipe:           $nw_cut$(ratio "$t_nwipe" "$t_rand")x"
 echo "  keystream read-back vs write:   $(ratio "$t_rand" "$t_verify")x  (goal ~1)"
+echo "  keystream read-back vs dd read: $(ratio "$t_read" "$t_verify")x  (the device's read speed)"
 echo "  zero read-back vs dd read:      $(ratio "$t_read" "$t_check")x"
