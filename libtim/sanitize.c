@@ -243,6 +243,86 @@ tim_ata_parse_identify(const unsigned char *id, struct tim_sanitize_caps *c)
 	    (w83 & (1u << 11)) ? "supported" : "not supported");
 }
 
+void
+tim_ata_read_native_max(unsigned char cdb[TIM_ATA_CDB_LEN])
+{
+	memset(cdb, 0, TIM_ATA_CDB_LEN);
+	cdb[0] = 0x85;
+	cdb[1] = 3 << 1 | 1;		/* non-data, EXTEND */
+	cdb[2] = 0x20;			/* CK_COND: the address comes back */
+	cdb[13] = 0x40;
+	cdb[14] = 0x27;			/* READ NATIVE MAX ADDRESS EXT */
+}
+
+void
+tim_ata_dco_identify(unsigned char cdb[TIM_ATA_CDB_LEN])
+{
+	memset(cdb, 0, TIM_ATA_CDB_LEN);
+	cdb[0] = 0x85;
+	cdb[1] = 4 << 1;		/* PIO data-in */
+	cdb[2] = 0x0e;
+	cdb[4] = 0xc2;			/* DEVICE CONFIGURATION IDENTIFY */
+	cdb[6] = 1;
+	cdb[14] = 0xb1;			/* DEVICE CONFIGURATION */
+}
+
+int
+tim_ata_return_lba(const unsigned char *sense, size_t len, uint64_t *lba)
+{
+	size_t i = 8;
+
+	if (len < 8 || (sense[0] & 0x7f) != 0x72)
+		return -1;
+	while (i + 14 <= len) {
+		const unsigned char *d = sense + i;
+
+		if (d[0] == 0x09) {
+			*lba = (uint64_t)d[7] | (uint64_t)d[9] << 8 | (uint64_t)d[11] << 16 |
+			    (uint64_t)d[6] << 24 | (uint64_t)d[8] << 32 | (uint64_t)d[10] << 40;
+			return 0;
+		}
+		i += 2 + (size_t)d[1];
+	}
+	return -1;
+}
+
+uint64_t
+tim_ata_identify_sectors(const unsigned char *id)
+{
+	return (uint64_t)word(id, 100) | (uint64_t)word(id, 101) << 16 |
+	    (uint64_t)word(id, 102) << 32 | (uint64_t)word(id, 103) << 48;
+}
+
+uint64_t
+tim_ata_dco_max_lba(const unsigned char *dco)
+{
+	return (uint64_t)word(dco, 3) | (uint64_t)word(dco, 4) << 16 |
+	    (uint64_t)word(dco, 5) << 32 | (uint64_t)word(dco, 6) << 48;
+}
+
+void
+tim_ata_hidden_text(char *out, size_t n, uint64_t sectors, uint64_t native_max,
+    uint64_t dco_max)
+{
+	uint64_t hpa = native_max + 1 > sectors ? native_max + 1 - sectors : 0;
+	uint64_t dco = dco_max > native_max ? dco_max - native_max : 0;
+	size_t len;
+
+	if (native_max == 0) {
+		snprintf(out, n, "unknown (native max address not readable)");
+		return;
+	}
+	len = (size_t)snprintf(out, n, hpa ? "HPA hides %llu sectors" : "no HPA",
+	    (unsigned long long)hpa);
+	if (len >= n)
+		return;
+	if (dco_max == 0)
+		snprintf(out + len, n - len, ", DCO unknown");
+	else
+		snprintf(out + len, n - len, dco ? ", DCO hides %llu sectors" : ", no DCO",
+		    (unsigned long long)dco);
+}
+
 /* ------------------------------------------------------------ SCSI */
 
 void
@@ -360,6 +440,34 @@ sysnum(const char *disk, const char *attr)
 	return strtoll(v, NULL, 10);
 }
 
+/*
+ * Sectors hidden from the host: the native max address against what
+ * IDENTIFY offers (HPA), the DCO maximum against the native one. Only
+ * 48-bit drives are asked; a drive that aborts leaves the IDENTIFY text.
+ */
+static void
+ata_hidden(int fd, const unsigned char *id, struct tim_sanitize_caps *c)
+{
+	unsigned char cdb[TIM_ATA_CDB_LEN], dco[512];
+	uint64_t native = 0, dmax = 0;
+	struct sg s;
+
+	if (!(word(id, 83) & (1u << 10)))
+		return;
+	tim_ata_read_native_max(cdb);
+	if (sg_cmd(fd, cdb, sizeof(cdb), SG_DXFER_NONE, NULL, 0, 10000, &s) < 0 ||
+	    tim_ata_return_lba(s.sense, (size_t)s.sense_len, &native) < 0)
+		return;
+	if (word(id, 83) & (1u << 11)) {
+		tim_ata_dco_identify(cdb);
+		memset(dco, 0, sizeof(dco));
+		if (sg_cmd(fd, cdb, sizeof(cdb), SG_DXFER_FROM_DEV, dco, sizeof(dco), 10000, &s) == 0)
+			dmax = tim_ata_dco_max_lba(dco);
+	}
+	tim_ata_hidden_text(c->hpa_dco, sizeof(c->hpa_dco), tim_ata_identify_sectors(id),
+	    native, dmax);
+}
+
 void
 tim_sanitize_probe(const struct tim_blkdev *d, struct tim_sanitize_caps *c)
 {
@@ -408,6 +516,7 @@ tim_sanitize_probe(const struct tim_blkdev *d, struct tim_sanitize_caps *c)
 	r = sg_cmd(fd, cdb, sizeof(cdb), SG_DXFER_FROM_DEV, id, 512, 10000, &s);
 	if (r == 0) {
 		tim_ata_parse_identify(id, c);
+		ata_hidden(fd, id, c);
 		goto out;
 	}
 	if (r < 0) {

@@ -72,6 +72,27 @@ void tim_ata_security_erase_unit(unsigned char cdb[TIM_ATA_CDB_LEN]);
 void tim_ata_security_block(unsigned char block[512], const char *password,
     int enhanced);
 
+/*
+ * HPA and DCO (ACS-3): READ NATIVE MAX ADDRESS EXT (27h, non-data, CK_COND
+ * so the address comes back in the sense data) and DEVICE CONFIGURATION
+ * IDENTIFY (B1h feature C2h, PIO data-in). Both only read.
+ */
+void tim_ata_read_native_max(unsigned char cdb[TIM_ATA_CDB_LEN]);
+void tim_ata_dco_identify(unsigned char cdb[TIM_ATA_CDB_LEN]);
+/* The LBA in an ATA Status Return descriptor (09h) of descriptor sense. */
+int tim_ata_return_lba(const unsigned char *sense, size_t len, uint64_t *lba);
+/* IDENTIFY words 100-103: sectors a host can address (48-bit). */
+uint64_t tim_ata_identify_sectors(const unsigned char *id);
+/* DEVICE CONFIGURATION IDENTIFY words 3-6: the factory maximum LBA. */
+uint64_t tim_ata_dco_max_lba(const unsigned char *dco);
+/*
+ * "no hidden area", "HPA hides N sectors", "DCO hides N sectors" ... from
+ * the addressable sector count, the native max LBA and the DCO max LBA (0
+ * when unknown).
+ */
+void tim_ata_hidden_text(char *out, size_t n, uint64_t sectors,
+    uint64_t native_max, uint64_t dco_max);
+
 /* --- SCSI (SBC-4) --- */
 
 enum {

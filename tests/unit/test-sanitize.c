@@ -76,6 +76,48 @@ ata(void)
 }
 
 static void
+hidden(void)
+{
+	unsigned char cdb[16], id[512], sense[32];
+	static const unsigned char nmax[16] = { 0x85, 0x07, 0x20, 0, 0, 0, 0, 0,
+	    0, 0, 0, 0, 0, 0x40, 0x27, 0 };
+	static const unsigned char dcoid[16] = { 0x85, 0x08, 0x0e, 0, 0xc2, 0, 1, 0,
+	    0, 0, 0, 0, 0, 0, 0xb1, 0 };
+	uint64_t lba = 0;
+	char text[96];
+
+	tim_ata_read_native_max(cdb);
+	ok(same(cdb, nmax, 16), "READ NATIVE MAX ADDRESS EXT: non-data, EXTEND, CK_COND, 27h");
+	tim_ata_dco_identify(cdb);
+	ok(same(cdb, dcoid, 16), "DEVICE CONFIGURATION IDENTIFY: B1h feature C2h, PIO data-in");
+	/* Descriptor sense with an ATA Status Return descriptor for LBA 0x0000_1D1C_5970. */
+	memset(sense, 0, sizeof(sense));
+	sense[0] = 0x72;
+	sense[7] = 14;
+	sense[8] = 0x09;
+	sense[9] = 0x0c;
+	sense[10] = 1;			/* EXTEND */
+	sense[8 + 7] = 0x70;		/* LBA 7:0 */
+	sense[8 + 9] = 0x59;		/* LBA 15:8 */
+	sense[8 + 11] = 0x1c;		/* LBA 23:16 */
+	sense[8 + 6] = 0x1d;		/* LBA 31:24 */
+	ok(tim_ata_return_lba(sense, 22, &lba) == 0 && lba == 0x1d1c5970ULL,
+	    "ATA Status Return descriptor: 48-bit LBA from split bytes");
+	sense[0] = 0x70;
+	ok(tim_ata_return_lba(sense, 22, &lba) < 0, "fixed-format sense has no descriptor");
+	memset(id, 0, sizeof(id));
+	/* words 100-101: 0x1d1c5970 sectors */
+	id[200] = 0x70; id[201] = 0x59; id[202] = 0x1c; id[203] = 0x1d;
+	is_int(tim_ata_identify_sectors(id), 0x1d1c5970, "IDENTIFY words 100-103");
+	tim_ata_hidden_text(text, sizeof(text), 1000, 999, 999);
+	is_str(text, "no HPA, no DCO", "nothing hidden");
+	tim_ata_hidden_text(text, sizeof(text), 1000, 1099, 1299);
+	is_str(text, "HPA hides 100 sectors, DCO hides 200 sectors", "HPA and DCO both hide sectors");
+	tim_ata_hidden_text(text, sizeof(text), 1000, 999, 0);
+	is_str(text, "no HPA, DCO unknown", "DCO not readable");
+}
+
+static void
 put_word(unsigned char *id, unsigned w, unsigned v)
 {
 	id[2 * w] = (unsigned char)v;
@@ -227,6 +269,7 @@ int
 main(void)
 {
 	ata();
+	hidden();
 	ata_parse();
 	nvme();
 	nvme_parse();
