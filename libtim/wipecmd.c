@@ -68,6 +68,7 @@ struct run {
 	int top_is_dir;
 	int stopped;
 	const char *state_written;
+	int state_replace;	/* resuming: the state file may be rewritten */
 	struct tim_buf state_path;
 	/* progress */
 	struct tim_progress prog;
@@ -353,8 +354,12 @@ save_state(struct run *r, const char *target, const char *type, json_t *identity
 		goto out;
 	}
 	(void)unlink(tmp.buf);
+	/* Only the state file being resumed is ever replaced. */
 	if (tim_write_new_file(tmp.buf, 0600, text.buf, text.len, &err) < 0 ||
-	    rename(tmp.buf, path) < 0) {
+	    renameat2(AT_FDCWD, tmp.buf, AT_FDCWD, path,
+	    r->state_replace ? 0 : RENAME_NOREPLACE) < 0) {
+		if (errno == EEXIST && !err.msg[0])
+			tim_errorf(&err, 0, _("'%s' already exists; not overwriting it"), path);
 		if (!err.msg[0])
 			tim_errorf(&err, errno, _("cannot write '%s'"), path);
 		(void)unlink(tmp.buf);
@@ -1482,6 +1487,7 @@ tim_wipe_cmd_resume(struct tim_cli *cli, struct tim_wipe_cmd *o,
 	o->state = statefile;
 	if ((s = setup(&r, cli, o)) != TIM_EXIT_OK)
 		goto out;
+	r.state_replace = 1;
 	name = opt_str(st, "method_name");
 	if (name && strcmp(r.m.name, "custom") == 0)
 		snprintf(r.m.name, sizeof(r.m.name), "%s", name);

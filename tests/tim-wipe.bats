@@ -306,6 +306,16 @@ teardown() {
 	assert_output "complete 4194304"
 }
 
+@test "a stopped run never writes its state over an existing file" {
+	sentinel_file f 256
+	echo precious > st.json
+	TIM_TEST_WIPE_STOP_AFTER=65536 run tim-wipe --keep -m zero --chunk 65536 --state st.json f
+	assert_failure 3
+	assert_output --partial "'st.json' already exists; not overwriting it"
+	[ "$(cat st.json)" = precious ]
+	assert_file_not_exists st.json.tmp
+}
+
 @test "a stopped verified random pass restarts with a new key and verifies" {
 	sentinel_file f 2048
 	TIM_TEST_WIPE_STOP_AFTER=1000000 run tim-wipe -m clear --chunk 65536 --state st.json f
