@@ -44,7 +44,8 @@ rate() { echo "$1" | awk -v mb="$size_mb" '{ if ($1 > 0) printf "%.0f MiB/s", mb
 ratio() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2f", $1 / $2; else print "-" }'; }
 
 echo "bench/wipe.sh: $size_mb MiB loop device $dev (direct-io=$dio), $(nproc) CPUs"
-t_dd=$(secs dd if=/dev/zero of="$dev" bs=16M count=$((size_mb / 16)) oflag=direct)
+# conv=fsync: every wiper here flushes at the end; dd must too to be fair.
+t_dd=$(secs dd if=/dev/zero of="$dev" bs=16M count=$((size_mb / 16)) oflag=direct conv=fsync)
 t_rand=$(secs tim-wipe -q -y -m random --verify off "$dev")
 t_shred=$(secs shred -n1 "$dev")
 t_clear=$(secs tim-wipe -q -y -m clear "$dev")
@@ -65,7 +66,7 @@ if command -v nwipe >/dev/null 2>&1; then
 	t_nwipe=$(echo "$t0 $(now)" | awk '{ printf "%.3f", $2 - $1 }')
 fi
 
-printf '%-44s %8s s  %s\n' "dd if=/dev/zero bs=16M oflag=direct" "$t_dd" "$(rate "$t_dd")"
+printf '%-44s %8s s  %s\n' "dd if=/dev/zero bs=16M oflag=direct,fsync" "$t_dd" "$(rate "$t_dd")"
 printf '%-44s %8s s  %s\n' "tim-wipe -m random --verify off" "$t_rand" "$(rate "$t_rand")"
 printf '%-44s %8s s  %s\n' "shred -n1" "$t_shred" "$(rate "$t_shred")"
 [ -n "$t_nwipe" ] && printf '%-44s %8s s  %s\n' "nwipe --method=random --prng=isaac64" "$nw_cut$t_nwipe" "$(rate "$t_nwipe")"
