@@ -123,6 +123,15 @@ html_value(struct tim_buf *b, const json_t *v)
 		tim_buf_adds(b, "unknown");
 	else if (json_is_array(v) && json_array_size(v) == 0)
 		tim_buf_adds(b, "none");
+	else if (json_is_array(v) && json_is_string(json_array_get(v, 0))) {
+		size_t i;
+
+		for (i = 0; i < json_array_size(v); i++) {
+			if (i)
+				tim_buf_adds(b, ", ");
+			html_value(b, json_array_get(v, i));
+		}
+	}
 	else if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) != NULL) {
 		tim_html_escape(b, s);
 		free(s);
