@@ -621,24 +621,6 @@ level_with(const struct tim_label_scheme *s, const struct labels *ls, int bits)
 	return best;
 }
 
-/* Same rule as tim-mark: levels equal, and no attribute both set differs. */
-static int
-agree(const struct tim_label *a, const struct tim_label *b)
-{
-	size_t i;
-
-	if (strcmp(a->level, b->level) != 0)
-		return 0;
-	for (i = 1; i < 5; i++) {
-		const char *x = tim_label_get(a, tim_label_fields[i]);
-		const char *y = tim_label_get(b, tim_label_fields[i]);
-
-		if (*x && *y && strcmp(x, y) != 0)
-			return 0;
-	}
-	return 1;
-}
-
 int
 tim_check_is_sealed(const unsigned char *p, size_t len)
 {
@@ -943,7 +925,7 @@ check_disagree(struct ctx *c, const struct entry *e, const struct labels *ls)
 		for (k = 0; k < i; k++)
 			if (ls->f[i].carrier != TIM_CARRIER_FOLDER &&
 			    ls->f[k].carrier != TIM_CARRIER_FOLDER &&
-			    !agree(&ls->f[i].label, &ls->f[k].label))
+			    !tim_label_agree(&ls->f[i].label, &ls->f[k].label))
 				differ = 1;
 	if (!differ)
 		return;

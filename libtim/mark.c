@@ -31,24 +31,6 @@ add_found(const struct tim_label_scheme *s, struct tim_label_report *r,
 	return f;
 }
 
-/* Two carriers agree when levels match and no attribute both set differs. */
-static int
-agree(const struct tim_label *a, const struct tim_label *b)
-{
-	size_t i;
-
-	if (strcmp(a->level, b->level) != 0)
-		return 0;
-	for (i = 1; i < 5; i++) {
-		const char *x = tim_label_get(a, tim_label_fields[i]);
-		const char *y = tim_label_get(b, tim_label_fields[i]);
-
-		if (*x && *y && strcmp(x, y) != 0)
-			return 0;
-	}
-	return 1;
-}
-
 static void
 summarise(const struct tim_label_scheme *s, struct tim_label_report *r)
 {
@@ -87,7 +69,7 @@ summarise(const struct tim_label_scheme *s, struct tim_label_report *r)
 			r->marked = 1;
 		for (k = 0; k < i; k++)
 			if (!r->found[i].inherited && !r->found[k].inherited &&
-			    !agree(&r->found[i].label, &r->found[k].label))
+			    !tim_label_agree(&r->found[i].label, &r->found[k].label))
 				r->disagree = 1;
 	}
 }

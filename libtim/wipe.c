@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "err.h"
+#include "hash.h"
 #include "i18n.h"
 #include "wipe.h"
 #include "banned.h"
@@ -39,18 +40,6 @@ const struct tim_wipe_method_info tim_wipe_methods[] = {
 };
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 parse_pass(const char *tok, size_t len, struct tim_wipe_pass *p)
 {
 	size_t i;
@@ -64,7 +53,7 @@ parse_pass(const char *tok, size_t len, struct tim_wipe_pass *p)
 	    (len - 2) % 2 != 0 || (len - 2) / 2 > TIM_WIPE_PAT_MAX)
 		return -1;
 	for (i = 2; i < len; i += 2) {
-		int hi = hexval((unsigned char)tok[i]), lo = hexval((unsigned char)tok[i + 1]);
+		int hi = tim_hexval((unsigned char)tok[i]), lo = tim_hexval((unsigned char)tok[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -95,22 +95,6 @@ tim_wipe_cert_text(const json_t *cert, struct tim_buf *out)
 	return r;
 }
 
-int
-tim_html_escape(struct tim_buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': tim_buf_adds(b, "&amp;"); break;
-		case '<': tim_buf_adds(b, "&lt;"); break;
-		case '>': tim_buf_adds(b, "&gt;"); break;
-		case '"': tim_buf_adds(b, "&quot;"); break;
-		case '\'': tim_buf_adds(b, "&#39;"); break;
-		default: tim_buf_addch(b, *s);
-		}
-	}
-	return b->failed ? -1 : 0;
-}
-
 /* A value for people: strings as they are, numbers, true/false, lists. */
 static void
 html_value(struct tim_buf *b, const json_t *v)
@@ -118,7 +102,7 @@ html_value(struct tim_buf *b, const json_t *v)
 	char *s;
 
 	if (json_is_string(v))
-		tim_html_escape(b, json_string_value(v));
+		tim_buf_addxml(b, json_string_value(v));
 	else if (v == NULL || json_is_null(v))
 		tim_buf_adds(b, "unknown");
 	else if (json_is_array(v) && json_array_size(v) == 0)
@@ -133,7 +117,7 @@ html_value(struct tim_buf *b, const json_t *v)
 		}
 	}
 	else if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) != NULL) {
-		tim_html_escape(b, s);
+		tim_buf_addxml(b, s);
 		free(s);
 	}
 }
@@ -142,7 +126,7 @@ static void
 row(struct tim_buf *b, const char *label, const json_t *v)
 {
 	tim_buf_adds(b, "<tr><th>");
-	tim_html_escape(b, label);
+	tim_buf_addxml(b, label);
 	tim_buf_adds(b, "</th><td>");
 	html_value(b, v);
 	tim_buf_adds(b, "</td></tr>\n");
@@ -178,7 +162,7 @@ tim_wipe_cert_html(const json_t *cert, const char *sha256, struct tim_buf *b)
 	tim_buf_adds(b, "<tr><th>Result</th><td class=\"");
 	tim_buf_adds(b, result && strcmp(result, "complete") == 0 ? "ok" : "bad");
 	tim_buf_adds(b, "\">");
-	tim_html_escape(b, result ? result : "unknown");
+	tim_buf_addxml(b, result ? result : "unknown");
 	tim_buf_adds(b, "</td></tr>\n");
 	row(b, "Start", json_object_get(cert, "start"));
 	row(b, "End", json_object_get(cert, "end"));
@@ -186,7 +170,7 @@ tim_wipe_cert_html(const json_t *cert, const char *sha256, struct tim_buf *b)
 	row(b, "Tool version", json_object_get(json_object_get(cert, "tool"), "version"));
 	if (sha256) {
 		tim_buf_adds(b, "<tr><th>SHA-256 of the JSON certificate</th><td><code>");
-		tim_html_escape(b, sha256);
+		tim_buf_addxml(b, sha256);
 		tim_buf_adds(b, "</code></td></tr>\n");
 	}
 	tim_buf_adds(b, "</table>\n<h2>Person performing sanitization</h2>\n<table>\n");

@@ -36,9 +36,6 @@ int tim_wipe_cert_text(const json_t *cert, struct tim_buf *out);
 int tim_wipe_cert_html(const json_t *cert, const char *sha256,
     struct tim_buf *out);
 
-/* Appends s to b with & < > " ' escaped for HTML text and attributes. */
-int tim_html_escape(struct tim_buf *b, const char *s);
-
 /* Reads and checks a state file written by a stopped run. */
 json_t *tim_wipe_state_load(const char *path, struct tim_err *err);
 

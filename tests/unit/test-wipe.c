@@ -148,7 +148,7 @@ escape(void)
 {
 	struct tim_buf b = TIM_BUF_INIT;
 
-	tim_html_escape(&b, "<script>alert('x')&\"</script>");
+	tim_buf_addxml(&b, "<script>alert('x')&\"</script>");
 	is_str(b.buf, "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;", "HTML escaping");
 	tim_buf_release(&b);
 }
