@@ -89,3 +89,56 @@ setup_file_local() {
 	assert_failure 1
 	assert_output --partial "'$PWD/a.tim' does not verify"
 }
+
+# --- git pre-commit hook ---------------------------------------------------------
+
+init_repo() {
+	git init -q repo
+	cd repo
+	git config user.email t@example.co.jp
+	git config user.name tim
+	cp "$TIM_SRC/examples/git/pre-commit" .git/hooks/pre-commit
+	printf '[zone "confidential"]\npath = confidential/**\ncontrolled = yes\nmin-level = 社外秘\n' > .timcheck
+	mkdir confidential public
+	git add .timcheck
+	git commit -q -m policy
+}
+
+@test "pre-commit hook: refuses an unmarked file in a controlled zone, names it" {
+	init_repo
+	echo plan > confidential/plan.txt
+	git add confidential/plan.txt
+	run git commit -q -m plan
+	assert_failure 1
+	assert_output --partial "confidential/plan.txt"
+	assert_output --partial "tim-mark -l 社外秘"
+	run git log --oneline
+	assert_equal "${#lines[@]}" 1
+}
+
+@test "pre-commit hook: a marked file, or one outside the zones, goes in" {
+	init_repo
+	echo x > public/notes.txt
+	git add public/notes.txt
+	run git commit -q -m notes
+	assert_success
+	echo plan > confidential/plan.txt
+	tim-mark -q -l 社外秘 confidential/plan.txt
+	git add confidential
+	run git commit -q -m plan
+	assert_success
+	run git -c core.quotepath=off ls-files confidential
+	assert_output "confidential/【社外秘】plan.txt"
+}
+
+@test "pre-commit hook: no .timcheck, nothing to check" {
+	git init -q bare
+	cd bare
+	git config user.email t@example.co.jp
+	git config user.name tim
+	cp "$TIM_SRC/examples/git/pre-commit" .git/hooks/pre-commit
+	echo x > a.txt
+	git add a.txt
+	run git commit -q -m a
+	assert_success
+}
