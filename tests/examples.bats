@@ -142,3 +142,35 @@ init_repo() {
 	run git commit -q -m a
 	assert_success
 }
+
+# --- ansible -----------------------------------------------------------------------
+
+@test "ansible playbooks pass --syntax-check" {
+	command -v ansible-playbook >/dev/null || skip "ansible-core is not installed"
+	for p in check-fleet.yml wipe-disks.yml; do
+		run ansible-playbook --syntax-check -i "$TIM_SRC/examples/ansible/inventory.example" \
+			"$TIM_SRC/examples/ansible/$p"
+		assert_success
+	done
+}
+
+@test "ansible check-fleet runs against localhost and gathers one report" {
+	command -v ansible-playbook >/dev/null || skip "ansible-core is not installed"
+	cp -r "$TIM_SRC/examples/ansible" pb
+	mkdir pb/reports
+	tim-ledger init -q good.tim
+	tim-ledger append good.tim note text=one
+	tim-ledger checkpoint -q -k k good.tim
+	printf '%s\n' '[tim_hosts]' \
+		"localhost ansible_connection=local ansible_become=false ansible_python_interpreter=/usr/bin/python3 tim_ledgers=$PWD/*.tim tim_verify_key=$PWD/k.pub" > inv
+	HOME=$PWD ANSIBLE_LOCAL_TEMP=$PWD/.ansible-tmp run ansible-playbook -i inv pb/check-fleet.yml
+	assert_success
+	run python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 1 and rows[0]["host"] == "localhost", rows
+assert rows[0]["checks"] and all(c["status"] in ("pass", "fail", "unknown") for c in rows[0]["checks"]), rows
+assert rows[0]["ledgers"][0]["ok"] is True, rows
+' pb/reports/fleet.json
+	assert_success
+}
