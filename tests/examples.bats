@@ -158,11 +158,16 @@ init_repo() {
 	command -v ansible-playbook >/dev/null || skip "ansible-core is not installed"
 	cp -r "$TIM_SRC/examples/ansible" pb
 	mkdir pb/reports
-	tim-ledger init -q good.tim
-	tim-ledger append good.tim note text=one
-	tim-ledger checkpoint -q -k k good.tim
+	mkdir led
+	for l in good bad; do
+		tim-ledger init -q led/$l.tim
+		tim-ledger append led/$l.tim note text=one
+		tim-ledger append led/$l.tim note text=two
+		tim-ledger checkpoint -q -k k led/$l.tim
+	done
+	sed -i '2s/"text":"one"/"text":"eno"/' led/bad.tim
 	printf '%s\n' '[tim_hosts]' \
-		"localhost ansible_connection=local ansible_become=false ansible_python_interpreter=/usr/bin/python3 tim_ledgers=$PWD/*.tim tim_verify_key=$PWD/k.pub" > inv
+		"localhost ansible_connection=local ansible_become=false ansible_python_interpreter=/usr/bin/python3 tim_ledgers=$PWD/led/*.tim tim_verify_key=$PWD/k.pub" > inv
 	HOME=$PWD ANSIBLE_LOCAL_TEMP=$PWD/.ansible-tmp run ansible-playbook -i inv pb/check-fleet.yml
 	assert_success
 	run python3 -c '
@@ -170,7 +175,7 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 assert len(rows) == 1 and rows[0]["host"] == "localhost", rows
 assert rows[0]["checks"] and all(c["status"] in ("pass", "fail", "unknown") for c in rows[0]["checks"]), rows
-assert rows[0]["ledgers"][0]["ok"] is True, rows
+assert [(l["ledger"].split("/")[-1], l["ok"]) for l in rows[0]["ledgers"]] == [("bad.tim", False), ("good.tim", True)], rows
 ' pb/reports/fleet.json
 	assert_success
 }
