@@ -1669,3 +1669,12 @@ need_syslog_capture() {
 	run tim-ledger verify --key k.key.pub reg.tim
 	assert_success
 }
+
+@test "list shows number and boolean values, not empty ones" {
+	tim-ledger init reg.tim
+	printf '%s\n' '{"kind":"erase","item":"USB-1","method":"clear","passes":1,"bytes":4096,"verified":true}' |
+		tim-ledger append --json reg.tim
+	run tim-ledger list reg.tim
+	assert_success
+	assert_output --partial "passes=1 bytes=4096 verified=true"
+}
