@@ -116,11 +116,21 @@ lint:
 
 fuzz: $(FUZZERS)
 
+# The library is built once with the fuzzing instrumentation, then linked
+# into each target.
 FUZZ_CC = clang
-FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined $(TIM_CPPFLAGS)
-$(B)/fuzz/%: fuzz/%.c $(LIB_SRC) $(LIB_HDR)
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(TIM_CPPFLAGS)
+FUZZ_OBJ = $(LIB_SRC:libtim/%.c=$(B)/fuzz/obj/%.o)
+$(B)/fuzz/obj/%.o: libtim/%.c $(LIB_HDR)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(TIM_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+$(B)/fuzz/libtim-fuzz.a: $(FUZZ_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+$(B)/fuzz/%: fuzz/%.c $(B)/fuzz/libtim-fuzz.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined $(TIM_CPPFLAGS) -o $@ $< \
+	    $(B)/fuzz/libtim-fuzz.a $(TIM_LIBS)
 
 bench: all
 	@for s in bench/*.sh; do sh $$s || exit 1; done
