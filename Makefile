@@ -112,7 +112,7 @@ demo: deps
 	@sh examples/quickstart.sh
 
 lint:
-	mandoc -Tlint -Wwarning $(MANS)
+	mandoc -Tlint -Wwarning $(MANS) $(wildcard man/ja/*.[1-8])
 
 fuzz: $(FUZZERS)
 
@@ -138,13 +138,15 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 	  $(DESTDIR)$(INCLUDEDIR)/tim $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES \
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/ja/man7 \
+	  $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES \
 	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(B)/libtim.a $(DESTDIR)$(LIBDIR)
 	install -m 644 $(B)/libtim.pc $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 644 $(filter-out libtim/banned.h,$(LIB_HDR)) $(DESTDIR)$(INCLUDEDIR)/tim
 	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}; done
+	install -m 644 man/ja/tim.7 $(DESTDIR)$(MANDIR)/ja/man7
 	install -m 644 $(MO) $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES/tim.mo
 	install -m 644 completions/bash/* $(DESTDIR)$(BASHCOMPDIR)
 	install -m 644 completions/zsh/* $(DESTDIR)$(ZSHCOMPDIR)
@@ -156,6 +158,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libtim.a $(DESTDIR)$(LIBDIR)/pkgconfig/libtim.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/tim $(DESTDIR)$(DOCDIR)
 	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	rm -f $(DESTDIR)$(MANDIR)/ja/man7/tim.7
 	rm -f $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES/tim.mo
 	for f in completions/bash/*; do rm -f $(DESTDIR)$(BASHCOMPDIR)/$${f##*/}; done
 	for f in completions/zsh/*; do rm -f $(DESTDIR)$(ZSHCOMPDIR)/$${f##*/}; done
