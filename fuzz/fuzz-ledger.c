@@ -40,7 +40,7 @@ memfile(const void *data, size_t len, char *path, size_t pathlen)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tim_ledger_verify_opts o = { NULL, NULL, 1 };
+	struct tim_ledger_verify_opts o = { NULL, NULL, 1, 0 };
 	struct tim_ledger_verify_result res;
 	struct tim_err err;
 	const uint8_t *cp = memmem(data, size, sep, sizeof(sep) - 1);

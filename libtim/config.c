@@ -98,7 +98,6 @@ tim_config_load_file(struct tim_config *cfg, const char *path,
 			tim_err_clear(err);
 			return 0;
 		}
-		tim_err_prefix(err, _("config"));
 		return -1;
 	}
 	f = fdopen(fd, "r");

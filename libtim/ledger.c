@@ -174,7 +174,6 @@ tim_ledger_open(struct tim_ledger **out, const char *path, int flags,
 		tim_ledger_close(l);
 		if (e == ENOENT)
 			return tim_errorf(err, 0, _("no ledger at '%s' (create it with 'tim-ledger init %s')"), path, path);
-		tim_err_prefix(err, _("ledger"));
 		return -1;
 	}
 	l->flags = flags;
@@ -600,7 +599,6 @@ tim_ledger_reader_open(struct tim_ledger_reader **out, const char *path,
 	r->fd = tim_open_regular(path, O_RDONLY, 0, err);
 	if (r->fd < 0) {
 		tim_ledger_reader_close(r);
-		tim_err_prefix(err, _("ledger"));
 		return -1;
 	}
 	*out = r;

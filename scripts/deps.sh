@@ -44,8 +44,10 @@ if [ "${1:-}" = check ]; then
 	cmd unshare util-linux
 	cmd mkfs.ext4 e2fsprogs
 	cmd xmllint libxml2-utils
+	cmd qpdf qpdf
 	cmd openssl openssl
 	cmd bc bc
+	file /usr/bin/time time
 	cmd clang clang
 	file /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a libclang-rt-14-dev
 	cmd dh debhelper

@@ -1,5 +1,6 @@
 # Loaded by every bats file: the assertion libraries, a temp dir per test,
 # and an environment that no host config or ledger can leak into.
+bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 load '/usr/lib/bats/bats-file/load'

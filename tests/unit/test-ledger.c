@@ -286,7 +286,7 @@ test_reader_chunks(void)
 static void
 test_verify(void)
 {
-	struct tim_ledger_verify_opts o = { NULL, NULL, 1 };
+	struct tim_ledger_verify_opts o = { NULL, NULL, 1, 0 };
 	struct tim_ledger_verify_result res;
 	struct tim_sha256 *h = tim_sha256_new();
 	struct tim_buf b = TIM_BUF_INIT;

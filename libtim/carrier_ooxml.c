@@ -1,0 +1,1062 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <libxml/tree.h>
+
+#include "buf.h"
+#include "carrier.h"
+#include "err.h"
+#include "i18n.h"
+#include "label.h"
+#include "util.h"
+#include "zippkg.h"
+#include "banned.h"
+
+/*
+ * Office Open XML (ECMA-376): the label lives in docProps/custom.xml
+ * (TIM_Label, TIM_Owner, ... and, with [label] msip-guid, the MSIP_Label_*
+ * set that Microsoft Purview reads), and is shown in every header and footer
+ * (docx, with a diagonal watermark), every worksheet's page header (xlsx) and
+ * a text box on every slide master (pptx). Every other part is copied as it
+ * was; [Content_Types].xml is written first, as Office expects.
+ */
+
+#define NS_CT "http://schemas.openxmlformats.org/package/2006/content-types"
+#define NS_PR "http://schemas.openxmlformats.org/package/2006/relationships"
+#define NS_CP "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+#define NS_VT "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+#define NS_W "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+#define NS_R "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+#define NS_S "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+#define NS_P "http://schemas.openxmlformats.org/presentationml/2006/main"
+#define NS_A "http://schemas.openxmlformats.org/drawingml/2006/main"
+#define NS_V "urn:schemas-microsoft-com:vml"
+#define NS_O "urn:schemas-microsoft-com:office:office"
+#define REL(t) "http://schemas.openxmlformats.org/officeDocument/2006/relationships/" t
+
+#define CT_CUSTOM "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+#define CT_HEADER "application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"
+#define CT_FOOTER "application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"
+#define FMTID "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+#define TIM_TAG "TIM_Label"
+#define TIM_HEADER "word/tim-header.xml"
+#define TIM_FOOTER "word/tim-footer.xml"
+
+/* libxml2's option to drop redundant declarations; its enum is not public. */
+#define TIM_RECONNS_REMOVEREDUND 1
+
+static const char *const first_ct[] = { "[Content_Types].xml", NULL };
+
+static const struct {
+	const char *field, *prop;
+} props[] = {
+	{ "level", "TIM_Label" }, { "owner", "TIM_Owner" },
+	{ "entrusted", "TIM_Entrusted" }, { "id", "TIM_Id" },
+	{ "until", "TIM_Until" },
+};
+
+struct ox {
+	const struct tim_label_scheme *s;
+	struct tim_zpkg pkg;
+	xmlDocPtr ct, rels;
+	char *main;		/* the main part: word/document.xml ... */
+	struct tim_err *err;
+};
+
+static char *
+attr(xmlNodePtr n, const char *name)
+{
+	return (char *)xmlGetProp(n, (const xmlChar *)name);
+}
+
+static int
+attr_is(xmlNodePtr n, const char *name, const char *want)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	int r = v != NULL && strcmp((const char *)v, want) == 0;
+
+	xmlFree(v);
+	return r;
+}
+
+/* "word/document.xml" -> "word/_rels/document.xml.rels". */
+static char *
+rels_name(const char *part)
+{
+	struct tim_buf b = TIM_BUF_INIT;
+	const char *slash = strrchr(part, '/');
+
+	if (slash)
+		tim_buf_addf(&b, "%.*s/_rels/%s.rels", (int)(slash - part), part, slash + 1);
+	else
+		tim_buf_addf(&b, "_rels/%s.rels", part);
+	if (b.failed) {
+		tim_buf_release(&b);
+		return NULL;
+	}
+	return tim_buf_detach(&b, NULL);
+}
+
+/* The resolved target of the first relationship of type in rels, or NULL. */
+static char *
+rel_target(xmlDocPtr rels, const char *base, const char *type, char **id)
+{
+	xmlNodePtr n;
+	char *t, *out;
+
+	for (n = xmlDocGetRootElement(rels)->children; n; n = n->next) {
+		if (!tim_xml_is(n, NS_PR, "Relationship") || !attr_is(n, "Type", type) ||
+		    attr_is(n, "TargetMode", "External"))
+			continue;
+		t = attr(n, "Target");
+		if (t == NULL)
+			continue;
+		out = tim_zpkg_resolve(base, t);
+		xmlFree(t);
+		if (out != NULL && id != NULL)
+			*id = attr(n, "Id");
+		return out;
+	}
+	return NULL;
+}
+
+static xmlDocPtr
+part_xml(struct ox *o, const char *name, int required)
+{
+	struct tim_zpart *part = tim_zpkg_find(&o->pkg, name);
+
+	if (part == NULL) {
+		if (required)
+			tim_errorf(o->err, 0, _("'%s' is damaged: no part '%s'"), o->pkg.path, name);
+		return NULL;
+	}
+	return tim_zpkg_xml(&o->pkg, part, o->err);
+}
+
+/* A new relationship Id not yet used in rels. */
+static void
+new_rel_id(xmlDocPtr rels, char out[32])
+{
+	xmlNodePtr n;
+	int k, used;
+
+	for (k = 1; ; k++) {
+		snprintf(out, 32, "rIdTim%d", k);
+		used = 0;
+		for (n = xmlDocGetRootElement(rels)->children; n && !used; n = n->next)
+			used = tim_xml_is(n, NS_PR, "Relationship") && attr_is(n, "Id", out);
+		if (!used)
+			return;
+	}
+}
+
+static xmlNodePtr
+add_rel(xmlDocPtr rels, const char *type, const char *target, char id[32])
+{
+	xmlNodePtr root = xmlDocGetRootElement(rels), n;
+
+	new_rel_id(rels, id);
+	n = xmlNewChild(root, root->ns, (const xmlChar *)"Relationship", NULL);
+	if (n == NULL)
+		return NULL;
+	xmlSetProp(n, (const xmlChar *)"Id", (const xmlChar *)id);
+	xmlSetProp(n, (const xmlChar *)"Type", (const xmlChar *)type);
+	xmlSetProp(n, (const xmlChar *)"Target", (const xmlChar *)target);
+	return n;
+}
+
+static void
+remove_rel_id(xmlDocPtr rels, const char *id)
+{
+	xmlNodePtr n, next;
+
+	for (n = xmlDocGetRootElement(rels)->children; n; n = next) {
+		next = n->next;
+		if (tim_xml_is(n, NS_PR, "Relationship") && attr_is(n, "Id", id)) {
+			xmlUnlinkNode(n);
+			xmlFreeNode(n);
+		}
+	}
+}
+
+static void
+ct_override(xmlDocPtr ct, const char *part, const char *type, int add)
+{
+	xmlNodePtr root = xmlDocGetRootElement(ct), n, next;
+	char name[1024];
+
+	snprintf(name, sizeof(name), "/%s", part);
+	for (n = root->children; n; n = next) {
+		xmlChar *v;
+		int same;
+
+		next = n->next;
+		if (!tim_xml_is(n, NS_CT, "Override"))
+			continue;
+		v = xmlGetProp(n, (const xmlChar *)"PartName");
+		same = v != NULL && strcasecmp((const char *)v, name) == 0;
+		xmlFree(v);
+		if (!same)
+			continue;
+		if (add)
+			return;
+		xmlUnlinkNode(n);
+		xmlFreeNode(n);
+	}
+	if (add) {
+		n = xmlNewChild(root, root->ns, (const xmlChar *)"Override", NULL);
+		if (n != NULL) {
+			xmlSetProp(n, (const xmlChar *)"PartName", (const xmlChar *)name);
+			xmlSetProp(n, (const xmlChar *)"ContentType", (const xmlChar *)type);
+		}
+	}
+}
+
+/* Parses the package's skeleton: content types, relationships, main part. */
+static int
+ox_open(struct ox *o, int want_ct)
+{
+	o->rels = part_xml(o, "_rels/.rels", 1);
+	if (o->rels == NULL)
+		return -1;
+	if (!tim_xml_is(xmlDocGetRootElement(o->rels), NS_PR, "Relationships"))
+		return tim_errorf(o->err, 0, _("'%s' is damaged: bad _rels/.rels"), o->pkg.path);
+	if (want_ct) {
+		o->ct = part_xml(o, "[Content_Types].xml", 1);
+		if (o->ct == NULL)
+			return -1;
+		if (!tim_xml_is(xmlDocGetRootElement(o->ct), NS_CT, "Types"))
+			return tim_errorf(o->err, 0, _("'%s' is damaged: bad [Content_Types].xml"), o->pkg.path);
+	}
+	o->main = rel_target(o->rels, "", REL("officeDocument"), NULL);
+	if (o->main == NULL)
+		return tim_errorf(o->err, 0, _("'%s' is damaged: no main document (Strict Open XML is not supported)"), o->pkg.path);
+	return 0;
+}
+
+static int
+is_tim_prop(const struct tim_label_scheme *s, const char *name)
+{
+	size_t i, g = strlen(s->msip_guid);
+
+	for (i = 0; i < sizeof(props) / sizeof(props[0]); i++)
+		if (strcmp(name, props[i].prop) == 0)
+			return 1;
+	return g > 0 && strncmp(name, "MSIP_Label_", 11) == 0 &&
+	    strncasecmp(name + 11, s->msip_guid, g) == 0 && name[11 + g] == '_';
+}
+
+static int
+read_custom(struct ox *o, struct tim_label *out)
+{
+	char *target;
+	xmlDocPtr doc;
+	xmlNodePtr n;
+	int found = 0;
+
+	tim_label_clear(out);
+	target = rel_target(o->rels, "", REL("custom-properties"), NULL);
+	if (target == NULL)
+		return 0;
+	doc = part_xml(o, target, 0);
+	free(target);
+	if (doc == NULL)
+		return o->err->msg[0] ? -1 : 0;
+	if (!tim_xml_is(xmlDocGetRootElement(doc), NS_CP, "Properties"))
+		return tim_errorf(o->err, 0, _("'%s' is damaged: bad custom properties"), o->pkg.path);
+	for (n = xmlDocGetRootElement(doc)->children; n; n = n->next) {
+		xmlNodePtr v;
+		xmlChar *val;
+		size_t i;
+
+		if (!tim_xml_is(n, NS_CP, "property"))
+			continue;
+		for (i = 0; i < sizeof(props) / sizeof(props[0]); i++) {
+			struct tim_err why;
+
+			if (!attr_is(n, "name", props[i].prop))
+				continue;
+			for (v = n->children; v && v->type != XML_ELEMENT_NODE; v = v->next)
+				;
+			val = v ? xmlNodeGetContent(v) : NULL;
+			if (val == NULL || tim_label_set(out, props[i].field, (const char *)val, &why) < 0) {
+				xmlFree(val);
+				return tim_errorf(o->err, 0, _("'%s': property %s is not a valid label value"),
+				    o->pkg.path, props[i].prop);
+			}
+			xmlFree(val);
+			found = 1;
+		}
+	}
+	return found && out->level[0] ? 1 : 0;
+}
+
+static int
+set_custom(struct ox *o, const struct tim_label *l)
+{
+	struct tim_buf frag = TIM_BUF_INIT;
+	char *target, id[32];
+	struct tim_zpart *part = NULL;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr root, n, next;
+	long pid = 1;
+	size_t i;
+	int any = 0;
+
+	target = rel_target(o->rels, "", REL("custom-properties"), NULL);
+	if (target != NULL) {
+		part = tim_zpkg_find(&o->pkg, target);
+		if (part != NULL && (doc = tim_zpkg_xml(&o->pkg, part, o->err)) == NULL) {
+			free(target);
+			return -1;
+		}
+	}
+	if (doc == NULL && l == NULL) {
+		free(target);
+		return 0;
+	}
+	if (doc == NULL) {
+		static const char skel[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+		    "<Properties xmlns=\"" NS_CP "\" xmlns:vt=\"" NS_VT "\"/>";
+
+		doc = tim_xml_parse(skel, sizeof(skel) - 1, "custom.xml", o->err);
+		if (doc == NULL || (part = tim_zpkg_add(&o->pkg, target ? target : "docProps/custom.xml", doc, o->err)) == NULL) {
+			free(target);
+			return -1;
+		}
+		if (target == NULL && add_rel(o->rels, REL("custom-properties"), "docProps/custom.xml", id) == NULL) {
+			free(target);
+			return tim_errorf(o->err, ENOMEM, _("out of memory"));
+		}
+		ct_override(o->ct, part->name, CT_CUSTOM, 1);
+	}
+	free(target);
+	root = xmlDocGetRootElement(doc);
+	if (!tim_xml_is(root, NS_CP, "Properties"))
+		return tim_errorf(o->err, 0, _("'%s' is damaged: bad custom properties"), o->pkg.path);
+	for (n = root->children; n; n = next) {
+		xmlChar *name;
+
+		next = n->next;
+		if (!tim_xml_is(n, NS_CP, "property"))
+			continue;
+		name = xmlGetProp(n, (const xmlChar *)"name");
+		if (name != NULL && is_tim_prop(o->s, (const char *)name)) {
+			xmlUnlinkNode(n);
+			xmlFreeNode(n);
+		} else {
+			xmlChar *p = xmlGetProp(n, (const xmlChar *)"pid");
+
+			if (p != NULL && atol((const char *)p) > pid)
+				pid = atol((const char *)p);
+			xmlFree(p);
+			any = 1;
+		}
+		xmlFree(name);
+	}
+	if (l == NULL) {
+		if (!any) {
+			/* Nothing of anyone else's is left: take the part away again. */
+			char *rid = NULL, *t = rel_target(o->rels, "", REL("custom-properties"), &rid);
+
+			if (rid)
+				remove_rel_id(o->rels, rid);
+			ct_override(o->ct, part->name, CT_CUSTOM, 0);
+			tim_zpkg_remove(&o->pkg, part);
+			xmlFree(rid);
+			free(t);
+		}
+		return 0;
+	}
+	for (i = 0; i < sizeof(props) / sizeof(props[0]) + 5; i++) {
+		const char *name, *val;
+		char pname[128], when[21];
+
+		if (i < 5) {
+			name = props[i].prop;
+			val = tim_label_get(l, props[i].field);
+		} else {
+			static const char *msip[] = { "Enabled", "SetDate", "Method", "Name", "ContentBits" };
+
+			if (!o->s->msip_guid[0])
+				break;
+			snprintf(pname, sizeof(pname), "MSIP_Label_%s_%s", o->s->msip_guid, msip[i - 5]);
+			name = pname;
+			switch (i - 5) {
+			case 0: val = "true"; break;
+			case 1: tim_now_rfc3339(when); val = when; break;
+			case 2: val = "Privileged"; break;
+			case 3: val = l->level; break;
+			default: val = "0"; break;
+			}
+		}
+		if (!*val)
+			continue;
+		tim_buf_reset(&frag);
+		tim_buf_addf(&frag, "<property fmtid=\"" FMTID "\" pid=\"%ld\" name=\"", ++pid);
+		tim_xml_escape(&frag, name);
+		tim_buf_adds(&frag, "\"><vt:lpwstr>");
+		tim_xml_escape(&frag, val);
+		tim_buf_adds(&frag, "</vt:lpwstr></property>");
+		n = tim_xml_fragment(doc, "xmlns=\"" NS_CP "\" xmlns:vt=\"" NS_VT "\"", tim_buf_str(&frag), o->err);
+		if (n == NULL) {
+			tim_buf_release(&frag);
+			return -1;
+		}
+		xmlAddChild(root, n);
+		xmlDOMWrapReconcileNamespaces(NULL, n, TIM_RECONNS_REMOVEREDUND);
+	}
+	tim_buf_release(&frag);
+	return 0;
+}
+
+/* Word: an sdt tagged TIM_Label at the top of a header or footer. */
+static int
+hf_strip(xmlDocPtr doc)
+{
+	xmlNodePtr n, next, pr, tag;
+	int removed = 0;
+
+	for (n = xmlDocGetRootElement(doc)->children; n; n = next) {
+		next = n->next;
+		if (!tim_xml_is(n, NS_W, "sdt"))
+			continue;
+		pr = tim_xml_child(n, NS_W, "sdtPr");
+		tag = tim_xml_child(pr, NS_W, "tag");
+		if (tag != NULL && xmlHasNsProp(tag, (const xmlChar *)"val", (const xmlChar *)NS_W)) {
+			xmlChar *v = xmlGetNsProp(tag, (const xmlChar *)"val", (const xmlChar *)NS_W);
+
+			if (v && strcmp((const char *)v, TIM_TAG) == 0) {
+				xmlUnlinkNode(n);
+				xmlFreeNode(n);
+				removed = 1;
+			}
+			xmlFree(v);
+		}
+	}
+	return removed;
+}
+
+#define WNS "xmlns:w=\"" NS_W "\" xmlns:v=\"" NS_V "\" xmlns:o=\"" NS_O "\""
+
+/* The VML preset for WordArt text (shape type 136), as Word writes it. */
+static const char textpath_type[] =
+    "<v:shapetype id=\"_x0000_t136\" coordsize=\"21600,21600\" o:spt=\"136\" adj=\"10800\""
+    " path=\"m@7,l@8,m@5,21600l@6,21600e\"><v:formulas>"
+    "<v:f eqn=\"sum #0 0 10800\"/><v:f eqn=\"prod #0 2 1\"/><v:f eqn=\"sum 21600 0 @1\"/>"
+    "<v:f eqn=\"sum 0 0 @2\"/><v:f eqn=\"sum 21600 0 @3\"/><v:f eqn=\"if @0 @3 0\"/>"
+    "<v:f eqn=\"if @0 21600 @1\"/><v:f eqn=\"if @0 0 @2\"/><v:f eqn=\"if @0 @4 21600\"/>"
+    "<v:f eqn=\"mid @5 @6\"/><v:f eqn=\"mid @8 @5\"/><v:f eqn=\"mid @7 @8\"/>"
+    "<v:f eqn=\"mid @6 @7\"/><v:f eqn=\"sum @6 0 @5\"/></v:formulas>"
+    "<v:path textpathok=\"t\" o:connecttype=\"custom\" o:connectlocs=\"@9,0;@10,10800;@11,21600;@12,10800\""
+    " o:connectangles=\"270,180,90,0\"/><v:textpath on=\"t\" fitshape=\"t\"/>"
+    "<v:handles><v:h position=\"#0,bottomRight\" xrange=\"6629,14971\"/></v:handles>"
+    "<o:lock v:ext=\"edit\" text=\"t\" shapetype=\"t\"/></v:shapetype>";
+
+static int
+hf_insert(struct ox *o, xmlDocPtr doc, const struct tim_label *l, int header,
+    int wm_id)
+{
+	struct tim_buf f = TIM_BUF_INIT, text = TIM_BUF_INIT;
+	xmlNodePtr root = xmlDocGetRootElement(doc), n;
+
+	tim_label_format(o->s, l, &text);
+	tim_buf_adds(&f, "<w:sdt><w:sdtPr><w:alias w:val=\"TIM Label\"/><w:tag w:val=\"" TIM_TAG "\"/></w:sdtPr>"
+	    "<w:sdtContent><w:p><w:pPr><w:jc w:val=\"right\"/></w:pPr><w:r><w:rPr><w:b/><w:color w:val=\"C00000\"/></w:rPr>"
+	    "<w:t xml:space=\"preserve\">");
+	tim_xml_escape(&f, tim_buf_str(&text));
+	tim_buf_adds(&f, "</w:t></w:r>");
+	if (header) {
+		/* The diagonal watermark Word itself draws: WordArt behind the text. */
+		tim_buf_addf(&f, "<w:r><w:rPr><w:noProof/></w:rPr><w:pict>%s"
+		    "<v:shape id=\"PowerPlusWaterMarkObject%d\" o:spid=\"_x0000_s%d\" type=\"#_x0000_t136\""
+		    " style=\"position:absolute;margin-left:0;margin-top:0;width:412.4pt;height:137.45pt;rotation:315;"
+		    "z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
+		    "mso-position-vertical:center;mso-position-vertical-relative:margin\""
+		    " o:allowincell=\"f\" fillcolor=\"silver\" stroked=\"f\"><v:fill opacity=\".5\"/>"
+		    "<v:textpath style=\"font-family:&quot;MS Gothic&quot;;font-size:1pt\" string=\"",
+		    textpath_type, wm_id, 4096 + wm_id);
+		tim_xml_escape(&f, l->level);
+		tim_buf_adds(&f, "\"/></v:shape></w:pict></w:r>");
+	}
+	tim_buf_adds(&f, "</w:p></w:sdtContent></w:sdt>");
+	tim_buf_release(&text);
+	if (f.failed) {
+		tim_buf_release(&f);
+		return tim_errorf(o->err, ENOMEM, _("out of memory"));
+	}
+	n = tim_xml_fragment(doc, WNS, f.buf, o->err);
+	tim_buf_release(&f);
+	if (n == NULL)
+		return -1;
+	if (root->children)
+		xmlAddPrevSibling(root->children, n);
+	else
+		xmlAddChild(root, n);
+	xmlDOMWrapReconcileNamespaces(NULL, n, TIM_RECONNS_REMOVEREDUND);
+	return 0;
+}
+
+static void
+collect_sectpr(xmlNodePtr n, xmlNodePtr **list, size_t *count, size_t *cap)
+{
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || tim_xml_is(n, NS_W, "sectPrChange"))
+			continue;
+		if (tim_xml_is(n, NS_W, "sectPr")) {
+			if (*count == *cap) {
+				size_t nc = *cap ? *cap * 2 : 8;
+				xmlNodePtr *nl = realloc(*list, nc * sizeof(*nl));
+
+				if (nl == NULL)
+					return;
+				*list = nl;
+				*cap = nc;
+			}
+			(*list)[(*count)++] = n;
+			continue;
+		}
+		collect_sectpr(n->children, list, count, cap);
+	}
+}
+
+static int
+docx(struct ox *o, const struct tim_label *l)
+{
+	static const char *kinds[2] = { "header", "footer" };
+	static const char *own[2] = { TIM_HEADER, TIM_FOOTER };
+	static const char *cts[2] = { CT_HEADER, CT_FOOTER };
+	xmlDocPtr doc, drels, hf;
+	xmlNodePtr body, n, next, *sects = NULL;
+	size_t nsect = 0, cap = 0, i;
+	char *drels_name = NULL, id[32];
+	int k, r = -1, wm = 1;
+
+	doc = part_xml(o, o->main, 1);
+	if (doc == NULL)
+		return -1;
+	body = tim_xml_child(xmlDocGetRootElement(doc), NS_W, "body");
+	if (body == NULL)
+		return tim_errorf(o->err, 0, _("'%s' is damaged: no document body"), o->pkg.path);
+	drels_name = rels_name(o->main);
+	if (drels_name == NULL)
+		return tim_errorf(o->err, ENOMEM, _("out of memory"));
+	drels = part_xml(o, drels_name, 0);
+	if (drels == NULL && o->err->msg[0])
+		goto out;
+	if (drels == NULL) {
+		static const char skel[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+		    "<Relationships xmlns=\"" NS_PR "\"/>";
+
+		drels = tim_xml_parse(skel, sizeof(skel) - 1, "rels", o->err);
+		if (drels == NULL || tim_zpkg_add(&o->pkg, drels_name, drels, o->err) == NULL)
+			goto out;
+	}
+	collect_sectpr(body->children, &sects, &nsect, &cap);
+	if (nsect == 0 && l != NULL) {
+		n = xmlNewChild(body, xmlDocGetRootElement(doc)->ns, (const xmlChar *)"sectPr", NULL);
+		if (n == NULL || (sects = malloc(sizeof(*sects))) == NULL) {
+			tim_errorf(o->err, ENOMEM, _("out of memory"));
+			goto out;
+		}
+		sects[nsect++] = n;
+	}
+	for (k = 0; k < 2; k++) {
+		char *rid = NULL, *t;
+
+		/* Take away what an earlier mark put in: our own part, our sdt elsewhere. */
+		for (n = xmlDocGetRootElement(drels)->children; n; n = next) {
+			char tgt_type[128];
+
+			next = n->next;
+			snprintf(tgt_type, sizeof(tgt_type), REL("%s"), kinds[k]);
+			if (!tim_xml_is(n, NS_PR, "Relationship") || !attr_is(n, "Type", tgt_type))
+				continue;
+			t = attr(n, "Target");
+			rid = attr(n, "Id");
+			if (t != NULL && rid != NULL) {
+				char *full = tim_zpkg_resolve(o->main, t);
+				struct tim_zpart *part = full ? tim_zpkg_find(&o->pkg, full) : NULL;
+
+				if (full && strcasecmp(full, own[k]) == 0) {
+					for (i = 0; i < nsect; i++) {
+						xmlNodePtr ref, rnext;
+
+						for (ref = sects[i]->children; ref; ref = rnext) {
+							xmlChar *v = xmlGetNsProp(ref, (const xmlChar *)"id", (const xmlChar *)NS_R);
+
+							rnext = ref->next;
+							if (v && strcmp((const char *)v, rid) == 0) {
+								xmlUnlinkNode(ref);
+								xmlFreeNode(ref);
+							}
+							xmlFree(v);
+						}
+					}
+					xmlUnlinkNode(n);
+					xmlFreeNode(n);
+					ct_override(o->ct, own[k], cts[k], 0);
+					if (part)
+						tim_zpkg_remove(&o->pkg, part);
+				} else if (part != NULL) {
+					hf = tim_zpkg_xml(&o->pkg, part, o->err);
+					if (hf == NULL) {
+						free(full);
+						xmlFree(t);
+						xmlFree(rid);
+						goto out;
+					}
+					hf_strip(hf);
+					if (l != NULL && hf_insert(o, hf, l, k == 0, wm++) < 0) {
+						free(full);
+						xmlFree(t);
+						xmlFree(rid);
+						goto out;
+					}
+				}
+				free(full);
+			}
+			xmlFree(t);
+			xmlFree(rid);
+		}
+		if (l == NULL)
+			continue;
+		/* The first section gets our own part when it has no default one; later ones inherit. */
+		for (n = sects[0]->children; n; n = n->next) {
+			char refname[32];
+
+			snprintf(refname, sizeof(refname), "%sReference", kinds[k]);
+			if (tim_xml_is(n, NS_W, refname) &&
+			    attr_is(n, "type", "default"))
+				break;
+		}
+		if (n == NULL) {
+			static const char skel_h[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+			    "<w:hdr " WNS " xmlns:r=\"" NS_R "\"/>";
+			static const char skel_f[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+			    "<w:ftr " WNS " xmlns:r=\"" NS_R "\"/>";
+			const char *skel = k == 0 ? skel_h : skel_f;
+			struct tim_buf frag = TIM_BUF_INIT;
+			char type[128];
+			xmlNodePtr ref;
+
+			hf = tim_xml_parse(skel, strlen(skel), "hf", o->err);
+			if (hf == NULL || hf_insert(o, hf, l, k == 0, wm++) < 0 ||
+			    tim_zpkg_add(&o->pkg, own[k], hf, o->err) == NULL)
+				goto out;
+			snprintf(type, sizeof(type), REL("%s"), kinds[k]);
+			if (add_rel(drels, type, own[k] + 5, id) == NULL) {
+				tim_errorf(o->err, ENOMEM, _("out of memory"));
+				goto out;
+			}
+			ct_override(o->ct, own[k], cts[k], 1);
+			tim_buf_addf(&frag, "<w:%sReference w:type=\"default\" r:id=\"%s\"/>", kinds[k], id);
+			ref = tim_xml_fragment(doc, "xmlns:w=\"" NS_W "\" xmlns:r=\"" NS_R "\"", tim_buf_str(&frag), o->err);
+			tim_buf_release(&frag);
+			if (ref == NULL)
+				goto out;
+			/* References come first in a sectPr, headers before footers. */
+			if (k == 1) {
+				xmlNodePtr after = NULL;
+
+				for (n = sects[0]->children; n; n = n->next)
+					if (tim_xml_is(n, NS_W, "headerReference") || tim_xml_is(n, NS_W, "footerReference"))
+						after = n;
+				if (after)
+					xmlAddNextSibling(after, ref);
+				else if (sects[0]->children)
+					xmlAddPrevSibling(sects[0]->children, ref);
+				else
+					xmlAddChild(sects[0], ref);
+			} else if (sects[0]->children)
+				xmlAddPrevSibling(sects[0]->children, ref);
+			else
+				xmlAddChild(sects[0], ref);
+			xmlDOMWrapReconcileNamespaces(NULL, ref, TIM_RECONNS_REMOVEREDUND);
+		}
+	}
+	r = 0;
+out:
+	free(sects);
+	free(drels_name);
+	return r;
+}
+
+/*
+ * Excel page headers are one string with section codes &L, &C, &R; "&&" is
+ * a literal '&'. The label goes first in the centre section.
+ */
+static void
+hf_sections(const char *s, struct tim_buf sec[3])
+{
+	int cur = 1;
+
+	for (; *s; s++) {
+		if (s[0] == '&' && s[1] == '&') {
+			tim_buf_adds(&sec[cur], "&&");
+			s++;
+		} else if (s[0] == '&' && (s[1] == 'L' || s[1] == 'C' || s[1] == 'R')) {
+			cur = s[1] == 'L' ? 0 : s[1] == 'C' ? 1 : 2;
+			s++;
+		} else
+			tim_buf_addch(&sec[cur], *s);
+	}
+}
+
+static void
+xl_escape(struct tim_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '&')
+			tim_buf_addch(b, '&');
+		tim_buf_addch(b, *s);
+	}
+}
+
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static int
+xl_header(struct ox *o, xmlNodePtr el, const char *old, const char *now)
+{
+	struct tim_buf sec[3] = { TIM_BUF_INIT, TIM_BUF_INIT, TIM_BUF_INIT }, out = TIM_BUF_INIT;
+	xmlChar *v = xmlNodeGetContent(el);
+	const char *c;
+	size_t olen = old ? strlen(old) : 0;
+	int i, r = 0;
+
+	hf_sections(v ? (const char *)v : "", sec);
+	xmlFree(v);
+	c = tim_buf_str(&sec[1]);
+	if (olen && strncmp(c, old, olen) == 0 && (c[olen] == '\0' || c[olen] == ' '))
+		c += olen + (c[olen] == ' ');
+	if (sec[0].len)
+		tim_buf_addf(&out, "&L%s", sec[0].buf);
+	if (now || *c) {
+		tim_buf_adds(&out, "&C");
+		if (now)
+			tim_buf_addf(&out, "%s%s", now, *c ? " " : "");
+		tim_buf_adds(&out, c);
+	}
+	if (sec[2].len)
+		tim_buf_addf(&out, "&R%s", sec[2].buf);
+	for (i = 0; i < 3; i++)
+		tim_buf_release(&sec[i]);
+	if (out.failed)
+		r = tim_errorf(o->err, ENOMEM, _("out of memory"));
+	else if (utf8_chars(tim_buf_str(&out)) > 255)
+		r = tim_errorf(o->err, 0, _("'%s': a page header would pass Excel's 255 characters"), o->pkg.path);
+	else if (out.len == 0) {
+		/* Nothing but the label was there: the element goes with it. */
+		xmlUnlinkNode(el);
+		xmlFreeNode(el);
+	} else {
+		xmlNodeSetContent(el, NULL);
+		xmlNodeAddContent(el, (const xmlChar *)tim_buf_str(&out));
+	}
+	tim_buf_release(&out);
+	return r;
+}
+
+/* CT_Worksheet's elements after headerFooter, in schema order. */
+static const char *const after_hf[] = {
+	"rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors",
+	"smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF",
+	"picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst", NULL
+};
+
+static int
+xl_sheet(struct ox *o, xmlDocPtr doc, const char *old, const char *now)
+{
+	static const char *const order[] = { "oddHeader", "oddFooter", "evenHeader",
+	    "evenFooter", "firstHeader", "firstFooter" };
+	xmlNodePtr root = xmlDocGetRootElement(doc), hf, n, el;
+	size_t i, k;
+
+	if (!tim_xml_is(root, NS_S, "worksheet"))
+		return tim_errorf(o->err, 0, _("'%s' is damaged: bad worksheet"), o->pkg.path);
+	hf = tim_xml_child(root, NS_S, "headerFooter");
+	if (hf == NULL) {
+		if (now == NULL)
+			return 0;
+		hf = xmlNewDocNode(doc, root->ns, (const xmlChar *)"headerFooter", NULL);
+		if (hf == NULL)
+			return tim_errorf(o->err, ENOMEM, _("out of memory"));
+		for (n = root->children; n; n = n->next) {
+			for (k = 0; after_hf[k]; k++)
+				if (tim_xml_is(n, NS_S, after_hf[k]))
+					break;
+			if (after_hf[k])
+				break;
+		}
+		if (n)
+			xmlAddPrevSibling(n, hf);
+		else
+			xmlAddChild(root, hf);
+	}
+	for (i = 0; i < 6; i++) {
+		el = tim_xml_child(hf, NS_S, order[i]);
+		if (el == NULL && i < 2 && now != NULL) {
+			el = xmlNewDocNode(doc, root->ns, (const xmlChar *)order[i], NULL);
+			if (el == NULL)
+				return tim_errorf(o->err, ENOMEM, _("out of memory"));
+			if (i == 1 && tim_xml_child(hf, NS_S, "oddHeader"))
+				xmlAddNextSibling(tim_xml_child(hf, NS_S, "oddHeader"), el);
+			else if (hf->children)
+				xmlAddPrevSibling(hf->children, el);
+			else
+				xmlAddChild(hf, el);
+		}
+		if (el != NULL && xl_header(o, el, old, now) < 0)
+			return -1;
+	}
+	for (n = hf->children; n && n->type != XML_ELEMENT_NODE; n = n->next)
+		;
+	if (n == NULL && hf->properties == NULL) {
+		xmlUnlinkNode(hf);
+		xmlFreeNode(hf);
+	}
+	return 0;
+}
+
+static int
+each_rel(struct ox *o, const char *type, int (*fn)(struct ox *, xmlDocPtr, void *),
+    void *arg)
+{
+	char *rname = rels_name(o->main), rtype[128];
+	xmlDocPtr rels;
+	xmlNodePtr n;
+	int r = 0;
+
+	if (rname == NULL)
+		return tim_errorf(o->err, ENOMEM, _("out of memory"));
+	rels = part_xml(o, rname, 1);
+	free(rname);
+	if (rels == NULL)
+		return -1;
+	snprintf(rtype, sizeof(rtype), REL("%s"), type);
+	for (n = xmlDocGetRootElement(rels)->children; n && r == 0; n = n->next) {
+		char *t, *full;
+		xmlDocPtr doc;
+
+		if (!tim_xml_is(n, NS_PR, "Relationship") || !attr_is(n, "Type", rtype) ||
+		    attr_is(n, "TargetMode", "External"))
+			continue;
+		t = attr(n, "Target");
+		full = t ? tim_zpkg_resolve(o->main, t) : NULL;
+		xmlFree(t);
+		if (full == NULL)
+			return tim_errorf(o->err, 0, _("'%s' is damaged: a %s outside the package"), o->pkg.path, type);
+		doc = part_xml(o, full, 1);
+		free(full);
+		r = doc ? fn(o, doc, arg) : -1;
+	}
+	return r;
+}
+
+struct xl_arg {
+	const char *old, *now;
+};
+
+static int
+xl_one(struct ox *o, xmlDocPtr doc, void *arg)
+{
+	struct xl_arg *a = arg;
+
+	return xl_sheet(o, doc, a->old, a->now);
+}
+
+static int
+xlsx(struct ox *o, const struct tim_label *old, const struct tim_label *l)
+{
+	struct tim_buf ob = TIM_BUF_INIT, nb = TIM_BUF_INIT, t = TIM_BUF_INIT;
+	struct xl_arg a = { NULL, NULL };
+	int r;
+
+	if (old && old->level[0]) {
+		tim_label_format(o->s, old, &t);
+		xl_escape(&ob, tim_buf_str(&t));
+		a.old = tim_buf_str(&ob);
+	}
+	if (l) {
+		tim_buf_reset(&t);
+		tim_label_format(o->s, l, &t);
+		xl_escape(&nb, tim_buf_str(&t));
+		a.now = tim_buf_str(&nb);
+	}
+	r = each_rel(o, "worksheet", xl_one, &a);
+	tim_buf_release(&ob);
+	tim_buf_release(&nb);
+	tim_buf_release(&t);
+	return r;
+}
+
+/* PowerPoint: a text box named TIM_Label on each slide master. */
+static void
+max_id(xmlNodePtr n, long *max)
+{
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)n->name, "cNvPr") == 0) {
+			xmlChar *v = xmlGetProp(n, (const xmlChar *)"id");
+
+			if (v && atol((const char *)v) > *max)
+				*max = atol((const char *)v);
+			xmlFree(v);
+		}
+		max_id(n->children, max);
+	}
+}
+
+static int
+pp_master(struct ox *o, xmlDocPtr doc, void *arg)
+{
+	const struct tim_label *l = arg;
+	struct tim_buf f = TIM_BUF_INIT, text = TIM_BUF_INIT;
+	xmlNodePtr root = xmlDocGetRootElement(doc), tree, n, next, nv, c;
+	long id = 1;
+
+	tree = tim_xml_child(tim_xml_child(root, NS_P, "cSld"), NS_P, "spTree");
+	if (!tim_xml_is(root, NS_P, "sldMaster") || tree == NULL)
+		return tim_errorf(o->err, 0, _("'%s' is damaged: bad slide master"), o->pkg.path);
+	for (n = tree->children; n; n = next) {
+		next = n->next;
+		nv = tim_xml_child(n, NS_P, "nvSpPr");
+		c = tim_xml_child(nv, NS_P, "cNvPr");
+		if (tim_xml_is(n, NS_P, "sp") && c && attr_is(c, "name", TIM_TAG)) {
+			xmlUnlinkNode(n);
+			xmlFreeNode(n);
+		}
+	}
+	if (l == NULL)
+		return 0;
+	max_id(root, &id);
+	tim_label_format(o->s, l, &text);
+	tim_buf_addf(&f, "<p:sp><p:nvSpPr><p:cNvPr id=\"%ld\" name=\"" TIM_TAG "\"/><p:cNvSpPr txBox=\"1\"/><p:nvPr userDrawn=\"1\"/></p:nvSpPr>"
+	    "<p:spPr><a:xfrm><a:off x=\"180000\" y=\"90000\"/><a:ext cx=\"4320000\" cy=\"320000\"/></a:xfrm>"
+	    "<a:prstGeom prst=\"rect\"><a:avLst/></a:prstGeom><a:noFill/></p:spPr>"
+	    "<p:txBody><a:bodyPr wrap=\"none\" rtlCol=\"0\"><a:spAutoFit/></a:bodyPr><a:lstStyle/>"
+	    "<a:p><a:r><a:rPr lang=\"ja-JP\" altLang=\"en-US\" sz=\"1200\" b=\"1\" dirty=\"0\"><a:solidFill><a:srgbClr val=\"C00000\"/></a:solidFill></a:rPr><a:t>",
+	    id + 1);
+	tim_xml_escape(&f, tim_buf_str(&text));
+	tim_buf_adds(&f, "</a:t></a:r></a:p></p:txBody></p:sp>");
+	tim_buf_release(&text);
+	if (f.failed) {
+		tim_buf_release(&f);
+		return tim_errorf(o->err, ENOMEM, _("out of memory"));
+	}
+	n = tim_xml_fragment(doc, "xmlns:p=\"" NS_P "\" xmlns:a=\"" NS_A "\"", f.buf, o->err);
+	tim_buf_release(&f);
+	if (n == NULL)
+		return -1;
+	c = tim_xml_child(tree, NS_P, "extLst");
+	if (c)
+		xmlAddPrevSibling(c, n);
+	else
+		xmlAddChild(tree, n);
+	xmlDOMWrapReconcileNamespaces(NULL, n, TIM_RECONNS_REMOVEREDUND);
+	return 0;
+}
+
+int
+tim_ooxml_kind(struct tim_zpkg *p)
+{
+	if (tim_zpkg_find(p, "[Content_Types].xml") == NULL)
+		return TIM_CONTENT_OTHER;
+	if (tim_zpkg_find(p, "word/document.xml"))
+		return TIM_CONTENT_DOCX;
+	if (tim_zpkg_find(p, "xl/workbook.xml"))
+		return TIM_CONTENT_XLSX;
+	if (tim_zpkg_find(p, "ppt/presentation.xml"))
+		return TIM_CONTENT_PPTX;
+	return TIM_CONTENT_OTHER;
+}
+
+int
+tim_ooxml_read(const struct tim_label_scheme *s, int fd, const char *path,
+    struct tim_label *out, struct tim_err *err)
+{
+	static const char *const want[] = { "_rels/.rels", "docProps/custom.xml", NULL };
+	struct ox o;
+	struct tim_zpart *part;
+	char *target;
+	int r = -1;
+
+	memset(&o, 0, sizeof(o));
+	o.s = s;
+	o.err = err;
+	tim_label_clear(out);
+	if (tim_zpkg_load(&o.pkg, fd, path, want, err) < 0)
+		return -1;
+	if (ox_open(&o, 0) < 0)
+		goto out;
+	/* The properties may live elsewhere than usual: then read that part too. */
+	target = rel_target(o.rels, "", REL("custom-properties"), NULL);
+	part = target ? tim_zpkg_find(&o.pkg, target) : NULL;
+	if (part != NULL && part->data == NULL) {
+		const char *const again[] = { "_rels/.rels", target, NULL };
+
+		free(o.main);
+		o.main = NULL;
+		tim_zpkg_release(&o.pkg);
+		if (tim_zpkg_load(&o.pkg, fd, path, again, err) < 0 || ox_open(&o, 0) < 0) {
+			free(target);
+			goto out;
+		}
+	}
+	free(target);
+	r = read_custom(&o, out);
+out:
+	free(o.main);
+	tim_zpkg_release(&o.pkg);
+	return r;
+}
+
+int
+tim_ooxml_write(const struct tim_label_scheme *s, int fd, const char *path,
+    int type, const struct tim_label *l, int out, struct tim_err *err)
+{
+	struct tim_label old;
+	struct ox o;
+	int r = -1;
+
+	memset(&o, 0, sizeof(o));
+	o.s = s;
+	o.err = err;
+	if (tim_zpkg_load(&o.pkg, fd, path, NULL, err) < 0)
+		return -1;
+	if (ox_open(&o, 1) < 0 || read_custom(&o, &old) < 0 || set_custom(&o, l) < 0)
+		goto out;
+	switch (type) {
+	case TIM_CONTENT_DOCX:
+		r = docx(&o, l);
+		break;
+	case TIM_CONTENT_XLSX:
+		r = xlsx(&o, &old, l);
+		break;
+	case TIM_CONTENT_PPTX:
+		r = each_rel(&o, "slideMaster", pp_master, (void *)l);
+		break;
+	default:
+		r = tim_errorf(err, 0, _("'%s' is not an Office document"), path);
+	}
+	if (r == 0)
+		r = tim_zpkg_write(&o.pkg, out, first_ct, err);
+out:
+	free(o.main);
+	tim_zpkg_release(&o.pkg);
+	return r;
+}

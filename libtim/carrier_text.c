@@ -1,0 +1,344 @@
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "carrier.h"
+#include "err.h"
+#include "i18n.h"
+#include "label.h"
+#include "rewrite.h"
+#include "util.h"
+#include "banned.h"
+
+/*
+ * Text files carry the label as their first line, a comment in the file's
+ * own syntax, after a UTF-8 BOM, a #! line, an XML declaration or an HTML
+ * doctype (which must stay first). Removing takes exactly that line away,
+ * so mark then remove gives back the original bytes.
+ */
+
+#define HEAD_MAX 65536
+
+enum { SYN_PLAIN, SYN_HASH, SYN_SLASH, SYN_DASH, SYN_XML, SYN_PERCENT };
+
+static const struct {
+	const char *open, *close;
+} syntax[] = {
+	{ "", "" }, { "# ", "" }, { "// ", "" }, { "-- ", "" },
+	{ "<!-- ", " -->" }, { "% ", "" },
+};
+
+static const struct {
+	const char *ext;
+	int syn;
+} exts[] = {
+	{ "txt", SYN_PLAIN }, { "text", SYN_PLAIN }, { "csv", SYN_PLAIN },
+	{ "tsv", SYN_PLAIN }, { "log", SYN_PLAIN },
+	{ "md", SYN_XML }, { "markdown", SYN_XML }, { "html", SYN_XML },
+	{ "htm", SYN_XML }, { "xml", SYN_XML }, { "svg", SYN_XML },
+	{ "sh", SYN_HASH }, { "bash", SYN_HASH }, { "zsh", SYN_HASH },
+	{ "py", SYN_HASH }, { "rb", SYN_HASH }, { "pl", SYN_HASH },
+	{ "yaml", SYN_HASH }, { "yml", SYN_HASH }, { "conf", SYN_HASH },
+	{ "cfg", SYN_HASH }, { "ini", SYN_HASH }, { "toml", SYN_HASH },
+	{ "r", SYN_HASH }, { "mk", SYN_HASH }, { "tf", SYN_HASH },
+	{ "ps1", SYN_HASH }, { "cmake", SYN_HASH },
+	{ "c", SYN_SLASH }, { "h", SYN_SLASH }, { "cc", SYN_SLASH },
+	{ "cpp", SYN_SLASH }, { "cxx", SYN_SLASH }, { "hpp", SYN_SLASH },
+	{ "hh", SYN_SLASH }, { "java", SYN_SLASH }, { "js", SYN_SLASH },
+	{ "mjs", SYN_SLASH }, { "ts", SYN_SLASH }, { "jsx", SYN_SLASH },
+	{ "tsx", SYN_SLASH }, { "go", SYN_SLASH }, { "rs", SYN_SLASH },
+	{ "cs", SYN_SLASH }, { "swift", SYN_SLASH }, { "kt", SYN_SLASH },
+	{ "scala", SYN_SLASH }, { "m", SYN_SLASH }, { "dart", SYN_SLASH },
+	{ "sql", SYN_DASH }, { "lua", SYN_DASH }, { "hs", SYN_DASH },
+	{ "tex", SYN_PERCENT }, { "sty", SYN_PERCENT },
+};
+
+static const struct {
+	const char *name;
+	int syn;
+} names[] = {
+	{ "Makefile", SYN_HASH }, { "GNUmakefile", SYN_HASH },
+	{ "Dockerfile", SYN_HASH }, { "CMakeLists.txt", SYN_HASH },
+	{ "Containerfile", SYN_HASH }, { "Vagrantfile", SYN_HASH },
+};
+
+/* Valid UTF-8 without NUL; a sequence cut by the end of a partial head is fine. */
+static int
+looks_text(const unsigned char *p, size_t len, int partial)
+{
+	size_t i = 0, n, k;
+
+	while (i < len) {
+		unsigned char c = p[i];
+
+		if (c == 0)
+			return 0;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 2;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 3;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 4;
+		else
+			return 0;
+		if (i + n > len)
+			return partial;
+		for (k = 1; k < n; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+		i += n;
+	}
+	return 1;
+}
+
+struct layout {
+	int syn;
+	size_t pos;		/* where the label line is or goes */
+	size_t lab_len;		/* the existing label line with its end, or 0 */
+	const char *eol;
+	struct tim_label found;
+};
+
+static const char *
+base_of(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+/* The syntax for the file's name, or -1. */
+static int
+syntax_by_name(const char *path)
+{
+	const char *base = base_of(path), *dot;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t bl = strlen(base), nl = strlen(names[i].name);
+
+		/* The name may carry a label prefix: compare the end. */
+		if (bl >= nl && strcmp(base + bl - nl, names[i].name) == 0)
+			return names[i].syn;
+	}
+	dot = strrchr(base, '.');
+	if (dot == NULL || dot == base)
+		return -2;	/* no extension */
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (strcasecmp(dot + 1, exts[i].ext) == 0)
+			return exts[i].syn;
+	return -1;
+}
+
+static ssize_t
+read_head(int fd, unsigned char *head, size_t max)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < max) {
+		n = pread(fd, head + got, max - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static int
+starts(const unsigned char *p, size_t len, const char *s)
+{
+	size_t n = strlen(s);
+
+	return len >= n && memcmp(p, s, n) == 0;
+}
+
+static int plan_head(const struct tim_label_scheme *s, const char *path,
+    const struct stat *stp, const unsigned char *head, size_t len,
+    struct layout *lay, char *note);
+
+/*
+ * Works out the syntax and where the label line goes. -1 with note when
+ * the file is not text this module marks, -2 on a read error.
+ */
+static int
+plan(const struct tim_label_scheme *s, int fd, const char *path,
+    struct layout *lay, char *note)
+{
+	unsigned char *head;
+	struct stat st;
+	ssize_t got;
+	size_t len;
+	int r;
+
+	memset(lay, 0, sizeof(*lay));
+	if (fstat(fd, &st) < 0)
+		return -2;
+	/* Only as much as the file has, up to the head that is looked at. */
+	len = st.st_size < HEAD_MAX ? (size_t)st.st_size : HEAD_MAX;
+	head = malloc(len + 1);
+	if (head == NULL)
+		return -2;
+	got = read_head(fd, head, len);
+	r = got < 0 ? -2 : plan_head(s, path, &st, head, (size_t)got, lay, note);
+	free(head);
+	return r;
+}
+
+static int
+plan_head(const struct tim_label_scheme *s, const char *path,
+    const struct stat *stp, const unsigned char *head, size_t len,
+    struct layout *lay, char *note)
+{
+	const struct stat st = *stp;
+	const unsigned char *nl;
+	size_t pos = 0, end;
+	int syn;
+
+	if (starts(head, len, "\xff\xfe") || starts(head, len, "\xfe\xff")) {
+		snprintf(note, 256, "%s", _("UTF-16 text is not marked inside; only UTF-8"));
+		return -1;
+	}
+	if (!looks_text(head, len, (off_t)len < st.st_size)) {
+		snprintf(note, 256, "%s", _("no content carrier for this file type"));
+		return -1;
+	}
+	if (starts(head, len, "\xef\xbb\xbf"))
+		pos = 3;
+	syn = syntax_by_name(path);
+	if (syn == -2) {
+		/* No extension: a script by its #! line, else plain text. */
+		syn = starts(head + pos, len - pos, "#!") ? SYN_HASH : SYN_PLAIN;
+	} else if (syn < 0) {
+		snprintf(note, 256, "%s", _("a text type without a known comment syntax; content not marked"));
+		return -1;
+	}
+	if ((syn == SYN_HASH && starts(head + pos, len - pos, "#!")) ||
+	    (syn == SYN_XML && (starts(head + pos, len - pos, "<?xml") ||
+	    (len - pos >= 9 && strncasecmp((const char *)head + pos, "<!DOCTYPE", 9) == 0)))) {
+		nl = memchr(head + pos, '\n', len - pos);
+		if (nl == NULL) {
+			snprintf(note, 256, "%s", _("its first line does not end; content not marked"));
+			return -1;
+		}
+		pos = (size_t)(nl - head) + 1;
+	}
+	nl = memchr(head, '\n', len);
+	lay->eol = (nl != NULL && nl > head && nl[-1] == '\r') ? "\r\n" : "\n";
+	lay->syn = syn;
+	lay->pos = pos;
+	/* An existing label line at pos? */
+	nl = memchr(head + pos, '\n', len - pos);
+	if (nl == NULL && (off_t)len < st.st_size)
+		return 0;
+	end = nl ? (size_t)(nl - head) : len;
+	{
+		size_t e = end, o = strlen(syntax[syn].open), c = strlen(syntax[syn].close);
+
+		if (e > pos && head[e - 1] == '\r')
+			e--;
+		if (e - pos >= o + c && memcmp(head + pos, syntax[syn].open, o) == 0 &&
+		    memcmp(head + e - c, syntax[syn].close, c) == 0 &&
+		    tim_label_parse(s, (const char *)head + pos + o, e - pos - o - c, &lay->found) == 1)
+			lay->lab_len = (nl ? end + 1 : end) - pos;
+	}
+	return 0;
+}
+
+int
+tim_text_detect(int fd, const char *path, char *note)
+{
+	struct tim_label_scheme s;
+	struct layout lay;
+	int r;
+
+	tim_label_scheme_default(&s);
+	r = plan(&s, fd, path, &lay, note);
+	if (r == -2) {
+		snprintf(note, 256, "%s", strerror(errno));
+		return -1;
+	}
+	return r;
+}
+
+int
+tim_text_read(const struct tim_label_scheme *s, int fd, const char *path,
+    struct tim_label *out, struct tim_err *err)
+{
+	struct layout lay;
+	char note[256];
+	int r;
+
+	tim_label_clear(out);
+	r = plan(s, fd, path, &lay, note);
+	if (r == -2)
+		return tim_errorf(err, errno, _("cannot read '%s'"), path);
+	if (r < 0 || lay.lab_len == 0)
+		return 0;
+	*out = lay.found;
+	return 1;
+}
+
+int
+tim_text_write(const struct tim_label_scheme *s, int fd, const char *path,
+    const struct tim_label *l, int out, struct tim_err *err)
+{
+	struct tim_buf b = TIM_BUF_INIT;
+	unsigned char head[4096];
+	struct layout lay;
+	char note[256];
+	ssize_t n;
+	int r;
+
+	r = plan(s, fd, path, &lay, note);
+	if (r == -2)
+		return tim_errorf(err, errno, _("cannot read '%s'"), path);
+	if (r < 0)
+		return tim_errorf(err, 0, "'%s': %s", path, note);
+	/* The bytes before the label line: BOM, #! line; at most a 64 KiB head. */
+	if (lay.pos > sizeof(head)) {
+		if (tim_buf_grow(&b, lay.pos) < 0)
+			return tim_errorf(err, ENOMEM, _("out of memory"));
+	}
+	if (lay.pos > 0) {
+		unsigned char *dst = lay.pos > sizeof(head) ? (unsigned char *)b.buf : head;
+
+		n = pread(fd, dst, lay.pos, 0);
+		if (n != (ssize_t)lay.pos || tim_write_all(out, dst, lay.pos) < 0) {
+			tim_buf_release(&b);
+			return tim_errorf(err, errno, _("cannot copy '%s'"), path);
+		}
+	}
+	tim_buf_reset(&b);
+	if (l != NULL) {
+		tim_buf_adds(&b, syntax[lay.syn].open);
+		tim_label_format(s, l, &b);
+		tim_buf_adds(&b, syntax[lay.syn].close);
+		tim_buf_adds(&b, lay.eol);
+		if (b.failed || tim_write_all(out, b.buf, b.len) < 0) {
+			tim_buf_release(&b);
+			return tim_errorf(err, errno, _("cannot write the label of '%s'"), path);
+		}
+	}
+	tim_buf_release(&b);
+	if (lseek(fd, (off_t)(lay.pos + lay.lab_len), SEEK_SET) < 0 ||
+	    tim_copy_fd(fd, out, -1, err) < 0) {
+		tim_err_prefix(err, _("copying '%s'"), path);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,110 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "carrier.h"
+#include "err.h"
+#include "i18n.h"
+#include "label.h"
+#include "zippkg.h"
+#include "banned.h"
+
+/* The content carrier: finds the file's type and hands it to its module. */
+
+const char *
+tim_content_name(int type)
+{
+	static const char *names[] = { "", "other", "text", "docx", "xlsx",
+	    "pptx", "odt", "ods", "odp", "pdf" };
+
+	if (type < 0 || type > TIM_CONTENT_PDF)
+		return "";
+	return names[type];
+}
+
+int
+tim_content_detect(int fd, const char *path, int *type, char *note,
+    struct tim_err *err)
+{
+	unsigned char magic[8];
+	ssize_t n;
+
+	note[0] = '\0';
+	n = pread(fd, magic, sizeof(magic), 0);
+	if (n < 0) {
+		snprintf(note, 256, "%s", strerror(errno));
+		*type = TIM_CONTENT_OTHER;
+		return -1;
+	}
+	if (n >= 5 && memcmp(magic, "%PDF-", 5) == 0) {
+		*type = TIM_CONTENT_PDF;
+		return 0;
+	}
+	if (n >= 4 && memcmp(magic, "PK\3\4", 4) == 0) {
+		static const char *const mt[] = { "mimetype", NULL };
+		struct tim_zpkg p;
+
+		*type = TIM_CONTENT_OTHER;
+		if (tim_zpkg_load(&p, fd, path, mt, err) < 0)
+			return -1;
+		*type = tim_ooxml_kind(&p);
+		if (*type == TIM_CONTENT_OTHER)
+			*type = tim_odf_kind(&p);
+		tim_zpkg_release(&p);
+		if (*type == TIM_CONTENT_OTHER)
+			snprintf(note, 256, "%s", _("a zip archive that is not an Office or OpenDocument file"));
+		return 0;
+	}
+	if (tim_text_detect(fd, path, note) >= 0) {
+		*type = TIM_CONTENT_TEXT;
+		return 0;
+	}
+	*type = TIM_CONTENT_OTHER;
+	return 0;
+}
+
+int
+tim_content_read(const struct tim_label_scheme *s, int fd, const char *path,
+    int type, struct tim_label *out, struct tim_err *err)
+{
+	tim_label_clear(out);
+	switch (type) {
+	case TIM_CONTENT_TEXT:
+		return tim_text_read(s, fd, path, out, err);
+	case TIM_CONTENT_DOCX:
+	case TIM_CONTENT_XLSX:
+	case TIM_CONTENT_PPTX:
+		return tim_ooxml_read(s, fd, path, out, err);
+	case TIM_CONTENT_ODT:
+	case TIM_CONTENT_ODS:
+	case TIM_CONTENT_ODP:
+		return tim_odf_read(s, fd, path, out, err);
+	case TIM_CONTENT_PDF:
+		return tim_pdf_read_label(s, fd, path, out, err);
+	default:
+		return 0;
+	}
+}
+
+int
+tim_content_write(const struct tim_label_scheme *s, int fd, const char *path,
+    int type, const struct tim_label *l, int out, struct tim_err *err)
+{
+	switch (type) {
+	case TIM_CONTENT_TEXT:
+		return tim_text_write(s, fd, path, l, out, err);
+	case TIM_CONTENT_DOCX:
+	case TIM_CONTENT_XLSX:
+	case TIM_CONTENT_PPTX:
+		return tim_ooxml_write(s, fd, path, type, l, out, err);
+	case TIM_CONTENT_ODT:
+	case TIM_CONTENT_ODS:
+	case TIM_CONTENT_ODP:
+		return tim_odf_write(s, fd, path, type, l, out, err);
+	case TIM_CONTENT_PDF:
+		return tim_pdf_write_label(s, fd, path, l, out, err);
+	default:
+		return tim_errorf(err, 0, _("'%s': no content carrier for this file type"), path);
+	}
+}

@@ -1,0 +1,214 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "buf.h"
+#include "config.h"
+#include "err.h"
+#include "i18n.h"
+#include "label.h"
+#include "sealpolicy.h"
+#include "banned.h"
+
+/* Is level in the comma list? */
+static int
+listed(const char *list, const char *level)
+{
+	size_t n = strlen(level);
+	const char *p = list;
+
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+
+		while (len > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == n && memcmp(p, level, n) == 0)
+			return 1;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
+
+static int
+domain_inside(const char *email, const char *domains)
+{
+	const char *at = strrchr(email, '@');
+	const char *p = domains;
+
+	if (at == NULL || at[1] == '\0')
+		return 0;
+	at++;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+
+		while (len > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len > 0 && strlen(at) == len && strncasecmp(at, p, len) == 0)
+			return 1;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
+
+int
+tim_seal_cert_inside(const char *certfile, const char *domains,
+    struct tim_err *err)
+{
+	STACK_OF(OPENSSL_STRING) *emails;
+	X509 *x = NULL;
+	FILE *f;
+	int i, n, inside;
+
+	if (domains == NULL || *domains == '\0')
+		return 0;
+	f = fopen(certfile, "re");
+	if (f == NULL)
+		return tim_errorf(err, errno, _("cannot read certificate '%s'"), certfile);
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	if (x == NULL) {
+		rewind(f);
+		x = d2i_X509_fp(f, NULL);
+	}
+	fclose(f);
+	if (x == NULL)
+		return tim_errorf(err, 0, _("'%s' is not an X.509 certificate"), certfile);
+	emails = X509_get1_email(x);
+	n = emails ? sk_OPENSSL_STRING_num(emails) : 0;
+	inside = n > 0;
+	for (i = 0; i < n && inside; i++)
+		inside = domain_inside(sk_OPENSSL_STRING_value(emails, i), domains);
+	X509_email_free(emails);
+	X509_free(x);
+	return inside;
+}
+
+struct walk {
+	const struct tim_label_scheme *scheme;
+	const char *forbid;
+	struct tim_seal_policy *pol;
+	struct tim_err *err;
+	int failed;
+	int outside;
+};
+
+/* nftw has no user pointer; one walk at a time. */
+static struct walk *cur;
+
+static int
+look(const struct tim_label_scheme *scheme, const char *path, struct walk *w)
+{
+	struct tim_label_report rep;
+	const char *level;
+
+	if (tim_label_read(scheme, path, TIM_CARRIERS_ALL, &rep, w->err) < 0) {
+		w->failed = 1;
+		return -1;
+	}
+	if (!rep.marked && !rep.inherited)
+		return 0;
+	level = rep.effective.level;
+	json_array_append_new(w->pol->labels, json_pack("{s:s, s:s}", "file", path,
+	    "level", level));
+	if (w->outside && !w->pol->refused && listed(w->forbid, level)) {
+		w->pol->refused = 1;
+		snprintf(w->pol->level, sizeof(w->pol->level), "%s", level);
+		snprintf(w->pol->file, sizeof(w->pol->file), "%s", path);
+	}
+	return 0;
+}
+
+static int
+visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type != FTW_F)
+		return 0;
+	return look(cur->scheme, path, cur) < 0 ? 1 : 0;
+}
+
+int
+tim_seal_policy_check(const struct tim_config *cfg, char **paths,
+    size_t npaths, const char *const *certs, size_t ncerts, int password,
+    struct tim_seal_policy *pol, struct tim_err *err)
+{
+	struct tim_label_scheme scheme;
+	const char *domains = tim_config_get(cfg, "seal", "inside-domains");
+	const char *forbid = tim_config_get(cfg, "seal", "forbid-outside");
+	struct walk w;
+	struct stat st;
+	size_t i;
+	int in;
+
+	memset(pol, 0, sizeof(*pol));
+	pol->labels = json_array();
+	if (pol->labels == NULL)
+		return tim_errorf(err, ENOMEM, _("out of memory"));
+	if (tim_label_scheme_load(&scheme, cfg, err) < 0)
+		return -1;
+	if (forbid == NULL)
+		forbid = scheme.levels[0];
+	memset(&w, 0, sizeof(w));
+	w.scheme = &scheme;
+	w.forbid = forbid;
+	w.pol = pol;
+	w.err = err;
+	w.outside = password;
+	if (password)
+		snprintf(pol->outside, sizeof(pol->outside), "%s", _("a password"));
+	for (i = 0; i < ncerts && !w.outside; i++) {
+		if ((in = tim_seal_cert_inside(certs[i], domains, err)) < 0)
+			return -1;
+		if (!in) {
+			w.outside = 1;
+			snprintf(pol->outside, sizeof(pol->outside), "%s", certs[i]);
+		}
+	}
+	for (i = 0; i < npaths; i++) {
+		if (strcmp(paths[i], "-") == 0)
+			continue;	/* a stream carries no label tim can read */
+		if (lstat(paths[i], &st) < 0)
+			return tim_errorf(err, errno, _("cannot read '%s'"), paths[i]);
+		if (S_ISDIR(st.st_mode)) {
+			cur = &w;
+			if (nftw(paths[i], visit, 16, FTW_PHYS) != 0 || w.failed) {
+				cur = NULL;
+				if (!w.failed)
+					return tim_errorf(err, errno, _("cannot read '%s'"), paths[i]);
+				return -1;
+			}
+			cur = NULL;
+		} else if (look(&scheme, paths[i], &w) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+tim_seal_policy_release(struct tim_seal_policy *pol)
+{
+	json_decref(pol->labels);
+	pol->labels = NULL;
+}

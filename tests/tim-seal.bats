@@ -1,0 +1,578 @@
+#!/usr/bin/env bats
+# tim-seal: CMS envelopes with CRYPTREC algorithms, both ways with openssl.
+load test_helper
+
+# Keys and certificates once for the file; each test copies what it needs.
+setup_file() {
+	K="$BATS_FILE_TMPDIR/k"
+	mkdir -p "$K"
+	cd "$K" || return 1
+	cert() {	# name, key algorithm options..., then -- and extra req options
+		local name=$1
+		shift
+		openssl req -x509 -nodes -keyout "$name.key" -out "$name.pem" \
+		    -subj "/CN=$name/O=Example" "$@" 2>/dev/null
+		chmod 600 "$name.key"
+	}
+	cert rsa -newkey rsa:2048 -days 30
+	cert rsa3072 -newkey rsa:3072 -days 30
+	cert other -newkey rsa:2048 -days 30
+	cert ec -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 30
+	cert ec384 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -days 30
+	cert weak -newkey rsa:1024 -days 30
+	cert signonly -newkey rsa:2048 -days 30 -addext keyUsage=digitalSignature
+	cert signer -newkey rsa:2048 -days 30
+	openssl req -x509 -nodes -newkey rsa:2048 -days 30 -keyout inside.key -out inside.pem \
+	    -subj "/CN=colleague/emailAddress=a@example.co.jp" 2>/dev/null
+	openssl req -x509 -nodes -newkey rsa:2048 -days 30 -keyout partner.key -out partner.pem \
+	    -subj "/CN=partner/emailAddress=b@partner.example" 2>/dev/null
+	chmod 600 inside.key partner.key
+	cert ecsigner -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 30
+	# Expired: valid from now until a day ago.
+	openssl req -new -newkey rsa:2048 -nodes -keyout old.key -out old.csr \
+	    -subj "/CN=old" 2>/dev/null
+	openssl x509 -req -in old.csr -signkey old.key -days -1 -out old.pem 2>/dev/null
+	chmod 600 old.key
+	# Not yet valid: a self-signed certificate from 2040, through openssl ca.
+	mkdir ca
+	touch ca/index.txt
+	echo 01 > ca/serial
+	printf '%s\n' '[ca]' 'default_ca = d' '[d]' 'dir = ca' 'database = ca/index.txt' \
+	    'serial = ca/serial' 'new_certs_dir = ca' 'default_md = sha256' 'policy = p' \
+	    '[p]' 'commonName = supplied' > ca/ca.cnf
+	openssl req -new -newkey rsa:2048 -nodes -keyout future.key -out future.csr \
+	    -subj "/CN=future" 2>/dev/null
+	openssl ca -batch -config ca/ca.cnf -selfsign -keyfile future.key -in future.csr \
+	    -startdate 20400101000000Z -enddate 20410101000000Z -out future.pem 2>/dev/null
+	chmod 600 future.key
+	head -c 300000 /dev/urandom > "$K/data.bin"
+}
+
+setup_file_local() {
+	K="$BATS_FILE_TMPDIR/k"
+	cp "$K"/*.pem "$K"/*.key "$K/data.bin" .
+	chmod 600 ./*.key
+}
+
+# No temporary or output file may stay behind after a failure.
+assert_clean() {
+	run bash -c 'ls -A | grep -E "^\.|\.tim-" || true'
+	assert_output ""
+}
+
+@test "-h prints the synopsis, a bad option is a usage error" {
+	run tim-seal -h
+	assert_success
+	assert_output --partial "usage: tim-seal -r CERT"
+	run tim-seal --bogus x
+	assert_failure 2
+	assert_output --partial "unknown option"
+	run tim-seal data.bin
+	assert_failure 2
+	assert_output --partial "give a recipient"
+}
+
+@test "RSA-OAEP AES-256-GCM: tim-seal and openssl both open it" {
+	run tim-seal -r rsa.pem data.bin
+	assert_success
+	assert_output "sealed 'data.bin' -> 'data.bin.p7m' (aes-256-gcm, 1 recipients)"
+	run openssl cms -cmsout -print -inform DER -in data.bin.p7m
+	assert_output --partial "id-smime-ct-authEnvelopedData"
+	assert_output --partial "rsaesOaep"
+	assert_output --partial "aes-256-gcm"
+	openssl cms -decrypt -binary -inform DER -in data.bin.p7m -recip rsa.pem \
+	    -inkey rsa.key -out by-openssl
+	cmp by-openssl data.bin
+	mv data.bin orig.bin
+	run tim-seal -d --key rsa.key --cert rsa.pem data.bin.p7m
+	assert_success
+	assert_output "opened 'data.bin.p7m' -> 'data.bin'"
+	cmp data.bin orig.bin
+	[ "$(stat -c %a data.bin)" = 600 ]
+}
+
+@test "ECDH P-256 with a SHA-256 KDF: both open it" {
+	run tim-seal -r ec.pem -o e.p7m data.bin
+	assert_success
+	run openssl cms -cmsout -print -inform DER -in e.p7m
+	assert_output --partial "dhSinglePass-stdDH-sha256kdf-scheme"
+	assert_output --partial "id-aes256-wrap"
+	openssl cms -decrypt -binary -inform DER -in e.p7m -recip ec.pem -inkey ec.key -out o1
+	cmp o1 data.bin
+	run tim-seal -d --key ec.key --cert ec.pem -o o2 e.p7m
+	assert_success
+	cmp o2 data.bin
+}
+
+@test "several recipients (RSA 2048, RSA 3072, P-384): each one opens it" {
+	run tim-seal -r rsa.pem -r rsa3072.pem -r ec384.pem -o m.p7m data.bin
+	assert_success
+	assert_output --partial "3 recipients"
+	for who in rsa rsa3072 ec384; do
+		run tim-seal -d --key $who.key --cert $who.pem -o out-$who m.p7m
+		assert_success
+		cmp out-$who data.bin
+		openssl cms -decrypt -binary -inform DER -in m.p7m -recip $who.pem \
+		    -inkey $who.key | cmp - data.bin
+	done
+}
+
+@test "--compat: EnvelopedData AES-256-CBC, both open it" {
+	run tim-seal --compat -r rsa.pem -r ec.pem -o c.p7m data.bin
+	assert_success
+	assert_output --partial "aes-256-cbc"
+	run openssl cms -cmsout -print -inform DER -in c.p7m
+	assert_output --partial "pkcs7-envelopedData"
+	openssl cms -decrypt -binary -inform DER -in c.p7m -recip ec.pem -inkey ec.key | cmp - data.bin
+	run tim-seal -d --key rsa.key --cert rsa.pem -o c.out c.p7m
+	assert_success
+	cmp c.out data.bin
+}
+
+@test "password recipient: PBKDF2-HMAC-SHA256, openssl -pwri_password opens it" {
+	printf 'correct horse battery\n' > pw
+	chmod 600 pw
+	run tim-seal --password-file pw -o p.p7m data.bin
+	assert_success
+	assert_output --partial "send the password by another channel"
+	run openssl cms -cmsout -print -inform DER -in p.p7m
+	assert_output --partial "hmacWithSHA256"
+	openssl cms -decrypt -binary -inform DER -in p.p7m -pwri_password 'correct horse battery' | cmp - data.bin
+	run tim-seal -d --password-file pw -o p.out p.p7m
+	assert_success
+	cmp p.out data.bin
+	run tim-seal -d --password-fd 3 -o p2.out p.p7m 3< pw
+	assert_success
+	cmp p2.out data.bin
+	printf 'wrong\n' > bad
+	chmod 600 bad
+	run tim-seal -d --password-file bad -o p3.out p.p7m
+	assert_failure 1
+	assert_output --partial "wrong password"
+	assert_file_not_exists p3.out
+	run tim-seal --compat --password-fd 3 -o pc.p7m data.bin 3< pw
+	assert_success
+	openssl cms -decrypt -binary -inform DER -in pc.p7m -pwri_password 'correct horse battery' | cmp - data.bin
+}
+
+@test "-p asks on the terminal, twice when sealing" {
+	command -v script >/dev/null 2>&1 || skip "script(1) is not installed"
+	# The prompt flushes typed-ahead input, so the answers wait for it.
+	(sleep 2; printf 'tty secret\n'; sleep 1; printf 'tty secret\n'; sleep 1) |
+	    script -qec "tim-seal -p -o t.p7m data.bin" /dev/null > log 2>&1
+	run cat log
+	assert_output --partial "Password again:"
+	assert_output --partial "sealed 'data.bin' -> 't.p7m'"
+	(sleep 2; printf 'tty secret\n'; sleep 1) |
+	    script -qec "tim-seal -d -p -o t.out t.p7m" /dev/null > log 2>&1
+	cmp t.out data.bin
+	# Without a controlling terminal there is nobody to ask.
+	run setsid -w tim-seal -d -p -o u.out t.p7m < /dev/null
+	assert_failure 2
+	assert_output --partial "no terminal to ask for the password"
+	assert_file_not_exists u.out
+}
+
+@test "passwords never come from argv; a readable password file is refused" {
+	run tim-seal --password=secret -o p.p7m data.bin
+	assert_failure 2
+	printf 'secret\n' > pw
+	chmod 644 pw
+	run tim-seal --password-file pw -o p.p7m data.bin
+	assert_failure 3
+	assert_output --partial "accessible by group or others"
+	assert_file_not_exists p.p7m
+}
+
+@test "openssl cms -encrypt with CRYPTREC algorithms: tim-seal opens it" {
+	openssl cms -encrypt -binary -aes-256-gcm -in data.bin -outform DER -out g.der \
+	    -recip rsa.pem -keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256 \
+	    -keyopt rsa_mgf1_md:sha256
+	run tim-seal -d --key rsa.key --cert rsa.pem -o g.out g.der
+	assert_success
+	cmp g.out data.bin
+	openssl cms -encrypt -binary -stream -aes-256-gcm -in data.bin -outform DER -out s.der \
+	    -recip rsa.pem -keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256
+	run tim-seal -d --key rsa.key --cert rsa.pem -o s.out s.der
+	assert_success
+	cmp s.out data.bin
+	openssl cms -encrypt -binary -aes-128-cbc -in data.bin -outform DER -out e.der \
+	    -recip ec.pem -keyopt ecdh_kdf_md:sha256
+	run tim-seal -d --key ec.key --cert ec.pem -o e.out e.der
+	assert_success
+	cmp e.out data.bin
+}
+
+@test "refused on open: PKCS#1 v1.5, 3DES, SHA-1 KDF, SHA-1 PBKDF2" {
+	openssl cms -encrypt -binary -aes-256-cbc -in data.bin -outform DER -out v15.der -recip rsa.pem
+	run tim-seal -d --key rsa.key --cert rsa.pem -o v15.out v15.der
+	assert_failure 1
+	assert_output --partial "PKCS#1 v1.5 key transport is refused"
+	assert_file_not_exists v15.out
+	run tim-seal -d --allow-legacy --key rsa.key --cert rsa.pem -o v15.out v15.der
+	assert_success
+	cmp v15.out data.bin
+	openssl cms -encrypt -binary -des3 -in data.bin -outform DER -out des.der -recip rsa.pem \
+	    -keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256
+	run tim-seal -d --key rsa.key --cert rsa.pem -o des.out des.der
+	assert_failure 1
+	assert_output --partial "content encryption 'des-ede3-cbc' is refused"
+	openssl cms -encrypt -binary -aes-256-gcm -in data.bin -outform DER -out sha1.der -recip ec.pem
+	run tim-seal -d --key ec.key --cert ec.pem -o sha1.out sha1.der
+	assert_failure 1
+	assert_output --partial "without a SHA-2 KDF is refused"
+	openssl cms -encrypt -binary -aes-256-cbc -in data.bin -outform DER -out pw.der -pwri_password secret
+	printf 'secret\n' > pw
+	chmod 600 pw
+	run tim-seal -d --password-file pw -o pw.out pw.der
+	assert_failure 1
+	assert_output --partial "PRF other than HMAC-SHA-2"
+	assert_clean
+}
+
+@test "refused recipients: weak RSA, expired, key usage without encipherment" {
+	run tim-seal -r weak.pem data.bin
+	assert_failure 1
+	assert_output --partial "RSA keys under 2048 bits are refused"
+	run tim-seal -r old.pem data.bin
+	assert_failure 1
+	assert_output --partial "certificate 'old.pem' expired on"
+	run tim-seal -r future.pem data.bin
+	assert_failure 1
+	assert_output --partial "certificate 'future.pem' is not valid before 2040-01-01T00:00:00Z"
+	run tim-seal -r signonly.pem data.bin
+	assert_failure 1
+	assert_output --partial "key usage does not allow key encipherment"
+	assert_file_not_exists data.bin.p7m
+	run tim-seal --allow-expired -r old.pem data.bin
+	assert_success
+	run tim-seal -d --key old.key --cert old.pem -o o data.bin.p7m
+	assert_success
+	cmp o data.bin
+}
+
+@test "a private key readable by others is refused" {
+	tim-seal -r rsa.pem -o x.p7m data.bin
+	chmod 644 rsa.key
+	run tim-seal -d --key rsa.key --cert rsa.pem -o x.out x.p7m
+	assert_failure 3
+	assert_output --partial "accessible by group or others"
+	assert_file_not_exists x.out
+}
+
+@test "tamper: one flipped byte anywhere is exit 1 and leaves nothing" {
+	tim-seal -r rsa.pem -r ec.pem -o t.p7m data.bin
+	size=$(stat -c %s t.p7m)
+	for off in 0 5 40 200 400 700 1000 150000 $((size - 40)) $((size - 20)) $((size - 3)); do
+		cp t.p7m x.p7m
+		b=$(od -An -tu1 -j "$off" -N1 x.p7m | tr -d ' ')
+		printf "$(printf '\\%03o' $(( (b ^ 1) & 255 )))" |
+		    dd of=x.p7m bs=1 seek="$off" conv=notrunc 2>/dev/null
+		run tim-seal -d --key rsa.key --cert rsa.pem -o x.out x.p7m
+		assert_failure 1
+		assert_file_not_exists x.out
+		assert_clean
+	done
+	# A cut envelope fails the same way.
+	head -c $((size - 30)) t.p7m > cut.p7m
+	run tim-seal -d --key ec.key --cert ec.pem -o x.out cut.p7m
+	assert_failure 1
+	assert_file_not_exists x.out
+}
+
+@test "wrong key: exit 1, no output" {
+	tim-seal -r rsa.pem -o w.p7m data.bin
+	run tim-seal -d --key other.key --cert other.pem -o w.out w.p7m
+	assert_failure 1
+	assert_output --partial "not addressed to 'other.pem'"
+	run tim-seal -d --key other.key --cert rsa.pem -o w.out w.p7m
+	assert_failure 1
+	assert_output --partial "does not match key"
+	assert_file_not_exists w.out
+	assert_clean
+}
+
+@test "--sign: RSA-PSS SignedData inside, verified against --ca" {
+	run tim-seal -r rsa.pem --sign signer.key --signer signer.pem -o s.p7m data.bin
+	assert_success
+	run tim-seal --inspect s.p7m
+	assert_output --partial "content: signedData"
+	run tim-seal -d --key rsa.key --cert rsa.pem --ca signer.pem -o s.out s.p7m
+	assert_success
+	assert_output --partial "signed by CN=signer, O=Example (certificate verified against the CA file)"
+	cmp s.out data.bin
+	run tim-seal -d --key rsa.key --cert rsa.pem --ca rsa.pem -o s2.out s.p7m
+	assert_failure 1
+	assert_output --partial "signature verification failed"
+	assert_file_not_exists s2.out
+	# The inner SignedData verifies with openssl too.
+	openssl cms -decrypt -binary -inform DER -in s.p7m -recip rsa.pem -inkey rsa.key -out inner
+	{ printf '\060\200\006\011\052\206\110\206\367\015\001\007\002\240\200'; cat inner; printf '\0\0\0\0'; } > ci.der
+	run openssl cms -cmsout -print -inform DER -in ci.der
+	assert_output --partial "rsassaPss"
+	openssl cms -verify -binary -inform DER -in ci.der -CAfile signer.pem -out v 2>/dev/null
+	cmp v data.bin
+}
+
+@test "--compat --sign: a changed byte in CBC content fails the signature" {
+	head -c 100000 /dev/zero > zeros
+	tim-seal --compat -r rsa.pem --sign signer.key --signer signer.pem -o c.p7m zeros
+	size=$(stat -c %s c.p7m)
+	for off in $((size / 2)) $((size / 3)); do
+		cp c.p7m x.p7m
+		printf 'Z' | dd of=x.p7m bs=1 seek="$off" conv=notrunc 2>/dev/null
+		run tim-seal -d --key rsa.key --cert rsa.pem --ca signer.pem -o x.out x.p7m
+		assert_failure 1
+		assert_file_not_exists x.out
+	done
+	run tim-seal -d --key rsa.key --cert rsa.pem --ca signer.pem -o c.out c.p7m
+	assert_success
+	cmp c.out zeros
+}
+
+@test "--sign with ECDSA, and a signer key that does not match is refused" {
+	run tim-seal -r ec.pem --sign ecsigner.key --signer ecsigner.pem -o s.p7m data.bin
+	assert_success
+	run tim-seal -d --json --key ec.key --cert ec.pem --ca ecsigner.pem -o s.out s.p7m
+	assert_success
+	assert_output --partial '"chain_verified":true'
+	cmp s.out data.bin
+	run tim-seal -r ec.pem --sign ecsigner.key --signer signer.pem -o t.p7m data.bin
+	assert_failure 1
+	assert_output --partial "does not match the key"
+}
+
+@test "bundles: a directory as tar, several files as zip, extracted safely" {
+	mkdir -p docs/sub
+	echo one > docs/a.txt
+	echo two > docs/sub/b.txt
+	ln -s a.txt docs/link
+	run tim-seal -r rsa.pem docs
+	assert_success
+	assert_output --partial "-> 'docs.tar.p7m'"
+	mkdir out
+	run tim-seal -d --key rsa.key --cert rsa.pem -C out docs.tar.p7m
+	assert_success
+	assert_output --partial "entries in 'out'"
+	cmp out/docs/a.txt docs/a.txt
+	cmp out/docs/sub/b.txt docs/sub/b.txt
+	[ "$(readlink out/docs/link)" = a.txt ]
+	# Extracting again does not replace anything.
+	run tim-seal -d --key rsa.key --cert rsa.pem -C out docs.tar.p7m
+	assert_failure 3
+	assert_output --partial "File exists"
+	run tim-seal --zip -r rsa.pem -o z.zip.p7m docs/a.txt docs/sub
+	assert_success
+	mkdir z
+	cd z
+	run tim-seal -d --key ../rsa.key --cert ../rsa.pem ../z.zip.p7m
+	assert_success
+	cmp a.txt ../docs/a.txt
+	cmp sub/b.txt ../docs/sub/b.txt
+}
+
+@test "hostile bundles: .., absolute paths and links out are refused" {
+	python3 - <<'EOF'
+import io, tarfile
+def add(t, name, data=b"x", link=None):
+    i = tarfile.TarInfo(name)
+    if link is not None:
+        i.type = tarfile.SYMTYPE
+        i.linkname = link
+        t.addfile(i)
+    else:
+        i.size = len(data)
+        t.addfile(i, io.BytesIO(data))
+for n, spec in {"dotdot": ("../evil", None), "abs": ("/tmp/evil", None),
+                "link": ("l", "../../etc")}.items():
+    with tarfile.open(n + ".tar", "w") as t:
+        add(t, "ok.txt")
+        add(t, spec[0], link=spec[1])
+EOF
+	for n in dotdot abs link; do
+		tim-seal -r rsa.pem $n.tar
+		mkdir x-$n
+		run tim-seal -d --key rsa.key --cert rsa.pem -C x-$n $n.tar.p7m
+		assert_failure 1
+		run ls -A x-$n
+		assert_output ""
+	done
+	assert_file_not_exists ../evil
+}
+
+@test "--inspect needs no key; --json" {
+	printf 'pw-for-inspect\n' > pw
+	chmod 600 pw
+	tim-seal -r rsa.pem -r ec.pem --password-file pw -o i.p7m data.bin 2>/dev/null
+	run tim-seal --inspect i.p7m
+	assert_success
+	assert_line "format: authEnvelopedData, aes-256-gcm, tag 16 bytes"
+	assert_line --partial "recipient 1: ktri issuer=CN=rsa, O=Example serial="
+	assert_line --partial "rsaes-oaep sha256 mgf1-sha256"
+	assert_line --partial "dhSinglePass-stdDH-sha256kdf-scheme id-aes256-wrap"
+	assert_line --partial "pbkdf2 hmacWithSHA256 iterations 600000"
+	assert_line "encrypted content: 300000 bytes; envelope: $(stat -c %s i.p7m) bytes"
+	run tim-seal --inspect --json i.p7m
+	assert_success
+	echo "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["recipients"]) == 3 and d["encrypted_size"] == 300000'
+	run tim-seal --inspect data.bin
+	assert_failure 1
+}
+
+@test "stdin and stdout with '-'" {
+	run bash -c 'tim-seal -r rsa.pem - < data.bin > s.p7m'
+	assert_success
+	run bash -c 'tim-seal -d -q --key rsa.key --cert rsa.pem -o - - < s.p7m > s.out'
+	assert_success
+	cmp s.out data.bin
+	run tim-seal -d --key rsa.key --cert rsa.pem s.p7m.bin
+	assert_failure 2
+}
+
+@test "an empty file: GCM, CBC and signed, openssl opens it" {
+	: > empty
+	run tim-seal -r rsa.pem -o e.p7m empty
+	assert_success
+	openssl cms -decrypt -binary -inform DER -in e.p7m -recip rsa.pem -inkey rsa.key -out o1
+	assert_file_empty o1
+	run tim-seal -d --key rsa.key --cert rsa.pem -o o2 e.p7m
+	assert_success
+	assert_file_empty o2
+	tim-seal --compat -r ec.pem --sign signer.key --signer signer.pem -o c.p7m empty
+	run tim-seal -d --key ec.key --cert ec.pem --ca signer.pem -o o3 c.p7m
+	assert_success
+	assert_file_empty o3
+}
+
+@test "a regular file gives DER, a stream BER; openssl opens both" {
+	tim-seal -r rsa.pem -o der.p7m data.bin
+	run od -An -tx1 -N2 der.p7m
+	assert_output " 30 83"
+	run openssl asn1parse -inform DER -in der.p7m
+	assert_success
+	tim-seal -r rsa.pem -o ber.p7m - < data.bin
+	run od -An -tx1 -N2 ber.p7m
+	assert_output " 30 80"
+	for f in der ber; do
+		openssl cms -decrypt -binary -inform DER -in $f.p7m -recip rsa.pem \
+		    -inkey rsa.key | cmp - data.bin
+	done
+}
+
+@test "the output is never overwritten" {
+	echo keep > data.bin.p7m
+	run tim-seal -r rsa.pem data.bin
+	assert_failure 3
+	assert_output --partial "cannot create 'data.bin.p7m'"
+	[ "$(cat data.bin.p7m)" = keep ]
+}
+
+@test "--ledger records the send" {
+	tim-ledger init --origin test reg.tim
+	run tim-seal -r rsa.pem -r ec.pem --ledger reg.tim data.bin
+	assert_success
+	run tim-ledger list --json reg.tim
+	assert_success
+	echo "$output" | python3 -c '
+import json, sys, hashlib
+r = [json.loads(l) for l in sys.stdin if l.strip()][-1]
+assert r["kind"] == "send" and r["item"] == "data.bin", r
+assert r["to"] == "CN=rsa, O=Example; CN=ec, O=Example", r["to"]
+assert r["plaintext_sha256"] == hashlib.sha256(open("data.bin","rb").read()).hexdigest()
+assert r["envelope_sha256"] == hashlib.sha256(open("data.bin.p7m","rb").read()).hexdigest()
+assert len(r["recipients"]) == 2 and len(r["recipients"][0]["sha256"]) == 64
+assert r["content_encryption"] == "aes-256-gcm"
+'
+	run tim-ledger verify reg.tim
+	assert_success
+}
+
+@test "a 256 MiB file seals and opens in bounded memory" {
+	[ -x /usr/bin/time ] || skip "GNU time is not installed"
+	truncate -s 256M big
+	run /usr/bin/time -f "rss %M" tim-seal -q -r rsa.pem big
+	assert_success
+	seal_kb=$(echo "$output" | sed -n 's/^rss //p')
+	run /usr/bin/time -f "rss %M" tim-seal -q -d --key rsa.key --cert rsa.pem -o big.out big.p7m
+	assert_success
+	open_kb=$(echo "$output" | sed -n 's/^rss //p')
+	echo "seal ${seal_kb} KiB, open ${open_kb} KiB" >&3
+	[ "$seal_kb" -lt 131072 ]
+	[ "$open_kb" -lt 131072 ]
+	cmp big big.out
+	rm -f big big.out big.p7m
+}
+
+@test "messages in Japanese" {
+	locale -a 2>/dev/null | grep -qix 'ja_JP.utf8' || skip "the ja_JP.UTF-8 locale is not installed"
+	run env LC_ALL=ja_JP.UTF-8 tim-seal -r weak.pem data.bin
+	assert_failure 1
+	assert_output --partial "2048 ビット未満の RSA 鍵は拒否します"
+}
+
+# --- label policy (告示 V 第三 10 with the labels of I 第二 1) -----------------------
+
+@test "label policy: 極秘 is refused to an outside recipient, nothing is written" {
+	echo secret > plan.txt
+	tim-mark -q -l 極秘 plan.txt
+	run --separate-stderr tim-seal -r partner.pem -o out.p7m 【極秘】plan.txt
+	assert_failure 1
+	[[ $stderr == *"'【極秘】plan.txt' is labelled 極秘 and may not be sealed to an outside recipient ('partner.pem')"* ]]
+	assert_file_not_exists out.p7m
+	# a password is never inside either
+	printf 'pw-long-enough\n' > pw
+	run tim-seal --password-file pw -o out.p7m 【極秘】plan.txt
+	assert_failure 1
+	assert_file_not_exists out.p7m
+	# 社外秘 is not forbidden by default
+	echo memo > memo.txt
+	tim-mark -q -l 社外秘 memo.txt
+	run tim-seal -q -r partner.pem -o memo.p7m 【社外秘】memo.txt
+	assert_success
+	assert_file_exists memo.p7m
+}
+
+@test "label policy: inside recipients are certificates whose addresses are all in [seal] inside-domains" {
+	echo secret > plan.txt
+	tim-mark -q -l 極秘 plan.txt
+	run tim-seal -r inside.pem -o a.p7m 【極秘】plan.txt
+	assert_failure 1
+	printf '[seal]\ninside-domains = other.example, example.co.jp\n' > "$TIM_CONFIG"
+	run tim-seal -q -r inside.pem -o a.p7m 【極秘】plan.txt
+	assert_success
+	# one outside recipient among inside ones is enough to refuse
+	run tim-seal -r inside.pem -r partner.pem -o b.p7m 【極秘】plan.txt
+	assert_failure 1
+	assert_file_not_exists b.p7m
+	# a folder label applies to what is bundled from below it
+	mkdir dir && echo x > dir/a.txt && tim-mark -q --carriers folder -l 極秘 dir
+	run tim-seal -r partner.pem -o d.p7m dir
+	assert_failure 1
+	# forbid-outside names the levels
+	printf '[seal]\nforbid-outside = 極秘, 秘\n' > "$TIM_CONFIG"
+	echo y > s.txt
+	tim-mark -q -l 秘 s.txt
+	run tim-seal -r partner.pem -o s.p7m 【秘】s.txt
+	assert_failure 1
+}
+
+@test "label policy: --override sends it anyway, needs a ledger, and the reason is recorded" {
+	echo secret > plan.txt
+	tim-mark -q -l 極秘 plan.txt
+	run tim-seal -r partner.pem -o o.p7m --override "承認番号 42" 【極秘】plan.txt
+	assert_failure 2
+	assert_output --partial "an override must be recorded"
+	assert_file_not_exists o.p7m
+	tim-ledger init -q reg.tim
+	run --separate-stderr tim-seal -r partner.pem -o o.p7m --ledger reg.tim --override "承認番号 42" 【極秘】plan.txt
+	assert_success
+	[[ $stderr == *"by override: 承認番号 42"* ]]
+	assert_file_exists o.p7m
+	run tim-ledger list --json --kind send reg.tim
+	python3 -c 'import json, sys
+o = json.loads(sys.argv[1])
+assert o["override"] == "承認番号 42", o
+assert o["labels"] == [{"file": "【極秘】plan.txt", "level": "極秘"}], o' "$output"
+	run tim-ledger verify reg.tim
+	assert_success
+}
