@@ -2,7 +2,10 @@
  * libFuzzer target for the ledger line parser: the input is a ledger file,
  * optionally followed by "\n--checkpoints--\n" and a checkpoints file, read
  * through tim_ledger_verify from memory files (memfd) so nothing touches
- * the disk. Proof building runs on what verifies.
+ * the disk. With checkpoints, their signatures are checked with the key the
+ * seed corpus was signed with (RFC 8032 TEST 1, a public test vector), so
+ * the path that trusts lines under a good signed checkpoint is reached too.
+ * Proof building runs on what verifies.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -15,12 +18,16 @@
 #include "err.h"
 #include "ledger.h"
 #include "merkle.h"
+#include "note.h"
 #include "util.h"
 #include "banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char sep[] = "\n--checkpoints--\n";
+static const char vkey[] = "fuzz+30b906b5+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea";
+static struct tim_verifier key;
+static int have_key = -1;
 
 static int
 memfile(const void *data, size_t len, char *path, size_t pathlen)
@@ -40,7 +47,7 @@ memfile(const void *data, size_t len, char *path, size_t pathlen)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tim_ledger_verify_opts o = { NULL, NULL, 1, 0 };
+	struct tim_ledger_verify_opts o = { .keep_leaves = 1 };
 	struct tim_ledger_verify_result res;
 	struct tim_err err;
 	const uint8_t *cp = memmem(data, size, sep, sizeof(sep) - 1);
@@ -48,6 +55,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char lpath[64], cpath[64];
 	int lfd, cfd = -1;
 
+	if (have_key < 0)
+		have_key = tim_verifier_parse(&key, vkey, sizeof(vkey) - 1, &err) == 0;
 	lfd = memfile(data, llen, lpath, sizeof(lpath));
 	if (lfd < 0)
 		return 0;
@@ -59,6 +68,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		}
 		o.checkpoints = cpath;
+		o.key = have_key ? &key : NULL;
+		o.full = size > 0 && (data[size - 1] & 1);
 	}
 	tim_err_clear(&err);
 	if (tim_ledger_verify(lpath, &o, &res, &err) == 0) {

@@ -132,6 +132,22 @@ tim_buf_addf(struct tim_buf *b, const char *fmt, ...)
 	return r;
 }
 
+int
+tim_buf_addxml(struct tim_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': tim_buf_adds(b, "&amp;"); break;
+		case '<': tim_buf_adds(b, "&lt;"); break;
+		case '>': tim_buf_adds(b, "&gt;"); break;
+		case '"': tim_buf_adds(b, "&quot;"); break;
+		case '\'': tim_buf_adds(b, "&#39;"); break;
+		default: tim_buf_addch(b, *s); break;
+		}
+	}
+	return b->failed ? -1 : 0;
+}
+
 void
 tim_buf_reset(struct tim_buf *b)
 {

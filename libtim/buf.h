@@ -33,6 +33,11 @@ int tim_buf_addf(struct tim_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int tim_buf_vaddf(struct tim_buf *b, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+/*
+ * Appends s with & < > " ' written as entities: text fit for XML and HTML
+ * content and attribute values alike.
+ */
+int tim_buf_addxml(struct tim_buf *b, const char *s);
 void tim_buf_reset(struct tim_buf *b);
 void tim_buf_truncate(struct tim_buf *b, size_t len);
 /* The contents ("" when nothing was added). */

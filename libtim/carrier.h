@@ -60,6 +60,8 @@ enum tim_content {
 };
 
 const char *tim_content_name(int type);
+/* The type named name ("docx"), or TIM_CONTENT_NONE. */
+int tim_content_type(const char *name);
 
 /*
  * The type of the open file fd named path; note says why a file gets no

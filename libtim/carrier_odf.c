@@ -193,7 +193,7 @@ set_meta(struct tim_zpkg *p, const struct tim_label *l, struct tim_err *err)
 			continue;
 		tim_buf_reset(&f);
 		tim_buf_addf(&f, "<meta:user-defined meta:name=\"%s\" meta:value-type=\"string\">", props[i].prop);
-		tim_xml_escape(&f, v);
+		tim_buf_addxml(&f, v);
 		tim_buf_adds(&f, "</meta:user-defined>");
 		n = tim_xml_fragment(doc, NSDECLS, tim_buf_str(&f), err);
 		if (n == NULL) {
@@ -342,11 +342,11 @@ set_styles(struct tim_zpkg *p, int type, const struct tim_label_scheme *s,
 	if (type == TIM_CONTENT_ODP) {
 		tim_buf_adds(&para, "<draw:frame tim:label=\"1\" draw:name=\"TIM_Label\" draw:layer=\"backgroundobjects\""
 		    " svg:width=\"12cm\" svg:height=\"0.9cm\" svg:x=\"0.5cm\" svg:y=\"0.3cm\"><draw:text-box><text:p>");
-		tim_xml_escape(&para, tim_buf_str(&text));
+		tim_buf_addxml(&para, tim_buf_str(&text));
 		tim_buf_adds(&para, "</text:p></draw:text-box></draw:frame>");
 	} else {
 		tim_buf_adds(&para, "<text:p tim:label=\"1\">");
-		tim_xml_escape(&para, tim_buf_str(&text));
+		tim_buf_addxml(&para, tim_buf_str(&text));
 		tim_buf_adds(&para, "</text:p>");
 	}
 	if (para.failed) {

@@ -398,9 +398,9 @@ set_custom(struct ox *o, const struct tim_label *l)
 			continue;
 		tim_buf_reset(&frag);
 		tim_buf_addf(&frag, "<property fmtid=\"" FMTID "\" pid=\"%ld\" name=\"", ++pid);
-		tim_xml_escape(&frag, name);
+		tim_buf_addxml(&frag, name);
 		tim_buf_adds(&frag, "\"><vt:lpwstr>");
-		tim_xml_escape(&frag, val);
+		tim_buf_addxml(&frag, val);
 		tim_buf_adds(&frag, "</vt:lpwstr></property>");
 		n = tim_xml_fragment(doc, "xmlns=\"" NS_CP "\" xmlns:vt=\"" NS_VT "\"", tim_buf_str(&frag), o->err);
 		if (n == NULL) {
@@ -468,7 +468,7 @@ hf_insert(struct ox *o, xmlDocPtr doc, const struct tim_label *l, int header,
 	tim_buf_adds(&f, "<w:sdt><w:sdtPr><w:alias w:val=\"TIM Label\"/><w:tag w:val=\"" TIM_TAG "\"/></w:sdtPr>"
 	    "<w:sdtContent><w:p><w:pPr><w:jc w:val=\"right\"/></w:pPr><w:r><w:rPr><w:b/><w:color w:val=\"C00000\"/></w:rPr>"
 	    "<w:t xml:space=\"preserve\">");
-	tim_xml_escape(&f, tim_buf_str(&text));
+	tim_buf_addxml(&f, tim_buf_str(&text));
 	tim_buf_adds(&f, "</w:t></w:r>");
 	if (header) {
 		/* The diagonal watermark Word itself draws: WordArt behind the text. */
@@ -480,7 +480,7 @@ hf_insert(struct ox *o, xmlDocPtr doc, const struct tim_label *l, int header,
 		    " o:allowincell=\"f\" fillcolor=\"silver\" stroked=\"f\"><v:fill opacity=\".5\"/>"
 		    "<v:textpath style=\"font-family:&quot;MS Gothic&quot;;font-size:1pt\" string=\"",
 		    textpath_type, wm_id, 4096 + wm_id);
-		tim_xml_escape(&f, l->level);
+		tim_buf_addxml(&f, l->level);
 		tim_buf_adds(&f, "\"/></v:shape></w:pict></w:r>");
 	}
 	tim_buf_adds(&f, "</w:p></w:sdtContent></w:sdt>");
@@ -951,7 +951,7 @@ pp_master(struct ox *o, xmlDocPtr doc, void *arg)
 	    "<p:txBody><a:bodyPr wrap=\"none\" rtlCol=\"0\"><a:spAutoFit/></a:bodyPr><a:lstStyle/>"
 	    "<a:p><a:r><a:rPr lang=\"ja-JP\" altLang=\"en-US\" sz=\"1200\" b=\"1\" dirty=\"0\"><a:solidFill><a:srgbClr val=\"C00000\"/></a:solidFill></a:rPr><a:t>",
 	    id + 1);
-	tim_xml_escape(&f, tim_buf_str(&text));
+	tim_buf_addxml(&f, tim_buf_str(&text));
 	tim_buf_adds(&f, "</a:t></a:r></a:p></p:txBody></p:sp>");
 	tim_buf_release(&text);
 	if (f.failed) {

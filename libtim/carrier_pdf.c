@@ -241,7 +241,7 @@ build_xmp(const unsigned char *old, size_t olen, const struct tim_label *l,
 			if (!*v)
 				continue;
 			tim_buf_addf(&f, "<tim:%s>", props[i].xmp);
-			tim_xml_escape(&f, v);
+			tim_buf_addxml(&f, v);
 			tim_buf_addf(&f, "</tim:%s>", props[i].xmp);
 		}
 		tim_buf_adds(&f, "</rdf:Description>");

@@ -217,6 +217,10 @@ plan_head(const struct tim_label_scheme *s, const char *path,
 		snprintf(note, 256, "%s", _("no content carrier for this file type"));
 		return -1;
 	}
+	if (strcmp(base_of(path), TIM_FOLDER_FILE) == 0) {
+		snprintf(note, 256, "%s", _("a folder label file is not marked inside"));
+		return -1;
+	}
 	if (starts(head, len, "\xef\xbb\xbf"))
 		pos = 3;
 	syn = syntax_by_name(path);

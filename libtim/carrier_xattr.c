@@ -47,6 +47,8 @@ tim_carrier_xattr_read(const char *path, struct tim_label *out,
 				continue;
 			if (errno == ERANGE)
 				return tim_errorf(err, 0, _("attribute '%s' of '%s' is too long"), name, path);
+			if (unsupported(errno))
+				return tim_errorf(err, errno, _("'%s': the filesystem keeps no extended attributes"), path);
 			return tim_errorf(err, errno, _("cannot read attribute '%s' of '%s'"), name, path);
 		}
 		val[n] = '\0';

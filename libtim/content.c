@@ -24,6 +24,17 @@ tim_content_name(int type)
 }
 
 int
+tim_content_type(const char *name)
+{
+	int t;
+
+	for (t = TIM_CONTENT_OTHER; t <= TIM_CONTENT_PDF; t++)
+		if (strcmp(name, tim_content_name(t)) == 0)
+			return t;
+	return TIM_CONTENT_NONE;
+}
+
+int
 tim_content_detect(int fd, const char *path, int *type, char *note,
     struct tim_err *err)
 {

@@ -87,8 +87,8 @@ tim_hex(const unsigned char *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-nibble(char c)
+int
+tim_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -105,11 +105,11 @@ tim_unhex(const char *in, size_t n, unsigned char *out)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		int hi = nibble(in[2 * i]), lo;
+		int hi = tim_hexval((unsigned char)in[2 * i]), lo;
 
 		if (hi < 0)
 			return -1;
-		lo = nibble(in[2 * i + 1]);
+		lo = tim_hexval((unsigned char)in[2 * i + 1]);
 		if (lo < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);

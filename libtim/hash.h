@@ -29,6 +29,8 @@ int tim_sha256(const void *data, size_t len, unsigned char out[TIM_SHA256_LEN]);
 
 /* Lowercase hex of n bytes into out, which holds 2n+1 bytes. */
 void tim_hex(const unsigned char *in, size_t n, char *out);
+/* The value of one hex digit, either case; -1 for anything else. */
+int tim_hexval(int c);
 /* Parses exactly 2n hex digits; -1 if anything else. */
 int tim_unhex(const char *in, size_t n, unsigned char *out);
 

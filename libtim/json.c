@@ -13,7 +13,8 @@ to_buf(const char *data, size_t len, void *arg)
 int
 tim_json_dump(struct tim_buf *b, const json_t *v)
 {
-	return json_dump_callback(v, to_buf, b, TIM_JSON_FLAGS);
+	/* ENCODE_ANY: a lone string or number is valid JSON too. */
+	return json_dump_callback(v, to_buf, b, TIM_JSON_FLAGS | JSON_ENCODE_ANY);
 }
 
 int

@@ -685,3 +685,20 @@ tim_label_carriers_format(int carriers, struct tim_buf *out)
 	}
 	return out->failed ? -1 : 0;
 }
+
+int
+tim_label_agree(const struct tim_label *a, const struct tim_label *b)
+{
+	size_t i;
+
+	if (strcmp(a->level, b->level) != 0)
+		return 0;
+	for (i = 1; i < 5; i++) {
+		const char *x = tim_label_get(a, tim_label_fields[i]);
+		const char *y = tim_label_get(b, tim_label_fields[i]);
+
+		if (*x && *y && strcmp(x, y) != 0)
+			return 0;
+	}
+	return 1;
+}

@@ -72,6 +72,12 @@ int tim_label_compare(const struct tim_label_scheme *s, const char *a,
 
 void tim_label_clear(struct tim_label *l);
 int tim_label_is_empty(const struct tim_label *l);
+/*
+ * 1 when two carriers agree: the same level, and no attribute set in both
+ * with different values (one carrier may hold fewer attributes).
+ */
+int tim_label_agree(const struct tim_label *a, const struct tim_label *b);
+
 /* 1 when every field is equal. */
 int tim_label_equal(const struct tim_label *a, const struct tim_label *b);
 

@@ -584,22 +584,28 @@ tim_ledger_reader_open(struct tim_ledger_reader **out, const char *path,
     struct tim_err *err)
 {
 	struct tim_ledger_reader *r;
+	struct stat st;
 
 	*out = NULL;
 	r = calloc(1, sizeof(*r));
-	if (r == NULL || (r->path = strdup(path)) == NULL ||
-	    (r->buf = malloc(CHUNK)) == NULL) {
+	if (r == NULL || (r->path = strdup(path)) == NULL) {
 		if (r)
 			free(r->path);
 		free(r);
 		return tim_errorf(err, ENOMEM, _("cannot read ledger '%s'"), path);
 	}
-	r->cap = CHUNK;
 	r->end = -1;
 	r->fd = tim_open_regular(path, O_RDONLY, 0, err);
 	if (r->fd < 0) {
 		tim_ledger_reader_close(r);
 		return -1;
+	}
+	/* Big chunks for big ledgers; a small one needs no 4 MiB. */
+	r->cap = fstat(r->fd, &st) == 0 && st.st_size < CHUNK ?
+	    (size_t)st.st_size + 4096 : CHUNK;
+	if ((r->buf = malloc(r->cap)) == NULL) {
+		tim_ledger_reader_close(r);
+		return tim_errorf(err, ENOMEM, _("cannot read ledger '%s'"), path);
 	}
 	*out = r;
 	return 0;
@@ -949,7 +955,7 @@ grow_array(void *pp, size_t elem, size_t n)
 static int
 grow_chunk(struct verifier *v, size_t need)
 {
-	size_t n = v->cap ? v->cap : 16384;
+	size_t n = v->cap ? v->cap : 256;
 
 	if (need <= v->cap)
 		return 0;
@@ -1075,9 +1081,10 @@ load_checkpoints(struct verifier *v, const char *path,
 		tim_err_clear(err);
 		r = 0;
 	}
-	free(cpath);
-	if (r < 0)
+	if (r < 0) {
+		free(cpath);
 		return -1;
+	}
 	if (v->ncps > 0) {
 		v->res->checkpoint_size = v->cps[v->ncps - 1].size;
 		qsort(v->cps, v->ncps, sizeof(*v->cps), cmp_cp);
@@ -1092,8 +1099,13 @@ load_checkpoints(struct verifier *v, const char *path,
 			}
 		if (v->res->ok && v->ncps > 0 && !o->full)
 			v->covered = v->cps[v->ncps - 1].size;
+		/* A key with nothing signed to check is no assurance: say so. */
+		if (v->ncps == 0 && o->need_checkpoint)
+			bad(v->res, 0, 0, _("no checkpoint to check the key against ('%s' is missing or empty); sign one with 'tim-ledger checkpoint'"),
+			    use);
 	}
 	v->res->covered = v->covered;
+	free(cpath);
 	return 0;
 }
 
@@ -1119,7 +1131,7 @@ int
 tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
     struct tim_ledger_verify_result *res, struct tim_err *err)
 {
-	struct tim_ledger_verify_opts none = { NULL, NULL, 0, 0 };
+	struct tim_ledger_verify_opts none = { .key = NULL };
 	struct tim_ledger_reader *rd = NULL;
 	struct verifier v;
 	const char *buf;
@@ -1139,10 +1151,14 @@ tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
 	for (t = 0; t < v.nthreads; t++)
 		if ((v.w[t].h = tim_sha256_new()) == NULL)
 			goto oom;
+	/*
+	 * Checkpoints first, then the snapshot: a checkpoint signed in between
+	 * then covers lines the snapshot holds, never lines it lacks.
+	 */
+	if (load_checkpoints(&v, path, o, err) < 0)
+		goto out;
 	if (tim_ledger_reader_open(&rd, path, err) < 0 ||
 	    tim_ledger_reader_snapshot(rd, err) < 0)
-		goto out;
-	if (load_checkpoints(&v, path, o, err) < 0)
 		goto out;
 	while (res->ok &&
 	    (got = tim_ledger_reader_chunk(rd, &buf, &len, &offset, &torn, err)) > 0) {

@@ -125,6 +125,7 @@ struct tim_ledger_verify_opts {
 	const char *checkpoints;	/* a file of checkpoints; NULL: LEDGER.checkpoints */
 	int keep_leaves;		/* return every leaf hash (proofs) */
 	int full;			/* parse every line even under a signed checkpoint */
+	int need_checkpoint;		/* with key: no checkpoint at all is a failure */
 };
 
 struct tim_ledger_verify_result {

@@ -443,7 +443,8 @@ static int
 verify_one(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
     const struct tim_verifier *key)
 {
-	struct tim_ledger_verify_opts vo = { key, o->checkpoint, 0, o->full };
+	struct tim_ledger_verify_opts vo = { .key = key, .checkpoints = o->checkpoint,
+	    .full = o->full, .need_checkpoint = 1 };
 	struct tim_ledger_verify_result res;
 	struct tim_buf root = TIM_BUF_INIT;
 	struct tim_err err;
@@ -526,7 +527,7 @@ int
 tim_ledger_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
     int argc, char **argv)
 {
-	struct tim_ledger_verify_opts vo = { NULL, NULL, 0, 1 };
+	struct tim_ledger_verify_opts vo = { .full = 1 };
 	struct tim_ledger_verify_result res;
 	struct tim_buf note = TIM_BUF_INIT;
 	const char *path = argv[0];
@@ -829,7 +830,7 @@ int
 tim_ledger_cmd_prove(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
     char **argv)
 {
-	struct tim_ledger_verify_opts vo = { NULL, NULL, 1, 0 };
+	struct tim_ledger_verify_opts vo = { .keep_leaves = 1 };
 	struct tim_ledger_verify_result res;
 	struct tim_checkpoint cp;
 	struct tim_buf a = TIM_BUF_INIT, b = TIM_BUF_INIT;
@@ -912,7 +913,7 @@ int
 tim_ledger_cmd_consistency(struct tim_cli *cli, struct tim_ledger_cmd *o,
     int argc, char **argv)
 {
-	struct tim_ledger_verify_opts vo = { NULL, NULL, 1, 0 };
+	struct tim_ledger_verify_opts vo = { .keep_leaves = 1 };
 	struct tim_ledger_verify_result res;
 	struct tim_checkpoint cp;
 	struct tim_verifier key;

@@ -31,24 +31,6 @@ add_found(const struct tim_label_scheme *s, struct tim_label_report *r,
 	return f;
 }
 
-/* Two carriers agree when levels match and no attribute both set differs. */
-static int
-agree(const struct tim_label *a, const struct tim_label *b)
-{
-	size_t i;
-
-	if (strcmp(a->level, b->level) != 0)
-		return 0;
-	for (i = 1; i < 5; i++) {
-		const char *x = tim_label_get(a, tim_label_fields[i]);
-		const char *y = tim_label_get(b, tim_label_fields[i]);
-
-		if (*x && *y && strcmp(x, y) != 0)
-			return 0;
-	}
-	return 1;
-}
-
 static void
 summarise(const struct tim_label_scheme *s, struct tim_label_report *r)
 {
@@ -87,7 +69,7 @@ summarise(const struct tim_label_scheme *s, struct tim_label_report *r)
 			r->marked = 1;
 		for (k = 0; k < i; k++)
 			if (!r->found[i].inherited && !r->found[k].inherited &&
-			    !agree(&r->found[i].label, &r->found[k].label))
+			    !tim_label_agree(&r->found[i].label, &r->found[k].label))
 				r->disagree = 1;
 	}
 }
@@ -237,7 +219,7 @@ tim_mark_file(const struct tim_mark_opts *o, const char *path,
 	struct tim_buf target = TIM_BUF_INIT;
 	const struct tim_label *want = NULL;
 	struct tim_err why;
-	int type = TIM_CONTENT_NONE, r = -1, fd;
+	int type = TIM_CONTENT_NONE, r = -1;
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->path, sizeof(res->path), "%s", path);
@@ -271,15 +253,10 @@ tim_mark_file(const struct tim_mark_opts *o, const char *path,
 		if (rep.is_dir)
 			res->skipped |= TIM_CARRIER_CONTENT;
 		else {
-			fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-			if (fd < 0)
-				return tim_errorf(err, errno, _("cannot open '%s'"), path);
-			r = tim_content_detect(fd, path, &type, res->note, err);
-			close(fd);
-			if (r < 0)
-				return -1;
-			r = -1;
-			if (type == TIM_CONTENT_OTHER)
+			/* tim_label_read has looked at the content already. */
+			type = tim_content_type(rep.content);
+			snprintf(res->note, sizeof(res->note), "%s", rep.note);
+			if (type == TIM_CONTENT_OTHER || type == TIM_CONTENT_NONE)
 				res->skipped |= TIM_CARRIER_CONTENT;
 			else if (needs(found_of(&rep, TIM_CARRIER_CONTENT), want)) {
 				res->changed |= TIM_CARRIER_CONTENT;

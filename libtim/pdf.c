@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "hash.h"
 #include "i18n.h"
 #include "pdf.h"
 #include "banned.h"
@@ -907,18 +908,6 @@ tim_pdf_release(struct tim_pdf *p)
 	p->nsec = 0;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void
 put_utf8(struct tim_buf *b, uint32_t c)
 {
@@ -962,7 +951,7 @@ tim_pdf_text(const unsigned char *v, size_t len, struct tim_buf *out)
 		for (i++; i < len && v[i] != '>'; i++) {
 			if (is_ws(v[i]))
 				continue;
-			if ((x = hexval(v[i])) < 0)
+			if ((x = tim_hexval(v[i])) < 0)
 				goto bad;
 			if (hi < 0)
 				hi = x;

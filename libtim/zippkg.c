@@ -487,22 +487,6 @@ out:
 	return r;
 }
 
-int
-tim_xml_escape(struct tim_buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': tim_buf_adds(b, "&amp;"); break;
-		case '<': tim_buf_adds(b, "&lt;"); break;
-		case '>': tim_buf_adds(b, "&gt;"); break;
-		case '"': tim_buf_adds(b, "&quot;"); break;
-		case '\'': tim_buf_adds(b, "&apos;"); break;
-		default: tim_buf_addch(b, *s); break;
-		}
-	}
-	return b->failed ? -1 : 0;
-}
-
 xmlNodePtr
 tim_xml_fragment(xmlDocPtr doc, const char *nsdecls, const char *frag,
     struct tim_err *err)

@@ -78,9 +78,6 @@ xmlNodePtr tim_xml_child(xmlNodePtr n, const char *ns, const char *local);
 /* Whether n is the element ns:local. */
 int tim_xml_is(xmlNodePtr n, const char *ns, const char *local);
 
-/* Appends s to b with XML's five special characters escaped. */
-int tim_xml_escape(struct tim_buf *b, const char *s);
-
 /*
  * Parses an XML fragment whose prefixes are declared in nsdecls (e.g.
  * 'xmlns:w="..."') and returns a copy of its first element owned by doc,

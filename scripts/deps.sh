@@ -53,6 +53,7 @@ if [ "${1:-}" = check ]; then
 	cmd dh debhelper
 	cmd fakeroot fakeroot
 	cmd lintian lintian
+	cmd ansible-playbook ansible-core
 fi
 
 if [ -n "$missing" ]; then

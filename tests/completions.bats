@@ -177,3 +177,27 @@ setup_file_local() {
 		grep -q -- "--$o" "$ZSH_COMP" || { echo "zsh lacks --$o"; false; }
 	done
 }
+
+# --- tim-mark: label levels come from the configuration ---------------------------
+
+mark_complete() {
+	# shellcheck disable=SC1090
+	source "$BATS_TEST_DIRNAME/../completions/bash/tim-mark"
+	COMP_WORDS=("$@")
+	COMP_CWORD=$(($# - 1))
+	COMPREPLY=()
+	_tim_mark
+	printf '%s\n' "${COMPREPLY[@]}"
+}
+
+@test "bash: tim-mark -l offers the default levels, or those of [label] levels in tim.conf" {
+	run mark_complete tim-mark -l ""
+	assert_output "$(printf '%s\n' 極秘 秘 社外秘 社内限)"
+	printf '[ledger]\nlevels = x\n\n[label]\nlevels = 機密A, 機密B ,社内\n' > "$TIM_CONFIG"
+	run mark_complete tim-mark -l ""
+	assert_output "$(printf '%s\n' 機密A 機密B 社内)"
+	run mark_complete tim-mark -l 機密
+	assert_output "$(printf '%s\n' 機密A 機密B)"
+	TIM_LABEL_LEVELS=甲,乙 run mark_complete tim-mark --level ""
+	assert_output "$(printf '%s\n' 甲 乙)"
+}

@@ -265,6 +265,11 @@ xattr_ok() {
 	assert_output "proj/sub/a.bin: 【秘】 owner=設計部 (inherited from '$PWD/proj/.timlabel')"
 	run tim-mark --show --json proj/sub/a.bin
 	assert_output --partial '"inherited":true'
+	run tim-mark -v --carriers content proj/.timlabel
+	assert_success
+	assert_output --partial "a folder label file is not marked inside"
+	run tim-mark --show proj/sub/a.bin
+	assert_success
 	run tim-mark --remove --carriers folder proj
 	assert_success
 	assert_file_not_exists proj/.timlabel
@@ -684,4 +689,61 @@ pdf() { python3 "$BATS_TEST_DIRNAME/fixtures/pdf.py" "$@"; }
 	run tim-mark -j 0 same.txt
 	assert_failure 2
 	assert_output --partial "-j wants a number from 1 to 64"
+}
+
+@test "xattr: a filesystem without user attributes gives a warning; the other carriers still apply" {
+	need_root
+	mkdir ram
+	mount -t ramfs none ram 2>/dev/null || skip "cannot mount a ramfs here"
+	printf 'x\n' > ram/a.txt
+	if setfattr -n user.tim.probe -v 1 ram/a.txt 2>/dev/null; then
+		umount ram
+		skip "this ramfs keeps user attributes"
+	fi
+	run tim-mark ram/a.txt
+	st=$status
+	out=$output
+	run tim-mark --show --carriers name,content ram/【社外秘】a.txt
+	show=$output
+	umount ram
+	[ "$st" -eq 0 ]
+	[[ $out == *"the filesystem keeps no extended attributes"* ]]
+	[[ $out == *"marked 'ram/【社外秘】a.txt' 【社外秘】 (name, text)"* ]]
+	[[ $show == *"【社外秘】 (name, text)"* ]]
+}
+
+@test "odf: an encrypted package and a billion-laughs meta.xml are refused, files untouched" {
+	office make odt e.odt
+	python3 - <<'PY'
+import zipfile
+src = zipfile.ZipFile("e.odt")
+parts = {n: src.read(n) for n in src.namelist()}
+src.close()
+parts["META-INF/manifest.xml"] = parts["META-INF/manifest.xml"].replace(
+    b'manifest:full-path="content.xml" manifest:media-type="text/xml"/>',
+    b'manifest:full-path="content.xml" manifest:media-type="text/xml"><manifest:encryption-data/></manifest:file-entry>')
+laughs = b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0">&b;</office:document-meta>'
+for name, change in (("e.odt", None), ("l.odt", ("meta.xml", laughs))):
+    with zipfile.ZipFile(name, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), parts["mimetype"])
+        for n, d in parts.items():
+            if n == "mimetype" or (name == "l.odt" and n == "META-INF/manifest.xml"):
+                continue
+            if change and n == change[0]:
+                d = change[1]
+            z.writestr(n, d, compress_type=zipfile.ZIP_DEFLATED)
+        if name == "l.odt":
+            z.writestr("META-INF/manifest.xml", b'<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+PY
+	cp e.odt e.orig
+	cp l.odt l.orig
+	run tim-mark e.odt
+	assert_failure 3
+	assert_output --partial "'e.odt' is encrypted; refusing it"
+	run tim-mark l.odt
+	assert_failure 3
+	assert_output --partial "declares a DTD; refusing it"
+	cmp e.odt e.orig
+	cmp l.odt l.orig
+	assert_file_not_exists 【社外秘】e.odt
 }

@@ -141,11 +141,7 @@ test_errors(void)
 	    "and nothing of it is used");
 	p = write_conf("group.conf", "[g]\nk = v\n", 0664);
 	ok(tim_config_load_file(cfg, p, &err) == 0, "group-writable is the admin's choice");
-	/*
-	 * [BUG] a directory given as the config file is read as an empty file
-	 * (fopen succeeds, ini_parse_file sees EOF): config.c should check
-	 * S_ISREG after fstat.
-	 */
+	/* Regression: a directory was once read as an empty config. */
 	mkdir(path("adir"), 0755);
 	ok(tim_config_load_file(cfg, path("adir"), &err) < 0, "a directory is an error");
 	tim_config_free(cfg);

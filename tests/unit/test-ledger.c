@@ -15,6 +15,7 @@
 #include "hash.h"
 #include "ledger.h"
 #include "merkle.h"
+#include "util.h"
 #include "tap.h"
 #include "banned.h"
 
@@ -286,7 +287,7 @@ test_reader_chunks(void)
 static void
 test_verify(void)
 {
-	struct tim_ledger_verify_opts o = { NULL, NULL, 1, 0 };
+	struct tim_ledger_verify_opts o = { .keep_leaves = 1 };
 	struct tim_ledger_verify_result res;
 	struct tim_sha256 *h = tim_sha256_new();
 	struct tim_buf b = TIM_BUF_INIT;
@@ -379,6 +380,136 @@ test_verify(void)
 	}
 }
 
+/*
+ * A ledger of several reader chunks and parallel parts: the first problem
+ * is reported whichever part or chunk finds it, with any thread count.
+ */
+struct big {
+	char *data;
+	size_t len, nlines;
+	size_t *start;	/* offset of each line; start[nlines] = len */
+};
+
+static void
+big_load(struct big *b, const char *name)
+{
+	struct tim_buf buf = TIM_BUF_INIT;
+	struct tim_err err;
+	size_t i, n = 0;
+
+	if (tim_read_file(path(name), (size_t)1 << 30, 0, &buf, &err) < 0)
+		abort();
+	b->data = tim_buf_detach(&buf, &b->len);
+	for (i = 0; i < b->len; i++)
+		n += b->data[i] == '\n';
+	b->nlines = n;
+	b->start = malloc((n + 1) * sizeof(*b->start));
+	if (b->start == NULL)
+		abort();
+	b->start[0] = 0;
+	for (i = 0, n = 0; i < b->len; i++)
+		if (b->data[i] == '\n')
+			b->start[++n] = i + 1;
+}
+
+/* Writes the ledger with one byte of 1-based line changed (at column col). */
+static void
+big_write(const struct big *b, const char *name, const size_t *lines,
+    const size_t *cols, const char *bytes, int nedits)
+{
+	char *copy = malloc(b->len);
+	int i;
+
+	if (copy == NULL)
+		abort();
+	memcpy(copy, b->data, b->len);
+	for (i = 0; i < nedits; i++)
+		copy[b->start[lines[i] - 1] + cols[i]] = bytes[i];
+	write_file(name, copy, b->len);
+	free(copy);
+}
+
+static void
+test_big(void)
+{
+	struct tim_ledger_verify_result res;
+	struct tim_ledger *l;
+	struct tim_err err;
+	struct big b;
+	json_t *f = json_object();
+	uint64_t seq;
+	size_t i;
+	int good = 1, t;
+	static const char *threads[] = { "1", "2", "5" };
+	char pad[260];
+
+	memset(pad, 'p', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+
+	tim_ledger_create(path("big.tim"), "test/big", &err);
+	tim_ledger_open(&l, path("big.tim"), TIM_LEDGER_NOSYNC, &err);
+	tim_ledger_lock(l, &err);
+	for (i = 0; i < 24000 && good; i++) {
+		json_object_set_new(f, "text", json_sprintf("record %zu %.*s", i, (int)(100 + i % 150),
+		    pad));
+		good = tim_ledger_add(l, "note", f, &seq, &err) == 0;
+	}
+	good = good && tim_ledger_flush(l, &err) == 0;
+	tim_ledger_unlock(l);
+	tim_ledger_close(l);
+	json_decref(f);
+	ok(good, "a ledger of 24000 records");
+	big_load(&b, "big.tim");
+	ok(b.nlines == 24001 && b.len > (size_t)5 << 20, "over 5 MiB: more than one read chunk (%zu bytes)", b.len);
+
+	for (t = 0; t < 3; t++) {
+		setenv("TIM_THREADS", threads[t], 1);
+		ok(tim_ledger_verify(path("big.tim"), NULL, &res, &err) == 0 && res.ok &&
+		    res.lines == 24001, "TIM_THREADS=%s: intact", threads[t]);
+		if (t == 1) {
+			/* a changed text byte (the 'r' of "record") shows at the next line */
+			static const size_t at[] = { 2, 12000, 18001, 23999 };
+			int k, fine = 1;
+
+			for (k = 0; k < 4; k++) {
+				size_t line = at[k], col;
+				const char *q = memmem(b.data + b.start[line - 1],
+				    b.start[line] - b.start[line - 1], "\"text\":\"r", 9);
+
+				col = (size_t)(q - (b.data + b.start[line - 1])) + 8;
+				big_write(&b, "edit.tim", &line, &col, "R", 1);
+				fine &= tim_ledger_verify(path("edit.tim"), NULL, &res, &err) == 0 &&
+				    !res.ok && res.bad_line == line + 1 &&
+				    res.bad_offset == b.start[line] && strstr(res.reason, "hash mismatch");
+			}
+			ok(fine, "TIM_THREADS=%s: a changed line at 4 places is found at the next line, with its offset",
+			    threads[t]);
+		}
+		{
+			/* two problems: the earlier is reported */
+			size_t lines[2] = { 21000, 3000 }, cols[2] = { 0, 0 };
+
+			big_write(&b, "edit.tim", lines, cols, "[[", 2);
+			ok(tim_ledger_verify(path("edit.tim"), NULL, &res, &err) == 0 && !res.ok &&
+			    res.bad_line == 3000 && res.bad_offset == b.start[2999] &&
+			    strstr(res.reason, "bad JSON"), "TIM_THREADS=%s: of two bad lines the first (%llu: %s)",
+			    threads[t], (unsigned long long)res.bad_line, res.reason);
+			if (t == 1) {
+				lines[0] = 24001;
+				lines[1] = 7345;
+				big_write(&b, "edit.tim", lines, cols, "[[", 2);
+				ok(tim_ledger_verify(path("edit.tim"), NULL, &res, &err) == 0 && !res.ok &&
+				    res.bad_line == 7345, "TIM_THREADS=%s: also with the last line bad",
+				    threads[t]);
+			}
+		}
+	}
+	unsetenv("TIM_THREADS");
+	unlink(path("edit.tim"));
+	free(b.data);
+	free(b.start);
+}
+
 /* 4 processes x 500 records, each one lock, one write. */
 static void
 test_concurrent(void)
@@ -416,7 +547,7 @@ int
 main(void)
 {
 	static const char *names[] = { "a.tim", "batch.tim", "r1", "r2", "r3", "big", "v.tim",
-	    "v.tim.torn", "nonl.tim", "hdr.tim", "c.tim", "long.tim", NULL };
+	    "v.tim.torn", "nonl.tim", "hdr.tim", "c.tim", "long.tim", "big.tim", NULL };
 	int i;
 
 	if (mkdtemp(dir) == NULL) {
@@ -429,6 +560,7 @@ main(void)
 	test_reader();
 	test_reader_chunks();
 	test_verify();
+	test_big();
 	test_concurrent();
 	for (i = 0; names[i]; i++)
 		unlink(path(names[i]));

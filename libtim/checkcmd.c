@@ -1,0 +1,745 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/xmlwriter.h>
+
+#include "buf.h"
+#include "check.h"
+#include "checkcmd.h"
+#include "cli.h"
+#include "config.h"
+#include "err.h"
+#include "host.h"
+#include "i18n.h"
+#include "json.h"
+#include "label.h"
+#include "ledger.h"
+#include "ledgercmd.h"
+#include "policy.h"
+#include "report.h"
+#include "selfcheck.h"
+#include "util.h"
+#include "banned.h"
+
+/*
+ * An output file is written beside its final name and renamed into place,
+ * so a CI step never uploads half a report.
+ */
+struct out {
+	FILE *f;
+	char *tmp;
+	const char *path;
+};
+
+static int
+out_open(struct out *o, const char *path, struct tim_err *err)
+{
+	struct tim_buf t = TIM_BUF_INIT;
+	const char *slash;
+	int fd;
+
+	o->path = path;
+	o->tmp = NULL;
+	if (path == NULL || strcmp(path, "-") == 0) {
+		o->f = stdout;
+		return 0;
+	}
+	slash = strrchr(path, '/');
+	if (slash)
+		tim_buf_addf(&t, "%.*s/.tim-check-XXXXXX", (int)(slash - path), path);
+	else
+		tim_buf_adds(&t, ".tim-check-XXXXXX");
+	if (t.failed)
+		return tim_errorf(err, ENOMEM, _("out of memory"));
+	fd = mkostemp(t.buf, O_CLOEXEC);
+	if (fd < 0) {
+		tim_buf_release(&t);
+		return tim_errorf(err, errno, _("cannot write '%s'"), path);
+	}
+	fchmod(fd, 0644);
+	o->f = fdopen(fd, "w");
+	if (o->f == NULL) {
+		close(fd);
+		unlink(t.buf);
+		tim_buf_release(&t);
+		return tim_errorf(err, errno, _("cannot write '%s'"), path);
+	}
+	o->tmp = tim_buf_detach(&t, NULL);
+	return 0;
+}
+
+/* Renames into place when ok, else removes the temporary file. */
+static int
+out_close(struct out *o, int ok, struct tim_err *err)
+{
+	int r = 0;
+
+	if (o->tmp == NULL) {
+		if (fflush(stdout) != 0)
+			r = tim_errorf(err, errno, _("cannot write the report"));
+		return r;
+	}
+	if (fflush(o->f) != 0 || fsync(fileno(o->f)) < 0)
+		ok = 0, r = tim_errorf(err, errno, _("cannot write '%s'"), o->path);
+	fclose(o->f);
+	if (ok && rename(o->tmp, o->path) < 0)
+		ok = 0, r = tim_errorf(err, errno, _("cannot write '%s'"), o->path);
+	if (!ok)
+		unlink(o->tmp);
+	free(o->tmp);
+	o->tmp = NULL;
+	return r;
+}
+
+/* The scheme of tim.conf, changed by the policy's [label]. */
+static int
+load_scheme(struct tim_cli *cli, const struct tim_policy *p,
+    struct tim_label_scheme *s, struct tim_err *err)
+{
+	size_t i;
+
+	if (tim_label_scheme_load(s, cli->cfg, err) < 0)
+		return -1;
+	if (p->levels && tim_label_scheme_set_levels(s, p->levels, err) < 0)
+		return -1;
+	if (p->name_template && tim_label_scheme_set_template(s, p->name_template, err) < 0)
+		return -1;
+	for (i = 0; i < p->nzones; i++)
+		if (p->zones[i].min_level && tim_label_rank(s, p->zones[i].min_level) < 0)
+			return tim_usagef(err, _("zone \"%s\": min-level '%s' is not a level of the label scheme"),
+			    p->zones[i].name, p->zones[i].min_level);
+	return 0;
+}
+
+/* Finds the root and reads its policy and ignore file. */
+static int
+setup(struct tim_cli *cli, struct tim_check_cmd *o, int argc, char **argv,
+    struct tim_buf *root, struct tim_policy *p, int *have_policy,
+    struct tim_label_scheme *s, struct tim_err *err)
+{
+	struct tim_buf f = TIM_BUF_INIT;
+	struct stat st;
+	int r = -1;
+
+	*have_policy = 0;
+	if (tim_policy_init(p) < 0)
+		return tim_errorf(err, ENOMEM, _("out of memory"));
+	if (tim_check_find_root(argc > 0 ? argv[0] : ".", root, err) < 0)
+		return -1;
+	if (o->policy) {
+		if (stat(o->policy, &st) < 0)
+			return tim_errorf(err, errno, _("cannot read policy '%s'"), o->policy);
+		if (tim_policy_load(p, o->policy, err) < 0)
+			return -1;
+		*have_policy = 1;
+	} else {
+		tim_buf_addf(&f, "%s/.timcheck", root->buf);
+		if (lstat(f.buf, &st) == 0) {
+			if (tim_policy_load(p, f.buf, err) < 0)
+				goto out;
+			*have_policy = 1;
+		}
+	}
+	tim_buf_reset(&f);
+	tim_buf_addf(&f, "%s/.timcheckignore", root->buf);
+	if (lstat(f.buf, &st) == 0 && tim_policy_load_ignore(p, f.buf, err) < 0)
+		goto out;
+	if (load_scheme(cli, p, s, err) < 0)
+		goto out;
+	tim_info(cli, _("tree root '%s', policy %s"), root->buf,
+	    *have_policy ? (o->policy ? o->policy : ".timcheck") : _("(none)"));
+	r = 0;
+out:
+	tim_buf_release(&f);
+	return r;
+}
+
+/*
+ * The report files of this run are not documents of the tree: a baseline
+ * lists marked names and would trip the label-word rule on itself.
+ */
+static void
+exclude_own(struct tim_policy *p, const char *root, const char *file)
+{
+	struct tim_buf pat = TIM_BUF_INIT, dir = TIM_BUF_INIT;
+	const char *slash, *base;
+	char *real;
+	size_t rl = strlen(root);
+
+	if (file == NULL || strcmp(file, "-") == 0)
+		return;
+	slash = strrchr(file, '/');
+	if (slash)
+		tim_buf_add(&dir, file, slash == file ? 1 : (size_t)(slash - file));
+	else
+		tim_buf_adds(&dir, ".");
+	base = slash ? slash + 1 : file;
+	real = dir.failed ? NULL : realpath(dir.buf, NULL);
+	if (real && strncmp(real, root, rl) == 0 && (real[rl] == '/' || real[rl] == '\0')) {
+		tim_buf_addf(&pat, "/%s%s%s", real[rl] ? real + rl + 1 : "", real[rl] ? "/" : "", base);
+		if (!pat.failed)
+			tim_globs_add(&p->exclude, pat.buf);
+	}
+	free(real);
+	tim_buf_release(&pat);
+	tim_buf_release(&dir);
+}
+
+static int
+cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Per-file failures, sorted: threads finish in any order, the output does not. */
+static void
+print_errors(struct tim_cli *cli, const struct tim_check_run *run)
+{
+	char *text, *p, *nl, **lines;
+	size_t n = 0, i;
+
+	if (run->nerrors == 0 || (text = strdup(tim_buf_str(&run->errors))) == NULL)
+		return;
+	lines = calloc(run->nerrors + 1, sizeof(*lines));
+	for (p = text; lines && *p && n <= run->nerrors; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			break;
+		*nl = '\0';
+		lines[n++] = p;
+	}
+	if (lines == NULL) {
+		tim_error(cli, "%s", text);
+		free(text);
+		return;
+	}
+	qsort(lines, n, sizeof(*lines), cmp_line);
+	for (i = 0; i < n; i++)
+		tim_error(cli, "%s", lines[i]);
+	free(lines);
+	free(text);
+}
+
+int
+tim_check_cmd_repo(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
+    char **argv)
+{
+	struct tim_label_scheme scheme;
+	struct tim_check_opts co;
+	struct tim_check_run run;
+	struct tim_report rep;
+	struct tim_report_opts ro;
+	struct tim_policy pol;
+	struct tim_buf root = TIM_BUF_INIT;
+	struct tim_err err;
+	struct out out = { NULL, NULL, NULL };
+	int have_policy, fail_on = TIM_SEV_NOTE, status = TIM_EXIT_OK, fmt;
+	size_t i;
+
+	tim_err_clear(&err);
+	memset(&run, 0, sizeof(run));
+	fmt = o->format ? tim_report_format_parse(o->format) : cli->json ? TIM_FORMAT_JSON : TIM_FORMAT_TEXT;
+	if (fmt < 0)
+		return tim_cli_usage_error(cli, _("unknown format '%s' (text, json, sarif, junit)"), o->format);
+	if (o->fail_on && (fail_on = tim_severity_parse(o->fail_on)) < 0)
+		return tim_cli_usage_error(cli, _("unknown severity '%s' (error, warning, note, none)"), o->fail_on);
+	if (tim_report_init(&rep, tim_check_rules, TIM_CHECK_NRULES) < 0) {
+		tim_error(cli, _("out of memory"));
+		return TIM_EXIT_ERROR;
+	}
+	if (setup(cli, o, argc, argv, &root, &pol, &have_policy, &scheme, &err) < 0) {
+		status = tim_cli_fail(cli, &err);
+		goto done;
+	}
+	for (i = 0; i < pol.nrules; i++) {
+		int k = tim_report_rule_find(&rep, pol.rules[i].id);
+
+		if (k < 0) {
+			tim_usagef(&err, _("policy: unknown rule '%s'"), pol.rules[i].id);
+			status = tim_cli_fail(cli, &err);
+			goto done;
+		}
+		rep.severity[k] = pol.rules[i].severity;
+	}
+	exclude_own(&pol, root.buf, o->baseline);
+	exclude_own(&pol, root.buf, o->update_baseline);
+	exclude_own(&pol, root.buf, o->out);
+	memset(&co, 0, sizeof(co));
+	co.scheme = &scheme;
+	co.policy = &pol;
+	co.root = root.buf;
+	co.threads = o->threads;
+	co.have_policy = have_policy;
+	if (tim_check_tree(&co, argv, (size_t)argc, &rep, &run, &err) < 0) {
+		print_errors(cli, &run);
+		status = tim_cli_fail(cli, &err);
+		goto done;
+	}
+	tim_check_ledgers(&co, &rep, &run);
+	tim_report_sort(&rep);
+	if (o->baseline && tim_report_baseline_load(&rep, o->baseline, &err) < 0) {
+		status = tim_cli_fail(cli, &err);
+		goto done;
+	}
+	print_errors(cli, &run);
+	if (o->update_baseline) {
+		if (tim_report_baseline_write(&rep, o->update_baseline, &err) < 0) {
+			status = tim_cli_fail(cli, &err);
+			goto done;
+		}
+		tim_info(cli, _("wrote %zu fingerprints to '%s'"), rep.n, o->update_baseline);
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.format = fmt;
+	ro.quiet = cli->quiet;
+	ro.root = root.buf;
+	ro.tool = "tim-check";
+	ro.color = fmt == TIM_FORMAT_TEXT && o->out == NULL && isatty(STDOUT_FILENO) &&
+	    getenv("NO_COLOR") == NULL;
+	if (!(fmt == TIM_FORMAT_TEXT && cli->quiet && tim_report_count(&rep, TIM_SEV_NONE) == 0)) {
+		if (out_open(&out, o->out, &err) < 0) {
+			status = tim_cli_fail(cli, &err);
+			goto done;
+		}
+		if (tim_report_write(&rep, &ro, out.f, &err) < 0) {
+			out_close(&out, 0, &err);
+			status = tim_cli_fail(cli, &err);
+			goto done;
+		}
+		if (out_close(&out, 1, &err) < 0) {
+			status = tim_cli_fail(cli, &err);
+			goto done;
+		}
+	}
+	if (rep.failed) {
+		tim_error(cli, _("out of memory: the report is incomplete"));
+		status = TIM_EXIT_ERROR;
+	} else if (run.nerrors)
+		status = TIM_EXIT_ERROR;
+	else if (fail_on != TIM_SEV_NONE && tim_report_worst(&rep) >= fail_on)
+		status = TIM_EXIT_FAIL;
+done:
+	tim_check_run_release(&run);
+	tim_report_release(&rep);
+	tim_policy_release(&pol);
+	tim_buf_release(&root);
+	return status;
+}
+
+int
+tim_check_cmd_unmarked(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
+    char **argv)
+{
+	struct tim_label_scheme scheme;
+	struct tim_check_opts co;
+	struct tim_check_run run;
+	struct tim_report rep;
+	struct tim_policy pol;
+	struct tim_buf root = TIM_BUF_INIT;
+	struct tim_err err;
+	int have_policy, status = TIM_EXIT_OK;
+	size_t i;
+
+	tim_err_clear(&err);
+	memset(&run, 0, sizeof(run));
+	if (tim_report_init(&rep, tim_check_rules, TIM_CHECK_NRULES) < 0) {
+		tim_error(cli, _("out of memory"));
+		return TIM_EXIT_ERROR;
+	}
+	if (setup(cli, o, argc, argv, &root, &pol, &have_policy, &scheme, &err) < 0) {
+		status = tim_cli_fail(cli, &err);
+		goto done;
+	}
+	memset(&co, 0, sizeof(co));
+	co.scheme = &scheme;
+	co.policy = &pol;
+	co.root = root.buf;
+	co.threads = o->threads;
+	co.unmarked = 1;
+	co.have_policy = have_policy;
+	if (tim_check_tree(&co, argv, (size_t)argc, &rep, &run, &err) < 0) {
+		print_errors(cli, &run);
+		status = tim_cli_fail(cli, &err);
+		goto done;
+	}
+	print_errors(cli, &run);
+	for (i = 0; i < run.nunmarked; i++) {
+		const char *p = run.unmarked[i];
+
+		if (!o->nul && strchr(p, '\n') != NULL) {
+			struct tim_buf shown = TIM_BUF_INIT;
+
+			tim_path_display(&shown, p);
+			tim_error(cli, _("'%s' has a newline in its name; use -0"), tim_buf_str(&shown));
+			tim_buf_release(&shown);
+			status = TIM_EXIT_ERROR;
+			continue;
+		}
+		fputs(p, stdout);
+		putchar(o->nul ? '\0' : '\n');
+	}
+	if (fflush(stdout) != 0) {
+		tim_error(cli, _("cannot write the report"));
+		status = TIM_EXIT_ERROR;
+	}
+	if (run.nerrors)
+		status = TIM_EXIT_ERROR;
+done:
+	tim_check_run_release(&run);
+	tim_report_release(&rep);
+	tim_policy_release(&pol);
+	tim_buf_release(&root);
+	return status;
+}
+
+int
+tim_check_cmd_ledger(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
+    char **argv)
+{
+	struct tim_ledger_cmd lo;
+
+	(void)o;
+	memset(&lo, 0, sizeof(lo));
+	if (argc < 1)
+		return tim_cli_usage_error(cli, _("'%s' needs more arguments"), "ledger");
+	return tim_ledger_cmd_verify(cli, &lo, argc, argv);
+}
+
+/* Runs the tree checks of dir (its own policy) for the self-check. */
+static int
+repo_findings(struct tim_cli *cli, const char *dir, struct tim_report *rep,
+    struct tim_err *err)
+{
+	struct tim_check_cmd o;
+	struct tim_label_scheme scheme;
+	struct tim_check_opts co;
+	struct tim_check_run run;
+	struct tim_policy pol;
+	struct tim_buf root = TIM_BUF_INIT;
+	char *argv[] = { (char *)dir, NULL };
+	int have_policy, r = -1;
+
+	memset(&o, 0, sizeof(o));
+	memset(&run, 0, sizeof(run));
+	if (setup(cli, &o, 1, argv, &root, &pol, &have_policy, &scheme, err) < 0)
+		goto out;
+	memset(&co, 0, sizeof(co));
+	co.scheme = &scheme;
+	co.policy = &pol;
+	co.root = root.buf;
+	co.have_policy = have_policy;
+	if (tim_check_tree(&co, argv, 1, rep, &run, err) < 0)
+		goto out;
+	tim_check_ledgers(&co, rep, &run);
+	if (run.nerrors) {
+		tim_errorf(err, 0, _("%zu files could not be checked"), run.nerrors);
+		goto out;
+	}
+	r = 0;
+out:
+	tim_check_run_release(&run);
+	tim_policy_release(&pol);
+	tim_buf_release(&root);
+	return r;
+}
+
+/* Japanese unless the locale asks for something else (C, en_US ...). */
+static int
+lang_en(const char *opt)
+{
+	static const char *vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+	const char *v = NULL;
+	size_t i;
+
+	if (opt)
+		return strncmp(opt, "en", 2) == 0;
+	for (i = 0; i < 3 && (v == NULL || *v == '\0'); i++)
+		v = getenv(vars[i]);
+	if (v == NULL || *v == '\0')
+		return 0;
+	return strncmp(v, "ja", 2) != 0;
+}
+
+static int
+ask(struct tim_cli *cli, struct tim_selfcheck *sc)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int i, v;
+
+	(void)cli;
+	fprintf(stderr, "%s\n", sc->lang_en ? "Answer each item: y (yes), p (partial), n (no), na (not applicable)." :
+	    "各項目に回答してください: y (はい)、p (一部)、n (いいえ)、na (該当なし)");
+	for (i = 0; i < TIM_SC_ITEMS; i++) {
+		for (;;) {
+			fprintf(stderr, "\n%2d. %s\n    (%s) [y/p/n/na]? ", tim_sc_items[i].no,
+			    tim_selfcheck_title(sc, i), tim_sc_items[i].clause);
+			n = getline(&line, &cap, stdin);
+			if (n < 0) {
+				free(line);
+				fputc('\n', stderr);
+				return 0;
+			}
+			while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
+				line[--n] = '\0';
+			v = tim_selfcheck_parse_value(line);
+			if (v >= 0) {
+				sc->a[i].value = v;
+				break;
+			}
+		}
+	}
+	free(line);
+	return 0;
+}
+
+static void
+host_evidence(struct tim_selfcheck *sc, const struct tim_host_result *h)
+{
+	static const struct { const char *id; int item; } map[] = {
+		{ "usb-storage", 17 }, { "disk-encryption", 17 },
+		{ "password-policy", 18 }, { "idle-logout", 18 }, { "ledger", 7 },
+	};
+	size_t i, k;
+
+	for (i = 0; i < TIM_HOST_NCHECKS; i++)
+		for (k = 0; k < sizeof(map) / sizeof(map[0]); k++)
+			if (strcmp(h[i].id, map[k].id) == 0)
+				tim_selfcheck_evidence(sc, map[k].item, h[i].status == TIM_HOST_PASS ? 1 :
+				    h[i].status == TIM_HOST_FAIL ? -1 : 0, "host %s: %s (%s)", h[i].id,
+				    tim_host_status_name(h[i].status), h[i].evidence);
+}
+
+static void
+repo_evidence(struct tim_selfcheck *sc, const char *dir, const struct tim_report *rep)
+{
+	static const struct { int rule; int item; } map[] = {
+		{ TIM_RULE_UNMARKED, 3 }, { TIM_RULE_BELOW_MIN, 3 }, { TIM_RULE_DISAGREE, 3 },
+		{ TIM_RULE_LABEL_WORD, 3 }, { TIM_RULE_FORBIDDEN, 12 }, { TIM_RULE_UNSEALED, 18 },
+	};
+	size_t counts[TIM_CHECK_NRULES] = { 0 }, i, k;
+	int item;
+
+	for (i = 0; i < rep->n; i++)
+		counts[rep->f[i].rule]++;
+	for (item = 1; item <= TIM_SC_ITEMS; item++) {
+		size_t bad = 0;
+		int any = 0;
+
+		for (k = 0; k < sizeof(map) / sizeof(map[0]); k++)
+			if (map[k].item == item) {
+				any = 1;
+				bad += counts[map[k].rule];
+			}
+		if (!any)
+			continue;
+		if (bad)
+			tim_selfcheck_evidence(sc, item, -1, sc->lang_en ? "repo %s: %zu findings" :
+			    "リポジトリ %s: 指摘 %zu 件", dir, bad);
+		else
+			tim_selfcheck_evidence(sc, item, 1, sc->lang_en ? "repo %s: clean (%zu files)" :
+			    "リポジトリ %s: 指摘なし (%zu ファイル)", dir, rep->checked);
+	}
+}
+
+int
+tim_check_cmd_selfcheck(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
+    char **argv)
+{
+	struct tim_selfcheck sc;
+	struct tim_buf text = TIM_BUF_INIT;
+	struct tim_err err;
+	struct out out = { NULL, NULL, NULL };
+	const char *fmt = o->format ? o->format : cli->json ? "json" : "text";
+	int r, status;
+
+	(void)argc;
+	(void)argv;
+	tim_err_clear(&err);
+	if (strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "html"))
+		return tim_cli_usage_error(cli, _("unknown format '%s' (text, json, html)"), fmt);
+	if (o->lang && strcmp(o->lang, "ja") && strcmp(o->lang, "en"))
+		return tim_cli_usage_error(cli, _("unknown language '%s' (ja, en)"), o->lang);
+	tim_selfcheck_init(&sc);
+	sc.lang_en = lang_en(o->lang);
+	if (o->answers) {
+		if (tim_read_file(o->answers, 1 << 20, 0, &text, &err) < 0 ||
+		    tim_selfcheck_load(&sc, tim_buf_str(&text), o->answers, &err) < 0) {
+			tim_buf_release(&text);
+			return tim_cli_fail(cli, &err);
+		}
+		tim_buf_release(&text);
+	} else if (isatty(STDIN_FILENO)) {
+		ask(cli, &sc);
+	} else
+		return tim_cli_usage_error(cli, _("selfcheck needs --answers FILE when not run on a terminal"));
+	if (o->ledger) {
+		struct tim_ledger_verify_result res;
+
+		memset(&res, 0, sizeof(res));
+		if (tim_ledger_verify(o->ledger, NULL, &res, &err) < 0)
+			tim_selfcheck_evidence(&sc, 7, -1, "%s", err.msg);
+		else if (!res.ok)
+			tim_selfcheck_evidence(&sc, 7, -1, sc.lang_en ? "ledger %s does not verify: line %llu: %s" :
+			    "管理簿 %s の検証に失敗: %llu 行目: %s", o->ledger,
+			    (unsigned long long)res.bad_line, res.reason);
+		else
+			tim_selfcheck_evidence(&sc, 7, 1, sc.lang_en ? "ledger %s verifies (%llu records)" :
+			    "管理簿 %s は検証済み (%llu 件)", o->ledger,
+			    (unsigned long long)(res.lines ? res.lines - 1 : 0));
+		free(res.leaves);
+		tim_err_clear(&err);
+	}
+	if (o->repo) {
+		struct tim_report rep;
+
+		if (tim_report_init(&rep, tim_check_rules, TIM_CHECK_NRULES) < 0)
+			return TIM_EXIT_ERROR;
+		if (repo_findings(cli, o->repo, &rep, &err) < 0) {
+			tim_report_release(&rep);
+			return tim_cli_fail(cli, &err);
+		}
+		repo_evidence(&sc, o->repo, &rep);
+		tim_report_release(&rep);
+	}
+	if (o->host) {
+		struct tim_host_result hr[TIM_HOST_NCHECKS];
+		struct tim_host_opts ho = { NULL, NULL, NULL };
+
+		ho.data = tim_config_get(cli->cfg, "host", "data-paths");
+		ho.ledger = o->ledger ? o->ledger : tim_config_get(cli->cfg, "ledger", "path");
+		tim_host_check(&ho, hr);
+		host_evidence(&sc, hr);
+	}
+	if (out_open(&out, o->out, &err) < 0)
+		return tim_cli_fail(cli, &err);
+	if (strcmp(fmt, "html") == 0)
+		r = tim_selfcheck_write_html(&sc, out.f);
+	else if (strcmp(fmt, "json") == 0)
+		r = tim_selfcheck_write_json(&sc, out.f);
+	else
+		r = tim_selfcheck_write_text(&sc, out.f);
+	if (r < 0)
+		tim_errorf(&err, errno, _("cannot write the report"));
+	if (out_close(&out, r == 0, &err) < 0 || r < 0)
+		return tim_cli_fail(cli, &err);
+	status = tim_selfcheck_complete(&sc) ? TIM_EXIT_OK : TIM_EXIT_FAIL;
+	return status;
+}
+
+static int
+host_junit(const struct tim_host_result *h, FILE *f)
+{
+	struct tim_buf b = TIM_BUF_INIT;
+	xmlBufferPtr xb = xmlBufferCreate();
+	xmlTextWriterPtr w = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
+	size_t i, fails = 0, skips = 0;
+	int rc = 0;
+
+	if (w == NULL) {
+		if (xb)
+			xmlBufferFree(xb);
+		return -1;
+	}
+	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
+		fails += h[i].status == TIM_HOST_FAIL;
+		skips += h[i].status == TIM_HOST_UNKNOWN;
+	}
+	xmlTextWriterSetIndent(w, 1);
+	rc |= xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) < 0;
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "testsuite") < 0;
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST "tim-check host") < 0;
+	tim_buf_addf(&b, "%d", TIM_HOST_NCHECKS);
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "tests", BAD_CAST b.buf) < 0;
+	tim_buf_reset(&b);
+	tim_buf_addf(&b, "%zu", fails);
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "failures", BAD_CAST b.buf) < 0;
+	tim_buf_reset(&b);
+	tim_buf_addf(&b, "%zu", skips);
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "skipped", BAD_CAST b.buf) < 0;
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "hostname", BAD_CAST tim_hostname()) < 0;
+	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
+		tim_buf_reset(&b);
+		tim_buf_addf(&b, "%s: %s", h[i].id, _(h[i].title));
+		rc |= xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0;
+		rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST h[i].clause) < 0;
+		rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST b.buf) < 0;
+		if (h[i].status != TIM_HOST_PASS) {
+			const char *el = h[i].status == TIM_HOST_FAIL ? "failure" : "skipped";
+
+			rc |= xmlTextWriterStartElement(w, BAD_CAST el) < 0;
+			rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "message", BAD_CAST h[i].evidence) < 0;
+			rc |= xmlTextWriterEndElement(w) < 0;
+		}
+		rc |= xmlTextWriterStartElement(w, BAD_CAST "system-out") < 0;
+		rc |= xmlTextWriterWriteString(w, BAD_CAST h[i].evidence) < 0;
+		rc |= xmlTextWriterEndElement(w) < 0;
+		rc |= xmlTextWriterEndElement(w) < 0;
+	}
+	rc |= xmlTextWriterEndDocument(w) < 0;
+	xmlFreeTextWriter(w);
+	if (!rc && fwrite(xmlBufferContent(xb), 1, (size_t)xmlBufferLength(xb), f) !=
+	    (size_t)xmlBufferLength(xb))
+		rc = 1;
+	xmlBufferFree(xb);
+	tim_buf_release(&b);
+	return rc ? -1 : 0;
+}
+
+int
+tim_check_cmd_host(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
+    char **argv)
+{
+	struct tim_host_result hr[TIM_HOST_NCHECKS];
+	struct tim_host_opts ho;
+	struct tim_err err;
+	struct out out = { NULL, NULL, NULL };
+	const char *fmt = o->format ? o->format : cli->json ? "json" : "text";
+	size_t i;
+	int r = 0, fails = 0, color;
+
+	(void)argc;
+	(void)argv;
+	tim_err_clear(&err);
+	if (strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "junit"))
+		return tim_cli_usage_error(cli, _("unknown format '%s' (text, json, junit)"), fmt);
+	ho.root = o->root;
+	ho.data = o->data ? o->data : tim_config_get(cli->cfg, "host", "data-paths");
+	ho.ledger = o->ledger ? o->ledger : tim_config_get(cli->cfg, "ledger", "path");
+	tim_host_check(&ho, hr);
+	if (out_open(&out, o->out, &err) < 0)
+		return tim_cli_fail(cli, &err);
+	color = strcmp(fmt, "text") == 0 && o->out == NULL && isatty(STDOUT_FILENO) &&
+	    getenv("NO_COLOR") == NULL;
+	if (strcmp(fmt, "junit") == 0)
+		r = host_junit(hr, out.f);
+	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
+		fails += hr[i].status == TIM_HOST_FAIL;
+		if (strcmp(fmt, "json") == 0) {
+			json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", hr[i].id, "clause",
+			    hr[i].clause, "title", _(hr[i].title), "status",
+			    tim_host_status_name(hr[i].status), "evidence", hr[i].evidence);
+
+			if (j == NULL || tim_json_print(out.f, j) < 0)
+				r = -1;
+			json_decref(j);
+		} else if (strcmp(fmt, "text") == 0) {
+			static const char *col[] = { "\033[32m", "\033[31m", "\033[33m" };
+
+			fprintf(out.f, "%s%-7s%s %-18s %-22s %s\n        %s\n", color ? col[hr[i].status] : "",
+			    tim_host_status_name(hr[i].status), color ? "\033[0m" : "", hr[i].id,
+			    hr[i].clause, _(hr[i].title), hr[i].evidence);
+		}
+	}
+	if (r < 0 || ferror(out.f))
+		tim_errorf(&err, errno, _("cannot write the report"));
+	if (out_close(&out, r == 0, &err) < 0 || r < 0)
+		return tim_cli_fail(cli, &err);
+	return fails ? TIM_EXIT_FAIL : TIM_EXIT_OK;
+}

@@ -1,0 +1,42 @@
+#ifndef TIM_WIPECMD_H
+#define TIM_WIPECMD_H
+
+/*
+ * tim-wipe's behaviour behind its options: finding and checking targets,
+ * the plan, the confirmation, the run with its progress display, the stop
+ * on a signal and the records. A front-end module like ledgercmd.c: it
+ * prints and returns the exit status; wipe.c, blkdev.c and sanitize.c
+ * underneath never print.
+ */
+
+struct tim_cli;
+
+struct tim_wipe_cmd {
+	const char *method;	/* -m; NULL: [wipe] method, else clear */
+	const char *verify;	/* --verify; NULL: the method's own */
+	const char *ledger;	/* --ledger */
+	const char *cert;	/* --cert FILE.json */
+	const char *html;	/* --html FILE.html */
+	const char *state;	/* --state FILE: where a stopped run records itself */
+	const char *item;	/* --item: the property number in the records */
+	const char *label;	/* --label: the media's classification (社外秘 ...) */
+	const char *operator_name;	/* --operator */
+	const char *hardware;	/* --hardware[=KIND]: "auto" when no KIND */
+	int yes;		/* -y */
+	int dry_run;		/* -n */
+	int recursive;		/* -r */
+	int keep;		/* --keep: overwrite only, no rename and unlink */
+	int check;		/* --check: read back the last pass only */
+	int force_mounted, force_swap, force_holders, force_system, force_links;
+	unsigned long chunk;	/* --chunk bytes (bench); 0: default */
+};
+
+int tim_wipe_cmd_run(struct tim_cli *cli, struct tim_wipe_cmd *o, int argc,
+    char **argv);
+int tim_wipe_cmd_resume(struct tim_cli *cli, struct tim_wipe_cmd *o,
+    const char *statefile);
+int tim_wipe_cmd_info(struct tim_cli *cli, struct tim_wipe_cmd *o, int argc,
+    char **argv);
+int tim_wipe_cmd_list_methods(struct tim_cli *cli);
+
+#endif

@@ -1,0 +1,29 @@
+#!/usr/bin/env bats
+# Every message of every tool has a Japanese translation (issue 7), and the
+# tools speak Japanese under LANG=ja_JP.UTF-8.
+load test_helper
+
+@test "the Japanese catalogues together translate every message of libtim and cmd" {
+	command -v xgettext >/dev/null || skip "gettext is not installed"
+	xgettext --from-code=UTF-8 -k_ -kN_ -o all.pot "$TIM_SRC"/libtim/*.c "$TIM_SRC"/cmd/*.c
+	msgcat --use-first "$TIM_SRC"/po/*.po -o all.po
+	msgmerge -q all.po all.pot -o merged.po
+	run msgfmt --check-format --statistics -o /dev/null merged.po
+	assert_success
+	assert_output --regexp '^[0-9]+ translated messages\.$'
+	# and the check can fail: drop one translation
+	msgattrib --no-obsolete merged.po | awk 'BEGIN{n=0} /^msgstr "..*"$/ && n==0 && NR>20 {print "msgstr \"\""; n=1; next} {print}' > less.po
+	run msgfmt --statistics -o /dev/null less.po
+	assert_output --partial "1 untranslated message"
+}
+
+@test "every tool answers a usage error in Japanese under LANG=ja_JP.UTF-8" {
+	locale -a 2>/dev/null | grep -qix 'ja_JP.utf-\?8' || skip "the ja_JP.UTF-8 locale is not installed"
+	for t in tim-ledger tim-mark tim-seal tim-wipe tim-check; do
+		LANG=ja_JP.UTF-8 run --separate-stderr "$t" --no-such-option
+		assert_failure 2
+		[[ $stderr == *"$t"* ]]
+		# Japanese text: a byte above 0x7f in the message
+		[[ $stderr == *[$'\xe3'-$'\xe9']* ]] || fail "$t: not Japanese: $stderr"
+	done
+}
