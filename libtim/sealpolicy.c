@@ -18,57 +18,60 @@
 #include "sealpolicy.h"
 #include "banned.h"
 
+/*
+ * The next item of a comma list, blanks around it trimmed: 1 and the item
+ * (not NUL-terminated) while there is one.
+ */
+static int
+next_item(const char **p, const char **item, size_t *len)
+{
+	const char *e;
+	size_t n;
+
+	while (**p == ',')
+		(*p)++;
+	if (**p == '\0')
+		return 0;
+	e = strchr(*p, ',');
+	n = e ? (size_t)(e - *p) : strlen(*p);
+	*item = *p;
+	*p = e ? e + 1 : *p + n;
+	while (n > 0 && (**item == ' ' || **item == '\t')) {
+		(*item)++;
+		n--;
+	}
+	while (n > 0 && ((*item)[n - 1] == ' ' || (*item)[n - 1] == '\t'))
+		n--;
+	*len = n;
+	return 1;
+}
+
 /* Is level in the comma list? */
 static int
 listed(const char *list, const char *level)
 {
-	size_t n = strlen(level);
-	const char *p = list;
+	size_t n = strlen(level), len;
+	const char *item;
 
-	while (*p) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-
-		while (len > 0 && (*p == ' ' || *p == '\t')) {
-			p++;
-			len--;
-		}
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
-		if (len == n && memcmp(p, level, n) == 0)
+	while (next_item(&list, &item, &len))
+		if (len == n && memcmp(item, level, n) == 0)
 			return 1;
-		if (e == NULL)
-			break;
-		p = e + 1;
-	}
 	return 0;
 }
 
+/* Is the address's domain one of the comma list, ignoring case? */
 static int
 domain_inside(const char *email, const char *domains)
 {
-	const char *at = strrchr(email, '@');
-	const char *p = domains;
+	const char *at = strrchr(email, '@'), *item;
+	size_t len;
 
 	if (at == NULL || at[1] == '\0')
 		return 0;
 	at++;
-	while (*p) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-
-		while (len > 0 && (*p == ' ' || *p == '\t')) {
-			p++;
-			len--;
-		}
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
-		if (len > 0 && strlen(at) == len && strncasecmp(at, p, len) == 0)
+	while (next_item(&domains, &item, &len))
+		if (len > 0 && strlen(at) == len && strncasecmp(at, item, len) == 0)
 			return 1;
-		if (e == NULL)
-			break;
-		p = e + 1;
-	}
 	return 0;
 }
 
