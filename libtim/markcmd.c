@@ -328,12 +328,6 @@ list_row(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path,
 	tim_buf_release(&row);
 }
 
-static int
-cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Lists path and, for a folder, everything below it; symlinks are not followed. */
 static int
 walk(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path, int depth)
@@ -342,8 +336,7 @@ walk(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path, int depth)
 	struct tim_err err;
 	struct stat st;
 	char **names = NULL;
-	size_t n = 0, cap = 0, i;
-	struct dirent *de;
+	size_t n = 0, i;
 	DIR *d;
 	int fd, st_worst = TIM_EXIT_OK;
 
@@ -371,38 +364,24 @@ walk(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path, int depth)
 			close(fd);
 		return worse(st_worst, tim_cli_fail(cli, &err));
 	}
-	while ((de = readdir(d)) != NULL) {
-		char *dup;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-		    strcmp(de->d_name, TIM_FOLDER_FILE) == 0)
-			continue;
-		if (n == cap) {
-			char **nn = realloc(names, (cap ? cap * 2 : 64) * sizeof(*nn));
-
-			if (nn == NULL)
-				break;
-			names = nn;
-			cap = cap ? cap * 2 : 64;
-		}
-		if ((dup = strdup(de->d_name)) == NULL)
-			break;
-		names[n++] = dup;
+	if (tim_dir_names(d, &names, &n, &err) < 0) {
+		closedir(d);
+		tim_err_prefix(&err, "'%s'", path);
+		return worse(st_worst, tim_cli_fail(cli, &err));
 	}
 	closedir(d);
-	if (n > 1)
-		qsort(names, n, sizeof(*names), cmp_names);
 	for (i = 0; i < n; i++) {
 		struct tim_buf child = TIM_BUF_INIT;
 
+		if (strcmp(names[i], TIM_FOLDER_FILE) == 0)
+			continue;
 		tim_buf_addf(&child, "%s%s%s", path,
 		    path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
 		if (!child.failed)
 			st_worst = worse(st_worst, walk(cli, o, child.buf, depth + 1));
 		tim_buf_release(&child);
-		free(names[i]);
 	}
-	free(names);
+	tim_dir_names_free(names, n);
 	return st_worst;
 }
 

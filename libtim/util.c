@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -265,4 +266,59 @@ tim_human_size(double bytes, char out[32])
 		snprintf(out, 32, "%.0f %s", bytes, units[i]);
 	else
 		snprintf(out, 32, "%.1f %s", bytes, units[i]);
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+tim_dir_names_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int
+tim_dir_names(DIR *dp, char ***names, size_t *n, struct tim_err *err)
+{
+	char **v = NULL, **nv;
+	size_t cnt = 0, cap = 0;
+	struct dirent *e;
+
+	*names = NULL;
+	*n = 0;
+	errno = 0;
+	while ((e = readdir(dp)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 64;
+			nv = realloc(v, cap * sizeof(*nv));
+			if (nv == NULL)
+				goto oom;
+			v = nv;
+		}
+		if ((v[cnt] = strdup(e->d_name)) == NULL)
+			goto oom;
+		cnt++;
+		errno = 0;
+	}
+	if (errno != 0) {
+		tim_dir_names_free(v, cnt);
+		return tim_errorf(err, errno, _("cannot read folder"));
+	}
+	if (cnt > 1)
+		qsort(v, cnt, sizeof(*v), cmp_name);
+	*names = v;
+	*n = cnt;
+	return 0;
+oom:
+	tim_dir_names_free(v, cnt);
+	return tim_errorf(err, ENOMEM, _("cannot read folder"));
 }

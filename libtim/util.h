@@ -1,6 +1,7 @@
 #ifndef TIM_UTIL_H
 #define TIM_UTIL_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -51,6 +52,14 @@ int tim_write_new_file(const char *path, int mode, const void *data,
 
 /* write(2) until done or a real error. */
 int tim_write_all(int fd, const void *data, size_t len);
+
+/*
+ * All names in an open directory except "." and "..", sorted bytewise, read
+ * in full before the caller changes anything in it. The caller frees them
+ * with tim_dir_names_free; dp stays open.
+ */
+int tim_dir_names(DIR *dp, char ***names, size_t *n, struct tim_err *err);
+void tim_dir_names_free(char **names, size_t n);
 
 /* Size in bytes for people: "512 B", "1.5 MiB". out holds 32 bytes. */
 void tim_human_size(double bytes, char out[32]);

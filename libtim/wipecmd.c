@@ -754,19 +754,12 @@ entry(struct run *r, int dfd, const char *name, const char *path, dev_t fsdev,
 }
 
 static int
-cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
 wipe_dir_at(struct run *r, int dirfd, const char *name, const char *display,
     dev_t fsdev, int depth)
 {
 	struct tim_err err;
-	struct dirent *e;
 	char **names = NULL;
-	size_t n = 0, cap = 0, i;
+	size_t n = 0, i;
 	int dfd, worst = TIM_EXIT_OK, s;
 	DIR *dp;
 
@@ -787,28 +780,11 @@ wipe_dir_at(struct run *r, int dirfd, const char *name, const char *display,
 		return TIM_EXIT_ERROR;
 	}
 	/* Read all names first: the walk renames and removes entries. */
-	while ((e = readdir(dp)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (n == cap) {
-			char **nn = realloc(names, (cap ? cap * 2 : 64) * sizeof(*nn));
-
-			if (nn == NULL)
-				break;
-			names = nn;
-			cap = cap ? cap * 2 : 64;
-		}
-		if ((names[n] = strdup(e->d_name)) == NULL)
-			break;
-		n++;
-	}
-	if (e != NULL) {
-		tim_error(r->cli, _("cannot read '%s': %s"), display, strerror(ENOMEM));
+	if (tim_dir_names(dp, &names, &n, &err) < 0) {
+		tim_error(r->cli, _("cannot read '%s': %s"), display, strerror(err.errnum));
 		worst = TIM_EXIT_ERROR;
 	}
 	closedir(dp);
-	if (names)
-		qsort(names, n, sizeof(*names), cmpstr);
 	for (i = 0; i < n && worst != TIM_EXIT_ERROR; i++) {
 		struct tim_buf p = TIM_BUF_INIT;
 
@@ -826,9 +802,7 @@ wipe_dir_at(struct run *r, int dirfd, const char *name, const char *display,
 		if (r->stopped)
 			break;
 	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	tim_dir_names_free(names, n);
 	if (worst == TIM_EXIT_OK && !r->stopped && !r->o->dry_run && !r->o->keep &&
 	    !r->o->check && remove_name(dirfd, name, -1, 1, &err) < 0) {
 		tim_err_prefix(&err, "'%s'", display);
