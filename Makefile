@@ -48,7 +48,7 @@ MO       = $(B)/locale/ja/LC_MESSAGES/tim.mo
 FUZZ_SRC = $(sort $(wildcard fuzz/fuzz-*.c))
 FUZZERS  = $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all deps check-deps check test demo install uninstall clean fuzz bench lint pot
+.PHONY: all deps check-deps check test demo install uninstall clean fuzz bench lint pot update-po
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(B)/libtim.a $(B)/libtim.pc $(MO)
@@ -84,13 +84,19 @@ $(B)/libtim.pc: Makefile libtim/version.h $(B)/FLAGS
 	  'Version: $(VERSION)' 'Requires: $(PKGS)' \
 	  'Libs: -L$${libdir} -ltim -pthread' 'Cflags: -I$${includedir}/tim' > $@
 
-# One catalogue from every po/*.po (each tool may keep its own file).
+# The Japanese catalogue.
 $(MO): $(PO)
 	@mkdir -p $(dir $@)
 	msgcat --use-first $(PO) | msgfmt --check-format -o $@ -
 
+# Messages: `make pot` extracts them, `make update-po` merges them into
+# po/ja.po for translation (tests/i18n.bats fails while any is untranslated).
 pot:
-	xgettext --from-code=UTF-8 -k_ -kN_ -o po/tim.pot $(LIB_SRC) $(wildcard cmd/*.c)
+	xgettext --from-code=UTF-8 -k_ -kN_ --package-name=tim --package-version=$(VERSION) \
+	    -o po/tim.pot $(LIB_SRC) $(wildcard cmd/*.c)
+
+update-po: pot
+	msgmerge -q --update --backup=none po/ja.po po/tim.pot
 
 deps:
 	@sh scripts/deps.sh
