@@ -145,10 +145,10 @@ int
 tim_carrier_folder_write(const struct tim_label_scheme *s, const char *dir,
     const struct tim_label *l, struct tim_err *err)
 {
-	struct tim_buf text = TIM_BUF_INIT, tmp = TIM_BUF_INIT, dst = TIM_BUF_INIT;
+	struct tim_buf text = TIM_BUF_INIT, dst = TIM_BUF_INIT;
 	struct stat st;
 	size_t i;
-	int fd = -1, r = -1;
+	int r = -1;
 
 	(void)s;
 	tim_buf_addf(&dst, "%s/%s", dir, TIM_FOLDER_FILE);
@@ -171,37 +171,13 @@ tim_carrier_folder_write(const struct tim_label_scheme *s, const char *dir,
 		if (*v)
 			tim_buf_addf(&text, "%s = %s\n", tim_label_fields[i], v);
 	}
-	tim_buf_addf(&tmp, "%s/.timlabel-XXXXXX", dir);
-	if (text.failed || tmp.failed || dst.failed) {
+	if (text.failed || dst.failed) {
 		tim_errorf(err, ENOMEM, _("out of memory"));
 		goto out;
 	}
-	fd = mkostemp(tmp.buf, O_CLOEXEC);
-	if (fd < 0) {
-		tim_errorf(err, errno, _("cannot create a file in '%s'"), dir);
-		goto out;
-	}
-	if (fchmod(fd, 0644) < 0 || tim_write_all(fd, text.buf, text.len) < 0 ||
-	    fsync(fd) < 0 || close(fd) < 0) {
-		tim_errorf(err, errno, _("cannot write '%s'"), dst.buf);
-		fd = -1;
-		unlink(tmp.buf);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp.buf, dst.buf) < 0) {
-		tim_errorf(err, errno, _("cannot write '%s'"), dst.buf);
-		unlink(tmp.buf);
-		goto out;
-	}
-	r = 0;
+	r = tim_write_replace(dst.buf, 0644, text.buf, text.len, err);
 out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp.buf);
-	}
 	tim_buf_release(&text);
-	tim_buf_release(&tmp);
 	tim_buf_release(&dst);
 	return r;
 }

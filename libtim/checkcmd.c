@@ -40,7 +40,6 @@ static int
 out_open(struct out *o, const char *path, struct tim_err *err)
 {
 	struct tim_buf t = TIM_BUF_INIT;
-	const char *slash;
 	int fd;
 
 	o->path = path;
@@ -49,17 +48,10 @@ out_open(struct out *o, const char *path, struct tim_err *err)
 		o->f = stdout;
 		return 0;
 	}
-	slash = strrchr(path, '/');
-	if (slash)
-		tim_buf_addf(&t, "%.*s/.tim-check-XXXXXX", (int)(slash - path), path);
-	else
-		tim_buf_adds(&t, ".tim-check-XXXXXX");
-	if (t.failed)
-		return tim_errorf(err, ENOMEM, _("out of memory"));
-	fd = mkostemp(t.buf, O_CLOEXEC);
+	fd = tim_tmp_beside(path, &t, err);
 	if (fd < 0) {
 		tim_buf_release(&t);
-		return tim_errorf(err, errno, _("cannot write '%s'"), path);
+		return -1;
 	}
 	fchmod(fd, 0644);
 	o->f = fdopen(fd, "w");

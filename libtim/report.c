@@ -316,11 +316,10 @@ int
 tim_report_baseline_write(const struct tim_report *r, const char *path,
     struct tim_err *err)
 {
-	struct tim_buf text = TIM_BUF_INIT, tmp = TIM_BUF_INIT, shown = TIM_BUF_INIT;
+	struct tim_buf text = TIM_BUF_INIT, shown = TIM_BUF_INIT;
 	json_t *root, *arr;
-	const char *slash;
 	size_t i;
-	int fd, ret = -1;
+	int ret = -1;
 
 	root = json_pack("{s:s, s:i, s:[]}", "tim", "check-baseline", "v", 1, "fingerprints");
 	arr = root ? json_object_get(root, "fingerprints") : NULL;
@@ -336,38 +335,12 @@ tim_report_baseline_write(const struct tim_report *r, const char *path,
 		tim_errorf(err, ENOMEM, _("out of memory"));
 		goto out;
 	}
-	slash = strrchr(path, '/');
-	if (slash)
-		tim_buf_addf(&tmp, "%.*s/.tim-baseline-XXXXXX", (int)(slash - path), path);
-	else
-		tim_buf_adds(&tmp, ".tim-baseline-XXXXXX");
-	if (tmp.failed) {
-		tim_errorf(err, ENOMEM, _("out of memory"));
+	if (tim_write_replace(path, 0644, text.buf, text.len, err) < 0)
 		goto out;
-	}
-	fd = mkostemp(tmp.buf, O_CLOEXEC);
-	if (fd < 0) {
-		tim_errorf(err, errno, _("cannot write '%s'"), path);
-		goto out;
-	}
-	if (fchmod(fd, 0644) < 0 || tim_write_all(fd, text.buf, text.len) < 0 ||
-	    fsync(fd) < 0) {
-		tim_errorf(err, errno, _("cannot write '%s'"), path);
-		close(fd);
-		unlink(tmp.buf);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp.buf, path) < 0) {
-		tim_errorf(err, errno, _("cannot write '%s'"), path);
-		unlink(tmp.buf);
-		goto out;
-	}
 	ret = 0;
 out:
 	json_decref(root);
 	tim_buf_release(&text);
-	tim_buf_release(&tmp);
 	tim_buf_release(&shown);
 	return ret;
 }

@@ -47,23 +47,17 @@ int
 tim_rewrite_begin(struct tim_rewrite *rw, struct tim_err *err)
 {
 	struct tim_buf b = TIM_BUF_INIT;
-	char *copy = strdup(rw->path);
 
-	if (copy == NULL)
-		return tim_errorf(err, ENOMEM, _("out of memory"));
-	tim_buf_addf(&b, "%s/.tim-mark-XXXXXX", dirname(copy));
-	free(copy);
-	if (b.failed) {
+	rw->out = tim_tmp_beside(rw->path, &b, err);
+	if (rw->out < 0) {
 		tim_buf_release(&b);
-		return tim_errorf(err, ENOMEM, _("out of memory"));
+		return -1;
 	}
 	rw->tmp = tim_buf_detach(&b, NULL);
-	rw->out = mkostemp(rw->tmp, O_CLOEXEC);
-	if (rw->out < 0) {
-		tim_errorf(err, errno, _("cannot create a temporary file next to '%s'"), rw->path);
-		free(rw->tmp);
-		rw->tmp = NULL;
-		return -1;
+	if (rw->tmp == NULL) {
+		close(rw->out);
+		rw->out = -1;
+		return tim_errorf(err, ENOMEM, _("out of memory"));
 	}
 	return 0;
 }

@@ -252,6 +252,55 @@ tim_write_new_file(const char *path, int mode, const void *data, size_t len,
 	return 0;
 }
 
+int
+tim_tmp_beside(const char *path, struct tim_buf *name, struct tim_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	tim_buf_reset(name);
+	if (slash)
+		tim_buf_addf(name, "%.*s/.tim-XXXXXX", (int)(slash - path), path);
+	else
+		tim_buf_adds(name, ".tim-XXXXXX");
+	if (name->failed)
+		return tim_errorf(err, ENOMEM, _("cannot write '%s'"), path);
+	fd = mkostemp(name->buf, O_CLOEXEC);
+	if (fd < 0)
+		return tim_errorf(err, errno, _("cannot write '%s'"), path);
+	return fd;
+}
+
+int
+tim_write_replace(const char *path, int mode, const void *data, size_t len,
+    struct tim_err *err)
+{
+	struct tim_buf tmp = TIM_BUF_INIT;
+	int fd, e;
+
+	fd = tim_tmp_beside(path, &tmp, err);
+	if (fd < 0) {
+		tim_buf_release(&tmp);
+		return -1;
+	}
+	if (fchmod(fd, (mode_t)mode) < 0 || tim_write_all(fd, data, len) < 0 ||
+	    fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) < 0 || rename(tmp.buf, path) < 0) {
+		e = errno;
+		goto fail;
+	}
+	tim_buf_release(&tmp);
+	return 0;
+fail:
+	unlink(tmp.buf);
+	tim_buf_release(&tmp);
+	return tim_errorf(err, e, _("cannot write '%s'"), path);
+}
+
 void
 tim_human_size(double bytes, char out[32])
 {

@@ -50,6 +50,20 @@ int tim_open_regular(const char *path, int flags, int mode, struct tim_err *err)
 int tim_write_new_file(const char *path, int mode, const void *data,
     size_t len, struct tim_err *err);
 
+/*
+ * A new temporary file (mode 0600, close-on-exec) in the folder of path, so
+ * that a rename(2) onto path is atomic; name gets its path. Returns the fd.
+ */
+int tim_tmp_beside(const char *path, struct tim_buf *name, struct tim_err *err);
+
+/*
+ * Replaces path with data, atomically: a temporary file beside it with
+ * mode, written and synced, then renamed over it. On failure path is as it
+ * was and no temporary file remains.
+ */
+int tim_write_replace(const char *path, int mode, const void *data,
+    size_t len, struct tim_err *err);
+
 /* write(2) until done or a real error. */
 int tim_write_all(int fd, const void *data, size_t len);
 
