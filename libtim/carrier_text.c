@@ -140,25 +140,6 @@ syntax_by_name(const char *path)
 	return -1;
 }
 
-static ssize_t
-read_head(int fd, unsigned char *head, size_t max)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < max) {
-		n = pread(fd, head + got, max - got, (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 static int
 starts(const unsigned char *p, size_t len, const char *s)
 {
@@ -193,7 +174,7 @@ plan(const struct tim_label_scheme *s, int fd, const char *path,
 	head = malloc(len + 1);
 	if (head == NULL)
 		return -2;
-	got = read_head(fd, head, len);
+	got = tim_pread_upto(fd, head, len, 0);
 	r = got < 0 ? -2 : plan_head(s, path, &st, head, (size_t)got, lay, note);
 	free(head);
 	return r;

@@ -28,6 +28,7 @@
 #include "parallel.h"
 #include "policy.h"
 #include "report.h"
+#include "util.h"
 #include "banned.h"
 
 const struct tim_rule tim_check_rules[TIM_CHECK_NRULES] = {
@@ -657,9 +658,6 @@ struct scratch {
 static ssize_t
 read_upto(int fd, struct scratch *sc, size_t max)
 {
-	size_t got = 0;
-	ssize_t n;
-
 	if (sc->alloc < max) {
 		unsigned char *nb = realloc(sc->buf, max);
 
@@ -668,17 +666,7 @@ read_upto(int fd, struct scratch *sc, size_t max)
 		sc->buf = nb;
 		sc->alloc = max;
 	}
-	while (got < max) {
-		n = read(fd, sc->buf + got, max - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
+	return tim_pread_upto(fd, sc->buf, max, 0);
 }
 
 /*

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 struct tim_buf;
@@ -63,6 +64,12 @@ int tim_tmp_beside(const char *path, struct tim_buf *name, struct tim_err *err);
  */
 int tim_write_replace(const char *path, int mode, const void *data,
     size_t len, struct tim_err *err);
+
+/*
+ * pread(2) until len bytes or the end of the file, through EINTR and short
+ * reads: the bytes read (fewer than len only at the end), or -1.
+ */
+ssize_t tim_pread_upto(int fd, void *buf, size_t len, off_t off);
 
 /* write(2) until done or a real error. */
 int tim_write_all(int fd, const void *data, size_t len);

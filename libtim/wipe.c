@@ -14,6 +14,7 @@
 #include "err.h"
 #include "hash.h"
 #include "i18n.h"
+#include "util.h"
 #include "wipe.h"
 #include "banned.h"
 
@@ -520,21 +521,11 @@ pwrite_full(int fd, const unsigned char *buf, size_t len, uint64_t off)
 static int
 pread_full(int fd, unsigned char *buf, size_t len, uint64_t off)
 {
-	while (len > 0) {
-		ssize_t n = pread(fd, buf, len, (off_t)off);
+	ssize_t n = tim_pread_upto(fd, buf, len, (off_t)off);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
+	if (n >= 0 && (size_t)n != len)
+		errno = EIO;	/* the medium ended early */
+	return n >= 0 && (size_t)n == len ? 0 : -1;
 }
 
 /* Errors that mean "this part of the medium", not "this whole run". */
