@@ -18,6 +18,21 @@ PKG_CONFIG ?= pkg-config
 PKGS     = libarchive libcrypto libxml-2.0 zlib jansson inih
 VERSION  = $(shell sed -n 's/^\#define TIM_VERSION "\(.*\)"/\1/p' libtim/version.h)
 
+# A missing library stops the build with one line naming it, not with a
+# compiler error about a header (pkg-config would empty every flag).
+ifeq ($(filter clean pot update-po deps check-deps lint,$(MAKECMDGOALS)),)
+PKG_MISSING := $(shell for m in $(PKGS); do $(PKG_CONFIG) --exists $$m 2>/dev/null || echo $$m; done)
+ifneq ($(PKG_MISSING),)
+PKG_DEB_libarchive = libarchive-dev
+PKG_DEB_libcrypto = libssl-dev
+PKG_DEB_libxml-2.0 = libxml2-dev
+PKG_DEB_zlib = zlib1g-dev
+PKG_DEB_jansson = libjansson-dev
+PKG_DEB_inih = libinih-dev
+$(error missing pkg-config module(s) $(PKG_MISSING): install $(foreach m,$(PKG_MISSING),$(PKG_DEB_$(m))) (apt-get install), or run 'make deps')
+endif
+endif
+
 B = build
 TIM_CPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilibtim \
 	-DTIM_LOCALEDIR='"$(LOCALEDIR)"' $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -38,6 +53,10 @@ ALL_CFLAGS = $(TIM_CPPFLAGS) $(CPPFLAGS) $(TIM_CFLAGS) $(CFLAGS)
 LIB_SRC  = $(sort $(wildcard libtim/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 LIB_HDR  = $(sort $(wildcard libtim/*.h))
+# The front-end library: options, printing, prompts, signals and exit
+# statuses shared by the tools. Linked into the binaries, never installed.
+FE_SRC   = $(sort $(filter-out cmd/tim-%.c,$(wildcard cmd/*.c)))
+FE_OBJ   = $(FE_SRC:%.c=$(B)/%.o)
 CMDS     = $(sort $(patsubst cmd/%.c,%,$(wildcard cmd/tim-*.c)))
 BINS     = $(CMDS:%=$(B)/bin/%)
 UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
@@ -65,17 +84,29 @@ $(B)/%.o: %.c $(B)/FLAGS
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# Front ends and tests see cmd/; the library does not.
+$(B)/cmd/%.o: cmd/%.c $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	$(CC) -Icmd $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+$(B)/tests/unit/%.o: tests/unit/%.c $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	$(CC) -Icmd $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libtimfe.a: $(FE_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
 $(B)/libtim.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/bin/%: $(B)/cmd/%.o $(B)/libtim.a
+$(B)/bin/%: $(B)/cmd/%.o $(B)/libtimfe.a $(B)/libtim.a
 	@mkdir -p $(dir $@)
-	$(CC) $(TIM_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtim.a $(TIM_LIBS)
+	$(CC) $(TIM_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtimfe.a $(B)/libtim.a $(TIM_LIBS)
 
-$(B)/tests/%: $(B)/tests/unit/%.o $(B)/libtim.a
+$(B)/tests/%: $(B)/tests/unit/%.o $(B)/libtimfe.a $(B)/libtim.a
 	@mkdir -p $(dir $@)
-	$(CC) $(TIM_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtim.a $(TIM_LIBS)
+	$(CC) $(TIM_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtimfe.a $(B)/libtim.a $(TIM_LIBS)
 
 $(B)/libtim.pc: Makefile libtim/version.h $(B)/FLAGS
 	@mkdir -p $(B)
@@ -93,7 +124,7 @@ $(MO): $(PO)
 # po/ja.po for translation (tests/i18n.bats fails while any is untranslated).
 pot:
 	xgettext --from-code=UTF-8 -k_ -kN_ --package-name=tim --package-version=$(VERSION) \
-	    -o po/tim.pot $(LIB_SRC) $(wildcard cmd/*.c)
+	    -o po/tim.pot $(LIB_SRC) $(sort $(wildcard cmd/*.c))
 
 update-po: pot
 	msgmerge -q --update --backup=none po/ja.po po/tim.pot
@@ -172,4 +203,4 @@ uninstall:
 clean:
 	rm -rf $(B)
 
--include $(LIB_OBJ:.o=.d) $(CMDS:%=$(B)/cmd/%.d) $(UNIT_SRC:%.c=$(B)/%.d)
+-include $(LIB_OBJ:.o=.d) $(FE_OBJ:.o=.d) $(CMDS:%=$(B)/cmd/%.d) $(UNIT_SRC:%.c=$(B)/%.d)

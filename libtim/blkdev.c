@@ -173,7 +173,7 @@ tim_blkdev_probe(const char *path, struct tim_blkdev *d, struct tim_err *err)
 	if (stat(d->node, &st) < 0)
 		return tim_errorf(err, errno, _("cannot stat '%s'"), path);
 	if (!S_ISBLK(st.st_mode))
-		return tim_usagef(err, _("'%s' is not a block device"), path);
+		return tim_invalidf(err, _("'%s' is not a block device"), path);
 	d->rdev = st.st_rdev;
 	if (devname_of(d->rdev, d->name, sizeof(d->name), &d->partition,
 	    d->disk, sizeof(d->disk)) < 0)

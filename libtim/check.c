@@ -550,7 +550,7 @@ walk_operand(struct walk *w, int rootfd, const char *root_real, const char *oper
 
 	if (operand_rel(root_real, operand, &rel) < 0) {
 		tim_buf_release(&rel);
-		return tim_usagef(err, _("'%s' is not inside the tree '%s'"), operand, root_real);
+		return tim_invalidf(err, _("'%s' is not inside the tree '%s'"), operand, root_real);
 	}
 	fd = open_beneath(rootfd, tim_buf_str(&rel), &is_dir);
 	if (fd < 0) {
@@ -1157,7 +1157,7 @@ tim_check_tree(const struct tim_check_opts *o, char *const *operands,
 				oprel[i] = strdup("");
 				continue;
 			}
-			tim_usagef(err, _("'%s' is not inside the tree '%s'"), operands[i], root_real);
+			tim_invalidf(err, _("'%s' is not inside the tree '%s'"), operands[i], root_real);
 			goto out;
 		}
 		oprel[i] = tim_buf_detach(&rel, NULL);

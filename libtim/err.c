@@ -11,17 +11,17 @@ void
 tim_err_clear(struct tim_err *err)
 {
 	err->errnum = 0;
-	err->code = TIM_EXIT_OK;
+	err->kind = TIM_ERR_NONE;
 	err->msg[0] = '\0';
 }
 
 static void
-vset(struct tim_err *err, int errnum, int code, const char *fmt, va_list ap)
+vset(struct tim_err *err, int errnum, enum tim_errkind kind, const char *fmt, va_list ap)
 {
 	int n;
 
 	err->errnum = errnum;
-	err->code = code;
+	err->kind = kind;
 	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	if (n < 0)
 		err->msg[0] = '\0';
@@ -36,18 +36,18 @@ tim_errorf(struct tim_err *err, int errnum, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vset(err, errnum, TIM_EXIT_ERROR, fmt, ap);
+	vset(err, errnum, TIM_ERR_SYSTEM, fmt, ap);
 	va_end(ap);
 	return -1;
 }
 
 int
-tim_usagef(struct tim_err *err, const char *fmt, ...)
+tim_invalidf(struct tim_err *err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vset(err, 0, TIM_EXIT_USAGE, fmt, ap);
+	vset(err, 0, TIM_ERR_INVALID, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -58,7 +58,7 @@ tim_failf(struct tim_err *err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vset(err, 0, TIM_EXIT_FAIL, fmt, ap);
+	vset(err, 0, TIM_ERR_REFUSED, fmt, ap);
 	va_end(ap);
 	return -1;
 }

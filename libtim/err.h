@@ -1,19 +1,29 @@
 #ifndef TIM_ERR_H
 #define TIM_ERR_H
 
-/* Exit statuses shared by every tool (tim(7), EXIT STATUS). */
-#define TIM_EXIT_OK	0	/* success, clean */
-#define TIM_EXIT_FAIL	1	/* negative result: findings, verification failed */
-#define TIM_EXIT_USAGE	2	/* usage error */
-#define TIM_EXIT_ERROR	3	/* system or input error */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * What kind of failure a library call met. The library's own codes: the
+ * front ends in cmd/ map them to exit statuses (cmd/cli.h), another
+ * program to whatever it likes.
+ */
+enum tim_errkind {
+	TIM_ERR_NONE = 0,
+	TIM_ERR_SYSTEM,		/* the system or the input failed */
+	TIM_ERR_INVALID,	/* an argument or setting from the caller is not valid */
+	TIM_ERR_REFUSED		/* a negative result: verification failed, refused */
+};
 
 /*
  * Why a library call failed. The caller owns it; library functions fill it
- * and return a negative value. code is the exit status the failure maps to.
+ * and return a negative value.
  */
 struct tim_err {
 	int errnum;		/* errno, or 0 */
-	int code;		/* TIM_EXIT_* */
+	enum tim_errkind kind;
 	char msg[1024];
 };
 
@@ -26,16 +36,20 @@ void tim_err_clear(struct tim_err *err);
 int tim_errorf(struct tim_err *err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* The same, for a caller's mistake (exit status 2). */
-int tim_usagef(struct tim_err *err, const char *fmt, ...)
+/* The same, for an argument or setting that is not valid (TIM_ERR_INVALID). */
+int tim_invalidf(struct tim_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* The same, for a negative result such as a failed verification (status 1). */
+/* The same, for a negative result such as a failed verification. */
 int tim_failf(struct tim_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Put context in front of a recorded message: "reading 'x': <old message>". */
 void tim_err_prefix(struct tim_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

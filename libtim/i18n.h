@@ -3,6 +3,10 @@
 
 #include <libintl.h>
 
+/*
+ * Private to libtim and cmd/, never installed: a program that uses libtim
+ * keeps its own _ and N_. The front end binds the catalogue (cmd/i18n.c).
+ */
 #define TIM_TEXTDOMAIN "tim"
 
 /*
@@ -11,12 +15,5 @@
  */
 #define _(s) dgettext(TIM_TEXTDOMAIN, s)
 #define N_(s) (s)
-
-/*
- * Set the locale from the environment and bind the catalogue directory:
- * TIM_LOCALEDIR when set (tests run from the build tree), else the one
- * fixed at build time.
- */
-void tim_i18n_init(void);
 
 #endif

@@ -218,11 +218,11 @@ level_ok(const char *v, struct tim_err *err)
 	size_t len = strlen(v);
 
 	if (len == 0 || len >= TIM_LABEL_LEVEL_MAX)
-		return tim_usagef(err, _("invalid level '%s': empty or too long"), v);
+		return tim_invalidf(err, _("invalid level '%s': empty or too long"), v);
 	if (!utf8_valid(v, len))
-		return tim_usagef(err, _("invalid level: not UTF-8"));
+		return tim_invalidf(err, _("invalid level: not UTF-8"));
 	if (strpbrk(v, " \t,/\\\"=%") != NULL)
-		return tim_usagef(err, _("invalid level '%s': no spaces, commas, slashes, quotes, '=' or '%%'"), v);
+		return tim_invalidf(err, _("invalid level '%s': no spaces, commas, slashes, quotes, '=' or '%%'"), v);
 	return 0;
 }
 
@@ -246,7 +246,7 @@ tim_label_scheme_set_levels(struct tim_label_scheme *s, const char *list,
 		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
 			len--;
 		if (len == 0 || len >= sizeof(one))
-			return tim_usagef(err, _("invalid label levels '%s': an empty or too long level"), list);
+			return tim_invalidf(err, _("invalid label levels '%s': an empty or too long level"), list);
 		memcpy(one, p, len);
 		one[len] = '\0';
 		if (level_ok(one, err) < 0)
@@ -255,9 +255,9 @@ tim_label_scheme_set_levels(struct tim_label_scheme *s, const char *list,
 		one[len] = '\0';
 		for (i = 0; i < t.n; i++)
 			if (strcmp(t.levels[i], one) == 0)
-				return tim_usagef(err, _("invalid label levels '%s': '%s' twice"), list, one);
+				return tim_invalidf(err, _("invalid label levels '%s': '%s' twice"), list, one);
 		if (t.n == TIM_LABEL_LEVELS_MAX)
-			return tim_usagef(err, _("invalid label levels '%s': more than %d"), list, TIM_LABEL_LEVELS_MAX);
+			return tim_invalidf(err, _("invalid label levels '%s': more than %d"), list, TIM_LABEL_LEVELS_MAX);
 		memcpy(t.levels[t.n++], one, len + 1);
 		if (e == NULL)
 			break;
@@ -278,13 +278,13 @@ tim_label_scheme_set_template(struct tim_label_scheme *s, const char *tpl,
 	size_t pre, post;
 
 	if (pc == NULL || strchr(pc + 2, '%') != NULL || memchr(tpl, '%', (size_t)(pc - tpl)) != NULL)
-		return tim_usagef(err, _("invalid name template '%s': it needs exactly one %%s and no other %%"), tpl);
+		return tim_invalidf(err, _("invalid name template '%s': it needs exactly one %%s and no other %%"), tpl);
 	if (strchr(tpl, '/') != NULL || !utf8_valid(tpl, strlen(tpl)))
-		return tim_usagef(err, _("invalid name template '%s': no '/' and UTF-8 only"), tpl);
+		return tim_invalidf(err, _("invalid name template '%s': no '/' and UTF-8 only"), tpl);
 	pre = (size_t)(pc - tpl);
 	post = strlen(pc + 2);
 	if (pre >= sizeof(s->name_pre) || post >= sizeof(s->name_post) || pre + post == 0)
-		return tim_usagef(err, _("invalid name template '%s': the text around %%s must be 1 to 63 bytes"), tpl);
+		return tim_invalidf(err, _("invalid name template '%s': the text around %%s must be 1 to 63 bytes"), tpl);
 	memcpy(s->name_pre, tpl, pre);
 	s->name_pre[pre] = '\0';
 	memcpy(s->name_post, pc + 2, post + 1);
@@ -328,13 +328,13 @@ tim_label_scheme_load(struct tim_label_scheme *s, const struct tim_config *cfg,
 	    tim_label_scheme_set_levels(s, v, err) < 0)
 		return -1;
 	if (tim_label_rank(s, s->dflt) < 0)
-		return tim_usagef(err, _("[label] default '%s' is not one of the levels"), s->dflt);
+		return tim_invalidf(err, _("[label] default '%s' is not one of the levels"), s->dflt);
 	if ((v = tim_config_get(cfg, "label", "name-template")) != NULL &&
 	    tim_label_scheme_set_template(s, v, err) < 0)
 		return -1;
 	if ((v = tim_config_get(cfg, "label", "msip-guid")) != NULL && *v) {
 		if (!guid_ok(v))
-			return tim_usagef(err, _("[label] msip-guid '%s' is not a GUID like 01234567-89ab-cdef-0123-456789abcdef"), v);
+			return tim_invalidf(err, _("[label] msip-guid '%s' is not a GUID like 01234567-89ab-cdef-0123-456789abcdef"), v);
 		snprintf(s->msip_guid, sizeof(s->msip_guid), "%s", v);
 	}
 	return 0;
@@ -454,15 +454,15 @@ value_ok(const char *field, const char *v, struct tim_err *err)
 	size_t i, len = strlen(v);
 
 	if (!utf8_valid(v, len))
-		return tim_usagef(err, _("invalid %s: not UTF-8"), field);
+		return tim_invalidf(err, _("invalid %s: not UTF-8"), field);
 	for (i = 0; i < len; i++)
 		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
-			return tim_usagef(err, _("invalid %s: control characters are not allowed"), field);
+			return tim_invalidf(err, _("invalid %s: control characters are not allowed"), field);
 	/* Values go into comments of many syntaxes: none may end one. */
 	if (strstr(v, "-->") != NULL || strstr(v, "*/") != NULL)
-		return tim_usagef(err, _("invalid %s '%s': it may not contain '-->' or '*/'"), field, v);
+		return tim_invalidf(err, _("invalid %s '%s': it may not contain '-->' or '*/'"), field, v);
 	if (strcmp(field, "until") == 0 && *v && !date_ok(v))
-		return tim_usagef(err, _("invalid until '%s': use a date YYYY-MM-DD"), v);
+		return tim_invalidf(err, _("invalid until '%s': use a date YYYY-MM-DD"), v);
 	if (strcmp(field, "level") == 0 && *v)
 		return level_ok(v, err);
 	return 0;
@@ -476,9 +476,9 @@ tim_label_set(struct tim_label *l, const char *field, const char *value,
 	char *p = field_ptr(l, field, &size);
 
 	if (p == NULL)
-		return tim_usagef(err, _("unknown label field '%s'"), field);
+		return tim_invalidf(err, _("unknown label field '%s'"), field);
 	if (strlen(value) >= size)
-		return tim_usagef(err, _("invalid %s: longer than %zu bytes"), field, size - 1);
+		return tim_invalidf(err, _("invalid %s: longer than %zu bytes"), field, size - 1);
 	if (value_ok(field, value, err) < 0)
 		return -1;
 	memcpy(p, value, strlen(value) + 1);
@@ -500,13 +500,13 @@ tim_label_validate(const struct tim_label_scheme *s, const struct tim_label *l,
 		if (value_ok(tim_label_fields[i], tim_label_get(l, tim_label_fields[i]), err) < 0)
 			return -1;
 	if (!l->level[0])
-		return tim_usagef(err, _("a label needs a level"));
+		return tim_invalidf(err, _("a label needs a level"));
 	if (tim_label_rank(s, l->level) < 0) {
 		struct tim_buf b = TIM_BUF_INIT;
 
 		for (i = 0; i < s->n; i++)
 			tim_buf_addf(&b, "%s%s", i ? ", " : "", s->levels[i]);
-		tim_usagef(err, _("unknown level '%s' (levels: %s)"), l->level, tim_buf_str(&b));
+		tim_invalidf(err, _("unknown level '%s' (levels: %s)"), l->level, tim_buf_str(&b));
 		tim_buf_release(&b);
 		return -1;
 	}
@@ -660,7 +660,7 @@ tim_label_carriers_parse(const char *list, int *out, struct tim_err *err)
 			if (strlen(names[i].name) == len && strncmp(names[i].name, p, len) == 0)
 				break;
 		if (i == sizeof(names) / sizeof(names[0]))
-			return tim_usagef(err, _("unknown carrier '%.*s' in '%s' (carriers: name, xattr, content, folder, all)"),
+			return tim_invalidf(err, _("unknown carrier '%.*s' in '%s' (carriers: name, xattr, content, folder, all)"),
 			    (int)len, p, list);
 		bits |= names[i].bit;
 		if (e == NULL)

@@ -92,16 +92,16 @@ tim_ledger_check_fields(const char *kind, const json_t *fields,
 	int i;
 
 	if (k == NULL)
-		return tim_usagef(err, _("unknown record kind '%s' (see 'tim-ledger kinds')"), kind);
+		return tim_invalidf(err, _("unknown record kind '%s' (see 'tim-ledger kinds')"), kind);
 	if (!json_is_object(fields))
-		return tim_usagef(err, _("record fields must be a JSON object"));
+		return tim_invalidf(err, _("record fields must be a JSON object"));
 	json_object_foreach((json_t *)fields, key, v) {
 		if (!tim_ledger_field_ok(key))
-			return tim_usagef(err, _("invalid field name '%s': use [a-z][a-z0-9_]*, not seq, time, kind, actor, host or prev"), key);
+			return tim_invalidf(err, _("invalid field name '%s': use [a-z][a-z0-9_]*, not seq, time, kind, actor, host or prev"), key);
 	}
 	for (i = 0; i < 3 && k->required[i]; i++)
 		if (empty_value(json_object_get(fields, k->required[i])))
-			return tim_usagef(err, _("a '%s' record needs the field '%s'"), kind, k->required[i]);
+			return tim_invalidf(err, _("a '%s' record needs the field '%s'"), kind, k->required[i]);
 	return 0;
 }
 
@@ -127,14 +127,14 @@ tim_ledger_create(const char *path, const char *origin, struct tim_err *err)
 	int r;
 
 	if (origin == NULL || !tim_ledger_origin_ok(origin, strlen(origin)))
-		return tim_usagef(err, _("invalid origin: one line of 1 to 1023 bytes without control characters"));
+		return tim_invalidf(err, _("invalid origin: one line of 1 to 1023 bytes without control characters"));
 	tim_now_rfc3339(now);
 	h = json_pack("{s:s, s:i, s:s, s:s}", "tim", "ledger", "v", 1,
 	    "origin", origin, "created", now);
 	if (h == NULL || tim_json_dump(&line, h) < 0 || tim_buf_addch(&line, '\n') < 0) {
 		json_decref(h);
 		tim_buf_release(&line);
-		return tim_usagef(err, _("invalid origin '%s': not UTF-8"), origin);
+		return tim_invalidf(err, _("invalid origin '%s': not UTF-8"), origin);
 	}
 	json_decref(h);
 	r = tim_write_new_file(path, 0640, line.buf, line.len, err);
@@ -367,7 +367,7 @@ format_body(struct tim_buf *out, const char *kind, const json_t *fields,
 		goto out;
 	}
 	if (out->len - start > TIM_LEDGER_LINE_MAX) {
-		tim_usagef(err, _("record too long (%zu bytes, at most %d)"),
+		tim_invalidf(err, _("record too long (%zu bytes, at most %d)"),
 		    out->len - start, TIM_LEDGER_LINE_MAX);
 		goto out;
 	}
@@ -1075,7 +1075,7 @@ load_checkpoints(struct verifier *v, const char *path,
 	r = tim_checkpoint_read_all(use, &v->cps, &v->ncps, err);
 	if (r == 0 && o->checkpoints && v->ncps == 0)
 		r = tim_failf(err, _("no checkpoint in '%s'"), use);
-	if (r < 0 && err->code == TIM_EXIT_FAIL) {
+	if (r < 0 && err->kind == TIM_ERR_REFUSED) {
 		/* A checkpoint file that does not parse is a failed check. */
 		bad(v->res, 0, 0, "%s", err->msg);
 		tim_err_clear(err);

@@ -69,7 +69,7 @@ tim_signer_generate(struct tim_signer *s, const char *name, struct tim_err *err)
 {
 	memset(s, 0, sizeof(*s));
 	if (!tim_note_name_ok(name))
-		return tim_usagef(err, _("invalid key name '%s': it must be printable, without spaces or '+'"), name);
+		return tim_invalidf(err, _("invalid key name '%s': it must be printable, without spaces or '+'"), name);
 	snprintf(s->v.name, sizeof(s->v.name), "%s", name);
 	if (RAND_priv_bytes(s->seed, sizeof(s->seed)) != 1 ||
 	    pub_from_seed(s->seed, s->v.pub) < 0 ||
@@ -468,7 +468,7 @@ tim_checkpoint_read_all(const char *path, struct tim_checkpoint **out,
 		if (tim_checkpoint_parse(&v[count], b.buf + pos, b.len - pos, &used, err) < 0) {
 			/* A file of checkpoints that does not parse is a failed check, not an I/O error. */
 			tim_err_prefix(err, _("'%s' byte %zu"), path, pos);
-			err->code = TIM_EXIT_FAIL;
+			err->kind = TIM_ERR_REFUSED;
 			goto fail;
 		}
 		count++;

@@ -85,15 +85,15 @@ void tim_checkpoint_release(struct tim_checkpoint *cp);
 
 /*
  * 0 when a signature line by v's name and key id verifies; a failed check
- * (unknown key, bad signature) is TIM_EXIT_FAIL in err.
+ * (unknown key, bad signature) is TIM_ERR_REFUSED in err.
  */
 int tim_checkpoint_verify(const struct tim_checkpoint *cp,
     const struct tim_verifier *v, struct tim_err *err);
 
 /*
  * All checkpoints in a file (LEDGER.checkpoints); a missing file gives none.
- * A file that does not parse is TIM_EXIT_FAIL in err; one that cannot be
- * read (or is not a regular file) TIM_EXIT_ERROR.
+ * A file that does not parse is TIM_ERR_REFUSED in err; one that cannot be
+ * read (or is not a regular file) TIM_ERR_SYSTEM.
  */
 int tim_checkpoint_read_all(const char *path, struct tim_checkpoint **out,
     size_t *n, struct tim_err *err);

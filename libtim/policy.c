@@ -316,15 +316,15 @@ set_rule(struct tim_policy *p, const char *id, const char *key, const char *v,
 	if (strcmp(key, "severity") == 0) {
 		sev = tim_severity_parse(v);
 		if (sev < 0)
-			return tim_usagef(err, _("unknown severity '%s' (error, warning, note, off)"), v);
+			return tim_invalidf(err, _("unknown severity '%s' (error, warning, note, off)"), v);
 	} else if (strcmp(key, "enabled") == 0) {
 		if (yesno(v, &on) < 0)
-			return tim_usagef(err, _("'%s' is not yes or no"), v);
+			return tim_invalidf(err, _("'%s' is not yes or no"), v);
 		if (on)
 			return 0;
 		sev = TIM_SEV_NONE;
 	} else
-		return tim_usagef(err, _("unknown key '%s'"), key);
+		return tim_invalidf(err, _("unknown key '%s'"), key);
 	nr = realloc(p->rules, (p->nrules + 1) * sizeof(*nr));
 	if (nr == NULL)
 		return tim_errorf(err, ENOMEM, _("out of memory"));
@@ -364,9 +364,9 @@ set_zone(struct tim_policy *p, const char *name, const char *key,
 	else if (strcmp(key, "outbound") == 0)
 		flag = &z->outbound;
 	if (flag == NULL)
-		return tim_usagef(err, _("unknown key '%s'"), key);
+		return tim_invalidf(err, _("unknown key '%s'"), key);
 	if (yesno(v, flag) < 0)
-		return tim_usagef(err, _("'%s' is not yes or no"), v);
+		return tim_invalidf(err, _("'%s' is not yes or no"), v);
 	return 0;
 }
 
@@ -394,11 +394,11 @@ set_check(struct tim_policy *p, const char *key, const char *v,
 		errno = 0;
 		n = strtoull(v, &end, 10);
 		if (errno || end == v || *end || n == 0 || n > (1ull << 32))
-			return tim_usagef(err, _("scan-limit '%s' is not a number of bytes (1 to 4294967296)"), v);
+			return tim_invalidf(err, _("scan-limit '%s' is not a number of bytes (1 to 4294967296)"), v);
 		p->scan_limit = (size_t)n;
 		return 0;
 	}
-	return tim_usagef(err, _("unknown key '%s'"), key);
+	return tim_invalidf(err, _("unknown key '%s'"), key);
 }
 
 static int
@@ -412,7 +412,7 @@ set_label(struct tim_policy *p, const char *key, const char *v,
 	else if (strcmp(key, "name-template") == 0)
 		dst = &p->name_template;
 	else
-		return tim_usagef(err, _("unknown key '%s'"), key);
+		return tim_invalidf(err, _("unknown key '%s'"), key);
 	free(*dst);
 	*dst = strdup(v);
 	return *dst ? 0 : tim_errorf(err, ENOMEM, _("out of memory"));
@@ -439,7 +439,7 @@ handler(void *arg, const char *section, const char *key, const char *value)
 		r = set_rule(p, name, key, value, c->err);
 		free(name);
 	} else
-		r = tim_usagef(c->err, _("unknown section [%s]"), section);
+		r = tim_invalidf(c->err, _("unknown section [%s]"), section);
 	if (r < 0) {
 		c->failed = 1;
 		return 0;
@@ -456,22 +456,22 @@ tim_policy_parse(struct tim_policy *p, const char *text, size_t len,
 	int line;
 
 	if (memchr(text, '\0', len) != NULL)
-		return tim_usagef(err, _("policy '%s' is not a text file"), name);
+		return tim_invalidf(err, _("policy '%s' is not a text file"), name);
 	line = ini_parse_string(text, handler, &c);
 	if (line != 0) {
 		if (line > 0 && c.failed)
 			tim_err_prefix(err, _("policy '%s' line %d: "), name, line);
 		else if (line > 0)
-			tim_usagef(err, _("policy '%s' line %d: syntax error"), name, line);
+			tim_invalidf(err, _("policy '%s' line %d: syntax error"), name, line);
 		else
 			tim_errorf(err, ENOMEM, _("out of memory"));
 		if (line > 0)
-			err->code = TIM_EXIT_USAGE;
+			err->kind = TIM_ERR_INVALID;
 		return -1;
 	}
 	for (i = 0; i < p->nzones; i++)
 		if (p->zones[i].paths.n == 0)
-			return tim_usagef(err, _("policy '%s': zone \"%s\" has no path"), name, p->zones[i].name);
+			return tim_invalidf(err, _("policy '%s': zone \"%s\" has no path"), name, p->zones[i].name);
 	free(p->file);
 	p->file = strdup(name);
 	return 0;

@@ -547,7 +547,7 @@ tim_hw_kind_parse(const char *s, int *kind, struct tim_err *err)
 			*kind = i;
 			return 0;
 		}
-	return tim_usagef(err, _("invalid hardware erase '%s': use auto, crypto, block, overwrite, security-erase or secdiscard"), s);
+	return tim_invalidf(err, _("invalid hardware erase '%s': use auto, crypto, block, overwrite, security-erase or secdiscard"), s);
 }
 
 const char *

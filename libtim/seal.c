@@ -842,19 +842,19 @@ check_inputs(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
 	size_t i;
 
 	if (nfiles == 0)
-		return tim_usagef(err, _("nothing to seal"));
+		return tim_invalidf(err, _("nothing to seal"));
 	if (o->ncerts == 0 && o->password == NULL)
-		return tim_usagef(err, _("give a recipient (-r CERT) or a password"));
+		return tim_invalidf(err, _("give a recipient (-r CERT) or a password"));
 	/* The opener keeps at most 256 RecipientInfos (sealopen.c). */
 	if (o->ncerts + (o->password != NULL) > 256)
-		return tim_usagef(err, _("at most 256 recipients"));
+		return tim_invalidf(err, _("at most 256 recipients"));
 	if ((o->sign_key == NULL) != (o->signer_cert == NULL))
-		return tim_usagef(err, _("--sign and --signer go together"));
+		return tim_invalidf(err, _("--sign and --signer go together"));
 	*bundle = o->bundle;
 	for (i = 0; i < nfiles; i++) {
 		if (strcmp(files[i], "-") == 0) {
 			if (nfiles > 1 || o->bundle)
-				return tim_usagef(err, _("'-' cannot be bundled with other files"));
+				return tim_invalidf(err, _("'-' cannot be bundled with other files"));
 			return 0;
 		}
 		if (stat(files[i], &sb) < 0)

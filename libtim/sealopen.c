@@ -1204,7 +1204,7 @@ destination(const struct tim_open_opts *o, const char *sealed, char **dest,
 	if (o->dir != NULL)
 		return 0;
 	if (strcmp(sealed, "-") == 0 || !ends_with(sealed, ".p7m"))
-		return tim_usagef(err, _("give -o OUT or -C DIR for '%s'"), sealed);
+		return tim_invalidf(err, _("give -o OUT or -C DIR for '%s'"), sealed);
 	if (ends_with(sealed, ".tar.p7m") || ends_with(sealed, ".zip.p7m")) {
 		*dir = ".";
 		return 0;
@@ -1266,11 +1266,11 @@ tim_seal_open(const struct tim_open_opts *o, const char *sealed, json_t **info,
 	}
 	json_object_set_new(o_info, "recipients", arr);
 	if ((o->key == NULL) == (o->password == NULL)) {
-		tim_usagef(err, _("give --key and --cert, or a password"));
+		tim_invalidf(err, _("give --key and --cert, or a password"));
 		goto out;
 	}
 	if (o->key != NULL && o->cert == NULL) {
-		tim_usagef(err, _("--key needs --cert"));
+		tim_invalidf(err, _("--key needs --cert"));
 		goto out;
 	}
 	if (destination(o, sealed, &dest, &dir, err) < 0)

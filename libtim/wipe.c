@@ -89,10 +89,10 @@ parse_list(const char *list, struct tim_wipe_method *m, struct tim_err *err)
 		e = strchr(s, ',');
 		len = e ? (size_t)(e - s) : strlen(s);
 		if (m->npasses == TIM_WIPE_MAX_PASSES)
-			return tim_usagef(err, _("too many passes in '%s' (at most %d)"),
+			return tim_invalidf(err, _("too many passes in '%s' (at most %d)"),
 			    list, TIM_WIPE_MAX_PASSES);
 		if (parse_pass(s, len, &m->pass[m->npasses]) < 0)
-			return tim_usagef(err, _("invalid pass '%.*s': use random or a hex pattern of 1 to %d bytes such as 0x00 or 0x924924"),
+			return tim_invalidf(err, _("invalid pass '%.*s': use random or a hex pattern of 1 to %d bytes such as 0x00 or 0x924924"),
 			    (int)len, s, TIM_WIPE_PAT_MAX);
 		m->npasses++;
 		if (e == NULL)
@@ -124,7 +124,7 @@ tim_wipe_method_parse(const char *s, struct tim_wipe_method *m,
 		snprintf(m->name, sizeof(m->name), "custom");
 		m->verify = TIM_VERIFY_LAST;
 	} else
-		return tim_usagef(err, _("unknown method '%s' (see --list-methods)"), s);
+		return tim_invalidf(err, _("unknown method '%s' (see --list-methods)"), s);
 	len = (size_t)snprintf(m->spec, sizeof(m->spec), "passes=");
 	for (k = 0; k < m->npasses; k++) {
 		char name[40];
@@ -148,7 +148,7 @@ tim_wipe_verify_parse(const char *s, int *mode, struct tim_err *err)
 			*mode = i;
 			return 0;
 		}
-	return tim_usagef(err, _("invalid verification '%s': use all, sample, last or off"), s);
+	return tim_invalidf(err, _("invalid verification '%s': use all, sample, last or off"), s);
 }
 
 const char *
@@ -998,7 +998,7 @@ tim_wipe_run(struct tim_wipe_job *j, struct tim_err *err)
 	if (j->check) {
 		if (j->method->npasses == 0 ||
 		    j->method->pass[j->method->npasses - 1].kind == TIM_PASS_RANDOM) {
-			tim_usagef(err, _("a random last pass cannot be checked afterwards: its key was never kept"));
+			tim_invalidf(err, _("a random last pass cannot be checked afterwards: its key was never kept"));
 			goto out;
 		}
 		if (one_pass(&e, j->method->npasses - 1, TIM_PHASE_VERIFY, 0, err) < 0)

@@ -101,7 +101,7 @@ test_bad_chunks(void)
 		tim_ber_octets_open(&o, &r, &tl);
 		while ((got = tim_ber_octets_read(&o, out, sizeof(out))) > 0)
 			;
-		ok(got < 0 && err.code == TIM_EXIT_FAIL && strstr(err.msg, "malformed"),
+		ok(got < 0 && err.kind == TIM_ERR_REFUSED && strstr(err.msg, "malformed"),
 		    "bad chunk %d refused: %s", i, err.msg);
 		tim_ber_release(&r);
 	}

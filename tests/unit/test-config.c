@@ -132,7 +132,7 @@ test_errors(void)
 	tim_err_clear(&err);
 	ok(tim_config_load_file(cfg, p, &err) < 0, "a syntax error is an error");
 	ok(strstr(err.msg, "line 3: syntax error") != NULL, "naming the line (%s)", err.msg);
-	is_int(err.code, TIM_EXIT_ERROR, "exit status 3");
+	is_int(err.kind, TIM_ERR_SYSTEM, "a system error");
 	p = write_conf("others.conf", "[ledger]\npath = /evil\n", 0666);
 	tim_err_clear(&err);
 	ok(tim_config_load_file(cfg, p, &err) < 0, "a file others may write is refused");

@@ -12,20 +12,19 @@ test_codes(void)
 	struct tim_err e;
 
 	tim_err_clear(&e);
-	ok(e.code == TIM_EXIT_OK && e.errnum == 0 && e.msg[0] == '\0', "clear resets");
+	ok(e.kind == TIM_ERR_NONE && e.errnum == 0 && e.msg[0] == '\0', "clear resets");
 	is_int(tim_errorf(&e, 0, "cannot do '%s'", "x"), -1, "errorf returns -1");
-	is_int(e.code, TIM_EXIT_ERROR, "errorf is exit status 3");
+	is_int(e.kind, TIM_ERR_SYSTEM, "errorf is a system error");
 	is_str(e.msg, "cannot do 'x'", "without errno, no suffix");
-	is_int(tim_usagef(&e, "bad %d", 7), -1, "usagef returns -1");
-	is_int(e.code, TIM_EXIT_USAGE, "usagef is exit status 2");
-	is_int(e.errnum, 0, "usagef has no errno");
-	is_str(e.msg, "bad 7", "usagef message");
+	is_int(tim_invalidf(&e, "bad %d", 7), -1, "invalidf returns -1");
+	is_int(e.kind, TIM_ERR_INVALID, "invalidf is an invalid argument");
+	is_int(e.errnum, 0, "invalidf has no errno");
+	is_str(e.msg, "bad 7", "invalidf message");
 	is_int(tim_failf(&e, "no"), -1, "failf returns -1");
-	is_int(e.code, TIM_EXIT_FAIL, "failf is exit status 1");
-	is_int(TIM_EXIT_OK, 0, "TIM_EXIT_OK");
-	is_int(TIM_EXIT_FAIL, 1, "TIM_EXIT_FAIL");
-	is_int(TIM_EXIT_USAGE, 2, "TIM_EXIT_USAGE");
-	is_int(TIM_EXIT_ERROR, 3, "TIM_EXIT_ERROR");
+	is_int(e.kind, TIM_ERR_REFUSED, "failf is a refusal");
+	ok(TIM_ERR_NONE == 0 && TIM_ERR_SYSTEM != TIM_ERR_INVALID &&
+	    TIM_ERR_INVALID != TIM_ERR_REFUSED && TIM_ERR_SYSTEM != TIM_ERR_REFUSED,
+	    "the kinds are distinct and NONE is 0");
 }
 
 static void
@@ -39,7 +38,7 @@ test_errno(void)
 	snprintf(want, sizeof(want), "cannot open 'f': %s", strerror(ENOENT));
 	is_str(e.msg, want, "errno adds ': strerror'");
 	is_int(e.errnum, ENOENT, "and is kept");
-	is_int(e.code, TIM_EXIT_ERROR, "errno failures are status 3");
+	is_int(e.kind, TIM_ERR_SYSTEM, "errno failures are system errors");
 }
 
 static void
@@ -52,7 +51,7 @@ test_prefix(void)
 	tim_failf(&e, "hash mismatch");
 	tim_err_prefix(&e, "reading '%s'", "l.tim");
 	is_str(e.msg, "reading 'l.tim': hash mismatch", "prefix puts context in front");
-	is_int(e.code, TIM_EXIT_FAIL, "and keeps the code");
+	is_int(e.kind, TIM_ERR_REFUSED, "and keeps the code");
 	tim_err_prefix(&e, "outer");
 	is_str(e.msg, "outer: reading 'l.tim': hash mismatch", "prefixes nest");
 
@@ -62,7 +61,7 @@ test_prefix(void)
 	is_int(strlen(e.msg), sizeof(e.msg) - 1, "a long message is cut to the buffer");
 	tim_err_prefix(&e, "%s", longs);
 	is_int(strlen(e.msg), sizeof(e.msg) - 1, "a long prefix is cut too");
-	tim_usagef(&e, "short");
+	tim_invalidf(&e, "short");
 	tim_err_prefix(&e, "%s", longs);
 	ok(strlen(e.msg) == sizeof(e.msg) - 1 && e.msg[0] == 'z',
 	    "a prefix longer than the buffer leaves a terminated message");

@@ -41,7 +41,7 @@ test_scheme(void)
 	ok(tim_label_scheme_set_template(&s, "%s%s", &err) < 0, "two %%s refused");
 	ok(tim_label_scheme_set_template(&s, "a/%s", &err) < 0, "a slash refused");
 	tim_config_set(cfg, "label", "msip-guid", "not-a-guid");
-	ok(tim_label_scheme_load(&s, cfg, &err) < 0 && err.code == 2, "bad GUID is a usage error");
+	ok(tim_label_scheme_load(&s, cfg, &err) < 0 && err.kind == TIM_ERR_INVALID, "bad GUID is a usage error");
 	tim_config_free(cfg);
 }
 

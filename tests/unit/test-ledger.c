@@ -113,19 +113,19 @@ test_fields(void)
 	    "reserved names are refused");
 
 	ok(check("copy", "{\"item\":\"a\",\"to\":\"b\",\"extra\":1}", &err) == 0, "a full copy record");
-	ok(check("copy", "{\"item\":\"a\"}", &err) < 0 && err.code == TIM_EXIT_USAGE &&
+	ok(check("copy", "{\"item\":\"a\"}", &err) < 0 && err.kind == TIM_ERR_INVALID &&
 	    strstr(err.msg, "'to'"), "a missing field is a usage error naming it");
 	ok(check("copy", "{\"item\":\"\",\"to\":\"b\"}", &err) < 0 && strstr(err.msg, "'item'"),
 	    "an empty string is missing");
 	ok(check("copy", "{\"item\":null,\"to\":\"b\"}", &err) < 0 && strstr(err.msg, "'item'"),
 	    "null is missing");
-	ok(check("frob", "{}", &err) < 0 && err.code == TIM_EXIT_USAGE && strstr(err.msg, "'frob'"),
+	ok(check("frob", "{}", &err) < 0 && err.kind == TIM_ERR_INVALID && strstr(err.msg, "'frob'"),
 	    "an unknown kind names the kind");
 	ok(check("note", "{\"text\":\"x\",\"seq\":1}", &err) < 0 && strstr(err.msg, "'seq'"),
 	    "a reserved field names it");
 	ok(check("note", "{\"text\":\"x\",\"Bad\":1}", &err) < 0 && strstr(err.msg, "'Bad'"),
 	    "an invalid field names it");
-	ok(check("note", "[\"text\"]", &err) < 0 && err.code == TIM_EXIT_USAGE, "fields must be an object");
+	ok(check("note", "[\"text\"]", &err) < 0 && err.kind == TIM_ERR_INVALID, "fields must be an object");
 	ok(check("note", "{\"text\":5}", &err) == 0, "a non-string value counts as given");
 }
 
@@ -146,7 +146,7 @@ test_create_append(void)
 	    json_is_string(json_object_get(h, "created")), "the header has tim, v, origin, created");
 	json_decref(h);
 	ok(tim_ledger_create(path("a.tim"), "test/a", &err) < 0, "create never overwrites");
-	ok(tim_ledger_create(path("b.tim"), "", &err) < 0 && err.code == TIM_EXIT_USAGE, "an empty origin");
+	ok(tim_ledger_create(path("b.tim"), "", &err) < 0 && err.kind == TIM_ERR_INVALID, "an empty origin");
 	ok(tim_ledger_create(path("b.tim"), "a\nb", &err) < 0, "an origin with a newline");
 	ok(tim_ledger_create(path("b.tim"), "\xff", &err) < 0, "an origin that is not UTF-8");
 	ok(access(path("b.tim"), F_OK) < 0, "none of them created a file");
@@ -154,9 +154,9 @@ test_create_append(void)
 	ok(record("a.tim", "note", "{\"text\":\"one\"}", &seq, &err) == 0 && seq == 1, "record seq 1");
 	ok(record("a.tim", "copy", "{\"item\":\"x\",\"to\":\"y\"}", &seq, &err) == 0 && seq == 2,
 	    "record seq 2");
-	ok(record("a.tim", "copy", "{\"item\":\"x\"}", &seq, &err) < 0 && err.code == TIM_EXIT_USAGE,
+	ok(record("a.tim", "copy", "{\"item\":\"x\"}", &seq, &err) < 0 && err.kind == TIM_ERR_INVALID,
 	    "a bad record is refused");
-	ok(record("none.tim", "note", "{\"text\":\"x\"}", &seq, &err) < 0 && err.code == TIM_EXIT_ERROR &&
+	ok(record("none.tim", "note", "{\"text\":\"x\"}", &seq, &err) < 0 && err.kind == TIM_ERR_SYSTEM &&
 	    access(path("none.tim"), F_OK) < 0, "recording to a missing ledger fails and creates nothing");
 	is_int(count_lines("a.tim"), 3, "two records");
 	ok(tim_ledger_verify(path("a.tim"), NULL, &res, &err) == 0 && res.ok && res.lines == 3,

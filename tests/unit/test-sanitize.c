@@ -245,7 +245,7 @@ choose(void)
 	c.secdiscard = -1;
 	snprintf(c.why, sizeof(c.why), "a loop device has no NVMe, ATA or SCSI command set to ask");
 	tim_err_clear(&err);
-	ok(tim_sanitize_choose(&d, &c, TIM_HW_AUTO, &k, &err) < 0 && err.code == 1 &&
+	ok(tim_sanitize_choose(&d, &c, TIM_HW_AUTO, &k, &err) < 0 && err.kind == TIM_ERR_REFUSED &&
 	    strstr(err.msg, "offers no hardware erase") != NULL, "loop device: auto refused, saying why");
 	tim_err_clear(&err);
 	ok(tim_sanitize_choose(&d, &c, TIM_HW_SECDISCARD, &k, &err) == 0 && k == TIM_HW_SECDISCARD,
@@ -262,7 +262,7 @@ choose(void)
 	    strstr(err.msg, "frozen") != NULL, "ATA: a frozen drive is refused with the way out");
 	ok(tim_hw_kind_parse("security-erase", &k, &err) == 0 && k == TIM_HW_SECURITY,
 	    "kind names parse");
-	ok(tim_hw_kind_parse("magic", &k, &err) < 0 && err.code == 2, "unknown kind is a usage error");
+	ok(tim_hw_kind_parse("magic", &k, &err) < 0 && err.kind == TIM_ERR_INVALID, "unknown kind is a usage error");
 }
 
 int

@@ -30,13 +30,13 @@ methods(void)
 	ok(tim_wipe_method_parse("passes=0x00,random,0xFF,0x6db6db", &m, &err) == 0 &&
 	    m.npasses == 4 && strcmp(m.name, "custom") == 0, "custom pass list");
 	is_str(m.spec, "passes=0x00,random,0xff,0x6db6db", "custom list written back in canonical form");
-	ok(tim_wipe_method_parse("passes=0xg0", &m, &err) < 0 && err.code == 2 &&
+	ok(tim_wipe_method_parse("passes=0xg0", &m, &err) < 0 && err.kind == TIM_ERR_INVALID &&
 	    strstr(err.msg, "0xg0") != NULL, "bad hex is a usage error naming the token");
 	ok(tim_wipe_method_parse("passes=", &m, &err) < 0, "empty list refused");
 	ok(tim_wipe_method_parse("passes=0x00,,0xff", &m, &err) < 0, "empty pass refused");
 	ok(tim_wipe_method_parse("passes=0x000102030405060708090a0b0c0d0e0f10", &m, &err) < 0,
 	    "pattern longer than 16 bytes refused");
-	ok(tim_wipe_method_parse("shred", &m, &err) < 0 && err.code == 2, "unknown method refused");
+	ok(tim_wipe_method_parse("shred", &m, &err) < 0 && err.kind == TIM_ERR_INVALID, "unknown method refused");
 	{
 		struct tim_buf b = TIM_BUF_INIT;
 		int i;
@@ -49,7 +49,7 @@ methods(void)
 		tim_buf_release(&b);
 	}
 	ok(tim_wipe_verify_parse("sample", &v, &err) == 0 && v == TIM_VERIFY_SAMPLE, "verify sample");
-	ok(tim_wipe_verify_parse("some", &v, &err) < 0 && err.code == 2, "verify: bad word refused");
+	ok(tim_wipe_verify_parse("some", &v, &err) < 0 && err.kind == TIM_ERR_INVALID, "verify: bad word refused");
 }
 
 static void

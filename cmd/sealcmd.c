@@ -102,13 +102,13 @@ tty_pass(int confirm, struct tim_buf *b, struct tim_err *err)
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY), rc;
 
 	if (fd < 0)
-		return tim_usagef(err,
+		return tim_invalidf(err,
 		    _("no terminal to ask for the password; use --password-file or --password-fd"));
 	rc = tty_line(fd, _("Password: "), b, err);
 	if (rc == 0 && confirm) {
 		rc = tty_line(fd, _("Password again: "), &again, err);
 		if (rc == 0 && (again.len != b->len || memcmp(again.buf, b->buf, b->len) != 0))
-			rc = tim_usagef(err, _("the passwords differ"));
+			rc = tim_invalidf(err, _("the passwords differ"));
 	}
 	tim_buf_release_secret(&again);
 	close(fd);
@@ -133,7 +133,7 @@ get_password(struct tim_seal_cmd *c, int confirm, struct tim_buf *b,
 		rc = tty_pass(confirm, b, err);
 	}
 	if (rc == 0 && b->len == 0)
-		rc = tim_usagef(err, _("the password is empty"));
+		rc = tim_invalidf(err, _("the password is empty"));
 	return rc;
 }
 

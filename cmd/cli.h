@@ -3,13 +3,19 @@
 
 #include <getopt.h>
 
+/* Exit statuses shared by every tool (tim(7), EXIT STATUS). */
+#define TIM_EXIT_OK	0	/* success, clean */
+#define TIM_EXIT_FAIL	1	/* negative result: findings, verification failed */
+#define TIM_EXIT_USAGE	2	/* usage error */
+#define TIM_EXIT_ERROR	3	/* system or input error */
+
 struct tim_config;
 struct tim_err;
 
 /*
  * What every tool shares at its front: program name, the common flags and
- * the loaded config. This is the one module that writes to stderr, and only
- * cmd/ calls it; the rest of libtim never prints.
+ * the loaded config. Part of the front-end library (cmd/, never installed):
+ * libtim never prints.
  */
 struct tim_cli {
 	const char *prog;
@@ -31,6 +37,13 @@ enum {
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "version", no_argument, NULL, TIM_OPT_VERSION }
+
+/*
+ * Set the locale from the environment and bind the catalogue directory:
+ * TIM_LOCALEDIR when set (tests run from the build tree), else the one
+ * fixed at build time (cmd/i18n.c).
+ */
+void tim_i18n_init(void);
 
 /*
  * Locale and message catalogue, program name, config. A broken config is
@@ -55,6 +68,12 @@ void tim_error(const struct tim_cli *cli, const char *fmt, ...)
 /* Only with -v. */
 void tim_info(const struct tim_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The exit status a library failure maps to: TIM_ERR_REFUSED 1,
+ * TIM_ERR_INVALID 2, anything else 3.
+ */
+int tim_cli_status(const struct tim_err *err);
 
 /* Prints err's message and returns the exit status it maps to. */
 int tim_cli_fail(const struct tim_cli *cli, const struct tim_err *err);

@@ -103,7 +103,7 @@ load_scheme(struct tim_cli *cli, const struct tim_policy *p,
 		return -1;
 	for (i = 0; i < p->nzones; i++)
 		if (p->zones[i].min_level && tim_label_rank(s, p->zones[i].min_level) < 0)
-			return tim_usagef(err, _("zone \"%s\": min-level '%s' is not a level of the label scheme"),
+			return tim_invalidf(err, _("zone \"%s\": min-level '%s' is not a level of the label scheme"),
 			    p->zones[i].name, p->zones[i].min_level);
 	return 0;
 }
@@ -252,7 +252,7 @@ tim_check_cmd_repo(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 		int k = tim_report_rule_find(&rep, pol.rules[i].id);
 
 		if (k < 0) {
-			tim_usagef(&err, _("policy: unknown rule '%s'"), pol.rules[i].id);
+			tim_invalidf(&err, _("policy: unknown rule '%s'"), pol.rules[i].id);
 			status = tim_cli_fail(cli, &err);
 			goto done;
 		}

@@ -1,6 +1,7 @@
 #include <locale.h>
 #include <stdlib.h>
 
+#include "cli.h"
 #include "i18n.h"
 #include "banned.h"
 

@@ -101,14 +101,27 @@ tim_info(const struct tim_cli *cli, const char *fmt, ...)
 }
 
 int
+tim_cli_status(const struct tim_err *err)
+{
+	switch (err->kind) {
+	case TIM_ERR_REFUSED:
+		return TIM_EXIT_FAIL;
+	case TIM_ERR_INVALID:
+		return TIM_EXIT_USAGE;
+	default:
+		return TIM_EXIT_ERROR;
+	}
+}
+
+int
 tim_cli_fail(const struct tim_cli *cli, const struct tim_err *err)
 {
-	if (err->code == TIM_EXIT_FAIL && cli->quiet)
-		return err->code;
+	if (err->kind == TIM_ERR_REFUSED && cli->quiet)
+		return TIM_EXIT_FAIL;
 	tim_error(cli, "%s", err->msg);
-	if (err->code == TIM_EXIT_USAGE)
+	if (err->kind == TIM_ERR_INVALID)
 		fprintf(stderr, _("Try '%s --help'.\n"), cli->prog);
-	return err->code ? err->code : TIM_EXIT_ERROR;
+	return tim_cli_status(err);
 }
 
 int

@@ -183,16 +183,16 @@ parse_fields(int argc, char **argv, json_t *obj, struct tim_err *err)
 		json_t *v;
 
 		if (eq == NULL || eq == argv[i])
-			return tim_usagef(err, _("'%s' is not FIELD=VALUE"), argv[i]);
+			return tim_invalidf(err, _("'%s' is not FIELD=VALUE"), argv[i]);
 		*eq = '\0';
 		if (!tim_ledger_field_ok(argv[i])) {
-			tim_usagef(err, _("invalid field name '%s': use [a-z][a-z0-9_]*, not seq, time, kind, actor, host or prev"), argv[i]);
+			tim_invalidf(err, _("invalid field name '%s': use [a-z][a-z0-9_]*, not seq, time, kind, actor, host or prev"), argv[i]);
 			*eq = '=';
 			return -1;
 		}
 		v = json_string(eq + 1);
 		if (v == NULL) {
-			tim_usagef(err, _("the value of '%s' is not valid UTF-8"), argv[i]);
+			tim_invalidf(err, _("the value of '%s' is not valid UTF-8"), argv[i]);
 			*eq = '=';
 			return -1;
 		}
@@ -254,7 +254,7 @@ parse_part(void *arg, int worker, size_t start, size_t end)
 		b->fields[i] = o;
 		k = json_object_get(o, "kind");
 		if (!json_is_string(k)) {
-			tim_usagef(err, _("stdin line %zu: no \"kind\""), b->lineno[i]);
+			tim_invalidf(err, _("stdin line %zu: no \"kind\""), b->lineno[i]);
 			goto bad;
 		}
 		b->kinds[i] = strdup(json_string_value(k));
