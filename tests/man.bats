@@ -50,9 +50,9 @@ section() {
 	done
 }
 
-@test "the exit statuses of tim(7) are those of libtim/err.h" {
+@test "the exit statuses of tim(7) are those of cmd/cli.h" {
 	for st in OK:0 FAIL:1 USAGE:2 ERROR:3; do
-		grep -Eq "#define TIM_EXIT_${st%:*}[[:space:]]+${st#*:}" "$SRC/libtim/err.h"
+		grep -Eq "#define TIM_EXIT_${st%:*}[[:space:]]+${st#*:}" "$SRC/cmd/cli.h"
 	done
 }
 
