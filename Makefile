@@ -112,13 +112,18 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libtimfe.a $(B)/libtim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TIM_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtimfe.a $(B)/libtim.a $(TIM_LIBS)
 
+# The public structs hold off_t: a program gets the library's 64-bit one.
+# The libraries libtim.a needs are the -l flags it was built with, in
+# Libs.private (`pkg-config --libs --static libtim`), not Requires.private:
+# that would also pull in the static-only dependencies of libarchive and
+# libxml2 (-lacl, -lzstd, ...), which their -dev packages do not install.
 $(B)/libtim.pc: Makefile libtim/version.h $(B)/FLAGS
 	@mkdir -p $(B)
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	  'Name: libtim' 'Description: technology information management controls (tim)' \
-	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' \
-	  'Libs: -L$${libdir} -ltim' 'Libs.private: -pthread' \
-	  'Cflags: -I$${includedir}' > $@
+	  'Version: $(VERSION)' \
+	  'Libs: -L$${libdir} -ltim' 'Libs.private: $(strip $(TIM_LIBS))' \
+	  'Cflags: -I$${includedir} -D_FILE_OFFSET_BITS=64' > $@
 
 # The Japanese catalogue.
 $(MO): $(PO)
