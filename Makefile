@@ -16,7 +16,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 PKGS     = libarchive libcrypto libxml-2.0 zlib jansson inih
-VERSION  = $(shell sed -n 's/^\#define TIM_VERSION "\(.*\)"/\1/p' libtim/version.h)
+VERSION  = $(shell sed -n 's/^\#define TIM_VERSION "\(.*\)"/\1/p' include/tim/version.h)
 
 # A missing library stops the build with one line naming it, not with a
 # compiler error about a header (pkg-config would empty every flag).
@@ -34,7 +34,7 @@ endif
 endif
 
 B = build
-TIM_CPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilibtim \
+TIM_CPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilibtim -Iinclude/tim \
 	-DTIM_LOCALEDIR='"$(LOCALEDIR)"' $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 TIM_CFLAGS = -std=c11 -fPIC -pthread
 TIM_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -pthread
@@ -52,11 +52,11 @@ ALL_CFLAGS = $(TIM_CPPFLAGS) $(CPPFLAGS) $(TIM_CFLAGS) $(CFLAGS)
 
 LIB_SRC  = $(sort $(wildcard libtim/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
-LIB_HDR  = $(sort $(wildcard libtim/*.h))
-# The public API, installed as <tim/...>: standard C and POSIX besides each
-# other, extern "C", no _ or N_. Every other header is private to tim.
-API_HDR  = $(addprefix libtim/,tim.h version.h err.h buf.h hash.h merkle.h \
-	config.h label.h ledger.h)
+# The public API is include/tim/, installed as <tim/...>: standard C and
+# POSIX besides each other, extern "C", no _ or N_. libtim/*.h are private
+# to tim and never installed. Both are found by "name.h".
+API_HDR  = $(sort $(wildcard include/tim/*.h))
+LIB_HDR  = $(sort $(wildcard libtim/*.h)) $(API_HDR)
 # The front-end library: options, printing, prompts, signals and exit
 # statuses shared by the tools. Linked into the binaries, never installed.
 FE_SRC   = $(sort $(filter-out cmd/tim-%.c,$(wildcard cmd/*.c)))
@@ -117,7 +117,7 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libtimfe.a $(B)/libtim.a
 # Libs.private (`pkg-config --libs --static libtim`), not Requires.private:
 # that would also pull in the static-only dependencies of libarchive and
 # libxml2 (-lacl, -lzstd, ...), which their -dev packages do not install.
-$(B)/libtim.pc: Makefile libtim/version.h $(B)/FLAGS
+$(B)/libtim.pc: Makefile include/tim/version.h $(B)/FLAGS
 	@mkdir -p $(B)
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	  'Name: libtim' 'Description: technology information management controls (tim)' \
