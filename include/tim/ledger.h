@@ -29,7 +29,7 @@ struct tim_verifier;
 struct tim_ledger_kind {
 	const char *name;
 	const char *required[3];
-	const char *what;	/* for people, translated through _() */
+	const char *what;	/* for people, in English (tim translates it) */
 	const char *clause;	/* the clause it serves */
 };
 
