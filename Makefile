@@ -16,7 +16,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 PKGS     = libarchive libcrypto libxml-2.0 zlib jansson inih
-VERSION  = $(shell sed -n 's/^\#define TIM_VERSION "\(.*\)"/\1/p' libtim/version.h)
+VERSION  = $(shell sed -n 's/^\#define TIM_VERSION "\(.*\)"/\1/p' include/tim/version.h)
 
 # A missing library stops the build with one line naming it, not with a
 # compiler error about a header (pkg-config would empty every flag).
@@ -34,7 +34,7 @@ endif
 endif
 
 B = build
-TIM_CPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilibtim \
+TIM_CPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilibtim -Iinclude/tim \
 	-DTIM_LOCALEDIR='"$(LOCALEDIR)"' $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 TIM_CFLAGS = -std=c11 -fPIC -pthread
 TIM_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -pthread
@@ -52,7 +52,11 @@ ALL_CFLAGS = $(TIM_CPPFLAGS) $(CPPFLAGS) $(TIM_CFLAGS) $(CFLAGS)
 
 LIB_SRC  = $(sort $(wildcard libtim/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
-LIB_HDR  = $(sort $(wildcard libtim/*.h))
+# The public API is include/tim/, installed as <tim/...>: standard C and
+# POSIX besides each other, extern "C", no _ or N_. libtim/*.h are private
+# to tim and never installed. Both are found by "name.h".
+API_HDR  = $(sort $(wildcard include/tim/*.h))
+LIB_HDR  = $(sort $(wildcard libtim/*.h)) $(API_HDR)
 # The front-end library: options, printing, prompts, signals and exit
 # statuses shared by the tools. Linked into the binaries, never installed.
 FE_SRC   = $(sort $(filter-out cmd/tim-%.c,$(wildcard cmd/*.c)))
@@ -108,12 +112,18 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libtimfe.a $(B)/libtim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TIM_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtimfe.a $(B)/libtim.a $(TIM_LIBS)
 
-$(B)/libtim.pc: Makefile libtim/version.h $(B)/FLAGS
+# The public structs hold off_t: a program gets the library's 64-bit one.
+# The libraries libtim.a needs are the -l flags it was built with, in
+# Libs.private (`pkg-config --libs --static libtim`), not Requires.private:
+# that would also pull in the static-only dependencies of libarchive and
+# libxml2 (-lacl, -lzstd, ...), which their -dev packages do not install.
+$(B)/libtim.pc: Makefile include/tim/version.h $(B)/FLAGS
 	@mkdir -p $(B)
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	  'Name: libtim' 'Description: technology information management controls (tim)' \
-	  'Version: $(VERSION)' 'Requires: $(PKGS)' \
-	  'Libs: -L$${libdir} -ltim -pthread' 'Cflags: -I$${includedir}/tim' > $@
+	  'Version: $(VERSION)' \
+	  'Libs: -L$${libdir} -ltim' 'Libs.private: $(strip $(TIM_LIBS))' \
+	  'Cflags: -I$${includedir} -D_FILE_OFFSET_BITS=64' > $@
 
 # The Japanese catalogue.
 $(MO): $(PO)
@@ -172,7 +182,9 @@ $(B)/fuzz/%: fuzz/%.c $(B)/fuzz/libtim-fuzz.a
 bench: all
 	@for s in bench/*.sh; do sh $$s || exit 1; done
 
-install: all
+# NOBUILD=1 installs what the build dir already holds without remaking it
+# (tests/api.bats installs a build made with other flags).
+install: $(if $(NOBUILD),,all)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 	  $(DESTDIR)$(INCLUDEDIR)/tim $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/ja/man7 \
@@ -181,7 +193,7 @@ install: all
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(B)/libtim.a $(DESTDIR)$(LIBDIR)
 	install -m 644 $(B)/libtim.pc $(DESTDIR)$(LIBDIR)/pkgconfig
-	install -m 644 $(filter-out libtim/banned.h,$(LIB_HDR)) $(DESTDIR)$(INCLUDEDIR)/tim
+	install -m 644 $(API_HDR) $(DESTDIR)$(INCLUDEDIR)/tim
 	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}; done
 	install -m 644 man/ja/tim.7 $(DESTDIR)$(MANDIR)/ja/man7
 	install -m 644 $(MO) $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES/tim.mo

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "ledger.h"
+#include "ledger_json.h"
 
 static double
 now(void)

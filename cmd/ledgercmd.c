@@ -18,7 +18,7 @@
 #include "hash.h"
 #include "i18n.h"
 #include "json.h"
-#include "ledger.h"
+#include "ledger_json.h"
 #include "ledgercmd.h"
 #include "merkle.h"
 #include "note.h"

@@ -18,7 +18,7 @@
 #include "i18n.h"
 #include "json.h"
 #include "label.h"
-#include "ledger.h"
+#include "ledger_json.h"
 #include "mark.h"
 #include "markcmd.h"
 #include "util.h"

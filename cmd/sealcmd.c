@@ -17,7 +17,7 @@
 #include "err.h"
 #include "i18n.h"
 #include "json.h"
-#include "ledger.h"
+#include "ledger_json.h"
 #include "seal.h"
 #include "sealcmd.h"
 #include "sealpolicy.h"

@@ -20,7 +20,7 @@
 #include "hash.h"
 #include "i18n.h"
 #include "json.h"
-#include "ledger.h"
+#include "ledger_json.h"
 #include "progress.h"
 #include "sanitize.h"
 #include "util.h"

@@ -15,6 +15,7 @@
 #include "i18n.h"
 #include "json.h"
 #include "ledger.h"
+#include "ledger_json.h"
 #include "note.h"
 #include "parallel.h"
 #include "util.h"

@@ -31,4 +31,9 @@ load test_helper
 	run sh -c 'ls root/usr/lib/*/libtim.a root/usr/lib/*/pkgconfig/libtim.pc'
 	assert_success
 	grep -q '^libdir=/usr/lib/.*-linux-gnu$' root/usr/lib/*/pkgconfig/libtim.pc
+	# libtim-dev holds the public headers only, included as <tim/ledger.h>
+	grep -q '^Cflags: -I${includedir} ' root/usr/lib/*/pkgconfig/libtim.pc
+	run sh -c 'cd root/usr/include/tim && ls'
+	assert_success
+	assert_output "$(cd "$TIM_SRC/include/tim" && ls)"
 }

@@ -13,7 +13,7 @@
 #include "buf.h"
 #include "err.h"
 #include "hash.h"
-#include "ledger.h"
+#include "ledger_json.h"
 #include "merkle.h"
 #include "util.h"
 #include "tap.h"

@@ -5,6 +5,10 @@
 #include <sys/types.h>
 #include <time.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct tim_buf;
 struct tim_config;
 struct tim_err;
@@ -191,5 +195,9 @@ int tim_label_read(const struct tim_label_scheme *s, const char *path,
  */
 int tim_label_inherited(const struct tim_label_scheme *s, const char *path,
     struct tim_label *out, char *where, size_t wlen, struct tim_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

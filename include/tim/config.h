@@ -1,6 +1,10 @@
 #ifndef TIM_CONFIG_H
 #define TIM_CONFIG_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct tim_err;
 
 /*
@@ -44,5 +48,9 @@ int tim_config_get_bool(const struct tim_config *cfg, const char *section,
 /* Calls fn for each section name seen in the files, in order, once each. */
 void tim_config_each_section(const struct tim_config *cfg,
     void (*fn)(const char *section, void *arg), void *arg);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

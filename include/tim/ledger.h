@@ -5,9 +5,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <jansson.h>
-
 #include "merkle.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 struct tim_err;
 struct tim_verifier;
@@ -27,7 +29,7 @@ struct tim_verifier;
 struct tim_ledger_kind {
 	const char *name;
 	const char *required[3];
-	const char *what;	/* for people, translated through _() */
+	const char *what;	/* for people, in English (tim translates it) */
 	const char *clause;	/* the clause it serves */
 };
 
@@ -37,14 +39,6 @@ const struct tim_ledger_kind *tim_ledger_kind_find(const char *name);
 
 /* Field names: [a-z][a-z0-9_]*, at most 64 bytes, not a reserved name. */
 int tim_ledger_field_ok(const char *name);
-
-/*
- * Checks kind and fields (an object) before anything is written: a known
- * kind, valid names, no reserved names, every required field non-empty.
- * Usage errors name the field.
- */
-int tim_ledger_check_fields(const char *kind, const json_t *fields,
-    struct tim_err *err);
 
 /* An origin: 1 to 1023 bytes, no control characters (it is a note's first line). */
 int tim_ledger_origin_ok(const char *s, size_t len);
@@ -66,31 +60,29 @@ void tim_ledger_close(struct tim_ledger *l);
  * Batch protocol: lock takes the exclusive flock and reads the tail; add
  * builds records in memory; flush writes them with one write(2) and syncs;
  * unlock releases. append does all four for one record.
+ *
+ * A record's fields are given as kv: key, value, key, value, ..., NULL,
+ * every value a UTF-8 string. The kind must be known and carry its
+ * required fields (tim_ledger_kinds); a bad kind or field is a
+ * TIM_ERR_INVALID that names it, and nothing is written.
  */
 int tim_ledger_lock(struct tim_ledger *l, struct tim_err *err);
-int tim_ledger_add(struct tim_ledger *l, const char *kind,
-    const json_t *fields, uint64_t *seq, struct tim_err *err);
+int tim_ledger_add_kv(struct tim_ledger *l, const char *kind,
+    const char *const *kv, uint64_t *seq, struct tim_err *err);
 int tim_ledger_flush(struct tim_ledger *l, struct tim_err *err);
-/*
- * add for n records at once, formatted in parallel; all or none are added.
- * *first gets the seq of the first.
- */
-int tim_ledger_add_many(struct tim_ledger *l, const char *const *kinds,
-    json_t *const *fields, size_t n, uint64_t *first, struct tim_err *err);
 void tim_ledger_unlock(struct tim_ledger *l);
 /* Bytes built by add and not yet flushed. */
 size_t tim_ledger_pending(const struct tim_ledger *l);
 
-int tim_ledger_append(struct tim_ledger *l, const char *kind,
-    const json_t *fields, uint64_t *seq, struct tim_err *err);
+int tim_ledger_append_kv(struct tim_ledger *l, const char *kind,
+    const char *const *kv, uint64_t *seq, struct tim_err *err);
 
 /*
- * The one call other tools make: open, append one record, close. fields is
- * an object of the kind's fields (borrowed). seq, when not NULL, gets the
- * record's number.
+ * The one call other programs make: open, append one record, close. seq,
+ * when not NULL, gets the record's number.
  */
-int tim_ledger_record(const char *path, const char *kind,
-    const json_t *fields, int flags, uint64_t *seq, struct tim_err *err);
+int tim_ledger_record_kv(const char *path, const char *kind,
+    const char *const *kv, int flags, uint64_t *seq, struct tim_err *err);
 
 /* Reading lines in order, in big chunks, for verify and list. */
 struct tim_ledger_reader;
@@ -170,5 +162,9 @@ int tim_ledger_repair(const char *path, int flags, size_t *moved,
 
 /* "LEDGER.checkpoints" for path, into a malloc'd string. */
 char *tim_ledger_checkpoints_path(const char *path);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

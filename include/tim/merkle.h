@@ -6,6 +6,10 @@
 
 #include "hash.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct tim_sha256;
 
 /*
@@ -60,5 +64,9 @@ int tim_merkle_consistency(const tim_hash *leaves, uint64_t n, uint64_t m,
 int tim_merkle_verify_consistency(uint64_t m, uint64_t n,
     const tim_hash old_root, const tim_hash root, const tim_hash *proof,
     size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

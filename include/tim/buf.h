@@ -4,6 +4,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * A growable byte buffer, always NUL-terminated (git's strbuf). A failed
  * allocation leaves the contents as they were, makes the call return -1 and
@@ -44,5 +48,9 @@ void tim_buf_truncate(struct tim_buf *b, size_t len);
 const char *tim_buf_str(const struct tim_buf *b);
 /* Hands the storage to the caller, who frees it; the buffer is empty. */
 char *tim_buf_detach(struct tim_buf *b, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -3,6 +3,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct tim_buf;
 struct tim_err;
 
@@ -42,5 +46,9 @@ int tim_base64_encode(struct tim_buf *b, const unsigned char *in, size_t n);
  */
 int tim_base64_decode(const char *in, size_t len, unsigned char *out,
     size_t max);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
