@@ -32,6 +32,62 @@ tim_now_rfc3339(char out[21])
 	tim_time_rfc3339(time(NULL), out);
 }
 
+void
+tim_time_local(time_t t, char out[32])
+{
+	struct tm tm;
+	char z[8];
+
+	if (localtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm) == 0 ||
+	    strftime(z, sizeof(z), "%z", &tm) != 5) {
+		tim_time_rfc3339(t, out);
+		return;
+	}
+	/* strftime's %z is +0900; RFC 3339 and people write +09:00. */
+	snprintf(out + 19, 32 - 19, "%.3s:%.2s", z, z + 3);
+}
+
+void
+tim_date_local(time_t t, char out[11])
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) == 0)
+		snprintf(out, 11, "1970-01-01");
+}
+
+int
+tim_time_parse_local(const char *s, int end, time_t *out)
+{
+	struct tm tm, want;
+	const char *p;
+
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%d", &tm);
+	if (p == NULL)
+		return -1;
+	if (*p != '\0') {
+		if (strpbrk(p, "Zz+") != NULL || strchr(p + 1, '-') != NULL)
+			return tim_time_parse(s, end, out);
+		if (*p != 'T' && *p != 't' && *p != ' ')
+			return -1;
+		p = strptime(p + 1, "%H:%M:%S", &tm);
+		if (p == NULL || *p != '\0')
+			return -1;
+	} else if (end) {
+		tm.tm_hour = 23;
+		tm.tm_min = 59;
+		tm.tm_sec = 59;
+	}
+	tm.tm_isdst = -1;
+	want = tm;
+	*out = mktime(&tm);
+	if (*out == (time_t)-1 || tm.tm_year != want.tm_year || tm.tm_mon != want.tm_mon ||
+	    tm.tm_mday != want.tm_mday)
+		return -1;
+	return 0;
+}
+
 int
 tim_time_parse(const char *s, int end, time_t *out)
 {

@@ -15,10 +15,24 @@ void tim_time_rfc3339(time_t t, char out[21]);
 void tim_now_rfc3339(char out[21]);
 
 /*
+ * For people: local time (TZ) with its offset, "2026-12-01 19:02:08+09:00",
+ * into out[32]. UTC stays in machine formats (JSON, ledger lines); what a
+ * person reads (text, CSV for Excel, reports) is local.
+ */
+void tim_time_local(time_t t, char out[32]);
+/* The local date alone, "2026-12-01", into out[11]. */
+void tim_date_local(time_t t, char out[11]);
+
+/*
  * Parses "YYYY-MM-DD", "YYYY-MM-DDThh:mm:ssZ" or with a numeric offset.
  * A bare date is its first second (UTC), or with end set, its last.
  */
 int tim_time_parse(const char *s, int end, time_t *out);
+/*
+ * The same, for what a person types: a bare date is a local day (its first
+ * or, with end, its last second in TZ), a time without Z or offset is local.
+ */
+int tim_time_parse_local(const char *s, int end, time_t *out);
 
 /* The host name, or "localhost" when it cannot be had. */
 const char *tim_hostname(void);

@@ -183,6 +183,38 @@ test_misc(void)
 	ok(tim_username()[0] != '\0', "a user name");
 }
 
+static void
+test_local(void)
+{
+	char buf[32], day[11];
+	time_t t;
+
+	setenv("TZ", "Asia/Tokyo", 1);
+	tzset();
+	tim_time_local(1764583328, buf);	/* 2025-12-01T10:02:08Z */
+	is_str(buf, "2025-12-01 19:02:08+09:00", "local time with offset in JST");
+	tim_date_local(1764604800, day);	/* 2025-12-01T16:00:00Z */
+	is_str(day, "2025-12-02", "the local day, not the UTC one");
+	ok(tim_time_parse_local("2025-12-02", 0, &t) == 0 && t == 1764601200,
+	    "a bare date is the local day's first second");
+	ok(tim_time_parse_local("2025-12-02", 1, &t) == 0 && t == 1764601200 + 86399,
+	    "and with end its last");
+	ok(tim_time_parse_local("2025-12-02T09:00:00", 0, &t) == 0 && t == 1764633600,
+	    "a time without offset is local");
+	ok(tim_time_parse_local("2025-12-02T09:00:00Z", 0, &t) == 0 && t == 1764666000,
+	    "Z is UTC");
+	ok(tim_time_parse_local("2025-12-02T09:00:00+01:00", 0, &t) == 0 && t == 1764662400,
+	    "an offset is kept");
+	ok(tim_time_parse_local("2025-02-30", 0, &t) < 0, "a date that does not exist");
+	ok(tim_time_parse_local("2025-12-02x", 0, &t) < 0, "trailing junk");
+	setenv("TZ", "UTC", 1);
+	tzset();
+	tim_time_local(1764583328, buf);
+	is_str(buf, "2025-12-01 10:02:08+00:00", "UTC shows +00:00");
+	unsetenv("TZ");
+	tzset();
+}
+
 int
 main(void)
 {
@@ -199,6 +231,7 @@ main(void)
 	test_format();
 	test_files();
 	test_misc();
+	test_local();
 	for (i = 0; names[i]; i++)
 		unlink(path(names[i]));
 	rmdir(dir);
