@@ -143,69 +143,23 @@ wants_password(const struct tim_seal_cmd *c)
 	return c->password_file != NULL || c->password_fd >= 0 || c->password_tty;
 }
 
-static char *
-subjects(json_t *recips)
-{
-	struct tim_buf b = TIM_BUF_INIT;
-	size_t i;
-	json_t *r;
-
-	json_array_foreach(recips, i, r) {
-		const char *s = json_string_value(json_object_get(r, "subject"));
-
-		if (b.len)
-			tim_buf_adds(&b, "; ");
-		tim_buf_adds(&b, s ? s : json_object_get(r, "password") ?
-		    "password" : "?");
-	}
-	if (b.failed) {
-		tim_buf_release(&b);
-		return NULL;
-	}
-	return tim_buf_detach(&b, NULL);
-}
-
 static int
 record_send(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv,
     json_t *info, const struct tim_seal_policy *pol)
 {
 	struct tim_err err;
-	json_t *f = json_object(), *names = json_array(), *recips = json_array(), *r;
-	char *to = subjects(json_object_get(info, "recipients"));
+	json_t *f;
 	uint64_t seq = 0;
-	size_t i;
 	int rc;
 
 	tim_err_clear(&err);
-	for (i = 0; i < (size_t)argc; i++)
-		json_array_append_new(names, json_string(argv[i]));
-	json_array_foreach(json_object_get(info, "recipients"), i, r) {
-		json_t *x = json_object();
-
-		json_object_set(x, "subject", json_object_get(r, "subject"));
-		json_object_set(x, "sha256", json_object_get(r, "sha256"));
-		if (json_object_get(r, "password"))
-			json_object_set_new(x, "password", json_true());
-		json_array_append_new(recips, x);
+	f = tim_seal_send_fields(info, argv, (size_t)argc, pol->labels, c->override);
+	if (f == NULL) {
+		tim_error(cli, _("out of memory"));
+		return TIM_EXIT_ERROR;
 	}
-	json_object_set_new(f, "item", json_string(argv[0]));
-	json_object_set_new(f, "to", json_string(to ? to : "?"));
-	json_object_set_new(f, "files", names);
-	json_object_set(f, "envelope", json_object_get(info, "envelope"));
-	json_object_set(f, "plaintext_sha256", json_object_get(info, "plaintext_sha256"));
-	json_object_set(f, "envelope_sha256", json_object_get(info, "envelope_sha256"));
-	json_object_set_new(f, "recipients", recips);
-	json_object_set(f, "content_encryption", json_object_get(info, "content_encryption"));
-	json_object_set(f, "format", json_object_get(info, "type"));
-	if (json_object_get(info, "signer"))
-		json_object_set(f, "signer", json_object_get(info, "signer"));
-	if (json_array_size(pol->labels) > 0)
-		json_object_set(f, "labels", pol->labels);
-	if (c->override != NULL)
-		json_object_set_new(f, "override", json_string(c->override));
 	rc = tim_ledger_record(c->ledger, "send", f, 0, &seq, &err);
 	json_decref(f);
-	free(to);
 	if (rc < 0) {
 		tim_err_prefix(&err, _("ledger '%s'"), c->ledger);
 		return tim_cli_fail(cli, &err);
@@ -231,16 +185,7 @@ run_seal(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 		return tim_cli_usage_error(cli, _("nothing to seal"));
 	if (c->ncerts == 0 && !wants_password(c))
 		return tim_cli_usage_error(cli, _("give a recipient (-r CERT) or a password"));
-	if (argc > 1 && bundle == TIM_SEAL_BUNDLE_NONE)
-		bundle = TIM_SEAL_BUNDLE_TAR;
-	if (bundle == TIM_SEAL_BUNDLE_NONE && strcmp(argv[0], "-") != 0) {
-		int dirfd = open(argv[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (dirfd >= 0) {
-			bundle = TIM_SEAL_BUNDLE_TAR;
-			close(dirfd);
-		}
-	}
+	bundle = tim_seal_bundle_for(argv, (size_t)argc, bundle);
 	if (c->out != NULL)
 		out = strdup(c->out);
 	else if (strcmp(argv[0], "-") == 0)

@@ -566,6 +566,24 @@ out:
 	return rc;
 }
 
+int
+tim_seal_bundle_for(char *const *files, size_t nfiles, int bundle)
+{
+	int dirfd;
+
+	if (nfiles > 1 && bundle == TIM_SEAL_BUNDLE_NONE)
+		bundle = TIM_SEAL_BUNDLE_TAR;
+	if (bundle == TIM_SEAL_BUNDLE_NONE && nfiles > 0 &&
+	    strcmp(files[0], "-") != 0) {
+		dirfd = open(files[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd >= 0) {
+			bundle = TIM_SEAL_BUNDLE_TAR;
+			close(dirfd);
+		}
+	}
+	return bundle;
+}
+
 char *
 tim_seal_default_out(const char *first, int bundle)
 {
