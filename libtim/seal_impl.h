@@ -6,10 +6,12 @@
 #include <sys/types.h>
 
 #include <jansson.h>
+#include <openssl/cms.h>
 #include <openssl/evp.h>
 
 #include "ber.h"
 #include "buf.h"
+#include "cms.h"
 
 /*
  * Private to libtim's seal_*.c and seal*.c files, never installed: the
@@ -20,6 +22,7 @@
 struct tim_err;
 struct tim_sha256;
 struct tim_open_opts;
+struct tim_seal_opts;
 
 #define TIM_SEAL_CHUNK	(256 * 1024)	/* plaintext and ciphertext pieces */
 
@@ -97,5 +100,55 @@ int tim_seal_extract_bundle(int fd, const char *dir, uint64_t limit,
 
 /* The envelope to read: a file, or stdin for "-" (sealopen.c). */
 int tim_seal_open_input(const char *sealed, struct tim_err *err);
+
+/*
+ * Sealing is a chain of sinks (seal.c): each takes bytes, transforms them
+ * and hands them to the next; finish flushes and finishes the next one.
+ */
+struct tim_seal_sink {
+	int (*write)(struct tim_seal_sink *, const unsigned char *, size_t, struct tim_err *);
+	int (*finish)(struct tim_seal_sink *, struct tim_err *);
+};
+
+/* SignedData framing: each write is one OCTET STRING piece of eContent. */
+struct tim_seal_sign_sink {
+	struct tim_seal_sink s;
+	struct tim_seal_sink *next;
+	CMS_ContentInfo *sd;
+	BIO *chain;
+	struct tim_buf pre;	/* version and digestAlgorithms as first encoded */
+};
+
+/* What tim_seal holds while it seals (seal.c). */
+struct tim_seal_state {
+	CMS_ContentInfo *cms, *sd;
+	X509 **certs;
+	X509 *signer;
+	EVP_PKEY *skey;
+	unsigned char cek[TIM_CMS_MAX_KEY];
+	size_t ceklen;
+	struct tim_buf ris;
+	EVP_CIPHER_CTX *c;
+	json_t *info;
+};
+
+int tim_seal_sink_write(struct tim_seal_sink *s, const void *p, size_t n,
+    struct tim_err *err);
+/* Writes b (whose building may have failed for memory). */
+int tim_seal_sink_buf(struct tim_seal_sink *s, const struct tim_buf *b,
+    struct tim_err *err);
+
+/* Signing (seal_sign.c): the signer into st->skey, st->signer, st->sd. */
+int tim_seal_make_signer(const struct tim_seal_opts *o,
+    struct tim_seal_state *st, struct tim_err *err);
+void tim_seal_sign_sink_init(struct tim_seal_sign_sink *g, CMS_ContentInfo *sd,
+    struct tim_seal_sink *next);
+/* The SignedData's header, written before the first content byte. */
+int tim_seal_sign_start(struct tim_seal_sign_sink *g, struct tim_err *err);
+void tim_seal_sign_sink_release(struct tim_seal_sign_sink *g);
+
+/* Files and directories as one tar or zip into s (seal_bundle.c). */
+int tim_seal_write_bundle(char *const *files, size_t nfiles, int zip,
+    struct tim_seal_sink *s, struct tim_err *err);
 
 #endif
