@@ -167,6 +167,48 @@ out:
 	return rc;
 }
 
+/* OpenSSL decrypts the content key of the recipient that key and cert match. */
+static int
+decrypt_by_key(CMS_ContentInfo *cms, const struct tim_open_opts *o,
+    const char *refusal, EVP_PKEY **key, X509 **cert, struct tim_err *err)
+{
+	if (tim_cms_load_key(o->key, key, err) < 0 ||
+	    tim_cms_load_cert(o->cert, cert, err) < 0)
+		return -1;
+	if (X509_check_private_key(*cert, *key) != 1) {
+		ERR_clear_error();
+		return tim_failf(err, _("certificate '%s' does not match key '%s'"), o->cert, o->key);
+	}
+	if (CMS_decrypt_set1_pkey_and_peer(cms, *key, *cert, NULL) != 1) {
+		ERR_clear_error();
+		if (refusal != NULL)
+			return tim_failf(err, _("refused: %s"), _(refusal));
+		/*
+		 * One message whether no recipient matched or the matching
+		 * key did not decrypt: no padding oracle for anyone
+		 * scripting this tool.
+		 */
+		return tim_failf(err,
+		    _("the envelope is not addressed to '%s', or its key was altered"),
+		    o->cert);
+	}
+	return 0;
+}
+
+static int
+decrypt_by_password(CMS_ContentInfo *cms, const struct tim_open_opts *o,
+    const char *refusal, struct tim_err *err)
+{
+	if (CMS_decrypt_set1_password(cms, (unsigned char *)o->password,
+	    (ossl_ssize_t)o->passlen) != 1) {
+		ERR_clear_error();
+		if (refusal != NULL)
+			return tim_failf(err, _("wrong password, or refused: %s"), _(refusal));
+		return tim_failf(err, _("wrong password, or no password recipient"));
+	}
+	return 0;
+}
+
 int
 tim_seal_recover_cek(const struct tim_seal_head *h,
     const struct tim_open_opts *o, const struct tim_buf *allowed,
@@ -189,41 +231,9 @@ tim_seal_recover_cek(const struct tim_seal_head *h,
 	cms = mini_cms(h, (const unsigned char *)allowed->buf, allowed->len, err);
 	if (cms == NULL)
 		return -1;
-	if (o->key != NULL) {
-		if (tim_cms_load_key(o->key, &key, err) < 0 ||
-		    tim_cms_load_cert(o->cert, &cert, err) < 0)
-			goto out;
-		if (X509_check_private_key(cert, key) != 1) {
-			ERR_clear_error();
-			tim_failf(err, _("certificate '%s' does not match key '%s'"), o->cert, o->key);
-			goto out;
-		}
-		if (CMS_decrypt_set1_pkey_and_peer(cms, key, cert, NULL) != 1) {
-			ERR_clear_error();
-			if (refusal != NULL)
-				tim_failf(err, _("refused: %s"), _(refusal));
-			else
-				/*
-				 * One message whether no recipient matched or
-				 * the matching key did not decrypt: no padding
-				 * oracle for anyone scripting this tool.
-				 */
-				tim_failf(err,
-				    _("the envelope is not addressed to '%s', or its key was altered"),
-				    o->cert);
-			goto out;
-		}
-	} else {
-		if (CMS_decrypt_set1_password(cms, (unsigned char *)o->password,
-		    (ossl_ssize_t)o->passlen) != 1) {
-			ERR_clear_error();
-			if (refusal != NULL)
-				tim_failf(err, _("wrong password, or refused: %s"), _(refusal));
-			else
-				tim_failf(err, _("wrong password, or no password recipient"));
-			goto out;
-		}
-	}
+	if (o->key != NULL ? decrypt_by_key(cms, o, refusal, &key, &cert, err) < 0 :
+	    decrypt_by_password(cms, o, refusal, err) < 0)
+		goto out;
 	ri = tim_cms_add_transfer(cms, kek, err);
 	if (ri == NULL)
 		goto out;
