@@ -168,6 +168,78 @@ record_send(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv,
 	return TIM_EXIT_OK;
 }
 
+/* -o, else stdout for stdin, else FIRST.p7m beside the first input. */
+static char *
+seal_out_name(const struct tim_seal_cmd *c, char **argv, int bundle)
+{
+	if (c->out != NULL)
+		return strdup(c->out);
+	if (strcmp(argv[0], "-") == 0)
+		return strdup("-");
+	return tim_seal_default_out(argv[0], bundle);
+}
+
+/*
+ * The label policy decides before anything is read or asked for: -1 to go
+ * on, else the exit status.
+ */
+static int
+policy_gate(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv,
+    struct tim_seal_policy *pol)
+{
+	struct tim_err err;
+
+	tim_err_clear(&err);
+	if (tim_seal_policy_check(cli->cfg, argv, (size_t)argc, c->certs, c->ncerts,
+	    wants_password(c), pol, &err) < 0)
+		return tim_cli_fail(cli, &err);
+	if (pol->refused && c->override == NULL) {
+		tim_error(cli, _("'%s' is labelled %s and may not be sealed to an outside recipient ('%s'); "
+		    "inside recipients are certificates whose addresses are all in [seal] inside-domains; "
+		    "--override REASON sends it anyway and records why"), pol->file, pol->level, pol->outside);
+		return TIM_EXIT_FAIL;
+	}
+	if (c->override != NULL && c->ledger == NULL)
+		return tim_cli_usage_error(cli, _("an override must be recorded: give --ledger LEDGER (or [seal] ledger in tim.conf)"));
+	if (pol->refused)
+		tim_warn(cli, _("sealing '%s' (%s) to '%s' by override: %s"), pol->file,
+		    pol->level, pol->outside, c->override);
+	return -1;
+}
+
+static void
+seal_opts(struct tim_cli *cli, const struct tim_seal_cmd *c, int bundle,
+    const struct tim_buf *pass, struct tim_seal_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (wants_password(c)) {
+		o->password = (const unsigned char *)pass->buf;
+		o->passlen = pass->len;
+	}
+	o->certs = c->certs;
+	o->ncerts = c->ncerts;
+	o->compat = c->compat;
+	o->allow_expired = c->allow_expired;
+	o->sign_key = c->sign_key;
+	o->signer_cert = c->signer;
+	o->bundle = bundle;
+	o->hashes = c->ledger != NULL || cli->json || cli->verbose;
+}
+
+static void
+print_sealed(struct tim_cli *cli, const char *first, const char *out,
+    json_t *info)
+{
+	/* With the envelope on stdout, the report goes to stderr. */
+	if (cli->json) {
+		tim_json_print(strcmp(out, "-") == 0 ? stderr : stdout, info);
+	} else if (!cli->quiet && strcmp(out, "-") != 0) {
+		printf(_("sealed '%s' -> '%s' (%s, %zu recipients)\n"), first, out,
+		    json_string_value(json_object_get(info, "content_encryption")),
+		    json_array_size(json_object_get(info, "recipients")));
+	}
+}
+
 static int
 run_seal(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 {
@@ -177,75 +249,34 @@ run_seal(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	struct tim_err err;
 	json_t *info = NULL;
 	char *out = NULL;
-	int rc, bundle = c->bundle;
+	int rc, bundle;
 
 	tim_err_clear(&err);
-	memset(&o, 0, sizeof(o));
 	if (argc < 1)
 		return tim_cli_usage_error(cli, _("nothing to seal"));
 	if (c->ncerts == 0 && !wants_password(c))
 		return tim_cli_usage_error(cli, _("give a recipient (-r CERT) or a password"));
-	bundle = tim_seal_bundle_for(argv, (size_t)argc, bundle);
-	if (c->out != NULL)
-		out = strdup(c->out);
-	else if (strcmp(argv[0], "-") == 0)
-		out = strdup("-");
-	else
-		out = tim_seal_default_out(argv[0], bundle);
+	bundle = tim_seal_bundle_for(argv, (size_t)argc, c->bundle);
+	out = seal_out_name(c, argv, bundle);
 	if (out == NULL) {
 		tim_error(cli, _("out of memory"));
 		return TIM_EXIT_ERROR;
 	}
-	/* The label policy decides before anything is read or asked for. */
-	if (tim_seal_policy_check(cli->cfg, argv, (size_t)argc, c->certs, c->ncerts,
-	    wants_password(c), &pol, &err) < 0) {
+	rc = policy_gate(cli, c, argc, argv, &pol);
+	if (rc >= 0)
+		goto done;
+	if (wants_password(c) && get_password(c, 1, &pass, &err) < 0) {
 		rc = tim_cli_fail(cli, &err);
 		goto done;
 	}
-	if (pol.refused && c->override == NULL) {
-		tim_error(cli, _("'%s' is labelled %s and may not be sealed to an outside recipient ('%s'); "
-		    "inside recipients are certificates whose addresses are all in [seal] inside-domains; "
-		    "--override REASON sends it anyway and records why"), pol.file, pol.level, pol.outside);
-		rc = TIM_EXIT_FAIL;
-		goto done;
-	}
-	if (c->override != NULL && c->ledger == NULL) {
-		rc = tim_cli_usage_error(cli, _("an override must be recorded: give --ledger LEDGER (or [seal] ledger in tim.conf)"));
-		goto done;
-	}
-	if (pol.refused)
-		tim_warn(cli, _("sealing '%s' (%s) to '%s' by override: %s"), pol.file,
-		    pol.level, pol.outside, c->override);
-	if (wants_password(c)) {
-		if (get_password(c, 1, &pass, &err) < 0) {
-			rc = tim_cli_fail(cli, &err);
-			goto done;
-		}
-		o.password = (const unsigned char *)pass.buf;
-		o.passlen = pass.len;
-	}
-	o.certs = c->certs;
-	o.ncerts = c->ncerts;
-	o.compat = c->compat;
-	o.allow_expired = c->allow_expired;
-	o.sign_key = c->sign_key;
-	o.signer_cert = c->signer;
-	o.bundle = bundle;
-	o.hashes = c->ledger != NULL || cli->json || cli->verbose;
+	seal_opts(cli, c, bundle, &pass, &o);
 	if (tim_seal(&o, argv, (size_t)argc, out, &info, &err) < 0) {
 		rc = tim_cli_fail(cli, &err);
 		goto done;
 	}
 	if (o.password != NULL)
 		tim_warn(cli, _("send the password by another channel than the envelope (telephone, SMS, in person), never in the same mail"));
-	/* With the envelope on stdout, the report goes to stderr. */
-	if (cli->json) {
-		tim_json_print(strcmp(out, "-") == 0 ? stderr : stdout, info);
-	} else if (!cli->quiet && strcmp(out, "-") != 0) {
-		printf(_("sealed '%s' -> '%s' (%s, %zu recipients)\n"), argv[0], out,
-		    json_string_value(json_object_get(info, "content_encryption")),
-		    json_array_size(json_object_get(info, "recipients")));
-	}
+	print_sealed(cli, argv[0], out, info);
 	rc = TIM_EXIT_OK;
 	if (c->ledger != NULL)
 		rc = record_send(cli, c, argc, argv, info, &pol);
@@ -257,13 +288,42 @@ done:
 	return rc;
 }
 
+/* With the plaintext on stdout, the report goes to stderr. */
+static void
+print_opened(struct tim_cli *cli, const struct tim_seal_cmd *c,
+    const char *sealed, json_t *info)
+{
+	FILE *f = c->out && strcmp(c->out, "-") == 0 ? stderr : stdout;
+	json_t *s = json_object_get(info, "signer");
+
+	if (cli->json) {
+		tim_json_print(f, info);
+		return;
+	}
+	if (cli->quiet)
+		return;
+	if (json_object_get(info, "output"))
+		fprintf(f, _("opened '%s' -> '%s'\n"), sealed,
+		    json_string_value(json_object_get(info, "output")));
+	else if (json_object_get(info, "directory"))
+		fprintf(f, _("opened '%s' -> %zu entries in '%s'\n"), sealed,
+		    json_array_size(json_object_get(info, "extracted")),
+		    json_string_value(json_object_get(info, "directory")));
+	if (s != NULL)
+		fprintf(f, _("signed by %s (%s)\n"),
+		    json_string_value(json_object_get(s, "subject")),
+		    json_is_true(json_object_get(s, "chain_verified")) ?
+		    _("certificate verified against the CA file") :
+		    _("certificate not verified: give --ca"));
+}
+
 static int
 run_open(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 {
 	struct tim_open_opts o;
 	struct tim_buf pass = TIM_BUF_INIT;
 	struct tim_err err;
-	json_t *info = NULL, *s;
+	json_t *info = NULL;
 	int rc;
 
 	tim_err_clear(&err);
@@ -295,26 +355,7 @@ run_open(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 		rc = tim_cli_fail(cli, &err);
 		goto done;
 	}
-	s = json_object_get(info, "signer");
-	if (cli->json) {
-		tim_json_print(c->out && strcmp(c->out, "-") == 0 ? stderr : stdout, info);
-	} else if (!cli->quiet) {
-		FILE *f = c->out && strcmp(c->out, "-") == 0 ? stderr : stdout;
-
-		if (json_object_get(info, "output"))
-			fprintf(f, _("opened '%s' -> '%s'\n"), argv[0],
-			    json_string_value(json_object_get(info, "output")));
-		else if (json_object_get(info, "directory"))
-			fprintf(f, _("opened '%s' -> %zu entries in '%s'\n"), argv[0],
-			    json_array_size(json_object_get(info, "extracted")),
-			    json_string_value(json_object_get(info, "directory")));
-		if (s != NULL)
-			fprintf(f, _("signed by %s (%s)\n"),
-			    json_string_value(json_object_get(s, "subject")),
-			    json_is_true(json_object_get(s, "chain_verified")) ?
-			    _("certificate verified against the CA file") :
-			    _("certificate not verified: give --ca"));
-	}
+	print_opened(cli, c, argv[0], info);
 	rc = TIM_EXIT_OK;
 done:
 	tim_buf_release_secret(&pass);
