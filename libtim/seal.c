@@ -492,7 +492,7 @@ check_inputs(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
 		return tim_invalidf(err, _("nothing to seal"));
 	if (o->ncerts == 0 && o->password == NULL)
 		return tim_invalidf(err, _("give a recipient (-r CERT) or a password"));
-	/* The opener keeps at most 256 RecipientInfos (sealopen.c). */
+	/* The opener keeps at most 256 RecipientInfos (seal_recipients.c). */
 	if (o->ncerts + (o->password != NULL) > 256)
 		return tim_invalidf(err, _("at most 256 recipients"));
 	if ((o->sign_key == NULL) != (o->signer_cert == NULL))
