@@ -143,75 +143,101 @@ wants_password(const struct tim_seal_cmd *c)
 	return c->password_file != NULL || c->password_fd >= 0 || c->password_tty;
 }
 
-static char *
-subjects(json_t *recips)
-{
-	struct tim_buf b = TIM_BUF_INIT;
-	size_t i;
-	json_t *r;
-
-	json_array_foreach(recips, i, r) {
-		const char *s = json_string_value(json_object_get(r, "subject"));
-
-		if (b.len)
-			tim_buf_adds(&b, "; ");
-		tim_buf_adds(&b, s ? s : json_object_get(r, "password") ?
-		    "password" : "?");
-	}
-	if (b.failed) {
-		tim_buf_release(&b);
-		return NULL;
-	}
-	return tim_buf_detach(&b, NULL);
-}
-
 static int
 record_send(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv,
     json_t *info, const struct tim_seal_policy *pol)
 {
 	struct tim_err err;
-	json_t *f = json_object(), *names = json_array(), *recips = json_array(), *r;
-	char *to = subjects(json_object_get(info, "recipients"));
+	json_t *f;
 	uint64_t seq = 0;
-	size_t i;
 	int rc;
 
 	tim_err_clear(&err);
-	for (i = 0; i < (size_t)argc; i++)
-		json_array_append_new(names, json_string(argv[i]));
-	json_array_foreach(json_object_get(info, "recipients"), i, r) {
-		json_t *x = json_object();
-
-		json_object_set(x, "subject", json_object_get(r, "subject"));
-		json_object_set(x, "sha256", json_object_get(r, "sha256"));
-		if (json_object_get(r, "password"))
-			json_object_set_new(x, "password", json_true());
-		json_array_append_new(recips, x);
+	f = tim_seal_send_fields(info, argv, (size_t)argc, pol->labels, c->override);
+	if (f == NULL) {
+		tim_error(cli, _("out of memory"));
+		return TIM_EXIT_ERROR;
 	}
-	json_object_set_new(f, "item", json_string(argv[0]));
-	json_object_set_new(f, "to", json_string(to ? to : "?"));
-	json_object_set_new(f, "files", names);
-	json_object_set(f, "envelope", json_object_get(info, "envelope"));
-	json_object_set(f, "plaintext_sha256", json_object_get(info, "plaintext_sha256"));
-	json_object_set(f, "envelope_sha256", json_object_get(info, "envelope_sha256"));
-	json_object_set_new(f, "recipients", recips);
-	json_object_set(f, "content_encryption", json_object_get(info, "content_encryption"));
-	json_object_set(f, "format", json_object_get(info, "type"));
-	if (json_object_get(info, "signer"))
-		json_object_set(f, "signer", json_object_get(info, "signer"));
-	if (json_array_size(pol->labels) > 0)
-		json_object_set(f, "labels", pol->labels);
-	if (c->override != NULL)
-		json_object_set_new(f, "override", json_string(c->override));
 	rc = tim_ledger_record(c->ledger, "send", f, 0, &seq, &err);
 	json_decref(f);
-	free(to);
 	if (rc < 0) {
 		tim_err_prefix(&err, _("ledger '%s'"), c->ledger);
 		return tim_cli_fail(cli, &err);
 	}
 	tim_info(cli, _("recorded send #%llu in '%s'"), (unsigned long long)seq, c->ledger);
 	return TIM_EXIT_OK;
+}
+
+/* -o, else stdout for stdin, else FIRST.p7m beside the first input. */
+static char *
+seal_out_name(const struct tim_seal_cmd *c, char **argv, int bundle)
+{
+	if (c->out != NULL)
+		return strdup(c->out);
+	if (strcmp(argv[0], "-") == 0)
+		return strdup("-");
+	return tim_seal_default_out(argv[0], bundle);
+}
+
+/*
+ * The label policy decides before anything is read or asked for: -1 to go
+ * on, else the exit status.
+ */
+static int
+policy_gate(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv,
+    struct tim_seal_policy *pol)
+{
+	struct tim_err err;
+
+	tim_err_clear(&err);
+	if (tim_seal_policy_check(cli->cfg, argv, (size_t)argc, c->certs, c->ncerts,
+	    wants_password(c), pol, &err) < 0)
+		return tim_cli_fail(cli, &err);
+	if (pol->refused && c->override == NULL) {
+		tim_error(cli, _("'%s' is labelled %s and may not be sealed to an outside recipient ('%s'); "
+		    "inside recipients are certificates whose addresses are all in [seal] inside-domains; "
+		    "--override REASON sends it anyway and records why"), pol->file, pol->level, pol->outside);
+		return TIM_EXIT_FAIL;
+	}
+	if (c->override != NULL && c->ledger == NULL)
+		return tim_cli_usage_error(cli, _("an override must be recorded: give --ledger LEDGER (or [seal] ledger in tim.conf)"));
+	if (pol->refused)
+		tim_warn(cli, _("sealing '%s' (%s) to '%s' by override: %s"), pol->file,
+		    pol->level, pol->outside, c->override);
+	return -1;
+}
+
+static void
+seal_opts(struct tim_cli *cli, const struct tim_seal_cmd *c, int bundle,
+    const struct tim_buf *pass, struct tim_seal_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (wants_password(c)) {
+		o->password = (const unsigned char *)pass->buf;
+		o->passlen = pass->len;
+	}
+	o->certs = c->certs;
+	o->ncerts = c->ncerts;
+	o->compat = c->compat;
+	o->allow_expired = c->allow_expired;
+	o->sign_key = c->sign_key;
+	o->signer_cert = c->signer;
+	o->bundle = bundle;
+	o->hashes = c->ledger != NULL || cli->json || cli->verbose;
+}
+
+static void
+print_sealed(struct tim_cli *cli, const char *first, const char *out,
+    json_t *info)
+{
+	/* With the envelope on stdout, the report goes to stderr. */
+	if (cli->json) {
+		tim_json_print(strcmp(out, "-") == 0 ? stderr : stdout, info);
+	} else if (!cli->quiet && strcmp(out, "-") != 0) {
+		printf(_("sealed '%s' -> '%s' (%s, %zu recipients)\n"), first, out,
+		    json_string_value(json_object_get(info, "content_encryption")),
+		    json_array_size(json_object_get(info, "recipients")));
+	}
 }
 
 static int
@@ -223,84 +249,34 @@ run_seal(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	struct tim_err err;
 	json_t *info = NULL;
 	char *out = NULL;
-	int rc, bundle = c->bundle;
+	int rc, bundle;
 
 	tim_err_clear(&err);
-	memset(&o, 0, sizeof(o));
 	if (argc < 1)
 		return tim_cli_usage_error(cli, _("nothing to seal"));
 	if (c->ncerts == 0 && !wants_password(c))
 		return tim_cli_usage_error(cli, _("give a recipient (-r CERT) or a password"));
-	if (argc > 1 && bundle == TIM_SEAL_BUNDLE_NONE)
-		bundle = TIM_SEAL_BUNDLE_TAR;
-	if (bundle == TIM_SEAL_BUNDLE_NONE && strcmp(argv[0], "-") != 0) {
-		int dirfd = open(argv[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (dirfd >= 0) {
-			bundle = TIM_SEAL_BUNDLE_TAR;
-			close(dirfd);
-		}
-	}
-	if (c->out != NULL)
-		out = strdup(c->out);
-	else if (strcmp(argv[0], "-") == 0)
-		out = strdup("-");
-	else
-		out = tim_seal_default_out(argv[0], bundle);
+	bundle = tim_seal_bundle_for(argv, (size_t)argc, c->bundle);
+	out = seal_out_name(c, argv, bundle);
 	if (out == NULL) {
 		tim_error(cli, _("out of memory"));
 		return TIM_EXIT_ERROR;
 	}
-	/* The label policy decides before anything is read or asked for. */
-	if (tim_seal_policy_check(cli->cfg, argv, (size_t)argc, c->certs, c->ncerts,
-	    wants_password(c), &pol, &err) < 0) {
+	rc = policy_gate(cli, c, argc, argv, &pol);
+	if (rc >= 0)
+		goto done;
+	if (wants_password(c) && get_password(c, 1, &pass, &err) < 0) {
 		rc = tim_cli_fail(cli, &err);
 		goto done;
 	}
-	if (pol.refused && c->override == NULL) {
-		tim_error(cli, _("'%s' is labelled %s and may not be sealed to an outside recipient ('%s'); "
-		    "inside recipients are certificates whose addresses are all in [seal] inside-domains; "
-		    "--override REASON sends it anyway and records why"), pol.file, pol.level, pol.outside);
-		rc = TIM_EXIT_FAIL;
-		goto done;
-	}
-	if (c->override != NULL && c->ledger == NULL) {
-		rc = tim_cli_usage_error(cli, _("an override must be recorded: give --ledger LEDGER (or [seal] ledger in tim.conf)"));
-		goto done;
-	}
-	if (pol.refused)
-		tim_warn(cli, _("sealing '%s' (%s) to '%s' by override: %s"), pol.file,
-		    pol.level, pol.outside, c->override);
-	if (wants_password(c)) {
-		if (get_password(c, 1, &pass, &err) < 0) {
-			rc = tim_cli_fail(cli, &err);
-			goto done;
-		}
-		o.password = (const unsigned char *)pass.buf;
-		o.passlen = pass.len;
-	}
-	o.certs = c->certs;
-	o.ncerts = c->ncerts;
-	o.compat = c->compat;
-	o.allow_expired = c->allow_expired;
-	o.sign_key = c->sign_key;
-	o.signer_cert = c->signer;
-	o.bundle = bundle;
-	o.hashes = c->ledger != NULL || cli->json || cli->verbose;
+	seal_opts(cli, c, bundle, &pass, &o);
 	if (tim_seal(&o, argv, (size_t)argc, out, &info, &err) < 0) {
 		rc = tim_cli_fail(cli, &err);
 		goto done;
 	}
 	if (o.password != NULL)
 		tim_warn(cli, _("send the password by another channel than the envelope (telephone, SMS, in person), never in the same mail"));
-	/* With the envelope on stdout, the report goes to stderr. */
-	if (cli->json) {
-		tim_json_print(strcmp(out, "-") == 0 ? stderr : stdout, info);
-	} else if (!cli->quiet && strcmp(out, "-") != 0) {
-		printf(_("sealed '%s' -> '%s' (%s, %zu recipients)\n"), argv[0], out,
-		    json_string_value(json_object_get(info, "content_encryption")),
-		    json_array_size(json_object_get(info, "recipients")));
-	}
+	print_sealed(cli, argv[0], out, info);
 	rc = TIM_EXIT_OK;
 	if (c->ledger != NULL)
 		rc = record_send(cli, c, argc, argv, info, &pol);
@@ -312,13 +288,42 @@ done:
 	return rc;
 }
 
+/* With the plaintext on stdout, the report goes to stderr. */
+static void
+print_opened(struct tim_cli *cli, const struct tim_seal_cmd *c,
+    const char *sealed, json_t *info)
+{
+	FILE *f = c->out && strcmp(c->out, "-") == 0 ? stderr : stdout;
+	json_t *s = json_object_get(info, "signer");
+
+	if (cli->json) {
+		tim_json_print(f, info);
+		return;
+	}
+	if (cli->quiet)
+		return;
+	if (json_object_get(info, "output"))
+		fprintf(f, _("opened '%s' -> '%s'\n"), sealed,
+		    json_string_value(json_object_get(info, "output")));
+	else if (json_object_get(info, "directory"))
+		fprintf(f, _("opened '%s' -> %zu entries in '%s'\n"), sealed,
+		    json_array_size(json_object_get(info, "extracted")),
+		    json_string_value(json_object_get(info, "directory")));
+	if (s != NULL)
+		fprintf(f, _("signed by %s (%s)\n"),
+		    json_string_value(json_object_get(s, "subject")),
+		    json_is_true(json_object_get(s, "chain_verified")) ?
+		    _("certificate verified against the CA file") :
+		    _("certificate not verified: give --ca"));
+}
+
 static int
 run_open(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 {
 	struct tim_open_opts o;
 	struct tim_buf pass = TIM_BUF_INIT;
 	struct tim_err err;
-	json_t *info = NULL, *s;
+	json_t *info = NULL;
 	int rc;
 
 	tim_err_clear(&err);
@@ -350,26 +355,7 @@ run_open(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 		rc = tim_cli_fail(cli, &err);
 		goto done;
 	}
-	s = json_object_get(info, "signer");
-	if (cli->json) {
-		tim_json_print(c->out && strcmp(c->out, "-") == 0 ? stderr : stdout, info);
-	} else if (!cli->quiet) {
-		FILE *f = c->out && strcmp(c->out, "-") == 0 ? stderr : stdout;
-
-		if (json_object_get(info, "output"))
-			fprintf(f, _("opened '%s' -> '%s'\n"), argv[0],
-			    json_string_value(json_object_get(info, "output")));
-		else if (json_object_get(info, "directory"))
-			fprintf(f, _("opened '%s' -> %zu entries in '%s'\n"), argv[0],
-			    json_array_size(json_object_get(info, "extracted")),
-			    json_string_value(json_object_get(info, "directory")));
-		if (s != NULL)
-			fprintf(f, _("signed by %s (%s)\n"),
-			    json_string_value(json_object_get(s, "subject")),
-			    json_is_true(json_object_get(s, "chain_verified")) ?
-			    _("certificate verified against the CA file") :
-			    _("certificate not verified: give --ca"));
-	}
+	print_opened(cli, c, argv[0], info);
 	rc = TIM_EXIT_OK;
 done:
 	tim_buf_release_secret(&pass);

@@ -1,7 +1,7 @@
 /*
  * tim-seal: encrypt outbound attachments with CRYPTREC ciphers as CMS
  * envelopes, and open them (告示 V 第三 10, V 第二 11). Options only; the
- * work is in libtim/seal.c, sealopen.c and sealcmd.c.
+ * work is in libtim/seal*.c (seal.c and sealopen.c lead) and cmd/sealcmd.c.
  */
 #include <getopt.h>
 #include <limits.h>

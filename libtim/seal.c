@@ -3,22 +3,20 @@
  * content-encryption key; the content then streams through EVP in chunks
  * into a BER envelope with indefinite lengths, so memory stays the same for
  * any size. The pipeline is a chain of sinks: plaintext hash -> SignedData
- * framing (with --sign) -> encryption and envelope framing -> output file.
+ * framing (with --sign, seal_sign.c) -> encryption and envelope framing ->
+ * output file; several files or a directory come in as one tar or zip
+ * (seal_bundle.c).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
-#include <openssl/rsa.h>
 
 #include "ber.h"
 #include "buf.h"
@@ -28,36 +26,33 @@
 #include "i18n.h"
 #include "json.h"
 #include "seal.h"
+#include "seal_impl.h"
 #include "sealio.h"
 #include "util.h"
 #include "banned.h"
 
-#define CHUNK	(256 * 1024)
 /* NIST SP 800-38D: at most 2^39 - 256 bits of plaintext under one GCM nonce. */
 #define GCM_MAX	((UINT64_C(1) << 36) - 32)
 
-struct sink {
-	int (*write)(struct sink *, const unsigned char *, size_t, struct tim_err *);
-	int (*finish)(struct sink *, struct tim_err *);
-};
-
-static int
-sink_write(struct sink *s, const void *p, size_t n, struct tim_err *err)
+int
+tim_seal_sink_write(struct tim_seal_sink *s, const void *p, size_t n,
+    struct tim_err *err)
 {
 	return s->write(s, p, n, err);
 }
 
-static int
-sink_buf(struct sink *s, struct tim_buf *b, struct tim_err *err)
+int
+tim_seal_sink_buf(struct tim_seal_sink *s, const struct tim_buf *b,
+    struct tim_err *err)
 {
 	if (b->failed)
 		return tim_errorf(err, ENOMEM, _("cannot build the envelope"));
-	return sink_write(s, b->buf, b->len, err);
+	return tim_seal_sink_write(s, b->buf, b->len, err);
 }
 
 /* The envelope file, hashed on the way out. */
 struct out_sink {
-	struct sink s;
+	struct tim_seal_sink s;
 	int fd;
 	struct tim_sha256 *h;
 	uint64_t n;
@@ -65,7 +60,7 @@ struct out_sink {
 };
 
 static int
-out_write(struct sink *s, const unsigned char *p, size_t n, struct tim_err *err)
+out_write(struct tim_seal_sink *s, const unsigned char *p, size_t n, struct tim_err *err)
 {
 	struct out_sink *o = (struct out_sink *)s;
 
@@ -79,10 +74,10 @@ out_write(struct sink *s, const unsigned char *p, size_t n, struct tim_err *err)
 	return 0;
 }
 
-/* Encryption: plaintext in CHUNK pieces, each an OCTET STRING of ciphertext. */
+/* Encryption: plaintext in TIM_SEAL_CHUNK pieces, each an OCTET STRING of ciphertext. */
 struct enc_sink {
-	struct sink s;
-	struct sink *next;
+	struct tim_seal_sink s;
+	struct tim_seal_sink *next;
 	EVP_CIPHER_CTX *c;
 	int aead;
 	unsigned char *pt, *ct;
@@ -104,17 +99,17 @@ enc_emit(struct enc_sink *e, const unsigned char *in, size_t n,
 	if (olen == 0)
 		return 0;
 	if (e->definite)
-		return sink_write(e->next, e->ct, (size_t)olen, err);
+		return tim_seal_sink_write(e->next, e->ct, (size_t)olen, err);
 	tim_der_hdr(&h, 0, 0, V_ASN1_OCTET_STRING, olen);
-	rc = sink_buf(e->next, &h, err);
+	rc = tim_seal_sink_buf(e->next, &h, err);
 	tim_buf_release(&h);
 	if (rc < 0)
 		return -1;
-	return sink_write(e->next, e->ct, (size_t)olen, err);
+	return tim_seal_sink_write(e->next, e->ct, (size_t)olen, err);
 }
 
 static int
-enc_write(struct sink *s, const unsigned char *p, size_t n, struct tim_err *err)
+enc_write(struct tim_seal_sink *s, const unsigned char *p, size_t n, struct tim_err *err)
 {
 	struct enc_sink *e = (struct enc_sink *)s;
 	size_t take;
@@ -124,22 +119,22 @@ enc_write(struct sink *s, const unsigned char *p, size_t n, struct tim_err *err)
 		return tim_errorf(err, 0,
 		    _("more than 64 GiB cannot be sealed with AES-GCM; split it or use --compat"));
 	while (n > 0) {
-		if (e->ptlen == 0 && n >= CHUNK) {
-			if (enc_emit(e, p, CHUNK, err) < 0)
+		if (e->ptlen == 0 && n >= TIM_SEAL_CHUNK) {
+			if (enc_emit(e, p, TIM_SEAL_CHUNK, err) < 0)
 				return -1;
-			p += CHUNK;
-			n -= CHUNK;
+			p += TIM_SEAL_CHUNK;
+			n -= TIM_SEAL_CHUNK;
 			continue;
 		}
-		take = CHUNK - e->ptlen;
+		take = TIM_SEAL_CHUNK - e->ptlen;
 		if (take > n)
 			take = n;
 		memcpy(e->pt + e->ptlen, p, take);
 		e->ptlen += take;
 		p += take;
 		n -= take;
-		if (e->ptlen == CHUNK) {
-			if (enc_emit(e, e->pt, CHUNK, err) < 0)
+		if (e->ptlen == TIM_SEAL_CHUNK) {
+			if (enc_emit(e, e->pt, TIM_SEAL_CHUNK, err) < 0)
 				return -1;
 			e->ptlen = 0;
 		}
@@ -148,7 +143,7 @@ enc_write(struct sink *s, const unsigned char *p, size_t n, struct tim_err *err)
 }
 
 static int
-enc_finish(struct sink *s, struct tim_err *err)
+enc_finish(struct tim_seal_sink *s, struct tim_err *err)
 {
 	struct enc_sink *e = (struct enc_sink *)s;
 	struct tim_buf b = TIM_BUF_INIT;
@@ -177,180 +172,32 @@ enc_finish(struct sink *s, struct tim_err *err)
 	}
 	if (!e->definite)
 		tim_der_eoc(&b, 3);	/* envelope, [0], ContentInfo */
-	rc = sink_buf(e->next, &b, err);
-	tim_buf_release(&b);
-	return rc;
-}
-
-/* SignedData framing: each write is one OCTET STRING piece of eContent. */
-struct sign_sink {
-	struct sink s;
-	struct sink *next;
-	CMS_ContentInfo *sd;
-	BIO *chain;
-	struct tim_buf pre;	/* version and digestAlgorithms as first encoded */
-};
-
-static int
-sign_write(struct sink *s, const unsigned char *p, size_t n, struct tim_err *err)
-{
-	struct sign_sink *g = (struct sign_sink *)s;
-	struct tim_buf h = TIM_BUF_INIT;
-	int rc;
-
-	if (n == 0)
-		return 0;
-	if (BIO_write(g->chain, p, (int)n) != (int)n)
-		return tim_errorf(err, 0, _("signing failed: %s"), tim_cms_ssl_error());
-	tim_der_hdr(&h, 0, 0, V_ASN1_OCTET_STRING, (int64_t)n);
-	rc = sink_buf(g->next, &h, err);
-	tim_buf_release(&h);
-	if (rc < 0)
-		return -1;
-	return sink_write(g->next, p, n, err);
-}
-
-/*
- * The parts of a detached SignedData's DER: version and digestAlgorithms
- * (head), and everything after encapContentInfo (tail).
- */
-static int
-signed_parts(CMS_ContentInfo *sd, struct tim_buf *head, struct tim_buf *tail,
-    struct tim_err *err)
-{
-	unsigned char *der = NULL;
-	struct tim_src_mem m;
-	struct tim_src src = { tim_src_mem_read, &m };
-	struct tim_ber r;
-	struct tim_ber_frame f;
-	struct tim_tl tl;
-	int n, st, rc = -1;
-
-	n = i2d_CMS_ContentInfo(sd, &der);
-	if (n <= 0)
-		return tim_errorf(err, 0, _("signing failed: %s"), tim_cms_ssl_error());
-	m.p = der;
-	m.len = (size_t)n;
-	if (tim_ber_init(&r, src, err) < 0) {
-		OPENSSL_free(der);
-		return -1;
-	}
-	if (tim_ber_expect(&r, &tl, 0, V_ASN1_SEQUENCE, 1, "ContentInfo") < 0 ||
-	    tim_ber_expect(&r, &tl, 0, V_ASN1_OBJECT, 0, "contentType") < 0 ||
-	    tim_ber_skip(&r, &tl) < 0 ||
-	    tim_ber_expect(&r, &tl, 2, 0, 1, "content") < 0 ||
-	    tim_ber_expect(&r, &tl, 0, V_ASN1_SEQUENCE, 1, "SignedData") < 0)
-		goto out;
-	tim_ber_enter(&r, &tl, &f);
-	if (tim_ber_expect(&r, &tl, 0, V_ASN1_INTEGER, 0, "version") < 0 ||
-	    tim_ber_capture(&r, &tl, head, 64) < 0 ||
-	    tim_ber_expect(&r, &tl, 0, V_ASN1_SET, 1, "digestAlgorithms") < 0 ||
-	    tim_ber_capture(&r, &tl, head, 4096) < 0 ||
-	    tim_ber_expect(&r, &tl, 0, V_ASN1_SEQUENCE, 1, "encapContentInfo") < 0 ||
-	    tim_ber_skip(&r, &tl) < 0)
-		goto out;
-	for (;;) {
-		st = tim_ber_at_end(&r, &f);
-		if (st < 0)
-			goto out;
-		if (st)
-			break;
-		if (tim_ber_next(&r, &tl) < 0)
-			goto out;
-		if (tail != NULL) {
-			if (tim_ber_capture(&r, &tl, tail, 16 << 20) < 0)
-				goto out;
-		} else if (tim_ber_skip(&r, &tl) < 0) {
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	tim_ber_release(&r);
-	OPENSSL_free(der);
-	return rc;
-}
-
-static int
-sign_start(struct sign_sink *g, struct tim_err *err)
-{
-	struct tim_buf b = TIM_BUF_INIT, alg = TIM_BUF_INIT, set = TIM_BUF_INIT;
-	int rc;
-
-	/*
-	 * OpenSSL cannot encode a SignedData before it is signed, yet the
-	 * header goes out first: version 1 (issuerAndSerialNumber, id-data)
-	 * and SHA-256 without parameters, as CMS_add1_signer encodes it.
-	 * sign_finish checks that the signed structure agrees.
-	 */
-	tim_cms_der_uint(&g->pre, 1);
-	tim_cms_der_oid(&alg, NID_sha256);
-	tim_der_tlv(&set, 0, 1, V_ASN1_SEQUENCE, alg.buf, alg.len);
-	tim_der_tlv(&g->pre, 0, 1, V_ASN1_SET, set.buf, set.len);
-	tim_buf_release(&alg);
-	tim_buf_release(&set);
-	g->chain = CMS_dataInit(g->sd, NULL);
-	if (g->chain == NULL)
-		return tim_errorf(err, 0, _("signing failed: %s"), tim_cms_ssl_error());
-	tim_der_hdr(&b, 0, 1, V_ASN1_SEQUENCE, -1);
-	tim_buf_add(&b, g->pre.buf, g->pre.len);
-	tim_der_hdr(&b, 0, 1, V_ASN1_SEQUENCE, -1);
-	tim_cms_der_oid(&b, NID_pkcs7_data);
-	tim_der_hdr(&b, 2, 1, 0, -1);
-	tim_der_hdr(&b, 0, 1, V_ASN1_OCTET_STRING, -1);
-	rc = sink_buf(g->next, &b, err);
-	tim_buf_release(&b);
-	return rc;
-}
-
-static int
-sign_finish(struct sink *s, struct tim_err *err)
-{
-	struct sign_sink *g = (struct sign_sink *)s;
-	struct tim_buf head = TIM_BUF_INIT, b = TIM_BUF_INIT;
-	int rc = -1;
-
-	if (BIO_flush(g->chain) != 1 || CMS_dataFinal(g->sd, g->chain) != 1) {
-		tim_errorf(err, 0, _("signing failed: %s"), tim_cms_ssl_error());
-		goto out;
-	}
-	tim_der_eoc(&b, 3);	/* OCTET STRING, [0], encapContentInfo */
-	if (signed_parts(g->sd, &head, &b, err) < 0)
-		goto out;
-	/* The header already went out; it must not have changed. */
-	if (head.len != g->pre.len || memcmp(head.buf, g->pre.buf, head.len) != 0) {
-		tim_errorf(err, 0, _("signing failed: %s"), "SignedData header changed");
-		goto out;
-	}
-	tim_der_eoc(&b, 1);	/* SignedData */
-	rc = sink_buf(g->next, &b, err);
-out:
-	tim_buf_release(&head);
+	rc = tim_seal_sink_buf(e->next, &b, err);
 	tim_buf_release(&b);
 	return rc;
 }
 
 /* The plaintext's hash and size, on the way in. */
 struct hash_sink {
-	struct sink s;
-	struct sink *next;
+	struct tim_seal_sink s;
+	struct tim_seal_sink *next;
 	struct tim_sha256 *h;
 	uint64_t n;
 };
 
 static int
-hash_write(struct sink *s, const unsigned char *p, size_t n, struct tim_err *err)
+hash_write(struct tim_seal_sink *s, const unsigned char *p, size_t n, struct tim_err *err)
 {
 	struct hash_sink *h = (struct hash_sink *)s;
 
 	if (h->h != NULL)
 		tim_sha256_update(h->h, p, n);
 	h->n += n;
-	return sink_write(h->next, p, n, err);
+	return tim_seal_sink_write(h->next, p, n, err);
 }
 
 static int
-hash_finish(struct sink *s, struct tim_err *err)
+hash_finish(struct tim_seal_sink *s, struct tim_err *err)
 {
 	struct hash_sink *h = (struct hash_sink *)s;
 
@@ -358,34 +205,25 @@ hash_finish(struct sink *s, struct tim_err *err)
 }
 
 static int
-pass_finish(struct sink *s, struct tim_err *err)
+pass_finish(struct tim_seal_sink *s, struct tim_err *err)
 {
 	(void)s;
 	(void)err;
 	return 0;
 }
 
-static int
-chain_sign_finish(struct sink *s, struct tim_err *err)
-{
-	struct sign_sink *g = (struct sign_sink *)s;
-
-	if (sign_finish(s, err) < 0)
-		return -1;
-	return g->next->finish(g->next, err);
-}
 
 static int
-copy_fd(int fd, const char *name, struct sink *s, struct tim_err *err)
+copy_fd(int fd, const char *name, struct tim_seal_sink *s, struct tim_err *err)
 {
-	unsigned char *buf = malloc(CHUNK);
+	unsigned char *buf = malloc(TIM_SEAL_CHUNK);
 	ssize_t n;
 	int rc = 0;
 
 	if (buf == NULL)
 		return tim_errorf(err, ENOMEM, _("cannot read '%s'"), name);
 	for (;;) {
-		n = read(fd, buf, CHUNK);
+		n = read(fd, buf, TIM_SEAL_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -394,7 +232,7 @@ copy_fd(int fd, const char *name, struct sink *s, struct tim_err *err)
 		}
 		if (n == 0)
 			break;
-		if (sink_write(s, buf, (size_t)n, err) < 0) {
+		if (tim_seal_sink_write(s, buf, (size_t)n, err) < 0) {
 			rc = -1;
 			break;
 		}
@@ -403,167 +241,22 @@ copy_fd(int fd, const char *name, struct sink *s, struct tim_err *err)
 	return rc;
 }
 
-/* libarchive writes the bundle straight into the pipeline. */
-struct arc_ctx {
-	struct sink *s;
-	struct tim_err *err;
-	int failed;
-};
-
-static la_ssize_t
-arc_write(struct archive *a, void *ctx, const void *buf, size_t n)
+int
+tim_seal_bundle_for(char *const *files, size_t nfiles, int bundle)
 {
-	struct arc_ctx *c = ctx;
+	int dirfd;
 
-	(void)a;
-	if (sink_write(c->s, buf, n, c->err) < 0) {
-		c->failed = 1;
-		return -1;
-	}
-	return (la_ssize_t)n;
-}
-
-/* The name a path gets in the bundle: from its last component down. */
-static char *
-bundle_name(const char *top, const char *path)
-{
-	struct tim_buf b = TIM_BUF_INIT;
-	char *copy = strdup(top), *base;
-	size_t tl = strlen(top);
-
-	if (copy == NULL)
-		return NULL;
-	while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
-		copy[strlen(copy) - 1] = '\0';
-	base = basename(copy);
-	if (strcmp(base, "/") == 0 || strcmp(base, "..") == 0 || strcmp(base, ".") == 0)
-		base = (char *)"bundle";
-	tim_buf_adds(&b, base);
-	if (strncmp(path, top, tl) == 0 && path[tl] != '\0') {
-		const char *rest = path + tl;
-
-		while (*rest == '/')
-			rest++;
-		tim_buf_addch(&b, '/');
-		tim_buf_adds(&b, rest);
-	}
-	free(copy);
-	if (b.failed) {
-		tim_buf_release(&b);
-		return NULL;
-	}
-	return tim_buf_detach(&b, NULL);
-}
-
-static int
-bundle_add(struct archive *w, const char *top, struct arc_ctx *c,
-    struct tim_err *err)
-{
-	struct archive *d = archive_read_disk_new();
-	struct archive_entry *e;
-	unsigned char *buf = NULL;
-	int st, rc = -1;
-	la_ssize_t n;
-
-	if (d == NULL)
-		return tim_errorf(err, ENOMEM, _("cannot read '%s'"), top);
-	archive_read_disk_set_symlink_physical(d);
-	archive_read_disk_set_standard_lookup(d);
-	buf = malloc(CHUNK);
-	if (buf == NULL || archive_read_disk_open(d, top) != ARCHIVE_OK) {
-		tim_errorf(err, buf ? 0 : ENOMEM, _("cannot read '%s': %s"), top,
-		    archive_error_string(d) ? archive_error_string(d) : "");
-		goto out;
-	}
-	for (;;) {
-		char *name;
-
-		e = archive_entry_new();
-		if (e == NULL) {
-			tim_errorf(err, ENOMEM, _("cannot read '%s'"), top);
-			goto out;
+	if (nfiles > 1 && bundle == TIM_SEAL_BUNDLE_NONE)
+		bundle = TIM_SEAL_BUNDLE_TAR;
+	if (bundle == TIM_SEAL_BUNDLE_NONE && nfiles > 0 &&
+	    strcmp(files[0], "-") != 0) {
+		dirfd = open(files[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd >= 0) {
+			bundle = TIM_SEAL_BUNDLE_TAR;
+			close(dirfd);
 		}
-		st = archive_read_next_header2(d, e);
-		if (st == ARCHIVE_EOF) {
-			archive_entry_free(e);
-			break;
-		}
-		if (st != ARCHIVE_OK && st != ARCHIVE_WARN) {
-			tim_errorf(err, 0, _("cannot read '%s': %s"), top, archive_error_string(d));
-			archive_entry_free(e);
-			goto out;
-		}
-		archive_read_disk_descend(d);
-		name = bundle_name(top, archive_entry_pathname(e));
-		if (name == NULL) {
-			tim_errorf(err, ENOMEM, _("cannot read '%s'"), top);
-			archive_entry_free(e);
-			goto out;
-		}
-		archive_entry_set_pathname(e, name);
-		free(name);
-		if (archive_write_header(w, e) != ARCHIVE_OK) {
-			if (!c->failed)
-				tim_errorf(err, 0, _("cannot bundle '%s': %s"),
-				    archive_entry_pathname(e), archive_error_string(w));
-			archive_entry_free(e);
-			goto out;
-		}
-		if (archive_entry_filetype(e) == AE_IFREG) {
-			while ((n = archive_read_data(d, buf, CHUNK)) > 0)
-				if (archive_write_data(w, buf, (size_t)n) != n) {
-					if (!c->failed)
-						tim_errorf(err, 0, _("cannot bundle '%s': %s"),
-						    archive_entry_pathname(e), archive_error_string(w));
-					archive_entry_free(e);
-					goto out;
-				}
-			if (n < 0) {
-				tim_errorf(err, 0, _("cannot read '%s': %s"),
-				    archive_entry_sourcepath(e), archive_error_string(d));
-				archive_entry_free(e);
-				goto out;
-			}
-		}
-		archive_entry_free(e);
 	}
-	rc = 0;
-out:
-	free(buf);
-	archive_read_free(d);
-	return rc;
-}
-
-static int
-write_bundle(char *const *files, size_t nfiles, int zip, struct sink *s,
-    struct tim_err *err)
-{
-	struct arc_ctx c = { s, err, 0 };
-	struct archive *w = archive_write_new();
-	size_t i;
-	int rc = -1;
-
-	if (w == NULL)
-		return tim_errorf(err, ENOMEM, _("cannot make the bundle"));
-	if ((zip ? archive_write_set_format_zip(w) :
-	    archive_write_set_format_pax_restricted(w)) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(w, 1) != ARCHIVE_OK ||
-	    archive_write_open(w, &c, NULL, arc_write, NULL) != ARCHIVE_OK) {
-		tim_errorf(err, 0, _("cannot make the bundle: %s"), archive_error_string(w));
-		goto out;
-	}
-	for (i = 0; i < nfiles; i++)
-		if (bundle_add(w, files[i], &c, err) < 0)
-			goto out;
-	if (archive_write_close(w) != ARCHIVE_OK) {
-		if (!c.failed)
-			tim_errorf(err, 0, _("cannot make the bundle: %s"), archive_error_string(w));
-		goto out;
-	}
-	rc = 0;
-out:
-	archive_write_free(w);
-	return rc;
+	return bundle;
 }
 
 char *
@@ -587,20 +280,9 @@ tim_seal_default_out(const char *first, int bundle)
 	return tim_buf_detach(&b, NULL);
 }
 
-struct seal_state {
-	CMS_ContentInfo *cms, *sd;
-	X509 **certs;
-	X509 *signer;
-	EVP_PKEY *skey;
-	unsigned char cek[TIM_CMS_MAX_KEY];
-	size_t ceklen;
-	struct tim_buf ris;
-	EVP_CIPHER_CTX *c;
-	json_t *info;
-};
 
 static int
-load_recipients(const struct tim_seal_opts *o, struct seal_state *st,
+load_recipients(const struct tim_seal_opts *o, struct tim_seal_state *st,
     struct tim_err *err)
 {
 	json_t *arr = json_array();
@@ -636,7 +318,7 @@ load_recipients(const struct tim_seal_opts *o, struct seal_state *st,
 
 /* RecipientInfos and the content key, made by OpenSSL (see cms.h). */
 static int
-make_recipients(const struct tim_seal_opts *o, struct seal_state *st,
+make_recipients(const struct tim_seal_opts *o, struct tim_seal_state *st,
     struct tim_err *err)
 {
 	unsigned char kek[32], *der = NULL;
@@ -678,41 +360,6 @@ out:
 	return rc;
 }
 
-static int
-make_signer(const struct tim_seal_opts *o, struct seal_state *st,
-    struct tim_err *err)
-{
-	CMS_SignerInfo *si;
-	EVP_PKEY_CTX *pctx;
-	char *subj, fp[65];
-
-	if (tim_cms_load_key(o->sign_key, &st->skey, err) < 0 ||
-	    tim_cms_load_cert(o->signer_cert, &st->signer, err) < 0 ||
-	    tim_cms_check_signer(st->signer, st->skey, o->signer_cert, err) < 0)
-		return -1;
-	st->sd = CMS_sign(NULL, NULL, NULL, NULL,
-	    CMS_PARTIAL | CMS_DETACHED | CMS_BINARY);
-	if (st->sd == NULL)
-		return tim_errorf(err, 0, _("signing failed: %s"), tim_cms_ssl_error());
-	si = CMS_add1_signer(st->sd, st->signer, st->skey, EVP_sha256(),
-	    CMS_BINARY | CMS_NOSMIMECAP | CMS_KEY_PARAM);
-	if (si == NULL)
-		return tim_errorf(err, 0, _("signing failed: %s"), tim_cms_ssl_error());
-	if (EVP_PKEY_is_a(st->skey, "RSA")) {
-		pctx = CMS_SignerInfo_get0_pkey_ctx(si);
-		if (pctx == NULL ||
-		    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0)
-			return tim_errorf(err, 0, _("signing failed: %s"), tim_cms_ssl_error());
-	}
-	tim_cms_fingerprint(st->signer, fp);
-	subj = tim_cms_name(X509_get_subject_name(st->signer));
-	json_object_set_new(st->info, "signer", json_pack("{s:s?, s:s, s:s}",
-	    "subject", subj, "sha256", fp, "signature", EVP_PKEY_is_a(st->skey, "RSA") ?
-	    "rsassa-pss sha256" : "ecdsa-with-SHA256"));
-	free(subj);
-	return 0;
-}
 
 /*
  * EnvelopedData's version (RFC 5652 6.1): 3 with a password recipient, 2
@@ -720,7 +367,7 @@ make_signer(const struct tim_seal_opts *o, struct seal_state *st,
  * AuthEnvelopedData is always 0.
  */
 static int
-env_version(const struct tim_seal_opts *o, const struct seal_state *st)
+env_version(const struct tim_seal_opts *o, const struct tim_seal_state *st)
 {
 	size_t i;
 
@@ -751,7 +398,7 @@ hdr_size(int64_t len)
  * content in chunks, as streaming encoders make it.
  */
 static int
-envelope_head(const struct tim_seal_opts *o, struct seal_state *st,
+envelope_head(const struct tim_seal_opts *o, struct tim_seal_state *st,
     int64_t size, struct tim_buf *b, struct tim_err *err)
 {
 	struct tim_buf alg = TIM_BUF_INIT, par = TIM_BUF_INIT, ver = TIM_BUF_INIT,
@@ -817,7 +464,7 @@ envelope_head(const struct tim_seal_opts *o, struct seal_state *st,
 }
 
 static void
-seal_state_release(struct seal_state *st, size_t ncerts)
+seal_state_release(struct tim_seal_state *st, size_t ncerts)
 {
 	size_t i;
 
@@ -845,7 +492,7 @@ check_inputs(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
 		return tim_invalidf(err, _("nothing to seal"));
 	if (o->ncerts == 0 && o->password == NULL)
 		return tim_invalidf(err, _("give a recipient (-r CERT) or a password"));
-	/* The opener keeps at most 256 RecipientInfos (sealopen.c). */
+	/* The opener keeps at most 256 RecipientInfos (seal_recipients.c). */
 	if (o->ncerts + (o->password != NULL) > 256)
 		return tim_invalidf(err, _("at most 256 recipients"));
 	if ((o->sign_key == NULL) != (o->signer_cert == NULL))
@@ -867,146 +514,194 @@ check_inputs(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
 	return 0;
 }
 
+/* One seal's pipeline: plaintext hash -> signing (--sign) -> encryption -> file. */
+struct pipeline {
+	struct tim_tmpfile tmp;
+	struct out_sink os;
+	struct enc_sink es;
+	struct tim_seal_sign_sink gs;
+	struct hash_sink hs;
+	int to_stdout;
+};
+
+/* A single file is opened first; its size, unless signed, makes the envelope DER. */
+static int
+open_single(const struct tim_seal_opts *o, const char *file, int *fd,
+    int64_t *size, struct tim_err *err)
+{
+	struct stat sb;
+
+	*fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (*fd < 0 || fstat(*fd, &sb) < 0)
+		return tim_errorf(err, errno, _("cannot open '%s'"), file);
+	if (S_ISREG(sb.st_mode) && o->sign_key == NULL)
+		*size = (int64_t)sb.st_size;
+	return 0;
+}
+
+/* The output, and the hashes when someone asked for them. */
+static int
+pipe_out(struct pipeline *p, const struct tim_seal_opts *o, const char *out,
+    struct tim_err *err)
+{
+	p->to_stdout = strcmp(out, "-") == 0;
+	if (p->to_stdout) {
+		p->os.fd = STDOUT_FILENO;
+	} else {
+		if (tim_tmpfile_open(&p->tmp, out, err) < 0)
+			return -1;
+		p->os.fd = p->tmp.fd;
+	}
+	p->os.s.write = out_write;
+	p->os.s.finish = pass_finish;
+	p->os.name = out;
+	/* Hashing costs more than AES-GCM: only when someone asked for it. */
+	if (o->hashes) {
+		p->os.h = tim_sha256_new();
+		p->hs.h = tim_sha256_new();
+		if (p->os.h == NULL || p->hs.h == NULL)
+			return tim_errorf(err, ENOMEM, _("out of memory"));
+		tim_sha256_init(p->os.h);
+		tim_sha256_init(p->hs.h);
+	}
+	return 0;
+}
+
+static int
+pipe_open(struct pipeline *p, const struct tim_seal_opts *o,
+    struct tim_seal_state *st, const char *out, int64_t size,
+    struct tim_err *err)
+{
+	if (pipe_out(p, o, out, err) < 0)
+		return -1;
+	p->es.s.write = enc_write;
+	p->es.s.finish = enc_finish;
+	p->es.next = &p->os.s;
+	p->es.c = st->c;
+	p->es.aead = !o->compat;
+	p->es.definite = size >= 0;
+	p->es.expect = size >= 0 ? (uint64_t)size : 0;
+	p->es.pt = malloc(TIM_SEAL_CHUNK);
+	p->es.ct = malloc(TIM_SEAL_CHUNK + 64);
+	p->hs.s.write = hash_write;
+	p->hs.s.finish = hash_finish;
+	p->hs.next = &p->es.s;
+	if (p->es.pt == NULL || p->es.ct == NULL)
+		return tim_errorf(err, ENOMEM, _("out of memory"));
+	if (st->sd != NULL) {
+		tim_seal_sign_sink_init(&p->gs, st->sd, &p->es.s);
+		p->hs.next = &p->gs.s;
+	}
+	return 0;
+}
+
+/* The envelope's head, then the content through the pipeline, then its end. */
+static int
+pipe_run(struct pipeline *p, const struct tim_buf *head, char *const *files,
+    size_t nfiles, int bundle, int fd, struct tim_err *err)
+{
+	if (tim_seal_sink_buf(&p->os.s, head, err) < 0)
+		return -1;
+	if (p->gs.sd != NULL && tim_seal_sign_start(&p->gs, err) < 0)
+		return -1;
+	if (bundle) {
+		if (tim_seal_write_bundle(files, nfiles, bundle == TIM_SEAL_BUNDLE_ZIP,
+		    &p->hs.s, err) < 0)
+			return -1;
+	} else if (strcmp(files[0], "-") == 0) {
+		if (copy_fd(STDIN_FILENO, _("standard input"), &p->hs.s, err) < 0)
+			return -1;
+	} else if (copy_fd(fd, files[0], &p->hs.s, err) < 0) {
+		return -1;
+	}
+	return p->hs.s.finish(&p->hs.s, err);
+}
+
+static int
+pipe_commit(struct pipeline *p, struct tim_err *err)
+{
+	mode_t mask;
+
+	if (p->to_stdout)
+		return 0;
+	mask = umask(0);
+	umask(mask);
+	return tim_tmpfile_commit(&p->tmp, 0666 & ~mask, err);
+}
+
+static void
+describe_seal(json_t *info, struct pipeline *p, const char *out, int bundle)
+{
+	unsigned char md[32];
+	char hex[65];
+
+	if (p->hs.h != NULL) {
+		tim_sha256_final(p->hs.h, md);
+		tim_hex(md, 32, hex);
+		json_object_set_new(info, "plaintext_sha256", json_string(hex));
+		tim_sha256_final(p->os.h, md);
+		tim_hex(md, 32, hex);
+		json_object_set_new(info, "envelope_sha256", json_string(hex));
+	}
+	json_object_set_new(info, "plaintext_size", json_integer((json_int_t)p->hs.n));
+	json_object_set_new(info, "envelope", json_string(out));
+	json_object_set_new(info, "envelope_size", json_integer((json_int_t)p->os.n));
+	json_object_set_new(info, "bundle", json_string(bundle == TIM_SEAL_BUNDLE_TAR ?
+	    "tar" : bundle == TIM_SEAL_BUNDLE_ZIP ? "zip" : "none"));
+}
+
+static void
+pipe_release(struct pipeline *p, int failed)
+{
+	if (failed)
+		tim_tmpfile_discard(&p->tmp);
+	tim_seal_sign_sink_release(&p->gs);
+	tim_sha256_free(p->os.h);
+	tim_sha256_free(p->hs.h);
+	if (p->es.pt != NULL)
+		OPENSSL_cleanse(p->es.pt, TIM_SEAL_CHUNK);
+	free(p->es.pt);
+	free(p->es.ct);
+}
+
 int
 tim_seal(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
     const char *out, json_t **info, struct tim_err *err)
 {
-	struct seal_state st;
-	struct tim_tmpfile tmp = { -1, NULL, NULL };
-	struct out_sink os;
-	struct enc_sink es;
-	struct sign_sink gs;
-	struct hash_sink hs;
+	struct tim_seal_state st;
+	struct pipeline p;
 	struct tim_buf head = TIM_BUF_INIT;
-	unsigned char md[32];
-	char hex[65];
-	int bundle = 0, fd = -1, to_stdout, rc = -1;
+	int bundle = 0, fd = -1, rc = -1;
 	int64_t size = -1;
-	mode_t mask;
 
 	memset(&st, 0, sizeof(st));
-	memset(&os, 0, sizeof(os));
-	memset(&es, 0, sizeof(es));
-	memset(&gs, 0, sizeof(gs));
-	memset(&hs, 0, sizeof(hs));
+	memset(&p, 0, sizeof(p));
+	p.tmp.fd = -1;
 	*info = NULL;
 	if (check_inputs(o, files, nfiles, &bundle, err) < 0)
 		return -1;
 	st.info = json_object();
 	if (st.info == NULL)
 		return tim_errorf(err, ENOMEM, _("out of memory"));
-	if (!bundle && strcmp(files[0], "-") != 0) {
-		struct stat sb;
-
-		fd = open(files[0], O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0 || fstat(fd, &sb) < 0) {
-			tim_errorf(err, errno, _("cannot open '%s'"), files[0]);
-			goto out;
-		}
-		if (S_ISREG(sb.st_mode) && o->sign_key == NULL)
-			size = (int64_t)sb.st_size;
-	}
+	if (!bundle && strcmp(files[0], "-") != 0 &&
+	    open_single(o, files[0], &fd, &size, err) < 0)
+		goto out;
 	if (load_recipients(o, &st, err) < 0 ||
-	    (o->sign_key != NULL && make_signer(o, &st, err) < 0) ||
+	    (o->sign_key != NULL && tim_seal_make_signer(o, &st, err) < 0) ||
 	    make_recipients(o, &st, err) < 0 ||
-	    envelope_head(o, &st, size, &head, err) < 0)
+	    envelope_head(o, &st, size, &head, err) < 0 ||
+	    pipe_open(&p, o, &st, out, size, err) < 0 ||
+	    pipe_run(&p, &head, files, nfiles, bundle, fd, err) < 0 ||
+	    pipe_commit(&p, err) < 0)
 		goto out;
-	to_stdout = strcmp(out, "-") == 0;
-	if (to_stdout) {
-		os.fd = STDOUT_FILENO;
-	} else {
-		if (tim_tmpfile_open(&tmp, out, err) < 0)
-			goto out;
-		os.fd = tmp.fd;
-	}
-	os.s.write = out_write;
-	os.s.finish = pass_finish;
-	/* Hashing costs more than AES-GCM: only when someone asked for it. */
-	if (o->hashes) {
-		os.h = tim_sha256_new();
-		hs.h = tim_sha256_new();
-		if (os.h == NULL || hs.h == NULL) {
-			tim_errorf(err, ENOMEM, _("out of memory"));
-			goto out;
-		}
-		tim_sha256_init(os.h);
-		tim_sha256_init(hs.h);
-	}
-	os.name = out;
-	es.s.write = enc_write;
-	es.s.finish = enc_finish;
-	es.next = &os.s;
-	es.c = st.c;
-	es.aead = !o->compat;
-	es.definite = size >= 0;
-	es.expect = size >= 0 ? (uint64_t)size : 0;
-	es.pt = malloc(CHUNK);
-	es.ct = malloc(CHUNK + 64);
-	hs.s.write = hash_write;
-	hs.s.finish = hash_finish;
-	hs.next = &es.s;
-	if (es.pt == NULL || es.ct == NULL) {
-		tim_errorf(err, ENOMEM, _("out of memory"));
-		goto out;
-	}
-	if (st.sd != NULL) {
-		gs.s.write = sign_write;
-		gs.s.finish = chain_sign_finish;
-		gs.sd = st.sd;
-		gs.next = &es.s;
-		hs.next = &gs.s;
-	}
-	if (sink_buf(&os.s, &head, err) < 0)
-		goto out;
-	if (st.sd != NULL && sign_start(&gs, err) < 0)
-		goto out;
-	if (bundle) {
-		if (write_bundle(files, nfiles, bundle == TIM_SEAL_BUNDLE_ZIP, &hs.s, err) < 0)
-			goto out;
-	} else if (strcmp(files[0], "-") == 0) {
-		if (copy_fd(STDIN_FILENO, _("standard input"), &hs.s, err) < 0)
-			goto out;
-	} else if (copy_fd(fd, files[0], &hs.s, err) < 0) {
-		goto out;
-	}
-	if (hs.s.finish(&hs.s, err) < 0)
-		goto out;
-	if (!to_stdout) {
-		mask = umask(0);
-		umask(mask);
-		if (tim_tmpfile_commit(&tmp, 0666 & ~mask, err) < 0)
-			goto out;
-	}
-	if (o->hashes) {
-		tim_sha256_final(hs.h, md);
-		tim_hex(md, 32, hex);
-		json_object_set_new(st.info, "plaintext_sha256", json_string(hex));
-		tim_sha256_final(os.h, md);
-		tim_hex(md, 32, hex);
-		json_object_set_new(st.info, "envelope_sha256", json_string(hex));
-	}
-	json_object_set_new(st.info, "plaintext_size", json_integer((json_int_t)hs.n));
-	json_object_set_new(st.info, "envelope", json_string(out));
-	json_object_set_new(st.info, "envelope_size", json_integer((json_int_t)os.n));
-	json_object_set_new(st.info, "bundle", json_string(bundle == TIM_SEAL_BUNDLE_TAR ?
-	    "tar" : bundle == TIM_SEAL_BUNDLE_ZIP ? "zip" : "none"));
+	describe_seal(st.info, &p, out, bundle);
 	*info = st.info;
 	st.info = NULL;
 	rc = 0;
 out:
-	if (rc < 0)
-		tim_tmpfile_discard(&tmp);
+	pipe_release(&p, rc < 0);
 	if (fd >= 0)
 		close(fd);
-	if (gs.chain != NULL)
-		BIO_free_all(gs.chain);
-	tim_buf_release(&gs.pre);
-	tim_sha256_free(os.h);
-	tim_sha256_free(hs.h);
-	if (es.pt != NULL)
-		OPENSSL_cleanse(es.pt, CHUNK);
-	free(es.pt);
-	free(es.ct);
 	tim_buf_release(&head);
 	json_decref(st.info);
 	seal_state_release(&st, o->ncerts);

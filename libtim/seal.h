@@ -52,6 +52,22 @@ int tim_seal(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
 /* The default output name for a seal: FIRST.p7m, FIRST.tar.p7m, ... (malloc'd). */
 char *tim_seal_default_out(const char *first, int bundle);
 
+/*
+ * The bundle a seal of these files makes (TIM_SEAL_BUNDLE_*): the one asked
+ * for, else TAR for several files or a directory, else none.
+ */
+int tim_seal_bundle_for(char *const *files, size_t nfiles, int bundle);
+
+/*
+ * The fields of the ledger's "send" record for a seal, from the *info that
+ * tim_seal gave: the files (the first is the item), to whom, the envelope,
+ * its hashes and format, the signer, the labels the policy found (may be
+ * NULL) and the override reason (may be NULL). A new reference for the
+ * caller to free; nfiles is at least 1.
+ */
+json_t *tim_seal_send_fields(json_t *info, char *const *files, size_t nfiles,
+    json_t *labels, const char *override);
+
 struct tim_open_opts {
 	const char *key;		/* recipient private key file */
 	const char *cert;		/* its certificate (selects the recipient) */

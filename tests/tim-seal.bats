@@ -371,6 +371,19 @@ assert_clean() {
 	cmp sub/b.txt ../docs/sub/b.txt
 }
 
+@test "bundles: -C takes an absolute directory or one reached through .." {
+	mkdir -p docs out/abs out/rel
+	echo one > docs/a.txt
+	run tim-seal -r rsa.pem docs
+	assert_success
+	run tim-seal -d --key rsa.key --cert rsa.pem -C "$PWD/out/abs" docs.tar.p7m
+	assert_success
+	cmp out/abs/docs/a.txt docs/a.txt
+	run tim-seal -d --key rsa.key --cert rsa.pem -C "../${PWD##*/}/out/rel" docs.tar.p7m
+	assert_success
+	cmp out/rel/docs/a.txt docs/a.txt
+}
+
 @test "hostile bundles: .., absolute paths and links out are refused" {
 	python3 - <<'EOF'
 import io, tarfile

@@ -1,0 +1,94 @@
+/*
+ * Decryption of the content, chunk by chunk with EVP: the decrypted content
+ * as a byte source (the GCM tag comes after the content, so it is set just
+ * before EVP_DecryptFinal_ex) and the plaintext file it is copied to.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "ber.h"
+#include "cms.h"
+#include "err.h"
+#include "hash.h"
+#include "i18n.h"
+#include "seal.h"
+#include "seal_impl.h"
+#include "util.h"
+#include "banned.h"
+
+ssize_t
+tim_seal_dec_read(void *ctx, void *buf, size_t n, struct tim_err *err)
+{
+	struct tim_seal_dec *d = ctx;
+	unsigned char tag[16];
+	ssize_t got;
+	int olen;
+
+	while (d->outpos == d->outlen) {
+		if (d->done)
+			return 0;
+		got = tim_ber_octets_read(&d->oct, d->in, TIM_SEAL_CHUNK);
+		if (got < 0)
+			return -1;
+		if (got == 0) {
+			if (tim_seal_trailer(d->r, d->h, tag, err) < 0)
+				return -1;
+			if (d->h->aead && EVP_CIPHER_CTX_ctrl(d->c, EVP_CTRL_AEAD_SET_TAG,
+			    (int)d->h->taglen, tag) != 1)
+				return tim_errorf(err, 0, _("decryption failed: %s"), tim_cms_ssl_error());
+			olen = 0;
+			if (EVP_DecryptFinal_ex(d->c, d->out, &olen) != 1) {
+				ERR_clear_error();
+				return tim_failf(err, d->h->aead ?
+				    _("authentication failed: the envelope was altered or damaged") :
+				    _("decryption failed: the envelope was altered or the key is wrong"));
+			}
+			d->outlen = (size_t)olen;
+			d->outpos = 0;
+			d->done = 1;
+			continue;
+		}
+		d->ct_bytes += (uint64_t)got;
+		olen = 0;
+		if (EVP_DecryptUpdate(d->c, d->out, &olen, d->in, (int)got) != 1)
+			return tim_errorf(err, 0, _("decryption failed: %s"), tim_cms_ssl_error());
+		d->outlen = (size_t)olen;
+		d->outpos = 0;
+	}
+	if (n > d->outlen - d->outpos)
+		n = d->outlen - d->outpos;
+	memcpy(buf, d->out + d->outpos, n);
+	d->outpos += n;
+	return (ssize_t)n;
+}
+
+int
+tim_seal_plain_write(struct tim_seal_plain *p, const void *buf, size_t n,
+    struct tim_err *err)
+{
+	if (p->h != NULL)
+		tim_sha256_update(p->h, buf, n);
+	p->n += n;
+	if (tim_write_all(p->fd, buf, n) < 0)
+		return tim_errorf(err, errno, _("cannot write the plaintext"));
+	return 0;
+}
+
+int
+tim_seal_copy_data(struct tim_seal_dec *d, struct tim_seal_plain *p,
+    unsigned char *buf, struct tim_err *err)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = tim_seal_dec_read(d, buf, TIM_SEAL_CHUNK, err);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (tim_seal_plain_write(p, buf, (size_t)n, err) < 0)
+			return -1;
+	}
+}
