@@ -66,6 +66,7 @@ BINS     = $(CMDS:%=$(B)/bin/%)
 UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
 UNITS    = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 MANS     = $(sort $(wildcard man/*.[1-8]))
+MANS_JA  = $(sort $(wildcard man/ja/*.[1-8]))
 PO       = $(sort $(wildcard po/*.po))
 MO       = $(B)/locale/ja/LC_MESSAGES/tim.mo
 FUZZ_SRC = $(sort $(wildcard fuzz/fuzz-*.c))
@@ -159,7 +160,7 @@ demo: deps
 	@sh examples/quickstart.sh
 
 lint:
-	mandoc -Tlint -Wwarning $(MANS) $(wildcard man/ja/*.[1-8])
+	mandoc -Tlint -Wwarning $(MANS) $(MANS_JA)
 
 fuzz: $(FUZZERS)
 
@@ -187,7 +188,8 @@ bench: all
 install: $(if $(NOBUILD),,all)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 	  $(DESTDIR)$(INCLUDEDIR)/tim $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/ja/man7 \
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/ja/man1 \
+  $(DESTDIR)$(MANDIR)/ja/man5 $(DESTDIR)$(MANDIR)/ja/man7 \
 	  $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES \
 	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
@@ -195,19 +197,19 @@ install: $(if $(NOBUILD),,all)
 	install -m 644 $(B)/libtim.pc $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 644 $(API_HDR) $(DESTDIR)$(INCLUDEDIR)/tim
 	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}; done
-	install -m 644 man/ja/tim.7 $(DESTDIR)$(MANDIR)/ja/man7
+	for m in $(MANS_JA); do install -m 644 $$m $(DESTDIR)$(MANDIR)/ja/man$${m##*.}; done
 	install -m 644 $(MO) $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES/tim.mo
 	install -m 644 completions/bash/* $(DESTDIR)$(BASHCOMPDIR)
 	install -m 644 completions/zsh/* $(DESTDIR)$(ZSHCOMPDIR)
 	cp -R examples/. $(DESTDIR)$(DOCDIR)/examples
-	install -m 644 README.md $(DESTDIR)$(DOCDIR)
+	install -m 644 README.md README.ja.md $(DESTDIR)$(DOCDIR)
 
 uninstall:
 	for c in $(CMDS); do rm -f $(DESTDIR)$(BINDIR)/$$c; done
 	rm -f $(DESTDIR)$(LIBDIR)/libtim.a $(DESTDIR)$(LIBDIR)/pkgconfig/libtim.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/tim $(DESTDIR)$(DOCDIR)
 	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
-	rm -f $(DESTDIR)$(MANDIR)/ja/man7/tim.7
+	for m in $(MANS_JA); do rm -f $(DESTDIR)$(MANDIR)/ja/man$${m##*.}/$${m##*/}; done
 	rm -f $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES/tim.mo
 	for f in completions/bash/*; do rm -f $(DESTDIR)$(BASHCOMPDIR)/$${f##*/}; done
 	for f in completions/zsh/*; do rm -f $(DESTDIR)$(ZSHCOMPDIR)/$${f##*/}; done

@@ -69,3 +69,85 @@ xrefs() {
 	assert_output --partial 'tim-ledger(5)'
 	refute_output --partial 'DESCRIPTION'
 }
+
+# Every page of man/ja, and the English page it translates.
+ja_pages() {
+	for j in "$MAN"/ja/*.[1-8]; do
+		[ -e "$j" ] && echo "$j"
+	done
+}
+
+# Every option a page names: ".Fl x", ".Fl xyz", ".Fl -long" or
+# ".Fl \-long", as the flag would print, one a line, sorted.
+page_flags() {
+	grep -o 'Fl \\\?-\?[A-Za-z0-9][A-Za-z0-9-]*' "$1" |
+		sed 's/^Fl \\\?/-/; s/^-\([^-]\)/-\1/' | sort -u
+}
+
+# The exit statuses of the section titled $2 in page $1: the numbers that
+# start an item, one a line, sorted.
+exit_statuses() {
+	sed -n "/^\\.Sh $2\$/,/^\\.Sh /p" "$1" |
+		sed -n 's/^\.It \([0-9][0-9]*\)\( .*\)\{0,1\}$/\1/p' | sort -u
+}
+
+@test "every English page has a Japanese page" {
+	for m in "$MAN"/*.[1-8]; do
+		assert_file_exists "$MAN/ja/${m##*/}"
+	done
+}
+
+@test "every Japanese page lints clean with mandoc -Tlint -Wwarning" {
+	for j in $(ja_pages); do
+		run mandoc -Tlint -Wwarning "$j"
+		assert_success
+		assert_output ''
+	done
+}
+
+@test "every Japanese page names every option of its English page" {
+	fail=0
+	for j in $(ja_pages); do
+		e=$MAN/${j##*/}
+		while read -r o; do
+			[ -n "$o" ] || continue
+			echo "${j#"$MAN"/}: no $o"; fail=1
+		done < <(comm -23 <(page_flags "$e") <(page_flags "$j"))
+	done
+	[ "$fail" -eq 0 ]
+}
+
+@test "every Japanese page has the exit statuses of its English page" {
+	n=0
+	for j in $(ja_pages); do
+		e=$MAN/${j##*/}
+		want=$(exit_statuses "$e" "EXIT STATUS")
+		[ -n "$want" ] || continue
+		n=$((n + 1))
+		assert_equal "$(exit_statuses "$j" "終了ステータス")" "$want"
+	done
+	[ "$n" -gt 0 ]
+}
+
+@test "every Japanese page keeps the date, title, sections and cross references" {
+	for j in $(ja_pages); do
+		e=$MAN/${j##*/}
+		assert_equal "$(grep '^\.D[dt] ' "$j")" "$(grep '^\.D[dt] ' "$e")"
+		assert_equal "$(macro_lines "$j" Sh)" "$(macro_lines "$e" Sh)"
+		assert_equal "$(xrefs "$j")" "$(xrefs "$e")"
+	done
+}
+
+@test "every Japanese page renders with Japanese section titles" {
+	for j in $(ja_pages); do
+		run sh -c 'mandoc -Tutf8 "$1" | col -bx' sh "$j"
+		assert_success
+		for title in DESCRIPTION OPTIONS ENVIRONMENT FILES 'EXIT STATUS' EXAMPLES 'SEE ALSO' STANDARDS; do
+			refute_line "$title"
+		done
+		assert_line 関連項目
+		if grep -q '^\.Sh EXIT STATUS$' "$MAN/${j##*/}"; then
+			assert_line 終了ステータス
+		fi
+	done
+}

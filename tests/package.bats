@@ -27,6 +27,9 @@ load test_helper
 	assert_output --regexp '^tim-ledger \(tim\) [0-9]'
 	assert_file_exists root/usr/share/man/man1/tim-ledger.1.gz
 	assert_file_exists root/usr/share/man/ja/man7/tim.7.gz
+	assert_file_exists root/usr/share/man/ja/man1/tim-ledger.1.gz
+	assert_file_exists root/usr/share/man/ja/man5/tim-ledger.5.gz
+	assert_file_exists root/usr/share/doc/tim/README.ja.md
 	assert_file_exists root/usr/share/locale/ja/LC_MESSAGES/tim.mo
 	run sh -c 'ls root/usr/lib/*/libtim.a root/usr/lib/*/pkgconfig/libtim.pc'
 	assert_success
