@@ -6,8 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libxml/xmlwriter.h>
-
 #include "buf.h"
 #include "check.h"
 #include "checkcmd.h"
@@ -17,9 +15,10 @@
 #include "host.h"
 #include "i18n.h"
 #include "json.h"
+#include "hash.h"
 #include "label.h"
 #include "ledger.h"
-#include "ledgercmd.h"
+#include "note.h"
 #include "policy.h"
 #include "report.h"
 #include "selfcheck.h"
@@ -389,17 +388,115 @@ done:
 	return status;
 }
 
+/* The verify-key of tim.conf's [ledger], as tim-ledger verify takes it. */
+static int
+ledger_key(struct tim_cli *cli, struct tim_verifier *v, int *have,
+    struct tim_err *err)
+{
+	const char *k = tim_config_get(cli->cfg, "ledger", "verify-key");
+
+	*have = 0;
+	if (k == NULL || !*k)
+		return 0;
+	if (tim_verifier_load(v, k, err) < 0)
+		return -1;
+	*have = 1;
+	return 0;
+}
+
+static void
+ledger_print_json(const char *path, const struct tim_ledger_verify_result *res,
+    const char *root)
+{
+	json_t *j = json_pack("{s:s, s:b, s:I, s:s, s:I, s:I, s:b}",
+	    "ledger", path, "ok", res->ok, "lines", (json_int_t)res->lines,
+	    "root", root, "checkpoints", (json_int_t)res->checkpoints,
+	    "checkpoint_size", (json_int_t)res->checkpoint_size,
+	    "signatures_checked", res->signatures);
+
+	json_object_set_new(j, "trusted_by_signed_root", json_integer((json_int_t)res->covered));
+	if (!res->ok) {
+		json_object_set_new(j, "line", json_integer((json_int_t)res->bad_line));
+		json_object_set_new(j, "seq", res->bad_line ?
+		    json_integer((json_int_t)res->bad_line - 1) : json_null());
+		json_object_set_new(j, "offset", json_integer((json_int_t)res->bad_offset));
+		json_object_set_new(j, "reason", json_string(res->reason));
+	}
+	tim_json_print(stdout, j);
+	json_decref(j);
+}
+
+/* The lines tim-ledger verify prints, so that either tool reads the same. */
+static void
+ledger_print_text(struct tim_cli *cli, const char *path,
+    const struct tim_ledger_verify_result *res, const char *root)
+{
+	if (res->ok) {
+		printf(_("%s: ok: %llu records, root %s"), path,
+		    (unsigned long long)(res->lines ? res->lines - 1 : 0), root);
+		if (res->checkpoints)
+			printf(_(", %zu checkpoints (newest size %llu)%s"), res->checkpoints,
+			    (unsigned long long)res->checkpoint_size,
+			    res->signatures ? _(", signatures verified") : _(", signatures not checked (no --key)"));
+		putchar('\n');
+		if (res->covered)
+			tim_info(cli, _("%s: lines 1 to %llu checked by the signed root, the rest line by line (--full checks every line)"),
+			    path, (unsigned long long)res->covered);
+	} else if (res->bad_line)
+		tim_error(cli, _("%s: FAILED at line %llu (seq %llu, byte %llu): %s"),
+		    path, (unsigned long long)res->bad_line,
+		    (unsigned long long)(res->bad_line - 1),
+		    (unsigned long long)res->bad_offset, res->reason);
+	else
+		tim_error(cli, _("%s: FAILED: %s"), path, res->reason);
+}
+
+static int
+ledger_verify_one(struct tim_cli *cli, const char *path,
+    const struct tim_verifier *key)
+{
+	struct tim_ledger_verify_opts vo = { .key = key, .need_checkpoint = 1 };
+	struct tim_ledger_verify_result res;
+	struct tim_buf root = TIM_BUF_INIT;
+	struct tim_err err;
+
+	tim_err_clear(&err);
+	memset(&res, 0, sizeof(res));
+	if (tim_ledger_verify(path, &vo, &res, &err) < 0) {
+		tim_err_prefix(&err, "%s", path);
+		return tim_cli_fail(cli, &err);
+	}
+	tim_base64_encode(&root, res.root, TIM_SHA256_LEN);
+	if (cli->json)
+		ledger_print_json(path, &res, tim_buf_str(&root));
+	else if (!cli->quiet)
+		ledger_print_text(cli, path, &res, tim_buf_str(&root));
+	tim_buf_release(&root);
+	return res.ok ? TIM_EXIT_OK : TIM_EXIT_FAIL;
+}
+
 int
 tim_check_cmd_ledger(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
     char **argv)
 {
-	struct tim_ledger_cmd lo;
+	struct tim_verifier key;
+	struct tim_err err;
+	int have, i, r, worst = TIM_EXIT_OK;
 
 	(void)o;
-	memset(&lo, 0, sizeof(lo));
 	if (argc < 1)
 		return tim_cli_usage_error(cli, _("'%s' needs more arguments"), "ledger");
-	return tim_ledger_cmd_verify(cli, &lo, argc, argv);
+	tim_err_clear(&err);
+	if (ledger_key(cli, &key, &have, &err) < 0)
+		return tim_cli_fail(cli, &err);
+	for (i = 0; i < argc; i++) {
+		r = ledger_verify_one(cli, argv[i], have ? &key : NULL);
+		if (r > worst)
+			worst = r;
+	}
+	if (fflush(stdout) != 0)
+		worst = TIM_EXIT_ERROR;
+	return worst;
 }
 
 /* Runs the tree checks of dir (its own policy) for the self-check. */
@@ -625,62 +722,32 @@ tim_check_cmd_selfcheck(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 	return status;
 }
 
+/* The host's checks as JUnit cases, through the report's one JUnit writer. */
 static int
 host_junit(const struct tim_host_result *h, FILE *f)
 {
-	struct tim_buf b = TIM_BUF_INIT;
-	xmlBufferPtr xb = xmlBufferCreate();
-	xmlTextWriterPtr w = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
-	size_t i, fails = 0, skips = 0;
+	struct tim_junit_case c[TIM_HOST_NCHECKS];
+	struct tim_buf names[TIM_HOST_NCHECKS];
+	size_t i;
 	int rc = 0;
 
-	if (w == NULL) {
-		if (xb)
-			xmlBufferFree(xb);
-		return -1;
-	}
 	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
-		fails += h[i].status == TIM_HOST_FAIL;
-		skips += h[i].status == TIM_HOST_UNKNOWN;
+		tim_buf_init(&names[i]);
+		tim_buf_addf(&names[i], "%s: %s", h[i].id, _(h[i].title));
+		rc |= names[i].failed;
+		c[i].classname = h[i].clause;
+		c[i].name = tim_buf_str(&names[i]);
+		c[i].status = h[i].status == TIM_HOST_PASS ? TIM_JUNIT_PASS :
+		    h[i].status == TIM_HOST_FAIL ? TIM_JUNIT_FAILURE : TIM_JUNIT_SKIPPED;
+		c[i].message = h[i].evidence;
+		c[i].type = NULL;
+		c[i].text = NULL;
+		c[i].output = h[i].evidence;
 	}
-	xmlTextWriterSetIndent(w, 1);
-	rc |= xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) < 0;
-	rc |= xmlTextWriterStartElement(w, BAD_CAST "testsuite") < 0;
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST "tim-check host") < 0;
-	tim_buf_addf(&b, "%d", TIM_HOST_NCHECKS);
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "tests", BAD_CAST b.buf) < 0;
-	tim_buf_reset(&b);
-	tim_buf_addf(&b, "%zu", fails);
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "failures", BAD_CAST b.buf) < 0;
-	tim_buf_reset(&b);
-	tim_buf_addf(&b, "%zu", skips);
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "skipped", BAD_CAST b.buf) < 0;
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "hostname", BAD_CAST tim_hostname()) < 0;
-	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
-		tim_buf_reset(&b);
-		tim_buf_addf(&b, "%s: %s", h[i].id, _(h[i].title));
-		rc |= xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0;
-		rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST h[i].clause) < 0;
-		rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST b.buf) < 0;
-		if (h[i].status != TIM_HOST_PASS) {
-			const char *el = h[i].status == TIM_HOST_FAIL ? "failure" : "skipped";
-
-			rc |= xmlTextWriterStartElement(w, BAD_CAST el) < 0;
-			rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "message", BAD_CAST h[i].evidence) < 0;
-			rc |= xmlTextWriterEndElement(w) < 0;
-		}
-		rc |= xmlTextWriterStartElement(w, BAD_CAST "system-out") < 0;
-		rc |= xmlTextWriterWriteString(w, BAD_CAST h[i].evidence) < 0;
-		rc |= xmlTextWriterEndElement(w) < 0;
-		rc |= xmlTextWriterEndElement(w) < 0;
-	}
-	rc |= xmlTextWriterEndDocument(w) < 0;
-	xmlFreeTextWriter(w);
-	if (!rc && fwrite(xmlBufferContent(xb), 1, (size_t)xmlBufferLength(xb), f) !=
-	    (size_t)xmlBufferLength(xb))
-		rc = 1;
-	xmlBufferFree(xb);
-	tim_buf_release(&b);
+	if (rc == 0)
+		rc = tim_junit_write(f, "tim-check host", c, TIM_HOST_NCHECKS);
+	for (i = 0; i < TIM_HOST_NCHECKS; i++)
+		tim_buf_release(&names[i]);
 	return rc ? -1 : 0;
 }
 
