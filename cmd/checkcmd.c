@@ -216,24 +216,138 @@ print_errors(struct tim_cli *cli, const struct tim_check_run *run)
 	free(text);
 }
 
+/* A tree to check: its root, policy and label scheme, and what a run leaves. */
+struct tree {
+	struct tim_label_scheme scheme;
+	struct tim_policy pol;
+	struct tim_buf root;
+	int have_policy;
+	struct tim_check_opts co;
+	struct tim_check_run run;
+};
+
+static int
+tree_open(struct tim_cli *cli, struct tim_check_cmd *o, int argc, char **argv,
+    struct tree *t, struct tim_err *err)
+{
+	memset(t, 0, sizeof(*t));
+	tim_buf_init(&t->root);
+	if (setup(cli, o, argc, argv, &t->root, &t->pol, &t->have_policy, &t->scheme, err) < 0)
+		return -1;
+	t->co.scheme = &t->scheme;
+	t->co.policy = &t->pol;
+	t->co.root = t->root.buf;
+	t->co.threads = o->threads;
+	t->co.have_policy = t->have_policy;
+	return 0;
+}
+
+static void
+tree_close(struct tree *t)
+{
+	tim_check_run_release(&t->run);
+	tim_policy_release(&t->pol);
+	tim_buf_release(&t->root);
+}
+
+/* The policy's [rule] severities, over the rules' own. */
+static int
+rule_severities(struct tim_report *rep, const struct tim_policy *pol,
+    struct tim_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < pol->nrules; i++) {
+		int k = tim_report_rule_find(rep, pol->rules[i].id);
+
+		if (k < 0)
+			return tim_invalidf(err, _("policy: unknown rule '%s'"), pol->rules[i].id);
+		rep->severity[k] = pol->rules[i].severity;
+	}
+	return 0;
+}
+
+/* Runs the rules and the ledgers over the tree; findings sorted. */
+static int
+tree_check(struct tim_cli *cli, struct tree *t, int argc, char **argv,
+    struct tim_report *rep, struct tim_err *err)
+{
+	if (tim_check_tree(&t->co, argv, (size_t)argc, rep, &t->run, err) < 0) {
+		print_errors(cli, &t->run);
+		return -1;
+	}
+	tim_check_ledgers(&t->co, rep, &t->run);
+	tim_report_sort(rep);
+	return 0;
+}
+
+/* The baseline: findings it holds are accepted, or all of them are written to it. */
+static int
+baseline(struct tim_cli *cli, struct tim_check_cmd *o, struct tree *t,
+    struct tim_report *rep, struct tim_err *err)
+{
+	if (o->baseline && tim_report_baseline_load(rep, o->baseline, err) < 0)
+		return -1;
+	print_errors(cli, &t->run);
+	if (o->update_baseline) {
+		if (tim_report_baseline_write(rep, o->update_baseline, err) < 0)
+			return -1;
+		tim_info(cli, _("wrote %zu fingerprints to '%s'"), rep->n, o->update_baseline);
+	}
+	return 0;
+}
+
+/* The report in its format, to stdout or renamed into place as -o OUT. */
+static int
+write_report(struct tim_cli *cli, struct tim_check_cmd *o, const struct tree *t,
+    const struct tim_report *rep, int fmt, struct tim_err *err)
+{
+	struct tim_report_opts ro;
+	struct out out = { NULL, NULL, NULL };
+
+	if (fmt == TIM_FORMAT_TEXT && cli->quiet && tim_report_count(rep, TIM_SEV_NONE) == 0)
+		return 0;
+	memset(&ro, 0, sizeof(ro));
+	ro.format = fmt;
+	ro.quiet = cli->quiet;
+	ro.root = t->root.buf;
+	ro.tool = "tim-check";
+	ro.color = fmt == TIM_FORMAT_TEXT && o->out == NULL && isatty(STDOUT_FILENO) &&
+	    getenv("NO_COLOR") == NULL;
+	if (out_open(&out, o->out, err) < 0)
+		return -1;
+	if (tim_report_write(rep, &ro, out.f, err) < 0) {
+		out_close(&out, 0, err);
+		return -1;
+	}
+	return out_close(&out, 1, err);
+}
+
+static int
+repo_status(struct tim_cli *cli, const struct tree *t, const struct tim_report *rep,
+    int fail_on)
+{
+	if (rep->failed) {
+		tim_error(cli, _("out of memory: the report is incomplete"));
+		return TIM_EXIT_ERROR;
+	}
+	if (t->run.nerrors)
+		return TIM_EXIT_ERROR;
+	if (fail_on != TIM_SEV_NONE && tim_report_worst(rep) >= fail_on)
+		return TIM_EXIT_FAIL;
+	return TIM_EXIT_OK;
+}
+
 int
 tim_check_cmd_repo(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
     char **argv)
 {
-	struct tim_label_scheme scheme;
-	struct tim_check_opts co;
-	struct tim_check_run run;
 	struct tim_report rep;
-	struct tim_report_opts ro;
-	struct tim_policy pol;
-	struct tim_buf root = TIM_BUF_INIT;
+	struct tree t;
 	struct tim_err err;
-	struct out out = { NULL, NULL, NULL };
-	int have_policy, fail_on = TIM_SEV_NOTE, status = TIM_EXIT_OK, fmt;
-	size_t i;
+	int fail_on = TIM_SEV_NOTE, status, fmt;
 
 	tim_err_clear(&err);
-	memset(&run, 0, sizeof(run));
 	fmt = o->format ? tim_report_format_parse(o->format) : cli->json ? TIM_FORMAT_JSON : TIM_FORMAT_TEXT;
 	if (fmt < 0)
 		return tim_cli_usage_error(cli, _("unknown format '%s' (text, json, sarif, junit)"), o->format);
@@ -243,124 +357,34 @@ tim_check_cmd_repo(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 		tim_error(cli, _("out of memory"));
 		return TIM_EXIT_ERROR;
 	}
-	if (setup(cli, o, argc, argv, &root, &pol, &have_policy, &scheme, &err) < 0) {
+	if (tree_open(cli, o, argc, argv, &t, &err) < 0 || rule_severities(&rep, &t.pol, &err) < 0)
 		status = tim_cli_fail(cli, &err);
-		goto done;
-	}
-	for (i = 0; i < pol.nrules; i++) {
-		int k = tim_report_rule_find(&rep, pol.rules[i].id);
-
-		if (k < 0) {
-			tim_invalidf(&err, _("policy: unknown rule '%s'"), pol.rules[i].id);
+	else {
+		exclude_own(&t.pol, t.root.buf, o->baseline);
+		exclude_own(&t.pol, t.root.buf, o->update_baseline);
+		exclude_own(&t.pol, t.root.buf, o->out);
+		if (tree_check(cli, &t, argc, argv, &rep, &err) < 0 ||
+		    baseline(cli, o, &t, &rep, &err) < 0 ||
+		    write_report(cli, o, &t, &rep, fmt, &err) < 0)
 			status = tim_cli_fail(cli, &err);
-			goto done;
-		}
-		rep.severity[k] = pol.rules[i].severity;
+		else
+			status = repo_status(cli, &t, &rep, fail_on);
 	}
-	exclude_own(&pol, root.buf, o->baseline);
-	exclude_own(&pol, root.buf, o->update_baseline);
-	exclude_own(&pol, root.buf, o->out);
-	memset(&co, 0, sizeof(co));
-	co.scheme = &scheme;
-	co.policy = &pol;
-	co.root = root.buf;
-	co.threads = o->threads;
-	co.have_policy = have_policy;
-	if (tim_check_tree(&co, argv, (size_t)argc, &rep, &run, &err) < 0) {
-		print_errors(cli, &run);
-		status = tim_cli_fail(cli, &err);
-		goto done;
-	}
-	tim_check_ledgers(&co, &rep, &run);
-	tim_report_sort(&rep);
-	if (o->baseline && tim_report_baseline_load(&rep, o->baseline, &err) < 0) {
-		status = tim_cli_fail(cli, &err);
-		goto done;
-	}
-	print_errors(cli, &run);
-	if (o->update_baseline) {
-		if (tim_report_baseline_write(&rep, o->update_baseline, &err) < 0) {
-			status = tim_cli_fail(cli, &err);
-			goto done;
-		}
-		tim_info(cli, _("wrote %zu fingerprints to '%s'"), rep.n, o->update_baseline);
-	}
-	memset(&ro, 0, sizeof(ro));
-	ro.format = fmt;
-	ro.quiet = cli->quiet;
-	ro.root = root.buf;
-	ro.tool = "tim-check";
-	ro.color = fmt == TIM_FORMAT_TEXT && o->out == NULL && isatty(STDOUT_FILENO) &&
-	    getenv("NO_COLOR") == NULL;
-	if (!(fmt == TIM_FORMAT_TEXT && cli->quiet && tim_report_count(&rep, TIM_SEV_NONE) == 0)) {
-		if (out_open(&out, o->out, &err) < 0) {
-			status = tim_cli_fail(cli, &err);
-			goto done;
-		}
-		if (tim_report_write(&rep, &ro, out.f, &err) < 0) {
-			out_close(&out, 0, &err);
-			status = tim_cli_fail(cli, &err);
-			goto done;
-		}
-		if (out_close(&out, 1, &err) < 0) {
-			status = tim_cli_fail(cli, &err);
-			goto done;
-		}
-	}
-	if (rep.failed) {
-		tim_error(cli, _("out of memory: the report is incomplete"));
-		status = TIM_EXIT_ERROR;
-	} else if (run.nerrors)
-		status = TIM_EXIT_ERROR;
-	else if (fail_on != TIM_SEV_NONE && tim_report_worst(&rep) >= fail_on)
-		status = TIM_EXIT_FAIL;
-done:
-	tim_check_run_release(&run);
+	tree_close(&t);
 	tim_report_release(&rep);
-	tim_policy_release(&pol);
-	tim_buf_release(&root);
 	return status;
 }
 
-int
-tim_check_cmd_unmarked(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
-    char **argv)
+/* The unmarked paths, one a line or NUL-terminated with -0. */
+static int
+print_unmarked(struct tim_cli *cli, struct tim_check_cmd *o,
+    const struct tim_check_run *run)
 {
-	struct tim_label_scheme scheme;
-	struct tim_check_opts co;
-	struct tim_check_run run;
-	struct tim_report rep;
-	struct tim_policy pol;
-	struct tim_buf root = TIM_BUF_INIT;
-	struct tim_err err;
-	int have_policy, status = TIM_EXIT_OK;
+	int status = TIM_EXIT_OK;
 	size_t i;
 
-	tim_err_clear(&err);
-	memset(&run, 0, sizeof(run));
-	if (tim_report_init(&rep, tim_check_rules, TIM_CHECK_NRULES) < 0) {
-		tim_error(cli, _("out of memory"));
-		return TIM_EXIT_ERROR;
-	}
-	if (setup(cli, o, argc, argv, &root, &pol, &have_policy, &scheme, &err) < 0) {
-		status = tim_cli_fail(cli, &err);
-		goto done;
-	}
-	memset(&co, 0, sizeof(co));
-	co.scheme = &scheme;
-	co.policy = &pol;
-	co.root = root.buf;
-	co.threads = o->threads;
-	co.unmarked = 1;
-	co.have_policy = have_policy;
-	if (tim_check_tree(&co, argv, (size_t)argc, &rep, &run, &err) < 0) {
-		print_errors(cli, &run);
-		status = tim_cli_fail(cli, &err);
-		goto done;
-	}
-	print_errors(cli, &run);
-	for (i = 0; i < run.nunmarked; i++) {
-		const char *p = run.unmarked[i];
+	for (i = 0; i < run->nunmarked; i++) {
+		const char *p = run->unmarked[i];
 
 		if (!o->nul && strchr(p, '\n') != NULL) {
 			struct tim_buf shown = TIM_BUF_INIT;
@@ -378,13 +402,39 @@ tim_check_cmd_unmarked(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 		tim_error(cli, _("cannot write the report"));
 		status = TIM_EXIT_ERROR;
 	}
-	if (run.nerrors)
-		status = TIM_EXIT_ERROR;
-done:
-	tim_check_run_release(&run);
+	return status;
+}
+
+int
+tim_check_cmd_unmarked(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
+    char **argv)
+{
+	struct tim_report rep;
+	struct tree t;
+	struct tim_err err;
+	int status;
+
+	tim_err_clear(&err);
+	if (tim_report_init(&rep, tim_check_rules, TIM_CHECK_NRULES) < 0) {
+		tim_error(cli, _("out of memory"));
+		return TIM_EXIT_ERROR;
+	}
+	if (tree_open(cli, o, argc, argv, &t, &err) < 0)
+		status = tim_cli_fail(cli, &err);
+	else {
+		t.co.unmarked = 1;
+		if (tim_check_tree(&t.co, argv, (size_t)argc, &rep, &t.run, &err) < 0) {
+			print_errors(cli, &t.run);
+			status = tim_cli_fail(cli, &err);
+		} else {
+			print_errors(cli, &t.run);
+			status = print_unmarked(cli, o, &t.run);
+			if (t.run.nerrors)
+				status = TIM_EXIT_ERROR;
+		}
+	}
+	tree_close(&t);
 	tim_report_release(&rep);
-	tim_policy_release(&pol);
-	tim_buf_release(&root);
 	return status;
 }
 
@@ -505,35 +555,23 @@ repo_findings(struct tim_cli *cli, const char *dir, struct tim_report *rep,
     struct tim_err *err)
 {
 	struct tim_check_cmd o;
-	struct tim_label_scheme scheme;
-	struct tim_check_opts co;
-	struct tim_check_run run;
-	struct tim_policy pol;
-	struct tim_buf root = TIM_BUF_INIT;
+	struct tree t;
 	char *argv[] = { (char *)dir, NULL };
-	int have_policy, r = -1;
+	int r = -1;
 
 	memset(&o, 0, sizeof(o));
-	memset(&run, 0, sizeof(run));
-	if (setup(cli, &o, 1, argv, &root, &pol, &have_policy, &scheme, err) < 0)
+	if (tree_open(cli, &o, 1, argv, &t, err) < 0)
 		goto out;
-	memset(&co, 0, sizeof(co));
-	co.scheme = &scheme;
-	co.policy = &pol;
-	co.root = root.buf;
-	co.have_policy = have_policy;
-	if (tim_check_tree(&co, argv, 1, rep, &run, err) < 0)
+	if (tim_check_tree(&t.co, argv, 1, rep, &t.run, err) < 0)
 		goto out;
-	tim_check_ledgers(&co, rep, &run);
-	if (run.nerrors) {
-		tim_errorf(err, 0, _("%zu files could not be checked"), run.nerrors);
+	tim_check_ledgers(&t.co, rep, &t.run);
+	if (t.run.nerrors) {
+		tim_errorf(err, 0, _("%zu files could not be checked"), t.run.nerrors);
 		goto out;
 	}
 	r = 0;
 out:
-	tim_check_run_release(&run);
-	tim_policy_release(&pol);
-	tim_buf_release(&root);
+	tree_close(&t);
 	return r;
 }
 
