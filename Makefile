@@ -181,7 +181,7 @@ install: all
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(B)/libtim.a $(DESTDIR)$(LIBDIR)
 	install -m 644 $(B)/libtim.pc $(DESTDIR)$(LIBDIR)/pkgconfig
-	install -m 644 $(filter-out libtim/banned.h,$(LIB_HDR)) $(DESTDIR)$(INCLUDEDIR)/tim
+	install -m 644 $(filter-out libtim/banned.h libtim/%_impl.h,$(LIB_HDR)) $(DESTDIR)$(INCLUDEDIR)/tim
 	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}; done
 	install -m 644 man/ja/tim.7 $(DESTDIR)$(MANDIR)/ja/man7
 	install -m 644 $(MO) $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES/tim.mo

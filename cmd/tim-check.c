@@ -1,7 +1,7 @@
 /*
  * tim-check: where a document tree, a host or the self-check answers fall
  * short of the notice, and which clause says so. Options and exit status
- * only; the checks are in libtim (check.c, policy.c, report.c, selfcheck.c,
+ * only; the checks are in libtim (check*.c, policy.c, report.c, selfcheck.c,
  * host.c) and the modes in checkcmd.c.
  */
 #include <getopt.h>
