@@ -675,89 +675,129 @@ repo_evidence(struct tim_selfcheck *sc, const char *dir, const struct tim_report
 	}
 }
 
+/* The answers from --answers FILE, or asked on the terminal; -1 to go on. */
+static int
+answers(struct tim_cli *cli, struct tim_check_cmd *o, struct tim_selfcheck *sc)
+{
+	struct tim_buf text = TIM_BUF_INIT;
+	struct tim_err err;
+	int r = -1;
+
+	tim_err_clear(&err);
+	if (o->answers) {
+		if (tim_read_file(o->answers, 1 << 20, 0, &text, &err) < 0 ||
+		    tim_selfcheck_load(sc, tim_buf_str(&text), o->answers, &err) < 0)
+			r = tim_cli_fail(cli, &err);
+		tim_buf_release(&text);
+		return r;
+	}
+	if (!isatty(STDIN_FILENO))
+		return tim_cli_usage_error(cli, _("selfcheck needs --answers FILE when not run on a terminal"));
+	ask(cli, sc);
+	return -1;
+}
+
+static void
+ledger_evidence(struct tim_selfcheck *sc, const char *ledger)
+{
+	struct tim_ledger_verify_result res;
+	struct tim_err err;
+
+	tim_err_clear(&err);
+	memset(&res, 0, sizeof(res));
+	if (tim_ledger_verify(ledger, NULL, &res, &err) < 0)
+		tim_selfcheck_evidence(sc, 7, -1, "%s", err.msg);
+	else if (!res.ok)
+		tim_selfcheck_evidence(sc, 7, -1, sc->lang_en ? "ledger %s does not verify: line %llu: %s" :
+		    "管理簿 %s の検証に失敗: %llu 行目: %s", ledger,
+		    (unsigned long long)res.bad_line, res.reason);
+	else
+		tim_selfcheck_evidence(sc, 7, 1, sc->lang_en ? "ledger %s verifies (%llu records)" :
+		    "管理簿 %s は検証済み (%llu 件)", ledger,
+		    (unsigned long long)(res.lines ? res.lines - 1 : 0));
+	free(res.leaves);
+}
+
+/* What the tree checks of --repo DIR found; -1 to go on, else the exit status. */
+static int
+repo_items(struct tim_cli *cli, struct tim_selfcheck *sc, const char *dir)
+{
+	struct tim_report rep;
+	struct tim_err err;
+	int r = -1;
+
+	tim_err_clear(&err);
+	if (tim_report_init(&rep, tim_check_rules, TIM_CHECK_NRULES) < 0)
+		return TIM_EXIT_ERROR;
+	if (repo_findings(cli, dir, &rep, &err) < 0)
+		r = tim_cli_fail(cli, &err);
+	else
+		repo_evidence(sc, dir, &rep);
+	tim_report_release(&rep);
+	return r;
+}
+
+static void
+host_items(struct tim_cli *cli, struct tim_check_cmd *o, struct tim_selfcheck *sc)
+{
+	struct tim_host_result hr[TIM_HOST_NCHECKS];
+	struct tim_host_opts ho = { NULL, NULL, NULL };
+
+	ho.data = tim_config_get(cli->cfg, "host", "data-paths");
+	ho.ledger = o->ledger ? o->ledger : tim_config_get(cli->cfg, "ledger", "path");
+	tim_host_check(&ho, hr);
+	host_evidence(sc, hr);
+}
+
+static int
+write_selfcheck(struct tim_cli *cli, struct tim_check_cmd *o,
+    const struct tim_selfcheck *sc, const char *fmt)
+{
+	struct out out = { NULL, NULL, NULL };
+	struct tim_err err;
+	int r;
+
+	tim_err_clear(&err);
+	if (out_open(&out, o->out, &err) < 0)
+		return tim_cli_fail(cli, &err);
+	if (strcmp(fmt, "html") == 0)
+		r = tim_selfcheck_write_html(sc, out.f);
+	else if (strcmp(fmt, "json") == 0)
+		r = tim_selfcheck_write_json(sc, out.f);
+	else
+		r = tim_selfcheck_write_text(sc, out.f);
+	if (r < 0)
+		tim_errorf(&err, errno, _("cannot write the report"));
+	if (out_close(&out, r == 0, &err) < 0 || r < 0)
+		return tim_cli_fail(cli, &err);
+	return tim_selfcheck_complete(sc) ? TIM_EXIT_OK : TIM_EXIT_FAIL;
+}
+
 int
 tim_check_cmd_selfcheck(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
     char **argv)
 {
 	struct tim_selfcheck sc;
-	struct tim_buf text = TIM_BUF_INIT;
-	struct tim_err err;
-	struct out out = { NULL, NULL, NULL };
 	const char *fmt = o->format ? o->format : cli->json ? "json" : "text";
-	int r, status;
+	int r;
 
 	(void)argc;
 	(void)argv;
-	tim_err_clear(&err);
 	if (strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "html"))
 		return tim_cli_usage_error(cli, _("unknown format '%s' (text, json, html)"), fmt);
 	if (o->lang && strcmp(o->lang, "ja") && strcmp(o->lang, "en"))
 		return tim_cli_usage_error(cli, _("unknown language '%s' (ja, en)"), o->lang);
 	tim_selfcheck_init(&sc);
 	sc.lang_en = lang_en(o->lang);
-	if (o->answers) {
-		if (tim_read_file(o->answers, 1 << 20, 0, &text, &err) < 0 ||
-		    tim_selfcheck_load(&sc, tim_buf_str(&text), o->answers, &err) < 0) {
-			tim_buf_release(&text);
-			return tim_cli_fail(cli, &err);
-		}
-		tim_buf_release(&text);
-	} else if (isatty(STDIN_FILENO)) {
-		ask(cli, &sc);
-	} else
-		return tim_cli_usage_error(cli, _("selfcheck needs --answers FILE when not run on a terminal"));
-	if (o->ledger) {
-		struct tim_ledger_verify_result res;
-
-		memset(&res, 0, sizeof(res));
-		if (tim_ledger_verify(o->ledger, NULL, &res, &err) < 0)
-			tim_selfcheck_evidence(&sc, 7, -1, "%s", err.msg);
-		else if (!res.ok)
-			tim_selfcheck_evidence(&sc, 7, -1, sc.lang_en ? "ledger %s does not verify: line %llu: %s" :
-			    "管理簿 %s の検証に失敗: %llu 行目: %s", o->ledger,
-			    (unsigned long long)res.bad_line, res.reason);
-		else
-			tim_selfcheck_evidence(&sc, 7, 1, sc.lang_en ? "ledger %s verifies (%llu records)" :
-			    "管理簿 %s は検証済み (%llu 件)", o->ledger,
-			    (unsigned long long)(res.lines ? res.lines - 1 : 0));
-		free(res.leaves);
-		tim_err_clear(&err);
-	}
-	if (o->repo) {
-		struct tim_report rep;
-
-		if (tim_report_init(&rep, tim_check_rules, TIM_CHECK_NRULES) < 0)
-			return TIM_EXIT_ERROR;
-		if (repo_findings(cli, o->repo, &rep, &err) < 0) {
-			tim_report_release(&rep);
-			return tim_cli_fail(cli, &err);
-		}
-		repo_evidence(&sc, o->repo, &rep);
-		tim_report_release(&rep);
-	}
-	if (o->host) {
-		struct tim_host_result hr[TIM_HOST_NCHECKS];
-		struct tim_host_opts ho = { NULL, NULL, NULL };
-
-		ho.data = tim_config_get(cli->cfg, "host", "data-paths");
-		ho.ledger = o->ledger ? o->ledger : tim_config_get(cli->cfg, "ledger", "path");
-		tim_host_check(&ho, hr);
-		host_evidence(&sc, hr);
-	}
-	if (out_open(&out, o->out, &err) < 0)
-		return tim_cli_fail(cli, &err);
-	if (strcmp(fmt, "html") == 0)
-		r = tim_selfcheck_write_html(&sc, out.f);
-	else if (strcmp(fmt, "json") == 0)
-		r = tim_selfcheck_write_json(&sc, out.f);
-	else
-		r = tim_selfcheck_write_text(&sc, out.f);
-	if (r < 0)
-		tim_errorf(&err, errno, _("cannot write the report"));
-	if (out_close(&out, r == 0, &err) < 0 || r < 0)
-		return tim_cli_fail(cli, &err);
-	status = tim_selfcheck_complete(&sc) ? TIM_EXIT_OK : TIM_EXIT_FAIL;
-	return status;
+	if ((r = answers(cli, o, &sc)) >= 0)
+		return r;
+	if (o->ledger)
+		ledger_evidence(&sc, o->ledger);
+	if (o->repo && (r = repo_items(cli, &sc, o->repo)) >= 0)
+		return r;
+	if (o->host)
+		host_items(cli, o, &sc);
+	return write_selfcheck(cli, o, &sc, fmt);
 }
 
 /* The host's checks as JUnit cases, through the report's one JUnit writer. */
@@ -789,6 +829,31 @@ host_junit(const struct tim_host_result *h, FILE *f)
 	return rc ? -1 : 0;
 }
 
+/* The host's checks as JSON lines or text; -1 on a write error. */
+static int
+host_lines(const struct tim_host_result *hr, const char *fmt, int color, FILE *f)
+{
+	static const char *col[] = { "\033[32m", "\033[31m", "\033[33m" };
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
+		if (strcmp(fmt, "json") == 0) {
+			json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", hr[i].id, "clause",
+			    hr[i].clause, "title", _(hr[i].title), "status",
+			    tim_host_status_name(hr[i].status), "evidence", hr[i].evidence);
+
+			if (j == NULL || tim_json_print(f, j) < 0)
+				r = -1;
+			json_decref(j);
+		} else
+			fprintf(f, "%s%-7s%s %-18s %-22s %s\n        %s\n", color ? col[hr[i].status] : "",
+			    tim_host_status_name(hr[i].status), color ? "\033[0m" : "", hr[i].id,
+			    hr[i].clause, _(hr[i].title), hr[i].evidence);
+	}
+	return r;
+}
+
 int
 tim_check_cmd_host(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
     char **argv)
@@ -799,7 +864,7 @@ tim_check_cmd_host(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 	struct out out = { NULL, NULL, NULL };
 	const char *fmt = o->format ? o->format : cli->json ? "json" : "text";
 	size_t i;
-	int r = 0, fails = 0, color;
+	int r, fails = 0, color;
 
 	(void)argc;
 	(void)argv;
@@ -816,24 +881,10 @@ tim_check_cmd_host(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 	    getenv("NO_COLOR") == NULL;
 	if (strcmp(fmt, "junit") == 0)
 		r = host_junit(hr, out.f);
-	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
+	else
+		r = host_lines(hr, fmt, color, out.f);
+	for (i = 0; i < TIM_HOST_NCHECKS; i++)
 		fails += hr[i].status == TIM_HOST_FAIL;
-		if (strcmp(fmt, "json") == 0) {
-			json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", hr[i].id, "clause",
-			    hr[i].clause, "title", _(hr[i].title), "status",
-			    tim_host_status_name(hr[i].status), "evidence", hr[i].evidence);
-
-			if (j == NULL || tim_json_print(out.f, j) < 0)
-				r = -1;
-			json_decref(j);
-		} else if (strcmp(fmt, "text") == 0) {
-			static const char *col[] = { "\033[32m", "\033[31m", "\033[33m" };
-
-			fprintf(out.f, "%s%-7s%s %-18s %-22s %s\n        %s\n", color ? col[hr[i].status] : "",
-			    tim_host_status_name(hr[i].status), color ? "\033[0m" : "", hr[i].id,
-			    hr[i].clause, _(hr[i].title), hr[i].evidence);
-		}
-	}
 	if (r < 0 || ferror(out.f))
 		tim_errorf(&err, errno, _("cannot write the report"));
 	if (out_close(&out, r == 0, &err) < 0 || r < 0)
