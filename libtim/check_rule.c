@@ -74,68 +74,92 @@ file_error(struct tim_check_ctx *c, const char *fmt, const char *rel, const char
 	tim_buf_release(&msg);
 }
 
-/* Reads what every carrier says; -1 after reporting a failure. */
+/* The xattr carrier, asked only when the file has a user.tim.* attribute. */
 static int
-read_labels(struct tim_check_ctx *c, const struct tim_check_entry *e, const char *full, int fd,
-    const unsigned char *head, size_t hlen, int is_text, struct labels *ls,
-    int *ctype)
+read_xattr(struct tim_check_ctx *c, const char *full, int fd, struct labels *ls)
 {
-	const struct tim_label_scheme *s = c->o->scheme;
 	struct tim_label l;
 	struct tim_err err;
-	char list[4096], note[256];
+	char list[4096];
 	ssize_t n;
-	size_t i;
-	int type, r, need = 1;
-	size_t at;
+	int r;
 
-	ls->n = 0;
-	*ctype = is_text ? TIM_CONTENT_TEXT : TIM_CONTENT_OTHER;
-	if (tim_carrier_name_read(s, full, &l) == 1)
-		add_found(ls, TIM_CARRIER_NAME, "name", &l);
 	/* One listxattr on the open file instead of five lookups by name. */
 	n = flistxattr(fd, list, sizeof(list));
 	if (n < 0 && errno == ERANGE)
 		n = 1, memcpy(list, "user.tim.", 10);
-	if (n > 0 && memmem(list, (size_t)n, "user.tim.", 9) != NULL) {
-		tim_err_clear(&err);
-		r = tim_carrier_xattr_read(full, &l, &err);
-		if (r < 0 && err.errnum != ENOTSUP && err.errnum != EOPNOTSUPP) {
-			tim_check_run_error(c->run, &c->lock, err.msg);
-			return -1;
-		}
-		if (r == 1)
-			add_found(ls, TIM_CARRIER_XATTR, "xattr", &l);
+	if (n <= 0 || memmem(list, (size_t)n, "user.tim.", 9) == NULL)
+		return 0;
+	tim_err_clear(&err);
+	r = tim_carrier_xattr_read(full, &l, &err);
+	if (r < 0 && err.errnum != ENOTSUP && err.errnum != EOPNOTSUPP) {
+		tim_check_run_error(c->run, &c->lock, err.msg);
+		return -1;
 	}
-	/*
-	 * A text label is a comment line at the top, after at most a BOM and
-	 * one #!, XML or doctype line, and it holds its level: text without a
-	 * level word in its first lines carries no content label, and the
-	 * carrier need not be asked.
-	 */
-	if (is_text) {
-		const unsigned char *nl = head;
-		size_t top = 0;
+	if (r == 1)
+		add_found(ls, TIM_CARRIER_XATTR, "xattr", &l);
+	return 0;
+}
 
-		for (i = 0; i < TOP_LINES && nl; i++) {
-			nl = memchr(head + top, '\n', hlen - top);
-			top = nl ? (size_t)(nl - head) + 1 : hlen;
-		}
-		need = tim_check_words_find(&c->levels, head, top, &at) != NULL;
+/*
+ * A text label is a comment line at the top, after at most a BOM and one
+ * #!, XML or doctype line, and it holds its level: text without a level
+ * word in its first lines carries no content label, and the carrier need
+ * not be asked.
+ */
+static int
+may_have_text_label(struct tim_check_ctx *c, const unsigned char *head, size_t hlen)
+{
+	const unsigned char *nl = head;
+	size_t i, top = 0, at;
+
+	for (i = 0; i < TOP_LINES && nl; i++) {
+		nl = memchr(head + top, '\n', hlen - top);
+		top = nl ? (size_t)(nl - head) + 1 : hlen;
 	}
-	if (need) {
-		tim_err_clear(&err);
-		r = tim_content_detect(fd, full, &type, note, &err);
-		if (r >= 0)
-			r = tim_content_read(s, fd, full, type, &l, &err);
-		*ctype = type;
-		if (r < 0) {
-			tim_check_run_error(c->run, &c->lock, err.msg);
-			return -1;
-		}
-		if (r == 1)
-			add_found(ls, TIM_CARRIER_CONTENT, tim_content_name(type), &l);
+	return tim_check_words_find(&c->levels, head, top, &at) != NULL;
+}
+
+/* The content carrier of the file's type, into *ctype. */
+static int
+read_content(struct tim_check_ctx *c, const char *full, int fd,
+    struct labels *ls, int *ctype)
+{
+	struct tim_label l;
+	struct tim_err err;
+	char note[256];
+	int r;
+
+	tim_err_clear(&err);
+	r = tim_content_detect(fd, full, ctype, note, &err);
+	if (r >= 0)
+		r = tim_content_read(c->o->scheme, fd, full, *ctype, &l, &err);
+	if (r < 0) {
+		tim_check_run_error(c->run, &c->lock, err.msg);
+		return -1;
 	}
+	if (r == 1)
+		add_found(ls, TIM_CARRIER_CONTENT, tim_content_name(*ctype), &l);
+	return 0;
+}
+
+/* Reads what every carrier says; -1 after reporting a failure. */
+static int
+read_labels(struct tim_check_ctx *c, const struct tim_check_entry *e,
+    const char *full, int fd, const unsigned char *head, size_t hlen,
+    int is_text, struct labels *ls, int *ctype)
+{
+	struct tim_label l;
+
+	ls->n = 0;
+	*ctype = is_text ? TIM_CONTENT_TEXT : TIM_CONTENT_OTHER;
+	if (tim_carrier_name_read(c->o->scheme, full, &l) == 1)
+		add_found(ls, TIM_CARRIER_NAME, "name", &l);
+	if (read_xattr(c, full, fd, ls) < 0)
+		return -1;
+	if ((!is_text || may_have_text_label(c, head, hlen)) &&
+	    read_content(c, full, fd, ls, ctype) < 0)
+		return -1;
 	if (e->folder >= 0)
 		add_found(ls, TIM_CARRIER_FOLDER, "folder", &c->w->folders[e->folder].label);
 	return 0;
