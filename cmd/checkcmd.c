@@ -6,8 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libxml/xmlwriter.h>
-
 #include "buf.h"
 #include "check.h"
 #include "checkcmd.h"
@@ -17,9 +15,10 @@
 #include "host.h"
 #include "i18n.h"
 #include "json.h"
+#include "hash.h"
 #include "label.h"
 #include "ledger.h"
-#include "ledgercmd.h"
+#include "note.h"
 #include "policy.h"
 #include "report.h"
 #include "selfcheck.h"
@@ -217,24 +216,138 @@ print_errors(struct tim_cli *cli, const struct tim_check_run *run)
 	free(text);
 }
 
+/* A tree to check: its root, policy and label scheme, and what a run leaves. */
+struct tree {
+	struct tim_label_scheme scheme;
+	struct tim_policy pol;
+	struct tim_buf root;
+	int have_policy;
+	struct tim_check_opts co;
+	struct tim_check_run run;
+};
+
+static int
+tree_open(struct tim_cli *cli, struct tim_check_cmd *o, int argc, char **argv,
+    struct tree *t, struct tim_err *err)
+{
+	memset(t, 0, sizeof(*t));
+	tim_buf_init(&t->root);
+	if (setup(cli, o, argc, argv, &t->root, &t->pol, &t->have_policy, &t->scheme, err) < 0)
+		return -1;
+	t->co.scheme = &t->scheme;
+	t->co.policy = &t->pol;
+	t->co.root = t->root.buf;
+	t->co.threads = o->threads;
+	t->co.have_policy = t->have_policy;
+	return 0;
+}
+
+static void
+tree_close(struct tree *t)
+{
+	tim_check_run_release(&t->run);
+	tim_policy_release(&t->pol);
+	tim_buf_release(&t->root);
+}
+
+/* The policy's [rule] severities, over the rules' own. */
+static int
+rule_severities(struct tim_report *rep, const struct tim_policy *pol,
+    struct tim_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < pol->nrules; i++) {
+		int k = tim_report_rule_find(rep, pol->rules[i].id);
+
+		if (k < 0)
+			return tim_invalidf(err, _("policy: unknown rule '%s'"), pol->rules[i].id);
+		rep->severity[k] = pol->rules[i].severity;
+	}
+	return 0;
+}
+
+/* Runs the rules and the ledgers over the tree; findings sorted. */
+static int
+tree_check(struct tim_cli *cli, struct tree *t, int argc, char **argv,
+    struct tim_report *rep, struct tim_err *err)
+{
+	if (tim_check_tree(&t->co, argv, (size_t)argc, rep, &t->run, err) < 0) {
+		print_errors(cli, &t->run);
+		return -1;
+	}
+	tim_check_ledgers(&t->co, rep, &t->run);
+	tim_report_sort(rep);
+	return 0;
+}
+
+/* The baseline: findings it holds are accepted, or all of them are written to it. */
+static int
+baseline(struct tim_cli *cli, struct tim_check_cmd *o, struct tree *t,
+    struct tim_report *rep, struct tim_err *err)
+{
+	if (o->baseline && tim_report_baseline_load(rep, o->baseline, err) < 0)
+		return -1;
+	print_errors(cli, &t->run);
+	if (o->update_baseline) {
+		if (tim_report_baseline_write(rep, o->update_baseline, err) < 0)
+			return -1;
+		tim_info(cli, _("wrote %zu fingerprints to '%s'"), rep->n, o->update_baseline);
+	}
+	return 0;
+}
+
+/* The report in its format, to stdout or renamed into place as -o OUT. */
+static int
+write_report(struct tim_cli *cli, struct tim_check_cmd *o, const struct tree *t,
+    const struct tim_report *rep, int fmt, struct tim_err *err)
+{
+	struct tim_report_opts ro;
+	struct out out = { NULL, NULL, NULL };
+
+	if (fmt == TIM_FORMAT_TEXT && cli->quiet && tim_report_count(rep, TIM_SEV_NONE) == 0)
+		return 0;
+	memset(&ro, 0, sizeof(ro));
+	ro.format = fmt;
+	ro.quiet = cli->quiet;
+	ro.root = t->root.buf;
+	ro.tool = "tim-check";
+	ro.color = fmt == TIM_FORMAT_TEXT && o->out == NULL && isatty(STDOUT_FILENO) &&
+	    getenv("NO_COLOR") == NULL;
+	if (out_open(&out, o->out, err) < 0)
+		return -1;
+	if (tim_report_write(rep, &ro, out.f, err) < 0) {
+		out_close(&out, 0, err);
+		return -1;
+	}
+	return out_close(&out, 1, err);
+}
+
+static int
+repo_status(struct tim_cli *cli, const struct tree *t, const struct tim_report *rep,
+    int fail_on)
+{
+	if (rep->failed) {
+		tim_error(cli, _("out of memory: the report is incomplete"));
+		return TIM_EXIT_ERROR;
+	}
+	if (t->run.nerrors)
+		return TIM_EXIT_ERROR;
+	if (fail_on != TIM_SEV_NONE && tim_report_worst(rep) >= fail_on)
+		return TIM_EXIT_FAIL;
+	return TIM_EXIT_OK;
+}
+
 int
 tim_check_cmd_repo(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
     char **argv)
 {
-	struct tim_label_scheme scheme;
-	struct tim_check_opts co;
-	struct tim_check_run run;
 	struct tim_report rep;
-	struct tim_report_opts ro;
-	struct tim_policy pol;
-	struct tim_buf root = TIM_BUF_INIT;
+	struct tree t;
 	struct tim_err err;
-	struct out out = { NULL, NULL, NULL };
-	int have_policy, fail_on = TIM_SEV_NOTE, status = TIM_EXIT_OK, fmt;
-	size_t i;
+	int fail_on = TIM_SEV_NOTE, status, fmt;
 
 	tim_err_clear(&err);
-	memset(&run, 0, sizeof(run));
 	fmt = o->format ? tim_report_format_parse(o->format) : cli->json ? TIM_FORMAT_JSON : TIM_FORMAT_TEXT;
 	if (fmt < 0)
 		return tim_cli_usage_error(cli, _("unknown format '%s' (text, json, sarif, junit)"), o->format);
@@ -244,124 +357,34 @@ tim_check_cmd_repo(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 		tim_error(cli, _("out of memory"));
 		return TIM_EXIT_ERROR;
 	}
-	if (setup(cli, o, argc, argv, &root, &pol, &have_policy, &scheme, &err) < 0) {
+	if (tree_open(cli, o, argc, argv, &t, &err) < 0 || rule_severities(&rep, &t.pol, &err) < 0)
 		status = tim_cli_fail(cli, &err);
-		goto done;
-	}
-	for (i = 0; i < pol.nrules; i++) {
-		int k = tim_report_rule_find(&rep, pol.rules[i].id);
-
-		if (k < 0) {
-			tim_invalidf(&err, _("policy: unknown rule '%s'"), pol.rules[i].id);
+	else {
+		exclude_own(&t.pol, t.root.buf, o->baseline);
+		exclude_own(&t.pol, t.root.buf, o->update_baseline);
+		exclude_own(&t.pol, t.root.buf, o->out);
+		if (tree_check(cli, &t, argc, argv, &rep, &err) < 0 ||
+		    baseline(cli, o, &t, &rep, &err) < 0 ||
+		    write_report(cli, o, &t, &rep, fmt, &err) < 0)
 			status = tim_cli_fail(cli, &err);
-			goto done;
-		}
-		rep.severity[k] = pol.rules[i].severity;
+		else
+			status = repo_status(cli, &t, &rep, fail_on);
 	}
-	exclude_own(&pol, root.buf, o->baseline);
-	exclude_own(&pol, root.buf, o->update_baseline);
-	exclude_own(&pol, root.buf, o->out);
-	memset(&co, 0, sizeof(co));
-	co.scheme = &scheme;
-	co.policy = &pol;
-	co.root = root.buf;
-	co.threads = o->threads;
-	co.have_policy = have_policy;
-	if (tim_check_tree(&co, argv, (size_t)argc, &rep, &run, &err) < 0) {
-		print_errors(cli, &run);
-		status = tim_cli_fail(cli, &err);
-		goto done;
-	}
-	tim_check_ledgers(&co, &rep, &run);
-	tim_report_sort(&rep);
-	if (o->baseline && tim_report_baseline_load(&rep, o->baseline, &err) < 0) {
-		status = tim_cli_fail(cli, &err);
-		goto done;
-	}
-	print_errors(cli, &run);
-	if (o->update_baseline) {
-		if (tim_report_baseline_write(&rep, o->update_baseline, &err) < 0) {
-			status = tim_cli_fail(cli, &err);
-			goto done;
-		}
-		tim_info(cli, _("wrote %zu fingerprints to '%s'"), rep.n, o->update_baseline);
-	}
-	memset(&ro, 0, sizeof(ro));
-	ro.format = fmt;
-	ro.quiet = cli->quiet;
-	ro.root = root.buf;
-	ro.tool = "tim-check";
-	ro.color = fmt == TIM_FORMAT_TEXT && o->out == NULL && isatty(STDOUT_FILENO) &&
-	    getenv("NO_COLOR") == NULL;
-	if (!(fmt == TIM_FORMAT_TEXT && cli->quiet && tim_report_count(&rep, TIM_SEV_NONE) == 0)) {
-		if (out_open(&out, o->out, &err) < 0) {
-			status = tim_cli_fail(cli, &err);
-			goto done;
-		}
-		if (tim_report_write(&rep, &ro, out.f, &err) < 0) {
-			out_close(&out, 0, &err);
-			status = tim_cli_fail(cli, &err);
-			goto done;
-		}
-		if (out_close(&out, 1, &err) < 0) {
-			status = tim_cli_fail(cli, &err);
-			goto done;
-		}
-	}
-	if (rep.failed) {
-		tim_error(cli, _("out of memory: the report is incomplete"));
-		status = TIM_EXIT_ERROR;
-	} else if (run.nerrors)
-		status = TIM_EXIT_ERROR;
-	else if (fail_on != TIM_SEV_NONE && tim_report_worst(&rep) >= fail_on)
-		status = TIM_EXIT_FAIL;
-done:
-	tim_check_run_release(&run);
+	tree_close(&t);
 	tim_report_release(&rep);
-	tim_policy_release(&pol);
-	tim_buf_release(&root);
 	return status;
 }
 
-int
-tim_check_cmd_unmarked(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
-    char **argv)
+/* The unmarked paths, one a line or NUL-terminated with -0. */
+static int
+print_unmarked(struct tim_cli *cli, struct tim_check_cmd *o,
+    const struct tim_check_run *run)
 {
-	struct tim_label_scheme scheme;
-	struct tim_check_opts co;
-	struct tim_check_run run;
-	struct tim_report rep;
-	struct tim_policy pol;
-	struct tim_buf root = TIM_BUF_INIT;
-	struct tim_err err;
-	int have_policy, status = TIM_EXIT_OK;
+	int status = TIM_EXIT_OK;
 	size_t i;
 
-	tim_err_clear(&err);
-	memset(&run, 0, sizeof(run));
-	if (tim_report_init(&rep, tim_check_rules, TIM_CHECK_NRULES) < 0) {
-		tim_error(cli, _("out of memory"));
-		return TIM_EXIT_ERROR;
-	}
-	if (setup(cli, o, argc, argv, &root, &pol, &have_policy, &scheme, &err) < 0) {
-		status = tim_cli_fail(cli, &err);
-		goto done;
-	}
-	memset(&co, 0, sizeof(co));
-	co.scheme = &scheme;
-	co.policy = &pol;
-	co.root = root.buf;
-	co.threads = o->threads;
-	co.unmarked = 1;
-	co.have_policy = have_policy;
-	if (tim_check_tree(&co, argv, (size_t)argc, &rep, &run, &err) < 0) {
-		print_errors(cli, &run);
-		status = tim_cli_fail(cli, &err);
-		goto done;
-	}
-	print_errors(cli, &run);
-	for (i = 0; i < run.nunmarked; i++) {
-		const char *p = run.unmarked[i];
+	for (i = 0; i < run->nunmarked; i++) {
+		const char *p = run->unmarked[i];
 
 		if (!o->nul && strchr(p, '\n') != NULL) {
 			struct tim_buf shown = TIM_BUF_INIT;
@@ -379,27 +402,151 @@ tim_check_cmd_unmarked(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 		tim_error(cli, _("cannot write the report"));
 		status = TIM_EXIT_ERROR;
 	}
-	if (run.nerrors)
-		status = TIM_EXIT_ERROR;
-done:
-	tim_check_run_release(&run);
-	tim_report_release(&rep);
-	tim_policy_release(&pol);
-	tim_buf_release(&root);
 	return status;
+}
+
+int
+tim_check_cmd_unmarked(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
+    char **argv)
+{
+	struct tim_report rep;
+	struct tree t;
+	struct tim_err err;
+	int status;
+
+	tim_err_clear(&err);
+	if (tim_report_init(&rep, tim_check_rules, TIM_CHECK_NRULES) < 0) {
+		tim_error(cli, _("out of memory"));
+		return TIM_EXIT_ERROR;
+	}
+	if (tree_open(cli, o, argc, argv, &t, &err) < 0)
+		status = tim_cli_fail(cli, &err);
+	else {
+		t.co.unmarked = 1;
+		if (tim_check_tree(&t.co, argv, (size_t)argc, &rep, &t.run, &err) < 0) {
+			print_errors(cli, &t.run);
+			status = tim_cli_fail(cli, &err);
+		} else {
+			print_errors(cli, &t.run);
+			status = print_unmarked(cli, o, &t.run);
+			if (t.run.nerrors)
+				status = TIM_EXIT_ERROR;
+		}
+	}
+	tree_close(&t);
+	tim_report_release(&rep);
+	return status;
+}
+
+/* The verify-key of tim.conf's [ledger], as tim-ledger verify takes it. */
+static int
+ledger_key(struct tim_cli *cli, struct tim_verifier *v, int *have,
+    struct tim_err *err)
+{
+	const char *k = tim_config_get(cli->cfg, "ledger", "verify-key");
+
+	*have = 0;
+	if (k == NULL || !*k)
+		return 0;
+	if (tim_verifier_load(v, k, err) < 0)
+		return -1;
+	*have = 1;
+	return 0;
+}
+
+static void
+ledger_print_json(const char *path, const struct tim_ledger_verify_result *res,
+    const char *root)
+{
+	json_t *j = json_pack("{s:s, s:b, s:I, s:s, s:I, s:I, s:b}",
+	    "ledger", path, "ok", res->ok, "lines", (json_int_t)res->lines,
+	    "root", root, "checkpoints", (json_int_t)res->checkpoints,
+	    "checkpoint_size", (json_int_t)res->checkpoint_size,
+	    "signatures_checked", res->signatures);
+
+	json_object_set_new(j, "trusted_by_signed_root", json_integer((json_int_t)res->covered));
+	if (!res->ok) {
+		json_object_set_new(j, "line", json_integer((json_int_t)res->bad_line));
+		json_object_set_new(j, "seq", res->bad_line ?
+		    json_integer((json_int_t)res->bad_line - 1) : json_null());
+		json_object_set_new(j, "offset", json_integer((json_int_t)res->bad_offset));
+		json_object_set_new(j, "reason", json_string(res->reason));
+	}
+	tim_json_print(stdout, j);
+	json_decref(j);
+}
+
+/* The lines tim-ledger verify prints, so that either tool reads the same. */
+static void
+ledger_print_text(struct tim_cli *cli, const char *path,
+    const struct tim_ledger_verify_result *res, const char *root)
+{
+	if (res->ok) {
+		printf(_("%s: ok: %llu records, root %s"), path,
+		    (unsigned long long)(res->lines ? res->lines - 1 : 0), root);
+		if (res->checkpoints)
+			printf(_(", %zu checkpoints (newest size %llu)%s"), res->checkpoints,
+			    (unsigned long long)res->checkpoint_size,
+			    res->signatures ? _(", signatures verified") : _(", signatures not checked (no --key)"));
+		putchar('\n');
+		if (res->covered)
+			tim_info(cli, _("%s: lines 1 to %llu checked by the signed root, the rest line by line (--full checks every line)"),
+			    path, (unsigned long long)res->covered);
+	} else if (res->bad_line)
+		tim_error(cli, _("%s: FAILED at line %llu (seq %llu, byte %llu): %s"),
+		    path, (unsigned long long)res->bad_line,
+		    (unsigned long long)(res->bad_line - 1),
+		    (unsigned long long)res->bad_offset, res->reason);
+	else
+		tim_error(cli, _("%s: FAILED: %s"), path, res->reason);
+}
+
+static int
+ledger_verify_one(struct tim_cli *cli, const char *path,
+    const struct tim_verifier *key)
+{
+	struct tim_ledger_verify_opts vo = { .key = key, .need_checkpoint = 1 };
+	struct tim_ledger_verify_result res;
+	struct tim_buf root = TIM_BUF_INIT;
+	struct tim_err err;
+
+	tim_err_clear(&err);
+	memset(&res, 0, sizeof(res));
+	if (tim_ledger_verify(path, &vo, &res, &err) < 0) {
+		tim_err_prefix(&err, "%s", path);
+		return tim_cli_fail(cli, &err);
+	}
+	tim_base64_encode(&root, res.root, TIM_SHA256_LEN);
+	if (cli->json)
+		ledger_print_json(path, &res, tim_buf_str(&root));
+	else if (!cli->quiet)
+		ledger_print_text(cli, path, &res, tim_buf_str(&root));
+	tim_buf_release(&root);
+	return res.ok ? TIM_EXIT_OK : TIM_EXIT_FAIL;
 }
 
 int
 tim_check_cmd_ledger(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
     char **argv)
 {
-	struct tim_ledger_cmd lo;
+	struct tim_verifier key;
+	struct tim_err err;
+	int have, i, r, worst = TIM_EXIT_OK;
 
 	(void)o;
-	memset(&lo, 0, sizeof(lo));
 	if (argc < 1)
 		return tim_cli_usage_error(cli, _("'%s' needs more arguments"), "ledger");
-	return tim_ledger_cmd_verify(cli, &lo, argc, argv);
+	tim_err_clear(&err);
+	if (ledger_key(cli, &key, &have, &err) < 0)
+		return tim_cli_fail(cli, &err);
+	for (i = 0; i < argc; i++) {
+		r = ledger_verify_one(cli, argv[i], have ? &key : NULL);
+		if (r > worst)
+			worst = r;
+	}
+	if (fflush(stdout) != 0)
+		worst = TIM_EXIT_ERROR;
+	return worst;
 }
 
 /* Runs the tree checks of dir (its own policy) for the self-check. */
@@ -408,35 +555,23 @@ repo_findings(struct tim_cli *cli, const char *dir, struct tim_report *rep,
     struct tim_err *err)
 {
 	struct tim_check_cmd o;
-	struct tim_label_scheme scheme;
-	struct tim_check_opts co;
-	struct tim_check_run run;
-	struct tim_policy pol;
-	struct tim_buf root = TIM_BUF_INIT;
+	struct tree t;
 	char *argv[] = { (char *)dir, NULL };
-	int have_policy, r = -1;
+	int r = -1;
 
 	memset(&o, 0, sizeof(o));
-	memset(&run, 0, sizeof(run));
-	if (setup(cli, &o, 1, argv, &root, &pol, &have_policy, &scheme, err) < 0)
+	if (tree_open(cli, &o, 1, argv, &t, err) < 0)
 		goto out;
-	memset(&co, 0, sizeof(co));
-	co.scheme = &scheme;
-	co.policy = &pol;
-	co.root = root.buf;
-	co.have_policy = have_policy;
-	if (tim_check_tree(&co, argv, 1, rep, &run, err) < 0)
+	if (tim_check_tree(&t.co, argv, 1, rep, &t.run, err) < 0)
 		goto out;
-	tim_check_ledgers(&co, rep, &run);
-	if (run.nerrors) {
-		tim_errorf(err, 0, _("%zu files could not be checked"), run.nerrors);
+	tim_check_ledgers(&t.co, rep, &t.run);
+	if (t.run.nerrors) {
+		tim_errorf(err, 0, _("%zu files could not be checked"), t.run.nerrors);
 		goto out;
 	}
 	r = 0;
 out:
-	tim_check_run_release(&run);
-	tim_policy_release(&pol);
-	tim_buf_release(&root);
+	tree_close(&t);
 	return r;
 }
 
@@ -540,148 +675,183 @@ repo_evidence(struct tim_selfcheck *sc, const char *dir, const struct tim_report
 	}
 }
 
+/* The answers from --answers FILE, or asked on the terminal; -1 to go on. */
+static int
+answers(struct tim_cli *cli, struct tim_check_cmd *o, struct tim_selfcheck *sc)
+{
+	struct tim_buf text = TIM_BUF_INIT;
+	struct tim_err err;
+	int r = -1;
+
+	tim_err_clear(&err);
+	if (o->answers) {
+		if (tim_read_file(o->answers, 1 << 20, 0, &text, &err) < 0 ||
+		    tim_selfcheck_load(sc, tim_buf_str(&text), o->answers, &err) < 0)
+			r = tim_cli_fail(cli, &err);
+		tim_buf_release(&text);
+		return r;
+	}
+	if (!isatty(STDIN_FILENO))
+		return tim_cli_usage_error(cli, _("selfcheck needs --answers FILE when not run on a terminal"));
+	ask(cli, sc);
+	return -1;
+}
+
+static void
+ledger_evidence(struct tim_selfcheck *sc, const char *ledger)
+{
+	struct tim_ledger_verify_result res;
+	struct tim_err err;
+
+	tim_err_clear(&err);
+	memset(&res, 0, sizeof(res));
+	if (tim_ledger_verify(ledger, NULL, &res, &err) < 0)
+		tim_selfcheck_evidence(sc, 7, -1, "%s", err.msg);
+	else if (!res.ok)
+		tim_selfcheck_evidence(sc, 7, -1, sc->lang_en ? "ledger %s does not verify: line %llu: %s" :
+		    "管理簿 %s の検証に失敗: %llu 行目: %s", ledger,
+		    (unsigned long long)res.bad_line, res.reason);
+	else
+		tim_selfcheck_evidence(sc, 7, 1, sc->lang_en ? "ledger %s verifies (%llu records)" :
+		    "管理簿 %s は検証済み (%llu 件)", ledger,
+		    (unsigned long long)(res.lines ? res.lines - 1 : 0));
+	free(res.leaves);
+}
+
+/* What the tree checks of --repo DIR found; -1 to go on, else the exit status. */
+static int
+repo_items(struct tim_cli *cli, struct tim_selfcheck *sc, const char *dir)
+{
+	struct tim_report rep;
+	struct tim_err err;
+	int r = -1;
+
+	tim_err_clear(&err);
+	if (tim_report_init(&rep, tim_check_rules, TIM_CHECK_NRULES) < 0)
+		return TIM_EXIT_ERROR;
+	if (repo_findings(cli, dir, &rep, &err) < 0)
+		r = tim_cli_fail(cli, &err);
+	else
+		repo_evidence(sc, dir, &rep);
+	tim_report_release(&rep);
+	return r;
+}
+
+static void
+host_items(struct tim_cli *cli, struct tim_check_cmd *o, struct tim_selfcheck *sc)
+{
+	struct tim_host_result hr[TIM_HOST_NCHECKS];
+	struct tim_host_opts ho = { NULL, NULL, NULL };
+
+	ho.data = tim_config_get(cli->cfg, "host", "data-paths");
+	ho.ledger = o->ledger ? o->ledger : tim_config_get(cli->cfg, "ledger", "path");
+	tim_host_check(&ho, hr);
+	host_evidence(sc, hr);
+}
+
+static int
+write_selfcheck(struct tim_cli *cli, struct tim_check_cmd *o,
+    const struct tim_selfcheck *sc, const char *fmt)
+{
+	struct out out = { NULL, NULL, NULL };
+	struct tim_err err;
+	int r;
+
+	tim_err_clear(&err);
+	if (out_open(&out, o->out, &err) < 0)
+		return tim_cli_fail(cli, &err);
+	if (strcmp(fmt, "html") == 0)
+		r = tim_selfcheck_write_html(sc, out.f);
+	else if (strcmp(fmt, "json") == 0)
+		r = tim_selfcheck_write_json(sc, out.f);
+	else
+		r = tim_selfcheck_write_text(sc, out.f);
+	if (r < 0)
+		tim_errorf(&err, errno, _("cannot write the report"));
+	if (out_close(&out, r == 0, &err) < 0 || r < 0)
+		return tim_cli_fail(cli, &err);
+	return tim_selfcheck_complete(sc) ? TIM_EXIT_OK : TIM_EXIT_FAIL;
+}
+
 int
 tim_check_cmd_selfcheck(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
     char **argv)
 {
 	struct tim_selfcheck sc;
-	struct tim_buf text = TIM_BUF_INIT;
-	struct tim_err err;
-	struct out out = { NULL, NULL, NULL };
 	const char *fmt = o->format ? o->format : cli->json ? "json" : "text";
-	int r, status;
+	int r;
 
 	(void)argc;
 	(void)argv;
-	tim_err_clear(&err);
 	if (strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "html"))
 		return tim_cli_usage_error(cli, _("unknown format '%s' (text, json, html)"), fmt);
 	if (o->lang && strcmp(o->lang, "ja") && strcmp(o->lang, "en"))
 		return tim_cli_usage_error(cli, _("unknown language '%s' (ja, en)"), o->lang);
 	tim_selfcheck_init(&sc);
 	sc.lang_en = lang_en(o->lang);
-	if (o->answers) {
-		if (tim_read_file(o->answers, 1 << 20, 0, &text, &err) < 0 ||
-		    tim_selfcheck_load(&sc, tim_buf_str(&text), o->answers, &err) < 0) {
-			tim_buf_release(&text);
-			return tim_cli_fail(cli, &err);
-		}
-		tim_buf_release(&text);
-	} else if (isatty(STDIN_FILENO)) {
-		ask(cli, &sc);
-	} else
-		return tim_cli_usage_error(cli, _("selfcheck needs --answers FILE when not run on a terminal"));
-	if (o->ledger) {
-		struct tim_ledger_verify_result res;
-
-		memset(&res, 0, sizeof(res));
-		if (tim_ledger_verify(o->ledger, NULL, &res, &err) < 0)
-			tim_selfcheck_evidence(&sc, 7, -1, "%s", err.msg);
-		else if (!res.ok)
-			tim_selfcheck_evidence(&sc, 7, -1, sc.lang_en ? "ledger %s does not verify: line %llu: %s" :
-			    "管理簿 %s の検証に失敗: %llu 行目: %s", o->ledger,
-			    (unsigned long long)res.bad_line, res.reason);
-		else
-			tim_selfcheck_evidence(&sc, 7, 1, sc.lang_en ? "ledger %s verifies (%llu records)" :
-			    "管理簿 %s は検証済み (%llu 件)", o->ledger,
-			    (unsigned long long)(res.lines ? res.lines - 1 : 0));
-		free(res.leaves);
-		tim_err_clear(&err);
-	}
-	if (o->repo) {
-		struct tim_report rep;
-
-		if (tim_report_init(&rep, tim_check_rules, TIM_CHECK_NRULES) < 0)
-			return TIM_EXIT_ERROR;
-		if (repo_findings(cli, o->repo, &rep, &err) < 0) {
-			tim_report_release(&rep);
-			return tim_cli_fail(cli, &err);
-		}
-		repo_evidence(&sc, o->repo, &rep);
-		tim_report_release(&rep);
-	}
-	if (o->host) {
-		struct tim_host_result hr[TIM_HOST_NCHECKS];
-		struct tim_host_opts ho = { NULL, NULL, NULL };
-
-		ho.data = tim_config_get(cli->cfg, "host", "data-paths");
-		ho.ledger = o->ledger ? o->ledger : tim_config_get(cli->cfg, "ledger", "path");
-		tim_host_check(&ho, hr);
-		host_evidence(&sc, hr);
-	}
-	if (out_open(&out, o->out, &err) < 0)
-		return tim_cli_fail(cli, &err);
-	if (strcmp(fmt, "html") == 0)
-		r = tim_selfcheck_write_html(&sc, out.f);
-	else if (strcmp(fmt, "json") == 0)
-		r = tim_selfcheck_write_json(&sc, out.f);
-	else
-		r = tim_selfcheck_write_text(&sc, out.f);
-	if (r < 0)
-		tim_errorf(&err, errno, _("cannot write the report"));
-	if (out_close(&out, r == 0, &err) < 0 || r < 0)
-		return tim_cli_fail(cli, &err);
-	status = tim_selfcheck_complete(&sc) ? TIM_EXIT_OK : TIM_EXIT_FAIL;
-	return status;
+	if ((r = answers(cli, o, &sc)) >= 0)
+		return r;
+	if (o->ledger)
+		ledger_evidence(&sc, o->ledger);
+	if (o->repo && (r = repo_items(cli, &sc, o->repo)) >= 0)
+		return r;
+	if (o->host)
+		host_items(cli, o, &sc);
+	return write_selfcheck(cli, o, &sc, fmt);
 }
 
+/* The host's checks as JUnit cases, through the report's one JUnit writer. */
 static int
 host_junit(const struct tim_host_result *h, FILE *f)
 {
-	struct tim_buf b = TIM_BUF_INIT;
-	xmlBufferPtr xb = xmlBufferCreate();
-	xmlTextWriterPtr w = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
-	size_t i, fails = 0, skips = 0;
+	struct tim_junit_case c[TIM_HOST_NCHECKS];
+	struct tim_buf names[TIM_HOST_NCHECKS];
+	size_t i;
 	int rc = 0;
 
-	if (w == NULL) {
-		if (xb)
-			xmlBufferFree(xb);
-		return -1;
-	}
 	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
-		fails += h[i].status == TIM_HOST_FAIL;
-		skips += h[i].status == TIM_HOST_UNKNOWN;
+		tim_buf_init(&names[i]);
+		tim_buf_addf(&names[i], "%s: %s", h[i].id, _(h[i].title));
+		rc |= names[i].failed;
+		c[i].classname = h[i].clause;
+		c[i].name = tim_buf_str(&names[i]);
+		c[i].status = h[i].status == TIM_HOST_PASS ? TIM_JUNIT_PASS :
+		    h[i].status == TIM_HOST_FAIL ? TIM_JUNIT_FAILURE : TIM_JUNIT_SKIPPED;
+		c[i].message = h[i].evidence;
+		c[i].type = NULL;
+		c[i].text = NULL;
+		c[i].output = h[i].evidence;
 	}
-	xmlTextWriterSetIndent(w, 1);
-	rc |= xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) < 0;
-	rc |= xmlTextWriterStartElement(w, BAD_CAST "testsuite") < 0;
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST "tim-check host") < 0;
-	tim_buf_addf(&b, "%d", TIM_HOST_NCHECKS);
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "tests", BAD_CAST b.buf) < 0;
-	tim_buf_reset(&b);
-	tim_buf_addf(&b, "%zu", fails);
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "failures", BAD_CAST b.buf) < 0;
-	tim_buf_reset(&b);
-	tim_buf_addf(&b, "%zu", skips);
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "skipped", BAD_CAST b.buf) < 0;
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "hostname", BAD_CAST tim_hostname()) < 0;
-	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
-		tim_buf_reset(&b);
-		tim_buf_addf(&b, "%s: %s", h[i].id, _(h[i].title));
-		rc |= xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0;
-		rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST h[i].clause) < 0;
-		rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST b.buf) < 0;
-		if (h[i].status != TIM_HOST_PASS) {
-			const char *el = h[i].status == TIM_HOST_FAIL ? "failure" : "skipped";
-
-			rc |= xmlTextWriterStartElement(w, BAD_CAST el) < 0;
-			rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "message", BAD_CAST h[i].evidence) < 0;
-			rc |= xmlTextWriterEndElement(w) < 0;
-		}
-		rc |= xmlTextWriterStartElement(w, BAD_CAST "system-out") < 0;
-		rc |= xmlTextWriterWriteString(w, BAD_CAST h[i].evidence) < 0;
-		rc |= xmlTextWriterEndElement(w) < 0;
-		rc |= xmlTextWriterEndElement(w) < 0;
-	}
-	rc |= xmlTextWriterEndDocument(w) < 0;
-	xmlFreeTextWriter(w);
-	if (!rc && fwrite(xmlBufferContent(xb), 1, (size_t)xmlBufferLength(xb), f) !=
-	    (size_t)xmlBufferLength(xb))
-		rc = 1;
-	xmlBufferFree(xb);
-	tim_buf_release(&b);
+	if (rc == 0)
+		rc = tim_junit_write(f, "tim-check host", c, TIM_HOST_NCHECKS);
+	for (i = 0; i < TIM_HOST_NCHECKS; i++)
+		tim_buf_release(&names[i]);
 	return rc ? -1 : 0;
+}
+
+/* The host's checks as JSON lines or text; -1 on a write error. */
+static int
+host_lines(const struct tim_host_result *hr, const char *fmt, int color, FILE *f)
+{
+	static const char *col[] = { "\033[32m", "\033[31m", "\033[33m" };
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
+		if (strcmp(fmt, "json") == 0) {
+			json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", hr[i].id, "clause",
+			    hr[i].clause, "title", _(hr[i].title), "status",
+			    tim_host_status_name(hr[i].status), "evidence", hr[i].evidence);
+
+			if (j == NULL || tim_json_print(f, j) < 0)
+				r = -1;
+			json_decref(j);
+		} else
+			fprintf(f, "%s%-7s%s %-18s %-22s %s\n        %s\n", color ? col[hr[i].status] : "",
+			    tim_host_status_name(hr[i].status), color ? "\033[0m" : "", hr[i].id,
+			    hr[i].clause, _(hr[i].title), hr[i].evidence);
+	}
+	return r;
 }
 
 int
@@ -694,7 +864,7 @@ tim_check_cmd_host(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 	struct out out = { NULL, NULL, NULL };
 	const char *fmt = o->format ? o->format : cli->json ? "json" : "text";
 	size_t i;
-	int r = 0, fails = 0, color;
+	int r, fails = 0, color;
 
 	(void)argc;
 	(void)argv;
@@ -711,24 +881,10 @@ tim_check_cmd_host(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 	    getenv("NO_COLOR") == NULL;
 	if (strcmp(fmt, "junit") == 0)
 		r = host_junit(hr, out.f);
-	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
+	else
+		r = host_lines(hr, fmt, color, out.f);
+	for (i = 0; i < TIM_HOST_NCHECKS; i++)
 		fails += hr[i].status == TIM_HOST_FAIL;
-		if (strcmp(fmt, "json") == 0) {
-			json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", hr[i].id, "clause",
-			    hr[i].clause, "title", _(hr[i].title), "status",
-			    tim_host_status_name(hr[i].status), "evidence", hr[i].evidence);
-
-			if (j == NULL || tim_json_print(out.f, j) < 0)
-				r = -1;
-			json_decref(j);
-		} else if (strcmp(fmt, "text") == 0) {
-			static const char *col[] = { "\033[32m", "\033[31m", "\033[33m" };
-
-			fprintf(out.f, "%s%-7s%s %-18s %-22s %s\n        %s\n", color ? col[hr[i].status] : "",
-			    tim_host_status_name(hr[i].status), color ? "\033[0m" : "", hr[i].id,
-			    hr[i].clause, _(hr[i].title), hr[i].evidence);
-		}
-	}
 	if (r < 0 || ferror(out.f))
 		tim_errorf(&err, errno, _("cannot write the report"));
 	if (out_close(&out, r == 0, &err) < 0 || r < 0)

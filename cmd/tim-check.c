@@ -1,7 +1,7 @@
 /*
  * tim-check: where a document tree, a host or the self-check answers fall
  * short of the notice, and which clause says so. Options and exit status
- * only; the checks are in libtim (check.c, policy.c, report.c, selfcheck.c,
+ * only; the checks are in libtim (check*.c, policy.c, report.c, selfcheck.c,
  * host.c) and the modes in checkcmd.c.
  */
 #include <getopt.h>
@@ -81,13 +81,136 @@ allowed(int mode, unsigned modes, const char *name)
 	    mode_names[mode]);
 }
 
+/* allowed, as option returns it: -1 to go on, else the exit status. */
+static int
+gate(int mode, unsigned modes, const char *name)
+{
+	int r = allowed(mode, modes, name);
+
+	return r == 0 ? -1 : r;
+}
+
+/* Options with a value that only some modes take. */
+static const struct {
+	int code;
+	unsigned modes;
+	const char *name;
+	const char **value;
+} valued[] = {
+	{ O_ANSWERS, SELF, "--answers", &opts.answers },
+	{ O_BASELINE, REPO, "--baseline", &opts.baseline },
+	{ O_DATA, HOST, "--data", &opts.data },
+	{ O_FAIL_ON, REPO, "--fail-on", &opts.fail_on },
+	{ O_FORMAT, REPO | HOST | SELF, "--format", &opts.format },
+	{ O_LANG, SELF, "--lang", &opts.lang },
+	{ O_LEDGER, SELF | HOST, "--ledger", &opts.ledger },
+	{ O_POLICY, REPO | UNM, "--policy", &opts.policy },
+	{ O_REPO, SELF, "--repo", &opts.repo },
+	{ O_ROOT, HOST, "--root", &opts.root },
+	{ O_UPDATE_BASELINE, REPO, "--update-baseline", &opts.update_baseline },
+};
+
+/* The mode a first word names; argv moves past it. */
+static int
+mode_word(int *argc, char ***argv)
+{
+	static const char *words[] = { "repo", NULL, "host", "selfcheck", "ledger" };
+	int m;
+
+	if (*argc < 2)
+		return M_REPO;
+	for (m = 0; m < (int)(sizeof(words) / sizeof(words[0])); m++)
+		if (words[m] && strcmp((*argv)[1], words[m]) == 0) {
+			(*argc)--;
+			(*argv)++;
+			return m;
+		}
+	return M_REPO;
+}
+
+/* One option: -1 to go on, else the exit status. */
+static int
+option(int c, int mode, int *unmarked, char **argv)
+{
+	char *end;
+	long n;
+	size_t i;
+
+	for (i = 0; i < sizeof(valued) / sizeof(valued[0]); i++)
+		if (valued[i].code == c) {
+			*valued[i].value = optarg;
+			return gate(mode, valued[i].modes, valued[i].name);
+		}
+	switch (c) {
+	case 'h':
+		usage(stdout);
+		return TIM_EXIT_OK;
+	case '0':
+		opts.nul = 1;
+		return -1;
+	case 'o':
+		opts.out = optarg;
+		return -1;
+	case O_HOST:
+		opts.host = 1;
+		return gate(mode, SELF, "--host");
+	case O_UNMARKED:
+		*unmarked = 1;
+		return gate(mode, REPO, "--unmarked");
+	case O_THREADS:
+		n = strtol(optarg, &end, 10);
+		if (*optarg == '\0' || *end || n < 1 || n > 64)
+			return tim_cli_usage_error(&cli, _("--threads takes a number from 1 to 64"));
+		opts.threads = (int)n;
+		return -1;
+	case ':':
+		return tim_cli_usage_error(&cli, _("option '%s' needs a value"), argv[optind - 1]);
+	default:
+		return tim_cli_usage_error(&cli, _("unknown option '%s'"), argv[optind - 1]);
+	}
+}
+
+/* Options that go together only in some ways. */
+static int
+combinations(int *mode, int unmarked)
+{
+	if (unmarked) {
+		*mode = M_UNMARKED;
+		if (opts.format || opts.baseline || opts.update_baseline || opts.fail_on || opts.out)
+			return tim_cli_usage_error(&cli, _("--unmarked prints paths only; it takes no report options"));
+	} else if (opts.nul)
+		return tim_cli_usage_error(&cli, _("-0 goes with --unmarked"));
+	if (*mode == M_LEDGER && (opts.out || opts.format))
+		return tim_cli_usage_error(&cli, _("option '%s' does not apply to '%s'"),
+		    opts.out ? "-o" : "--format", "ledger");
+	return -1;
+}
+
+static int
+run_mode(int mode, int argc, char **argv)
+{
+	switch (mode) {
+	case M_UNMARKED:
+		return tim_check_cmd_unmarked(&cli, &opts, argc, argv);
+	case M_HOST:
+	case M_SELFCHECK:
+		if (argc > 0)
+			return tim_cli_usage_error(&cli, _("too many arguments for '%s'"),
+			    mode == M_HOST ? "host" : "selfcheck");
+		return mode == M_HOST ? tim_check_cmd_host(&cli, &opts, argc, argv) :
+		    tim_check_cmd_selfcheck(&cli, &opts, argc, argv);
+	case M_LEDGER:
+		return tim_check_cmd_ledger(&cli, &opts, argc, argv);
+	default:
+		return tim_check_cmd_repo(&cli, &opts, argc, argv);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	struct tim_err err;
-	int c, r, mode = M_REPO, unmarked = 0;
-	char *end;
-	long n;
+	int c, r, mode, unmarked = 0;
 
 	tim_err_clear(&err);
 	if (tim_cli_init(&cli, "tim-check", &err) < 0) {
@@ -95,146 +218,16 @@ main(int argc, char **argv)
 		tim_cli_release(&cli);
 		return r;
 	}
-	if (argc > 1) {
-		if (strcmp(argv[1], "repo") == 0)
-			mode = M_REPO;
-		else if (strcmp(argv[1], "host") == 0)
-			mode = M_HOST;
-		else if (strcmp(argv[1], "selfcheck") == 0)
-			mode = M_SELFCHECK;
-		else if (strcmp(argv[1], "ledger") == 0)
-			mode = M_LEDGER;
-		else
-			mode = -1;
-		if (mode >= 0) {
-			argc--;
-			argv++;
-		} else
-			mode = M_REPO;
-	}
+	mode = mode_word(&argc, &argv);
 	opterr = 0;
 	r = -1;
-	while (r < 0 && (c = getopt_long(argc, argv, ":0ho:qv", longopts, NULL)) != -1) {
-		if (tim_cli_common(&cli, c))
-			continue;
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			r = TIM_EXIT_OK;
-			break;
-		case '0':
-			opts.nul = 1;
-			break;
-		case 'o':
-			opts.out = optarg;
-			break;
-		case O_ANSWERS:
-			if ((r = allowed(mode, SELF, "--answers")) == 0) r = -1;
-			opts.answers = optarg;
-			break;
-		case O_BASELINE:
-			if ((r = allowed(mode, REPO, "--baseline")) == 0) r = -1;
-			opts.baseline = optarg;
-			break;
-		case O_DATA:
-			if ((r = allowed(mode, HOST, "--data")) == 0) r = -1;
-			opts.data = optarg;
-			break;
-		case O_FAIL_ON:
-			if ((r = allowed(mode, REPO, "--fail-on")) == 0) r = -1;
-			opts.fail_on = optarg;
-			break;
-		case O_FORMAT:
-			if ((r = allowed(mode, REPO | HOST | SELF, "--format")) == 0) r = -1;
-			opts.format = optarg;
-			break;
-		case O_HOST:
-			if ((r = allowed(mode, SELF, "--host")) == 0) r = -1;
-			opts.host = 1;
-			break;
-		case O_LANG:
-			if ((r = allowed(mode, SELF, "--lang")) == 0) r = -1;
-			opts.lang = optarg;
-			break;
-		case O_LEDGER:
-			if ((r = allowed(mode, SELF | HOST, "--ledger")) == 0) r = -1;
-			opts.ledger = optarg;
-			break;
-		case O_POLICY:
-			if ((r = allowed(mode, REPO | UNM, "--policy")) == 0) r = -1;
-			opts.policy = optarg;
-			break;
-		case O_REPO:
-			if ((r = allowed(mode, SELF, "--repo")) == 0) r = -1;
-			opts.repo = optarg;
-			break;
-		case O_ROOT:
-			if ((r = allowed(mode, HOST, "--root")) == 0) r = -1;
-			opts.root = optarg;
-			break;
-		case O_THREADS:
-			n = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end || n < 1 || n > 64)
-				r = tim_cli_usage_error(&cli, _("--threads takes a number from 1 to 64"));
-			opts.threads = (int)n;
-			break;
-		case O_UNMARKED:
-			if ((r = allowed(mode, REPO, "--unmarked")) == 0) r = -1;
-			unmarked = 1;
-			break;
-		case O_UPDATE_BASELINE:
-			if ((r = allowed(mode, REPO, "--update-baseline")) == 0) r = -1;
-			opts.update_baseline = optarg;
-			break;
-		case ':':
-			r = tim_cli_usage_error(&cli, _("option '%s' needs a value"), argv[optind - 1]);
-			break;
-		default:
-			r = tim_cli_usage_error(&cli, _("unknown option '%s'"), argv[optind - 1]);
-			break;
-		}
-	}
-	if (r >= 0)
-		goto out;
-	if (unmarked) {
-		mode = M_UNMARKED;
-		if (opts.format || opts.baseline || opts.update_baseline || opts.fail_on || opts.out) {
-			r = tim_cli_usage_error(&cli, _("--unmarked prints paths only; it takes no report options"));
-			goto out;
-		}
-	} else if (opts.nul) {
-		r = tim_cli_usage_error(&cli, _("-0 goes with --unmarked"));
-		goto out;
-	}
-	argc -= optind;
-	argv += optind;
-	switch (mode) {
-	case M_UNMARKED:
-		r = tim_check_cmd_unmarked(&cli, &opts, argc, argv);
-		break;
-	case M_HOST:
-	case M_SELFCHECK:
-		if (argc > 0) {
-			r = tim_cli_usage_error(&cli, _("too many arguments for '%s'"),
-			    mode == M_HOST ? "host" : "selfcheck");
-			break;
-		}
-		r = mode == M_HOST ? tim_check_cmd_host(&cli, &opts, argc, argv) :
-		    tim_check_cmd_selfcheck(&cli, &opts, argc, argv);
-		break;
-	case M_LEDGER:
-		if (opts.out || opts.format) {
-			r = tim_cli_usage_error(&cli, _("option '%s' does not apply to '%s'"),
-			    opts.out ? "-o" : "--format", "ledger");
-			break;
-		}
-		r = tim_check_cmd_ledger(&cli, &opts, argc, argv);
-		break;
-	default:
-		r = tim_check_cmd_repo(&cli, &opts, argc, argv);
-		break;
-	}
-out:
+	while (r < 0 && (c = getopt_long(argc, argv, ":0ho:qv", longopts, NULL)) != -1)
+		if (!tim_cli_common(&cli, c))
+			r = option(c, mode, &unmarked, argv);
+	if (r < 0)
+		r = combinations(&mode, unmarked);
+	if (r < 0)
+		r = run_mode(mode, argc - optind, argv + optind);
 	tim_cli_release(&cli);
 	return r;
 }

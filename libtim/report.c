@@ -604,105 +604,163 @@ out:
 	return ret;
 }
 
-/* JUnit: one testcase per rule, a failure listing its findings. */
 static int
-write_junit(const struct tim_report *r, const struct tim_report_opts *o, FILE *f)
+junit_count(xmlTextWriterPtr w, const char *attr, size_t n)
 {
-	struct tim_buf body = TIM_BUF_INIT, shown = TIM_BUF_INIT, num = TIM_BUF_INIT;
-	xmlBufferPtr xb;
-	xmlTextWriterPtr w;
-	size_t rule, i, failures = 0, active = 0;
+	char num[32];
+
+	snprintf(num, sizeof(num), "%zu", n);
+	return xmlTextWriterWriteAttribute(w, BAD_CAST attr, BAD_CAST num) < 0;
+}
+
+static int
+junit_case(xmlTextWriterPtr w, const struct tim_junit_case *c)
+{
+	int rc = 0;
+
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0;
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST c->classname) < 0;
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST c->name) < 0;
+	if (c->status != TIM_JUNIT_PASS) {
+		rc |= xmlTextWriterStartElement(w, BAD_CAST (c->status == TIM_JUNIT_FAILURE ?
+		    "failure" : "skipped")) < 0;
+		rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "message", BAD_CAST c->message) < 0;
+		if (c->type)
+			rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST c->type) < 0;
+		if (c->text)
+			rc |= xmlTextWriterWriteString(w, BAD_CAST c->text) < 0;
+		rc |= xmlTextWriterEndElement(w) < 0;
+	}
+	if (c->output) {
+		rc |= xmlTextWriterStartElement(w, BAD_CAST "system-out") < 0;
+		rc |= xmlTextWriterWriteString(w, BAD_CAST c->output) < 0;
+		rc |= xmlTextWriterEndElement(w) < 0;
+	}
+	rc |= xmlTextWriterEndElement(w) < 0;
+	return rc;
+}
+
+/* The <testsuites> and <testsuite> heads, which both carry the counts. */
+static int
+junit_head(xmlTextWriterPtr w, const char *suite, size_t n, size_t failures,
+    size_t skipped)
+{
 	char now[21];
 	int rc = 0;
 
-	for (rule = 0; rule < r->nrules; rule++) {
-		if (r->severity[rule] == TIM_SEV_NONE)
-			continue;
-		active++;
-		for (i = 0; i < r->n; i++)
-			if (r->f[i].rule == rule && !r->f[i].baselined) {
-				failures++;
-				break;
-			}
-	}
-	xb = xmlBufferCreate();
-	w = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
+	tim_now_rfc3339(now);
+	rc |= xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) < 0;
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "testsuites") < 0;
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST suite) < 0;
+	rc |= junit_count(w, "tests", n);
+	rc |= junit_count(w, "failures", failures);
+	rc |= xmlTextWriterStartElement(w, BAD_CAST "testsuite") < 0;
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST suite) < 0;
+	rc |= junit_count(w, "tests", n);
+	rc |= junit_count(w, "failures", failures);
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "errors", BAD_CAST "0") < 0;
+	rc |= junit_count(w, "skipped", skipped);
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "timestamp", BAD_CAST now) < 0;
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "hostname", BAD_CAST tim_hostname()) < 0;
+	return rc;
+}
+
+int
+tim_junit_write(FILE *f, const char *suite, const struct tim_junit_case *c,
+    size_t n)
+{
+	xmlBufferPtr xb = xmlBufferCreate();
+	xmlTextWriterPtr w = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
+	size_t i, failures = 0, skipped = 0;
+	int rc = 0;
+
 	if (w == NULL) {
 		if (xb)
 			xmlBufferFree(xb);
 		return -1;
 	}
-	tim_now_rfc3339(now);
+	for (i = 0; i < n; i++) {
+		failures += c[i].status == TIM_JUNIT_FAILURE;
+		skipped += c[i].status == TIM_JUNIT_SKIPPED;
+	}
 	xmlTextWriterSetIndent(w, 1);
-	rc |= xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) < 0;
-	rc |= xmlTextWriterStartElement(w, BAD_CAST "testsuites") < 0;
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST o->tool) < 0;
-	tim_buf_addf(&num, "%zu", active);
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "tests", BAD_CAST num.buf) < 0;
-	tim_buf_reset(&num);
-	tim_buf_addf(&num, "%zu", failures);
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "failures", BAD_CAST num.buf) < 0;
-	rc |= xmlTextWriterStartElement(w, BAD_CAST "testsuite") < 0;
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST o->tool) < 0;
-	tim_buf_reset(&num);
-	tim_buf_addf(&num, "%zu", active);
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "tests", BAD_CAST num.buf) < 0;
-	tim_buf_reset(&num);
-	tim_buf_addf(&num, "%zu", failures);
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "failures", BAD_CAST num.buf) < 0;
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "errors", BAD_CAST "0") < 0;
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "skipped", BAD_CAST "0") < 0;
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "timestamp", BAD_CAST now) < 0;
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "hostname", BAD_CAST tim_hostname()) < 0;
-	for (rule = 0; rule < r->nrules && !rc; rule++) {
+	rc |= junit_head(w, suite, n, failures, skipped);
+	for (i = 0; i < n && !rc; i++)
+		rc |= junit_case(w, &c[i]);
+	rc |= xmlTextWriterEndDocument(w) < 0;
+	xmlFreeTextWriter(w);
+	if (!rc && fwrite(xmlBufferContent(xb), 1, (size_t)xmlBufferLength(xb), f) !=
+	    (size_t)xmlBufferLength(xb))
+		rc = 1;
+	xmlBufferFree(xb);
+	return rc ? -1 : 0;
+}
+
+/* A rule's findings as the body of its failure, then what to do about them. */
+static size_t
+rule_findings(const struct tim_report *r, size_t rule, struct tim_buf *body)
+{
+	struct tim_buf shown = TIM_BUF_INIT;
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n; i++) {
+		const struct tim_finding *fi = &r->f[i];
+
+		if (fi->rule != rule || fi->baselined)
+			continue;
+		n++;
+		tim_buf_reset(&shown);
+		tim_path_display(&shown, fi->path);
+		if (fi->line)
+			tim_buf_addf(body, "%s:%lu: %s\n", shown.buf, fi->line, fi->message);
+		else
+			tim_buf_addf(body, "%s: %s\n", shown.buf, fi->message);
+	}
+	if (n) {
+		tim_buf_adds(body, _(r->rules[rule].help));
+		tim_buf_addch(body, '\n');
+	}
+	tim_buf_release(&shown);
+	return n;
+}
+
+/* JUnit: one testcase per rule switched on, a failure listing its findings. */
+static int
+write_junit(const struct tim_report *r, const struct tim_report_opts *o, FILE *f)
+{
+	struct tim_junit_case *c = calloc(r->nrules ? r->nrules : 1, sizeof(*c));
+	struct tim_buf *text = calloc(3 * (r->nrules ? r->nrules : 1), sizeof(*text));
+	size_t rule, n = 0, k;
+	int rc = 0;
+
+	for (rule = 0; c && text && rule < r->nrules; rule++) {
 		const struct tim_rule *ru = &r->rules[rule];
-		size_t n = 0;
+		struct tim_buf *name = &text[3 * n], *msg = name + 1, *body = name + 2;
+		size_t found;
 
 		if (r->severity[rule] == TIM_SEV_NONE)
 			continue;
-		tim_buf_reset(&body);
-		for (i = 0; i < r->n; i++) {
-			const struct tim_finding *fi = &r->f[i];
-
-			if (fi->rule != rule || fi->baselined)
-				continue;
-			n++;
-			tim_buf_reset(&shown);
-			tim_path_display(&shown, fi->path);
-			if (fi->line)
-				tim_buf_addf(&body, "%s:%lu: %s\n", shown.buf, fi->line, fi->message);
-			else
-				tim_buf_addf(&body, "%s: %s\n", shown.buf, fi->message);
-		}
-		tim_buf_reset(&shown);
-		tim_buf_addf(&shown, "%s: %s", ru->id, _(ru->title));
-		rc |= xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0;
-		rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST ru->clause) < 0;
-		rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST shown.buf) < 0;
-		if (n) {
-			tim_buf_reset(&num);
-			tim_buf_addf(&num, _("%zu findings (%s)"), n, tim_severity_name(r->severity[rule]));
-			rc |= xmlTextWriterStartElement(w, BAD_CAST "failure") < 0;
-			rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "message", BAD_CAST num.buf) < 0;
-			rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "type",
-			    BAD_CAST tim_severity_name(r->severity[rule])) < 0;
-			tim_buf_adds(&body, _(ru->help));
-			tim_buf_addch(&body, '\n');
-			rc |= xmlTextWriterWriteString(w, BAD_CAST body.buf) < 0;
-			rc |= xmlTextWriterEndElement(w) < 0;
-		}
-		rc |= xmlTextWriterEndElement(w) < 0;
+		found = rule_findings(r, rule, body);
+		tim_buf_addf(name, "%s: %s", ru->id, _(ru->title));
+		tim_buf_addf(msg, _("%zu findings (%s)"), found, tim_severity_name(r->severity[rule]));
+		rc |= name->failed || msg->failed || body->failed;
+		c[n].classname = ru->clause;
+		c[n].name = tim_buf_str(name);
+		c[n].status = found ? TIM_JUNIT_FAILURE : TIM_JUNIT_PASS;
+		c[n].message = tim_buf_str(msg);
+		c[n].type = tim_severity_name(r->severity[rule]);
+		c[n].text = tim_buf_str(body);
+		n++;
 	}
-	rc |= xmlTextWriterEndDocument(w) < 0;
-	xmlFreeTextWriter(w);
-	if (!rc && !body.failed && !shown.failed &&
-	    fwrite(xmlBufferContent(xb), 1, (size_t)xmlBufferLength(xb), f) != (size_t)xmlBufferLength(xb))
-		rc = 1;
-	xmlBufferFree(xb);
-	tim_buf_release(&body);
-	tim_buf_release(&shown);
-	tim_buf_release(&num);
-	return rc ? -1 : 0;
+	if (c == NULL || text == NULL || rc)
+		rc = -1;
+	else
+		rc = tim_junit_write(f, o->tool, c, n);
+	for (k = 0; text && k < 3 * n; k++)
+		tim_buf_release(&text[k]);
+	free(text);
+	free(c);
+	return rc;
 }
 
 int

@@ -108,6 +108,27 @@ int tim_report_write(const struct tim_report *r,
     const struct tim_report_opts *o, FILE *f, struct tim_err *err);
 
 /*
+ * JUnit XML, the one writer for every report CI dashboards read (the tree's
+ * rules, the host's checks): a <testsuites> holding one <testsuite> named
+ * suite, a <testcase> per check, counts, timestamp and host name.
+ */
+enum { TIM_JUNIT_PASS, TIM_JUNIT_FAILURE, TIM_JUNIT_SKIPPED };
+
+struct tim_junit_case {
+	const char *classname;	/* the clause it serves */
+	const char *name;
+	int status;		/* TIM_JUNIT_* */
+	const char *message;	/* failure or skipped: its message attribute */
+	const char *type;	/* failure: its type attribute, or NULL */
+	const char *text;	/* failure: its body, or NULL */
+	const char *output;	/* <system-out>, or NULL */
+};
+
+/* Writes the cases to f; -1 when the XML cannot be made or written. */
+int tim_junit_write(FILE *f, const char *suite, const struct tim_junit_case *c,
+    size_t n);
+
+/*
  * Path helpers for names that are not valid UTF-8 (Linux names are bytes):
  * 1 when s is valid UTF-8 without control characters.
  */

@@ -66,7 +66,8 @@ setup_file_local() {
 
 @test "nightly job: missing settings are named" {
 	run env -u TIM_LEDGERS sh "$TIM_SRC/examples/cron/tim-ledger-nightly"
-	assert_failure
+	# ${TIM_LEDGERS:?} ends a non-interactive POSIX sh (dash) with status 2.
+	assert_failure 2
 	assert_output --partial "TIM_LEDGERS"
 }
 

@@ -1,9 +1,19 @@
-/* tim-check's finer logic: gitignore-style patterns, CMS detection, path escapes, fingerprints. */
+/*
+ * tim-check's finer logic: gitignore-style patterns, CMS detection, path
+ * escapes, fingerprints, and the pieces of the check called directly: the
+ * word scan, the walk over a temporary tree and the rules over it.
+ */
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "check.h"
+#include "check_impl.h"
+#include "label.h"
 #include "err.h"
 #include "policy.h"
 #include "report.h"
@@ -119,13 +129,189 @@ selfcheck(void)
 	ok(!tim_selfcheck_complete(&sc), "not complete");
 }
 
+static void
+scan(void)
+{
+	static const char *const ws[] = { "社外秘", "極秘", "CONFIDENTIAL", "X" };
+	struct tim_globs g = { (char **)ws, 3 };
+	struct tim_check_words w;
+	const unsigned char *t = (const unsigned char *)"plan\nこれは極秘、社外秘\n";
+	size_t at = 0;
+
+	tim_check_words_init(&w, &g);
+	is_int(w.n, 3, "three words");
+	is_int(w.ngroups, 2, "社外秘 and 極秘 end in the same byte: one group");
+	is_str(tim_check_words_find(&w, t, strlen((const char *)t), &at), "極秘",
+	    "the word that ends first");
+	is_int(at, 14, "its offset");
+	is_int(tim_check_line_of(t, at), 2, "on line 2");
+	ok(tim_check_words_find(&w, t, at + 3, &at) == NULL, "a word cut short is not found");
+	ok(tim_check_words_find(&w, (const unsigned char *)"CONFIDENTIAL", 12, &at) != NULL && at == 0,
+	    "a word at the very start");
+	ok(tim_check_words_find(&w, (const unsigned char *)"秘密", 6, &at) == NULL,
+	    "a shared last byte alone is no word");
+	g.n = 4;
+	tim_check_words_init(&w, &g);
+	ok(tim_check_words_find(&w, (const unsigned char *)"aXb", 3, &at) != NULL && at == 1,
+	    "a one-byte word");
+}
+
+static char tree[] = "/tmp/tim-test-check-XXXXXX";
+
+static void
+put(const char *rel, const char *text)
+{
+	char p[512];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", tree, rel);
+	if (text == NULL) {
+		if (mkdir(p, 0700) < 0)
+			perror(p);
+		return;
+	}
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		perror(p);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void
+make_tree(void)
+{
+	char p[512];
+
+	put("a.txt", "plain\n");
+	put("app.log", "excluded\n");
+	put(".timcheck", "[zone \"c\"]\npath = conf/\ncontrolled = yes\n");
+	put(".git", NULL);
+	put(".git/config", "[core]\n");
+	put("conf", NULL);
+	put("conf/x.txt", "no label\n");
+	put("pub", NULL);
+	put("pub/y.txt", "first\nこの資料は社外秘です\n");
+	snprintf(p, sizeof(p), "%s/pub/link", tree);
+	if (symlink("/etc/passwd", p) < 0)
+		perror(p);
+}
+
+static void
+load(struct tim_policy *pol, struct tim_label_scheme *s, struct tim_check_opts *o)
+{
+	static const char text[] = "[check]\nexclude = *.log\n[zone \"c\"]\npath = conf/\ncontrolled = yes\n";
+	struct tim_err err;
+
+	tim_policy_init(pol);
+	ok(tim_policy_parse(pol, text, strlen(text), "t", &err) == 0, "policy parses");
+	tim_label_scheme_default(s);
+	memset(o, 0, sizeof(*o));
+	o->scheme = s;
+	o->policy = pol;
+	o->root = tree;
+	o->threads = 1;
+	o->have_policy = 1;
+}
+
+static void
+walk(void)
+{
+	struct tim_label_scheme s;
+	struct tim_policy pol;
+	struct tim_check_opts o;
+	struct tim_check_run run;
+	struct tim_check_files w;
+	struct tim_err err;
+	int rootfd = open(tree, O_RDONLY | O_DIRECTORY);
+
+	load(&pol, &s, &o);
+	memset(&run, 0, sizeof(run));
+	memset(&w, 0, sizeof(w));
+	w.o = &o;
+	w.run = &run;
+	ok(tim_check_walk_operand(&w, rootfd, tree, tree, &err) == 0, "the whole tree walks");
+	is_int(w.n, 3, "three files: no .git, no excluded name, no .timcheck, no link");
+	if (w.n == 3) {
+		is_str(w.e[0].rel, "a.txt", "sorted, relative to the root");
+		is_str(w.e[1].rel, "conf/x.txt", "into folders");
+		is_str(w.e[2].rel, "pub/y.txt", "in name order");
+	}
+	is_int(run.skipped, 1, "the symbolic link is counted, not followed");
+	is_int(run.nerrors, 0, "no errors");
+	tim_check_files_release(&w);
+	w.o = &o;
+	w.run = &run;
+	ok(chdir(tree) == 0 && tim_check_walk_operand(&w, rootfd, tree, "pub", &err) == 0,
+	    "one folder walks");
+	is_int(w.n, 1, "only what lies in it");
+	if (w.n == 1)
+		is_str(w.e[0].rel, "pub/y.txt", "still relative to the root");
+	tim_check_files_release(&w);
+	w.o = &o;
+	w.run = &run;
+	ok(tim_check_walk_operand(&w, rootfd, tree, "/etc", &err) < 0, "outside the tree is refused");
+	tim_check_files_release(&w);
+	tim_check_run_release(&run);
+	tim_policy_release(&pol);
+	close(rootfd);
+}
+
+static void
+rules(void)
+{
+	struct tim_label_scheme s;
+	struct tim_policy pol;
+	struct tim_check_opts o;
+	struct tim_check_run run;
+	struct tim_report rep;
+	struct tim_err err;
+
+	load(&pol, &s, &o);
+	memset(&run, 0, sizeof(run));
+	tim_report_init(&rep, tim_check_rules, TIM_CHECK_NRULES);
+	ok(tim_check_tree(&o, NULL, 0, &rep, &run, &err) == 0, "the tree checks");
+	tim_report_sort(&rep);
+	is_int(run.files, 3, "three files checked");
+	is_int(rep.n, 2, "two findings");
+	if (rep.n == 2) {
+		is_int(rep.f[0].rule, TIM_RULE_UNMARKED, "unmarked in the controlled zone");
+		is_str(rep.f[0].path, "conf/x.txt", "... conf/x.txt");
+		is_int(rep.f[1].rule, TIM_RULE_LABEL_WORD, "a label word in an unmarked file");
+		is_int(rep.f[1].line, 2, "... on its line");
+	}
+	tim_report_release(&rep);
+	tim_check_run_release(&run);
+	o.unmarked = 1;
+	tim_report_init(&rep, tim_check_rules, TIM_CHECK_NRULES);
+	ok(tim_check_tree(&o, NULL, 0, &rep, &run, &err) == 0, "--unmarked checks");
+	is_int(run.nunmarked, 1, "under a policy only the controlled zone's unmarked files");
+	if (run.nunmarked == 1)
+		is_str(run.unmarked[0], "conf/x.txt", "named as the operand names it");
+	tim_report_release(&rep);
+	tim_check_run_release(&run);
+	tim_policy_release(&pol);
+}
+
 int
 main(void)
 {
+	char cmd[600];
+
+	if (mkdtemp(tree) == NULL) {
+		perror("mkdtemp");
+		return 3;
+	}
+	make_tree();
 	globs();
 	cms();
 	paths();
 	fingerprints();
 	selfcheck();
+	scan();
+	walk();
+	rules();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tree);
+	if (system(cmd) != 0)
+		return 3;
 	return tap_done();
 }

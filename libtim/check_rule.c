@@ -1,0 +1,407 @@
+/*
+ * tim-check's rules over one file: what each label carrier says, the zones
+ * the file lies in, and the findings the policy's rules make of them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "carrier.h"
+#include "check.h"
+#include "check_impl.h"
+#include "err.h"
+#include "i18n.h"
+#include "label.h"
+#include "policy.h"
+#include "report.h"
+#include "banned.h"
+
+#define LEVEL_HEAD 65536	/* the text carrier's label line lies in here */
+#define TOP_LINES 3	/* BOM and #!/XML/doctype line, label line, one spare */
+
+/* What the carriers say about one file. */
+struct found {
+	int carrier;
+	char kind[16];
+	struct tim_label label;
+};
+
+struct labels {
+	struct found f[TIM_LABEL_FOUND_MAX];
+	size_t n;
+};
+
+static void
+add_found(struct labels *ls, int carrier, const char *kind,
+    const struct tim_label *l)
+{
+	if (ls->n == TIM_LABEL_FOUND_MAX)
+		return;
+	ls->f[ls->n].carrier = carrier;
+	snprintf(ls->f[ls->n].kind, sizeof(ls->f[ls->n].kind), "%s", kind);
+	ls->f[ls->n].label = *l;
+	ls->n++;
+}
+
+/* The highest level among the carriers in bits, or NULL when none has one. */
+static const char *
+level_with(const struct tim_label_scheme *s, const struct labels *ls, int bits)
+{
+	const char *best = NULL;
+	size_t i;
+
+	for (i = 0; i < ls->n; i++)
+		if ((ls->f[i].carrier & bits) && (best == NULL ||
+		    tim_label_compare(s, ls->f[i].label.level, best) > 0))
+			best = ls->f[i].label.level;
+	return best;
+}
+
+static void
+file_error(struct tim_check_ctx *c, const char *fmt, const char *rel, const char *why)
+{
+	struct tim_buf shown = TIM_BUF_INIT, msg = TIM_BUF_INIT;
+
+	tim_path_display(&shown, rel);
+	tim_buf_addf(&msg, fmt, tim_buf_str(&shown), why);
+	tim_check_run_error(c->run, &c->lock, tim_buf_str(&msg));
+	tim_buf_release(&shown);
+	tim_buf_release(&msg);
+}
+
+/* The xattr carrier, asked only when the file has a user.tim.* attribute. */
+static int
+read_xattr(struct tim_check_ctx *c, const char *full, int fd, struct labels *ls)
+{
+	struct tim_label l;
+	struct tim_err err;
+	char list[4096];
+	ssize_t n;
+	int r;
+
+	/* One listxattr on the open file instead of five lookups by name. */
+	n = flistxattr(fd, list, sizeof(list));
+	if (n < 0 && errno == ERANGE)
+		n = 1, memcpy(list, "user.tim.", 10);
+	if (n <= 0 || memmem(list, (size_t)n, "user.tim.", 9) == NULL)
+		return 0;
+	tim_err_clear(&err);
+	r = tim_carrier_xattr_read(full, &l, &err);
+	if (r < 0 && err.errnum != ENOTSUP && err.errnum != EOPNOTSUPP) {
+		tim_check_run_error(c->run, &c->lock, err.msg);
+		return -1;
+	}
+	if (r == 1)
+		add_found(ls, TIM_CARRIER_XATTR, "xattr", &l);
+	return 0;
+}
+
+/*
+ * A text label is a comment line at the top, after at most a BOM and one
+ * #!, XML or doctype line, and it holds its level: text without a level
+ * word in its first lines carries no content label, and the carrier need
+ * not be asked.
+ */
+static int
+may_have_text_label(struct tim_check_ctx *c, const unsigned char *head, size_t hlen)
+{
+	const unsigned char *nl = head;
+	size_t i, top = 0, at;
+
+	for (i = 0; i < TOP_LINES && nl; i++) {
+		nl = memchr(head + top, '\n', hlen - top);
+		top = nl ? (size_t)(nl - head) + 1 : hlen;
+	}
+	return tim_check_words_find(&c->levels, head, top, &at) != NULL;
+}
+
+/* The content carrier of the file's type, into *ctype. */
+static int
+read_content(struct tim_check_ctx *c, const char *full, int fd,
+    struct labels *ls, int *ctype)
+{
+	struct tim_label l;
+	struct tim_err err;
+	char note[256];
+	int r;
+
+	tim_err_clear(&err);
+	r = tim_content_detect(fd, full, ctype, note, &err);
+	if (r >= 0)
+		r = tim_content_read(c->o->scheme, fd, full, *ctype, &l, &err);
+	if (r < 0) {
+		tim_check_run_error(c->run, &c->lock, err.msg);
+		return -1;
+	}
+	if (r == 1)
+		add_found(ls, TIM_CARRIER_CONTENT, tim_content_name(*ctype), &l);
+	return 0;
+}
+
+/* Reads what every carrier says; -1 after reporting a failure. */
+static int
+read_labels(struct tim_check_ctx *c, const struct tim_check_entry *e,
+    const char *full, int fd, const unsigned char *head, size_t hlen,
+    int is_text, struct labels *ls, int *ctype)
+{
+	struct tim_label l;
+
+	ls->n = 0;
+	*ctype = is_text ? TIM_CONTENT_TEXT : TIM_CONTENT_OTHER;
+	if (tim_carrier_name_read(c->o->scheme, full, &l) == 1)
+		add_found(ls, TIM_CARRIER_NAME, "name", &l);
+	if (read_xattr(c, full, fd, ls) < 0)
+		return -1;
+	if ((!is_text || may_have_text_label(c, head, hlen)) &&
+	    read_content(c, full, fd, ls, ctype) < 0)
+		return -1;
+	if (e->folder >= 0)
+		add_found(ls, TIM_CARRIER_FOLDER, "folder", &c->w->folders[e->folder].label);
+	return 0;
+}
+
+static void
+check_disagree(struct tim_check_ctx *c, const struct tim_check_entry *e, const struct labels *ls)
+{
+	struct tim_buf key = TIM_BUF_INIT, msg = TIM_BUF_INIT;
+	size_t i, k;
+	int differ = 0;
+
+	for (i = 0; i < ls->n; i++)
+		for (k = 0; k < i; k++)
+			if (ls->f[i].carrier != TIM_CARRIER_FOLDER &&
+			    ls->f[k].carrier != TIM_CARRIER_FOLDER &&
+			    !tim_label_agree(&ls->f[i].label, &ls->f[k].label))
+				differ = 1;
+	if (!differ)
+		return;
+	for (i = 0; i < ls->n; i++) {
+		if (ls->f[i].carrier == TIM_CARRIER_FOLDER)
+			continue;
+		tim_buf_addf(&key, "%s%s=%s", key.len ? " " : "", ls->f[i].kind, ls->f[i].label.level);
+	}
+	tim_report_add(c->rep, TIM_RULE_DISAGREE, e->rel, 0, tim_buf_str(&key),
+	    _("carriers disagree: %s"), tim_buf_str(&key));
+	tim_buf_release(&key);
+	tim_buf_release(&msg);
+}
+
+static void
+check_word(struct tim_check_ctx *c, const struct tim_check_entry *e, int fd, const unsigned char *head,
+    size_t hlen, int is_text, int ctype, struct tim_check_scratch *sc)
+{
+	const struct tim_check_words *words = &c->words;
+	const char *w = NULL;
+	size_t at = 0;
+	unsigned long line = 0;
+
+	if (is_text) {
+		w = tim_check_words_find(words, head, hlen, &at);
+		if (w)
+			line = tim_check_line_of(head, at);
+	} else if (ctype >= TIM_CONTENT_DOCX && ctype <= TIM_CONTENT_ODP) {
+		if (tim_check_package_text(fd, c->o->policy->scan_limit, &sc->text) == 0)
+			w = tim_check_words_find(words, (const unsigned char *)tim_buf_str(&sc->text),
+			    sc->text.len, &at);
+	}
+	if (w)
+		tim_report_add(c->rep, TIM_RULE_LABEL_WORD, e->rel, line, w,
+		    _("the content says '%s' but the file is not marked"), w);
+}
+
+/* What the zones a file lies in ask of it, together. */
+struct zones_at {
+	int in_zone;
+	int any_bits;		/* carriers any of them reads */
+	int controlled;
+	int outbound;
+	const char *min;	/* the highest min-level */
+};
+
+static void
+zones_at(const struct tim_check_opts *o, const char *rel, struct zones_at *za)
+{
+	const struct tim_policy *p = o->policy;
+	size_t i;
+
+	memset(za, 0, sizeof(*za));
+	for (i = 0; i < p->nzones; i++) {
+		const struct tim_zone *z = &p->zones[i];
+
+		if (!tim_globs_cover(&z->paths, rel))
+			continue;
+		za->in_zone = 1;
+		za->any_bits |= z->carriers < 0 ? p->carriers : z->carriers;
+		za->controlled |= z->controlled;
+		za->outbound |= z->outbound;
+		if (z->min_level && (za->min == NULL ||
+		    tim_label_compare(o->scheme, z->min_level, za->min) > 0))
+			za->min = z->min_level;
+	}
+	if (!za->in_zone)
+		za->any_bits = p->carriers;
+}
+
+/* Opens a regular file, never through a symbolic link; -1 after reporting. */
+static int
+open_file(struct tim_check_ctx *c, const struct tim_check_entry *e, const char *full,
+    size_t *size)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		*size = (size_t)st.st_size;
+		return fd;
+	}
+	file_error(c, _("cannot read '%s': %s"), e->rel, fd < 0 ? strerror(errno) :
+	    _("not a regular file"));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* The head of the file into sc->buf: its length, or -1 after reporting. */
+static ssize_t
+read_head(struct tim_check_ctx *c, const struct tim_check_entry *e, int fd,
+    size_t size, struct tim_check_scratch *sc)
+{
+	size_t hlen = size < c->o->policy->scan_limit ? size : c->o->policy->scan_limit;
+	ssize_t got;
+
+	if (c->o->unmarked && hlen > LEVEL_HEAD)
+		hlen = LEVEL_HEAD;
+	got = tim_check_read_head(fd, sc, hlen);
+	if (got < 0)
+		file_error(c, _("cannot read '%s': %s"), e->rel, strerror(errno));
+	return got;
+}
+
+/* Text: not a zip or PDF, and no NUL byte near the top. */
+static int
+is_text(const unsigned char *head, size_t hlen)
+{
+	if (hlen >= 4 && memcmp(head, "PK\003\004", 4) == 0)
+		return 0;
+	if (hlen >= 5 && memcmp(head, "%PDF-", 5) == 0)
+		return 0;
+	return memchr(head, 0, hlen < LEVEL_HEAD ? hlen : LEVEL_HEAD) == NULL;
+}
+
+/* Marked files in zones that forbid them; unmarked files in controlled zones. */
+static void
+rule_zones(struct tim_check_ctx *c, const struct tim_check_entry *e,
+    const struct labels *ls)
+{
+	const struct tim_policy *p = c->o->policy;
+	const char *lvl;
+	size_t i;
+	int unmarked_ctl = 0;
+
+	for (i = 0; i < p->nzones; i++) {
+		const struct tim_zone *z = &p->zones[i];
+
+		if (!tim_globs_cover(&z->paths, e->rel))
+			continue;
+		lvl = level_with(c->o->scheme, ls, z->carriers < 0 ? p->carriers : z->carriers);
+		if (z->controlled && lvl == NULL)
+			unmarked_ctl = 1;
+		if (z->forbid_marked && lvl != NULL)
+			tim_report_add(c->rep, TIM_RULE_FORBIDDEN, e->rel, 0, lvl,
+			    _("marked %s in zone \"%s\", which must hold no controlled information"),
+			    lvl, z->name);
+	}
+	if (unmarked_ctl)
+		tim_report_add(c->rep, TIM_RULE_UNMARKED, e->rel, 0, "",
+		    _("not marked, but it lies in a controlled zone"));
+}
+
+static void
+rule_below_min(struct tim_check_ctx *c, const struct tim_check_entry *e,
+    const char *lvl, const char *min)
+{
+	const struct tim_label_scheme *s = c->o->scheme;
+
+	if (min == NULL || lvl == NULL || tim_label_compare(s, lvl, min) >= 0)
+		return;
+	if (tim_label_rank(s, lvl) < 0)
+		tim_report_add(c->rep, TIM_RULE_BELOW_MIN, e->rel, 0, lvl,
+		    _("level '%s' is not in the label scheme; the zone needs at least %s"), lvl, min);
+	else
+		tim_report_add(c->rep, TIM_RULE_BELOW_MIN, e->rel, 0, lvl,
+		    _("marked %s; the zone needs at least %s"), lvl, min);
+}
+
+/* The rules that need what the carriers said; fd is open on the file. */
+static void
+apply_rules(struct tim_check_ctx *c, const struct tim_check_entry *e,
+    const struct zones_at *za, const struct labels *ls, int marked_any,
+    int fd, size_t hlen, int text, int ctype, struct tim_check_scratch *sc)
+{
+	const struct tim_label_scheme *s = c->o->scheme;
+
+	rule_zones(c, e, ls);
+	rule_below_min(c, e, level_with(s, ls, za->any_bits), za->min);
+	check_disagree(c, e, ls);
+	if (za->outbound && (za->controlled || marked_any ||
+	    level_with(s, ls, TIM_CARRIERS_ALL)) && !tim_check_is_sealed(sc->buf, hlen))
+		tim_report_add(c->rep, TIM_RULE_UNSEALED, e->rel, 0, "",
+		    _("controlled and not sealed (no CMS envelope), in an outbound folder"));
+	if (!marked_any)
+		check_word(c, e, fd, sc->buf, hlen, text, ctype, sc);
+}
+
+static void
+check_open(struct tim_check_ctx *c, size_t idx, const char *full, int fd,
+    size_t size, const struct zones_at *za, struct tim_check_scratch *sc)
+{
+	const struct tim_check_entry *e = &c->w->e[idx];
+	struct labels ls;
+	ssize_t got;
+	int text, ctype, marked_any;
+
+	got = read_head(c, e, fd, size, sc);
+	if (got < 0)
+		return;
+	text = is_text(sc->buf, (size_t)got);
+	if (read_labels(c, e, full, fd, sc->buf, (size_t)got, text, &ls, &ctype) < 0)
+		return;
+	marked_any = level_with(c->o->scheme, &ls, za->any_bits) != NULL;
+	if (c->o->unmarked)
+		c->unmarked[idx] = !marked_any;
+	else
+		apply_rules(c, e, za, &ls, marked_any, fd, (size_t)got, text, ctype, sc);
+}
+
+void
+tim_check_file(struct tim_check_ctx *c, size_t idx, struct tim_check_scratch *sc)
+{
+	const struct tim_check_opts *o = c->o;
+	const struct tim_check_entry *e = &c->w->e[idx];
+	struct tim_buf full = TIM_BUF_INIT;
+	struct zones_at za;
+	size_t size;
+	int fd;
+
+	tim_buf_addf(&full, "%s/%s", o->root, e->rel);
+	if (full.failed) {
+		tim_check_run_error(c->run, &c->lock, _("out of memory"));
+		return;
+	}
+	zones_at(o, e->rel, &za);
+	/* --unmarked under a policy asks only about controlled zones. */
+	if (!(o->unmarked && o->have_policy && !za.controlled)) {
+		fd = open_file(c, e, full.buf, &size);
+		if (fd >= 0) {
+			check_open(c, idx, full.buf, fd, size, &za, sc);
+			close(fd);
+		}
+	}
+	tim_buf_release(&full);
+}
