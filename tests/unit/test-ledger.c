@@ -1,4 +1,4 @@
-/* libtim ledger.c through its API: create, append, batch, read, verify, repair. */
+/* libtim ledger_*.c through its API: create, append, batch, read, verify, repair. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
