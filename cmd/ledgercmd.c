@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "config.h"
+#include "csv.h"
 #include "err.h"
 #include "hash.h"
 #include "i18n.h"
@@ -600,20 +601,70 @@ out:
 	return r;
 }
 
-/* CSV cell: quoted, and with a leading ' where Excel would run a formula. */
-static void
-csv_cell(FILE *f, const char *s, int last)
+/*
+ * What list keeps: --kind, --since, --until, --grep and --where, checked
+ * once before the ledger is read.
+ */
+struct list_filter {
+	const char *kind, *grep;
+	const char *since_arg, *until_arg;
+	time_t since, until;
+	struct tim_buf wkey;
+	const char *wval;	/* NULL: no --where */
+};
+
+static int
+list_filter_init(struct tim_cli *cli, struct tim_ledger_cmd *o,
+    struct list_filter *f)
 {
-	fputc('"', f);
-	if (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r')
-		fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
+	memset(f, 0, sizeof(*f));
+	f->kind = o->kind;
+	f->grep = o->grep;
+	f->since_arg = o->since;
+	f->until_arg = o->until;
+	if (o->since && tim_time_parse(o->since, 0, &f->since) < 0)
+		return tim_cli_usage_error(cli, _("--since '%s' is not a date or RFC 3339 time"), o->since);
+	if (o->until && tim_time_parse(o->until, 1, &f->until) < 0)
+		return tim_cli_usage_error(cli, _("--until '%s' is not a date or RFC 3339 time"), o->until);
+	if (o->where) {
+		const char *eq = strchr(o->where, '=');
+
+		if (eq == NULL || eq == o->where)
+			return tim_cli_usage_error(cli, _("--where takes FIELD=VALUE"));
+		tim_buf_add(&f->wkey, o->where, (size_t)(eq - o->where));
+		f->wval = eq + 1;
 	}
-	fputc('"', f);
-	fputc(last ? '\n' : ',', f);
+	return TIM_EXIT_OK;
+}
+
+/* --grep looks at the raw line, before any parsing. */
+static int
+list_grep(const struct list_filter *f, const char *line, size_t len)
+{
+	return f->grep == NULL || memmem(line, len, f->grep, strlen(f->grep)) != NULL;
+}
+
+static int
+string_is(const json_t *v, const char *s)
+{
+	return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
+static int
+list_keep(const struct list_filter *f, const json_t *rec)
+{
+	const char *tm = json_string_value(json_object_get(rec, "time"));
+	time_t t;
+
+	if (f->kind && !string_is(json_object_get(rec, "kind"), f->kind))
+		return 0;
+	if ((f->since_arg || f->until_arg) &&
+	    (tm == NULL || tim_time_parse(tm, 0, &t) < 0 ||
+	    (f->since_arg && t < f->since) || (f->until_arg && t > f->until)))
+		return 0;
+	if (f->wval && !string_is(json_object_get(rec, f->wkey.buf), f->wval))
+		return 0;
+	return 1;
 }
 
 /*
@@ -671,109 +722,143 @@ details(json_t *rec, struct tim_buf *b, const char *sep, int printable)
 	}
 }
 
+static const char *
+rec_str(json_t *rec, const char *key)
+{
+	return json_string_value(json_object_get(rec, key));
+}
+
+/* One formatter per output format; d is scratch space. */
+typedef void list_fmt(const char *line, size_t len, json_t *rec,
+    struct tim_buf *d);
+
+/* --json: the line exactly as it is in the ledger. */
+static void
+list_json(const char *line, size_t len, json_t *rec, struct tim_buf *d)
+{
+	(void)rec;
+	(void)d;
+	fwrite(line, 1, len, stdout);
+	putchar('\n');
+}
+
+/* --csv: through the one CSV writer, so Excel reads it as tim-mark's. */
+static void
+list_csv_header(struct tim_buf *d)
+{
+	static const char *const head[] = { "seq", "time", "kind", "actor", "host", "details" };
+
+	tim_buf_reset(d);
+	tim_csv_bom(d);
+	tim_csv_row(d, head, 6);
+	fwrite(d->buf, 1, d->len, stdout);
+}
+
+static void
+list_csv(const char *line, size_t len, json_t *rec, struct tim_buf *d)
+{
+	struct tim_buf det = TIM_BUF_INIT;
+	const char *cells[6];
+	char seq[32];
+
+	(void)line;
+	(void)len;
+	snprintf(seq, sizeof(seq), "%lld",
+	    (long long)json_integer_value(json_object_get(rec, "seq")));
+	details(rec, &det, "; ", 0);
+	cells[0] = seq;
+	cells[1] = rec_str(rec, "time");
+	cells[2] = rec_str(rec, "kind");
+	cells[3] = rec_str(rec, "actor");
+	cells[4] = rec_str(rec, "host");
+	cells[5] = tim_buf_str(&det);
+	tim_buf_reset(d);
+	tim_csv_row(d, cells, 6);
+	fwrite(d->buf, 1, d->len, stdout);
+	tim_buf_release(&det);
+}
+
+static void
+list_text(const char *line, size_t len, json_t *rec, struct tim_buf *d)
+{
+	struct tim_buf k = TIM_BUF_INIT, a = TIM_BUF_INIT, ts = TIM_BUF_INIT;
+
+	(void)line;
+	(void)len;
+	tim_buf_reset(d);
+	details(rec, d, " ", 1);
+	add_printable(&ts, rec_str(rec, "time") ?: "-");
+	add_printable(&k, rec_str(rec, "kind") ?: "-");
+	add_printable(&a, rec_str(rec, "actor") ?: "-");
+	printf("%6lld  %s  %-8s  %-10s  %s\n",
+	    (long long)json_integer_value(json_object_get(rec, "seq")),
+	    tim_buf_str(&ts), tim_buf_str(&k), tim_buf_str(&a), tim_buf_str(d));
+	tim_buf_release(&k);
+	tim_buf_release(&a);
+	tim_buf_release(&ts);
+}
+
+/*
+ * One record line: grepped, parsed, filtered, printed. 0, or -1 for a line
+ * that is not JSON.
+ */
+static int
+list_one(const struct list_filter *f, list_fmt *fmt, const char *line,
+    size_t len, struct tim_buf *d)
+{
+	json_t *rec;
+
+	if (!list_grep(f, line, len))
+		return 0;
+	rec = json_loadb(line, len, 0, NULL);
+	if (!json_is_object(rec)) {
+		json_decref(rec);
+		return -1;
+	}
+	if (list_keep(f, rec))
+		fmt(line, len, rec, d);
+	json_decref(rec);
+	return 0;
+}
+
 int
 tim_ledger_cmd_list(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
     char **argv)
 {
+	list_fmt *fmt = cli->json ? list_json : o->csv ? list_csv : list_text;
 	struct tim_ledger_reader *rd = NULL;
-	struct tim_buf d = TIM_BUF_INIT, wv = TIM_BUF_INIT;
-	const char *line, *wkey = NULL, *wval = NULL;
-	time_t since = 0, until = 0, t;
+	struct tim_buf d = TIM_BUF_INIT;
+	struct list_filter f;
 	struct tim_err err;
+	const char *line;
 	size_t len;
 	off_t offset;
 	uint64_t n = 0;
-	int complete, got, r = TIM_EXIT_OK;
+	int complete, got, r;
 
 	(void)argc;
 	tim_err_clear(&err);
-	if (o->since && tim_time_parse(o->since, 0, &since) < 0)
-		return tim_cli_usage_error(cli, _("--since '%s' is not a date or RFC 3339 time"), o->since);
-	if (o->until && tim_time_parse(o->until, 1, &until) < 0)
-		return tim_cli_usage_error(cli, _("--until '%s' is not a date or RFC 3339 time"), o->until);
-	if (o->where) {
-		const char *eq = strchr(o->where, '=');
-
-		if (eq == NULL || eq == o->where)
-			return tim_cli_usage_error(cli, _("--where takes FIELD=VALUE"));
-		tim_buf_add(&wv, o->where, (size_t)(eq - o->where));
-		wkey = wv.buf;
-		wval = eq + 1;
-	}
+	if ((r = list_filter_init(cli, o, &f)) != TIM_EXIT_OK)
+		goto out;
 	if (tim_ledger_reader_open(&rd, argv[0], &err) < 0 ||
 	    tim_ledger_reader_snapshot(rd, &err) < 0) {
 		r = report(cli, &err);
 		goto out;
 	}
 	if (o->csv)
-		fputs("\xef\xbb\xbf\"seq\",\"time\",\"kind\",\"actor\",\"host\",\"details\"\n", stdout);
+		list_csv_header(&d);
 	while ((got = tim_ledger_reader_next(rd, &line, &len, &offset, &complete, &err)) > 0) {
-		json_t *rec, *f;
-		const char *tm;
-
 		if (++n == 1)
 			continue;	/* the header */
 		if (complete != 1) {
 			tim_warn(cli, _("%s: ignoring a torn last line (see 'tim-ledger verify')"), argv[0]);
 			break;
 		}
-		if (o->grep && !memmem(line, len, o->grep, strlen(o->grep)))
-			continue;
-		rec = json_loadb(line, len, 0, NULL);
-		if (!json_is_object(rec)) {
-			json_decref(rec);
+		if (list_one(&f, fmt, line, len, &d) < 0) {
 			tim_warn(cli, _("%s: line %llu is not JSON; skipped (see 'tim-ledger verify')"),
 			    argv[0], (unsigned long long)n);
 			r = TIM_EXIT_ERROR;
-			continue;
 		}
-		f = json_object_get(rec, "kind");
-		if (o->kind && (!json_is_string(f) || strcmp(json_string_value(f), o->kind) != 0))
-			goto next;
-		tm = json_string_value(json_object_get(rec, "time"));
-		if ((o->since || o->until) &&
-		    (tm == NULL || tim_time_parse(tm, 0, &t) < 0 ||
-		    (o->since && t < since) || (o->until && t > until)))
-			goto next;
-		if (wkey) {
-			f = json_object_get(rec, wkey);
-			if (!json_is_string(f) || strcmp(json_string_value(f), wval) != 0)
-				goto next;
-		}
-		if (cli->json) {
-			fwrite(line, 1, len, stdout);
-			putchar('\n');
-			goto next;
-		}
-		tim_buf_reset(&d);
-		if (o->csv) {
-			char seq[32];
-
-			snprintf(seq, sizeof(seq), "%lld",
-			    (long long)json_integer_value(json_object_get(rec, "seq")));
-			details(rec, &d, "; ", 0);
-			csv_cell(stdout, seq, 0);
-			csv_cell(stdout, tm ? tm : "", 0);
-			csv_cell(stdout, json_string_value(json_object_get(rec, "kind")) ?: "", 0);
-			csv_cell(stdout, json_string_value(json_object_get(rec, "actor")) ?: "", 0);
-			csv_cell(stdout, json_string_value(json_object_get(rec, "host")) ?: "", 0);
-			csv_cell(stdout, tim_buf_str(&d), 1);
-		} else {
-			struct tim_buf k = TIM_BUF_INIT, a = TIM_BUF_INIT, ts = TIM_BUF_INIT;
-
-			details(rec, &d, " ", 1);
-			add_printable(&ts, tm ? tm : "-");
-			add_printable(&k, json_string_value(json_object_get(rec, "kind")) ?: "-");
-			add_printable(&a, json_string_value(json_object_get(rec, "actor")) ?: "-");
-			printf("%6lld  %s  %-8s  %-10s  %s\n",
-			    (long long)json_integer_value(json_object_get(rec, "seq")),
-			    tim_buf_str(&ts), tim_buf_str(&k), tim_buf_str(&a), tim_buf_str(&d));
-			tim_buf_release(&k);
-			tim_buf_release(&a);
-			tim_buf_release(&ts);
-		}
-next:
-		json_decref(rec);
 	}
 	if (got < 0)
 		r = report(cli, &err);
@@ -781,7 +866,7 @@ next:
 		r = TIM_EXIT_ERROR;
 out:
 	tim_buf_release(&d);
-	tim_buf_release(&wv);
+	tim_buf_release(&f.wkey);
 	tim_ledger_reader_close(rd);
 	return r;
 }
