@@ -1,6 +1,8 @@
 /* The kinds of record, the fields they need, and the header line. */
+#include <errno.h>
 #include <string.h>
 
+#include "buf.h"
 #include "err.h"
 #include "i18n.h"
 #include "ledger.h"
@@ -118,4 +120,35 @@ tim_ledger_header_ok(const json_t *h)
 	    strcmp(json_string_value(json_object_get(h, "tim")), "ledger") == 0 &&
 	    json_is_integer(v) && json_integer_value(v) == 1 &&
 	    json_is_string(o) && tim_ledger_origin_ok(json_string_value(o), json_string_length(o));
+}
+
+int
+tim_ledger_fields_parse(int argc, char *const *argv, json_t *obj,
+    struct tim_err *err)
+{
+	struct tim_buf key = TIM_BUF_INIT;
+	int i, r = 0;
+
+	for (i = 0; i < argc && r == 0; i++) {
+		const char *eq = strchr(argv[i], '=');
+		json_t *v;
+
+		if (eq == NULL || eq == argv[i]) {
+			r = tim_invalidf(err, _("'%s' is not FIELD=VALUE"), argv[i]);
+			break;
+		}
+		tim_buf_reset(&key);
+		if (tim_buf_add(&key, argv[i], (size_t)(eq - argv[i])) < 0) {
+			r = tim_errorf(err, ENOMEM, _("out of memory"));
+			break;
+		}
+		if (!tim_ledger_field_ok(key.buf))
+			r = tim_invalidf(err, _("invalid field name '%s': use [a-z][a-z0-9_]*, not seq, time, kind, actor, host or prev"), key.buf);
+		else if ((v = json_string(eq + 1)) == NULL)
+			r = tim_invalidf(err, _("the value of '%s' is not valid UTF-8"), key.buf);
+		else if (json_object_set_new(obj, key.buf, v) < 0)
+			r = tim_errorf(err, ENOMEM, _("out of memory"));
+	}
+	tim_buf_release(&key);
+	return r;
 }

@@ -22,18 +22,6 @@
 #include "util.h"
 #include "banned.h"
 
-char *
-tim_ledger_checkpoints_path(const char *path)
-{
-	struct tim_buf b = TIM_BUF_INIT;
-
-	tim_buf_addf(&b, "%s.checkpoints", path);
-	if (b.failed) {
-		tim_buf_release(&b);
-		return NULL;
-	}
-	return tim_buf_detach(&b, NULL);
-}
 /*
  * Verification. Each chunk of lines is checked in two steps: the lines are
  * hashed and parsed in parallel (jansson is most of the cost), then one
