@@ -117,10 +117,9 @@ tim_ledger_cmd_keygen(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
     char **argv)
 {
 	struct tim_buf pub = TIM_BUF_INIT, pubpath = TIM_BUF_INIT;
-	struct tim_signer s;
 	struct tim_err err;
 	const char *name = o->name;
-	int r = TIM_EXIT_ERROR;
+	int r = TIM_EXIT_OK;
 
 	(void)argc;
 	(void)argv;
@@ -131,18 +130,8 @@ tim_ledger_cmd_keygen(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 		name = tim_config_get(cli->cfg, "ledger", "key-name");
 	if (name == NULL)
 		name = tim_hostname();
-	if (tim_signer_generate(&s, name, &err) < 0)
-		return report(cli, &err);
-	tim_buf_addf(&pubpath, "%s.pub", o->out);
-	if (tim_verifier_format(&s.v, &pub) < 0 || tim_buf_addch(&pub, '\n') < 0 ||
-	    pubpath.failed) {
-		tim_errorf(&err, ENOMEM, _("out of memory"));
-		goto out;
-	}
-	if (tim_signer_save(&s, o->out, &err) < 0)
-		goto out;
-	if (tim_write_new_file(pubpath.buf, 0644, pub.buf, pub.len, &err) < 0) {
-		unlink(o->out);
+	if (tim_ledger_keygen(name, o->out, &pub, &pubpath, &err) < 0) {
+		r = report(cli, &err);
 		goto out;
 	}
 	if (cli->json) {
@@ -157,13 +146,9 @@ tim_ledger_cmd_keygen(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 		fputs(pub.buf, stdout);
 	tim_info(cli, _("wrote secret key '%s' (mode 0600) and verifier key '%s'"),
 	    o->out, pubpath.buf);
-	r = TIM_EXIT_OK;
 out:
-	tim_signer_release(&s);
 	tim_buf_release(&pub);
 	tim_buf_release(&pubpath);
-	if (r != TIM_EXIT_OK)
-		return report(cli, &err);
 	return r;
 }
 

@@ -68,3 +68,30 @@ tim_ledger_checkpoint(const char *path, const struct tim_signer *s,
 		return tim_errorf(err, 0, _("cannot sign the checkpoint"));
 	return append_note(path, note, err);
 }
+
+int
+tim_ledger_keygen(const char *name, const char *keyfile, struct tim_buf *pub,
+    struct tim_buf *pubpath, struct tim_err *err)
+{
+	struct tim_signer s;
+	int r = -1;
+
+	if (tim_signer_generate(&s, name, err) < 0)
+		return -1;
+	tim_buf_addf(pubpath, "%s.pub", keyfile);
+	if (tim_verifier_format(&s.v, pub) < 0 || tim_buf_addch(pub, '\n') < 0 ||
+	    pubpath->failed) {
+		tim_errorf(err, ENOMEM, _("out of memory"));
+		goto out;
+	}
+	if (tim_signer_save(&s, keyfile, err) < 0)
+		goto out;
+	if (tim_write_new_file(pubpath->buf, 0644, pub->buf, pub->len, err) < 0) {
+		unlink(keyfile);
+		goto out;
+	}
+	r = 0;
+out:
+	tim_signer_release(&s);
+	return r;
+}

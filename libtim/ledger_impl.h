@@ -52,6 +52,16 @@ int tim_ledger_checkpoint(const char *path, const struct tim_signer *s,
     struct tim_buf *note, struct tim_ledger_verify_result *res,
     struct tim_err *err);
 
+/*
+ * A new checkpoint key named name: the secret key into keyfile (mode 0600,
+ * never overwritten) and the verifier key into keyfile.pub (0644, never
+ * overwritten). pub gets the verifier key's line (ending in LF), pubpath
+ * the .pub file's name; the caller releases both. On failure no secret key
+ * is left without its verifier key.
+ */
+int tim_ledger_keygen(const char *name, const char *keyfile,
+    struct tim_buf *pub, struct tim_buf *pubpath, struct tim_err *err);
+
 /* An inclusion or consistency proof (RFC 6962), from a verified ledger. */
 struct tim_ledger_proof {
 	uint64_t index;		/* prove: the record's seq, its leaf index */

@@ -345,6 +345,37 @@ test_proofs(void)
 }
 
 static void
+test_keygen(void)
+{
+	struct tim_buf pub = TIM_BUF_INIT, pubpath = TIM_BUF_INIT, pub2 = TIM_BUF_INIT,
+	    pubpath2 = TIM_BUF_INIT;
+	struct tim_signer s;
+	struct tim_verifier v;
+	struct tim_err err;
+	struct stat st;
+
+	tim_err_clear(&err);
+	ok(tim_ledger_keygen("alice", path("k.key"), &pub, &pubpath, &err) == 0, "keygen");
+	is_str(pubpath.buf, path("k.key.pub"), "the verifier key goes next to it");
+	ok(stat(path("k.key"), &st) == 0 && (st.st_mode & 0777) == 0600, "the secret key is 0600");
+	ok(pub.len > 0 && pub.buf[pub.len - 1] == '\n' &&
+	    tim_verifier_parse(&v, pub.buf, pub.len - 1, &err) == 0 && strcmp(v.name, "alice") == 0,
+	    "pub is the verifier key's line");
+	ok(tim_signer_load(&s, path("k.key"), &err) == 0 && memcmp(s.v.pub, v.pub, sizeof(v.pub)) == 0,
+	    "the secret key loads and matches");
+	tim_signer_release(&s);
+	tim_err_clear(&err);
+	ok(tim_ledger_keygen("alice", path("k.key"), &pub2, &pubpath2, &err) < 0, "never overwrites");
+	tim_err_clear(&err);
+	ok(tim_ledger_keygen("a b", path("k2.key"), &pub2, &pubpath2, &err) < 0 &&
+	    err.kind == TIM_ERR_INVALID && access(path("k2.key"), F_OK) < 0, "a bad name writes nothing");
+	tim_buf_release(&pub);
+	tim_buf_release(&pubpath);
+	tim_buf_release(&pub2);
+	tim_buf_release(&pubpath2);
+}
+
+static void
 test_reader(void)
 {
 	struct tim_ledger_reader *r;
@@ -695,7 +726,8 @@ main(void)
 {
 	static const char *names[] = { "a.tim", "batch.tim", "r1", "r2", "r3", "big", "v.tim",
 	    "v.tim.torn", "nonl.tim", "hdr.tim", "c.tim", "long.tim", "big.tim",
-	    "j.tim", "p.tim", "p.tim.checkpoints", "pbad.tim", NULL };
+	    "j.tim", "p.tim", "p.tim.checkpoints", "pbad.tim",
+	    "k.key", "k.key.pub", NULL };
 	int i;
 
 	if (mkdtemp(dir) == NULL) {
@@ -708,6 +740,7 @@ main(void)
 	test_fields_parse();
 	test_jsonl();
 	test_proofs();
+	test_keygen();
 	test_reader();
 	test_reader_chunks();
 	test_verify();
