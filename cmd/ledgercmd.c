@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -85,17 +84,14 @@ tim_ledger_cmd_init(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 	struct tim_buf origin = TIM_BUF_INIT;
 	struct tim_err err;
 	const char *path = argv[0];
-	char *copy;
 	int r;
 
 	(void)argc;
 	tim_err_clear(&err);
 	if (o->origin)
 		tim_buf_adds(&origin, o->origin);
-	else if ((copy = strdup(path)) != NULL) {
-		tim_buf_addf(&origin, "%s/%s", tim_hostname(), basename(copy));
-		free(copy);
-	}
+	else
+		tim_ledger_default_origin(path, &origin);
 	if (tim_ledger_create(path, tim_buf_str(&origin), &err) < 0) {
 		tim_buf_release(&origin);
 		return report(cli, &err);

@@ -24,6 +24,12 @@
 struct tim_signer;
 
 /*
+ * The origin a new ledger gets when none is given: "<host name>/<the
+ * ledger's file name>", added to out. -1 when out of memory.
+ */
+int tim_ledger_default_origin(const char *path, struct tim_buf *out);
+
+/*
  * FIELD=VALUE arguments into obj as strings: each name checked as
  * tim_ledger_field_ok, each value valid UTF-8. argv is not changed.
  */

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,19 @@
 #include "parallel.h"
 #include "util.h"
 #include "banned.h"
+
+int
+tim_ledger_default_origin(const char *path, struct tim_buf *out)
+{
+	char *copy = strdup(path);
+	int r;
+
+	if (copy == NULL)
+		return -1;
+	r = tim_buf_addf(out, "%s/%s", tim_hostname(), basename(copy));
+	free(copy);
+	return r;
+}
 
 int
 tim_ledger_create(const char *path, const char *origin, struct tim_err *err)

@@ -203,6 +203,22 @@ test_batch(void)
 }
 
 static void
+test_default_origin(void)
+{
+	struct tim_buf b = TIM_BUF_INIT, want = TIM_BUF_INIT;
+
+	tim_buf_addf(&want, "%s/reg.tim", tim_hostname());
+	ok(tim_ledger_default_origin("/srv/ledgers/reg.tim", &b) == 0, "default origin");
+	is_str(tim_buf_str(&b), want.buf, "host name and the file's name");
+	ok(tim_ledger_origin_ok(b.buf, b.len), "a valid origin");
+	tim_buf_reset(&b);
+	tim_ledger_default_origin("reg.tim", &b);
+	is_str(tim_buf_str(&b), want.buf, "a name without a directory");
+	tim_buf_release(&b);
+	tim_buf_release(&want);
+}
+
+static void
 test_fields_parse(void)
 {
 	char a0[] = "item=a=b", a1[] = "to=", a2[] = "note=設計部";
@@ -737,6 +753,7 @@ main(void)
 	test_fields();
 	test_create_append();
 	test_batch();
+	test_default_origin();
 	test_fields_parse();
 	test_jsonl();
 	test_proofs();
