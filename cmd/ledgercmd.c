@@ -45,37 +45,8 @@ report(struct tim_cli *cli, struct tim_err *err)
 	return tim_cli_fail(cli, err);
 }
 
-/*
- * With --syslog (or [ledger] syslog = yes) appends and failures also go to
- * syslog(3), facility authpriv, where log collectors already look. The text
- * stays English and key=value for machines.
- */
-static int
-want_syslog(struct tim_cli *cli, struct tim_ledger_cmd *o)
-{
-	return o->syslog || tim_config_get_bool(cli->cfg, "ledger", "syslog", 0);
-}
-
-static void
-slog(struct tim_cli *cli, struct tim_ledger_cmd *o, int prio, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-slog(struct tim_cli *cli, struct tim_ledger_cmd *o, int prio, const char *fmt, ...)
-{
-	static int opened;
-	va_list ap;
-
-	if (!want_syslog(cli, o))
-		return;
-	if (!opened) {
-		openlog("tim-ledger", LOG_PID, LOG_AUTHPRIV);
-		opened = 1;
-	}
-	va_start(ap, fmt);
-	vsyslog(prio, fmt, ap);
-	va_end(ap);
-}
+/* With --syslog (or [ledger] syslog = yes): tim_cli_syslog. */
+#define slog(cli, o, ...) tim_cli_syslog((cli), (o)->syslog, __VA_ARGS__)
 
 int
 tim_ledger_cmd_init(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
