@@ -59,9 +59,9 @@ setup_file() {
 	hw scsi-auto TIMSCSI1 --hardware
 	hw scsi-block TIMSCSI1 --hardware=block
 	JOB
-	local t0=$SECONDS
-	"$TIM_SRC/tests/vm/run" "$VM" > "$VM/run.err" 2>&1
-	echo $? > "$VM/run.rc"
+	local t0=$SECONDS st=0
+	"$TIM_SRC/tests/vm/run" "$VM" > "$VM/run.err" 2>&1 || st=$?
+	echo $st > "$VM/run.rc"
 	echo $((SECONDS - t0)) > "$VM/run.secs"
 }
 
@@ -70,7 +70,8 @@ setup_file() {
 setup_file_local() {
 	[ ! -f "$VM/skip" ] || skip "$(cat "$VM/skip")"
 	if [ "$(cat "$VM/run.rc")" != 0 ]; then
-		cat "$VM/run.err" >&2
+		echo "the VM run failed with status $(cat "$VM/run.rc"):"
+		if [ "$BATS_TEST_NUMBER" = 1 ]; then cat "$VM/run.err"; else head -n 1 "$VM/run.err"; fi
 		return 1
 	fi
 }
