@@ -241,6 +241,33 @@ guest_dev() {
 	assert_untouched scsi.img TIMSCSI1
 }
 
+# QEMU's trace of what reached the drives (tests/vm/run), as
+# "count name" lines: NVMe admin opcode names, ATA command bytes (IDE and
+# AHCI), SCSI operation codes in decimal.
+trace() {	# extended regexp of one kind of line
+	grep -oE "$1" "$VM/qemu-trace.log" | sort | uniq -c | awk '{ print $1, $NF }'
+}
+
+@test "vm: QEMU saw two NVMe Format NVM commands (auto, block) and no Sanitize" {
+	run trace "opname 'NVME_ADM_CMD_FORMAT_NVM'"
+	assert_output "2 'NVME_ADM_CMD_FORMAT_NVM'"
+	run trace 'opc 0x84 '
+	assert_output ''
+}
+
+@test "vm: QEMU saw no ATA SANITIZE or SECURITY command reach the SATA disk" {
+	run trace 'cmd 0x[0-9a-f]+'
+	assert_success
+	assert_line --regexp ' 0xec$'	# IDENTIFY DEVICE: the trace did record it
+	refute_line --regexp ' 0x(b4|f[1-6])$'
+}
+
+@test "vm: QEMU saw two SCSI SANITIZE commands (auto, block) and no FORMAT UNIT" {
+	run trace 'command [0-9]+ '
+	assert_line '2 72'	# SANITIZE, 0x48
+	refute_line --regexp ' 4$'	# FORMAT UNIT, 0x04
+}
+
 @test "vm: nothing in the run says complete but the two NVMe erasures, whose images hold zeros" {
 	run grep -l '^complete ' "$VM"/out/*.out
 	assert_output "$VM/out/nvme-auto.out
