@@ -9,8 +9,7 @@
 
 load test_helper
 
-MIB=4
-SIZE=$((MIB * 1048576))
+SIZE=$((4 * 1048576))	# each backing image: 4 MiB
 
 # The sentinel that fills the disk with serial $1 before the boot.
 sentinel() {
@@ -86,7 +85,8 @@ result() {
 	secs=$(cat "$VM/out/$1.secs")
 }
 
-# cert NAME FILTER: the jq-free way to read one certificate field.
+# cert NAME EXPR: prints the Python expression EXPR over the certificate c
+# of the guest run NAME (one field, without needing jq).
 cert() {
 	python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
 	    "$VM/out/$1.json" "$2"
