@@ -1,6 +1,4 @@
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +14,15 @@
 #include "config.h"
 #include "err.h"
 #include "i18n.h"
+#include "inventory.h"
 #include "json.h"
 #include "label.h"
 #include "ledger.h"
 #include "mark.h"
 #include "markcmd.h"
+#include "markrecord.h"
 #include "util.h"
 #include "banned.h"
-
-#define WALK_DEPTH_MAX 256
 
 static int
 worse(int a, int b)
@@ -33,22 +31,6 @@ worse(int a, int b)
 	if (a == TIM_EXIT_ERROR || b == TIM_EXIT_ERROR)
 		return TIM_EXIT_ERROR;
 	return a > b ? a : b;
-}
-
-/* "name, xattr, text": the carriers in bits, content named by its type. */
-static void
-carrier_list(int bits, const char *content, const char *sep, struct tim_buf *b)
-{
-	static const char *names[] = { "name", "xattr", "content", "folder" };
-	int i, first = 1;
-
-	for (i = 0; i < 4; i++) {
-		if (!(bits & (1 << i)))
-			continue;
-		tim_buf_addf(b, "%s%s", first ? "" : sep,
-		    (1 << i) == TIM_CARRIER_CONTENT && content && *content ? content : names[i]);
-		first = 0;
-	}
 }
 
 static void
@@ -65,32 +47,16 @@ label_json(json_t *o, const struct tim_label *l)
 }
 
 static int
-ledger_record(struct tim_cli *cli, struct tim_mark_cmd *o,
-    const struct tim_mark_result *res, struct tim_err *err)
+ledger_record(struct tim_mark_cmd *o, const struct tim_mark_result *res,
+    struct tim_err *err)
 {
-	struct tim_buf carriers = TIM_BUF_INIT;
-	const struct tim_label *l = o->mark.remove ? &res->before : &res->label;
-	json_t *f;
+	json_t *f = tim_mark_record_fields(&o->mark, res);
 	int r;
 
-	(void)cli;
-	carrier_list(res->changed, res->content, ",", &carriers);
-	f = json_object();
-	json_object_set_new(f, "item", json_string(res->path));
-	json_object_set_new(f, "level", json_string(l->level[0] ? l->level : "-"));
-	json_object_set_new(f, "action", json_string(o->mark.remove ? "remove" : "mark"));
-	json_object_set_new(f, "carriers", json_string(tim_buf_str(&carriers)));
-	if (l->owner[0])
-		json_object_set_new(f, "owner", json_string(l->owner));
-	if (l->entrusted[0])
-		json_object_set_new(f, "entrusted", json_string(l->entrusted));
-	if (l->id[0])
-		json_object_set_new(f, "id", json_string(l->id));
-	if (l->until[0])
-		json_object_set_new(f, "until", json_string(l->until));
+	if (f == NULL)
+		return tim_errorf(err, ENOMEM, _("out of memory"));
 	r = tim_ledger_record(o->ledger, "mark", f, 0, NULL, err);
 	json_decref(f);
-	tim_buf_release(&carriers);
 	return r;
 }
 
@@ -124,11 +90,11 @@ report_mark(struct tim_cli *cli, struct tim_mark_cmd *o, struct item *it)
 	if (res.note[0] && (o->mark.carriers & TIM_CARRIER_CONTENT))
 		tim_info(cli, _("'%s': content not marked: %s"), path, res.note);
 	if (res.changed && o->ledger && !o->mark.dry_run &&
-	    ledger_record(cli, o, &res, &err) < 0) {
+	    ledger_record(o, &res, &err) < 0) {
 		tim_err_prefix(&err, _("'%s' was changed, but the ledger was not"), res.path);
 		st = tim_cli_fail(cli, &err);
 	}
-	carrier_list(res.changed, res.content, ", ", &b);
+	tim_mark_carrier_names(res.changed, res.content, ", ", &b);
 	tim_label_format(o->mark.scheme, &res.label, &lab);
 	if (cli->json) {
 		json_t *j = json_object(), *ch = json_array();
@@ -146,7 +112,7 @@ report_mark(struct tim_cli *cli, struct tim_mark_cmd *o, struct item *it)
 			if (res.changed & (1 << i)) {
 				struct tim_buf one = TIM_BUF_INIT;
 
-				carrier_list(1 << i, res.content, "", &one);
+				tim_mark_carrier_names(1 << i, res.content, "", &one);
 				json_array_append_new(ch, json_string(tim_buf_str(&one)));
 				tim_buf_release(&one);
 			}
@@ -261,128 +227,93 @@ report_show(struct tim_cli *cli, struct tim_mark_cmd *o, struct item *it)
 	return rep.marked || rep.inherited ? TIM_EXIT_OK : TIM_EXIT_FAIL;
 }
 
-int
-tim_mark_csv_cell(struct tim_buf *out, const char *cell)
-{
-	const char *p;
+/* tim-mark --list: prints each marked entry the inventory walk reports. */
+struct listing {
+	struct tim_cli *cli;
+	struct tim_mark_cmd *o;
+	int st;
+};
 
-	/* A cell Excel would run as a formula gets a leading apostrophe. */
-	if (strchr("=+-@\t\r", cell[0]) != NULL && cell[0]) {
-		tim_buf_adds(out, "\"'");
-	} else if (strpbrk(cell, ",\"\r\n") != NULL)
-		tim_buf_addch(out, '"');
-	else
-		return tim_buf_adds(out, cell);
-	for (p = cell; *p; p++) {
-		if (*p == '"')
-			tim_buf_addch(out, '"');
-		tim_buf_addch(out, *p);
-	}
-	return tim_buf_addch(out, '"');
+static void
+list_json(const struct tim_inventory_entry *e)
+{
+	json_t *j = json_object();
+	char when[21];
+
+	tim_time_rfc3339(e->rep->mtime, when);
+	json_object_set_new(j, "path", json_string(e->path));
+	label_json(j, &e->rep->effective);
+	json_object_set_new(j, "carriers", json_string(e->carriers));
+	json_object_set_new(j, "size", json_integer((json_int_t)e->rep->size));
+	json_object_set_new(j, "mtime", json_string(when));
+	if (e->rep->disagree)
+		json_object_set_new(j, "disagree", json_true());
+	tim_json_print(stdout, j);
+	json_decref(j);
 }
 
 static void
-list_row(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path,
-    const struct tim_label_report *rep)
+list_text(const struct tim_inventory_entry *e)
 {
-	struct tim_buf kinds = TIM_BUF_INIT, row = TIM_BUF_INIT;
-	const struct tim_label *l = &rep->effective;
+	const struct tim_label *l = &e->rep->effective;
 	char when[21];
-	size_t i;
 
-	for (i = 0; i < rep->n; i++)
-		if (!rep->found[i].inherited || !rep->marked)
-			tim_buf_addf(&kinds, "%s%s", kinds.len ? "," : "", rep->found[i].kind);
-	tim_time_rfc3339(rep->mtime, when);
-	if (o->nul) {
-		fwrite(path, 1, strlen(path) + 1, stdout);
-	} else if (cli->json) {
-		json_t *j = json_object();
-
-		json_object_set_new(j, "path", json_string(path));
-		label_json(j, l);
-		json_object_set_new(j, "carriers", json_string(tim_buf_str(&kinds)));
-		json_object_set_new(j, "size", json_integer((json_int_t)rep->size));
-		json_object_set_new(j, "mtime", json_string(when));
-		if (rep->disagree)
-			json_object_set_new(j, "disagree", json_true());
-		tim_json_print(stdout, j);
-		json_decref(j);
-	} else if (o->csv) {
-		const char *cells[] = { path, l->level, l->owner, l->entrusted, l->id,
-		    l->until, tim_buf_str(&kinds) };
-
-		for (i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
-			tim_mark_csv_cell(&row, cells[i]);
-			tim_buf_addch(&row, ',');
-		}
-		tim_buf_addf(&row, "%lld,%s\r\n", (long long)rep->size, when);
-		fputs(tim_buf_str(&row), stdout);
-	} else {
-		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%lld\t%s\n", path, l->level,
-		    l->owner[0] ? l->owner : "-", l->entrusted[0] ? l->entrusted : "-",
-		    l->id[0] ? l->id : "-", l->until[0] ? l->until : "-",
-		    tim_buf_str(&kinds), (long long)rep->size, when);
-	}
-	tim_buf_release(&kinds);
-	tim_buf_release(&row);
+	tim_time_rfc3339(e->rep->mtime, when);
+	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%lld\t%s\n", e->path, l->level,
+	    l->owner[0] ? l->owner : "-", l->entrusted[0] ? l->entrusted : "-",
+	    l->id[0] ? l->id : "-", l->until[0] ? l->until : "-",
+	    e->carriers, (long long)e->rep->size, when);
 }
 
-/* Lists path and, for a folder, everything below it; symlinks are not followed. */
 static int
-walk(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path, int depth)
+list_entry(const struct tim_inventory_entry *e, void *arg, struct tim_err *err)
 {
-	struct tim_label_report rep;
+	struct listing *ls = arg;
+	struct tim_buf row = TIM_BUF_INIT;
+
+	(void)err;
+	if (ls->o->nul)
+		fwrite(e->path, 1, strlen(e->path) + 1, stdout);
+	else if (ls->cli->json)
+		list_json(e);
+	else if (ls->o->csv) {
+		tim_inventory_csv_row(&row, e);
+		fputs(tim_buf_str(&row), stdout);
+	} else
+		list_text(e);
+	tim_buf_release(&row);
+	return 0;
+}
+
+static void
+list_error(const struct tim_err *why, void *arg)
+{
+	struct listing *ls = arg;
+
+	ls->st = worse(ls->st, tim_cli_fail(ls->cli, why));
+}
+
+static int
+list(struct tim_cli *cli, struct tim_mark_cmd *o, const char *root)
+{
+	static const struct tim_inventory_ops ops = { list_entry, list_error };
+	struct listing ls = { cli, o, TIM_EXIT_OK };
 	struct tim_err err;
-	struct stat st;
-	char **names = NULL;
-	size_t n = 0, i;
-	DIR *d;
-	int fd, st_worst = TIM_EXIT_OK;
 
 	tim_err_clear(&err);
-	if (lstat(path, &st) < 0) {
-		tim_errorf(&err, errno, _("cannot read '%s'"), path);
-		return tim_cli_fail(cli, &err);
-	}
-	if (S_ISLNK(st.st_mode) || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
-		return TIM_EXIT_OK;
-	if (tim_label_read(o->mark.scheme, path, o->mark.carriers, &rep, &err) < 0)
-		st_worst = tim_cli_fail(cli, &err);
-	else if (rep.marked || rep.inherited)
-		list_row(cli, o, path, &rep);
-	if (!S_ISDIR(st.st_mode))
-		return st_worst;
-	if (depth >= WALK_DEPTH_MAX) {
-		tim_errorf(&err, 0, _("'%s' is nested too deep; not listing below it"), path);
-		return worse(st_worst, tim_cli_fail(cli, &err));
-	}
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		tim_errorf(&err, errno, _("cannot read folder '%s'"), path);
-		if (fd >= 0)
-			close(fd);
-		return worse(st_worst, tim_cli_fail(cli, &err));
-	}
-	if (tim_dir_names(d, &names, &n, &err) < 0) {
-		closedir(d);
-		tim_err_prefix(&err, "'%s'", path);
-		return worse(st_worst, tim_cli_fail(cli, &err));
-	}
-	closedir(d);
-	for (i = 0; i < n; i++) {
-		struct tim_buf child = TIM_BUF_INIT;
+	if (tim_inventory_walk(o->mark.scheme, o->mark.carriers, root, &ops, &ls, &err) < 0)
+		ls.st = worse(ls.st, tim_cli_fail(cli, &err));
+	return ls.st;
+}
 
-		if (strcmp(names[i], TIM_FOLDER_FILE) == 0)
-			continue;
-		tim_buf_addf(&child, "%s%s%s", path,
-		    path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
-		if (!child.failed)
-			st_worst = worse(st_worst, walk(cli, o, child.buf, depth + 1));
-		tim_buf_release(&child);
-	}
-	tim_dir_names_free(names, n);
-	return st_worst;
+static void
+list_csv_header(void)
+{
+	struct tim_buf head = TIM_BUF_INIT;
+
+	tim_inventory_csv_header(&head);
+	fputs(tim_buf_str(&head), stdout);
+	tim_buf_release(&head);
 }
 
 /* Operands are done in batches, in parallel; reports keep their order. */
@@ -488,7 +419,7 @@ one(struct tim_cli *cli, struct batch *b, const char *path)
 	if (!*path)
 		return TIM_EXIT_OK;
 	if (b->o->mode == TIM_MARK_LIST)
-		return walk(cli, b->o, path, 0);
+		return list(cli, b->o, path);
 	b->items[b->n].path = strdup(path);
 	if (b->items[b->n].path == NULL) {
 		tim_error(cli, _("out of memory"));
@@ -552,7 +483,7 @@ tim_mark_cmd_run(struct tim_cli *cli, struct tim_mark_cmd *o, int argc,
 		}
 	}
 	if (o->csv && o->mode == TIM_MARK_LIST)
-		fputs("\xef\xbb\xbfpath,level,owner,entrusted,id,until,carriers,size,mtime\r\n", stdout);
+		list_csv_header();
 	b = calloc(1, sizeof(*b));
 	if (b == NULL) {
 		tim_error(cli, _("out of memory"));

@@ -30,7 +30,4 @@ struct tim_mark_cmd {
 int tim_mark_cmd_run(struct tim_cli *cli, struct tim_mark_cmd *o, int argc,
     char **argv);
 
-/* One CSV cell, quoted when needed and neutralised against formulas. */
-int tim_mark_csv_cell(struct tim_buf *out, const char *cell);
-
 #endif

@@ -376,13 +376,14 @@ xattr_ok() {
 	assert_output "tree/sub/【社外秘】a.txt"
 }
 
-@test "list: --csv has a BOM and neutralises formulas" {
+@test "list: --csv has a BOM, quotes every cell, ends rows in CRLF and neutralises formulas" {
 	printf 'x\n' > '=cmd.txt'
 	tim-mark --carriers content --owner '@evil' '=cmd.txt'
 	run tim-mark --list --csv .
 	assert_success
-	assert_line --index 0 "$(printf '\xef\xbb\xbfpath,level,owner,entrusted,id,until,carriers,size,mtime\r')"
-	assert_output --partial "\"'@evil\""
+	assert_line --index 0 "$(printf '\xef\xbb\xbf"path","level","owner","entrusted","id","until","carriers","size","mtime"\r')"
+	assert_line --index 1 --regexp '^"\./=cmd\.txt","社外秘","'"'"'@evil","","","","text","30","[0-9T:-]+Z"'$'\r''$'
+	[ "${#lines[@]}" -eq 2 ]
 	run tim-mark --list --csv --json .
 	assert_failure 2
 }
