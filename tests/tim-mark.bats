@@ -341,12 +341,16 @@ xattr_ok() {
 	assert_file_exists 【社外秘】a.txt
 }
 
-@test "ledger: every mark and remove appends a mark record" {
+@test "ledger: every mark and remove appends a mark record; marking an already marked file appends none" {
 	tim-ledger init reg.tim >/dev/null
 	printf 'x\n' > a.txt
 	run tim-mark --ledger reg.tim --owner 設計部 --id TIM-1 a.txt
 	assert_success
-	run tim-mark --ledger reg.tim a.txt
+	# marked again as it is: nothing changes, nothing is said, no record
+	run tim-mark --ledger reg.tim --owner 設計部 --id TIM-1 【社外秘】a.txt
+	assert_success
+	assert_output ''
+	[ "$(grep -c '"kind":"mark"' reg.tim)" -eq 1 ]
 	run tim-mark --ledger reg.tim --remove 【社外秘】a.txt
 	assert_success
 	run tim-ledger list --json reg.tim
