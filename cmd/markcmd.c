@@ -1,12 +1,7 @@
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <libxml/parser.h>
 
 #include "buf.h"
 #include "carrier.h"
@@ -19,6 +14,7 @@
 #include "label.h"
 #include "ledger.h"
 #include "mark.h"
+#include "markbatch.h"
 #include "markcmd.h"
 #include "markrecord.h"
 #include "util.h"
@@ -60,20 +56,8 @@ ledger_record(struct tim_mark_cmd *o, const struct tim_mark_result *res,
 	return r;
 }
 
-/* One operand: the work is done by a worker, the report by the main thread. */
-struct item {
-	char *path;
-	int rc;			/* the library call's return */
-	struct tim_err err;
-	int dup;		/* the same file as an earlier operand: done after the rest */
-	union {
-		struct tim_mark_result res;
-		struct tim_label_report rep;
-	} u;
-};
-
 static int
-report_mark(struct tim_cli *cli, struct tim_mark_cmd *o, struct item *it)
+report_mark(struct tim_cli *cli, struct tim_mark_cmd *o, const struct tim_mark_item *it)
 {
 	const char *path = it->path;
 	struct tim_mark_result res;
@@ -211,7 +195,7 @@ show_json(const char *path, const struct tim_label_report *rep)
 }
 
 static int
-report_show(struct tim_cli *cli, struct tim_mark_cmd *o, struct item *it)
+report_show(struct tim_cli *cli, struct tim_mark_cmd *o, const struct tim_mark_item *it)
 {
 	const char *path = it->path;
 	const struct tim_label_report rep = it->u.rep;
@@ -227,8 +211,8 @@ report_show(struct tim_cli *cli, struct tim_mark_cmd *o, struct item *it)
 	return rep.marked || rep.inherited ? TIM_EXIT_OK : TIM_EXIT_FAIL;
 }
 
-/* tim-mark --list: prints each marked entry the inventory walk reports. */
-struct listing {
+/* A run of tim-mark: the front end, its options and the worst status so far. */
+struct run {
 	struct tim_cli *cli;
 	struct tim_mark_cmd *o;
 	int st;
@@ -268,7 +252,7 @@ list_text(const struct tim_inventory_entry *e)
 static int
 list_entry(const struct tim_inventory_entry *e, void *arg, struct tim_err *err)
 {
-	struct listing *ls = arg;
+	struct run *ls = arg;
 	struct tim_buf row = TIM_BUF_INIT;
 
 	(void)err;
@@ -288,7 +272,7 @@ list_entry(const struct tim_inventory_entry *e, void *arg, struct tim_err *err)
 static void
 list_error(const struct tim_err *why, void *arg)
 {
-	struct listing *ls = arg;
+	struct run *ls = arg;
 
 	ls->st = worse(ls->st, tim_cli_fail(ls->cli, why));
 }
@@ -297,7 +281,7 @@ static int
 list(struct tim_cli *cli, struct tim_mark_cmd *o, const char *root)
 {
 	static const struct tim_inventory_ops ops = { list_entry, list_error };
-	struct listing ls = { cli, o, TIM_EXIT_OK };
+	struct run ls = { cli, o, TIM_EXIT_OK };
 	struct tim_err err;
 
 	tim_err_clear(&err);
@@ -316,124 +300,37 @@ list_csv_header(void)
 	tim_buf_release(&head);
 }
 
-/* Operands are done in batches, in parallel; reports keep their order. */
-#define BATCH 128
-
-struct batch {
-	struct tim_mark_cmd *o;
-	struct item items[BATCH];
-	size_t n, next;
-	pthread_mutex_t mu;
-};
-
+/* A file's outcome, reported in the order the operands came. */
 static void
-work(struct tim_mark_cmd *o, struct item *it)
+done(const struct tim_mark_item *it, void *arg)
 {
-	tim_err_clear(&it->err);
-	if (o->mode == TIM_MARK_SHOW)
-		it->rc = tim_label_read(o->mark.scheme, it->path, o->mark.carriers, &it->u.rep, &it->err);
-	else
-		it->rc = tim_mark_file(&o->mark, it->path, &it->u.res, &it->err);
+	struct run *r = arg;
+	struct tim_mark_cmd *o = r->o;
+
+	r->st = worse(r->st, o->mode == TIM_MARK_SHOW ? report_show(r->cli, o, it) :
+	    report_mark(r->cli, o, it));
 }
 
-static void *
-worker(void *arg)
-{
-	struct batch *b = arg;
-	size_t i;
-
-	for (;;) {
-		pthread_mutex_lock(&b->mu);
-		i = b->next++;
-		pthread_mutex_unlock(&b->mu);
-		if (i >= b->n)
-			return NULL;
-		if (!b->items[i].dup)
-			work(b->o, &b->items[i]);
-	}
-}
-
-/*
- * Two operands naming one file (by device and inode) must not be rewritten
- * at once: later ones wait for the parallel part and run in order.
- */
-static void
-find_dups(struct batch *b)
-{
-	struct stat st;
-	dev_t dev[BATCH];
-	ino_t ino[BATCH];
-	int have[BATCH];
-	size_t i, k;
-
-	for (i = 0; i < b->n; i++) {
-		have[i] = lstat(b->items[i].path, &st) == 0;
-		dev[i] = have[i] ? st.st_dev : 0;
-		ino[i] = have[i] ? st.st_ino : 0;
-		b->items[i].dup = 0;
-		for (k = 0; k < i && have[i]; k++)
-			if (have[k] && dev[k] == dev[i] && ino[k] == ino[i]) {
-				b->items[i].dup = 1;
-				break;
-			}
-	}
-}
-
+/* One operand: listed at once, or queued to be marked or shown. */
 static int
-run_batch(struct tim_cli *cli, struct batch *b)
+one(struct tim_cli *cli, struct tim_mark_batch *b, struct tim_mark_cmd *o,
+    const char *path)
 {
-	struct tim_mark_cmd *o = b->o;
-	pthread_t tids[TIM_MARK_JOBS_MAX];
-	size_t i, started = 0, jobs = (size_t)o->jobs;
-	int st = TIM_EXIT_OK;
+	struct tim_err err;
 
-	if (b->n == 0)
-		return st;
-	find_dups(b);
-	b->next = 0;
-	if (jobs > b->n)
-		jobs = b->n;
-	for (i = 1; i < jobs; i++)
-		if (pthread_create(&tids[started], NULL, worker, b) == 0)
-			started++;
-	worker(b);
-	for (i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
-	for (i = 0; i < b->n; i++) {
-		struct item *it = &b->items[i];
-
-		if (it->dup)
-			work(o, it);
-		st = worse(st, o->mode == TIM_MARK_SHOW ? report_show(cli, o, it) : report_mark(cli, o, it));
-		free(it->path);
-		it->path = NULL;
-	}
-	b->n = 0;
-	return st;
-}
-
-/* Queues one operand; a full batch runs. */
-static int
-one(struct tim_cli *cli, struct batch *b, const char *path)
-{
 	if (!*path)
 		return TIM_EXIT_OK;
-	if (b->o->mode == TIM_MARK_LIST)
-		return list(cli, b->o, path);
-	b->items[b->n].path = strdup(path);
-	if (b->items[b->n].path == NULL) {
-		tim_error(cli, _("out of memory"));
-		return TIM_EXIT_ERROR;
-	}
-	if (++b->n < BATCH)
-		return TIM_EXIT_OK;
-	return run_batch(cli, b);
+	if (o->mode == TIM_MARK_LIST)
+		return list(cli, o, path);
+	tim_err_clear(&err);
+	if (tim_mark_batch_add(b, path, &err) < 0)
+		return tim_cli_fail(cli, &err);
+	return TIM_EXIT_OK;
 }
 
 static int
-from_stdin(struct tim_cli *cli, struct batch *b)
+from_stdin(struct tim_cli *cli, struct tim_mark_batch *b, struct tim_mark_cmd *o)
 {
-	struct tim_mark_cmd *o = b->o;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -442,7 +339,7 @@ from_stdin(struct tim_cli *cli, struct batch *b)
 	while ((n = getdelim(&line, &cap, o->nul ? '\0' : '\n', stdin)) > 0) {
 		if (line[n - 1] == (o->nul ? '\0' : '\n'))
 			line[n - 1] = '\0';
-		st = worse(st, one(cli, b, line));
+		st = worse(st, one(cli, b, o, line));
 	}
 	if (ferror(stdin)) {
 		tim_error(cli, _("cannot read paths from standard input"));
@@ -452,13 +349,11 @@ from_stdin(struct tim_cli *cli, struct batch *b)
 	return st;
 }
 
-int
-tim_mark_cmd_run(struct tim_cli *cli, struct tim_mark_cmd *o, int argc,
-    char **argv)
+/* The scheme, the carriers and the level, checked before any file. */
+static int
+setup(struct tim_cli *cli, struct tim_mark_cmd *o)
 {
 	struct tim_err err;
-	struct batch *b;
-	int i, st = TIM_EXIT_OK, stdin_used = 0;
 
 	tim_err_clear(&err);
 	if (tim_label_scheme_load(&o->scheme, cli->cfg, &err) < 0)
@@ -472,49 +367,50 @@ tim_mark_cmd_run(struct tim_cli *cli, struct tim_mark_cmd *o, int argc,
 		    TIM_CARRIERS_ALL : TIM_CARRIERS_DEFAULT;
 	if (o->mode == TIM_MARK_REMOVE)
 		o->mark.remove = 1;
-	if (o->level != NULL) {
-		if (tim_label_set(&o->mark.label, "level", o->level, &err) < 0)
-			return tim_cli_fail(cli, &err);
-		if (tim_label_rank(&o->scheme, o->mark.label.level) < 0) {
-			struct tim_label probe = o->mark.label;
+	if (o->level == NULL)
+		return TIM_EXIT_OK;
+	if (tim_label_set(&o->mark.label, "level", o->level, &err) < 0)
+		return tim_cli_fail(cli, &err);
+	if (tim_label_rank(&o->scheme, o->mark.label.level) < 0) {
+		struct tim_label probe = o->mark.label;
 
-			tim_label_validate(&o->scheme, &probe, &err);
-			return tim_cli_fail(cli, &err);
-		}
+		tim_label_validate(&o->scheme, &probe, &err);
+		return tim_cli_fail(cli, &err);
 	}
+	return TIM_EXIT_OK;
+}
+
+int
+tim_mark_cmd_run(struct tim_cli *cli, struct tim_mark_cmd *o, int argc,
+    char **argv)
+{
+	struct run r = { cli, o, TIM_EXIT_OK };
+	struct tim_mark_batch *b;
+	int i, st, stdin_used = 0;
+
+	if ((r.st = setup(cli, o)) != TIM_EXIT_OK)
+		return r.st;
 	if (o->csv && o->mode == TIM_MARK_LIST)
 		list_csv_header();
-	b = calloc(1, sizeof(*b));
+	b = tim_mark_batch_new(&o->mark, o->mode == TIM_MARK_SHOW, o->jobs, done, &r);
 	if (b == NULL) {
 		tim_error(cli, _("out of memory"));
 		return TIM_EXIT_ERROR;
 	}
-	b->o = o;
-	pthread_mutex_init(&b->mu, NULL);
-	if (o->jobs <= 0) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-		/* Four per processor: most of a rewrite is spent waiting for fsync. */
-		o->jobs = cpus > 0 ? (int)(4 * cpus) : 4;
-	}
-	if (o->jobs > TIM_MARK_JOBS_MAX)
-		o->jobs = TIM_MARK_JOBS_MAX;
-	/* libxml2 sets itself up once, before any worker parses. */
-	xmlInitParser();
 	for (i = 0; i < argc; i++) {
+		/* done() raises r.st too: the operand's own status is taken first. */
 		if (strcmp(argv[i], "-") == 0) {
 			if (stdin_used++)
 				continue;
-			st = worse(st, from_stdin(cli, b));
+			st = from_stdin(cli, b, o);
 		} else
-			st = worse(st, one(cli, b, argv[i]));
+			st = one(cli, b, o, argv[i]);
+		r.st = worse(r.st, st);
 	}
-	st = worse(st, run_batch(cli, b));
-	pthread_mutex_destroy(&b->mu);
-	free(b);
+	tim_mark_batch_free(b);
 	if (fflush(stdout) != 0) {
 		tim_error(cli, _("cannot write the output"));
-		st = TIM_EXIT_ERROR;
+		r.st = TIM_EXIT_ERROR;
 	}
-	return st;
+	return r.st;
 }

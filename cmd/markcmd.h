@@ -3,6 +3,7 @@
 
 #include "label.h"
 #include "mark.h"
+#include "markbatch.h"
 
 struct tim_cli;
 
@@ -24,8 +25,6 @@ struct tim_mark_cmd {
 	int nul;		/* -0: NUL-separated paths in and out */
 	int jobs;		/* -j: files done at once; 0 picks from the processors */
 };
-
-#define TIM_MARK_JOBS_MAX 64
 
 int tim_mark_cmd_run(struct tim_cli *cli, struct tim_mark_cmd *o, int argc,
     char **argv);
