@@ -56,73 +56,95 @@ ledger_record(struct tim_mark_cmd *o, const struct tim_mark_result *res,
 	return r;
 }
 
+/* The carriers changed, one name each, for --json. */
+static json_t *
+changed_json(const struct tim_mark_result *res)
+{
+	json_t *ch = json_array();
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (res->changed & (1 << i)) {
+			struct tim_buf one = TIM_BUF_INIT;
+
+			tim_mark_carrier_names(1 << i, res->content, "", &one);
+			json_array_append_new(ch, json_string(tim_buf_str(&one)));
+			tim_buf_release(&one);
+		}
+	return ch;
+}
+
+static void
+mark_json(struct tim_mark_cmd *o, const char *path,
+    const struct tim_mark_result *res)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "path", json_string(path));
+	if (strcmp(path, res->path) != 0)
+		json_object_set_new(j, "new_path", json_string(res->path));
+	json_object_set_new(j, "action", json_string(o->mark.remove ? "remove" : "mark"));
+	if (!o->mark.remove)
+		label_json(j, &res->label);
+	else if (res->before.level[0])
+		json_object_set_new(j, "level", json_string(res->before.level));
+	json_object_set_new(j, "changed", changed_json(res));
+	if (res->note[0] && (o->mark.carriers & TIM_CARRIER_CONTENT))
+		json_object_set_new(j, "note", json_string(res->note));
+	if (res->warning[0])
+		json_object_set_new(j, "warning", json_string(res->warning));
+	json_object_set_new(j, "dry_run", json_boolean(o->mark.dry_run));
+	tim_json_print(stdout, j);
+	json_decref(j);
+}
+
+static void
+mark_text(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path,
+    const struct tim_mark_result *res)
+{
+	struct tim_buf b = TIM_BUF_INIT, lab = TIM_BUF_INIT;
+	const char *marked = o->mark.dry_run ? _("would mark '%s' %s (%s)\n") :
+	    _("marked '%s' %s (%s)\n");
+	const char *removed = o->mark.dry_run ? _("would remove the label from '%s' (%s)\n") :
+	    _("removed the label from '%s' (%s)\n");
+
+	tim_mark_carrier_names(res->changed, res->content, ", ", &b);
+	tim_label_format(o->mark.scheme, &res->label, &lab);
+	if (res->changed && !cli->quiet && o->mark.remove)
+		printf(removed, res->path, tim_buf_str(&b));
+	else if (res->changed && !cli->quiet)
+		printf(marked, res->path, tim_buf_str(&lab), tim_buf_str(&b));
+	else if (!res->changed && o->mark.remove)
+		tim_info(cli, _("'%s' has no label to remove"), path);
+	else if (!res->changed)
+		tim_info(cli, _("'%s' is already marked %s"), path, tim_buf_str(&lab));
+	tim_buf_release(&b);
+	tim_buf_release(&lab);
+}
+
 static int
 report_mark(struct tim_cli *cli, struct tim_mark_cmd *o, const struct tim_mark_item *it)
 {
-	const char *path = it->path;
-	struct tim_mark_result res;
-	struct tim_buf b = TIM_BUF_INIT, lab = TIM_BUF_INIT;
+	const struct tim_mark_result *res = &it->u.res;
 	struct tim_err err;
 	int st = TIM_EXIT_OK;
 
 	if (it->rc < 0)
 		return tim_cli_fail(cli, &it->err);
-	res = it->u.res;
 	tim_err_clear(&err);
-	if (res.warning[0])
-		tim_warn(cli, "%s", res.warning);
-	if (res.note[0] && (o->mark.carriers & TIM_CARRIER_CONTENT))
-		tim_info(cli, _("'%s': content not marked: %s"), path, res.note);
-	if (res.changed && o->ledger && !o->mark.dry_run &&
-	    ledger_record(o, &res, &err) < 0) {
-		tim_err_prefix(&err, _("'%s' was changed, but the ledger was not"), res.path);
+	if (res->warning[0])
+		tim_warn(cli, "%s", res->warning);
+	if (res->note[0] && (o->mark.carriers & TIM_CARRIER_CONTENT))
+		tim_info(cli, _("'%s': content not marked: %s"), it->path, res->note);
+	if (res->changed && o->ledger && !o->mark.dry_run &&
+	    ledger_record(o, res, &err) < 0) {
+		tim_err_prefix(&err, _("'%s' was changed, but the ledger was not"), res->path);
 		st = tim_cli_fail(cli, &err);
 	}
-	tim_mark_carrier_names(res.changed, res.content, ", ", &b);
-	tim_label_format(o->mark.scheme, &res.label, &lab);
-	if (cli->json) {
-		json_t *j = json_object(), *ch = json_array();
-		int i;
-
-		json_object_set_new(j, "path", json_string(path));
-		if (strcmp(path, res.path) != 0)
-			json_object_set_new(j, "new_path", json_string(res.path));
-		json_object_set_new(j, "action", json_string(o->mark.remove ? "remove" : "mark"));
-		if (!o->mark.remove)
-			label_json(j, &res.label);
-		else if (res.before.level[0])
-			json_object_set_new(j, "level", json_string(res.before.level));
-		for (i = 0; i < 4; i++)
-			if (res.changed & (1 << i)) {
-				struct tim_buf one = TIM_BUF_INIT;
-
-				tim_mark_carrier_names(1 << i, res.content, "", &one);
-				json_array_append_new(ch, json_string(tim_buf_str(&one)));
-				tim_buf_release(&one);
-			}
-		json_object_set_new(j, "changed", ch);
-		if (res.note[0] && (o->mark.carriers & TIM_CARRIER_CONTENT))
-			json_object_set_new(j, "note", json_string(res.note));
-		if (res.warning[0])
-			json_object_set_new(j, "warning", json_string(res.warning));
-		json_object_set_new(j, "dry_run", json_boolean(o->mark.dry_run));
-		tim_json_print(stdout, j);
-		json_decref(j);
-	} else if (!cli->quiet && res.changed) {
-		if (o->mark.remove)
-			printf(o->mark.dry_run ? _("would remove the label from '%s' (%s)\n") :
-			    _("removed the label from '%s' (%s)\n"), res.path, b.buf);
-		else
-			printf(o->mark.dry_run ? _("would mark '%s' %s (%s)\n") :
-			    _("marked '%s' %s (%s)\n"), res.path, lab.buf, b.buf);
-	} else if (!res.changed) {
-		if (o->mark.remove)
-			tim_info(cli, _("'%s' has no label to remove"), path);
-		else
-			tim_info(cli, _("'%s' is already marked %s"), path, lab.buf);
-	}
-	tim_buf_release(&b);
-	tim_buf_release(&lab);
+	if (cli->json)
+		mark_json(o, it->path, res);
+	else
+		mark_text(cli, o, it->path, res);
 	return st;
 }
 
