@@ -295,49 +295,55 @@ read_custom(struct ox *o, struct tim_label *out)
 	return found && out->level[0] ? 1 : 0;
 }
 
-static int
-set_custom(struct ox *o, const struct tim_label *l)
+/* A new custom.xml at target (or the usual name), with its relationship. */
+static xmlDocPtr
+new_custom(struct ox *o, const char *target, struct tim_zpart **partp)
 {
-	struct tim_buf frag = TIM_BUF_INIT;
-	char *target, id[32];
-	struct tim_zpart *part = NULL;
-	xmlDocPtr doc = NULL;
-	xmlNodePtr root, n, next;
-	long pid = 1;
-	size_t i;
-	int any = 0;
+	static const char skel[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+	    "<Properties xmlns=\"" NS_CP "\" xmlns:vt=\"" NS_VT "\"/>";
+	xmlDocPtr doc = tim_xml_parse(skel, sizeof(skel) - 1, "custom.xml", o->err);
+	char id[32];
 
-	target = rel_target(o->rels, "", REL("custom-properties"), NULL);
-	if (target != NULL) {
-		part = tim_zpkg_find(&o->pkg, target);
-		if (part != NULL && (doc = tim_zpkg_xml(&o->pkg, part, o->err)) == NULL) {
-			free(target);
-			return -1;
-		}
+	if (doc == NULL || (*partp = tim_zpkg_add(&o->pkg, target ? target : "docProps/custom.xml", doc, o->err)) == NULL)
+		return NULL;
+	if (target == NULL && add_rel(o->rels, REL("custom-properties"), "docProps/custom.xml", id) == NULL) {
+		tim_errorf(o->err, ENOMEM, _("out of memory"));
+		return NULL;
 	}
-	if (doc == NULL && l == NULL) {
-		free(target);
-		return 0;
-	}
-	if (doc == NULL) {
-		static const char skel[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-		    "<Properties xmlns=\"" NS_CP "\" xmlns:vt=\"" NS_VT "\"/>";
+	ct_override(o->ct, (*partp)->name, CT_CUSTOM, 1);
+	return doc;
+}
 
-		doc = tim_xml_parse(skel, sizeof(skel) - 1, "custom.xml", o->err);
-		if (doc == NULL || (part = tim_zpkg_add(&o->pkg, target ? target : "docProps/custom.xml", doc, o->err)) == NULL) {
-			free(target);
-			return -1;
-		}
-		if (target == NULL && add_rel(o->rels, REL("custom-properties"), "docProps/custom.xml", id) == NULL) {
-			free(target);
-			return tim_errorf(o->err, ENOMEM, _("out of memory"));
-		}
-		ct_override(o->ct, part->name, CT_CUSTOM, 1);
+/*
+ * The custom properties part, parsed, into *docp: a new one when marking a
+ * package without, NULL when unmarking one.
+ */
+static int
+custom_doc(struct ox *o, int marking, struct tim_zpart **partp, xmlDocPtr *docp)
+{
+	char *target = rel_target(o->rels, "", REL("custom-properties"), NULL);
+	int r = 0;
+
+	*docp = NULL;
+	*partp = target ? tim_zpkg_find(&o->pkg, target) : NULL;
+	if (*partp != NULL || marking) {
+		*docp = *partp ? tim_zpkg_xml(&o->pkg, *partp, o->err) : new_custom(o, target, partp);
+		r = *docp ? 0 : -1;
 	}
 	free(target);
-	root = xmlDocGetRootElement(doc);
-	if (!tim_xml_is(root, NS_CP, "Properties"))
-		return tim_errorf(o->err, 0, _("'%s' is damaged: bad custom properties"), o->pkg.path);
+	return r;
+}
+
+/*
+ * Takes tim's properties out of root; the highest pid left into *pid.
+ * Returns whether any property of anyone else's is left.
+ */
+static int
+drop_tim_props(struct ox *o, xmlNodePtr root, long *pid)
+{
+	xmlNodePtr n, next;
+	int any = 0;
+
 	for (n = root->children; n; n = next) {
 		xmlChar *name;
 
@@ -351,62 +357,108 @@ set_custom(struct ox *o, const struct tim_label *l)
 		} else {
 			xmlChar *p = xmlGetProp(n, (const xmlChar *)"pid");
 
-			if (p != NULL && atol((const char *)p) > pid)
-				pid = atol((const char *)p);
+			if (p != NULL && atol((const char *)p) > *pid)
+				*pid = atol((const char *)p);
 			xmlFree(p);
 			any = 1;
 		}
 		xmlFree(name);
 	}
-	if (l == NULL) {
-		if (!any) {
-			/* Nothing of anyone else's is left: take the part away again. */
-			char *rid = NULL, *t = rel_target(o->rels, "", REL("custom-properties"), &rid);
+	return any;
+}
 
-			if (rid)
-				remove_rel_id(o->rels, rid);
-			ct_override(o->ct, part->name, CT_CUSTOM, 0);
-			tim_zpkg_remove(&o->pkg, part);
-			xmlFree(rid);
-			free(t);
-		}
-		return 0;
+/* Nothing of anyone else's is left: the part goes again. */
+static void
+drop_custom_part(struct ox *o, struct tim_zpart *part)
+{
+	char *rid = NULL, *t = rel_target(o->rels, "", REL("custom-properties"), &rid);
+
+	if (rid)
+		remove_rel_id(o->rels, rid);
+	ct_override(o->ct, part->name, CT_CUSTOM, 0);
+	tim_zpkg_remove(&o->pkg, part);
+	xmlFree(rid);
+	free(t);
+}
+
+/*
+ * The i-th property to write: TIM_Label and the rest, then with a label
+ * GUID the MSIP_Label_* set. name and val are NULL past the last.
+ */
+static void
+prop_at(struct ox *o, const struct tim_label *l, size_t i, const char **name,
+    const char **val, char pname[128], char when[21])
+{
+	static const char *msip[] = { "Enabled", "SetDate", "Method", "Name", "ContentBits" };
+	const size_t nprops = sizeof(props) / sizeof(props[0]);
+
+	*name = *val = NULL;
+	if (i < nprops) {
+		*name = props[i].prop;
+		*val = tim_label_get(l, props[i].field);
+		return;
 	}
-	for (i = 0; i < sizeof(props) / sizeof(props[0]) + 5; i++) {
-		const char *name, *val;
-		char pname[128], when[21];
+	if (!o->s->msip_guid[0] || i >= nprops + 5)
+		return;
+	snprintf(pname, 128, "MSIP_Label_%s_%s", o->s->msip_guid, msip[i - nprops]);
+	*name = pname;
+	switch (i - nprops) {
+	case 0: *val = "true"; break;
+	case 1: tim_now_rfc3339(when); *val = when; break;
+	case 2: *val = "Privileged"; break;
+	case 3: *val = l->level; break;
+	default: *val = "0"; break;
+	}
+}
 
-		if (i < 5) {
-			name = props[i].prop;
-			val = tim_label_get(l, props[i].field);
-		} else {
-			static const char *msip[] = { "Enabled", "SetDate", "Method", "Name", "ContentBits" };
+static int
+add_custom_props(struct ox *o, xmlNodePtr root, const struct tim_label *l,
+    long pid)
+{
+	struct tim_buf frag = TIM_BUF_INIT;
+	const char *name, *val;
+	char pname[128], when[21];
+	size_t i;
+	int r = 0;
 
-			if (!o->s->msip_guid[0])
-				break;
-			snprintf(pname, sizeof(pname), "MSIP_Label_%s_%s", o->s->msip_guid, msip[i - 5]);
-			name = pname;
-			switch (i - 5) {
-			case 0: val = "true"; break;
-			case 1: tim_now_rfc3339(when); val = when; break;
-			case 2: val = "Privileged"; break;
-			case 3: val = l->level; break;
-			default: val = "0"; break;
-			}
-		}
+	for (i = 0; r == 0; i++) {
+		prop_at(o, l, i, &name, &val, pname, when);
+		if (name == NULL)
+			break;
 		if (!*val)
 			continue;
 		tim_buf_reset(&frag);
 		tim_buf_addf(&frag, "<property fmtid=\"" FMTID "\" pid=\"%ld\" name=\"", ++pid);
 		tim_buf_addxml(&frag, name);
 		tim_buf_adds(&frag, "\"><vt:lpwstr>");
-		if (tim_xml_add_property(root, "xmlns=\"" NS_CP "\" xmlns:vt=\"" NS_VT "\"",
-		    tim_buf_str(&frag), val, "</vt:lpwstr></property>", o->err) < 0) {
-			tim_buf_release(&frag);
-			return -1;
-		}
+		r = tim_xml_add_property(root, "xmlns=\"" NS_CP "\" xmlns:vt=\"" NS_VT "\"",
+		    tim_buf_str(&frag), val, "</vt:lpwstr></property>", o->err);
 	}
 	tim_buf_release(&frag);
+	return r;
+}
+
+static int
+set_custom(struct ox *o, const struct tim_label *l)
+{
+	struct tim_zpart *part = NULL;
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	long pid = 1;
+	int any;
+
+	if (custom_doc(o, l != NULL, &part, &doc) < 0)
+		return -1;
+	if (doc == NULL)
+		return 0;
+	root = xmlDocGetRootElement(doc);
+	if (!tim_xml_is(root, NS_CP, "Properties"))
+		return tim_errorf(o->err, 0, _("'%s' is damaged: bad custom properties"), o->pkg.path);
+	any = drop_tim_props(o, root, &pid);
+	if (l != NULL)
+		return add_custom_props(o, root, l, pid);
+	if (!any)
+		drop_custom_part(o, part);
 	return 0;
 }
 
