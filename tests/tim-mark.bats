@@ -380,6 +380,18 @@ xattr_ok() {
 	assert_output "tree/sub/【社外秘】a.txt"
 }
 
+@test "list: a tree nested past the depth limit is reported, not walked; the rest is still listed" {
+	d=deep
+	for i in $(seq 258); do d=$d/d; done
+	mkdir -p "$d"
+	printf 'x\n' > "$d/【秘】x.txt"
+	printf 'y\n' > 'deep/d/【秘】y.txt'
+	run --separate-stderr tim-mark --list deep
+	assert_failure 3
+	assert_output "$(printf 'deep/d/【秘】y.txt\t秘\t-\t-\t-\t-\tname\t2\t')$(date -u -r 'deep/d/【秘】y.txt' +%Y-%m-%dT%H:%M:%SZ)"
+	[[ $stderr == *"is nested too deep; not listing below it"* ]]
+}
+
 @test "list: --csv has a BOM, quotes every cell, ends rows in CRLF and neutralises formulas" {
 	printf 'x\n' > '=cmd.txt'
 	tim-mark --carriers content --owner '@evil' '=cmd.txt'
