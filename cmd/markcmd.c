@@ -123,7 +123,8 @@ mark_text(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path,
 }
 
 static int
-report_mark(struct tim_cli *cli, struct tim_mark_cmd *o, const struct tim_mark_item *it)
+report_mark(struct tim_cli *cli, struct tim_mark_cmd *o,
+    const struct tim_mark_item *it)
 {
 	const struct tim_mark_result *res = &it->u.res;
 	struct tim_err err;
@@ -217,7 +218,8 @@ show_json(const char *path, const struct tim_label_report *rep)
 }
 
 static int
-report_show(struct tim_cli *cli, struct tim_mark_cmd *o, const struct tim_mark_item *it)
+report_show(struct tim_cli *cli, struct tim_mark_cmd *o,
+    const struct tim_mark_item *it)
 {
 	const char *path = it->path;
 	const struct tim_label_report rep = it->u.rep;
@@ -351,7 +353,8 @@ one(struct tim_cli *cli, struct tim_mark_batch *b, struct tim_mark_cmd *o,
 }
 
 static int
-from_stdin(struct tim_cli *cli, struct tim_mark_batch *b, struct tim_mark_cmd *o)
+from_stdin(struct tim_cli *cli, struct tim_mark_batch *b,
+    struct tim_mark_cmd *o)
 {
 	char *line = NULL;
 	size_t cap = 0;
