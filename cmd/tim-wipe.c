@@ -1,7 +1,9 @@
 /*
  * tim-wipe: erase files, partitions and retired disks so they cannot be
  * restored (告示 I 第四 5 (1), V 第三 5-8), with verification and a record.
- * Options and exit status only; the work is in libtim/wipecmd.c.
+ * Options and exit status only; the work is in cmd/wipecmd.c over libtim's
+ * engines. Built a second time with TIM_TEST_HOOKS into build/test-bin for
+ * the tests' fault injection, never installed.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,6 +15,10 @@
 #include "err.h"
 #include "i18n.h"
 #include "wipecmd.h"
+#ifdef TIM_TEST_HOOKS
+#include "wipe.h"
+#include "wipe-faults.h"
+#endif
 #include "banned.h"
 
 static struct tim_cli cli;
@@ -76,12 +82,19 @@ int
 main(int argc, char **argv)
 {
 	struct tim_wipe_cmd o;
+#ifdef TIM_TEST_HOOKS
+	struct tim_wipe_faults faults;
+#endif
 	struct tim_err err;
 	const char *resume = NULL;
 	int c, r, info = 0, list = 0, writing = 0;
 	char *end;
 
 	memset(&o, 0, sizeof(o));
+#ifdef TIM_TEST_HOOKS
+	if (tim_wipe_test_faults(&faults))
+		o.faults = &faults;
+#endif
 	tim_err_clear(&err);
 	if (tim_cli_init(&cli, "tim-wipe", &err) < 0) {
 		r = tim_cli_fail(&cli, &err);

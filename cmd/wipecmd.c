@@ -451,6 +451,7 @@ job_init(struct run *r, struct tim_wipe_job *j, int fd, uint64_t size,
 	j->stop = &stop_flag;
 	j->progress = progress_cb;
 	j->progress_ctx = r;
+	j->faults = r->o->faults;
 	r->label = label;
 	resume_point(r, j, before);
 	resume_bad(r, j);

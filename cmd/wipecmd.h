@@ -10,6 +10,7 @@
  */
 
 struct tim_cli;
+struct tim_wipe_faults;
 
 struct tim_wipe_cmd {
 	const char *method;	/* -m; NULL: [wipe] method, else clear */
@@ -29,6 +30,7 @@ struct tim_wipe_cmd {
 	int check;		/* --check: read back the last pass only */
 	int force_mounted, force_swap, force_holders, force_system, force_links;
 	unsigned long chunk;	/* --chunk bytes (bench); 0: default */
+	const struct tim_wipe_faults *faults;	/* the test build only */
 };
 
 int tim_wipe_cmd_run(struct tim_cli *cli, struct tim_wipe_cmd *o, int argc,

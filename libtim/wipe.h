@@ -105,6 +105,19 @@ typedef void tim_wipe_progress_fn(void *ctx, size_t pass, int phase,
     uint64_t done, uint64_t total);
 
 /*
+ * Faults a test build injects into a job (NULL in the installed tools,
+ * which carry no code that fills this): a range whose writes fail with
+ * EIO, a stop once that many bytes are written, and 512 bytes of 0x5a at
+ * tamper_off after the last pass is written.
+ */
+struct tim_wipe_faults {
+	uint64_t eio_off, eio_len;	/* eio_len 0: none */
+	uint64_t stop_after;		/* 0: none */
+	int tamper;
+	uint64_t tamper_off;
+};
+
+/*
  * One target. The caller opens fd (read-write; O_DIRECT for block devices,
  * with align the logical sector size) and fills the first group; run fills
  * the results.
@@ -125,6 +138,7 @@ struct tim_wipe_job {
 	volatile sig_atomic_t *stop;	/* set by a signal handler: stop cleanly */
 	tim_wipe_progress_fn *progress;
 	void *progress_ctx;
+	const struct tim_wipe_faults *faults;	/* test builds only; else NULL */
 
 	/* results */
 	uint64_t bytes_written;
