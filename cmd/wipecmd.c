@@ -25,6 +25,8 @@
 #include "sanitize.h"
 #include "util.h"
 #include "wipe.h"
+#include "wipe_device.h"
+#include "wipe_file.h"
 #include "wipecmd.h"
 #include "wiperecord.h"
 #include "banned.h"
@@ -492,84 +494,6 @@ medium_warnings(struct run *r, int fd, const struct stat *st, const char *displa
 	}
 }
 
-static int
-random_name(char *out, size_t len)
-{
-	static const char set[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char rnd[NAME_MAX];
-	size_t i, got = 0;
-
-	while (got < len) {
-		ssize_t n = getrandom(rnd + got, len - got, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		got += (size_t)n;
-	}
-	for (i = 0; i < len; i++)
-		out[i] = set[rnd[i] % (sizeof(set) - 1)];
-	out[len] = '\0';
-	return 0;
-}
-
-/*
- * The name is data too: rename to random names of shrinking length, syncing
- * the directory each time, so the old name is overwritten in the directory
- * block; then cut the file to nothing and unlink it.
- */
-static int
-remove_name(int dirfd, const char *name, int fd, int isdir, struct tim_err *err)
-{
-	char cur[NAME_MAX + 1], next[NAME_MAX + 1];
-	size_t len = strlen(name), i, k, nl;
-	struct stat st;
-
-	if (len > NAME_MAX)
-		len = NAME_MAX;
-	snprintf(cur, sizeof(cur), "%s", name);
-	for (i = 0; i < 3; i++) {
-		nl = len >> i ? len >> i : 1;
-		for (k = 0; k < 32; k++) {
-			if (random_name(next, nl) < 0)
-				return tim_errorf(err, errno, _("cannot get random bytes"));
-			if (renameat2(dirfd, cur, dirfd, next, RENAME_NOREPLACE) == 0)
-				break;
-			if (errno == EEXIST)
-				continue;
-			/* File systems without RENAME_NOREPLACE: look first. */
-			if (errno == EINVAL && fstatat(dirfd, next, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
-			    errno == ENOENT && renameat(dirfd, cur, dirfd, next) == 0)
-				break;
-			if (errno == ENOENT || errno == EINVAL)
-				continue;
-			return tim_errorf(err, errno, _("cannot rename '%s'"), cur);
-		}
-		if (k == 32)
-			return tim_errorf(err, EEXIST, _("cannot rename '%s'"), cur);
-		memcpy(cur, next, nl + 1);
-		(void)fsync(dirfd);
-	}
-	if (!isdir && (ftruncate(fd, 0) < 0 || fdatasync(fd) < 0))
-		return tim_errorf(err, errno, _("cannot truncate '%s'"), cur);
-	if (unlinkat(dirfd, cur, isdir ? AT_REMOVEDIR : 0) < 0)
-		return tim_errorf(err, errno, _("cannot remove '%s'"), cur);
-	(void)fsync(dirfd);
-	return 0;
-}
-
-static json_t *
-file_identity(const struct stat *st)
-{
-	/* The change time after the last write tells a replaced file apart. */
-	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "dev", (json_int_t)st->st_dev,
-	    "ino", (json_int_t)st->st_ino, "size", (json_int_t)st->st_size,
-	    "ctime", (json_int_t)st->st_ctim.tv_sec,
-	    "ctime_ns", (json_int_t)st->st_ctim.tv_nsec);
-}
-
 static void
 plan_line(struct run *r, const char *target, int file, uint64_t size)
 {
@@ -608,48 +532,18 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 	int fd, st_code;
 
 	tim_err_clear(&err);
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		tim_error(r->cli, _("cannot stat '%s': %s"), display, strerror(errno));
-		return TIM_EXIT_ERROR;
-	}
-	if (S_ISLNK(st.st_mode)) {
-		tim_error(r->cli, _("'%s' is a symbolic link; not followed"), display);
-		return TIM_EXIT_FAIL;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		tim_error(r->cli, _("'%s' is not a regular file"), display);
-		return TIM_EXIT_FAIL;
-	}
-	if (st.st_nlink > 1 && !r->o->force_links && !r->o->check) {
-		tim_error(r->cli, _("'%s' has %lu hard links: its data would stay reachable under the other names after this one is removed; erase it with --force-links to overwrite the data for all of them"),
-		    display, (unsigned long)st.st_nlink);
-		return TIM_EXIT_FAIL;
-	}
-	fd = openat(dirfd, name, (r->o->check ? O_RDONLY : O_RDWR) | O_NOFOLLOW |
-	    O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = tim_wipe_file_open(dirfd, name, display,
+	    (r->o->check ? TIM_WIPE_FILE_READONLY : 0) |
+	    (r->o->force_links ? TIM_WIPE_FILE_LINKS : 0), &st, &err);
 	if (fd < 0) {
-		tim_error(r->cli, _("cannot open '%s': %s"), display, strerror(errno));
-		return TIM_EXIT_ERROR;
+		tim_error(r->cli, "%s", err.msg);
+		return tim_cli_status(&err);
 	}
-	if (fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino ||
-	    !S_ISREG(st2.st_mode)) {
-		tim_error(r->cli, _("'%s' changed while it was opened; not touched"), display);
+	if (r->resume && json_is_object(json_object_get(r->resume, "identity")) &&
+	    !tim_wipe_file_same(json_object_get(r->resume, "identity"), &st)) {
+		tim_error(r->cli, _("'%s' is not the file the stopped run was erasing; not touched"), display);
 		close(fd);
 		return TIM_EXIT_FAIL;
-	}
-	(void)fcntl(fd, F_SETFL, 0);
-	if (r->resume && json_is_object(json_object_get(r->resume, "identity"))) {
-		json_t *id = json_object_get(r->resume, "identity");
-
-		if ((dev_t)json_integer_value(json_object_get(id, "dev")) != st.st_dev ||
-		    (ino_t)json_integer_value(json_object_get(id, "ino")) != st.st_ino ||
-		    json_integer_value(json_object_get(id, "size")) != (json_int_t)st.st_size ||
-		    json_integer_value(json_object_get(id, "ctime")) != (json_int_t)st.st_ctim.tv_sec ||
-		    json_integer_value(json_object_get(id, "ctime_ns")) != (json_int_t)st.st_ctim.tv_nsec) {
-			tim_error(r->cli, _("'%s' is not the file the stopped run was erasing; not touched"), display);
-			close(fd);
-			return TIM_EXIT_FAIL;
-		}
 	}
 	if (!r->o->check)
 		medium_warnings(r, fd, &st, display);
@@ -688,7 +582,7 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 	if (j.interrupted) {
 		if (fstat(fd, &st2) < 0)
 			st2 = st;
-		st_code = stopped(r, display, "file", file_identity(&st2), &j, it, before);
+		st_code = stopped(r, display, "file", tim_wipe_file_identity(&st2), &j, it, before);
 		it = NULL;
 		goto out;
 	}
@@ -699,7 +593,7 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 		json_object_set_new(it, "bytes_written", json_integer(0));
 	}
 	if (st_code == TIM_EXIT_OK && !r->o->keep && !r->o->check) {
-		if (remove_name(dirfd, name, fd, 0, &err) < 0) {
+		if (tim_wipe_remove_name(dirfd, name, fd, 0, &err) < 0) {
 			tim_err_prefix(&err, "'%s'", display);
 			st_code = tim_cli_fail(r->cli, &err);
 			json_object_set_new(it, "notes", json_string("overwritten, but the name could not be removed"));
@@ -805,7 +699,7 @@ wipe_dir_at(struct run *r, int dirfd, const char *name, const char *display,
 	}
 	tim_dir_names_free(names, n);
 	if (worst == TIM_EXIT_OK && !r->stopped && !r->o->dry_run && !r->o->keep &&
-	    !r->o->check && remove_name(dirfd, name, -1, 1, &err) < 0) {
+	    !r->o->check && tim_wipe_remove_name(dirfd, name, -1, 1, &err) < 0) {
 		tim_err_prefix(&err, "'%s'", display);
 		worst = tim_cli_fail(r->cli, &err);
 	}
@@ -815,112 +709,30 @@ wipe_dir_at(struct run *r, int dirfd, const char *name, const char *display,
 
 /* -------------------------------------------------------------- devices */
 
-static json_t *
-dev_identity(const struct tim_blkdev *d)
+static void
+refusal(void *ctx, const char *why)
 {
-	char rdev[32];
+	struct run *r = ctx;
 
-	snprintf(rdev, sizeof(rdev), "%u:%u", major(d->rdev), minor(d->rdev));
-	return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "rdev", rdev,
-	    "size", (json_int_t)d->size, "model", d->model, "serial", d->serial,
-	    "wwid", d->wwid, "backing", d->backing);
-}
-
-static int
-same_identity(const json_t *a, const json_t *b)
-{
-	static const char *const keys[] = { "rdev", "model", "serial", "wwid", "backing", NULL };
-	size_t i;
-
-	if (json_integer_value(json_object_get(a, "size")) !=
-	    json_integer_value(json_object_get(b, "size")))
-		return 0;
-	for (i = 0; keys[i]; i++) {
-		const char *x = json_string_value(json_object_get(a, keys[i]));
-		const char *y = json_string_value(json_object_get(b, keys[i]));
-
-		if (!x || !y || strcmp(x, y) != 0)
-			return 0;
-	}
-	return 1;
-}
-
-static const char *
-media_type(const struct tim_blkdev *d)
-{
-	if (strcmp(d->transport, "loop") == 0)
-		return "loop device";
-	if (d->rotational == 1)
-		return "magnetic (rotational)";
-	if (d->rotational == 0)
-		return "flash (non-rotational)";
-	return "unknown";
-}
-
-static json_t *
-media_json(const struct tim_blkdev *d, const struct tim_sanitize_caps *c)
-{
-	json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:s}",
-	    "type", media_type(d), "device", d->node, "transport", d->transport,
-	    "make", d->vendor[0] ? d->vendor : "unknown",
-	    "model", d->model[0] ? d->model : "unknown",
-	    "serial", d->serial[0] ? d->serial : "unknown",
-	    "firmware", d->firmware[0] ? d->firmware : "unknown",
-	    "size_bytes", (json_int_t)d->size,
-	    "logical_sector_size", (int)d->logical,
-	    "physical_sector_size", (int)d->physical,
-	    "hpa_dco", c && c->hpa_dco[0] ? c->hpa_dco : "unknown");
-
-	if (m && d->wwid[0])
-		json_object_set_new(m, "wwid", json_string(d->wwid));
-	if (m && d->backing[0])
-		json_object_set_new(m, "backing_file", json_string(d->backing));
-	return m;
+	tim_error(r->cli, "%s", why);
 }
 
 /* The reasons not to touch a device, unless the matching override is given. */
 static int
 refuse_in_use(struct run *r, const struct tim_blkdev *d)
 {
-	struct tim_blkdev_use u;
 	struct tim_err err;
-	int refused = 0;
+	int n;
 
 	tim_err_clear(&err);
-	if (tim_blkdev_use_init(&u) < 0) {
-		tim_error(r->cli, _("out of memory"));
-		return TIM_EXIT_ERROR;
-	}
-	if (tim_blkdev_usage(d, &u, &err) < 0) {
-		tim_blkdev_use_release(&u);
+	n = tim_wipe_device_refusals(d,
+	    (r->o->force_mounted ? TIM_WIPE_FORCE_MOUNTED : 0) |
+	    (r->o->force_swap ? TIM_WIPE_FORCE_SWAP : 0) |
+	    (r->o->force_holders ? TIM_WIPE_FORCE_HOLDERS : 0) |
+	    (r->o->force_system ? TIM_WIPE_FORCE_SYSTEM : 0), refusal, r, &err);
+	if (n < 0)
 		return tim_cli_fail(r->cli, &err);
-	}
-	if (u.n_mounted && !r->o->force_mounted) {
-		tim_error(r->cli, _("'%s' is in use: %s mounted (unmount it, or --force-mounted)"),
-		    d->path, tim_buf_str(u.mounted));
-		refused = 1;
-	}
-	if (u.n_swap && !r->o->force_swap) {
-		tim_error(r->cli, _("'%s' is in use: %s is active swap (swapoff it, or --force-swap)"),
-		    d->path, tim_buf_str(u.swap));
-		refused = 1;
-	}
-	if (u.n_holders && !r->o->force_holders) {
-		tim_error(r->cli, _("'%s' is in use: %s, an md, dm or LVM stack (take it apart, or --force-holders)"),
-		    d->path, tim_buf_str(u.holders));
-		refused = 1;
-	}
-	if (u.n_system && !r->o->force_system) {
-		tim_error(r->cli, _("'%s' holds the running system (%s); refusing without --force-system"),
-		    d->path, tim_buf_str(u.system));
-		refused = 1;
-	}
-	if (d->readonly) {
-		tim_error(r->cli, _("'%s' is read-only"), d->path);
-		refused = 1;
-	}
-	tim_blkdev_use_release(&u);
-	return refused ? TIM_EXIT_FAIL : TIM_EXIT_OK;
+	return n ? TIM_EXIT_FAIL : TIM_EXIT_OK;
 }
 
 static void
@@ -1026,7 +838,7 @@ hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_ca
 		tim_error(r->cli, _("cannot open '%s': %s"), d->path, strerror(e));
 		return e == EBUSY ? TIM_EXIT_FAIL : TIM_EXIT_ERROR;
 	}
-	it = item_new(r, d->path, "block device", media_json(d, c));
+	it = item_new(r, d->path, "block device", tim_wipe_device_media(d, c));
 	if (it == NULL) {
 		tim_error(r->cli, _("out of memory"));
 		close(fd);
@@ -1084,8 +896,8 @@ wipe_device(struct run *r, const char *path)
 	if (tim_blkdev_probe(path, &d, &err) < 0)
 		return tim_cli_fail(r->cli, &err);
 	if (r->resume && json_is_object(json_object_get(r->resume, "identity"))) {
-		json_t *now = dev_identity(&d);
-		int same = same_identity(now, json_object_get(r->resume, "identity"));
+		json_t *now = tim_wipe_device_identity(&d);
+		int same = tim_wipe_device_same(now, json_object_get(r->resume, "identity"));
 
 		json_decref(now);
 		if (!same) {
@@ -1132,7 +944,7 @@ wipe_device(struct run *r, const char *path)
 		close(fd);
 		return TIM_EXIT_FAIL;
 	}
-	it = item_new(r, path, "block device", media_json(&d, &caps));
+	it = item_new(r, path, "block device", tim_wipe_device_media(&d, &caps));
 	if (r->resume && json_is_object(json_object_get(r->resume, "current_item"))) {
 		json_decref(it);
 		it = json_deep_copy(json_object_get(r->resume, "current_item"));
@@ -1151,7 +963,7 @@ wipe_device(struct run *r, const char *path)
 	}
 	progress_end(r);
 	if (j.interrupted) {
-		s = stopped(r, path, "device", dev_identity(&d), &j, it, before);
+		s = stopped(r, path, "device", tim_wipe_device_identity(&d), &j, it, before);
 		it = NULL;
 		goto out;
 	}
@@ -1305,21 +1117,9 @@ records(struct run *r)
 	}
 	if (r->o->ledger) {
 		json_array_foreach(r->items, i, it) {
-			json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:s, s:O}",
-			    "item", r->o->item ? r->o->item : json_string_value(json_object_get(it, "target")),
-			    "method", json_string_value(json_object_get(it, "method")),
-			    "target", json_string_value(json_object_get(it, "target")),
-			    "technique", json_string_value(json_object_get(it, "technique")),
-			    "passes", json_object_get(it, "pass_count"),
-			    "bytes", json_object_get(it, "bytes_written"),
-			    "verify", json_string_value(json_object_get(json_object_get(it, "verification"), "result")),
-			    "result", json_object_get(it, "result"));
+			json_t *f = tim_wipe_erase_fields(it, r->o->item, r->o->cert, hex);
 			uint64_t seq;
 
-			if (f && r->o->cert) {
-				json_object_set_new(f, "cert", json_string(r->o->cert));
-				json_object_set_new(f, "cert_sha256", json_string(hex));
-			}
 			if (f == NULL || tim_ledger_record(r->o->ledger, "erase", f, 0, &seq, &err) < 0) {
 				json_decref(f);
 				if (f == NULL)

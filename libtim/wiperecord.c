@@ -257,3 +257,27 @@ tim_wipe_state_load(const char *path, struct tim_err *err)
 	}
 	return s;
 }
+
+json_t *
+tim_wipe_erase_fields(const json_t *item, const char *property,
+    const char *cert, const char *cert_sha256)
+{
+	const json_t *v = json_object_get(item, "verification");
+	const char *target = json_string_value(json_object_get(item, "target"));
+	json_t *f;
+
+	f = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:s, s:O}",
+	    "item", property ? property : target,
+	    "method", json_string_value(json_object_get(item, "method")),
+	    "target", target,
+	    "technique", json_string_value(json_object_get(item, "technique")),
+	    "passes", json_object_get(item, "pass_count"),
+	    "bytes", json_object_get(item, "bytes_written"),
+	    "verify", json_string_value(json_object_get(v, "result")),
+	    "result", json_object_get(item, "result"));
+	if (f && cert) {
+		json_object_set_new(f, "cert", json_string(cert));
+		json_object_set_new(f, "cert_sha256", json_string(cert_sha256 ? cert_sha256 : ""));
+	}
+	return f;
+}

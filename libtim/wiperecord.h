@@ -36,6 +36,16 @@ int tim_wipe_cert_text(const json_t *cert, struct tim_buf *out);
 int tim_wipe_cert_html(const json_t *cert, const char *sha256,
     struct tim_buf *out);
 
+/*
+ * The fields of the ledger's "erase" record for one certificate item (a
+ * file or device erased): property number (the target when NULL), method,
+ * target, technique, passes, bytes, verification and result, and the
+ * certificate's file name and SHA-256 when cert is not NULL. A new object,
+ * or NULL when the item lacks a field or memory ran out.
+ */
+json_t *tim_wipe_erase_fields(const json_t *item, const char *property,
+    const char *cert, const char *cert_sha256);
+
 /* Reads and checks a state file written by a stopped run. */
 json_t *tim_wipe_state_load(const char *path, struct tim_err *err);
 

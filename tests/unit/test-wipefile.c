@@ -1,0 +1,198 @@
+/*
+ * libtim's erasure around the engine: files (open, rename, truncate,
+ * unlink), identities for --resume, the in-use checks' callback and the
+ * ledger's erase record fields.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "blkdev.h"
+#include "err.h"
+#include "wipe_device.h"
+#include "wipe_file.h"
+#include "wiperecord.h"
+#include "tap.h"
+#include "banned.h"
+
+static char dir[] = "/tmp/tim-test-wipefile-XXXXXX";
+static int dfd = -1;
+
+static void
+mkfile(const char *name, const char *text)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (fd < 0 || write(fd, text, strlen(text)) < 0)
+		perror(name);
+	if (fd >= 0)
+		close(fd);
+}
+
+static int
+entries(void)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (dp && (de = readdir(dp)) != NULL)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	if (dp)
+		closedir(dp);
+	return n;
+}
+
+static void
+file_open(void)
+{
+	struct tim_err err;
+	struct stat st;
+	int fd;
+
+	tim_err_clear(&err);
+	mkfile("secret.txt", "TIMSENTINEL");
+	if (symlinkat("secret.txt", dfd, "link") < 0 || linkat(dfd, "secret.txt", dfd, "hard", 0) < 0)
+		perror("link");
+	fd = tim_wipe_file_open(dfd, "link", "d/link", 0, &st, &err);
+	ok(fd < 0 && err.kind == TIM_ERR_REFUSED, "a symbolic link is refused");
+	is_str(err.msg, "'d/link' is a symbolic link; not followed", "named as given");
+	tim_err_clear(&err);
+	fd = tim_wipe_file_open(dfd, "secret.txt", "secret.txt", 0, &st, &err);
+	ok(fd < 0 && err.kind == TIM_ERR_REFUSED && strstr(err.msg, "has 2 hard links") != NULL,
+	    "a file with another hard link is refused");
+	fd = tim_wipe_file_open(dfd, "secret.txt", "secret.txt", TIM_WIPE_FILE_READONLY, &st, &err);
+	ok(fd >= 0, "a hard-linked file can be checked (read only)");
+	if (fd >= 0)
+		close(fd);
+	tim_err_clear(&err);
+	fd = tim_wipe_file_open(dfd, "nothing", "nothing", 0, &st, &err);
+	ok(fd < 0 && err.kind == TIM_ERR_SYSTEM && err.errnum == ENOENT &&
+	    strncmp(err.msg, "cannot stat 'nothing': ", 23) == 0, "a missing file is a system error");
+	unlinkat(dfd, "link", 0);
+	unlinkat(dfd, "hard", 0);
+}
+
+static void
+remove_name(void)
+{
+	struct tim_err err;
+	struct stat st, st2;
+	json_t *id;
+	int fd;
+
+	tim_err_clear(&err);
+	fd = tim_wipe_file_open(dfd, "secret.txt", "secret.txt", 0, &st, &err);
+	ok(fd >= 0 && st.st_size == 11, "a regular file with one link opens for writing");
+	id = tim_wipe_file_identity(&st);
+	ok(id && tim_wipe_file_same(id, &st), "a file's identity matches itself");
+	st2 = st;
+	st2.st_ctim.tv_nsec++;
+	ok(!tim_wipe_file_same(id, &st2), "a later change time is another file");
+	st2 = st;
+	st2.st_ino++;
+	ok(!tim_wipe_file_same(id, &st2), "another inode is another file");
+	json_decref(id);
+	is_int(entries(), 1, "one entry before");
+	ok(tim_wipe_remove_name(dfd, "secret.txt", fd, 0, &err) == 0, "renamed, truncated, unlinked");
+	ok(fstat(fd, &st2) == 0 && st2.st_size == 0 && st2.st_nlink == 0,
+	    "the open file is cut to nothing and has no name left");
+	is_int(entries(), 0, "no entry left, under any name");
+	close(fd);
+	if (mkdirat(dfd, "sub", 0700) < 0)
+		perror("sub");
+	ok(tim_wipe_remove_name(dfd, "sub", -1, 1, &err) == 0 && entries() == 0,
+	    "an empty directory is renamed and removed");
+	ok(tim_wipe_remove_name(dfd, "gone", -1, 1, &err) < 0 && err.kind == TIM_ERR_SYSTEM,
+	    "a missing name is an error");
+}
+
+static void
+device_identity(void)
+{
+	struct tim_blkdev d;
+	json_t *a, *b, *m;
+
+	memset(&d, 0, sizeof(d));
+	d.rdev = makedev(7, 3);
+	d.size = 4194304;
+	snprintf(d.serial, sizeof(d.serial), "S123");
+	snprintf(d.backing, sizeof(d.backing), "/tmp/img");
+	snprintf(d.transport, sizeof(d.transport), "loop");
+	snprintf(d.node, sizeof(d.node), "/dev/loop3");
+	a = tim_wipe_device_identity(&d);
+	b = tim_wipe_device_identity(&d);
+	is_str(json_string_value(json_object_get(a, "rdev")), "7:3", "rdev as major:minor");
+	ok(tim_wipe_device_same(a, b), "the same device");
+	json_decref(b);
+	d.size += 512;
+	b = tim_wipe_device_identity(&d);
+	ok(!tim_wipe_device_same(a, b), "another size is another device");
+	json_decref(b);
+	d.size -= 512;
+	snprintf(d.backing, sizeof(d.backing), "/tmp/other");
+	b = tim_wipe_device_identity(&d);
+	ok(!tim_wipe_device_same(a, b), "another backing file is another device");
+	ok(!tim_wipe_device_same(a, json_object()), "an empty identity matches nothing");
+	m = tim_wipe_device_media(&d, NULL);
+	is_str(json_string_value(json_object_get(m, "type")), "loop device", "media type");
+	is_str(json_string_value(json_object_get(m, "hpa_dco")), "unknown", "no capabilities: hpa unknown");
+	is_str(json_string_value(json_object_get(m, "backing_file")), "/tmp/other", "backing file");
+	json_decref(a);
+	json_decref(b);
+	json_decref(m);
+}
+
+static void
+erase_fields(void)
+{
+	json_t *it = json_pack("{s:s, s:s, s:s, s:i, s:I, s:{s:s}, s:s}",
+	    "target", "f.txt", "method", "clear", "technique", "overwrite",
+	    "pass_count", 1, "bytes_written", (json_int_t)65536,
+	    "verification", "result", "passed", "result", "complete");
+	json_t *f;
+	char *s;
+
+	f = tim_wipe_erase_fields(it, NULL, NULL, NULL);
+	s = json_dumps(f, JSON_SORT_KEYS | JSON_COMPACT);
+	is_str(s, "{\"bytes\":65536,\"item\":\"f.txt\",\"method\":\"clear\",\"passes\":1,"
+	    "\"result\":\"complete\",\"target\":\"f.txt\",\"technique\":\"overwrite\","
+	    "\"verify\":\"passed\"}", "an erase record's fields, the target as item");
+	free(s);
+	json_decref(f);
+	f = tim_wipe_erase_fields(it, "HDD-7", "c.json", "ab12");
+	is_str(json_string_value(json_object_get(f, "item")), "HDD-7", "the property number as item");
+	is_str(json_string_value(json_object_get(f, "cert")), "c.json", "the certificate");
+	is_str(json_string_value(json_object_get(f, "cert_sha256")), "ab12", "and its digest");
+	json_decref(f);
+	json_object_del(it, "method");
+	ok(tim_wipe_erase_fields(it, NULL, NULL, NULL) == NULL, "an item without a method gives no record");
+	json_decref(it);
+}
+
+int
+main(void)
+{
+	char cmd[600];
+
+	if (mkdtemp(dir) == NULL || (dfd = open(dir, O_RDONLY | O_DIRECTORY)) < 0) {
+		perror("mkdtemp");
+		return 3;
+	}
+	file_open();
+	remove_name();
+	device_identity();
+	erase_fields();
+	close(dfd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		return 3;
+	return tap_done();
+}
