@@ -27,6 +27,7 @@
 #include "wipe.h"
 #include "wipe_device.h"
 #include "wipe_file.h"
+#include "wipe_tree.h"
 #include "wipecmd.h"
 #include "wiperecord.h"
 #include "banned.h"
@@ -69,6 +70,7 @@ struct run {
 	int argc, argi;
 	int top_is_dir;
 	int stopped;
+	int tree_worst;		/* -r: the worst status in the tree */
 	const char *state_written;
 	int state_replace;	/* resuming: the state file may be rewritten */
 	struct tim_buf state_path;
@@ -612,99 +614,51 @@ out:
 	return st_code;
 }
 
-static int wipe_dir_at(struct run *r, int dirfd, const char *name,
-    const char *display, dev_t fsdev, int depth);
-
 static int
-entry(struct run *r, int dfd, const char *name, const char *path, dev_t fsdev,
-    int depth)
+tree_file(void *ctx, int dirfd, const char *name, const char *path)
 {
-	struct stat st;
+	struct run *r = ctx;
+	int s = wipe_file_at(r, dirfd, name, path);
 
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		tim_error(r->cli, _("cannot stat '%s': %s"), path, strerror(errno));
-		return TIM_EXIT_ERROR;
-	}
-	if (S_ISREG(st.st_mode))
-		return wipe_file_at(r, dfd, name, path);
-	if (S_ISDIR(st.st_mode)) {
-		if (st.st_dev != fsdev) {
-			tim_error(r->cli, _("'%s' is another file system; not entered"), path);
-			return TIM_EXIT_FAIL;
-		}
-		return wipe_dir_at(r, dfd, name, path, fsdev, depth + 1);
-	}
-	if (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)) {
-		tim_error(r->cli, _("'%s' is a device node; not erased through a directory"), path);
-		return TIM_EXIT_FAIL;
-	}
-	/* Symbolic links, FIFOs and sockets hold no file data: only the name goes. */
-	if (r->o->dry_run || r->o->keep || r->o->check)
-		return TIM_EXIT_OK;
-	if (unlinkat(dfd, name, 0) < 0) {
-		tim_error(r->cli, _("cannot remove '%s': %s"), path, strerror(errno));
-		return TIM_EXIT_ERROR;
-	}
-	return TIM_EXIT_OK;
+	if (s > r->tree_worst)
+		r->tree_worst = s;
+	if (r->stopped || s == TIM_EXIT_ERROR)
+		return -1;
+	return s != TIM_EXIT_OK;
 }
 
 static int
-wipe_dir_at(struct run *r, int dirfd, const char *name, const char *display,
-    dev_t fsdev, int depth)
+tree_problem(void *ctx, const struct tim_err *err)
 {
-	struct tim_err err;
-	char **names = NULL;
-	size_t n = 0, i;
-	int dfd, worst = TIM_EXIT_OK, s;
-	DIR *dp;
+	struct run *r = ctx;
+	int s = tim_cli_status(err);
 
-	tim_err_clear(&err);
-	if (depth > 256) {
-		tim_error(r->cli, _("'%s' is nested too deeply"), display);
-		return TIM_EXIT_FAIL;
-	}
-	dfd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0) {
-		tim_error(r->cli, _("cannot open '%s': %s"), display, strerror(errno));
-		return TIM_EXIT_ERROR;
-	}
-	dp = fdopendir(dup(dfd));
-	if (dp == NULL) {
-		tim_error(r->cli, _("cannot read '%s': %s"), display, strerror(errno));
-		close(dfd);
-		return TIM_EXIT_ERROR;
-	}
-	/* Read all names first: the walk renames and removes entries. */
-	if (tim_dir_names(dp, &names, &n, &err) < 0) {
-		tim_error(r->cli, _("cannot read '%s': %s"), display, strerror(err.errnum));
-		worst = TIM_EXIT_ERROR;
-	}
-	closedir(dp);
-	for (i = 0; i < n && worst != TIM_EXIT_ERROR; i++) {
-		struct tim_buf p = TIM_BUF_INIT;
+	tim_error(r->cli, "%s", err->msg);
+	if (s > r->tree_worst)
+		r->tree_worst = s;
+	return s == TIM_EXIT_ERROR ? -1 : 0;
+}
 
-		if (stop_flag) {
-			/* Between two files: the walk is saved as still to do. */
-			if (!r->stopped)
-				worst = stopped(r, NULL, NULL, NULL, NULL, NULL, 0);
-			break;
-		}
-		tim_buf_addf(&p, "%s/%s", display, names[i]);
-		s = entry(r, dfd, names[i], tim_buf_str(&p), fsdev, depth);
-		tim_buf_release(&p);
-		if (s > worst)
-			worst = s;
-		if (r->stopped)
-			break;
+/* -r: the engine walks; a stop between two files saves the walk as still to do. */
+static int
+wipe_tree(struct run *r, int dirfd, const char *name, const char *display)
+{
+	struct tim_wipe_tree_ops ops;
+	int s;
+
+	memset(&ops, 0, sizeof(ops));
+	ops.file = tree_file;
+	ops.problem = tree_problem;
+	ops.stop = &stop_flag;
+	ops.keep = r->o->dry_run || r->o->keep || r->o->check;
+	r->tree_worst = TIM_EXIT_OK;
+	if (tim_wipe_tree(dirfd, name, display, &ops, r) == TIM_WIPE_TREE_STOPPED &&
+	    !r->stopped) {
+		s = stopped(r, NULL, NULL, NULL, NULL, NULL, 0);
+		if (s > r->tree_worst)
+			r->tree_worst = s;
 	}
-	tim_dir_names_free(names, n);
-	if (worst == TIM_EXIT_OK && !r->stopped && !r->o->dry_run && !r->o->keep &&
-	    !r->o->check && tim_wipe_remove_name(dirfd, name, -1, 1, &err) < 0) {
-		tim_err_prefix(&err, "'%s'", display);
-		worst = tim_cli_fail(r->cli, &err);
-	}
-	close(dfd);
-	return worst;
+	return r->tree_worst;
 }
 
 /* -------------------------------------------------------------- devices */
@@ -1046,7 +1000,7 @@ wipe_target(struct run *r, const char *arg)
 	}
 	if (S_ISDIR(st.st_mode)) {
 		r->top_is_dir = 1;
-		s = wipe_dir_at(r, dfd, base, arg, st.st_dev, 0);
+		s = wipe_tree(r, dfd, base, arg);
 	} else
 		s = wipe_file_at(r, dfd, base, arg);
 	close(dfd);

@@ -4,6 +4,7 @@
  * ledger's erase record fields.
  */
 #include <dirent.h>
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,9 +15,11 @@
 #include <unistd.h>
 
 #include "blkdev.h"
+#include "buf.h"
 #include "err.h"
 #include "wipe_device.h"
 #include "wipe_file.h"
+#include "wipe_tree.h"
 #include "wiperecord.h"
 #include "tap.h"
 #include "banned.h"
@@ -177,6 +180,85 @@ erase_fields(void)
 	json_decref(it);
 }
 
+struct seen {
+	struct tim_buf log;
+	int nstop;		/* set *stop after this many files */
+	volatile sig_atomic_t stop;
+	int keep;		/* as the walk: remove nothing */
+};
+
+static int
+tree_file(void *ctx, int dirfd, const char *name, const char *path)
+{
+	struct seen *s = ctx;
+
+	tim_buf_addf(&s->log, "file %s;", path);
+	if (s->nstop && --s->nstop == 0)
+		s->stop = 1;
+	if (s->keep || strcmp(name, "keep") == 0)
+		return s->keep ? 0 : 1;
+	return unlinkat(dirfd, name, 0) < 0 ? -1 : 0;
+}
+
+static int
+tree_problem(void *ctx, const struct tim_err *err)
+{
+	struct seen *s = ctx;
+
+	tim_buf_addf(&s->log, "problem %d %s;", (int)err->kind, err->msg);
+	return 0;
+}
+
+static int
+exists(const char *rel)
+{
+	struct stat st;
+
+	return fstatat(dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static void
+tree(void)
+{
+	struct tim_wipe_tree_ops ops = { tree_file, tree_problem, NULL, 0 };
+	struct seen s;
+
+	memset(&s, 0, sizeof(s));
+	tim_buf_init(&s.log);
+	ops.stop = &s.stop;
+	mkdirat(dfd, "t", 0700);
+	mkdirat(dfd, "t/a", 0700);
+	mkdirat(dfd, "t/b", 0700);
+	mkfile("t/a/1", "x");
+	mkfile("t/a/2", "x");
+	mkfile("t/b/keep", "x");
+	mkfile("outside", "x");
+	symlinkat("../../outside", dfd, "t/a/ln");
+	mkfifoat(dfd, "t/fifo", 0600);
+	ops.keep = s.keep = 1;
+	is_int(tim_wipe_tree(dfd, "t", "d/t", &ops, &s), 0, "--keep: the walk goes to the end");
+	ok(exists("t/a/ln") && exists("t/fifo") && exists("t/a"), "--keep: no name removed");
+	tim_buf_reset(&s.log);
+	ops.keep = s.keep = 0;
+	s.nstop = 1;
+	is_int(tim_wipe_tree(dfd, "t", "d/t", &ops, &s), TIM_WIPE_TREE_STOPPED,
+	    "a stop between two files ends the walk");
+	is_str(tim_buf_str(&s.log), "file d/t/a/1;", "only the first file was handed over");
+	ok(exists("t/a/2") && exists("t/a"), "the rest and the folders stay");
+	tim_buf_reset(&s.log);
+	s.stop = 0;
+	is_int(tim_wipe_tree(dfd, "t", "d/t", &ops, &s), 0, "the walk again, to the end");
+	is_str(tim_buf_str(&s.log), "file d/t/a/2;file d/t/b/keep;", "files in sorted order, as the user names them");
+	ok(!exists("t/a") && !exists("t/fifo"), "links, FIFOs and emptied folders are removed");
+	ok(exists("outside"), "a link's target outside is untouched");
+	ok(exists("t/b/keep") && exists("t"), "a kept file keeps its folders");
+	tim_buf_release(&s.log);
+	unlinkat(dfd, "t/b/keep", 0);
+	unlinkat(dfd, "t/b", AT_REMOVEDIR);
+	unlinkat(dfd, "t", AT_REMOVEDIR);
+	unlinkat(dfd, "outside", 0);
+}
+
 int
 main(void)
 {
@@ -190,6 +272,7 @@ main(void)
 	remove_name();
 	device_identity();
 	erase_fields();
+	tree();
 	close(dfd);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
