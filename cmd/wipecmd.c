@@ -27,6 +27,7 @@
 #include "wipe.h"
 #include "wipe_device.h"
 #include "wipe_file.h"
+#include "wipe_state.h"
 #include "wipe_tree.h"
 #include "wipecmd.h"
 #include "wiperecord.h"
@@ -238,47 +239,6 @@ report_item(struct run *r, const json_t *it, const struct tim_wipe_job *j,
 	    r->m.spec + 7, tim_wipe_verify_name(r->verify), verify_result(r, j));
 }
 
-/* The state file: where the run stopped, never the keystream key. */
-static const char *
-state_path(struct run *r, const char *target)
-{
-	const char *base = strrchr(target, '/'), *xdg, *home;
-	char now[21];
-	size_t i, start;
-
-	if (r->o->state)
-		return r->o->state;
-	tim_buf_reset(&r->state_path);
-	xdg = getenv("XDG_STATE_HOME");
-	home = getenv("HOME");
-	if (xdg && *xdg == '/')
-		tim_buf_addf(&r->state_path, "%s/tim", xdg);
-	else if (home && *home == '/')
-		tim_buf_addf(&r->state_path, "%s/.local/state/tim", home);
-	else
-		tim_buf_adds(&r->state_path, ".");
-	/* Make the directory chain, private: it says what was being erased. */
-	for (i = 1; i < r->state_path.len; i++)
-		if (r->state_path.buf[i] == '/') {
-			r->state_path.buf[i] = '\0';
-			(void)mkdir(r->state_path.buf, 0700);
-			r->state_path.buf[i] = '/';
-		}
-	(void)mkdir(r->state_path.buf, 0700);
-	tim_now_rfc3339(now);
-	tim_buf_adds(&r->state_path, "/wipe-");
-	start = r->state_path.len;
-	tim_buf_adds(&r->state_path, base ? base + 1 : target);
-	for (i = start; i < r->state_path.len; i++)
-		if (!((r->state_path.buf[i] >= 'a' && r->state_path.buf[i] <= 'z') ||
-		    (r->state_path.buf[i] >= 'A' && r->state_path.buf[i] <= 'Z') ||
-		    (r->state_path.buf[i] >= '0' && r->state_path.buf[i] <= '9')))
-			r->state_path.buf[i] = '_';
-	tim_buf_addf(&r->state_path, "-%.4s%.2s%.2s%.2s%.2s%.2s.json", now, now + 5,
-	    now + 8, now + 11, now + 14, now + 17);
-	return r->state_path.buf;
-}
-
 static json_t *
 options_json(const struct run *r)
 {
@@ -298,85 +258,69 @@ options_json(const struct run *r)
 	return j;
 }
 
-/*
- * Writes the state for --resume (a temporary file renamed over the old
- * one). target NULL: stopped between targets.
- */
-static int
-save_state(struct run *r, const char *target, const char *type, json_t *identity,
-    const struct tim_wipe_job *j, json_t *item, uint64_t written_before)
+/* What is left of the batch, for the state file. */
+static json_t *
+remaining(const struct run *r, const char *target)
 {
-	struct tim_buf tmp = TIM_BUF_INIT, text = TIM_BUF_INIT;
-	struct tim_err err;
-	const char *path;
-	json_t *s, *rem;
-	int i, rc = -1;
-	char *dump;
+	json_t *rem = json_array();
+	int i;
 
-	tim_err_clear(&err);
 	/*
-	 * What is left of the batch: after a stop inside a target, the rest
-	 * (and the directory being walked, which a resumed run walks again);
-	 * after a stop between targets, the target that had not begun too.
+	 * After a stop inside a target, the rest (and the directory being
+	 * walked, which a resumed run walks again); after a stop between
+	 * targets, the target that had not begun too.
 	 */
-	rem = json_array();
 	if (target && r->top_is_dir && r->argi >= 0)
 		json_array_append_new(rem, json_string(r->argv[r->argi]));
 	for (i = target ? r->argi + 1 : (r->argi < 0 ? 0 : r->argi); i < r->argc; i++)
 		json_array_append_new(rem, json_string(r->argv[i]));
-	s = json_pack("{s:s, s:i, s:s, s:s, s:o*, s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:I, s:O, s:o*, s:o, s:o, s:s}",
-	    "tim", "wipe-state", "v", 1,
-	    "target", target ? target : "",
-	    "type", type ? type : "none",
-	    "identity", identity,
-	    "method", r->m.spec, "method_name", r->m.name,
-	    "verify", tim_wipe_verify_name(r->verify),
-	    "pass", (json_int_t)(j ? j->stop_pass : 0),
-	    "phase", j && j->stop_phase == TIM_PHASE_VERIFY ? "verify" : "write",
-	    "offset", (json_int_t)(j ? j->stop_offset : 0),
-	    "started", r->started,
-	    "bytes_written", (json_int_t)(j ? j->bytes_written + written_before : 0),
-	    "items", r->items,
-	    "current_item", item,
-	    "bad_ranges", j ? tim_wipe_ranges_json(&j->bad) : json_array(),
-	    "remaining", rem,
-	    "note", "the keystream key is never stored: a random pass that is verified restarts from its beginning with a new key");
-	if (s == NULL) {
+	return rem;
+}
+
+/* Writes the state for --resume. target NULL: stopped between targets. */
+static int
+save_state(struct run *r, const char *target, const char *type, json_t *identity,
+    const struct tim_wipe_job *j, json_t *item, uint64_t written_before)
+{
+	struct tim_wipe_state ws;
+	struct tim_err err;
+	const char *path = r->o->state;
+	json_t *s;
+
+	tim_err_clear(&err);
+	memset(&ws, 0, sizeof(ws));
+	ws.target = target;
+	ws.type = type;
+	ws.identity = identity;
+	ws.method = &r->m;
+	ws.verify = r->verify;
+	ws.job = j;
+	ws.written_before = written_before;
+	ws.started = r->started;
+	ws.items = r->items;
+	ws.current_item = item;
+	ws.remaining = remaining(r, target);
+	ws.options = options_json(r);
+	s = tim_wipe_state_json(&ws);
+	json_decref(ws.remaining);
+	json_decref(ws.options);
+	if (s == NULL || (path == NULL &&
+	    tim_wipe_state_path(target ? target : "batch", &r->state_path) < 0)) {
+		json_decref(s);
 		tim_error(r->cli, _("cannot record where the run stopped: out of memory"));
 		return -1;
 	}
-	json_object_set_new(s, "options", options_json(r));
-	if (item)
-		json_incref(item);
-	dump = json_dumps(s, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(s);
-	path = state_path(r, target ? target : "batch");
-	tim_buf_addf(&tmp, "%s.tmp", path);
-	if (dump == NULL || tim_buf_adds(&text, dump) < 0 || tim_buf_addch(&text, '\n') < 0 ||
-	    tmp.failed) {
-		tim_error(r->cli, _("cannot record where the run stopped: out of memory"));
-		goto out;
-	}
-	(void)unlink(tmp.buf);
+	if (path == NULL)
+		path = r->state_path.buf;
 	/* Only the state file being resumed is ever replaced. */
-	if (tim_write_new_file(tmp.buf, 0600, text.buf, text.len, &err) < 0 ||
-	    renameat2(AT_FDCWD, tmp.buf, AT_FDCWD, path,
-	    r->state_replace ? 0 : RENAME_NOREPLACE) < 0) {
-		if (errno == EEXIST && !err.msg[0])
-			tim_errorf(&err, 0, _("'%s' already exists; not overwriting it"), path);
-		if (!err.msg[0])
-			tim_errorf(&err, errno, _("cannot write '%s'"), path);
-		(void)unlink(tmp.buf);
+	if (tim_wipe_state_write(path, s, r->state_replace, &err) < 0) {
+		json_decref(s);
 		tim_cli_fail(r->cli, &err);
-		goto out;
+		return -1;
 	}
+	json_decref(s);
 	r->state_written = path;
-	rc = 0;
-out:
-	free(dump);
-	tim_buf_release(&tmp);
-	tim_buf_release(&text);
-	return rc;
+	return 0;
 }
 
 static int
@@ -386,9 +330,11 @@ stopped(struct run *r, const char *target, const char *type, json_t *identity,
 	r->stopped = 1;
 	progress_end(r);
 	if (save_state(r, target, type, identity, j, item, written_before) < 0) {
+		json_decref(identity);
 		json_decref(item);
 		return TIM_EXIT_ERROR;
 	}
+	json_decref(identity);
 	json_decref(item);
 	if (target && j)
 		tim_error(r->cli, _("stopped '%s' in pass %zu/%zu (%s) at byte %llu"), target,
@@ -399,38 +345,6 @@ stopped(struct run *r, const char *target, const char *type, json_t *identity,
 		tim_error(r->cli, _("stopped between targets"));
 	tim_error(r->cli, _("to continue: tim-wipe --resume '%s'"), r->state_written);
 	return TIM_EXIT_FAIL;
-}
-
-/* Where a resumed run starts in its first target. */
-static void
-resume_point(struct run *r, struct tim_wipe_job *j, uint64_t *written_before)
-{
-	const char *phase;
-
-	if (r->resume == NULL)
-		return;
-	j->start_pass = (size_t)json_integer_value(json_object_get(r->resume, "pass"));
-	phase = json_string_value(json_object_get(r->resume, "phase"));
-	j->start_phase = phase && strcmp(phase, "verify") == 0 ? TIM_PHASE_VERIFY : TIM_PHASE_WRITE;
-	j->start_offset = (uint64_t)json_integer_value(json_object_get(r->resume, "offset"));
-	*written_before = (uint64_t)json_integer_value(json_object_get(r->resume, "bytes_written"));
-	if (j->start_pass > r->m.npasses)
-		j->start_pass = r->m.npasses;
-	if (j->start_offset > j->size)
-		j->start_offset = j->size;
-	if (j->start_offset % (j->align ? j->align : 1))
-		j->start_offset -= j->start_offset % j->align;
-}
-
-static void
-resume_bad(struct run *r, struct tim_wipe_job *j)
-{
-	json_t *a = r->resume ? json_object_get(r->resume, "bad_ranges") : NULL, *v;
-	size_t i;
-
-	json_array_foreach(a, i, v)
-		tim_wipe_ranges_add(&j->bad, (uint64_t)json_integer_value(json_array_get(v, 0)),
-		    (uint64_t)json_integer_value(json_array_get(v, 1)));
 }
 
 /*
@@ -457,8 +371,8 @@ job_init(struct run *r, struct tim_wipe_job *j, int fd, uint64_t size,
 	j->progress_ctx = r;
 	j->faults = r->o->faults;
 	r->label = label;
-	resume_point(r, j, before);
-	resume_bad(r, j);
+	if (r->resume)
+		tim_wipe_state_resume(r->resume, j, before);
 	r->resume = NULL;
 }
 

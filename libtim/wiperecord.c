@@ -226,39 +226,6 @@ tim_wipe_cert_html(const json_t *cert, const char *sha256, struct tim_buf *b)
 }
 
 json_t *
-tim_wipe_state_load(const char *path, struct tim_err *err)
-{
-	struct tim_buf b = TIM_BUF_INIT;
-	json_error_t je;
-	json_t *s;
-	const char *k;
-
-	if (tim_read_file(path, 1 << 20, 0, &b, err) < 0)
-		return NULL;
-	s = json_loadb(b.buf ? b.buf : "", b.len, JSON_REJECT_DUPLICATES, &je);
-	tim_buf_release(&b);
-	if (s == NULL || !json_is_object(s)) {
-		json_decref(s);
-		tim_errorf(err, 0, _("'%s' is not a tim-wipe state file: %s"), path,
-		    s ? "" : je.text);
-		return NULL;
-	}
-	k = json_string_value(json_object_get(s, "tim"));
-	if (k == NULL || strcmp(k, "wipe-state") != 0 ||
-	    json_integer_value(json_object_get(s, "v")) != 1 ||
-	    !json_is_string(json_object_get(s, "target")) ||
-	    !json_is_string(json_object_get(s, "method")) ||
-	    !json_is_integer(json_object_get(s, "pass")) ||
-	    !json_is_integer(json_object_get(s, "offset")) ||
-	    !json_is_string(json_object_get(s, "phase"))) {
-		json_decref(s);
-		tim_errorf(err, 0, _("'%s' is not a tim-wipe state file"), path);
-		return NULL;
-	}
-	return s;
-}
-
-json_t *
 tim_wipe_erase_fields(const json_t *item, const char *property,
     const char *cert, const char *cert_sha256)
 {

@@ -10,8 +10,7 @@ struct tim_wipe_ranges;
 /*
  * The erasure record (告示 V 第一 11, V 第三 5): a certificate of
  * sanitization with the fields of NIST SP 800-88 Rev. 1 Appendix G as JSON,
- * the same as a printable HTML page, and the state file a stopped run
- * leaves for --resume.
+ * the same as a printable HTML page, and the ledger's erase record.
  */
 
 /* [[offset, length], ...] */
@@ -45,8 +44,5 @@ int tim_wipe_cert_html(const json_t *cert, const char *sha256,
  */
 json_t *tim_wipe_erase_fields(const json_t *item, const char *property,
     const char *cert, const char *cert_sha256);
-
-/* Reads and checks a state file written by a stopped run. */
-json_t *tim_wipe_state_load(const char *path, struct tim_err *err);
 
 #endif

@@ -18,7 +18,9 @@
 #include "buf.h"
 #include "err.h"
 #include "wipe_device.h"
+#include "wipe.h"
 #include "wipe_file.h"
+#include "wipe_state.h"
 #include "wipe_tree.h"
 #include "wiperecord.h"
 #include "tap.h"
@@ -259,6 +261,77 @@ tree(void)
 	unlinkat(dfd, "outside", 0);
 }
 
+static void
+state(void)
+{
+	struct tim_wipe_method m;
+	struct tim_wipe_job j, k;
+	struct tim_wipe_state ws;
+	struct tim_buf path = TIM_BUF_INIT;
+	struct tim_err err;
+	uint64_t before = 0;
+	json_t *s, *back, *items = json_array(), *rem = json_pack("[s]", "next.txt");
+	char p[600];
+
+	tim_err_clear(&err);
+	tim_wipe_method_parse("passes=0x00,0xff", &m, &err);
+	memset(&j, 0, sizeof(j));
+	j.method = &m;
+	j.stop_pass = 1;
+	j.stop_phase = TIM_PHASE_WRITE;
+	j.stop_offset = 70000;
+	j.bytes_written = 200000;
+	tim_wipe_ranges_add(&j.bad, 4096, 512);
+	memset(&ws, 0, sizeof(ws));
+	ws.target = "d/f.txt";
+	ws.type = "file";
+	ws.method = &m;
+	ws.verify = TIM_VERIFY_LAST;
+	ws.job = &j;
+	ws.written_before = 1000;
+	ws.started = "2026-01-02T03:04:05Z";
+	ws.items = items;
+	ws.remaining = rem;
+	s = tim_wipe_state_json(&ws);
+	ok(s != NULL, "the state of a stopped file");
+	snprintf(p, sizeof(p), "%s/st.json", dir);
+	ok(tim_wipe_state_write(p, s, 0, &err) == 0, "written");
+	ok(tim_wipe_state_write(p, s, 0, &err) < 0 && strstr(err.msg, "already exists") != NULL,
+	    "never over an existing file");
+	ok(tim_wipe_state_write(p, s, 1, &err) == 0, "but over the one being resumed");
+	back = tim_wipe_state_load(p, &err);
+	ok(back != NULL && json_equal(back, s), "read back the same");
+	ok(back && !json_object_get(back, "key") && !json_object_get(back, "iv"), "no key in it");
+	memset(&k, 0, sizeof(k));
+	k.method = &m;
+	k.size = 131072;
+	k.align = 4096;
+	tim_wipe_state_resume(back, &k, &before);
+	is_int(k.start_pass, 1, "resumes in the stopped pass");
+	is_int(k.start_phase, TIM_PHASE_WRITE, "and phase");
+	is_int(k.start_offset, 69632, "at the offset, aligned down");
+	is_int(before, 201000, "bytes written so far");
+	ok(k.bad.n == 1 && k.bad.r[0].offset == 4096 && k.bad.total == 512, "the bad ranges so far");
+	unlink(p);
+	mkfile("junk.json", "{\"tim\":\"wipe-state\"}");
+	snprintf(p, sizeof(p), "%s/junk.json", dir);
+	ok(tim_wipe_state_load(p, &err) == NULL && strstr(err.msg, "is not a tim-wipe state file"),
+	    "an incomplete state file is refused");
+	setenv("XDG_STATE_HOME", dir, 1);
+	ok(tim_wipe_state_path("/dev/disk/by-id/usb-X 1", &path) == 0 &&
+	    strncmp(path.buf + strlen(dir), "/tim/wipe-usb_X_1-", 18) == 0,
+	    "default path under XDG_STATE_HOME, name made safe");
+	snprintf(p, sizeof(p), "%s/tim", dir);
+	ok(rmdir(p) == 0, "its directory was made");
+	tim_buf_release(&path);
+	tim_wipe_job_release(&j);
+	tim_wipe_job_release(&k);
+	json_decref(s);
+	json_decref(back);
+	json_decref(items);
+	json_decref(rem);
+}
+
 int
 main(void)
 {
@@ -273,6 +346,7 @@ main(void)
 	device_identity();
 	erase_fields();
 	tree();
+	state();
 	close(dfd);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
