@@ -122,50 +122,15 @@ progress_end(struct run *r)
 }
 
 static json_t *
-pass_names(const struct tim_wipe_method *m)
-{
-	json_t *a = json_array();
-	char name[40];
-	size_t i;
-
-	for (i = 0; a && i < m->npasses; i++) {
-		tim_wipe_pass_name(&m->pass[i], name, sizeof(name));
-		json_array_append_new(a, json_string(name));
-	}
-	return a;
-}
-
-static json_t *
 item_new(struct run *r, const char *target, const char *type, json_t *media)
 {
-	char now[21];
-	json_t *it;
-
-	tim_now_rfc3339(now);
-	it = json_pack("{s:s, s:s, s:o}", "target", target, "type", type, "media", media);
-	if (it == NULL)
-		return NULL;
-	if (r->o->item)
-		json_object_set_new(it, "property_number", json_string(r->o->item));
-	if (r->o->label)
-		json_object_set_new(it, "classification", json_string(r->o->label));
-	json_object_set_new(it, "data_backed_up", json_string("unknown"));
-	json_object_set_new(it, "category", json_string("clear"));
-	json_object_set_new(it, "technique", json_string("overwrite"));
-	json_object_set_new(it, "method", json_string(r->m.name));
-	json_object_set_new(it, "method_spec", json_string(r->m.spec));
-	json_object_set_new(it, "passes", pass_names(&r->m));
-	json_object_set_new(it, "pass_count", json_integer((json_int_t)r->m.npasses));
-	json_object_set_new(it, "start", json_string(now));
-	return it;
+	return tim_wipe_item_new(target, type, media, &r->m, r->o->item, r->o->label);
 }
 
 static const char *
 verify_result(const struct run *r, const struct tim_wipe_job *j)
 {
-	if (r->verify == TIM_VERIFY_OFF)
-		return "not verified";
-	return j->mismatch.total ? "failed" : "passed";
+	return tim_wipe_verify_result(r->verify, j);
 }
 
 /* Fills the results; returns the item's exit status. */
@@ -173,33 +138,8 @@ static int
 item_finish(struct run *r, json_t *it, const struct tim_wipe_job *j,
     uint64_t written_before)
 {
-	const char *result = "complete";
-	char now[21];
-	int st = TIM_EXIT_OK;
-
-	tim_now_rfc3339(now);
-	if (j->bad.total) {
-		result = "incomplete";
-		st = TIM_EXIT_FAIL;
-	} else if (j->mismatch.total) {
-		result = "verification failed";
-		st = TIM_EXIT_FAIL;
-	}
-	json_object_set_new(it, "bytes_written",
-	    json_integer((json_int_t)(j->bytes_written + written_before)));
-	json_object_set_new(it, "verification", json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}",
-	    "method", r->verify == TIM_VERIFY_OFF ? "none" :
-	    r->verify == TIM_VERIFY_SAMPLE ? "quick sampling" : "full",
-	    "mode", tim_wipe_verify_name(r->verify),
-	    "result", verify_result(r, j),
-	    "bytes_verified", (json_int_t)j->bytes_verified,
-	    "mismatch_bytes", (json_int_t)j->mismatch.total,
-	    "mismatches", tim_wipe_ranges_json(&j->mismatch)));
-	json_object_set_new(it, "bad_ranges", tim_wipe_ranges_json(&j->bad));
-	json_object_set_new(it, "bad_bytes", json_integer((json_int_t)j->bad.total));
-	json_object_set_new(it, "end", json_string(now));
-	json_object_set_new(it, "result", json_string(result));
-	return st;
+	return tim_wipe_item_finish(it, j, r->verify, written_before) ?
+	    TIM_EXIT_FAIL : TIM_EXIT_OK;
 }
 
 static void
@@ -1209,7 +1149,7 @@ tim_wipe_cmd_list_methods(struct tim_cli *cli)
 			return tim_cli_fail(cli, &err);
 		if (cli->json) {
 			json_t *j = json_pack("{s:s, s:i, s:o, s:s, s:s}", "method", i->name,
-			    "passes", (int)m.npasses, "pattern", pass_names(&m),
+			    "passes", (int)m.npasses, "pattern", tim_wipe_pass_names(&m),
 			    "verify", tim_wipe_verify_name(i->verify), "what", _(i->what));
 
 			tim_json_print(stdout, j);

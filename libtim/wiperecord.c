@@ -248,3 +248,85 @@ tim_wipe_erase_fields(const json_t *item, const char *property,
 	}
 	return f;
 }
+
+json_t *
+tim_wipe_pass_names(const struct tim_wipe_method *m)
+{
+	json_t *a = json_array();
+	char name[40];
+	size_t i;
+
+	for (i = 0; a && i < m->npasses; i++) {
+		tim_wipe_pass_name(&m->pass[i], name, sizeof(name));
+		json_array_append_new(a, json_string(name));
+	}
+	return a;
+}
+
+json_t *
+tim_wipe_item_new(const char *target, const char *type, json_t *media,
+    const struct tim_wipe_method *m, const char *property,
+    const char *classification)
+{
+	char now[21];
+	json_t *it;
+
+	tim_now_rfc3339(now);
+	it = json_pack("{s:s, s:s, s:o}", "target", target, "type", type, "media", media);
+	if (it == NULL)
+		return NULL;
+	if (property)
+		json_object_set_new(it, "property_number", json_string(property));
+	if (classification)
+		json_object_set_new(it, "classification", json_string(classification));
+	json_object_set_new(it, "data_backed_up", json_string("unknown"));
+	json_object_set_new(it, "category", json_string("clear"));
+	json_object_set_new(it, "technique", json_string("overwrite"));
+	json_object_set_new(it, "method", json_string(m->name));
+	json_object_set_new(it, "method_spec", json_string(m->spec));
+	json_object_set_new(it, "passes", tim_wipe_pass_names(m));
+	json_object_set_new(it, "pass_count", json_integer((json_int_t)m->npasses));
+	json_object_set_new(it, "start", json_string(now));
+	return it;
+}
+
+const char *
+tim_wipe_verify_result(int verify, const struct tim_wipe_job *j)
+{
+	if (verify == TIM_VERIFY_OFF)
+		return "not verified";
+	return j->mismatch.total ? "failed" : "passed";
+}
+
+int
+tim_wipe_item_finish(json_t *it, const struct tim_wipe_job *j, int verify,
+    uint64_t written_before)
+{
+	const char *result = "complete";
+	char now[21];
+	int st = 0;
+
+	tim_now_rfc3339(now);
+	if (j->bad.total) {
+		result = "incomplete";
+		st = 1;
+	} else if (j->mismatch.total) {
+		result = "verification failed";
+		st = 1;
+	}
+	json_object_set_new(it, "bytes_written",
+	    json_integer((json_int_t)(j->bytes_written + written_before)));
+	json_object_set_new(it, "verification", json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}",
+	    "method", verify == TIM_VERIFY_OFF ? "none" :
+	    verify == TIM_VERIFY_SAMPLE ? "quick sampling" : "full",
+	    "mode", tim_wipe_verify_name(verify),
+	    "result", tim_wipe_verify_result(verify, j),
+	    "bytes_verified", (json_int_t)j->bytes_verified,
+	    "mismatch_bytes", (json_int_t)j->mismatch.total,
+	    "mismatches", tim_wipe_ranges_json(&j->mismatch)));
+	json_object_set_new(it, "bad_ranges", tim_wipe_ranges_json(&j->bad));
+	json_object_set_new(it, "bad_bytes", json_integer((json_int_t)j->bad.total));
+	json_object_set_new(it, "end", json_string(now));
+	json_object_set_new(it, "result", json_string(result));
+	return st;
+}

@@ -5,6 +5,8 @@
 
 struct tim_buf;
 struct tim_err;
+struct tim_wipe_job;
+struct tim_wipe_method;
 struct tim_wipe_ranges;
 
 /*
@@ -34,6 +36,31 @@ int tim_wipe_cert_text(const json_t *cert, struct tim_buf *out);
  */
 int tim_wipe_cert_html(const json_t *cert, const char *sha256,
     struct tim_buf *out);
+
+/* The method's passes by name: ["random", "0x00", ...]. A new array. */
+json_t *tim_wipe_pass_names(const struct tim_wipe_method *m);
+
+/*
+ * The certificate item for one target about to be erased by overwriting
+ * with m: target, type ("file", "block device"), media (stolen), property
+ * number and classification (either may be NULL), the method and the
+ * start time. A new object, or NULL without memory.
+ */
+json_t *tim_wipe_item_new(const char *target, const char *type, json_t *media,
+    const struct tim_wipe_method *m, const char *property,
+    const char *classification);
+
+/* "passed", "failed" or "not verified", for a run with verification verify. */
+const char *tim_wipe_verify_result(int verify, const struct tim_wipe_job *j);
+
+/*
+ * Puts the results of the finished job j into the item: bytes written (with
+ * written_before, from before a resume), verification, bad ranges, end time
+ * and result. Returns 0 when complete, 1 when incomplete (bad ranges) or
+ * the verification failed.
+ */
+int tim_wipe_item_finish(json_t *it, const struct tim_wipe_job *j, int verify,
+    uint64_t written_before);
 
 /*
  * The fields of the ledger's "erase" record for one certificate item (a

@@ -332,6 +332,40 @@ state(void)
 	json_decref(rem);
 }
 
+static void
+items(void)
+{
+	struct tim_wipe_method m;
+	struct tim_wipe_job j;
+	struct tim_err err;
+	json_t *it, *f;
+
+	tim_err_clear(&err);
+	tim_wipe_method_parse("dod", &m, &err);
+	it = tim_wipe_item_new("f.txt", "file", json_object(), &m, "PC-1", NULL);
+	ok(it && json_integer_value(json_object_get(it, "pass_count")) == 3 &&
+	    json_array_size(json_object_get(it, "passes")) == 3, "an item names the method's passes");
+	ok(!json_object_get(it, "classification"), "no classification when none given");
+	memset(&j, 0, sizeof(j));
+	j.bytes_written = 3 * 4096;
+	j.bytes_verified = 4096;
+	is_int(tim_wipe_item_finish(it, &j, TIM_VERIFY_LAST, 100), 0, "a clean run is complete");
+	is_str(json_string_value(json_object_get(it, "result")), "complete", "result complete");
+	is_int(json_integer_value(json_object_get(it, "bytes_written")), 12388, "bytes with those before a resume");
+	f = tim_wipe_erase_fields(it, NULL, NULL, NULL);
+	is_str(json_string_value(json_object_get(f, "verify")), "passed", "the erase record has the verification");
+	json_decref(f);
+	tim_wipe_ranges_add(&j.mismatch, 0, 512);
+	is_int(tim_wipe_item_finish(it, &j, TIM_VERIFY_LAST, 0), 1, "a mismatch is a failure");
+	is_str(json_string_value(json_object_get(it, "result")), "verification failed", "and says so");
+	tim_wipe_ranges_add(&j.bad, 0, 512);
+	tim_wipe_item_finish(it, &j, TIM_VERIFY_OFF, 0);
+	is_str(json_string_value(json_object_get(it, "result")), "incomplete", "bad ranges: incomplete");
+	is_str(tim_wipe_verify_result(TIM_VERIFY_OFF, &j), "not verified", "verification off");
+	tim_wipe_job_release(&j);
+	json_decref(it);
+}
+
 int
 main(void)
 {
@@ -347,6 +381,7 @@ main(void)
 	erase_fields();
 	tree();
 	state();
+	items();
 	close(dfd);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
