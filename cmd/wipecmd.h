@@ -4,9 +4,9 @@
 /*
  * tim-wipe's behaviour behind its options: finding and checking targets,
  * the plan, the confirmation, the run with its progress display, the stop
- * on a signal and the records. A front-end module like ledgercmd.c: it
- * prints and returns the exit status; wipe.c, blkdev.c and sanitize.c
- * underneath never print.
+ * on a signal and the records (wipecmd.c), and --info and --list-methods
+ * (wipeinfo.c). A front-end module like ledgercmd.c: it prints and returns
+ * the exit status; the libtim engines underneath never print.
  */
 
 struct tim_cli;
