@@ -590,44 +590,12 @@ hw_progress(void *ctx, unsigned permille)
 	tim_progress_update(&r->prog, permille);
 }
 
-static const char *
-hw_technique(int action)
-{
-	switch (action) {
-	case TIM_HW_CRYPTO: return "crypto erase";
-	case TIM_HW_BLOCK: return "block erase";
-	case TIM_HW_OVERWRITE: return "overwrite (device)";
-	case TIM_HW_SECURITY: return "security erase";
-	}
-	return "secure discard";
-}
-
-static const char *
-hw_command(const struct tim_sanitize_caps *c, int action)
-{
-	if (action == TIM_HW_SECDISCARD)
-		return "BLKSECDISCARD";
-	switch (c->kind) {
-	case TIM_SAN_NVME:
-		if ((action == TIM_HW_CRYPTO && c->crypto == 1) ||
-		    (action == TIM_HW_BLOCK && c->block == 1) || action == TIM_HW_OVERWRITE)
-			return "NVMe Sanitize";
-		return "NVMe Format NVM";
-	case TIM_SAN_ATA:
-		return action == TIM_HW_SECURITY ? "ATA SECURITY ERASE UNIT" : "ATA SANITIZE DEVICE";
-	case TIM_SAN_SCSI:
-		return "SCSI SANITIZE";
-	}
-	return "?";
-}
-
 /* --hardware: the device's own erase (NIST SP 800-88 Purge) instead of overwriting. */
 static int
 hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_caps *c)
 {
 	struct tim_err err;
 	json_t *it;
-	char now[21];
 	int kind, action, fd, s;
 
 	tim_err_clear(&err);
@@ -636,8 +604,8 @@ hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_ca
 		return tim_cli_fail(r->cli, &err);
 	if (r->o->dry_run) {
 		if (!r->cli->quiet)
-			printf(_("would run %s (%s) on '%s'\n"), hw_command(c, action),
-			    hw_technique(action), d->path);
+			printf(_("would run %s (%s) on '%s'\n"), tim_hw_command(c, action),
+			    tim_hw_technique(action), d->path);
 		return TIM_EXIT_OK;
 	}
 	if ((s = confirm(r, d->path)) != TIM_EXIT_OK)
@@ -655,7 +623,7 @@ hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_ca
 		close(fd);
 		return TIM_EXIT_ERROR;
 	}
-	if (snprintf(r->title, sizeof(r->title), "%s: %s", d->path, hw_command(c, action)) < 0)
+	if (snprintf(r->title, sizeof(r->title), "%s: %s", d->path, tim_hw_command(c, action)) < 0)
 		r->title[0] = '\0';
 	tim_progress_init(&r->prog, stderr, r->title, 1000, 0, r->cli->quiet);
 	r->prog_on = 1;
@@ -666,26 +634,12 @@ hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_ca
 		json_decref(it);
 		return tim_cli_fail(r->cli, &err);
 	}
-	tim_now_rfc3339(now);
-	json_object_set_new(it, "category", json_string(action == TIM_HW_SECDISCARD ?
-	    "device-defined (secure discard)" : "purge"));
-	json_object_set_new(it, "technique", json_string(hw_technique(action)));
-	json_object_set_new(it, "method", json_string("hardware"));
-	json_object_set_new(it, "method_spec", json_string(hw_command(c, action)));
-	json_object_set_new(it, "passes", json_array());
-	json_object_set_new(it, "pass_count", json_integer(0));
-	json_object_set_new(it, "bytes_written", json_integer(0));
-	json_object_set_new(it, "verification", json_pack("{s:s, s:s, s:s, s:I, s:[]}",
-	    "method", "none", "mode", "off", "result", "not verified (erase inside the device)",
-	    "bytes_verified", (json_int_t)0, "mismatches"));
-	json_object_set_new(it, "bad_ranges", json_array());
-	json_object_set_new(it, "end", json_string(now));
-	json_object_set_new(it, "result", json_string("complete"));
+	tim_wipe_item_hardware(it, c, action);
 	if (r->cli->json)
 		tim_json_print(stdout, it);
 	else if (!r->cli->quiet)
-		printf(_("complete '%s': %s (%s) finished\n"), d->path, hw_command(c, action),
-		    hw_technique(action));
+		printf(_("complete '%s': %s (%s) finished\n"), d->path, tim_hw_command(c, action),
+		    tim_hw_technique(action));
 	json_array_append_new(r->items, it);
 	return TIM_EXIT_OK;
 }

@@ -11,6 +11,7 @@
 #include "hash.h"
 #include "i18n.h"
 #include "json.h"
+#include "sanitize.h"
 #include "util.h"
 #include "version.h"
 #include "wipe.h"
@@ -329,4 +330,26 @@ tim_wipe_item_finish(json_t *it, const struct tim_wipe_job *j, int verify,
 	json_object_set_new(it, "end", json_string(now));
 	json_object_set_new(it, "result", json_string(result));
 	return st;
+}
+
+void
+tim_wipe_item_hardware(json_t *it, const struct tim_sanitize_caps *c, int action)
+{
+	char now[21];
+
+	tim_now_rfc3339(now);
+	json_object_set_new(it, "category", json_string(action == TIM_HW_SECDISCARD ?
+	    "device-defined (secure discard)" : "purge"));
+	json_object_set_new(it, "technique", json_string(tim_hw_technique(action)));
+	json_object_set_new(it, "method", json_string("hardware"));
+	json_object_set_new(it, "method_spec", json_string(tim_hw_command(c, action)));
+	json_object_set_new(it, "passes", json_array());
+	json_object_set_new(it, "pass_count", json_integer(0));
+	json_object_set_new(it, "bytes_written", json_integer(0));
+	json_object_set_new(it, "verification", json_pack("{s:s, s:s, s:s, s:I, s:[]}",
+	    "method", "none", "mode", "off", "result", "not verified (erase inside the device)",
+	    "bytes_verified", (json_int_t)0, "mismatches"));
+	json_object_set_new(it, "bad_ranges", json_array());
+	json_object_set_new(it, "end", json_string(now));
+	json_object_set_new(it, "result", json_string("complete"));
 }

@@ -4,6 +4,7 @@
 #include <jansson.h>
 
 struct tim_buf;
+struct tim_sanitize_caps;
 struct tim_err;
 struct tim_wipe_job;
 struct tim_wipe_method;
@@ -61,6 +62,14 @@ const char *tim_wipe_verify_result(int verify, const struct tim_wipe_job *j);
  */
 int tim_wipe_item_finish(json_t *it, const struct tim_wipe_job *j, int verify,
     uint64_t written_before);
+
+/*
+ * Puts the results of a finished hardware erase (TIM_HW_* action, with the
+ * device's command set in c) into an item from tim_wipe_item_new: purge,
+ * the technique and command, nothing written by the host, not verified.
+ */
+void tim_wipe_item_hardware(json_t *it, const struct tim_sanitize_caps *c,
+    int action);
 
 /*
  * The fields of the ledger's "erase" record for one certificate item (a

@@ -17,6 +17,7 @@
 #include "blkdev.h"
 #include "buf.h"
 #include "err.h"
+#include "sanitize.h"
 #include "wipe_device.h"
 #include "wipe.h"
 #include "wipe_file.h"
@@ -363,6 +364,22 @@ items(void)
 	is_str(json_string_value(json_object_get(it, "result")), "incomplete", "bad ranges: incomplete");
 	is_str(tim_wipe_verify_result(TIM_VERIFY_OFF, &j), "not verified", "verification off");
 	tim_wipe_job_release(&j);
+	{
+		struct tim_sanitize_caps c;
+
+		memset(&c, 0, sizeof(c));
+		c.kind = TIM_SAN_NVME;
+		c.crypto = 1;
+		tim_wipe_item_hardware(it, &c, TIM_HW_CRYPTO);
+		is_str(json_string_value(json_object_get(it, "method_spec")), "NVMe Sanitize", "hardware: the command");
+		is_str(json_string_value(json_object_get(it, "technique")), "crypto erase", "hardware: the technique");
+		is_str(json_string_value(json_object_get(it, "category")), "purge", "hardware: a purge");
+		ok(json_integer_value(json_object_get(it, "bytes_written")) == 0 &&
+		    strcmp(json_string_value(json_object_get(it, "result")), "complete") == 0,
+		    "hardware: nothing written by the host, complete");
+		tim_wipe_item_hardware(it, &c, TIM_HW_SECDISCARD);
+		is_str(json_string_value(json_object_get(it, "method_spec")), "BLKSECDISCARD", "secure discard");
+	}
 	json_decref(it);
 }
 
