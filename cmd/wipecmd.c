@@ -992,23 +992,12 @@ opt_str(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-int
-tim_wipe_cmd_resume(struct tim_cli *cli, struct tim_wipe_cmd *o,
-    const char *statefile)
+/* The options of the stopped run, as its state file has them. */
+static void
+resume_options(const json_t *st, struct tim_wipe_cmd *o, const char *statefile)
 {
-	struct tim_err err;
-	struct run r;
-	json_t *st, *opt, *rem, *v;
-	const char *target, *type, *name;
-	char **argv = NULL;
-	size_t i, n;
-	int s;
+	const json_t *opt = json_object_get(st, "options");
 
-	tim_err_clear(&err);
-	st = tim_wipe_state_load(statefile, &err);
-	if (st == NULL)
-		return tim_cli_fail(cli, &err);
-	opt = json_object_get(st, "options");
 	o->method = opt_str(st, "method");
 	o->verify = opt_str(st, "verify");
 	o->recursive = json_is_true(json_object_get(opt, "recursive"));
@@ -1025,64 +1014,101 @@ tim_wipe_cmd_resume(struct tim_cli *cli, struct tim_wipe_cmd *o,
 	o->label = opt_str(opt, "label");
 	o->operator_name = opt_str(opt, "operator");
 	o->state = statefile;
+}
+
+/* The run as it was: method name, start time and the items so far. */
+static void
+resume_run(struct run *r, const json_t *st)
+{
+	const char *name = opt_str(st, "method_name");
+
+	r->state_replace = 1;
+	if (name && strcmp(r->m.name, "custom") == 0)
+		snprintf(r->m.name, sizeof(r->m.name), "%s", name);
+	snprintf(r->started, sizeof(r->started), "%s", opt_str(st, "started") ? opt_str(st, "started") : r->started);
+	if (json_is_array(json_object_get(st, "items"))) {
+		json_decref(r->items);
+		r->items = json_deep_copy(json_object_get(st, "items"));
+	}
+}
+
+/* The targets still to do; NULL without memory or with a bad entry. */
+static char **
+resume_batch(struct run *r, const json_t *st, const char *statefile, int *argc)
+{
+	json_t *rem = json_object_get(st, "remaining"), *v;
+	size_t i, n = json_array_size(rem);
+	char **argv = calloc(n + 2, sizeof(*argv));
+
+	if (argv == NULL || r->items == NULL) {
+		tim_error(r->cli, _("out of memory"));
+		free(argv);
+		return NULL;
+	}
+	json_array_foreach(rem, i, v)
+		if ((argv[i] = (char *)json_string_value(v)) == NULL) {
+			tim_error(r->cli, _("'%s' is not a tim-wipe state file"), statefile);
+			free(argv);
+			return NULL;
+		}
+	*argc = (int)n;
+	return argv;
+}
+
+/* The target the run stopped in, from where it stopped. */
+static void
+resume_target(struct run *r, json_t *st)
+{
+	const char *target = opt_str(st, "target"), *type = opt_str(st, "type");
+	struct stat lst;
+	int s;
+
+	if (!target || !*target || !type || strcmp(type, "none") == 0)
+		return;
+	r->resume = st;
+	/* A stop in this target saves the batch after it. */
+	r->argi = -1;
+	r->top_is_dir = 0;
+	if (strcmp(type, "device") == 0)
+		s = wipe_device(r, target);
+	else if (lstat(target, &lst) < 0 || !S_ISREG(lst.st_mode)) {
+		tim_error(r->cli, _("'%s' is gone or no longer a regular file; not touched"), target);
+		s = TIM_EXIT_FAIL;
+	} else
+		s = wipe_target(r, target);
+	worse(r, s);
+	r->resume = NULL;
+}
+
+int
+tim_wipe_cmd_resume(struct tim_cli *cli, struct tim_wipe_cmd *o,
+    const char *statefile)
+{
+	struct tim_err err;
+	struct run r;
+	char **argv = NULL;
+	json_t *st;
+	int s, n = 0;
+
+	tim_err_clear(&err);
+	st = tim_wipe_state_load(statefile, &err);
+	if (st == NULL)
+		return tim_cli_fail(cli, &err);
+	resume_options(st, o, statefile);
 	if ((s = setup(&r, cli, o)) != TIM_EXIT_OK)
 		goto out;
-	r.state_replace = 1;
-	name = opt_str(st, "method_name");
-	if (name && strcmp(r.m.name, "custom") == 0)
-		snprintf(r.m.name, sizeof(r.m.name), "%s", name);
-	snprintf(r.started, sizeof(r.started), "%s", opt_str(st, "started") ? opt_str(st, "started") : r.started);
-	if (json_is_array(json_object_get(st, "items"))) {
-		json_decref(r.items);
-		r.items = json_deep_copy(json_object_get(st, "items"));
-	}
+	resume_run(&r, st);
 	catch_signals();
-	target = opt_str(st, "target");
-	type = opt_str(st, "type");
-	rem = json_object_get(st, "remaining");
-	n = json_array_size(rem);
-	argv = calloc(n + 2, sizeof(*argv));
-	if (argv == NULL || r.items == NULL) {
-		tim_error(cli, _("out of memory"));
+	argv = resume_batch(&r, st, statefile, &n);
+	if (argv == NULL) {
 		s = TIM_EXIT_ERROR;
 		goto out;
 	}
-	json_array_foreach(rem, i, v)
-		argv[i] = (char *)json_string_value(v);
-	for (i = 0; i < n; i++)
-		if (argv[i] == NULL) {
-			tim_error(cli, _("'%s' is not a tim-wipe state file"), statefile);
-			s = TIM_EXIT_ERROR;
-			goto out;
-		}
 	r.argv = argv;
-	r.argc = (int)n;
+	r.argc = n;
 	r.argi = -1;
-	if (target && *target && type && strcmp(type, "none") != 0) {
-		r.resume = st;
-		/* A stop in this target saves the batch after it. */
-		r.argv = argv;
-		r.argc = (int)n;
-		r.argi = -1;
-		r.top_is_dir = 0;
-		if (strcmp(type, "device") == 0)
-			s = wipe_device(&r, target);
-		else {
-			struct stat lst;
-
-			if (lstat(target, &lst) < 0 || !S_ISREG(lst.st_mode)) {
-				tim_error(cli, _("'%s' is gone or no longer a regular file; not touched"), target);
-				s = TIM_EXIT_FAIL;
-			} else
-				s = wipe_target(&r, target);
-		}
-		worse(&r, s);
-		r.resume = NULL;
-	}
-	if (!r.stopped)
-		s = run_targets(&r, (int)n, argv);
-	else
-		s = r.worst;
+	resume_target(&r, st);
+	s = r.stopped ? r.worst : run_targets(&r, n, argv);
 	if (!r.stopped && r.state_written == NULL && unlink(statefile) < 0)
 		tim_warn(cli, _("cannot remove '%s': %s"), statefile, strerror(errno));
 out:
