@@ -387,7 +387,6 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 	struct stat st, st2;
 	uint64_t before = 0;
 	json_t *it, *media;
-	char fsname[64] = "";
 	int fd, st_code;
 
 	tim_err_clear(&err);
@@ -411,15 +410,7 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 		close(fd);
 		return TIM_EXIT_OK;
 	}
-	{
-		struct statfs sf;
-
-		if (fstatfs(fd, &sf) == 0)
-			snprintf(fsname, sizeof(fsname), "0x%lx", (unsigned long)sf.f_type);
-	}
-	media = json_pack("{s:s, s:I, s:s, s:s}", "type", "file",
-	    "size_bytes", (json_int_t)st.st_size, "filesystem_magic", fsname,
-	    "hpa_dco", "not applicable");
+	media = tim_wipe_file_media(fd, &st);
 	it = item_new(r, display, "file", media);
 	if (r->resume && json_is_object(json_object_get(r->resume, "current_item"))) {
 		json_decref(it);
@@ -651,10 +642,9 @@ wipe_device(struct run *r, const char *path)
 	struct tim_wipe_job j;
 	struct tim_blkdev d;
 	struct tim_err err;
-	struct stat st;
 	uint64_t before = 0;
 	json_t *it = NULL;
-	int fd, s, flags;
+	int fd, s;
 
 	tim_err_clear(&err);
 	memset(&j, 0, sizeof(j));
@@ -686,28 +676,11 @@ wipe_device(struct run *r, const char *path)
 	}
 	if ((s = confirm(r, path)) != TIM_EXIT_OK)
 		return s;
-	/*
-	 * O_EXCL makes the kernel refuse a device it has claimed (mounted, swap,
-	 * held), closing the gap between the checks above and the open.
-	 */
-	flags = (r->o->check ? O_RDONLY : O_RDWR) | O_DIRECT | O_CLOEXEC;
-	if (!r->o->force_mounted && !r->o->force_swap && !r->o->force_holders &&
-	    !r->o->check)
-		flags |= O_EXCL;
-	fd = open(d.node, flags);
+	fd = tim_wipe_device_open(&d, path, r->o->check, !r->o->force_mounted &&
+	    !r->o->force_swap && !r->o->force_holders && !r->o->check, &err);
 	if (fd < 0) {
-		int e = errno;
-
-		if (e == EBUSY)
-			tim_error(r->cli, _("'%s' is busy: the kernel holds it (mounted, swap or a stack member)"), path);
-		else
-			tim_error(r->cli, _("cannot open '%s': %s"), path, strerror(e));
-		return e == EBUSY ? TIM_EXIT_FAIL : TIM_EXIT_ERROR;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) || st.st_rdev != d.rdev) {
-		tim_error(r->cli, _("'%s' changed while it was opened; not touched"), path);
-		close(fd);
-		return TIM_EXIT_FAIL;
+		tim_error(r->cli, "%s", err.msg);
+		return tim_cli_status(&err);
 	}
 	it = item_new(r, path, "block device", tim_wipe_device_media(&d, &caps));
 	if (r->resume && json_is_object(json_object_get(r->resume, "current_item"))) {

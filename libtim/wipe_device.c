@@ -1,7 +1,10 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "blkdev.h"
 #include "buf.h"
@@ -114,4 +117,29 @@ tim_wipe_device_media(const struct tim_blkdev *d, const struct tim_sanitize_caps
 	if (m && d->backing[0])
 		json_object_set_new(m, "backing_file", json_string(d->backing));
 	return m;
+}
+
+int
+tim_wipe_device_open(const struct tim_blkdev *d, const char *path, int readonly,
+    int excl, struct tim_err *err)
+{
+	int flags = (readonly ? O_RDONLY : O_RDWR) | O_DIRECT | O_CLOEXEC, fd, e;
+	struct stat st;
+
+	fd = open(d->node, flags | (excl ? O_EXCL : 0));
+	if (fd < 0) {
+		e = errno;
+		if (e == EBUSY)
+			tim_failf(err, _("'%s' is busy: the kernel holds it (mounted, swap or a stack member)"), path);
+		else
+			tim_errorf(err, 0, _("cannot open '%s': %s"), path, strerror(e));
+		err->errnum = e;
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) || st.st_rdev != d->rdev) {
+		close(fd);
+		tim_failf(err, _("'%s' changed while it was opened; not touched"), path);
+		return -1;
+	}
+	return fd;
 }

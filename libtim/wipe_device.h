@@ -33,6 +33,16 @@ typedef void tim_wipe_refusal_fn(void *ctx, const char *why);
 int tim_wipe_device_refusals(const struct tim_blkdev *d, int force,
     tim_wipe_refusal_fn *refuse, void *ctx, struct tim_err *err);
 
+/*
+ * Opens d for the engine: O_DIRECT, read-only for --check; excl (O_EXCL)
+ * makes the kernel refuse a device it has claimed (mounted, swap, held),
+ * closing the gap between tim_wipe_device_refusals and the open. The node
+ * opened must still be d. path names it in messages. Returns the
+ * descriptor, or -1 with err (TIM_ERR_REFUSED: busy or changed).
+ */
+int tim_wipe_device_open(const struct tim_blkdev *d, const char *path,
+    int readonly, int excl, struct tim_err *err);
+
 /* Node numbers, size, model, serial, WWID and backing file: a new object. */
 json_t *tim_wipe_device_identity(const struct tim_blkdev *d);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -151,4 +152,17 @@ tim_wipe_file_same(const json_t *id, const struct stat *st)
 	    json_integer_value(json_object_get(id, "size")) == (json_int_t)st->st_size &&
 	    json_integer_value(json_object_get(id, "ctime")) == (json_int_t)st->st_ctim.tv_sec &&
 	    json_integer_value(json_object_get(id, "ctime_ns")) == (json_int_t)st->st_ctim.tv_nsec;
+}
+
+json_t *
+tim_wipe_file_media(int fd, const struct stat *st)
+{
+	char fsname[64] = "";
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) == 0)
+		snprintf(fsname, sizeof(fsname), "0x%lx", (unsigned long)sf.f_type);
+	return json_pack("{s:s, s:I, s:s, s:s}", "type", "file",
+	    "size_bytes", (json_int_t)st->st_size, "filesystem_magic", fsname,
+	    "hpa_dco", "not applicable");
 }

@@ -47,4 +47,10 @@ json_t *tim_wipe_file_identity(const struct stat *st);
 /* 1 when id (from tim_wipe_file_identity) still describes st, else 0. */
 int tim_wipe_file_same(const json_t *id, const struct stat *st);
 
+/*
+ * The certificate's media description of the file open on fd: its size
+ * and its file system's magic number. A new object.
+ */
+json_t *tim_wipe_file_media(int fd, const struct stat *st);
+
 #endif

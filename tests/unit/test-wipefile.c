@@ -97,6 +97,11 @@ remove_name(void)
 	tim_err_clear(&err);
 	fd = tim_wipe_file_open(dfd, "secret.txt", "secret.txt", 0, &st, &err);
 	ok(fd >= 0 && st.st_size == 11, "a regular file with one link opens for writing");
+	id = tim_wipe_file_media(fd, &st);
+	ok(id && json_integer_value(json_object_get(id, "size_bytes")) == 11 &&
+	    strncmp(json_string_value(json_object_get(id, "filesystem_magic")), "0x", 2) == 0,
+	    "the file's media: size and file system");
+	json_decref(id);
 	id = tim_wipe_file_identity(&st);
 	ok(id && tim_wipe_file_same(id, &st), "a file's identity matches itself");
 	st2 = st;
@@ -147,6 +152,15 @@ device_identity(void)
 	b = tim_wipe_device_identity(&d);
 	ok(!tim_wipe_device_same(a, b), "another backing file is another device");
 	ok(!tim_wipe_device_same(a, json_object()), "an empty identity matches nothing");
+	{
+		struct tim_err err;
+
+		tim_err_clear(&err);
+		snprintf(d.node, sizeof(d.node), "/dev/null");
+		ok(tim_wipe_device_open(&d, "null", 1, 0, &err) < 0 && err.msg[0],
+		    "a node that is not the probed block device is not opened");
+		snprintf(d.node, sizeof(d.node), "/dev/loop3");
+	}
 	m = tim_wipe_device_media(&d, NULL);
 	is_str(json_string_value(json_object_get(m, "type")), "loop device", "media type");
 	is_str(json_string_value(json_object_get(m, "hpa_dco")), "unknown", "no capabilities: hpa unknown");
