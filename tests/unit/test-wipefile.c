@@ -151,7 +151,9 @@ device_identity(void)
 	snprintf(d.backing, sizeof(d.backing), "/tmp/other");
 	b = tim_wipe_device_identity(&d);
 	ok(!tim_wipe_device_same(a, b), "another backing file is another device");
-	ok(!tim_wipe_device_same(a, json_object()), "an empty identity matches nothing");
+	json_decref(b);
+	b = json_object();
+	ok(!tim_wipe_device_same(a, b), "an empty identity matches nothing");
 	{
 		struct tim_err err;
 
