@@ -89,6 +89,11 @@ teardown() {
 	sentinel_file f 64
 	TIM_TEST_WIPE_TAMPER=0 run tim-wipe --keep -m zero f
 	assert_success
+	make -s -n -C "$TIM_SRC" install B="$TIM_BUILD" DESTDIR="$BATS_TEST_TMPDIR/root" > install.txt
+	run grep '^install ' install.txt
+	assert_success
+	assert_output --partial "$TIM_BUILD/bin/tim-wipe"
+	refute_output --partial test-bin
 }
 
 @test "--list-methods names every method with its passes and verification" {
