@@ -379,6 +379,45 @@ plan_line(struct run *r, const char *target, int file, uint64_t size)
 	    _(", then rename, truncate and remove") : "");
 }
 
+/* The item of a target: new, or the stopped run's when resuming it. */
+static json_t *
+target_item(struct run *r, const char *target, const char *type, json_t *media)
+{
+	json_t *it = item_new(r, target, type, media);
+
+	if (r->resume && json_is_object(json_object_get(r->resume, "current_item"))) {
+		json_decref(it);
+		it = json_deep_copy(json_object_get(r->resume, "current_item"));
+	}
+	if (it == NULL)
+		tim_error(r->cli, _("out of memory"));
+	return it;
+}
+
+/* After the overwrite: the name goes only when the erasure is complete. */
+static int
+file_name(struct run *r, int dirfd, const char *name, int fd,
+    const char *display, json_t *it, int st_code)
+{
+	struct tim_err err;
+
+	tim_err_clear(&err);
+	if (r->o->check || (st_code == TIM_EXIT_OK && r->o->keep))
+		return st_code;
+	if (st_code != TIM_EXIT_OK) {
+		tim_error(r->cli, _("'%s' kept in place: the erasure is not complete"), display);
+		json_object_set_new(it, "notes", json_string("kept in place because the erasure is not complete"));
+		return st_code;
+	}
+	if (tim_wipe_remove_name(dirfd, name, fd, 0, &err) < 0) {
+		tim_err_prefix(&err, "'%s'", display);
+		json_object_set_new(it, "notes", json_string("overwritten, but the name could not be removed"));
+		return tim_cli_fail(r->cli, &err);
+	}
+	json_object_set_new(it, "notes", json_string("renamed three times, truncated and removed"));
+	return st_code;
+}
+
 static int
 wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 {
@@ -386,7 +425,7 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 	struct tim_err err;
 	struct stat st, st2;
 	uint64_t before = 0;
-	json_t *it, *media;
+	json_t *it;
 	int fd, st_code;
 
 	tim_err_clear(&err);
@@ -410,14 +449,8 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 		close(fd);
 		return TIM_EXIT_OK;
 	}
-	media = tim_wipe_file_media(fd, &st);
-	it = item_new(r, display, "file", media);
-	if (r->resume && json_is_object(json_object_get(r->resume, "current_item"))) {
-		json_decref(it);
-		it = json_deep_copy(json_object_get(r->resume, "current_item"));
-	}
+	it = target_item(r, display, "file", tim_wipe_file_media(fd, &st));
 	if (it == NULL) {
-		tim_error(r->cli, _("out of memory"));
 		close(fd);
 		return TIM_EXIT_ERROR;
 	}
@@ -437,22 +470,9 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 		goto out;
 	}
 	st_code = item_finish(r, it, &j, before);
-	if (r->o->check) {
-		json_object_set_new(it, "category", json_string("verification only"));
-		json_object_set_new(it, "technique", json_string("check"));
-		json_object_set_new(it, "bytes_written", json_integer(0));
-	}
-	if (st_code == TIM_EXIT_OK && !r->o->keep && !r->o->check) {
-		if (tim_wipe_remove_name(dirfd, name, fd, 0, &err) < 0) {
-			tim_err_prefix(&err, "'%s'", display);
-			st_code = tim_cli_fail(r->cli, &err);
-			json_object_set_new(it, "notes", json_string("overwritten, but the name could not be removed"));
-		} else
-			json_object_set_new(it, "notes", json_string("renamed three times, truncated and removed"));
-	} else if (st_code != TIM_EXIT_OK && !r->o->check) {
-		tim_error(r->cli, _("'%s' kept in place: the erasure is not complete"), display);
-		json_object_set_new(it, "notes", json_string("kept in place because the erasure is not complete"));
-	}
+	if (r->o->check)
+		tim_wipe_item_check(it);
+	st_code = file_name(r, dirfd, name, fd, display, it, st_code);
 	report_item(r, it, &j, display);
 	json_array_append(r->items, it);
 out:
@@ -682,13 +702,8 @@ wipe_device(struct run *r, const char *path)
 		tim_error(r->cli, "%s", err.msg);
 		return tim_cli_status(&err);
 	}
-	it = item_new(r, path, "block device", tim_wipe_device_media(&d, &caps));
-	if (r->resume && json_is_object(json_object_get(r->resume, "current_item"))) {
-		json_decref(it);
-		it = json_deep_copy(json_object_get(r->resume, "current_item"));
-	}
+	it = target_item(r, path, "block device", tim_wipe_device_media(&d, &caps));
 	if (it == NULL) {
-		tim_error(r->cli, _("out of memory"));
 		close(fd);
 		return TIM_EXIT_ERROR;
 	}
@@ -706,11 +721,8 @@ wipe_device(struct run *r, const char *path)
 		goto out;
 	}
 	s = item_finish(r, it, &j, before);
-	if (r->o->check) {
-		json_object_set_new(it, "category", json_string("verification only"));
-		json_object_set_new(it, "technique", json_string("check"));
-		json_object_set_new(it, "bytes_written", json_integer(0));
-	}
+	if (r->o->check)
+		tim_wipe_item_check(it);
 	report_item(r, it, &j, path);
 	json_array_append(r->items, it);
 out:

@@ -353,3 +353,11 @@ tim_wipe_item_hardware(json_t *it, const struct tim_sanitize_caps *c, int action
 	json_object_set_new(it, "end", json_string(now));
 	json_object_set_new(it, "result", json_string("complete"));
 }
+
+void
+tim_wipe_item_check(json_t *it)
+{
+	json_object_set_new(it, "category", json_string("verification only"));
+	json_object_set_new(it, "technique", json_string("check"));
+	json_object_set_new(it, "bytes_written", json_integer(0));
+}

@@ -63,6 +63,9 @@ const char *tim_wipe_verify_result(int verify, const struct tim_wipe_job *j);
 int tim_wipe_item_finish(json_t *it, const struct tim_wipe_job *j, int verify,
     uint64_t written_before);
 
+/* Marks a finished item as a read-back only (--check): nothing written. */
+void tim_wipe_item_check(json_t *it);
+
 /*
  * Puts the results of a finished hardware erase (TIM_HW_* action, with the
  * device's command set in c) into an item from tim_wipe_item_new: purge,

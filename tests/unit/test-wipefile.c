@@ -379,6 +379,9 @@ items(void)
 	tim_wipe_item_finish(it, &j, TIM_VERIFY_OFF, 0);
 	is_str(json_string_value(json_object_get(it, "result")), "incomplete", "bad ranges: incomplete");
 	is_str(tim_wipe_verify_result(TIM_VERIFY_OFF, &j), "not verified", "verification off");
+	tim_wipe_item_check(it);
+	ok(strcmp(json_string_value(json_object_get(it, "technique")), "check") == 0 &&
+	    json_integer_value(json_object_get(it, "bytes_written")) == 0, "--check: a read-back, nothing written");
 	tim_wipe_job_release(&j);
 	{
 		struct tim_sanitize_caps c;
