@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "blkdev.h"
@@ -321,27 +320,13 @@ job_init(struct run *r, struct tim_wipe_job *j, int fd, uint64_t size,
 
 /* ---------------------------------------------------------------- files */
 
-static const char *
-cow_name(long type)
-{
-	switch ((unsigned long)type) {
-	case 0x9123683eUL: return "btrfs";
-	case 0x2fc12fc1UL: return "zfs";
-	case 0xf2f52010UL: return "f2fs";
-	case 0x3434UL: return "nilfs2";
-	case 0xca451a4eUL: return "bcachefs";
-	}
-	return NULL;
-}
-
 static void
 medium_warnings(struct run *r, int fd, const struct stat *st, const char *display)
 {
-	struct statfs sf;
 	const char *cow;
 	char dev[64];
 
-	if (!r->warned_cow && fstatfs(fd, &sf) == 0 && (cow = cow_name((long)sf.f_type))) {
+	if (!r->warned_cow && (cow = tim_wipe_file_cow(fd)) != NULL) {
 		r->warned_cow = 1;
 		tim_warn(r->cli, _("warning: '%s' is on %s, a copy-on-write file system: an overwrite there goes to new blocks and the old data stays on the device; erase the whole device instead (tim-wipe DEVICE or --hardware), or keep such data under full-disk encryption and destroy the key"),
 		    display, cow);

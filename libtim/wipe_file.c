@@ -166,3 +166,24 @@ tim_wipe_file_media(int fd, const struct stat *st)
 	    "size_bytes", (json_int_t)st->st_size, "filesystem_magic", fsname,
 	    "hpa_dco", "not applicable");
 }
+
+static const char *
+cow_name(long type)
+{
+	switch ((unsigned long)type) {
+	case 0x9123683eUL: return "btrfs";
+	case 0x2fc12fc1UL: return "zfs";
+	case 0xf2f52010UL: return "f2fs";
+	case 0x3434UL: return "nilfs2";
+	case 0xca451a4eUL: return "bcachefs";
+	}
+	return NULL;
+}
+
+const char *
+tim_wipe_file_cow(int fd)
+{
+	struct statfs sf;
+
+	return fstatfs(fd, &sf) == 0 ? cow_name((long)sf.f_type) : NULL;
+}

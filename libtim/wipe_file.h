@@ -53,4 +53,11 @@ int tim_wipe_file_same(const json_t *id, const struct stat *st);
  */
 json_t *tim_wipe_file_media(int fd, const struct stat *st);
 
+/*
+ * The name of the copy-on-write file system (btrfs, zfs, f2fs, nilfs2,
+ * bcachefs) the file open on fd is on, where an overwrite goes to new
+ * blocks and leaves the old data; NULL for any other.
+ */
+const char *tim_wipe_file_cow(int fd);
+
 #endif

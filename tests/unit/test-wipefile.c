@@ -102,6 +102,9 @@ remove_name(void)
 	    strncmp(json_string_value(json_object_get(id, "filesystem_magic")), "0x", 2) == 0,
 	    "the file's media: size and file system");
 	json_decref(id);
+	ok(tim_wipe_file_cow(fd) == NULL || strcmp(tim_wipe_file_cow(fd), "btrfs") == 0 ||
+	    strcmp(tim_wipe_file_cow(fd), "zfs") == 0, "copy-on-write: a name or NULL");
+	ok(tim_wipe_file_cow(-1) == NULL, "copy-on-write: nothing for a bad descriptor");
 	id = tim_wipe_file_identity(&st);
 	ok(id && tim_wipe_file_same(id, &st), "a file's identity matches itself");
 	st2 = st;
