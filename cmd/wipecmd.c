@@ -805,33 +805,53 @@ person_json(const struct run *r)
 	return p;
 }
 
-/* The certificate, the page and the ledger records, after every target. */
+/* One erase record per item; hex is the certificate's digest. */
 static int
-records(struct run *r)
+ledger_records(struct run *r, const char *hex)
+{
+	struct tim_err err;
+	uint64_t seq;
+	json_t *it, *f;
+	size_t i;
+
+	tim_err_clear(&err);
+	json_array_foreach(r->items, i, it) {
+		f = tim_wipe_erase_fields(it, r->o->item, r->o->cert, hex);
+		if (f == NULL || tim_ledger_record(r->o->ledger, "erase", f, 0, &seq, &err) < 0) {
+			json_decref(f);
+			if (f == NULL)
+				tim_errorf(&err, ENOMEM, _("out of memory"));
+			tim_err_prefix(&err, _("ledger '%s'"), r->o->ledger);
+			return tim_cli_fail(r->cli, &err);
+		}
+		json_decref(f);
+		tim_info(r->cli, _("recorded erase of '%s' as seq %llu in '%s'"),
+		    json_string_value(json_object_get(it, "target")),
+		    (unsigned long long)seq, r->o->ledger);
+	}
+	return TIM_EXIT_OK;
+}
+
+/* The certificate file and its printable page; hex gets its digest. */
+static int
+cert_files(struct run *r, const char *end, char hex[TIM_SHA256_HEX])
 {
 	struct tim_buf text = TIM_BUF_INIT, page = TIM_BUF_INIT;
 	unsigned char digest[TIM_SHA256_LEN];
-	char hex[TIM_SHA256_HEX] = "", end[21];
 	struct tim_err err;
-	json_t *cert = NULL, *it;
-	size_t i;
+	json_t *cert;
 	int st = TIM_EXIT_OK;
 
 	tim_err_clear(&err);
-	if (json_array_size(r->items) == 0 || r->o->dry_run)
-		return TIM_EXIT_OK;
-	tim_now_rfc3339(end);
-	if (r->o->cert || r->o->html) {
-		cert = tim_wipe_cert_new(r->items, person_json(r),
-		    tim_config_get(r->cli->cfg, "wipe", "destination"), r->started, end);
-		if (cert == NULL || tim_wipe_cert_text(cert, &text) < 0) {
-			tim_error(r->cli, _("cannot build the certificate: out of memory"));
-			st = TIM_EXIT_ERROR;
-			goto out;
-		}
-		tim_sha256(text.buf, text.len, digest);
-		tim_hex(digest, sizeof(digest), hex);
+	cert = tim_wipe_cert_new(r->items, person_json(r),
+	    tim_config_get(r->cli->cfg, "wipe", "destination"), r->started, end);
+	if (cert == NULL || tim_wipe_cert_text(cert, &text) < 0) {
+		tim_error(r->cli, _("cannot build the certificate: out of memory"));
+		st = TIM_EXIT_ERROR;
+		goto out;
 	}
+	tim_sha256(text.buf, text.len, digest);
+	tim_hex(digest, sizeof(digest), hex);
 	if (r->o->cert) {
 		if (tim_write_new_file(r->o->cert, 0644, text.buf, text.len, &err) < 0) {
 			st = tim_cli_fail(r->cli, &err);
@@ -843,37 +863,30 @@ records(struct run *r)
 		if (tim_wipe_cert_html(cert, r->o->cert ? hex : NULL, &page) < 0) {
 			tim_error(r->cli, _("cannot build the certificate page: out of memory"));
 			st = TIM_EXIT_ERROR;
-			goto out;
-		}
-		if (tim_write_new_file(r->o->html, 0644, page.buf, page.len, &err) < 0) {
+		} else if (tim_write_new_file(r->o->html, 0644, page.buf, page.len, &err) < 0)
 			st = tim_cli_fail(r->cli, &err);
-			goto out;
-		}
-	}
-	if (r->o->ledger) {
-		json_array_foreach(r->items, i, it) {
-			json_t *f = tim_wipe_erase_fields(it, r->o->item, r->o->cert, hex);
-			uint64_t seq;
-
-			if (f == NULL || tim_ledger_record(r->o->ledger, "erase", f, 0, &seq, &err) < 0) {
-				json_decref(f);
-				if (f == NULL)
-					tim_errorf(&err, ENOMEM, _("out of memory"));
-				tim_err_prefix(&err, _("ledger '%s'"), r->o->ledger);
-				st = tim_cli_fail(r->cli, &err);
-				goto out;
-			}
-			json_decref(f);
-			tim_info(r->cli, _("recorded erase of '%s' as seq %llu in '%s'"),
-			    json_string_value(json_object_get(it, "target")),
-			    (unsigned long long)seq, r->o->ledger);
-		}
 	}
 out:
 	json_decref(cert);
 	tim_buf_release(&text);
 	tim_buf_release(&page);
 	return st;
+}
+
+/* The certificate, the page and the ledger records, after every target. */
+static int
+records(struct run *r)
+{
+	char hex[TIM_SHA256_HEX] = "", end[21];
+	int st;
+
+	if (json_array_size(r->items) == 0 || r->o->dry_run)
+		return TIM_EXIT_OK;
+	tim_now_rfc3339(end);
+	if ((r->o->cert || r->o->html) &&
+	    (st = cert_files(r, end, hex)) != TIM_EXIT_OK)
+		return st;
+	return r->o->ledger ? ledger_records(r, hex) : TIM_EXIT_OK;
 }
 
 static int
