@@ -723,11 +723,12 @@ static int
 wipe_target(struct run *r, const char *arg)
 {
 	struct stat st, tst;
-	char *copy, *slash, *base;
-	const char *parent;
-	size_t len;
+	struct tim_err err;
+	const char *base;
+	char *copy;
 	int dfd, s;
 
+	tim_err_clear(&err);
 	r->top_is_dir = 0;
 	if (lstat(arg, &st) < 0) {
 		tim_error(r->cli, _("cannot stat '%s': %s"), arg, strerror(errno));
@@ -751,33 +752,10 @@ wipe_target(struct run *r, const char *arg)
 		    _("'%s' is a directory (use -r)"), arg);
 		return TIM_EXIT_FAIL;
 	}
-	copy = strdup(arg);
-	if (copy == NULL) {
-		tim_error(r->cli, _("out of memory"));
-		return TIM_EXIT_ERROR;
-	}
-	len = strlen(copy);
-	while (len > 1 && copy[len - 1] == '/')
-		copy[--len] = '\0';
-	slash = strrchr(copy, '/');
-	if (slash == NULL) {
-		parent = ".";
-		base = copy;
-	} else {
-		*slash = '\0';
-		parent = slash == copy ? "/" : copy;
-		base = slash + 1;
-	}
-	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-		tim_error(r->cli, _("'%s' cannot be erased as a whole; name the directory itself"), arg);
-		free(copy);
-		return TIM_EXIT_FAIL;
-	}
-	dfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = tim_wipe_file_parent(arg, &copy, &base, &err);
 	if (dfd < 0) {
-		tim_error(r->cli, _("cannot open '%s': %s"), parent, strerror(errno));
-		free(copy);
-		return TIM_EXIT_ERROR;
+		tim_error(r->cli, "%s", err.msg);
+		return tim_cli_status(&err);
 	}
 	if (S_ISDIR(st.st_mode)) {
 		r->top_is_dir = 1;

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -186,4 +187,38 @@ tim_wipe_file_cow(int fd)
 	struct statfs sf;
 
 	return fstatfs(fd, &sf) == 0 ? cow_name((long)sf.f_type) : NULL;
+}
+
+int
+tim_wipe_file_parent(const char *path, char **copy, const char **base,
+    struct tim_err *err)
+{
+	const char *parent;
+	char *slash;
+	size_t len;
+	int dfd;
+
+	if ((*copy = strdup(path)) == NULL)
+		return tim_errorf(err, 0, _("out of memory"));
+	len = strlen(*copy);
+	while (len > 1 && (*copy)[len - 1] == '/')
+		(*copy)[--len] = '\0';
+	slash = strrchr(*copy, '/');
+	parent = ".";
+	*base = *copy;
+	if (slash) {
+		*slash = '\0';
+		parent = slash == *copy ? "/" : *copy;
+		*base = slash + 1;
+	}
+	if (!**base || strcmp(*base, ".") == 0 || strcmp(*base, "..") == 0) {
+		tim_failf(err, _("'%s' cannot be erased as a whole; name the directory itself"), path);
+		dfd = -1;
+	} else if ((dfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		system_failed(err, _("cannot open '%s': %s"), parent);
+	if (dfd < 0) {
+		free(*copy);
+		*copy = NULL;
+	}
+	return dfd;
 }

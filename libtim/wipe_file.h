@@ -54,6 +54,15 @@ int tim_wipe_file_same(const json_t *id, const struct stat *st);
 json_t *tim_wipe_file_media(int fd, const struct stat *st);
 
 /*
+ * Splits path into its folder, opened (the descriptor returned), and its
+ * last name (*base, inside *copy, which the caller frees). A path whose
+ * last name is empty, "." or ".." is refused (TIM_ERR_REFUSED): there is
+ * no name to take away. Returns -1 with err, *copy NULL.
+ */
+int tim_wipe_file_parent(const char *path, char **copy, const char **base,
+    struct tim_err *err);
+
+/*
  * The name of the copy-on-write file system (btrfs, zfs, f2fs, nilfs2,
  * bcachefs) the file open on fd is on, where an overwrite goes to new
  * blocks and leaves the old data; NULL for any other.

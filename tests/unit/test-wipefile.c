@@ -87,6 +87,33 @@ file_open(void)
 }
 
 static void
+parent(void)
+{
+	struct tim_err err;
+	const char *base;
+	char *copy, p[600];
+	int fd;
+
+	tim_err_clear(&err);
+	snprintf(p, sizeof(p), "%s/t//", dir);
+	fd = tim_wipe_file_parent(p, &copy, &base, &err);
+	ok(fd >= 0, "a folder's parent opens");
+	is_str(base, "t", "trailing slashes do not count");
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	fd = tim_wipe_file_parent("x.txt", &copy, &base, &err);
+	ok(fd >= 0 && strcmp(base, "x.txt") == 0, "a bare name is in the current folder");
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	ok(tim_wipe_file_parent("..", &copy, &base, &err) < 0 && err.kind == TIM_ERR_REFUSED &&
+	    copy == NULL, "'..' has no name to take away");
+	ok(tim_wipe_file_parent("/", &copy, &base, &err) < 0 && err.kind == TIM_ERR_REFUSED,
+	    "nor has '/'");
+}
+
+static void
 remove_name(void)
 {
 	struct tim_err err;
@@ -415,6 +442,7 @@ main(void)
 		return 3;
 	}
 	file_open();
+	parent();
 	remove_name();
 	device_identity();
 	erase_fields();
