@@ -640,31 +640,72 @@ hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_ca
 	return TIM_EXIT_OK;
 }
 
+/* Resuming: the device must still be the one the stopped run was erasing. */
+static int
+same_device(struct run *r, const struct tim_blkdev *d, const char *path)
+{
+	json_t *now;
+	int same;
+
+	if (r->resume == NULL || !json_is_object(json_object_get(r->resume, "identity")))
+		return 1;
+	now = tim_wipe_device_identity(d);
+	same = tim_wipe_device_same(now, json_object_get(r->resume, "identity"));
+	json_decref(now);
+	if (!same)
+		tim_error(r->cli, _("'%s' is not the device the stopped run was erasing (size, serial or backing file differ); not touched"), path);
+	return same;
+}
+
+/* The overwrite of the device open on fd, its item and its report. */
+static int
+device_run(struct run *r, const struct tim_blkdev *d,
+    const struct tim_sanitize_caps *caps, const char *path, int fd)
+{
+	struct tim_wipe_job j;
+	struct tim_err err;
+	uint64_t before = 0;
+	json_t *it;
+	int s;
+
+	tim_err_clear(&err);
+	it = target_item(r, path, "block device", tim_wipe_device_media(d, caps));
+	if (it == NULL)
+		return TIM_EXIT_ERROR;
+	job_init(r, &j, fd, d->size, d->logical >= 512 ? d->logical : 512, path, &before);
+	s = tim_wipe_run(&j, &err);
+	progress_end(r);
+	if (s < 0) {
+		tim_err_prefix(&err, "'%s'", path);
+		s = tim_cli_fail(r->cli, &err);
+	} else if (j.interrupted) {
+		s = stopped(r, path, "device", tim_wipe_device_identity(d), &j, it, before);
+		it = NULL;
+	} else {
+		s = item_finish(r, it, &j, before);
+		if (r->o->check)
+			tim_wipe_item_check(it);
+		report_item(r, it, &j, path);
+		json_array_append(r->items, it);
+	}
+	json_decref(it);
+	tim_wipe_job_release(&j);
+	return s;
+}
+
 static int
 wipe_device(struct run *r, const char *path)
 {
 	struct tim_sanitize_caps caps;
-	struct tim_wipe_job j;
 	struct tim_blkdev d;
 	struct tim_err err;
-	uint64_t before = 0;
-	json_t *it = NULL;
 	int fd, s;
 
 	tim_err_clear(&err);
-	memset(&j, 0, sizeof(j));
 	if (tim_blkdev_probe(path, &d, &err) < 0)
 		return tim_cli_fail(r->cli, &err);
-	if (r->resume && json_is_object(json_object_get(r->resume, "identity"))) {
-		json_t *now = tim_wipe_device_identity(&d);
-		int same = tim_wipe_device_same(now, json_object_get(r->resume, "identity"));
-
-		json_decref(now);
-		if (!same) {
-			tim_error(r->cli, _("'%s' is not the device the stopped run was erasing (size, serial or backing file differ); not touched"), path);
-			return TIM_EXIT_FAIL;
-		}
-	}
+	if (!same_device(r, &d, path))
+		return TIM_EXIT_FAIL;
 	if (!r->o->check && (s = refuse_in_use(r, &d)) != TIM_EXIT_OK)
 		return s;
 	if (d.size == 0) {
@@ -687,32 +728,7 @@ wipe_device(struct run *r, const char *path)
 		tim_error(r->cli, "%s", err.msg);
 		return tim_cli_status(&err);
 	}
-	it = target_item(r, path, "block device", tim_wipe_device_media(&d, &caps));
-	if (it == NULL) {
-		close(fd);
-		return TIM_EXIT_ERROR;
-	}
-	job_init(r, &j, fd, d.size, d.logical >= 512 ? d.logical : 512, path, &before);
-	if (tim_wipe_run(&j, &err) < 0) {
-		progress_end(r);
-		tim_err_prefix(&err, "'%s'", path);
-		s = tim_cli_fail(r->cli, &err);
-		goto out;
-	}
-	progress_end(r);
-	if (j.interrupted) {
-		s = stopped(r, path, "device", tim_wipe_device_identity(&d), &j, it, before);
-		it = NULL;
-		goto out;
-	}
-	s = item_finish(r, it, &j, before);
-	if (r->o->check)
-		tim_wipe_item_check(it);
-	report_item(r, it, &j, path);
-	json_array_append(r->items, it);
-out:
-	json_decref(it);
-	tim_wipe_job_release(&j);
+	s = device_run(r, &d, &caps, path, fd);
 	close(fd);
 	return s;
 }
