@@ -403,15 +403,52 @@ file_name(struct run *r, int dirfd, const char *name, int fd,
 	return st_code;
 }
 
+/* The overwrite of the file open on fd, its item, its name and its report. */
 static int
-wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
+file_run(struct run *r, int dirfd, const char *name, const char *display,
+    int fd, const struct stat *st)
 {
 	struct tim_wipe_job j;
 	struct tim_err err;
-	struct stat st, st2;
+	struct stat st2;
 	uint64_t before = 0;
 	json_t *it;
-	int fd, st_code;
+	int s;
+
+	tim_err_clear(&err);
+	it = target_item(r, display, "file", tim_wipe_file_media(fd, st));
+	if (it == NULL)
+		return TIM_EXIT_ERROR;
+	job_init(r, &j, fd, (uint64_t)st->st_size, 0, display, &before);
+	s = tim_wipe_run(&j, &err);
+	progress_end(r);
+	if (s < 0) {
+		tim_err_prefix(&err, "'%s'", display);
+		s = tim_cli_fail(r->cli, &err);
+	} else if (j.interrupted) {
+		if (fstat(fd, &st2) < 0)
+			st2 = *st;
+		s = stopped(r, display, "file", tim_wipe_file_identity(&st2), &j, it, before);
+		it = NULL;
+	} else {
+		s = item_finish(r, it, &j, before);
+		if (r->o->check)
+			tim_wipe_item_check(it);
+		s = file_name(r, dirfd, name, fd, display, it, s);
+		report_item(r, it, &j, display);
+		json_array_append(r->items, it);
+	}
+	json_decref(it);
+	tim_wipe_job_release(&j);
+	return s;
+}
+
+static int
+wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
+{
+	struct tim_err err;
+	struct stat st;
+	int fd, s;
 
 	tim_err_clear(&err);
 	fd = tim_wipe_file_open(dirfd, name, display,
@@ -424,47 +461,18 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 	if (r->resume && json_is_object(json_object_get(r->resume, "identity")) &&
 	    !tim_wipe_file_same(json_object_get(r->resume, "identity"), &st)) {
 		tim_error(r->cli, _("'%s' is not the file the stopped run was erasing; not touched"), display);
-		close(fd);
-		return TIM_EXIT_FAIL;
+		s = TIM_EXIT_FAIL;
+	} else {
+		if (!r->o->check)
+			medium_warnings(r, fd, &st, display);
+		s = TIM_EXIT_OK;
+		if (r->o->dry_run)
+			plan_line(r, display, 1, (uint64_t)st.st_size);
+		else
+			s = file_run(r, dirfd, name, display, fd, &st);
 	}
-	if (!r->o->check)
-		medium_warnings(r, fd, &st, display);
-	if (r->o->dry_run) {
-		plan_line(r, display, 1, (uint64_t)st.st_size);
-		close(fd);
-		return TIM_EXIT_OK;
-	}
-	it = target_item(r, display, "file", tim_wipe_file_media(fd, &st));
-	if (it == NULL) {
-		close(fd);
-		return TIM_EXIT_ERROR;
-	}
-	job_init(r, &j, fd, (uint64_t)st.st_size, 0, display, &before);
-	if (tim_wipe_run(&j, &err) < 0) {
-		progress_end(r);
-		tim_err_prefix(&err, "'%s'", display);
-		st_code = tim_cli_fail(r->cli, &err);
-		goto out;
-	}
-	progress_end(r);
-	if (j.interrupted) {
-		if (fstat(fd, &st2) < 0)
-			st2 = st;
-		st_code = stopped(r, display, "file", tim_wipe_file_identity(&st2), &j, it, before);
-		it = NULL;
-		goto out;
-	}
-	st_code = item_finish(r, it, &j, before);
-	if (r->o->check)
-		tim_wipe_item_check(it);
-	st_code = file_name(r, dirfd, name, fd, display, it, st_code);
-	report_item(r, it, &j, display);
-	json_array_append(r->items, it);
-out:
-	json_decref(it);
-	tim_wipe_job_release(&j);
 	close(fd);
-	return st_code;
+	return s;
 }
 
 static int
