@@ -10,8 +10,10 @@ struct tim_err;
 /*
  * Overwrite erasure (告示 I 第四 5 (1), V 第三 5-8): methods as lists of
  * passes, the pattern generator, and the engine that writes and verifies
- * the passes over an open file or block device. The front end (wipecmd.c)
- * finds targets, checks them and keeps the records.
+ * the passes over an open file or block device. Around it: wipe_file.c
+ * (opening a file, taking its name away), wipe_tree.c (-r), wipe_device.c
+ * (in-use checks, identity), wipe_state.c (--resume) and wiperecord.c (the
+ * certificate and the ledger's erase record).
  */
 
 #define TIM_WIPE_MAX_PASSES	64
