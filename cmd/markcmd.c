@@ -93,6 +93,8 @@ mark_json(struct tim_mark_cmd *o, const char *path,
 		json_object_set_new(j, "note", json_string(res->note));
 	if (res->warning[0])
 		json_object_set_new(j, "warning", json_string(res->warning));
+	if (res->unreadable[0])
+		json_object_set_new(j, "unreadable", json_string(res->unreadable));
 	json_object_set_new(j, "dry_run", json_boolean(o->mark.dry_run));
 	tim_json_print(stdout, j);
 	json_decref(j);
@@ -135,6 +137,12 @@ report_mark(struct tim_cli *cli, struct tim_mark_cmd *o,
 	tim_err_clear(&err);
 	if (res->warning[0])
 		tim_warn(cli, "%s", res->warning);
+	if (res->unreadable[0] && o->mark.remove)
+		tim_warn(cli, _("content left as it was (%s); the label was taken off its name and attributes"),
+		    res->unreadable);
+	else if (res->unreadable[0])
+		tim_warn(cli, _("content not marked (%s); only its name and attributes carry the label"),
+		    res->unreadable);
 	if (res->note[0] && (o->mark.carriers & TIM_CARRIER_CONTENT))
 		tim_info(cli, _("'%s': content not marked: %s"), it->path, res->note);
 	if (res->changed && o->ledger && !o->mark.dry_run &&
@@ -213,6 +221,8 @@ show_json(const char *path, const struct tim_label_report *rep)
 		json_object_set_new(j, "note", json_string(rep->note));
 	if (rep->warning[0])
 		json_object_set_new(j, "warning", json_string(rep->warning));
+	if (rep->unreadable[0])
+		json_object_set_new(j, "unreadable", json_string(rep->unreadable));
 	tim_json_print(stdout, j);
 	json_decref(j);
 }
@@ -228,6 +238,8 @@ report_show(struct tim_cli *cli, struct tim_mark_cmd *o,
 		return tim_cli_fail(cli, &it->err);
 	if (rep.warning[0])
 		tim_warn(cli, "%s", rep.warning);
+	if (rep.unreadable[0])
+		tim_warn(cli, _("content not read (%s); shown from its name and attributes only"), rep.unreadable);
 	if (cli->json)
 		show_json(path, &rep);
 	else

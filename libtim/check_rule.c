@@ -134,10 +134,13 @@ read_content(struct tim_check_ctx *c, const char *full, int fd,
 	r = tim_content_detect(fd, full, ctype, note, &err);
 	if (r >= 0)
 		r = tim_content_read(c->o->scheme, fd, full, *ctype, &l, &err);
-	if (r < 0) {
-		tim_check_run_error(c->run, &c->lock, err.msg);
-		return -1;
-	}
+	/*
+	 * An encrypted or damaged document: its content carrier cannot be
+	 * read, and the file is judged by the carriers that can (name, xattr,
+	 * folder), as tim-mark --show does. It must not hide them.
+	 */
+	if (r < 0)
+		return 0;
 	if (r == 1)
 		add_found(ls, TIM_CARRIER_CONTENT, tim_content_name(*ctype), &l);
 	return 0;

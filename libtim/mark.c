@@ -108,17 +108,24 @@ tim_label_read(const struct tim_label_scheme *s, const char *path,
 		}
 	}
 	if ((carriers & TIM_CARRIER_CONTENT) && S_ISREG(st.st_mode)) {
+		/* One unreadable carrier never hides the others. */
+		tim_err_clear(&why);
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-		if (fd < 0)
-			return tim_errorf(err, errno, _("cannot open '%s'"), path);
-		r = tim_content_detect(fd, path, &type, out->note, err);
-		snprintf(out->content, sizeof(out->content), "%s", tim_content_name(type));
-		if (r == 0)
-			r = tim_content_read(s, fd, path, type, &l, err);
-		close(fd);
+		if (fd < 0) {
+			tim_errorf(&why, errno, _("cannot open '%s'"), path);
+			r = -1;
+		} else {
+			r = tim_content_detect(fd, path, &type, out->note, &why);
+			snprintf(out->content, sizeof(out->content), "%s", tim_content_name(type));
+			if (r == 0)
+				r = tim_content_read(s, fd, path, type, &l, &why);
+			else if (!why.msg[0])
+				tim_errorf(&why, 0, _("cannot read '%s': %s"), path, out->note);
+			close(fd);
+		}
 		if (r < 0)
-			return -1;
-		if (r == 1)
+			snprintf(out->unreadable, sizeof(out->unreadable), "%s", why.msg);
+		else if (r == 1)
 			add_found(s, out, TIM_CARRIER_CONTENT, tim_content_name(type), &l);
 	}
 	if (carriers & TIM_CARRIER_FOLDER) {
@@ -256,12 +263,32 @@ tim_mark_file(const struct tim_mark_opts *o, const char *path,
 			/* tim_label_read has looked at the content already. */
 			type = tim_content_type(rep.content);
 			snprintf(res->note, sizeof(res->note), "%s", rep.note);
-			if (type == TIM_CONTENT_OTHER || type == TIM_CONTENT_NONE)
+			if (rep.unreadable[0]) {
+				if (!(o->carriers & ~TIM_CARRIER_CONTENT & ~TIM_CARRIER_FOLDER))
+					return tim_errorf(err, 0, "%s", rep.unreadable);
+				snprintf(res->unreadable, sizeof(res->unreadable), "%s", rep.unreadable);
+				res->note[0] = '\0';
+				res->skipped |= TIM_CARRIER_CONTENT;
+			} else if (type == TIM_CONTENT_OTHER || type == TIM_CONTENT_NONE)
 				res->skipped |= TIM_CARRIER_CONTENT;
 			else if (needs(found_of(&rep, TIM_CARRIER_CONTENT), want)) {
 				res->changed |= TIM_CARRIER_CONTENT;
-				if (!o->dry_run && rewrite_content(o, path, type, want, err) < 0)
-					return -1;
+				tim_err_clear(&why);
+				if (!o->dry_run && rewrite_content(o, path, type, want, &why) < 0) {
+					/*
+					 * A document found hostile or damaged only while
+					 * rewriting it: left as it was, like one that cannot
+					 * be read. A system failure (disk full) stops here.
+					 */
+					if (why.errnum != 0 ||
+					    !(o->carriers & ~TIM_CARRIER_CONTENT & ~TIM_CARRIER_FOLDER)) {
+						*err = why;
+						return -1;
+					}
+					snprintf(res->unreadable, sizeof(res->unreadable), "%s", why.msg);
+					res->changed &= ~TIM_CARRIER_CONTENT;
+					res->skipped |= TIM_CARRIER_CONTENT;
+				}
 			}
 		}
 	}

@@ -531,30 +531,36 @@ PY
 	assert_output --partial "a zip archive that is not an Office or OpenDocument file"
 }
 
-@test "hostile: ../ entries, zip bombs, DTDs, external entities and truncation are refused, files untouched" {
+@test "hostile: ../ entries, zip bombs, DTDs, external entities and truncation: content refused and untouched, name and xattr still marked" {
 	for k in dotdot bomb dtd entity truncated; do
 		office hostile "$k" "$k.docx"
 		cp "$k.docx" "$k.orig"
 	done
 	run tim-mark dotdot.docx
-	assert_failure 3
-	assert_output --partial "'dotdot.docx' holds an entry with an unsafe name; refusing it"
+	assert_success
+	assert_output --partial "content not marked ('dotdot.docx' holds an entry with an unsafe name; refusing it); only its name and attributes carry the label"
+	assert_output --partial "marked '【社外秘】dotdot.docx' 【社外秘】 (name, xattr)"
 	run tim-mark bomb.docx
-	assert_failure 3
+	assert_success
 	assert_output --partial "zip bomb"
 	run tim-mark dtd.docx
-	assert_failure 3
+	assert_success
 	assert_output --partial "declares a DTD; refusing it"
 	run tim-mark entity.docx
-	assert_failure 3
+	assert_success
 	assert_output --partial "declares a DTD; refusing it"
 	run tim-mark truncated.docx
-	assert_failure 3
+	assert_success
 	assert_output --partial "'truncated.docx' is damaged"
 	for k in dotdot bomb dtd entity truncated; do
-		cmp "$k.docx" "$k.orig"
+		cmp "【社外秘】$k.docx" "$k.orig"
 	done
-	run sh -c 'ls -A | grep -c "tim-mark\|【"'
+	# content alone cannot be marked: a failure, nothing changed
+	run tim-mark --carriers content 【社外秘】bomb.docx
+	assert_failure 3
+	assert_output --partial "zip bomb"
+	cmp 【社外秘】bomb.docx bomb.orig
+	run sh -c 'ls -A | grep -c "tim-"'
 	assert_output "0"
 }
 
@@ -675,21 +681,23 @@ pdf() { python3 "$BATS_TEST_DIRNAME/fixtures/pdf.py" "$@"; }
 	assert_output "a.pdf: not marked"
 }
 
-@test "pdf: encrypted and truncated files are refused and left alone" {
+@test "pdf: encrypted and truncated files keep their bytes; name and xattr still carry the label" {
 	pdf encrypted e.pdf
 	pdf classic t.pdf
 	head -c 300 t.pdf > cut.pdf
 	cp e.pdf e.orig
 	cp cut.pdf cut.orig
 	run tim-mark e.pdf
-	assert_failure 3
-	assert_output --partial "'e.pdf' is encrypted; refusing it"
+	assert_success
+	assert_output --partial "content not marked ('e.pdf' is encrypted: its content cannot be read or marked without the password); only its name and attributes carry the label"
 	run tim-mark cut.pdf
-	assert_failure 3
+	assert_success
 	assert_output --partial "'cut.pdf' is damaged: no startxref (truncated?)"
-	cmp e.pdf e.orig
-	cmp cut.pdf cut.orig
-	assert_file_not_exists 【社外秘】e.pdf
+	cmp 【社外秘】e.pdf e.orig
+	cmp 【社外秘】cut.pdf cut.orig
+	run tim-mark --carriers content 【社外秘】e.pdf
+	assert_failure 3
+	assert_output "tim-mark: '【社外秘】e.pdf' is encrypted: its content cannot be read or marked without the password"
 }
 
 @test "batch: files are done in parallel, reported in order; the same file twice is done once" {
@@ -729,7 +737,7 @@ pdf() { python3 "$BATS_TEST_DIRNAME/fixtures/pdf.py" "$@"; }
 	[[ $show == *"【社外秘】 (name, text)"* ]]
 }
 
-@test "odf: an encrypted package and a billion-laughs meta.xml are refused, files untouched" {
+@test "odf: an encrypted package and a billion-laughs meta.xml keep their bytes; name and xattr still carry the label" {
 	office make odt e.odt
 	python3 - <<'PY'
 import zipfile
@@ -755,12 +763,11 @@ PY
 	cp e.odt e.orig
 	cp l.odt l.orig
 	run tim-mark e.odt
-	assert_failure 3
-	assert_output --partial "'e.odt' is encrypted; refusing it"
+	assert_success
+	assert_output --partial "content not marked ('e.odt' is encrypted; refusing it)"
 	run tim-mark l.odt
-	assert_failure 3
+	assert_success
 	assert_output --partial "declares a DTD; refusing it"
-	cmp e.odt e.orig
-	cmp l.odt l.orig
-	assert_file_not_exists 【社外秘】e.odt
+	cmp 【社外秘】e.odt e.orig
+	cmp 【社外秘】l.odt l.orig
 }

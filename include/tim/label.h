@@ -178,13 +178,21 @@ struct tim_label_report {
 	off_t size;
 	time_t mtime;
 	int is_dir;
+	/*
+	 * A carrier that has a place for a label but could not be read (an
+	 * encrypted or damaged document): why, or "". The other carriers are
+	 * still read and reported.
+	 */
+	char unreadable[1024];
 };
 
 /*
  * Reads the label of path from the carriers asked for (bits), without
  * following a symlink at path. Returns 0 and fills out (out->marked tells
- * whether the file is marked), or -1 when the file itself cannot be read;
- * a damaged document is a -1 with the reason, other carriers not reported.
+ * whether the file is marked), or -1 when the file itself cannot be
+ * reached (missing, a symbolic link, not a file or folder). A content
+ * carrier that cannot be read (encrypted, damaged, hostile document) does
+ * not hide the others: its reason goes to out->unreadable.
  */
 int tim_label_read(const struct tim_label_scheme *s, const char *path,
     int carriers, struct tim_label_report *out, struct tim_err *err);
