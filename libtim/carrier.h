@@ -45,6 +45,15 @@ int tim_carrier_folder_read(const struct tim_label_scheme *s, const char *dir,
 int tim_carrier_folder_write(const struct tim_label_scheme *s,
     const char *dir, const struct tim_label *l, struct tim_err *err);
 
+/*
+ * The nearest folder label over path from the carriers in bits
+ * (TIM_CARRIER_FOLDER: .timlabel, TIM_CARRIER_FOLDER_NAME: the folder's
+ * name), as tim_label_inherited; which gets the carrier that held it.
+ */
+int tim_folder_inherited(const struct tim_label_scheme *s, const char *path,
+    int bits, struct tim_label *out, char *where, size_t wlen, int *which,
+    struct tim_err *err);
+
 /* Content types, detected from the bytes (and for text, the name). */
 enum tim_content {
 	TIM_CONTENT_NONE,	/* not a regular file */

@@ -164,7 +164,9 @@ read_labels(struct tim_check_ctx *c, const struct tim_check_entry *e,
 	    read_content(c, full, fd, ls, ctype) < 0)
 		return -1;
 	if (e->folder >= 0)
-		add_found(ls, TIM_CARRIER_FOLDER, "folder", &c->w->folders[e->folder].label);
+		add_found(ls, c->w->folders[e->folder].carrier,
+		    c->w->folders[e->folder].carrier == TIM_CARRIER_FOLDER ? "folder" : "folder-name",
+		    &c->w->folders[e->folder].label);
 	return 0;
 }
 
@@ -177,14 +179,14 @@ check_disagree(struct tim_check_ctx *c, const struct tim_check_entry *e, const s
 
 	for (i = 0; i < ls->n; i++)
 		for (k = 0; k < i; k++)
-			if (ls->f[i].carrier != TIM_CARRIER_FOLDER &&
-			    ls->f[k].carrier != TIM_CARRIER_FOLDER &&
+			if (!(ls->f[i].carrier & (TIM_CARRIER_FOLDER | TIM_CARRIER_FOLDER_NAME)) &&
+			    !(ls->f[k].carrier & (TIM_CARRIER_FOLDER | TIM_CARRIER_FOLDER_NAME)) &&
 			    !tim_label_agree(&ls->f[i].label, &ls->f[k].label))
 				differ = 1;
 	if (!differ)
 		return;
 	for (i = 0; i < ls->n; i++) {
-		if (ls->f[i].carrier == TIM_CARRIER_FOLDER)
+		if (ls->f[i].carrier & (TIM_CARRIER_FOLDER | TIM_CARRIER_FOLDER_NAME))
 			continue;
 		tim_buf_addf(&key, "%s%s=%s", key.len ? " " : "", ls->f[i].kind, ls->f[i].label.level);
 	}

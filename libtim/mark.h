@@ -12,6 +12,7 @@ struct tim_mark_opts {
 	const struct tim_label_scheme *scheme;
 	struct tim_label label;	/* the fields given; level "" keeps or defaults */
 	int carriers;		/* TIM_CARRIER_* bits */
+	int dir_carriers;	/* for folders, when not 0 (tim-mark's default: folder) */
 	int remove;		/* take the label off instead */
 	int dry_run;		/* work out the changes, make none */
 	int force;		/* allow lowering a level */

@@ -141,13 +141,20 @@ enum {
 	TIM_CARRIER_NAME = 1 << 0,	/* file name prefix */
 	TIM_CARRIER_XATTR = 1 << 1,	/* user.tim.* extended attributes */
 	TIM_CARRIER_CONTENT = 1 << 2,	/* inside the file: text, Office, ODF, PDF */
-	TIM_CARRIER_FOLDER = 1 << 3	/* .timlabel in the folder or above */
+	TIM_CARRIER_FOLDER = 1 << 3,	/* .timlabel in the folder or above */
+	/*
+	 * A folder's name: 【社外秘】図面 labels the folder and everything
+	 * below it (改定案 I 第2 2). tim-mark renames a folder only when asked.
+	 */
+	TIM_CARRIER_FOLDER_NAME = 1 << 4
 };
 #define TIM_CARRIERS_DEFAULT \
 	(TIM_CARRIER_NAME | TIM_CARRIER_XATTR | TIM_CARRIER_CONTENT)
-#define TIM_CARRIERS_ALL (TIM_CARRIERS_DEFAULT | TIM_CARRIER_FOLDER)
+#define TIM_CARRIERS_ALL \
+	(TIM_CARRIERS_DEFAULT | TIM_CARRIER_FOLDER | TIM_CARRIER_FOLDER_NAME)
+#define TIM_CARRIER_COUNT 5
 
-/* "name,xattr,content,folder" into bits; "all" is every carrier. */
+/* "name,xattr,content,folder,folder-name" into bits; "all" is every carrier. */
 int tim_label_carriers_parse(const char *list, int *out, struct tim_err *err);
 /* The bits as "name,xattr" into out. */
 int tim_label_carriers_format(int carriers, struct tim_buf *out);
@@ -155,7 +162,7 @@ int tim_label_carriers_format(int carriers, struct tim_buf *out);
 /* What one carrier says about a file. */
 struct tim_label_found {
 	int carrier;		/* one TIM_CARRIER_* bit */
-	char kind[16];		/* "name", "xattr", "text", "docx", ..., "folder" */
+	char kind[16];		/* "name", "xattr", "text", "docx", ..., "folder", "folder-name" */
 	int known;		/* the level is in the scheme */
 	int inherited;		/* folder: from a .timlabel above, not the file's own */
 	struct tim_label label;
@@ -198,8 +205,10 @@ int tim_label_read(const struct tim_label_scheme *s, const char *path,
     int carriers, struct tim_label_report *out, struct tim_err *err);
 
 /*
- * The nearest .timlabel in the folder of path or above it. 1 and the label
- * and the .timlabel path (where, wlen bytes), 0 when none applies.
+ * The nearest folder label over path: in each folder from path's own up to
+ * the root, its .timlabel, else a label prefix in the folder's name
+ * (【秘】図面). 1 and the label and where it was found (the .timlabel, or
+ * the folder; where, wlen bytes), 0 when none applies.
  */
 int tim_label_inherited(const struct tim_label_scheme *s, const char *path,
     struct tim_label *out, char *where, size_t wlen, struct tim_err *err);
