@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <iconv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,25 +22,37 @@
  * own syntax, after a UTF-8 BOM, a #! line, an XML declaration or an HTML
  * doctype (which must stay first). Removing takes exactly that line away,
  * so mark then remove gives back the original bytes.
+ *
+ * Japanese offices keep text in UTF-8 (with or without a BOM), Shift_JIS
+ * (Windows' CP932) and EUC-JP. The encoding is told from the bytes (glibc
+ * iconv decides what is valid) and the label line is written in the file's
+ * own encoding and newline convention. Data files (CSV, TSV) get no line:
+ * a label line would be read as a first data row by every import; their
+ * name and attributes carry the label, and a label line someone already
+ * has there is still read and removed.
  */
 
 #define HEAD_MAX 65536
 
-enum { SYN_PLAIN, SYN_HASH, SYN_SLASH, SYN_DASH, SYN_XML, SYN_PERCENT };
+enum { SYN_PLAIN, SYN_HASH, SYN_SLASH, SYN_DASH, SYN_XML, SYN_PERCENT, SYN_DATA };
 
 static const struct {
 	const char *open, *close;
 } syntax[] = {
 	{ "", "" }, { "# ", "" }, { "// ", "" }, { "-- ", "" },
-	{ "<!-- ", " -->" }, { "% ", "" },
+	{ "<!-- ", " -->" }, { "% ", "" }, { "", "" },
 };
+
+/* The encodings told apart; UTF-8 is "" (no conversion). */
+#define ENC_CP932 "CP932"
+#define ENC_EUCJP "EUC-JP"
 
 static const struct {
 	const char *ext;
 	int syn;
 } exts[] = {
-	{ "txt", SYN_PLAIN }, { "text", SYN_PLAIN }, { "csv", SYN_PLAIN },
-	{ "tsv", SYN_PLAIN }, { "log", SYN_PLAIN },
+	{ "txt", SYN_PLAIN }, { "text", SYN_PLAIN }, { "csv", SYN_DATA },
+	{ "tsv", SYN_DATA }, { "log", SYN_PLAIN },
 	{ "md", SYN_XML }, { "markdown", SYN_XML }, { "html", SYN_XML },
 	{ "htm", SYN_XML }, { "xml", SYN_XML }, { "svg", SYN_XML },
 	{ "sh", SYN_HASH }, { "bash", SYN_HASH }, { "zsh", SYN_HASH },
@@ -101,7 +114,76 @@ looks_text(const unsigned char *p, size_t len, int partial)
 	return 1;
 }
 
+/*
+ * Converts len bytes from one encoding to another into out; -1 when the
+ * bytes are not valid in from (or with partial, end in the middle of a
+ * character: then what came before is converted) or cannot be written in to.
+ */
+static int
+convert(const char *from, const char *to, const unsigned char *p, size_t len,
+    int partial, struct tim_buf *out)
+{
+	iconv_t cd = iconv_open(to, from);
+	char chunk[4096], *in = (char *)p;
+	size_t inl = len;
+	int r = 0;
+
+	if (cd == (iconv_t)-1)
+		return -1;
+	while (inl > 0) {
+		char *o = chunk;
+		size_t ol = sizeof(chunk), n;
+
+		n = iconv(cd, &in, &inl, &o, &ol);
+		if (out != NULL)
+			tim_buf_add(out, chunk, (size_t)(o - chunk));
+		if (n != (size_t)-1 || errno == E2BIG)
+			continue;
+		if (!(errno == EINVAL && partial))
+			r = -1;
+		break;
+	}
+	iconv_close(cd);
+	return r == 0 && (out == NULL || !out->failed) ? 0 : -1;
+}
+
+/* Control characters other than tab, newline, CR and form feed: not text. */
+static int
+has_controls(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r' &&
+		    p[i] != '\f') || p[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * The legacy Japanese encoding of a head that is not UTF-8: CP932 or
+ * EUC-JP, or NULL; *unsure when both read it (too little to tell).
+ */
+static const char *
+legacy_encoding(const unsigned char *p, size_t len, int partial, int *unsure)
+{
+	int sj, eu;
+
+	*unsure = 0;
+	if (has_controls(p, len))
+		return NULL;
+	sj = convert(ENC_CP932, "UTF-8", p, len, partial, NULL) == 0;
+	eu = convert(ENC_EUCJP, "UTF-8", p, len, partial, NULL) == 0;
+	if (sj && !eu)
+		return ENC_CP932;
+	if (eu && !sj)
+		return ENC_EUCJP;
+	*unsure = sj && eu;
+	return NULL;
+}
+
 struct layout {
+	const char *enc;	/* NULL: UTF-8; else CP932 or EUC-JP */
 	int syn;
 	size_t pos;		/* where the label line is or goes */
 	size_t lab_len;		/* the existing label line with its end, or 0 */
@@ -177,6 +259,10 @@ plan(const struct tim_label_scheme *s, int fd, const char *path,
 	got = tim_pread_upto(fd, head, len, 0);
 	r = got < 0 ? -2 : plan_head(s, path, &st, head, (size_t)got, lay, note);
 	free(head);
+	if (r == 0 && lay->syn == SYN_DATA && lay->lab_len == 0) {
+		snprintf(note, 256, "%s", _("a data file (CSV, TSV): a label line would become its first data row; only its name and attributes carry the label"));
+		return -1;
+	}
 	return r;
 }
 
@@ -195,8 +281,15 @@ plan_head(const struct tim_label_scheme *s, const char *path,
 		return -1;
 	}
 	if (!looks_text(head, len, (off_t)len < st.st_size)) {
-		snprintf(note, 256, "%s", _("no content carrier for this file type"));
-		return -1;
+		int unsure;
+
+		lay->enc = legacy_encoding(head, len, (off_t)len < st.st_size, &unsure);
+		if (lay->enc == NULL) {
+			snprintf(note, 256, "%s", unsure ?
+			    _("Japanese text whose encoding cannot be told (Shift_JIS or EUC-JP); content not marked") :
+			    _("no content carrier for this file type"));
+			return -1;
+		}
 	}
 	if (strcmp(base_of(path), TIM_FOLDER_FILE) == 0) {
 		snprintf(note, 256, "%s", _("a folder label file is not marked inside"));
@@ -237,9 +330,22 @@ plan_head(const struct tim_label_scheme *s, const char *path,
 		if (e > pos && head[e - 1] == '\r')
 			e--;
 		if (e - pos >= o + c && memcmp(head + pos, syntax[syn].open, o) == 0 &&
-		    memcmp(head + e - c, syntax[syn].close, c) == 0 &&
-		    tim_label_parse(s, (const char *)head + pos + o, e - pos - o - c, &lay->found) == 1)
-			lay->lab_len = (nl ? end + 1 : end) - pos;
+		    memcmp(head + e - c, syntax[syn].close, c) == 0) {
+			const unsigned char *t = head + pos + o;
+			size_t tl = e - pos - o - c;
+			struct tim_buf u = TIM_BUF_INIT;
+			int r = 0;
+
+			/* A label line in CP932 or EUC-JP is read in UTF-8. */
+			if (lay->enc != NULL) {
+				r = convert(lay->enc, "UTF-8", t, tl, 0, &u);
+				t = (const unsigned char *)tim_buf_str(&u);
+				tl = u.len;
+			}
+			if (r == 0 && tim_label_parse(s, (const char *)t, tl, &lay->found) == 1)
+				lay->lab_len = (nl ? end + 1 : end) - pos;
+			tim_buf_release(&u);
+		}
 	}
 	return 0;
 }
@@ -314,6 +420,19 @@ tim_text_write(const struct tim_label_scheme *s, int fd, const char *path,
 		tim_label_format(s, l, &b);
 		tim_buf_adds(&b, syntax[lay.syn].close);
 		tim_buf_adds(&b, lay.eol);
+		if (lay.enc != NULL && !b.failed) {
+			/* In the file's own encoding. */
+			struct tim_buf c = TIM_BUF_INIT;
+
+			if (convert("UTF-8", lay.enc, (const unsigned char *)b.buf, b.len, 0, &c) < 0) {
+				tim_buf_release(&c);
+				tim_buf_release(&b);
+				return tim_errorf(err, 0, _("'%s' is %s text and its label cannot be written in it"),
+				    path, strcmp(lay.enc, ENC_CP932) == 0 ? "Shift_JIS (CP932)" : lay.enc);
+			}
+			tim_buf_release(&b);
+			b = c;
+		}
 		if (b.failed || tim_write_all(out, b.buf, b.len) < 0) {
 			tim_buf_release(&b);
 			return tim_errorf(err, errno, _("cannot write the label of '%s'"), path);

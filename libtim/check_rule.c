@@ -107,6 +107,33 @@ read_xattr(struct tim_check_ctx *c, const char *full, int fd, struct labels *ls)
  * word in its first lines carries no content label, and the carrier need
  * not be asked.
  */
+/* Valid UTF-8 (a sequence cut at the end counts as valid). */
+static int
+utf8_valid(const unsigned char *p, size_t len)
+{
+	size_t i = 0, n, k;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf)
+			n = 2;
+		else if (p[i] >= 0xe0 && p[i] <= 0xef)
+			n = 3;
+		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
+			n = 4;
+		else
+			return 0;
+		for (k = 1; k < n && i + k < len; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+		i += n;
+	}
+	return 1;
+}
+
 static int
 may_have_text_label(struct tim_check_ctx *c, const unsigned char *head, size_t hlen)
 {
@@ -117,6 +144,10 @@ may_have_text_label(struct tim_check_ctx *c, const unsigned char *head, size_t h
 		nl = memchr(head + top, '\n', hlen - top);
 		top = nl ? (size_t)(nl - head) + 1 : hlen;
 	}
+	/* Shift_JIS or EUC-JP at the top: the carrier reads it in its encoding. */
+	for (i = 0; i < top; i++)
+		if (head[i] >= 0x80)
+			return !utf8_valid(head, top) || tim_check_words_find(&c->levels, head, top, &at) != NULL;
 	return tim_check_words_find(&c->levels, head, top, &at) != NULL;
 }
 
