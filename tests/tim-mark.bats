@@ -168,16 +168,18 @@ xattr_ok() {
 }
 
 @test "text: plain, Markdown, shell, C, SQL in their syntax; round trip gives the bytes" {
-	printf 'a,b\n1,2\n' > t.csv
+	printf 'a,b\n1,2\n' > t.txt
+	printf 'a,b\n1,2\n' > d.csv
+	cp d.csv d.orig
 	printf '# Title\n\ntext\n' > r.md
 	printf '#!/bin/sh\necho hi\n' > s.sh
 	printf 'int x;\n' > c.c
 	printf 'select 1;\n' > q.sql
 	printf 'key: v\n' > y.yaml
-	for f in t.csv r.md s.sh c.c q.sql y.yaml; do cp "$f" "$f.orig"; done
-	run tim-mark --carriers content --owner 設計部 t.csv r.md s.sh c.c q.sql y.yaml
+	for f in t.txt r.md s.sh c.c q.sql y.yaml; do cp "$f" "$f.orig"; done
+	run tim-mark --carriers content --owner 設計部 t.txt r.md s.sh c.c q.sql y.yaml
 	assert_success
-	run head -n 1 t.csv
+	run head -n 1 t.txt
 	assert_output "【社外秘】 owner=設計部"
 	run head -n 1 r.md
 	assert_output "<!-- 【社外秘】 owner=設計部 -->"
@@ -189,12 +191,17 @@ xattr_ok() {
 	assert_output "-- 【社外秘】 owner=設計部"
 	run head -n 1 y.yaml
 	assert_output "# 【社外秘】 owner=設計部"
-	run tim-mark --carriers content t.csv r.md s.sh c.c q.sql y.yaml
+	run tim-mark --carriers content t.txt r.md s.sh c.c q.sql y.yaml
 	assert_success
 	assert_output ""
-	run tim-mark --remove --carriers content t.csv r.md s.sh c.c q.sql y.yaml
+	run tim-mark --remove --carriers content t.txt r.md s.sh c.c q.sql y.yaml
 	assert_success
-	for f in t.csv r.md s.sh c.c q.sql y.yaml; do cmp "$f" "$f.orig"; done
+	for f in t.txt r.md s.sh c.c q.sql y.yaml; do cmp "$f" "$f.orig"; done
+	# a CSV gets no label row: its header stays the first line
+	run tim-mark -v --carriers content d.csv
+	assert_success
+	assert_output "tim-mark: 'd.csv': content not marked: a data file (CSV, TSV): a label line would become its first data row; only its name and attributes carry the label"
+	cmp d.csv d.orig
 }
 
 @test "text: a BOM and CRLF stay; an empty file round-trips" {
