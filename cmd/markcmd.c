@@ -122,6 +122,8 @@ mark_text(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path,
 		printf(marked, tim_buf_str(&shown), tim_buf_str(&lab), tim_buf_str(&b));
 	else if (!res->changed && o->mark.remove)
 		tim_info(cli, _("'%s' has no label to remove"), path);
+	else if (!res->changed && !res->before.level[0] && res->skipped)
+		tim_warn(cli, _("'%s' is not marked: none of the carriers asked for has a place for a label in it"), path);
 	else if (!res->changed)
 		tim_info(cli, _("'%s' is already marked %s"), path, tim_buf_str(&lab));
 	tim_buf_release(&shown);
@@ -150,8 +152,14 @@ report_mark(struct tim_cli *cli, struct tim_mark_cmd *o,
 	else if (res->unreadable[0])
 		tim_warn(cli, _("content not marked (%s); only its name and attributes carry the label"),
 		    res->unreadable);
-	if (res->note[0] && (o->mark.carriers & TIM_CARRIER_CONTENT))
-		tim_info(cli, _("'%s': content not marked: %s"), it->path, res->note);
+	/* Said once, in plain words: what holds the label instead. */
+	if (res->note[0] && (o->mark.carriers & TIM_CARRIER_CONTENT) && !o->mark.remove) {
+		if (o->mark.carriers & (TIM_CARRIER_NAME | TIM_CARRIER_XATTR))
+			tim_info(cli, _("'%s': no label inside (%s); only its name and attributes carry it"),
+			    it->path, res->note);
+		else
+			tim_info(cli, _("'%s': no label inside (%s)"), it->path, res->note);
+	}
 	if (res->changed && o->ledger && !o->mark.dry_run &&
 	    ledger_record(o, res, &err) < 0) {
 		tim_err_prefix(&err, _("'%s' was changed, but the ledger was not"), res->path);
@@ -161,6 +169,9 @@ report_mark(struct tim_cli *cli, struct tim_mark_cmd *o,
 		mark_json(o, it->path, res);
 	else
 		mark_text(cli, o, it->path, res);
+	/* Asked to mark, and no carrier could: a negative result. */
+	if (!o->mark.remove && !res->changed && !res->before.level[0] && res->skipped)
+		st = worse(st, TIM_EXIT_FAIL);
 	return st;
 }
 

@@ -260,7 +260,7 @@ plan(const struct tim_label_scheme *s, int fd, const char *path,
 	r = got < 0 ? -2 : plan_head(s, path, &st, head, (size_t)got, lay, note);
 	free(head);
 	if (r == 0 && lay->syn == SYN_DATA && lay->lab_len == 0) {
-		snprintf(note, 256, "%s", _("a data file (CSV, TSV): a label line would become its first data row; only its name and attributes carry the label"));
+		snprintf(note, 256, "%s", _("a data file (CSV, TSV), where a label line would become the first data row"));
 		return -1;
 	}
 	return r;
@@ -277,7 +277,7 @@ plan_head(const struct tim_label_scheme *s, const char *path,
 	int syn;
 
 	if (starts(head, len, "\xff\xfe") || starts(head, len, "\xfe\xff")) {
-		snprintf(note, 256, "%s", _("UTF-16 text is not marked inside; only UTF-8"));
+		snprintf(note, 256, "%s", _("UTF-16 text, which tim does not write into"));
 		return -1;
 	}
 	if (!looks_text(head, len, (off_t)len < st.st_size)) {
@@ -286,13 +286,13 @@ plan_head(const struct tim_label_scheme *s, const char *path,
 		lay->enc = legacy_encoding(head, len, (off_t)len < st.st_size, &unsure);
 		if (lay->enc == NULL) {
 			snprintf(note, 256, "%s", unsure ?
-			    _("Japanese text whose encoding cannot be told (Shift_JIS or EUC-JP); content not marked") :
-			    _("no content carrier for this file type"));
+			    _("Japanese text whose encoding cannot be told (Shift_JIS or EUC-JP)") :
+			    _("this kind of file has no place for a label inside"));
 			return -1;
 		}
 	}
 	if (strcmp(base_of(path), TIM_FOLDER_FILE) == 0) {
-		snprintf(note, 256, "%s", _("a folder label file is not marked inside"));
+		snprintf(note, 256, "%s", _("the label file of a folder"));
 		return -1;
 	}
 	if (starts(head, len, "\xef\xbb\xbf"))
@@ -302,7 +302,7 @@ plan_head(const struct tim_label_scheme *s, const char *path,
 		/* No extension: a script by its #! line, else plain text. */
 		syn = starts(head + pos, len - pos, "#!") ? SYN_HASH : SYN_PLAIN;
 	} else if (syn < 0) {
-		snprintf(note, 256, "%s", _("a text type without a known comment syntax; content not marked"));
+		snprintf(note, 256, "%s", _("a text type without a known comment syntax"));
 		return -1;
 	}
 	if ((syn == SYN_HASH && starts(head + pos, len - pos, "#!")) ||
@@ -310,7 +310,7 @@ plan_head(const struct tim_label_scheme *s, const char *path,
 	    (len - pos >= 9 && strncasecmp((const char *)head + pos, "<!DOCTYPE", 9) == 0)))) {
 		nl = memchr(head + pos, '\n', len - pos);
 		if (nl == NULL) {
-			snprintf(note, 256, "%s", _("its first line does not end; content not marked"));
+			snprintf(note, 256, "%s", _("its first line does not end"));
 			return -1;
 		}
 		pos = (size_t)(nl - head) + 1;

@@ -199,9 +199,15 @@ xattr_ok() {
 	for f in t.txt r.md s.sh c.c q.sql y.yaml; do cmp "$f" "$f.orig"; done
 	# a CSV gets no label row: its header stays the first line
 	run tim-mark -v --carriers content d.csv
-	assert_success
-	assert_output "tim-mark: 'd.csv': content not marked: a data file (CSV, TSV): a label line would become its first data row; only its name and attributes carry the label"
+	assert_failure 1
+	assert_line --index 0 "tim-mark: 'd.csv': no label inside (a data file (CSV, TSV), where a label line would become the first data row)"
+	assert_line --index 1 "tim-mark: 'd.csv' is not marked: none of the carriers asked for has a place for a label in it"
 	cmp d.csv d.orig
+	run tim-mark -v d.csv
+	assert_success
+	assert_output --partial "'d.csv': no label inside (a data file (CSV, TSV), where a label line would become the first data row); only its name and attributes carry it"
+	assert_output --partial "marked '【社外秘】d.csv' 【社外秘】 (name, xattr)"
+	cmp 【社外秘】d.csv d.orig
 }
 
 @test "text: a BOM and CRLF stay; an empty file round-trips" {
@@ -254,8 +260,8 @@ xattr_ok() {
 	printf '{"a":1}\n' > j.json
 	run tim-mark -v --carriers name,content b.bin j.json
 	assert_success
-	assert_output --partial "'b.bin': content not marked: no content carrier for this file type"
-	assert_output --partial "j.json': content not marked: a text type without a known comment syntax"
+	assert_output --partial "'b.bin': no label inside (this kind of file has no place for a label inside); only its name and attributes carry it"
+	assert_output --partial "'j.json': no label inside (a text type without a known comment syntax); only its name and attributes carry it"
 	assert_file_exists 【社外秘】b.bin
 	run cat 【社外秘】j.json
 	assert_output '{"a":1}'
@@ -273,8 +279,8 @@ xattr_ok() {
 	run tim-mark --show --json proj/sub/a.bin
 	assert_output --partial '"inherited":true'
 	run tim-mark -v --carriers content proj/.timlabel
-	assert_success
-	assert_output --partial "a folder label file is not marked inside"
+	assert_failure 1
+	assert_output --partial "'proj/.timlabel': no label inside (the label file of a folder)"
 	run tim-mark --show proj/sub/a.bin
 	assert_success
 	run tim-mark --remove --carriers folder proj
@@ -534,8 +540,9 @@ PY
 	assert_output "600 $(date -d '2021-05-06 07:08:09' +%s)"
 	python3 -c 'import zipfile; zipfile.ZipFile("p.zip","w").writestr("a.txt","x")'
 	run tim-mark -v --carriers content p.zip
-	assert_success
+	assert_failure 1
 	assert_output --partial "a zip archive that is not an Office or OpenDocument file"
+	assert_output --partial "'p.zip' is not marked: none of the carriers asked for has a place for a label in it"
 }
 
 @test "hostile: ../ entries, zip bombs, DTDs, external entities and truncation: content refused and untouched, name and xattr still marked" {
