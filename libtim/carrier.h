@@ -65,7 +65,10 @@ enum tim_content {
 	TIM_CONTENT_ODT,
 	TIM_CONTENT_ODS,
 	TIM_CONTENT_ODP,
-	TIM_CONTENT_PDF
+	TIM_CONTENT_PDF,
+	TIM_CONTENT_PNG,
+	TIM_CONTENT_JPEG,
+	TIM_CONTENT_LAST = TIM_CONTENT_JPEG
 };
 
 const char *tim_content_name(int type);
@@ -110,6 +113,12 @@ int tim_pdf_read_label(const struct tim_label_scheme *s, int fd,
 int tim_pdf_write_label(const struct tim_label_scheme *s, int fd,
     const char *path, const struct tim_label *l, int out,
     struct tim_err *err);
+
+/* PNG (iTXt) and JPEG (APP1): an XMP packet of tim's own (carrier_image.c). */
+int tim_image_read(const struct tim_label_scheme *s, int fd, const char *path,
+    int type, struct tim_label *out, struct tim_err *err);
+int tim_image_write(const struct tim_label_scheme *s, int fd, const char *path,
+    int type, const struct tim_label *l, int out, struct tim_err *err);
 
 /* Text: a first-line comment in the file's syntax. */
 int tim_text_detect(int fd, const char *path, char *note);

@@ -16,9 +16,9 @@ const char *
 tim_content_name(int type)
 {
 	static const char *names[] = { "", "other", "text", "docx", "xlsx",
-	    "pptx", "odt", "ods", "odp", "pdf" };
+	    "pptx", "odt", "ods", "odp", "pdf", "png", "jpeg" };
 
-	if (type < 0 || type > TIM_CONTENT_PDF)
+	if (type < 0 || type > TIM_CONTENT_LAST)
 		return "";
 	return names[type];
 }
@@ -28,7 +28,7 @@ tim_content_type(const char *name)
 {
 	int t;
 
-	for (t = TIM_CONTENT_OTHER; t <= TIM_CONTENT_PDF; t++)
+	for (t = TIM_CONTENT_OTHER; t <= TIM_CONTENT_LAST; t++)
 		if (strcmp(name, tim_content_name(t)) == 0)
 			return t;
 	return TIM_CONTENT_NONE;
@@ -50,6 +50,14 @@ tim_content_detect(int fd, const char *path, int *type, char *note,
 	}
 	if (n >= 5 && memcmp(magic, "%PDF-", 5) == 0) {
 		*type = TIM_CONTENT_PDF;
+		return 0;
+	}
+	if (n >= 8 && memcmp(magic, "\x89PNG\r\n\x1a\n", 8) == 0) {
+		*type = TIM_CONTENT_PNG;
+		return 0;
+	}
+	if (n >= 3 && memcmp(magic, "\xff\xd8\xff", 3) == 0) {
+		*type = TIM_CONTENT_JPEG;
 		return 0;
 	}
 	if (n >= 4 && memcmp(magic, "PK\3\4", 4) == 0) {
@@ -93,6 +101,9 @@ tim_content_read(const struct tim_label_scheme *s, int fd, const char *path,
 		return tim_odf_read(s, fd, path, out, err);
 	case TIM_CONTENT_PDF:
 		return tim_pdf_read_label(s, fd, path, out, err);
+	case TIM_CONTENT_PNG:
+	case TIM_CONTENT_JPEG:
+		return tim_image_read(s, fd, path, type, out, err);
 	default:
 		return 0;
 	}
@@ -115,6 +126,9 @@ tim_content_write(const struct tim_label_scheme *s, int fd, const char *path,
 		return tim_odf_write(s, fd, path, type, l, out, err);
 	case TIM_CONTENT_PDF:
 		return tim_pdf_write_label(s, fd, path, l, out, err);
+	case TIM_CONTENT_PNG:
+	case TIM_CONTENT_JPEG:
+		return tim_image_write(s, fd, path, type, l, out, err);
 	default:
 		return tim_errorf(err, 0, _("'%s': no content carrier for this file type"), path);
 	}
