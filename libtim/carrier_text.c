@@ -34,13 +34,21 @@
 
 #define HEAD_MAX 65536
 
-enum { SYN_PLAIN, SYN_HASH, SYN_SLASH, SYN_DASH, SYN_XML, SYN_PERCENT, SYN_DATA };
+/*
+ * SYN_DXF: a drawing's 999 comment group, "999" on a line and the label on
+ * the next, first in the file. SYN_STEP: a Part 21 comment after the
+ * ISO-10303-21; line of a STEP file. SYN_IGES: fixed 80-column records,
+ * no place for a line.
+ */
+enum { SYN_PLAIN, SYN_HASH, SYN_SLASH, SYN_DASH, SYN_XML, SYN_PERCENT, SYN_DATA,
+	SYN_DXF, SYN_STEP, SYN_IGES };
 
 static const struct {
 	const char *open, *close;
 } syntax[] = {
 	{ "", "" }, { "# ", "" }, { "// ", "" }, { "-- ", "" },
 	{ "<!-- ", " -->" }, { "% ", "" }, { "", "" },
+	{ "999", "" }, { "/* ", " */" }, { "", "" },
 };
 
 /* The encodings told apart; UTF-8 is "" (no conversion). */
@@ -70,6 +78,8 @@ static const struct {
 	{ "scala", SYN_SLASH }, { "m", SYN_SLASH }, { "dart", SYN_SLASH },
 	{ "sql", SYN_DASH }, { "lua", SYN_DASH }, { "hs", SYN_DASH },
 	{ "tex", SYN_PERCENT }, { "sty", SYN_PERCENT },
+	{ "dxf", SYN_DXF }, { "step", SYN_STEP }, { "stp", SYN_STEP },
+	{ "p21", SYN_STEP }, { "igs", SYN_IGES }, { "iges", SYN_IGES },
 };
 
 static const struct {
@@ -180,6 +190,31 @@ legacy_encoding(const unsigned char *p, size_t len, int partial, int *unsure)
 		return ENC_EUCJP;
 	*unsure = sj && eu;
 	return NULL;
+}
+
+/*
+ * A drawing before AutoCAD 2007 (AC1021) keeps its text in the code page
+ * of its header: $DWGCODEPAGE ANSI_932 is Shift_JIS (CP932), even while
+ * every byte so far is ASCII. Later drawings are UTF-8.
+ */
+static const char *
+dxf_encoding(const unsigned char *head, size_t len)
+{
+	const unsigned char *v = memmem(head, len, "$ACADVER", 8), *cp;
+	size_t left;
+
+	if (v != NULL) {
+		left = len - (size_t)(v - head);
+		v = memmem(v, left < 64 ? left : 64, "AC10", 4);
+		if (v != NULL && (size_t)(v - head) + 6 <= len &&
+		    (v[4] - '0') * 10 + (v[5] - '0') >= 21)
+			return NULL;
+	}
+	cp = memmem(head, len, "$DWGCODEPAGE", 12);
+	if (cp == NULL)
+		return NULL;
+	left = len - (size_t)(cp - head);
+	return memmem(cp, left < 64 ? left : 64, "ANSI_932", 8) ? ENC_CP932 : NULL;
 }
 
 struct layout {
@@ -298,14 +333,22 @@ plan_head(const struct tim_label_scheme *s, const char *path,
 	if (starts(head, len, "\xef\xbb\xbf"))
 		pos = 3;
 	syn = syntax_by_name(path);
+	if (syn == SYN_DXF && lay->enc == NULL)
+		lay->enc = dxf_encoding(head, len);
 	if (syn == -2) {
 		/* No extension: a script by its #! line, else plain text. */
 		syn = starts(head + pos, len - pos, "#!") ? SYN_HASH : SYN_PLAIN;
 	} else if (syn < 0) {
 		snprintf(note, 256, "%s", _("a text type without a known comment syntax"));
 		return -1;
+	} else if (syn == SYN_IGES) {
+		snprintf(note, 256, "%s", _("an IGES file, whose fixed 80-column records have no place for a label line"));
+		return -1;
+	} else if (syn == SYN_STEP && !starts(head + pos, len - pos, "ISO-10303-21;")) {
+		snprintf(note, 256, "%s", _("a .step file that does not start with ISO-10303-21;"));
+		return -1;
 	}
-	if ((syn == SYN_HASH && starts(head + pos, len - pos, "#!")) ||
+	if (syn == SYN_STEP || (syn == SYN_HASH && starts(head + pos, len - pos, "#!")) ||
 	    (syn == SYN_XML && (starts(head + pos, len - pos, "<?xml") ||
 	    (len - pos >= 9 && strncasecmp((const char *)head + pos, "<!DOCTYPE", 9) == 0)))) {
 		nl = memchr(head + pos, '\n', len - pos);
@@ -319,17 +362,23 @@ plan_head(const struct tim_label_scheme *s, const char *path,
 	lay->eol = (nl != NULL && nl > head && nl[-1] == '\r') ? "\r\n" : "\n";
 	lay->syn = syn;
 	lay->pos = pos;
-	/* An existing label line at pos? */
-	nl = memchr(head + pos, '\n', len - pos);
-	if (nl == NULL && (off_t)len < st.st_size)
-		return 0;
-	end = nl ? (size_t)(nl - head) : len;
+	/* An existing label line at pos? A drawing's is the line after "999". */
 	{
-		size_t e = end, o = strlen(syntax[syn].open), c = strlen(syntax[syn].close);
+		char open[16];
+		size_t skip;
+
+		snprintf(open, sizeof(open), "%s%s", syntax[syn].open, syn == SYN_DXF ? lay->eol : "");
+		skip = syn == SYN_DXF && starts(head + pos, len - pos, open) ? strlen(open) : 0;
+		nl = memchr(head + pos + skip, '\n', len - pos - skip);
+		if (nl == NULL && (off_t)len < st.st_size)
+			return 0;
+		end = nl ? (size_t)(nl - head) : len;
+	{
+		size_t e = end, o = strlen(open), c = strlen(syntax[syn].close);
 
 		if (e > pos && head[e - 1] == '\r')
 			e--;
-		if (e - pos >= o + c && memcmp(head + pos, syntax[syn].open, o) == 0 &&
+		if (e - pos >= o + c && memcmp(head + pos, open, o) == 0 &&
 		    memcmp(head + e - c, syntax[syn].close, c) == 0) {
 			const unsigned char *t = head + pos + o;
 			size_t tl = e - pos - o - c;
@@ -346,6 +395,7 @@ plan_head(const struct tim_label_scheme *s, const char *path,
 				lay->lab_len = (nl ? end + 1 : end) - pos;
 			tim_buf_release(&u);
 		}
+	}
 	}
 	return 0;
 }
@@ -417,6 +467,8 @@ tim_text_write(const struct tim_label_scheme *s, int fd, const char *path,
 	tim_buf_reset(&b);
 	if (l != NULL) {
 		tim_buf_adds(&b, syntax[lay.syn].open);
+		if (lay.syn == SYN_DXF)
+			tim_buf_adds(&b, lay.eol);
 		tim_label_format(s, l, &b);
 		tim_buf_adds(&b, syntax[lay.syn].close);
 		tim_buf_adds(&b, lay.eol);
