@@ -68,7 +68,8 @@ enum tim_content {
 	TIM_CONTENT_PDF,
 	TIM_CONTENT_PNG,
 	TIM_CONTENT_JPEG,
-	TIM_CONTENT_LAST = TIM_CONTENT_JPEG
+	TIM_CONTENT_EML,
+	TIM_CONTENT_LAST = TIM_CONTENT_EML
 };
 
 const char *tim_content_name(int type);
@@ -119,6 +120,12 @@ int tim_image_read(const struct tim_label_scheme *s, int fd, const char *path,
     int type, struct tim_label *out, struct tim_err *err);
 int tim_image_write(const struct tim_label_scheme *s, int fd, const char *path,
     int type, const struct tim_label *l, int out, struct tim_err *err);
+
+/* E-mail (.eml): an X-TIM-Label field and the subject's prefix (carrier_eml.c). */
+int tim_eml_read(const struct tim_label_scheme *s, int fd, const char *path,
+    struct tim_label *out, struct tim_err *err);
+int tim_eml_write(const struct tim_label_scheme *s, int fd, const char *path,
+    const struct tim_label *l, int out, struct tim_err *err);
 
 /* Text: a first-line comment in the file's syntax. */
 int tim_text_detect(int fd, const char *path, char *note);

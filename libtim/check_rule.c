@@ -144,6 +144,9 @@ may_have_text_label(struct tim_check_ctx *c, const unsigned char *head, size_t h
 		nl = memchr(head + top, '\n', hlen - top);
 		top = nl ? (size_t)(nl - head) + 1 : hlen;
 	}
+	/* An e-mail's label field is an encoded word, first in its header. */
+	if (memmem(head, top, "X-TIM-Label:", 12) != NULL)
+		return 1;
 	/* Shift_JIS or EUC-JP at the top: the carrier reads it in its encoding. */
 	for (i = 0; i < top; i++)
 		if (head[i] >= 0x80)

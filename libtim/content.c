@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "carrier.h"
@@ -16,7 +17,7 @@ const char *
 tim_content_name(int type)
 {
 	static const char *names[] = { "", "other", "text", "docx", "xlsx",
-	    "pptx", "odt", "ods", "odp", "pdf", "png", "jpeg" };
+	    "pptx", "odt", "ods", "odp", "pdf", "png", "jpeg", "eml" };
 
 	if (type < 0 || type > TIM_CONTENT_LAST)
 		return "";
@@ -75,6 +76,15 @@ tim_content_detect(int fd, const char *path, int *type, char *note,
 			snprintf(note, 256, "%s", _("a zip archive that is not an Office or OpenDocument file"));
 		return 0;
 	}
+	{
+		const char *dot = strrchr(path, '.');
+
+		if (dot != NULL && strchr(dot, '/') == NULL && strcasecmp(dot, ".eml") == 0 &&
+		    memchr(magic, '\0', (size_t)n) == NULL) {
+			*type = TIM_CONTENT_EML;
+			return 0;
+		}
+	}
 	if (tim_text_detect(fd, path, note) >= 0) {
 		*type = TIM_CONTENT_TEXT;
 		return 0;
@@ -104,6 +114,8 @@ tim_content_read(const struct tim_label_scheme *s, int fd, const char *path,
 	case TIM_CONTENT_PNG:
 	case TIM_CONTENT_JPEG:
 		return tim_image_read(s, fd, path, type, out, err);
+	case TIM_CONTENT_EML:
+		return tim_eml_read(s, fd, path, out, err);
 	default:
 		return 0;
 	}
@@ -129,6 +141,8 @@ tim_content_write(const struct tim_label_scheme *s, int fd, const char *path,
 	case TIM_CONTENT_PNG:
 	case TIM_CONTENT_JPEG:
 		return tim_image_write(s, fd, path, type, l, out, err);
+	case TIM_CONTENT_EML:
+		return tim_eml_write(s, fd, path, l, out, err);
 	default:
 		return tim_errorf(err, 0, _("'%s': no content carrier for this file type"), path);
 	}
