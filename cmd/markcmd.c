@@ -365,10 +365,22 @@ list_error(const struct tim_err *why, void *arg)
 	ls->st = worse(ls->st, tim_cli_fail(ls->cli, why));
 }
 
+static void
+list_leftover(const char *path, void *arg)
+{
+	struct run *ls = arg;
+	struct tim_buf shown = TIM_BUF_INIT;
+
+	tim_path_display(&shown, path);
+	tim_warn(ls->cli, _("'%s' is a temporary copy that an interrupted tim-mark left behind; not listed. It may hold controlled information: erase it with tim-wipe"),
+	    tim_buf_str(&shown));
+	tim_buf_release(&shown);
+}
+
 static int
 list(struct tim_cli *cli, struct tim_mark_cmd *o, const char *root)
 {
-	static const struct tim_inventory_ops ops = { list_entry, list_error };
+	static const struct tim_inventory_ops ops = { list_entry, list_error, list_leftover };
 	struct run ls = { cli, o, TIM_EXIT_OK };
 	struct tim_err err;
 

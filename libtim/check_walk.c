@@ -19,6 +19,7 @@
 #include "i18n.h"
 #include "label.h"
 #include "policy.h"
+#include "rewrite.h"
 #include "walk.h"
 #include "banned.h"
 
@@ -44,7 +45,7 @@ static int
 own_file(const char *rel, const char *name)
 {
 	return strcmp(name, TIM_FOLDER_FILE) == 0 || strcmp(rel, ".timcheck") == 0 ||
-	    strcmp(rel, ".timcheckignore") == 0;
+	    strcmp(rel, ".timcheckignore") == 0 || tim_rewrite_is_leftover(name);
 }
 
 static int

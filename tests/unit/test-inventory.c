@@ -66,7 +66,7 @@ error(const struct tim_err *why, void *arg)
 static void
 test_walk(const struct tim_label_scheme *sc)
 {
-	static const struct tim_inventory_ops ops = { entry, error };
+	static const struct tim_inventory_ops ops = { entry, error, NULL };
 	struct seen s = { TIM_BUF_INIT, TIM_BUF_INIT, 0, 0 };
 	struct tim_err err;
 	char p[512], q[512];
