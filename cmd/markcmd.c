@@ -267,8 +267,10 @@ report_show(struct tim_cli *cli, struct tim_mark_cmd *o,
 	}
 	if (rep.warning[0])
 		tim_warn(cli, "%s", rep.warning);
-	if (rep.unreadable[0])
+	if (rep.unreadable[0] && rep.unreadable_bits == TIM_CARRIER_CONTENT)
 		tim_warn(cli, _("content not read (%s); shown from its name and attributes only"), rep.unreadable);
+	else if (rep.unreadable[0])
+		tim_warn(cli, _("a carrier could not be read (%s); shown from the carriers that could"), rep.unreadable);
 	if (cli->json)
 		show_json(path, &rep);
 	else
@@ -297,6 +299,8 @@ list_json(const struct tim_inventory_entry *e)
 	json_object_set_new(j, "mtime", json_string(when));
 	if (e->rep->disagree)
 		json_object_set_new(j, "disagree", json_true());
+	if (e->rep->unreadable[0])
+		json_object_set_new(j, "unreadable", json_string(e->rep->unreadable));
 	tim_json_print(stdout, j);
 	json_decref(j);
 }

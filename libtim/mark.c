@@ -106,9 +106,9 @@ tim_label_read(const struct tim_label_scheme *s, const char *path,
 			add_found(s, out, TIM_CARRIER_XATTR, "xattr", &l);
 		else if (r < 0 && (why.errnum == ENOTSUP || why.errnum == EOPNOTSUPP))
 			snprintf(out->warning, sizeof(out->warning), "%s", why.msg);
-		else if (r < 0) {
-			*err = why;
-			return -1;
+		else if (r < 0) {	/* a damaged attribute hides no other carrier */
+			snprintf(out->unreadable, sizeof(out->unreadable), "%s", why.msg);
+			out->unreadable_bits |= TIM_CARRIER_XATTR;
 		}
 	}
 	if ((carriers & TIM_CARRIER_CONTENT) && S_ISREG(st.st_mode)) {
@@ -128,6 +128,12 @@ tim_label_read(const struct tim_label_scheme *s, const char *path,
 			close(fd);
 		}
 		if (r < 0)
+			out->unreadable_bits |= TIM_CARRIER_CONTENT;
+		if (r < 0 && out->unreadable[0]) {
+			size_t at = strlen(out->unreadable);
+
+			snprintf(out->unreadable + at, sizeof(out->unreadable) - at, "; %s", why.msg);
+		} else if (r < 0)
 			snprintf(out->unreadable, sizeof(out->unreadable), "%s", why.msg);
 		else if (r == 1)
 			add_found(s, out, TIM_CARRIER_CONTENT, tim_content_name(type), &l);
@@ -313,7 +319,7 @@ tim_mark_file(const struct tim_mark_opts *o, const char *path,
 			/* tim_label_read has looked at the content already. */
 			type = tim_content_type(rep.content);
 			snprintf(res->note, sizeof(res->note), "%s", rep.note);
-			if (rep.unreadable[0]) {
+			if (rep.unreadable_bits & TIM_CARRIER_CONTENT) {
 				if (!(bits & ~TIM_CARRIER_CONTENT & ~TIM_CARRIER_FOLDER & ~TIM_CARRIER_FOLDER_NAME)) {
 					tim_errorf(err, 0, "%s", rep.unreadable);
 					goto out;
@@ -345,7 +351,8 @@ tim_mark_file(const struct tim_mark_opts *o, const char *path,
 		}
 	}
 	if ((bits & TIM_CARRIER_XATTR) && !rep.warning[0] &&
-	    needs(found_of(&rep, TIM_CARRIER_XATTR), want)) {
+	    (needs(found_of(&rep, TIM_CARRIER_XATTR), want) ||
+	    (rep.unreadable_bits & TIM_CARRIER_XATTR))) {
 		tim_err_clear(&why);
 		if (o->dry_run || tim_carrier_xattr_write(path, want, &why) == 0)
 			res->changed |= TIM_CARRIER_XATTR;

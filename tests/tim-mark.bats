@@ -163,8 +163,17 @@ xattr_ok() {
 	printf 'x\n' > a.bin
 	setfattr -n user.tim.until -v yesterday a.bin
 	run tim-mark --show a.bin
-	assert_failure 3
+	assert_failure 1
 	assert_output --partial "not a valid label value"
+	assert_output --partial "a.bin: not marked"
+	# it hides no other carrier, and marking writes it anew
+	run tim-mark --carriers name,xattr -l 秘 a.bin
+	assert_success
+	run getfattr --only-values -n user.tim.until 【秘】a.bin
+	assert_failure
+	run tim-mark --show 【秘】a.bin
+	assert_success
+	assert_output "【秘】a.bin: 【秘】 (name, xattr)"
 }
 
 @test "text: plain, Markdown, shell, C, SQL in their syntax; round trip gives the bytes" {

@@ -191,6 +191,7 @@ struct tim_label_report {
 	 * still read and reported.
 	 */
 	char unreadable[1024];
+	int unreadable_bits;	/* those carriers, as TIM_CARRIER_* bits */
 };
 
 /*
