@@ -261,6 +261,14 @@ print(m["Subject"]); print(m["X-TIM-Label"])'
 	run tim-mark --min-level 秘 d/a.txt
 	assert_failure 2
 	assert_output --partial "--min-level goes with --list only"
+	# the pipeline of the issue: erase what is 極秘, and only that
+	tim-ledger init reg.tim >/dev/null
+	run sh -c 'tim-mark --list -0 --level 極秘 d | xargs -0 tim-wipe --ledger reg.tim'
+	assert_success
+	assert_file_not_exists d/【極秘】a.txt
+	assert_file_exists d/【秘】b.txt
+	assert_file_exists d/【社内限】c.txt
+	[ "$(grep -c '"kind":"erase"' reg.tim)" -eq 1 ]
 }
 
 @test "names: a name too long for its label is refused before any carrier changes" {
