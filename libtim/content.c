@@ -35,6 +35,29 @@ tim_content_type(const char *name)
 	return TIM_CONTENT_NONE;
 }
 
+/*
+ * An OLE compound file is a legacy .doc/.xls/.ppt, or an Office Open XML
+ * document that Office encrypted with a password: then its first directory
+ * sector names an "EncryptionInfo" stream (MS-OFFCRYPTO).
+ */
+static int
+cfb_encrypted(int fd)
+{
+	static const char name[] = "E\0n\0c\0r\0y\0p\0t\0i\0o\0n\0I\0n\0f\0o\0";
+	unsigned char h[52], dir[4096];
+	unsigned int shift, sect;
+	ssize_t n;
+
+	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return 0;
+	shift = (unsigned)h[30] | (unsigned)h[31] << 8;
+	sect = (unsigned)h[48] | (unsigned)h[49] << 8 | (unsigned)h[50] << 16 | (unsigned)h[51] << 24;
+	if ((shift != 9 && shift != 12) || sect >= 0xfffffffau)
+		return 0;
+	n = pread(fd, dir, (size_t)1 << shift, ((off_t)sect + 1) << shift);
+	return n > 0 && memmem(dir, (size_t)n, name, sizeof(name) - 1) != NULL;
+}
+
 int
 tim_content_detect(int fd, const char *path, int *type, char *note,
     struct tim_err *err)
@@ -51,6 +74,13 @@ tim_content_detect(int fd, const char *path, int *type, char *note,
 	}
 	if (n >= 5 && memcmp(magic, "%PDF-", 5) == 0) {
 		*type = TIM_CONTENT_PDF;
+		return 0;
+	}
+	if (n >= 8 && memcmp(magic, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8) == 0) {
+		*type = TIM_CONTENT_OTHER;
+		if (cfb_encrypted(fd))
+			return tim_errorf(err, 0, _("'%s' is an encrypted Office document: its content cannot be read or marked without the password"), path);
+		snprintf(note, 256, "%s", _("a legacy Office file (.doc, .xls, .ppt), which tim does not write into"));
 		return 0;
 	}
 	if (n >= 8 && memcmp(magic, "\x89PNG\r\n\x1a\n", 8) == 0) {

@@ -320,3 +320,59 @@ print(m["Subject"]); print(m["X-TIM-Label"])'
 	assert_success
 	refute_output --partial ".tim-AbC123"
 }
+
+# An OLE compound file whose directory names the given streams: the shape of
+# a password-protected Office document (MS-OFFCRYPTO). No client here can
+# write one (LibreOffice's command line does not encrypt OOXML).
+cfb() {
+	python3 - "$@" <<'PY'
+import struct, sys
+out, names = sys.argv[1], sys.argv[2:]
+h = bytearray(512)
+h[0:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+struct.pack_into("<HHHHH", h, 24, 0x3e, 3, 0xfffe, 9, 6)
+struct.pack_into("<IIIIIIII", h, 40, 0, 1, 1, 0, 4096, 0xfffffffe, 0, 0xfffffffe)
+struct.pack_into("<I", h, 68, 0)
+for i in range(1, 109):
+    struct.pack_into("<I", h, 76 + 4 * i, 0xffffffff)
+fat = struct.pack("<II", 0xfffffffd, 0xfffffffe) + b"\xff" * 504
+d = bytearray()
+for i, n in enumerate(["Root Entry"] + names):
+    e = bytearray(128)
+    u = n.encode("utf-16-le")
+    e[0:len(u)] = u
+    struct.pack_into("<HBB", e, 64, len(u) + 2, 5 if i == 0 else 2, 1)
+    struct.pack_into("<III", e, 68, 0xffffffff, 0xffffffff, 1 if i == 0 and names else 0xffffffff)
+    struct.pack_into("<I", e, 116, 0xfffffffe)
+    d += e
+d += b"\0" * (512 - len(d))
+open(out, "wb").write(bytes(h) + fat + bytes(d))
+PY
+}
+
+@test "Office: a password-protected document keeps its bytes and says so; a legacy .doc gets name and xattr with the reason" {
+	xattr_ok
+	cfb 仕様書.docx EncryptionInfo EncryptedPackage
+	cp 仕様書.docx enc.orig
+	run --separate-stderr tim-mark -l 秘 仕様書.docx
+	assert_success
+	assert_output "marked '【秘】仕様書.docx' 【秘】 (name, xattr)"
+	[[ $stderr == *"content not marked ('仕様書.docx' is an encrypted Office document: its content cannot be read or marked without the password); only its name and attributes carry the label"* ]]
+	cmp 【秘】仕様書.docx enc.orig
+	run --separate-stderr tim-mark --show 【秘】仕様書.docx
+	assert_success
+	[[ $stderr == *"content not read ('【秘】仕様書.docx' is an encrypted Office document"* ]]
+	# a legacy Word file, as LibreOffice writes it, when LibreOffice is here
+	if command -v soffice >/dev/null; then
+		printf 'old\n' > old.txt
+		HOME=$PWD timeout 120 soffice --headless -env:UserInstallation="file://$PWD/lo" \
+		    --convert-to 'doc:MS Word 97' old.txt >/dev/null 2>&1
+	else
+		cfb old.doc WordDocument
+	fi
+	cp old.doc old.orig
+	run tim-mark -v old.doc
+	assert_success
+	assert_output --partial "'old.doc': no label inside (a legacy Office file (.doc, .xls, .ppt), which tim does not write into); only its name and attributes carry it"
+	cmp 【社外秘】old.doc old.orig
+}
