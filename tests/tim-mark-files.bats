@@ -305,8 +305,10 @@ print(m["Subject"]); print(m["X-TIM-Label"])'
 		ls -l /proc/$pid/fd 2>/dev/null | grep -q -e '(deleted)' -e '\.tim-' && break
 		sleep 0.01
 	done
-	kill -9 $pid
+	kill -9 $pid 2>/dev/null || true
 	wait $pid || true
+	# killed in the middle: the original is untouched, and no copy is left
+	[ "$(head -n 1 big.txt)" = "設計データ" ]
 	run sh -c 'ls -A | grep -c "^\.tim-"'
 	assert_output "0"
 	printf 'secret\n' > .tim-AbC123
