@@ -647,6 +647,7 @@ tim_label_carriers_parse(const char *list, int *out, struct tim_err *err)
 	static const struct { const char *name; int bit; } names[] = {
 		{ "name", TIM_CARRIER_NAME }, { "xattr", TIM_CARRIER_XATTR },
 		{ "content", TIM_CARRIER_CONTENT }, { "folder", TIM_CARRIER_FOLDER },
+		{ "folder-name", TIM_CARRIER_FOLDER_NAME },
 		{ "all", TIM_CARRIERS_ALL },
 	};
 	const char *p = list, *e;
@@ -660,7 +661,7 @@ tim_label_carriers_parse(const char *list, int *out, struct tim_err *err)
 			if (strlen(names[i].name) == len && strncmp(names[i].name, p, len) == 0)
 				break;
 		if (i == sizeof(names) / sizeof(names[0]))
-			return tim_invalidf(err, _("unknown carrier '%.*s' in '%s' (carriers: name, xattr, content, folder, all)"),
+			return tim_invalidf(err, _("unknown carrier '%.*s' in '%s' (carriers: name, xattr, content, folder, folder-name, all)"),
 			    (int)len, p, list);
 		bits |= names[i].bit;
 		if (e == NULL)
@@ -674,10 +675,10 @@ tim_label_carriers_parse(const char *list, int *out, struct tim_err *err)
 int
 tim_label_carriers_format(int carriers, struct tim_buf *out)
 {
-	static const char *names[] = { "name", "xattr", "content", "folder" };
+	static const char *names[] = { "name", "xattr", "content", "folder", "folder-name" };
 	int i, first = 1;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < TIM_CARRIER_COUNT; i++) {
 		if (!(carriers & (1 << i)))
 			continue;
 		tim_buf_addf(out, "%s%s", first ? "" : ",", names[i]);

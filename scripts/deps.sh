@@ -45,6 +45,10 @@ if [ "${1:-}" = check ]; then
 	cmd mkfs.ext4 e2fsprogs
 	cmd xmllint libxml2-utils
 	cmd qpdf qpdf
+	# tests/tim-mark-files.bats: clients that read what tim-mark wrote.
+	cmd exiftool libimage-exiftool-perl
+	cmd pdftoppm poppler-utils
+	cmd soffice libreoffice-draw
 	cmd openssl openssl
 	cmd bc bc
 	file /usr/bin/time time

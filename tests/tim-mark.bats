@@ -163,21 +163,32 @@ xattr_ok() {
 	printf 'x\n' > a.bin
 	setfattr -n user.tim.until -v yesterday a.bin
 	run tim-mark --show a.bin
-	assert_failure 3
+	assert_failure 1
 	assert_output --partial "not a valid label value"
+	assert_output --partial "a.bin: not marked"
+	# it hides no other carrier, and marking writes it anew
+	run tim-mark --carriers name,xattr -l 秘 a.bin
+	assert_success
+	run getfattr --only-values -n user.tim.until 【秘】a.bin
+	assert_failure
+	run tim-mark --show 【秘】a.bin
+	assert_success
+	assert_output "【秘】a.bin: 【秘】 (name, xattr)"
 }
 
 @test "text: plain, Markdown, shell, C, SQL in their syntax; round trip gives the bytes" {
-	printf 'a,b\n1,2\n' > t.csv
+	printf 'a,b\n1,2\n' > t.txt
+	printf 'a,b\n1,2\n' > d.csv
+	cp d.csv d.orig
 	printf '# Title\n\ntext\n' > r.md
 	printf '#!/bin/sh\necho hi\n' > s.sh
 	printf 'int x;\n' > c.c
 	printf 'select 1;\n' > q.sql
 	printf 'key: v\n' > y.yaml
-	for f in t.csv r.md s.sh c.c q.sql y.yaml; do cp "$f" "$f.orig"; done
-	run tim-mark --carriers content --owner 設計部 t.csv r.md s.sh c.c q.sql y.yaml
+	for f in t.txt r.md s.sh c.c q.sql y.yaml; do cp "$f" "$f.orig"; done
+	run tim-mark --carriers content --owner 設計部 t.txt r.md s.sh c.c q.sql y.yaml
 	assert_success
-	run head -n 1 t.csv
+	run head -n 1 t.txt
 	assert_output "【社外秘】 owner=設計部"
 	run head -n 1 r.md
 	assert_output "<!-- 【社外秘】 owner=設計部 -->"
@@ -189,12 +200,23 @@ xattr_ok() {
 	assert_output "-- 【社外秘】 owner=設計部"
 	run head -n 1 y.yaml
 	assert_output "# 【社外秘】 owner=設計部"
-	run tim-mark --carriers content t.csv r.md s.sh c.c q.sql y.yaml
+	run tim-mark --carriers content t.txt r.md s.sh c.c q.sql y.yaml
 	assert_success
 	assert_output ""
-	run tim-mark --remove --carriers content t.csv r.md s.sh c.c q.sql y.yaml
+	run tim-mark --remove --carriers content t.txt r.md s.sh c.c q.sql y.yaml
 	assert_success
-	for f in t.csv r.md s.sh c.c q.sql y.yaml; do cmp "$f" "$f.orig"; done
+	for f in t.txt r.md s.sh c.c q.sql y.yaml; do cmp "$f" "$f.orig"; done
+	# a CSV gets no label row: its header stays the first line
+	run tim-mark -v --carriers content d.csv
+	assert_failure 1
+	assert_line --index 0 "tim-mark: 'd.csv': no label inside (a data file (CSV, TSV), where a label line would become the first data row)"
+	assert_line --index 1 "tim-mark: 'd.csv' is not marked: none of the carriers asked for has a place for a label in it"
+	cmp d.csv d.orig
+	run tim-mark -v d.csv
+	assert_success
+	assert_output --partial "'d.csv': no label inside (a data file (CSV, TSV), where a label line would become the first data row); only its name and attributes carry it"
+	assert_output --partial "marked '【社外秘】d.csv' 【社外秘】 (name, xattr)"
+	cmp 【社外秘】d.csv d.orig
 }
 
 @test "text: a BOM and CRLF stay; an empty file round-trips" {
@@ -247,8 +269,8 @@ xattr_ok() {
 	printf '{"a":1}\n' > j.json
 	run tim-mark -v --carriers name,content b.bin j.json
 	assert_success
-	assert_output --partial "'b.bin': content not marked: no content carrier for this file type"
-	assert_output --partial "j.json': content not marked: a text type without a known comment syntax"
+	assert_output --partial "'b.bin': no label inside (this kind of file has no place for a label inside); only its name and attributes carry it"
+	assert_output --partial "'j.json': no label inside (a text type without a known comment syntax); only its name and attributes carry it"
 	assert_file_exists 【社外秘】b.bin
 	run cat 【社外秘】j.json
 	assert_output '{"a":1}'
@@ -266,8 +288,8 @@ xattr_ok() {
 	run tim-mark --show --json proj/sub/a.bin
 	assert_output --partial '"inherited":true'
 	run tim-mark -v --carriers content proj/.timlabel
-	assert_success
-	assert_output --partial "a folder label file is not marked inside"
+	assert_failure 1
+	assert_output --partial "'proj/.timlabel': no label inside (the label file of a folder)"
 	run tim-mark --show proj/sub/a.bin
 	assert_success
 	run tim-mark --remove --carriers folder proj
@@ -527,34 +549,41 @@ PY
 	assert_output "600 $(date -d '2021-05-06 07:08:09' +%s)"
 	python3 -c 'import zipfile; zipfile.ZipFile("p.zip","w").writestr("a.txt","x")'
 	run tim-mark -v --carriers content p.zip
-	assert_success
+	assert_failure 1
 	assert_output --partial "a zip archive that is not an Office or OpenDocument file"
+	assert_output --partial "'p.zip' is not marked: none of the carriers asked for has a place for a label in it"
 }
 
-@test "hostile: ../ entries, zip bombs, DTDs, external entities and truncation are refused, files untouched" {
+@test "hostile: ../ entries, zip bombs, DTDs, external entities and truncation: content refused and untouched, name and xattr still marked" {
 	for k in dotdot bomb dtd entity truncated; do
 		office hostile "$k" "$k.docx"
 		cp "$k.docx" "$k.orig"
 	done
 	run tim-mark dotdot.docx
-	assert_failure 3
-	assert_output --partial "'dotdot.docx' holds an entry with an unsafe name; refusing it"
+	assert_success
+	assert_output --partial "content not marked ('dotdot.docx' holds an entry with an unsafe name; refusing it); only its name and attributes carry the label"
+	assert_output --partial "marked '【社外秘】dotdot.docx' 【社外秘】 (name, xattr)"
 	run tim-mark bomb.docx
-	assert_failure 3
+	assert_success
 	assert_output --partial "zip bomb"
 	run tim-mark dtd.docx
-	assert_failure 3
+	assert_success
 	assert_output --partial "declares a DTD; refusing it"
 	run tim-mark entity.docx
-	assert_failure 3
+	assert_success
 	assert_output --partial "declares a DTD; refusing it"
 	run tim-mark truncated.docx
-	assert_failure 3
+	assert_success
 	assert_output --partial "'truncated.docx' is damaged"
 	for k in dotdot bomb dtd entity truncated; do
-		cmp "$k.docx" "$k.orig"
+		cmp "【社外秘】$k.docx" "$k.orig"
 	done
-	run sh -c 'ls -A | grep -c "tim-mark\|【"'
+	# content alone cannot be marked: a failure, nothing changed
+	run tim-mark --carriers content 【社外秘】bomb.docx
+	assert_failure 3
+	assert_output --partial "zip bomb"
+	cmp 【社外秘】bomb.docx bomb.orig
+	run sh -c 'ls -A | grep -c "tim-"'
 	assert_output "0"
 }
 
@@ -675,21 +704,23 @@ pdf() { python3 "$BATS_TEST_DIRNAME/fixtures/pdf.py" "$@"; }
 	assert_output "a.pdf: not marked"
 }
 
-@test "pdf: encrypted and truncated files are refused and left alone" {
+@test "pdf: encrypted and truncated files keep their bytes; name and xattr still carry the label" {
 	pdf encrypted e.pdf
 	pdf classic t.pdf
 	head -c 300 t.pdf > cut.pdf
 	cp e.pdf e.orig
 	cp cut.pdf cut.orig
 	run tim-mark e.pdf
-	assert_failure 3
-	assert_output --partial "'e.pdf' is encrypted; refusing it"
+	assert_success
+	assert_output --partial "content not marked ('e.pdf' is encrypted: its content cannot be read or marked without the password); only its name and attributes carry the label"
 	run tim-mark cut.pdf
-	assert_failure 3
+	assert_success
 	assert_output --partial "'cut.pdf' is damaged: no startxref (truncated?)"
-	cmp e.pdf e.orig
-	cmp cut.pdf cut.orig
-	assert_file_not_exists 【社外秘】e.pdf
+	cmp 【社外秘】e.pdf e.orig
+	cmp 【社外秘】cut.pdf cut.orig
+	run tim-mark --carriers content 【社外秘】e.pdf
+	assert_failure 3
+	assert_output "tim-mark: '【社外秘】e.pdf' is encrypted: its content cannot be read or marked without the password"
 }
 
 @test "batch: files are done in parallel, reported in order; the same file twice is done once" {
@@ -729,7 +760,7 @@ pdf() { python3 "$BATS_TEST_DIRNAME/fixtures/pdf.py" "$@"; }
 	[[ $show == *"【社外秘】 (name, text)"* ]]
 }
 
-@test "odf: an encrypted package and a billion-laughs meta.xml are refused, files untouched" {
+@test "odf: an encrypted package and a billion-laughs meta.xml keep their bytes; name and xattr still carry the label" {
 	office make odt e.odt
 	python3 - <<'PY'
 import zipfile
@@ -755,12 +786,11 @@ PY
 	cp e.odt e.orig
 	cp l.odt l.orig
 	run tim-mark e.odt
-	assert_failure 3
-	assert_output --partial "'e.odt' is encrypted; refusing it"
+	assert_success
+	assert_output --partial "content not marked ('e.odt' is encrypted; refusing it)"
 	run tim-mark l.odt
-	assert_failure 3
+	assert_success
 	assert_output --partial "declares a DTD; refusing it"
-	cmp e.odt e.orig
-	cmp l.odt l.orig
-	assert_file_not_exists 【社外秘】e.odt
+	cmp 【社外秘】e.odt e.orig
+	cmp 【社外秘】l.odt l.orig
 }
