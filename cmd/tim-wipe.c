@@ -186,7 +186,7 @@ conflicting(const struct opts *p)
 	return p->info + p->list + (p->resume != NULL) + o->check > 1 ||
 	    ((p->info || p->list || p->resume) && (p->writing || o->dry_run)) ||
 	    (o->check && (o->hardware || o->ledger || o->recursive || o->keep || o->state)) ||
-	    (o->hardware && (o->method || o->verify || o->recursive || o->keep));
+	    (o->hardware && (o->method || o->recursive || o->keep));
 }
 
 /* The mode the options chose, over the operands. */

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <linux/fs.h>
 #include <unistd.h>
 
 #include "blkdev.h"
@@ -29,6 +31,7 @@
 #include "wipe.h"
 #include "wipe_device.h"
 #include "wipe_file.h"
+#include "wipe_hwverify.h"
 #include "wipe_state.h"
 #include "wipe_tree.h"
 #include "wipecmd.h"
@@ -65,6 +68,7 @@ struct run {
 	int verify;
 	int worst;
 	int warned_cow, warned_flash;
+	int verify_given;	/* --verify on the command line, not [wipe] verify */
 	json_t *items;		/* one per erased file or device */
 	char started[21];
 	const char *operator_name;
@@ -594,22 +598,89 @@ hw_progress(void *ctx, unsigned permille)
 	tim_progress_update(&r->prog, permille);
 }
 
-/* --hardware: the device's own erase (NIST SP 800-88 Purge) instead of overwriting. */
+/* What the read-back expects, for people. */
+static const char *
+expect_text(int expect)
+{
+	return expect == TIM_HWV_ZEROS ? _("zeros") : expect == TIM_HWV_ONES ?
+	    _("0xff bytes") : _("anything but the old content");
+}
+
+/* The read-back's verdict on the terminal; the status of the erasure. */
+static int
+hw_report(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_caps *c,
+    int action, const struct tim_hwverify *v)
+{
+	const char *cmd = tim_hw_command(c, action);
+
+	if (tim_hwverify_passed(v)) {
+		if (!r->cli->quiet && !r->cli->json) {
+			printf(_("complete '%s': %s (%s) finished\n"), d->path, cmd,
+			    tim_hw_technique(action));
+			printf(_("verified '%s': %llu blocks of %u bytes read back (%s): none holds its old content, expected %s\n"),
+			    d->path, (unsigned long long)v->checked, v->unit,
+			    v->mode == TIM_VERIFY_ALL ? _("all") : _("sample"),
+			    expect_text(v->expect));
+		}
+		return TIM_EXIT_OK;
+	}
+	if (v->unchanged)
+		tim_error(r->cli, _("failed '%s': %s reported success, but %llu of %llu blocks read back still hold their old content (the first at byte %llu)"),
+		    d->path, cmd, (unsigned long long)v->unchanged,
+		    (unsigned long long)v->n, (unsigned long long)v->first_unchanged);
+	if (v->unexpected)
+		tim_error(r->cli, _("failed '%s': %llu of %llu blocks read back after %s are not %s (the first at byte %llu)"),
+		    d->path, (unsigned long long)v->unexpected, (unsigned long long)v->n,
+		    cmd, expect_text(v->expect), (unsigned long long)v->first_unexpected);
+	if (v->unreadable)
+		tim_error(r->cli, _("failed '%s': %llu of %llu blocks could not be read back after %s (the first at byte %llu)"),
+		    d->path, (unsigned long long)v->unreadable, (unsigned long long)v->n,
+		    cmd, (unsigned long long)v->first_unreadable);
+	return TIM_EXIT_FAIL;
+}
+
+/*
+ * The read-back of a hardware erase: sample unless --verify all (or [wipe]
+ * verify = all); never off.
+ */
+static int
+hw_verify_mode(struct run *r, int *mode)
+{
+	*mode = TIM_VERIFY_SAMPLE;
+	if (r->o->verify == NULL)
+		return TIM_EXIT_OK;
+	if (r->verify_given && strcmp(r->o->verify, "off") == 0)
+		return tim_cli_usage_error(r->cli, _("--hardware always reads the device back: --verify off cannot be used with it (use sample or all)"));
+	if (r->verify == TIM_VERIFY_ALL)
+		*mode = TIM_VERIFY_ALL;
+	return TIM_EXIT_OK;
+}
+
+/*
+ * --hardware: the device's own erase (NIST SP 800-88 Purge) instead of
+ * overwriting, between two reads of the same blocks: "complete" only when
+ * none still holds what it held before.
+ */
 static int
 hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_caps *c)
 {
+	struct tim_hwverify v;
 	struct tim_err err;
 	json_t *it;
-	int kind, action, fd, s;
+	int kind, action, fd, vfd = -1, s, mode;
 
 	tim_err_clear(&err);
+	memset(&v, 0, sizeof(v));
+	if ((s = hw_verify_mode(r, &mode)) != TIM_EXIT_OK)
+		return s;
 	if (tim_hw_kind_parse(r->o->hardware, &kind, &err) < 0 ||
 	    tim_sanitize_choose(d, c, kind, &action, &err) < 0)
 		return tim_cli_fail(r->cli, &err);
 	if (r->o->dry_run) {
 		if (!r->cli->quiet)
-			printf(_("would run %s (%s) on '%s'\n"), tim_hw_command(c, action),
-			    tim_hw_technique(action), d->path);
+			printf(_("would run %s (%s) on '%s', then read it back (%s)\n"),
+			    tim_hw_command(c, action), tim_hw_technique(action), d->path,
+			    mode == TIM_VERIFY_ALL ? _("all") : _("sample"));
 		return TIM_EXIT_OK;
 	}
 	if ((s = confirm(r, d->path)) != TIM_EXIT_OK)
@@ -621,31 +692,59 @@ hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_ca
 		tim_error(r->cli, _("cannot open '%s': %s"), d->path, strerror(e));
 		return e == EBUSY ? TIM_EXIT_FAIL : TIM_EXIT_ERROR;
 	}
+	/* The read-back bypasses the page cache: it must see the medium. */
+	vfd = open(d->node, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (vfd < 0) {
+		tim_error(r->cli, _("cannot open '%s' to read it back: %s"), d->path, strerror(errno));
+		close(fd);
+		return TIM_EXIT_ERROR;
+	}
+	if (tim_hwverify_before(&v, vfd, d->size, d->logical,
+	    mode, tim_hwverify_expect(c, action), &err) < 0) {
+		tim_err_prefix(&err, _("'%s': reading it before the erase"), d->path);
+		s = tim_cli_fail(r->cli, &err);
+		goto out;
+	}
 	it = item_new(r, d->path, "block device", tim_wipe_device_media(d, c));
 	if (it == NULL) {
 		tim_error(r->cli, _("out of memory"));
-		close(fd);
-		return TIM_EXIT_ERROR;
+		s = TIM_EXIT_ERROR;
+		goto out;
 	}
 	if (snprintf(r->title, sizeof(r->title), "%s: %s", d->path, tim_hw_command(c, action)) < 0)
 		r->title[0] = '\0';
 	tim_progress_init(&r->prog, stderr, r->title, 1000, 0, r->cli->quiet);
 	r->prog_on = 1;
-	s = tim_sanitize_run(fd, d, c, action, hw_progress, r, &err);
+	if (r->o->faults && r->o->faults->skip_hw)
+		s = 0;	/* the test build's lying device: "success", nothing done */
+	else
+		s = tim_sanitize_run(fd, d, c, action, hw_progress, r, &err);
 	progress_end(r);
-	close(fd);
 	if (s < 0) {
 		json_decref(it);
-		return tim_cli_fail(r->cli, &err);
+		s = tim_cli_fail(r->cli, &err);
+		goto out;
 	}
-	tim_wipe_item_hardware(it, c, action);
+	/* Whatever the kernel kept of the old content goes before the read. */
+	(void)ioctl(fd, BLKFLSBUF, 0);
+	if (tim_hwverify_after(&v, vfd, &err) < 0) {
+		tim_err_prefix(&err, _("'%s': reading it back after the erase"), d->path);
+		tim_wipe_item_hardware(it, c, action, tim_hwverify_json(&v), 0);
+		json_array_append_new(r->items, it);
+		s = tim_cli_fail(r->cli, &err);
+		goto out;
+	}
+	tim_wipe_item_hardware(it, c, action, tim_hwverify_json(&v),
+	    tim_hwverify_passed(&v));
 	if (r->cli->json)
 		tim_json_print(stdout, it);
-	else if (!r->cli->quiet)
-		printf(_("complete '%s': %s (%s) finished\n"), d->path, tim_hw_command(c, action),
-		    tim_hw_technique(action));
+	s = hw_report(r, d, c, action, &v);
 	json_array_append_new(r->items, it);
-	return TIM_EXIT_OK;
+out:
+	tim_hwverify_release(&v);
+	close(vfd);
+	close(fd);
+	return s;
 }
 
 /* Resuming: the device must still be the one the stopped run was erasing. */
@@ -908,6 +1007,7 @@ setup(struct run *r, struct tim_cli *cli, struct tim_wipe_cmd *o)
 	if (tim_wipe_method_parse(method, &r->m, &err) < 0)
 		return tim_cli_fail(cli, &err);
 	r->verify = r->m.verify;
+	r->verify_given = o->verify != NULL;
 	if (o->verify == NULL)
 		o->verify = tim_config_get(cli->cfg, "wipe", "verify");
 	if (o->verify && tim_wipe_verify_parse(o->verify, &r->verify, &err) < 0)

@@ -480,6 +480,7 @@ tim_sanitize_probe(const struct tim_blkdev *d, struct tim_sanitize_caps *c)
 	c->kind = TIM_SAN_NONE;
 	c->crypto = c->block = c->overwrite = c->format = c->format_crypto = -1;
 	c->security = c->enhanced = c->frozen = c->locked = c->enabled = -1;
+	c->dlfeat = -1;
 	c->secdiscard = sysnum(d->disk, "queue/discard_max_bytes") > 0 ? -1 : 0;
 	snprintf(c->hpa_dco, sizeof(c->hpa_dco), "unknown");
 	if (strcmp(d->transport, "nvme") != 0 && strcmp(d->transport, "ata") != 0 &&
@@ -508,8 +509,12 @@ tim_sanitize_probe(const struct tim_blkdev *d, struct tim_sanitize_caps *c)
 		c->nsid = r > 0 ? (uint32_t)r : 1;
 		memset(id, 0, 4096);
 		tim_nvme_identify_ns(&nc, c->nsid, id);
-		if (ioctl(fd, NVME_IOCTL_ADMIN_CMD, &nc) == 0)
+		if (ioctl(fd, NVME_IOCTL_ADMIN_CMD, &nc) == 0) {
 			c->lbaf = (id[26] & 0xf) | ((id[26] >> 5) & 0x3) << 4;
+			c->dlfeat = id[33] & 0x7;
+			if (c->dlfeat > 2)
+				c->dlfeat = 0;
+		}
 		goto out;
 	}
 	tim_ata_identify(cdb);

@@ -125,6 +125,7 @@ struct tim_sanitize_caps {
 	unsigned erase_minutes;	/* ATA: normal erase time estimate, 0 unknown */
 	uint32_t nsid;		/* NVMe namespace */
 	unsigned lbaf;		/* NVMe current LBA format */
+	int dlfeat;		/* NVMe: deallocated blocks read as 1 zeros, 2 0xff, 0 not said, -1 unknown */
 	char model[48], serial[32], firmware[16];	/* from Identify */
 	char hpa_dco[96];	/* "unknown" unless IDENTIFY told */
 	char why[160];		/* why capabilities are unknown */

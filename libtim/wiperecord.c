@@ -332,8 +332,9 @@ tim_wipe_item_finish(json_t *it, const struct tim_wipe_job *j, int verify,
 	return st;
 }
 
-void
-tim_wipe_item_hardware(json_t *it, const struct tim_sanitize_caps *c, int action)
+int
+tim_wipe_item_hardware(json_t *it, const struct tim_sanitize_caps *c, int action,
+    json_t *verification, int verified)
 {
 	char now[21];
 
@@ -346,12 +347,12 @@ tim_wipe_item_hardware(json_t *it, const struct tim_sanitize_caps *c, int action
 	json_object_set_new(it, "passes", json_array());
 	json_object_set_new(it, "pass_count", json_integer(0));
 	json_object_set_new(it, "bytes_written", json_integer(0));
-	json_object_set_new(it, "verification", json_pack("{s:s, s:s, s:s, s:I, s:[]}",
-	    "method", "none", "mode", "off", "result", "not verified (erase inside the device)",
-	    "bytes_verified", (json_int_t)0, "mismatches"));
+	json_object_set_new(it, "verification", verification);
 	json_object_set_new(it, "bad_ranges", json_array());
 	json_object_set_new(it, "end", json_string(now));
-	json_object_set_new(it, "result", json_string("complete"));
+	json_object_set_new(it, "result", json_string(verified ? "complete" :
+	    "verification failed"));
+	return verified ? 0 : 1;
 }
 
 void

@@ -69,10 +69,13 @@ void tim_wipe_item_check(json_t *it);
 /*
  * Puts the results of a finished hardware erase (TIM_HW_* action, with the
  * device's command set in c) into an item from tim_wipe_item_new: purge,
- * the technique and command, nothing written by the host, not verified.
+ * the technique and command, nothing written by the host, and the read-back
+ * (verification, stolen; from tim_hwverify_json). The result is "complete"
+ * only when verified is 1, else "verification failed". Returns 0 when
+ * complete, 1 when not.
  */
-void tim_wipe_item_hardware(json_t *it, const struct tim_sanitize_caps *c,
-    int action);
+int tim_wipe_item_hardware(json_t *it, const struct tim_sanitize_caps *c,
+    int action, json_t *verification, int verified);
 
 /*
  * The fields of the ledger's "erase" record for one certificate item (a

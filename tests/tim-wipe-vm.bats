@@ -31,6 +31,7 @@ setup_file() {
 	nvme TIMNVME1 nvme-auto.img
 	nvme TIMNVME2 nvme-block.img
 	nvme TIMNVME3 nvme-crypto.img
+	nvme TIMNVME4 nvme-lying.img
 	sata TIMSATA1 sata.img
 	scsi TIMSCSI1 scsi.img
 	DISKS
@@ -40,7 +41,7 @@ setup_file() {
 	done < "$VM/disks"
 	# The job: each erasure bounded by a guest timeout well under the VM's.
 	cat > "$VM/job.sh" <<-'JOB'
-	vm_find TIMNVME1 TIMNVME2 TIMNVME3 TIMSATA1 TIMSCSI1 || exit 1
+	vm_find TIMNVME1 TIMNVME2 TIMNVME3 TIMNVME4 TIMSATA1 TIMSCSI1 || exit 1
 	for s in TIMNVME1 TIMSATA1 TIMSCSI1; do
 		vm_run "info-$s" 30 tim-wipe --info "$(vm_disk $s)"
 	done
@@ -51,8 +52,12 @@ setup_file() {
 		vm_run "$name" 30 tim-wipe "$@" -y --cert "/out/$name.json" "$dev"
 	}
 	hw nvme-auto TIMNVME1 --hardware
-	hw nvme-block TIMNVME2 --hardware=block
+	hw nvme-block TIMNVME2 --hardware=block --verify all
 	hw nvme-crypto TIMNVME3 --hardware=crypto
+	hw nvme-verify-off TIMNVME3 --hardware --verify off
+	# The test build's lying device: the command is never sent, "success".
+	vm_run nvme-lying 30 env TIM_TEST_WIPE_SKIP_HW=1 tim-wipe-faults --hardware -y \
+	    --cert /out/nvme-lying.json "$(vm_disk TIMNVME4)"
 	hw sata-auto TIMSATA1 --hardware
 	hw sata-security TIMSATA1 --hardware=security-erase
 	hw scsi-auto TIMSCSI1 --hardware
@@ -169,19 +174,29 @@ guest_dev() {
 	[ "$(cert nvme-auto 'c["items"][0]["result"]')" = complete ]
 }
 
-@test "vm: NVMe --hardware certificate says today that the erase was not verified" {
-	# Part 2 of issue 11 makes tim-wipe read the namespace back; this test
-	# then changes to expect the verification it did.
-	[ "$(cert nvme-auto 'c["items"][0]["verification"]["mode"]')" = off ]
-	[ "$(cert nvme-auto 'c["items"][0]["verification"]["result"]')" = \
-	    "not verified (erase inside the device)" ]
-	[ "$(cert nvme-auto 'c["items"][0]["verification"]["bytes_verified"]')" = 0 ]
+@test "vm: NVMe --hardware reads a sample back: 1,000 blocks hashed before, none unchanged, zeros as DLFEAT promises" {
+	result nvme-auto
+	assert_line --regexp "^verified '/dev/nvme[0-9]n1': 1000 blocks of 512 bytes read back \\(sample\\): none holds its old content, expected zeros$"
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["mode"]')" = sample ]
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["result"]')" = passed ]
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["blocks_read"]')" = 1000 ]
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["bytes_verified"]')" = 512000 ]
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["block_size"]')" = 512 ]
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["expected"]')" = zeros ]
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["blocks_unchanged"]')" = 0 ]
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["blocks_already_erased"]')" = 0 ]
+	cert nvme-auto 'c["items"][0]["verification"]["method"]' | grep -q 'hashed (SHA-256) before the erase'
 }
 
-@test "vm: NVMe --hardware=block picks Format NVM, erases the namespace and certifies it" {
+@test "vm: NVMe --hardware=block --verify all picks Format NVM, erases the namespace, reads every block back" {
 	result nvme-block
 	assert_equal "$status" 0
 	assert_line --regexp "^complete '/dev/nvme[0-9]n1': NVMe Format NVM \(block erase\) finished$"
+	assert_line --regexp "^verified '/dev/nvme[0-9]n1': 8192 blocks of 512 bytes read back \(all\): none holds its old content, expected zeros$"
+	[ "$(cert nvme-block 'c["items"][0]["verification"]["mode"]')" = all ]
+	[ "$(cert nvme-block 'c["items"][0]["verification"]["blocks_read"]')" = 8192 ]
+	[ "$(cert nvme-block 'c["items"][0]["verification"]["bytes_verified"]')" = "$SIZE" ]
+	[ "$(cert nvme-block 'c["items"][0]["verification"]["result"]')" = passed ]
 	assert_erased nvme-block.img
 	cmp -n "$SIZE" "$VM/nvme-block.img" /dev/zero
 	[ "$(cert nvme-block 'c["items"][0]["media"]["serial"]')" = TIMNVME2 ]
@@ -199,6 +214,30 @@ guest_dev() {
 	refute_output --partial complete
 	assert_file_not_exist "$VM/out/nvme-crypto.json"
 	assert_untouched nvme-crypto.img TIMNVME3
+}
+
+@test "vm: NVMe --hardware --verify off is a usage error, exit 2, nothing sent" {
+	result nvme-verify-off
+	assert_equal "$status" 2
+	assert_line "tim-wipe: --hardware always reads the device back: --verify off cannot be used with it (use sample or all)"
+	assert_file_not_exist "$VM/out/nvme-verify-off.json"
+	assert_untouched nvme-crypto.img TIMNVME3
+}
+
+@test "vm: a device that answers success and erases nothing fails: exit 1, unchanged blocks named, certificate says failed" {
+	# The test build (tests/hooks) skips the command and takes it as done,
+	# as a lying drive or bridge would; only the read-back can tell.
+	result nvme-lying
+	assert_equal "$status" 1
+	assert_line --regexp "^tim-wipe: failed '/dev/nvme[0-9]n1': NVMe Format NVM reported success, but 1000 of 1000 blocks read back still hold their old content \(the first at byte 0\)$"
+	refute_output --partial complete
+	refute_output --partial verified
+	[ "$(cert nvme-lying 'c["result"]')" = "verification failed" ]
+	[ "$(cert nvme-lying 'c["items"][0]["result"]')" = "verification failed" ]
+	[ "$(cert nvme-lying 'c["items"][0]["verification"]["result"]')" = failed ]
+	[ "$(cert nvme-lying 'c["items"][0]["verification"]["blocks_unchanged"]')" = 1000 ]
+	[ "$(cert nvme-lying 'c["items"][0]["verification"]["first_unchanged_offset"]')" = 0 ]
+	assert_untouched nvme-lying.img TIMNVME4
 }
 
 @test "vm: SATA --hardware is refused, exit 1, the disk untouched" {
@@ -249,6 +288,7 @@ trace() {	# extended regexp of one kind of line
 }
 
 @test "vm: QEMU saw two NVMe Format NVM commands (auto, block) and no Sanitize" {
+	# The lying device's erase was never sent: still two.
 	run trace "opname 'NVME_ADM_CMD_FORMAT_NVM'"
 	assert_output "2 'NVME_ADM_CMD_FORMAT_NVM'"
 	run trace 'opc 0x84 '
@@ -273,5 +313,6 @@ trace() {	# extended regexp of one kind of line
 	assert_output "$VM/out/nvme-auto.out
 $VM/out/nvme-block.out"
 	run ls "$VM"/out/
-	refute_output --regexp '(sata|scsi|crypto).*\.json'
+	refute_line --regexp '^(sata|scsi|nvme-crypto|nvme-verify-off).*\.json$'
+	assert_line nvme-lying.json	# a failure's certificate, which says so
 }
