@@ -821,6 +821,10 @@ wipe_device(struct run *r, const char *path)
 	}
 	device_plan(r, &d);
 	tim_sanitize_probe(&d, &caps);
+	if (r->o->faults && r->o->faults->ata_security && caps.kind == TIM_SAN_ATA) {
+		caps.security = 1;	/* the test build: send it, see the drive abort */
+		caps.frozen = caps.enabled = caps.locked = 0;
+	}
 	if (r->o->hardware)
 		return hardware(r, &d, &caps);
 	if (r->o->dry_run) {

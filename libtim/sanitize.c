@@ -419,6 +419,44 @@ sense_key(const struct sg *s)
 	return s->sense[2] & 0xf;
 }
 
+/*
+ * Why an ATA command in ATA PASS-THROUGH did not succeed: the drive's own
+ * status and error registers when the SAT layer returned them (an abort is
+ * ERR in status, ABRT in error), else the sense key or the system error.
+ */
+static int
+ata_failed(struct tim_err *err, const char *command, int r, const struct sg *s)
+{
+	const unsigned char *ret = r > 0 ? ata_return(s) : NULL;
+	int status = -1, error = 0;
+
+	if (ret) {
+		status = ret[13];
+		error = ret[3];
+	} else if (r > 0 && s->sense_len >= 12 && (s->sense[0] & 0x7f) == 0x70) {
+		/*
+		 * Fixed format (SAT-4 12.2.2.6): ERROR and STATUS are the first
+		 * bytes of the INFORMATION field (3, 4). Linux before 6.10 wrote
+		 * them at 8 and 9 ("ata: libata-scsi: Fix offsets for the fixed
+		 * format sense data"); a failed command has ERR (bit 0) in STATUS.
+		 */
+		if (s->sense[4] & 0x01) {
+			error = s->sense[3];
+			status = s->sense[4];
+		} else if (s->sense[9] & 0x01) {
+			error = s->sense[8];
+			status = s->sense[9];
+		}
+	}
+	if (status >= 0)
+		return tim_errorf(err, 0, _("the drive aborted %s (ATA status 0x%02x, error 0x%02x%s)"),
+		    command, (unsigned)status, (unsigned)error, error & 0x04 ? ", ABRT" : "");
+	if (r > 0)
+		return tim_errorf(err, 0, _("the drive did not complete %s (sense key %u)"),
+		    command, sense_key(s));
+	return tim_errorf(err, errno, _("%s did not reach the drive"), command);
+}
+
 /* ----------------------------------------------------------- probe */
 
 static long long
@@ -699,8 +737,8 @@ run_ata(int fd, const struct tim_sanitize_caps *c, int action,
 		tim_ata_security_block(block, pw, c->enhanced == 1);
 		block[0] = 0;	/* SET PASSWORD: user password, high security */
 		tim_ata_security_set_password(cdb);
-		if (sg_cmd(fd, cdb, sizeof(cdb), SG_DXFER_TO_DEV, block, 512, 30000, &s) != 0)
-			return tim_errorf(err, 0, _("the drive refused SECURITY SET PASSWORD"));
+		if ((r = sg_cmd(fd, cdb, sizeof(cdb), SG_DXFER_TO_DEV, block, 512, 30000, &s)) != 0)
+			return ata_failed(err, "SECURITY SET PASSWORD", r, &s);
 		tim_ata_security_erase_prepare(cdb);
 		r = sg_cmd(fd, cdb, sizeof(cdb), SG_DXFER_NONE, NULL, 0, 30000, &s);
 		if (r == 0) {
@@ -709,8 +747,13 @@ run_ata(int fd, const struct tim_sanitize_caps *c, int action,
 			r = sg_cmd(fd, cdb, sizeof(cdb), SG_DXFER_TO_DEV, block, 512,
 			    minutes * 60 * 1000, &s);
 		}
-		if (r != 0)
-			return tim_errorf(err, 0, _("SECURITY ERASE UNIT failed; the drive may still have the user password 'tim-wipe' (hdparm --user-master u --security-disable tim-wipe)"));
+		if (r != 0) {
+			char why[sizeof(err->msg)];
+
+			ata_failed(err, "SECURITY ERASE UNIT", r, &s);
+			snprintf(why, sizeof(why), "%s", err->msg);
+			return tim_errorf(err, 0, _("%s; the drive may still have the user password 'tim-wipe' (hdparm --user-master u --security-disable tim-wipe)"), why);
+		}
 		if (progress)
 			progress(ctx, 1000);
 		return 0;
@@ -721,8 +764,8 @@ run_ata(int fd, const struct tim_sanitize_caps *c, int action,
 	case TIM_HW_OVERWRITE: feature = TIM_ATA_SAN_OVERWRITE; break;
 	}
 	tim_ata_sanitize(cdb, feature, 0, feature == TIM_ATA_SAN_OVERWRITE ? 1 : 0);
-	if (sg_cmd(fd, cdb, sizeof(cdb), SG_DXFER_NONE, NULL, 0, 60000, &s) != 0)
-		return tim_errorf(err, 0, _("the drive refused SANITIZE DEVICE"));
+	if ((r = sg_cmd(fd, cdb, sizeof(cdb), SG_DXFER_NONE, NULL, 0, 60000, &s)) != 0)
+		return ata_failed(err, "SANITIZE DEVICE", r, &s);
 	for (;;) {
 		unsigned count, prog;
 

@@ -112,7 +112,8 @@ typedef void tim_wipe_progress_fn(void *ctx, size_t pass, int phase,
  * EIO, a stop once that many bytes are written, 512 bytes of 0x5a at
  * tamper_off after the last pass is written, and a hardware erase that is
  * never sent while the device is taken to have answered success (a drive
- * or bridge that lies).
+ * or bridge that lies), and an ATA disk taken to offer SECURITY ERASE, so
+ * that the commands reach a drive that aborts them.
  */
 struct tim_wipe_faults {
 	uint64_t eio_off, eio_len;	/* eio_len 0: none */
@@ -120,6 +121,7 @@ struct tim_wipe_faults {
 	int tamper;
 	uint64_t tamper_off;
 	int skip_hw;
+	int ata_security;	/* take an ATA disk to offer security erase */
 };
 
 /*

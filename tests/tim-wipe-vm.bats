@@ -58,6 +58,9 @@ setup_file() {
 	# The test build's lying device: the command is never sent, "success".
 	vm_run nvme-lying 30 env TIM_TEST_WIPE_SKIP_HW=1 tim-wipe-faults --hardware -y \
 	    --cert /out/nvme-lying.json "$(vm_disk TIMNVME4)"
+	# The test build takes the SATA disk to offer security erase: QEMU aborts.
+	vm_run sata-abort 30 env TIM_TEST_WIPE_ATA_SECURITY=1 tim-wipe-faults \
+	    --hardware=security-erase -y --cert /out/sata-abort.json "$(vm_disk TIMSATA1)"
 	hw sata-auto TIMSATA1 --hardware
 	hw sata-security TIMSATA1 --hardware=security-erase
 	hw scsi-auto TIMSCSI1 --hardware
@@ -260,6 +263,17 @@ guest_dev() {
 	assert_untouched sata.img TIMSATA1
 }
 
+@test "vm: ATA SECURITY SET PASSWORD that the drive aborts is a failure with the ATA status, not success" {
+	# The test build claims the feature set so the command reaches QEMU's
+	# ide-hd, which aborts it (ERR in status, ABRT in error).
+	result sata-abort
+	assert_equal "$status" 3
+	assert_line --regexp "^tim-wipe: the drive aborted SECURITY SET PASSWORD \(ATA status 0x[0-9a-f]{2}, error 0x[0-9a-f]{2}, ABRT\)$"
+	refute_output --partial complete
+	assert_file_not_exist "$VM/out/sata-abort.json"
+	assert_untouched sata.img TIMSATA1
+}
+
 @test "vm: SCSI --hardware fails cleanly on the refused SANITIZE: exit 3, sense key, in seconds" {
 	result scsi-auto
 	assert_equal "$status" 3
@@ -295,11 +309,13 @@ trace() {	# extended regexp of one kind of line
 	assert_output ''
 }
 
-@test "vm: QEMU saw no ATA SANITIZE or SECURITY command reach the SATA disk" {
+@test "vm: QEMU saw no ATA SANITIZE or SECURITY ERASE reach the SATA disk; the one SET PASSWORD was aborted" {
 	run trace 'cmd 0x[0-9a-f]+'
 	assert_success
 	assert_line --regexp ' 0xec$'	# IDENTIFY DEVICE: the trace did record it
-	refute_line --regexp ' 0x(b4|f[1-6])$'
+	refute_line --regexp ' 0x(b4|f[2-6])$'	# no SANITIZE, no ERASE PREPARE/UNIT
+	# SECURITY SET PASSWORD (0xf1) reached it once, from the test build, and was aborted
+	assert_line --regexp '^1 0xf1$'
 }
 
 @test "vm: QEMU saw two SCSI SANITIZE commands (auto, block) and no FORMAT UNIT" {
