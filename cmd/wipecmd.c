@@ -32,6 +32,7 @@
 #include "wipe_device.h"
 #include "wipe_file.h"
 #include "wipe_hwverify.h"
+#include "wipe_openers.h"
 #include "wipe_state.h"
 #include "wipe_tree.h"
 #include "wipecmd.h"
@@ -383,6 +384,60 @@ target_item(struct run *r, const char *target, const char *type, json_t *media)
 	return it;
 }
 
+/* Adds a sentence to the item's "warnings": what the erasure could not guarantee. */
+static void
+item_warning(json_t *it, const char *text)
+{
+	json_t *w = json_object_get(it, "warnings");
+
+	if (!json_is_array(w)) {
+		w = json_array();
+		json_object_set_new(it, "warnings", w);
+	}
+	json_array_append_new(w, json_string(text));
+}
+
+/*
+ * Other processes with the file open (issue 18). A writer puts content
+ * back after the overwrite: refused (status 1). Readers and a refused
+ * write lease with no writer in sight are warnings, kept for the
+ * certificate in *note (a static English sentence, or NULL).
+ */
+static int
+openers_check(struct run *r, int fd, const struct stat *st, const char *display,
+    const char **note)
+{
+	struct tim_wipe_openers op;
+	struct tim_err err;
+	size_t i;
+
+	*note = NULL;
+	tim_err_clear(&err);
+	if (tim_wipe_openers(fd, st, "/proc", &op, &err) < 0) {
+		tim_warn(r->cli, _("warning: cannot tell whether another process is writing '%s': %s"),
+		    display, err.msg);
+		*note = "whether another process was writing the file could not be checked (/proc unreadable)";
+		return TIM_EXIT_OK;
+	}
+	for (i = 0; i < op.n; i++)
+		if (op.o[i].writing)
+			tim_error(r->cli, _("'%s' is open for writing by process %ld (%s): what it writes after the overwrite would stay on the device; stop it first; not touched"),
+			    display, (long)op.o[i].pid, op.o[i].comm);
+	if (op.writers > 0)
+		return TIM_EXIT_FAIL;
+	for (i = 0; i < op.n; i++)
+		tim_warn(r->cli, _("warning: '%s' is also open for reading by process %ld (%s): what it has read is beyond the erasure's reach"),
+		    display, (long)op.o[i].pid, op.o[i].comm);
+	if (op.readers > 0)
+		*note = "other processes had the file open for reading during the erasure";
+	else if (op.lease_refused) {
+		tim_warn(r->cli, _("warning: '%s' is open in another process that this user cannot see (the kernel refused a write lease): a writer there cannot be ruled out"),
+		    display);
+		*note = "another process, not visible to this user, had the file open: a writer cannot be ruled out";
+	}
+	return TIM_EXIT_OK;
+}
+
 /* After the overwrite: the name goes only when the erasure is complete. */
 static int
 file_name(struct run *r, int dirfd, const char *name, int fd,
@@ -407,10 +462,34 @@ file_name(struct run *r, int dirfd, const char *name, int fd,
 	return st_code;
 }
 
+/*
+ * After the overwrite: a writer that opened the file meanwhile, or a file
+ * that grew, means content the overwrite did not reach.
+ */
+static int
+writer_after(struct run *r, int fd, const struct stat *st, const char *display,
+    json_t *it)
+{
+	struct tim_wipe_openers op;
+	struct tim_err err;
+	struct stat now;
+
+	tim_err_clear(&err);
+	if ((tim_wipe_openers(fd, st, "/proc", &op, &err) == 0 && op.writers > 0) ||
+	    (fstat(fd, &now) == 0 && now.st_size != st->st_size)) {
+		tim_error(r->cli, _("'%s' was written by another process during the erasure: new content is on the device"),
+		    display);
+		json_object_set_new(it, "result", json_string("incomplete"));
+		item_warning(it, "another process wrote the file during the erasure");
+		return TIM_EXIT_FAIL;
+	}
+	return TIM_EXIT_OK;
+}
+
 /* The overwrite of the file open on fd, its item, its name and its report. */
 static int
 file_run(struct run *r, int dirfd, const char *name, const char *display,
-    int fd, const struct stat *st)
+    int fd, const struct stat *st, const char *note)
 {
 	struct tim_wipe_job j;
 	struct tim_err err;
@@ -436,6 +515,10 @@ file_run(struct run *r, int dirfd, const char *name, const char *display,
 		it = NULL;
 	} else {
 		s = item_finish(r, it, &j, before);
+		if (note)
+			item_warning(it, note);
+		if (!r->o->check && s == TIM_EXIT_OK)
+			s = writer_after(r, fd, st, display, it);
 		if (r->o->check)
 			tim_wipe_item_check(it);
 		s = file_name(r, dirfd, name, fd, display, it, s);
@@ -467,13 +550,17 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 		tim_error(r->cli, _("'%s' is not the file the stopped run was erasing; not touched"), display);
 		s = TIM_EXIT_FAIL;
 	} else {
+		const char *note = NULL;
+
 		if (!r->o->check)
 			medium_warnings(r, fd, &st, display);
-		s = TIM_EXIT_OK;
-		if (r->o->dry_run)
+		s = r->o->check ? TIM_EXIT_OK : openers_check(r, fd, &st, display, &note);
+		if (s != TIM_EXIT_OK)
+			;
+		else if (r->o->dry_run)
 			plan_line(r, display, 1, (uint64_t)st.st_size);
 		else
-			s = file_run(r, dirfd, name, display, fd, &st);
+			s = file_run(r, dirfd, name, display, fd, &st, note);
 	}
 	close(fd);
 	return s;
