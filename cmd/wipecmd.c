@@ -6,6 +6,7 @@
  * wiperecord.c, blkdev.c and sanitize.c, none of which prints.
  */
 #include <errno.h>
+#include <locale.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "hash.h"
 #include "i18n.h"
 #include "json.h"
+#include "label.h"
 #include "ledger_json.h"
 #include "progress.h"
 #include "sanitize.h"
@@ -70,6 +72,8 @@ struct run {
 	int worst;
 	int warned_cow, warned_flash;
 	int verify_given;	/* --verify on the command line, not [wipe] verify */
+	struct tim_label_scheme scheme;	/* for reading the labels of erased files */
+	int scheme_state;	/* 0 not loaded, 1 loaded, -1 could not be */
 	json_t *items;		/* one per erased file or device */
 	char started[21];
 	const char *operator_name;
@@ -384,6 +388,39 @@ target_item(struct run *r, const char *target, const char *type, json_t *media)
 	return it;
 }
 
+/*
+ * The label of a file about to be erased (its own, or the .timlabel above
+ * it that applies), read before the overwrite destroys the carriers: the
+ * certificate and the erase record say what was erased, not only a name.
+ * NULL when unmarked or unreadable.
+ */
+static json_t *
+file_label(struct run *r, const char *path)
+{
+	struct tim_label_report rep;
+	struct tim_err err;
+	json_t *l;
+	size_t i;
+
+	tim_err_clear(&err);
+	if (r->scheme_state == 0)
+		r->scheme_state = tim_label_scheme_load(&r->scheme, r->cli->cfg, &err) < 0 ? -1 : 1;
+	if (r->scheme_state < 0 ||
+	    tim_label_read(&r->scheme, path, TIM_CARRIERS_ALL, &rep, &err) < 0 ||
+	    (!rep.marked && !rep.inherited) || rep.effective.level[0] == '\0')
+		return NULL;
+	l = json_object();
+	for (i = 0; l && i < sizeof(tim_label_fields) / sizeof(tim_label_fields[0]); i++) {
+		const char *v = tim_label_get(&rep.effective, tim_label_fields[i]);
+
+		if (v && *v)
+			json_object_set_new(l, tim_label_fields[i], json_string(v));
+	}
+	if (l && !rep.marked)
+		json_object_set_new(l, "inherited", json_true());
+	return l;
+}
+
 /* Adds a sentence to the item's "warnings": what the erasure could not guarantee. */
 static void
 item_warning(json_t *it, const char *text)
@@ -489,7 +526,7 @@ writer_after(struct run *r, int fd, const struct stat *st, const char *display,
 /* The overwrite of the file open on fd, its item, its name and its report. */
 static int
 file_run(struct run *r, int dirfd, const char *name, const char *display,
-    int fd, const struct stat *st, const char *note)
+    int fd, const struct stat *st, const char *note, json_t *label)
 {
 	struct tim_wipe_job j;
 	struct tim_err err;
@@ -500,8 +537,14 @@ file_run(struct run *r, int dirfd, const char *name, const char *display,
 
 	tim_err_clear(&err);
 	it = target_item(r, display, "file", tim_wipe_file_media(fd, st));
-	if (it == NULL)
+	if (it == NULL) {
+		json_decref(label);
 		return TIM_EXIT_ERROR;
+	}
+	if (label && !json_object_get(it, "label"))
+		json_object_set_new(it, "label", label);
+	else
+		json_decref(label);
 	job_init(r, &j, fd, (uint64_t)st->st_size, 0, display, &before);
 	s = tim_wipe_run(&j, &err);
 	progress_end(r);
@@ -560,7 +603,8 @@ wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 		else if (r->o->dry_run)
 			plan_line(r, display, 1, (uint64_t)st.st_size);
 		else
-			s = file_run(r, dirfd, name, display, fd, &st, note);
+			s = file_run(r, dirfd, name, display, fd, &st, note,
+			    r->o->check ? NULL : file_label(r, display));
 	}
 	close(fd);
 	return s;
@@ -990,8 +1034,15 @@ person_json(const struct run *r)
 	json_t *p = json_pack("{s:s}", "name", r->operator_name);
 	size_t i;
 
-	for (i = 0; p && keys[i]; i++)
-		tim_json_set_str(p, keys[i], tim_config_get(r->cli->cfg, "wipe", keys[i]));
+	for (i = 0; p && keys[i]; i++) {
+		const char *v = tim_config_get(r->cli->cfg, "wipe", keys[i]);
+
+		if (strcmp(keys[i], "organization") == 0 && r->o->organization)
+			v = r->o->organization;
+		if (strcmp(keys[i], "location") == 0 && r->o->location)
+			v = r->o->location;
+		tim_json_set_str(p, keys[i], v);
+	}
 	if (p)
 		json_object_set_new(p, "host", json_string(tim_hostname()));
 	return p;
@@ -1024,6 +1075,27 @@ ledger_records(struct run *r, const char *hex)
 	return TIM_EXIT_OK;
 }
 
+/*
+ * The page's language: --lang, else the locale's messages (LC_ALL,
+ * LC_MESSAGES, LANG as gettext reads them): Japanese for ja*, else English.
+ */
+static int
+html_ja(const struct run *r)
+{
+	static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+	const char *l = r->o->lang;
+	size_t i;
+
+	if (l == NULL) {
+		l = setlocale(LC_MESSAGES, NULL);
+		if (l == NULL || strcmp(l, "C") == 0 || strcmp(l, "POSIX") == 0)
+			for (i = 0, l = NULL; i < 3 && l == NULL; i++)
+				if ((l = getenv(vars[i])) != NULL && *l == '\0')
+					l = NULL;
+	}
+	return l != NULL && strncmp(l, "ja", 2) == 0;
+}
+
 /* The certificate file and its printable page; hex gets its digest. */
 static int
 cert_files(struct run *r, const char *end, char hex[TIM_SHA256_HEX])
@@ -1035,8 +1107,9 @@ cert_files(struct run *r, const char *end, char hex[TIM_SHA256_HEX])
 	int st = TIM_EXIT_OK;
 
 	tim_err_clear(&err);
-	cert = tim_wipe_cert_new(r->items, person_json(r),
-	    tim_config_get(r->cli->cfg, "wipe", "destination"), r->started, end);
+	cert = tim_wipe_cert_new(r->items, person_json(r), r->o->destination ?
+	    r->o->destination : tim_config_get(r->cli->cfg, "wipe", "destination"),
+	    r->started, end);
 	if (cert == NULL || tim_wipe_cert_text(cert, &text) < 0) {
 		tim_error(r->cli, _("cannot build the certificate: out of memory"));
 		st = TIM_EXIT_ERROR;
@@ -1052,7 +1125,7 @@ cert_files(struct run *r, const char *end, char hex[TIM_SHA256_HEX])
 		tim_info(r->cli, _("wrote certificate '%s' (SHA-256 %s)"), r->o->cert, hex);
 	}
 	if (r->o->html) {
-		if (tim_wipe_cert_html(cert, r->o->cert ? hex : NULL, &page) < 0) {
+		if (tim_wipe_cert_html(cert, r->o->cert ? hex : NULL, html_ja(r), &page) < 0) {
 			tim_error(r->cli, _("cannot build the certificate page: out of memory"));
 			st = TIM_EXIT_ERROR;
 		} else if (tim_write_new_file(r->o->html, 0644, page.buf, page.len, &err) < 0)
@@ -1107,6 +1180,8 @@ setup(struct run *r, struct tim_cli *cli, struct tim_wipe_cmd *o)
 		r->verify = TIM_VERIFY_LAST;
 	if (o->check && r->m.pass[r->m.npasses - 1].kind == TIM_PASS_RANDOM)
 		return tim_cli_usage_error(cli, _("--check needs a method whose last pass is a fixed pattern: a random pass's key is never kept"));
+	if (o->lang && strcmp(o->lang, "ja") != 0 && strcmp(o->lang, "en") != 0)
+		return tim_cli_usage_error(cli, _("invalid --lang '%s': use ja or en"), o->lang);
 	r->operator_name = o->operator_name;
 	if (r->operator_name == NULL)
 		r->operator_name = tim_config_get(cli->cfg, "wipe", "operator");
@@ -1144,19 +1219,117 @@ run_targets(struct run *r, int argc, char **argv)
 	return r->worst;
 }
 
+/*
+ * "-" among the operands: the paths on standard input, one a line, or
+ * NUL-terminated with -0 (as tim-mark --list -0 writes them), put in its
+ * place. *list gets the strings read (*n of them) and *argv a new vector
+ * when there were any; the caller frees both.
+ */
+static int
+expand_stdin(struct tim_cli *cli, const struct tim_wipe_cmd *o, int *argc,
+    char ***argv, char ***list, int *n)
+{
+	int i, at = -1, k, cap = 0;
+	char *line = NULL, **v;
+	size_t lcap = 0;
+	ssize_t len;
+	int sep = o->nul ? '\0' : '\n', st = TIM_EXIT_OK;
+
+	for (i = 0; i < *argc; i++)
+		if (strcmp((*argv)[i], "-") == 0) {
+			if (at >= 0)
+				return tim_cli_usage_error(cli, _("'-' (paths on standard input) may be given only once"));
+			at = i;
+		}
+	if (at < 0) {
+		if (o->nul)
+			return tim_cli_usage_error(cli, _("-0 is for a list of paths on standard input: give '-' as the operand"));
+		return TIM_EXIT_OK;
+	}
+	while ((len = getdelim(&line, &lcap, sep, stdin)) > 0) {
+		if (line[len - 1] == sep)
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		if ((size_t)len != strlen(line)) {
+			tim_error(cli, _("a path on standard input holds a NUL byte; use -0 for NUL-separated paths"));
+			st = TIM_EXIT_USAGE;
+			break;
+		}
+		if (*n == cap) {
+			char **nl = realloc(*list, (size_t)(cap ? cap * 2 : 64) * sizeof(*nl));
+
+			if (nl == NULL) {
+				tim_error(cli, _("out of memory"));
+				st = TIM_EXIT_ERROR;
+				break;
+			}
+			*list = nl;
+			cap = cap ? cap * 2 : 64;
+		}
+		if (((*list)[*n] = strdup(line)) == NULL) {
+			tim_error(cli, _("out of memory"));
+			st = TIM_EXIT_ERROR;
+			break;
+		}
+		(*n)++;
+	}
+	free(line);
+	if (st == TIM_EXIT_OK && ferror(stdin)) {
+		tim_error(cli, _("cannot read paths from standard input"));
+		st = TIM_EXIT_ERROR;
+	}
+	if (st == TIM_EXIT_OK && *n == 0 && *argc == 1) {
+		tim_error(cli, _("nothing to erase: standard input named no path"));
+		st = TIM_EXIT_USAGE;
+	}
+	if (st != TIM_EXIT_OK || *n == 0) {
+		if (st == TIM_EXIT_OK) {
+			/* Nothing read: the other operands alone. */
+			for (k = at; k + 1 < *argc; k++)
+				(*argv)[k] = (*argv)[k + 1];
+			(*argc)--;
+		}
+		return st;
+	}
+	v = calloc((size_t)(*argc + *n), sizeof(*v));
+	if (v == NULL) {
+		tim_error(cli, _("out of memory"));
+		return TIM_EXIT_ERROR;
+	}
+	for (i = 0, k = 0; i < *argc; i++) {
+		if (i == at) {
+			memcpy(v + k, *list, (size_t)*n * sizeof(*v));
+			k += *n;
+		} else
+			v[k++] = (*argv)[i];
+	}
+	*argc = k;
+	*argv = v;
+	return TIM_EXIT_OK;
+}
+
 int
 tim_wipe_cmd_run(struct tim_cli *cli, struct tim_wipe_cmd *o, int argc,
     char **argv)
 {
+	char **list = NULL;
 	struct run r;
-	int s;
+	int s, i, n = 0;
 
 	if ((s = setup(&r, cli, o)) != TIM_EXIT_OK) {
 		json_decref(r.items);
 		return s;
 	}
-	catch_signals();
-	s = run_targets(&r, argc, argv);
+	if ((s = expand_stdin(cli, o, &argc, &argv, &list, &n)) == TIM_EXIT_OK) {
+		catch_signals();
+		s = run_targets(&r, argc, argv);
+	}
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	if (n)
+		free(argv);
 	json_decref(r.items);
 	tim_buf_release(&r.state_path);
 	return s;

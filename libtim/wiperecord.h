@@ -1,6 +1,8 @@
 #ifndef TIM_WIPERECORD_H
 #define TIM_WIPERECORD_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 struct tim_buf;
@@ -31,11 +33,13 @@ json_t *tim_wipe_cert_new(json_t *items, json_t *person,
 int tim_wipe_cert_text(const json_t *cert, struct tim_buf *out);
 
 /*
- * A self-contained printable page for the certificate; every string from
- * the certificate is escaped. sha256 is the hex digest of the JSON file, or
- * NULL.
+ * A self-contained printable page for the certificate (wipe_cert_html.c):
+ * A4, one page per device with the signature and seal block, the files on
+ * one page with a summary and the list, local times; in Japanese when ja is
+ * 1. Every string from the certificate is escaped. sha256 is the hex digest
+ * of the JSON file, or NULL.
  */
-int tim_wipe_cert_html(const json_t *cert, const char *sha256,
+int tim_wipe_cert_html(const json_t *cert, const char *sha256, int ja,
     struct tim_buf *out);
 
 /* The method's passes by name: ["random", "0x00", ...]. A new array. */
