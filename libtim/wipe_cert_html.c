@@ -55,6 +55,7 @@ static const char *const words[][3] = {
 	{ "unknown", "unknown", "不明" },
 	{ "not stated", "not stated", "未記入" },
 	{ "not applicable", "not applicable", "該当なし" },
+	{ "not applicable (NVMe)", "not applicable (NVMe)", "該当なし（NVMe）" },
 	{ "file", "file", "ファイル" },
 	{ "block device", "block device", "ブロックデバイス" },
 	{ "loop device", "loop device", "ループデバイス" },

@@ -51,13 +51,14 @@ setup_file() {
 		shift 2
 		vm_run "$name" 30 tim-wipe "$@" -y --cert "/out/$name.json" "$dev"
 	}
-	hw nvme-auto TIMNVME1 --hardware
+	hw nvme-auto TIMNVME1 --hardware --html /out/nvme-auto.html --lang ja --item PC-0107 \
+	    --operator 山田太郎 --organization 株式会社サンプル製作所 --destination reuse
 	hw nvme-block TIMNVME2 --hardware=block --verify all
 	hw nvme-crypto TIMNVME3 --hardware=crypto
 	hw nvme-verify-off TIMNVME3 --hardware --verify off
 	# The test build's lying device: the command is never sent, "success".
 	vm_run nvme-lying 30 env TIM_TEST_WIPE_SKIP_HW=1 tim-wipe-faults --hardware -y \
-	    --cert /out/nvme-lying.json "$(vm_disk TIMNVME4)"
+	    --cert /out/nvme-lying.json --html /out/nvme-lying.html --lang ja "$(vm_disk TIMNVME4)"
 	# The test build takes the SATA disk to offer security erase: QEMU aborts.
 	vm_run sata-abort 30 env TIM_TEST_WIPE_ATA_SECURITY=1 tim-wipe-faults \
 	    --hardware=security-erase -y --cert /out/sata-abort.json "$(vm_disk TIMSATA1)"
@@ -189,6 +190,38 @@ guest_dev() {
 	[ "$(cert nvme-auto 'c["items"][0]["verification"]["blocks_unchanged"]')" = 0 ]
 	[ "$(cert nvme-auto 'c["items"][0]["verification"]["blocks_already_erased"]')" = 0 ]
 	cert nvme-auto 'c["items"][0]["verification"]["method"]' | grep -q 'hashed (SHA-256) before the erase'
+}
+
+@test "vm: the NVMe certificate page: one A4 page in headless Chromium, the read-back and the seal block in Japanese" {
+	command -v chromium >/dev/null || skip "chromium is not installed (scripts/deps.sh check installs it)"
+	command -v pdfinfo >/dev/null || skip "pdfinfo is not installed (poppler-utils)"
+	local u
+	u=$(mktemp -d)
+	timeout 120 chromium --headless --no-sandbox --no-zygote --disable-gpu --disable-quic \
+	    --no-first-run --disable-background-networking --disable-component-update \
+	    --disable-sync --user-data-dir="$u" --print-to-pdf="$VM/out/nvme-auto.pdf" \
+	    --no-pdf-header-footer "file://$VM/out/nvme-auto.html" >/dev/null 2>&1
+	rm -rf "$u"
+	run pdfinfo "$VM/out/nvme-auto.pdf"
+	assert_line --regexp '^Pages: +1$'
+	assert_line --regexp '\(A4\)$'
+	run pdftotext -layout "$VM/out/nvme-auto.pdf" -
+	assert_output --partial 'データ消去証明書'
+	assert_output --regexp 'シリアル番号 +TIMNVME1'
+	assert_output --regexp '区分 \(NIST SP 800-88\) +除去 \(Purge\)'
+	assert_output --regexp '手法 +ブロック消去 · NVMe Format NVM'
+	assert_output --regexp '検証 +抜き取り、期待値: すべて 0 · 合格'
+	assert_output --regexp '1000 ブロック（各 512 バイト、全 8192 ブロック中）を読み戻し。元の内容のまま\s+0、'
+	assert_output --regexp '隠し領域 \(HPA/DCO\) +該当なし（NVMe）'
+	assert_output --regexp '結果 +完了'
+	for w in 実施者 確認者 承認者 署名・印; do assert_output --partial "$w"; done
+}
+
+@test "vm: the lying device's certificate page says verification failed, in red, with the blocks left" {
+	grep -q '<span class="bad">検証不合格</span>' "$VM/out/nvme-lying.html"
+	grep -q '元の内容のまま 1000' "$VM/out/nvme-lying.html"
+	run grep -c '<span class="ok">完了' "$VM/out/nvme-lying.html"
+	assert_output 0
 }
 
 @test "vm: NVMe --hardware=block --verify all picks Format NVM, erases the namespace, reads every block back" {
