@@ -149,12 +149,17 @@ tim_wipe_openers(int fd, const struct stat *st, const char *procdir,
 
 	memset(out, 0, sizeof(*out));
 	/*
-	 * The kernel grants a write lease only when no other descriptor has
-	 * the file open; it is given back at once.
+	 * The kernel grants a write lease only when no other descriptor or
+	 * mapping has the file open; it is given back at once. Granted, there
+	 * is nobody to look for, and /proc is not walked for every file of a
+	 * tree. Refused, or not possible here (not the owner, a file system
+	 * without leases), /proc says who.
 	 */
-	if (fcntl(fd, F_SETLEASE, F_WRLCK) == 0)
+	if (fcntl(fd, F_SETLEASE, F_WRLCK) == 0) {
 		(void)fcntl(fd, F_SETLEASE, F_UNLCK);
-	else if (errno == EAGAIN || errno == EBUSY)
+		return 0;
+	}
+	if (errno == EAGAIN || errno == EBUSY)
 		out->lease_refused = 1;
 	pfd = open(procdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0 || (d = fdopendir(pfd)) == NULL) {

@@ -31,7 +31,8 @@ struct tim_wipe_openers {
 
 /*
  * Looks for other processes that have the file open on fd (its stat in
- * st). procdir is "/proc" (a test's copy otherwise). Processes this user
+ * st): nobody when the kernel grants a write lease, else through procdir,
+ * "/proc" (a test's copy otherwise). Processes this user
  * may not look at are not seen; lease_refused then still tells that
  * somebody has the file open. Returns 0, or -1 with err when procdir
  * cannot be read at all.
