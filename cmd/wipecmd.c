@@ -729,6 +729,15 @@ hw_progress(void *ctx, unsigned permille)
 	tim_progress_update(&r->prog, permille);
 }
 
+static void
+hwv_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	struct run *r = ctx;
+
+	r->prog.total = total;
+	tim_progress_update(&r->prog, done);
+}
+
 /* What the read-back expects, for people. */
 static const char *
 expect_text(int expect)
@@ -830,8 +839,13 @@ hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_ca
 		close(fd);
 		return TIM_EXIT_ERROR;
 	}
-	if (tim_hwverify_before(&v, vfd, d->size, d->logical,
-	    mode, tim_hwverify_expect(c, action), &err) < 0) {
+	snprintf(r->title, sizeof(r->title), _("%s: reading before the erase"), d->path);
+	tim_progress_init(&r->prog, stderr, r->title, 0, 1, r->cli->quiet);
+	r->prog_on = 1;
+	s = tim_hwverify_before(&v, vfd, d->size, d->logical,
+	    mode, tim_hwverify_expect(c, action), hwv_progress, r, &err);
+	progress_end(r);
+	if (s < 0) {
 		tim_err_prefix(&err, _("'%s': reading it before the erase"), d->path);
 		s = tim_cli_fail(r->cli, &err);
 		goto out;
@@ -858,7 +872,12 @@ hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_ca
 	}
 	/* Whatever the kernel kept of the old content goes before the read. */
 	(void)ioctl(fd, BLKFLSBUF, 0);
-	if (tim_hwverify_after(&v, vfd, &err) < 0) {
+	snprintf(r->title, sizeof(r->title), _("%s: reading back"), d->path);
+	tim_progress_init(&r->prog, stderr, r->title, 0, 1, r->cli->quiet);
+	r->prog_on = 1;
+	s = tim_hwverify_after(&v, vfd, &err);
+	progress_end(r);
+	if (s < 0) {
 		tim_err_prefix(&err, _("'%s': reading it back after the erase"), d->path);
 		tim_wipe_item_hardware(it, c, action, tim_hwverify_json(&v), 0);
 		json_array_append_new(r->items, it);

@@ -174,6 +174,8 @@ each_block(struct tim_hwverify *v, int fd, block_fn *fn, struct tim_err *err)
 				fn(v, i + k, r == 0 ? buf + k * v->unit : NULL);
 		i += len / v->unit;
 		r = 0;
+		if (v->progress)
+			v->progress(v->progress_ctx, (uint64_t)i * v->unit, (uint64_t)v->n * v->unit);
 	}
 	free(buf);
 	return r;
@@ -192,11 +194,14 @@ hash_one(struct tim_hwverify *v, size_t i, const unsigned char *b)
 
 int
 tim_hwverify_before(struct tim_hwverify *v, int fd, uint64_t size,
-    unsigned logical, int mode, int expect, struct tim_err *err)
+    unsigned logical, int mode, int expect, tim_hwverify_progress_fn *progress,
+    void *ctx, struct tim_err *err)
 {
 	uint64_t want;
 
 	memset(v, 0, sizeof(*v));
+	v->progress = progress;
+	v->progress_ctx = ctx;
 	v->mode = mode == TIM_VERIFY_ALL ? TIM_VERIFY_ALL : TIM_VERIFY_SAMPLE;
 	v->expect = expect;
 	v->size = size;

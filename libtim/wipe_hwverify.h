@@ -30,6 +30,9 @@ enum {
 
 #define TIM_HWV_HASH	16	/* bytes of SHA-256 kept per block */
 
+/* Called as blocks are read: done of total bytes. */
+typedef void tim_hwverify_progress_fn(void *ctx, uint64_t done, uint64_t total);
+
 struct tim_hwverify {
 	int mode;		/* TIM_VERIFY_SAMPLE or TIM_VERIFY_ALL */
 	int expect;		/* TIM_HWV_* */
@@ -49,6 +52,9 @@ struct tim_hwverify {
 	uint64_t unexpected;	/* changed, but not to what was promised */
 	uint64_t unreadable;	/* could not be read after */
 	uint64_t first_unchanged, first_unexpected, first_unreadable;	/* byte offsets; UINT64_MAX none */
+
+	tim_hwverify_progress_fn *progress;	/* from tim_hwverify_before, or NULL */
+	void *progress_ctx;
 };
 
 /* What action (TIM_HW_*) promises on the device c describes. */
@@ -58,11 +64,13 @@ const char *tim_hwverify_expect_name(int expect);
 /*
  * Picks the blocks and hashes them, reading fd (the device, opened with
  * O_DIRECT so the page cache is not what is read) of size bytes with
- * logical sector size logical. -1 with err when memory or the device fails
+ * logical sector size logical; progress (may be NULL) hears how far both
+ * reads are. -1 with err when memory or the device fails
  * as a whole.
  */
 int tim_hwverify_before(struct tim_hwverify *v, int fd, uint64_t size,
-    unsigned logical, int mode, int expect, struct tim_err *err);
+    unsigned logical, int mode, int expect, tim_hwverify_progress_fn *progress,
+    void *ctx, struct tim_err *err);
 
 /* Reads the same blocks after the erase and judges them. */
 int tim_hwverify_after(struct tim_hwverify *v, int fd, struct tim_err *err);

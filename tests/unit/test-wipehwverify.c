@@ -68,7 +68,7 @@ main(void)
 	/* A device that reports success and changes nothing. */
 	fill(fd, 1);
 	is_int(tim_hwverify_before(&v, fd, (uint64_t)NBLK * BS, BS, TIM_VERIFY_SAMPLE,
-	    TIM_HWV_CHANGED, &err), 0, "before: hashed");
+	    TIM_HWV_CHANGED, NULL, NULL, &err), 0, "before: hashed");
 	is_int(v.n, 1000, "the sample: at least 1,000 blocks (1%% of 16,384 is fewer)");
 	ok(v.blk && v.blk[0] == 0 && v.blk[v.n - 1] == NBLK - 1, "the sample has the first and the last block");
 	for (i = 1; v.blk && i < v.n; i++)
@@ -86,7 +86,7 @@ main(void)
 
 	/* Everything zeroed, zeros promised. */
 	tim_hwverify_release(&v);
-	tim_hwverify_before(&v, fd, (uint64_t)NBLK * BS, BS, TIM_VERIFY_SAMPLE, TIM_HWV_ZEROS, &err);
+	tim_hwverify_before(&v, fd, (uint64_t)NBLK * BS, BS, TIM_VERIFY_SAMPLE, TIM_HWV_ZEROS, NULL, NULL, &err);
 	fill(fd, 0);
 	tim_hwverify_after(&v, fd, &err);
 	ok(tim_hwverify_passed(&v) && v.checked == 1000 && v.bytes_read == 1000 * BS,
@@ -98,7 +98,7 @@ main(void)
 
 	/* Already zero before and after: erased, not unchanged. */
 	tim_hwverify_release(&v);
-	tim_hwverify_before(&v, fd, (uint64_t)NBLK * BS, BS, TIM_VERIFY_ALL, TIM_HWV_CHANGED, &err);
+	tim_hwverify_before(&v, fd, (uint64_t)NBLK * BS, BS, TIM_VERIFY_ALL, TIM_HWV_CHANGED, NULL, NULL, &err);
 	is_int(v.n, NBLK, "--verify all: every block hashed");
 	tim_hwverify_after(&v, fd, &err);
 	ok(tim_hwverify_passed(&v) && v.already == NBLK && v.unchanged == 0,
@@ -107,7 +107,7 @@ main(void)
 	/* All read: one block left with its old content is found. */
 	tim_hwverify_release(&v);
 	fill(fd, 1);
-	tim_hwverify_before(&v, fd, (uint64_t)NBLK * BS, BS, TIM_VERIFY_ALL, TIM_HWV_CHANGED, &err);
+	tim_hwverify_before(&v, fd, (uint64_t)NBLK * BS, BS, TIM_VERIFY_ALL, TIM_HWV_CHANGED, NULL, NULL, &err);
 	fill(fd, 0);
 	{
 		char b[BS];
@@ -124,7 +124,7 @@ main(void)
 	/* Changed, but not to the zeros that were promised. */
 	tim_hwverify_release(&v);
 	fill(fd, 1);
-	tim_hwverify_before(&v, fd, (uint64_t)NBLK * BS, BS, TIM_VERIFY_ALL, TIM_HWV_ZEROS, &err);
+	tim_hwverify_before(&v, fd, (uint64_t)NBLK * BS, BS, TIM_VERIFY_ALL, TIM_HWV_ZEROS, NULL, NULL, &err);
 	fill(fd, 0);
 	put(fd, 7, 0x5a);
 	tim_hwverify_after(&v, fd, &err);
@@ -144,7 +144,7 @@ main(void)
 	is_int(tim_hwverify_expect(&c, TIM_HW_OVERWRITE), TIM_HWV_ZEROS, "the device's overwrite of zeros: zeros");
 
 	/* A device smaller than a block. */
-	ok(tim_hwverify_before(&v, fd, 100, BS, TIM_VERIFY_SAMPLE, TIM_HWV_CHANGED, &err) < 0 &&
+	ok(tim_hwverify_before(&v, fd, 100, BS, TIM_VERIFY_SAMPLE, TIM_HWV_CHANGED, NULL, NULL, &err) < 0 &&
 	    err.kind == TIM_ERR_INVALID, "smaller than one block: refused");
 	tim_hwverify_release(&v);
 	close(fd);
