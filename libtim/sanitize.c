@@ -660,24 +660,56 @@ nap(void)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * The NVMe command for action: a Sanitize action (sanact), or 0 and Format
+ * NVM with secure erase setting ses. One place, for the run and the record.
+ */
+static void
+nvme_plan(const struct tim_sanitize_caps *c, int action, int *sanact, int *ses)
+{
+	*sanact = 0;
+	*ses = action == TIM_HW_CRYPTO ? TIM_NVME_SES_CRYPTO : TIM_NVME_SES_USER;
+	if (action == TIM_HW_CRYPTO && c->crypto == 1)
+		*sanact = TIM_NVME_SANACT_CRYPTO;
+	else if (action == TIM_HW_BLOCK && c->block == 1)
+		*sanact = TIM_NVME_SANACT_BLOCK;
+	else if (action == TIM_HW_OVERWRITE && c->overwrite == 1)
+		*sanact = TIM_NVME_SANACT_OVERWRITE;
+}
+
+void
+tim_hw_command_detail(const struct tim_sanitize_caps *c, int action, char *out,
+    size_t n)
+{
+	static const char *const sesname[] = { "no secure erase", "user data erase",
+	    "cryptographic erase" };
+	int sanact, ses;
+
+	if (c->kind != TIM_SAN_NVME || action == TIM_HW_SECDISCARD) {
+		snprintf(out, n, "%s", tim_hw_command(c, action));
+		return;
+	}
+	nvme_plan(c, action, &sanact, &ses);
+	if (sanact)
+		snprintf(out, n, "Sanitize (84h), SANACT %d (%s), NSID all", sanact,
+		    tim_hw_technique(action));
+	else
+		snprintf(out, n, "Format NVM (80h), SES %d (%s), LBAF %u, NSID %u", ses,
+		    sesname[ses], c->lbaf, (unsigned)c->nsid);
+}
+
 static int
 run_nvme(int fd, const struct tim_sanitize_caps *c, int action,
     tim_sanitize_progress_fn *progress, void *ctx, struct tim_err *err)
 {
 	unsigned char *log = NULL;
 	struct nvme_admin_cmd nc;
-	int sanact = 0, r = -1, i;
+	int sanact, ses, r = -1, i;
 
-	if (action == TIM_HW_CRYPTO && c->crypto == 1)
-		sanact = TIM_NVME_SANACT_CRYPTO;
-	else if (action == TIM_HW_BLOCK && c->block == 1)
-		sanact = TIM_NVME_SANACT_BLOCK;
-	else if (action == TIM_HW_OVERWRITE && c->overwrite == 1)
-		sanact = TIM_NVME_SANACT_OVERWRITE;
+	nvme_plan(c, action, &sanact, &ses);
 	if (sanact == 0) {
 		/* No Sanitize for it, but Format NVM with a secure erase setting. */
-		tim_nvme_format(&nc, c->nsid, c->lbaf, action == TIM_HW_CRYPTO ?
-		    TIM_NVME_SES_CRYPTO : TIM_NVME_SES_USER);
+		tim_nvme_format(&nc, c->nsid, c->lbaf, ses);
 		if (ioctl(fd, NVME_IOCTL_ADMIN_CMD, &nc) != 0)
 			return tim_errorf(err, errno < 0 ? 0 : errno, _("NVMe Format NVM failed"));
 		if (progress)

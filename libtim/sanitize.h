@@ -155,6 +155,13 @@ const char *tim_hw_kind_name(int kind);
 /* For the records: "crypto erase", ..., and "NVMe Sanitize", ... */
 const char *tim_hw_technique(int action);
 const char *tim_hw_command(const struct tim_sanitize_caps *c, int action);
+/*
+ * The command with its settings as sent, for the certificate: "Format NVM
+ * (80h), SES 1 (user data erase), LBAF 0, NSID 1"; the command's name for
+ * the other command sets.
+ */
+void tim_hw_command_detail(const struct tim_sanitize_caps *c, int action,
+    char *out, size_t n);
 
 /*
  * Picks the action for kind from caps (auto: crypto, then block, then

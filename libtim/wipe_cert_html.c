@@ -381,7 +381,8 @@ device_page(const struct page *p, const json_t *it, size_t n, size_t of)
 	row_open(p, "Technique", "手法");
 	value(p, json_object_get(it, "technique"), "unknown");
 	tim_buf_adds(p->b, " &middot; ");
-	value(p, json_object_get(it, "method_spec"), "unknown");
+	value(p, json_object_get(it, json_object_get(it, "command") ? "command" : "method_spec"),
+	    "unknown");
 	tim_buf_adds(p->b, "</td></tr>\n");
 	row_bytes(p, "Written by the host", "ホストが書き込んだ量", json_object_get(it, "bytes_written"));
 	row_time(p, "Started", "開始", json_object_get(it, "start"));

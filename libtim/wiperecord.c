@@ -218,14 +218,16 @@ int
 tim_wipe_item_hardware(json_t *it, const struct tim_sanitize_caps *c, int action,
     json_t *verification, int verified)
 {
-	char now[21];
+	char now[21], detail[128];
 
 	tim_now_rfc3339(now);
 	json_object_set_new(it, "category", json_string(action == TIM_HW_SECDISCARD ?
 	    "device-defined (secure discard)" : "purge"));
 	json_object_set_new(it, "technique", json_string(tim_hw_technique(action)));
 	json_object_set_new(it, "method", json_string("hardware"));
+	tim_hw_command_detail(c, action, detail, sizeof(detail));
 	json_object_set_new(it, "method_spec", json_string(tim_hw_command(c, action)));
+	json_object_set_new(it, "command", json_string(detail));
 	json_object_set_new(it, "passes", json_array());
 	json_object_set_new(it, "pass_count", json_integer(0));
 	json_object_set_new(it, "bytes_written", json_integer(0));

@@ -174,6 +174,8 @@ guest_dev() {
 	[ "$(cert nvme-auto 'c["items"][0]["technique"]')" = "block erase" ]
 	[ "$(cert nvme-auto 'c["items"][0]["method"]')" = hardware ]
 	[ "$(cert nvme-auto 'c["items"][0]["method_spec"]')" = "NVMe Format NVM" ]
+	# the secure erase setting sent: user data erase (QEMU's trace does not show it)
+	[ "$(cert nvme-auto 'c["items"][0]["command"]')" = "Format NVM (80h), SES 1 (user data erase), LBAF 0, NSID 1" ]
 	[ "$(cert nvme-auto 'c["items"][0]["bytes_written"]')" = 0 ]
 	[ "$(cert nvme-auto 'c["items"][0]["result"]')" = complete ]
 }
@@ -209,7 +211,7 @@ guest_dev() {
 	assert_output --partial 'データ消去証明書'
 	assert_output --regexp 'シリアル番号 +TIMNVME1'
 	assert_output --regexp '区分 \(NIST SP 800-88\) +除去 \(Purge\)'
-	assert_output --regexp '手法 +ブロック消去 · NVMe Format NVM'
+	assert_output --regexp '手法 +ブロック消去 · Format NVM \(80h\), SES 1 \(user data erase\), LBAF 0, NSID 1'
 	assert_output --regexp '検証 +抜き取り、期待値: すべて 0 · 合格'
 	assert_output --regexp '1000 ブロック（各 512 バイト、全 8192 ブロック中）を読み戻し。元の内容のまま\s+0、'
 	assert_output --regexp '隠し領域 \(HPA/DCO\) +該当なし（NVMe）'
@@ -238,6 +240,7 @@ guest_dev() {
 	[ "$(cert nvme-block 'c["items"][0]["media"]["serial"]')" = TIMNVME2 ]
 	[ "$(cert nvme-block 'c["items"][0]["technique"]')" = "block erase" ]
 	[ "$(cert nvme-block 'c["items"][0]["method_spec"]')" = "NVMe Format NVM" ]
+	[ "$(cert nvme-block 'c["items"][0]["command"]')" = "Format NVM (80h), SES 1 (user data erase), LBAF 0, NSID 1" ]
 	[ "$(cert nvme-block 'c["result"]')" = complete ]
 }
 
