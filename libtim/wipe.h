@@ -122,6 +122,7 @@ struct tim_wipe_faults {
 	uint64_t tamper_off;
 	int skip_hw;
 	int ata_security;	/* take an ATA disk to offer security erase */
+	int grow;		/* after the last pass, 4 KiB appended: another writer */
 };
 
 /*

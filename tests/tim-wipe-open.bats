@@ -88,3 +88,17 @@ open("m.ready", "w").write("1"); time.sleep(60)'
 	assert_line --regexp "^tim-wipe: 'f' is open for writing by process [0-9]+ \(sleep\): "
 	refute_output --partial "would erase"
 }
+
+@test "open: a file written by someone else during the erasure is incomplete, exit 1, kept in place" {
+	# The test build appends 4 KiB after the last pass, as a writer that
+	# opened the file meanwhile would.
+	sentinel f 64
+	TIM_TEST_WIPE_GROW=1 run "$TIM_BUILD/test-bin/tim-wipe" -y --cert c.json f
+	assert_equal "$status" 1
+	assert_line "tim-wipe: 'f' was written by another process during the erasure: new content is on the device"
+	assert_line "tim-wipe: 'f' kept in place: the erasure is not complete"
+	refute_output --regexp '^complete'
+	assert_file_exist f
+	run python3 -c 'import json; i=json.load(open("c.json"))["items"][0]; print(i["result"], i["warnings"])'
+	assert_output "incomplete ['another process wrote the file during the erasure']"
+}
