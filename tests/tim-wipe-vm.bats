@@ -5,7 +5,11 @@
 # on what came back (exit status, output, certificate) and on the backing
 # images on the host after power-off, since a success code alone proves
 # nothing: QEMU's scsi-hd answers FORMAT UNIT with GOOD and changes nothing,
-# and hdparm exits 0 when the drive aborted SECURITY ERASE.
+# and hdparm exits 0 when the drive aborted SECURITY ERASE. So tim-wipe
+# reads the device back around every hardware erase, and the test build
+# (tests/hooks: tim-wipe-faults in the guest) plays a device that answers
+# success and erases nothing, and sends SECURITY SET PASSWORD to a SATA disk
+# that aborts it: both must fail.
 
 load test_helper
 
