@@ -61,6 +61,10 @@ if [ "${1:-}" = check ]; then
 	# tests/tim-wipe-vm.bats: a VM under QEMU with Debian's kernel.
 	cmd qemu-system-x86_64 qemu-system-x86
 	cmd busybox busybox-static
+	# tests/tim-wipe-cert.bats: the erasure certificate in headless Chromium.
+	cmd chromium chromium
+	cmd pdfinfo poppler-utils
+	file /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc fonts-noto-cjk
 	[ "$(dpkg --print-architecture 2>/dev/null)" != amd64 ] ||
 		ls /boot/vmlinuz-* >/dev/null 2>&1 || want linux-image-amd64
 fi
