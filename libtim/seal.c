@@ -427,7 +427,7 @@ envelope_head(const struct tim_seal_opts *o, struct tim_seal_state *st,
 	tim_cms_der_uint(&ver, (uint64_t)version);
 	tim_cms_der_oid(&oid, o->compat ? NID_pkcs7_enveloped :
 	    NID_id_smime_ct_authEnvelopedData);
-	tim_cms_der_oid(&ctype, st->sd ? NID_pkcs7_signed : NID_pkcs7_data);
+	tim_cms_der_oid(&ctype, NID_pkcs7_data);
 	if (size >= 0) {
 		ct = o->compat ? (size / 16 + 1) * 16 : size;
 		eci = (int64_t)ctype.len + hdr_size((int64_t)alg.len) + (int64_t)alg.len +

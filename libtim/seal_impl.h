@@ -80,6 +80,20 @@ struct tim_seal_plain {
 };
 
 ssize_t tim_seal_dec_read(void *ctx, void *buf, size_t n, struct tim_err *err);
+
+/*
+ * The first bytes of the decrypted content held back, then the rest: lets
+ * the opener look whether id-data content is a signed ContentInfo.
+ */
+struct tim_seal_peek {
+	struct tim_seal_dec *d;
+	unsigned char b[32];
+	size_t pos, len;
+};
+/* Fills the peek buffer as far as the content goes; 1 when it is a signed ContentInfo. */
+int tim_seal_peek_signed(struct tim_seal_peek *k, struct tim_seal_dec *d,
+    struct tim_err *err);
+ssize_t tim_seal_peek_read(void *ctx, void *buf, size_t n, struct tim_err *err);
 int tim_seal_plain_write(struct tim_seal_plain *p, const void *buf, size_t n,
     struct tim_err *err);
 /* Plain data content: all of it into p (buf has TIM_SEAL_CHUNK bytes). */
@@ -87,7 +101,11 @@ int tim_seal_copy_data(struct tim_seal_dec *d, struct tim_seal_plain *p,
     unsigned char *buf, struct tim_err *err);
 
 /* Signed content (seal_verify.c). */
-int tim_seal_copy_signed(struct tim_seal_dec *d, struct tim_seal_plain *p,
+/*
+ * A SignedData from src, wrapped in a ContentInfo (what tim and openssl
+ * make) or bare (wrapped 0: what tim made before, under id-signedData).
+ */
+int tim_seal_copy_signed(struct tim_src src, int wrapped, struct tim_seal_plain *p,
     unsigned char *buf, struct tim_buf *head, struct tim_buf *tail,
     struct tim_err *err);
 int tim_seal_verify_signed(const struct tim_buf *head,

@@ -214,22 +214,46 @@ decrypt_start(struct open_state *st, const struct tim_open_opts *o,
 	return tim_ber_octets_open(&d->oct, &st->r, &st->h->content);
 }
 
-/* Decrypts (and verifies a signature) into the temporary plaintext. */
+/*
+ * Decrypts (and verifies a signature) into the temporary plaintext. id-data
+ * content that is itself a signed ContentInfo (tim --sign, openssl cms -sign
+ * | openssl cms -encrypt) is verified and unwrapped; tim 0.x put a bare
+ * SignedData under id-signedData.
+ */
 static int
 read_content(struct open_state *st, const struct tim_open_opts *o,
     struct tim_err *err)
 {
-	if (st->h->ctype_nid == NID_pkcs7_data)
-		return tim_seal_copy_data(&st->d, &st->p, st->buf, err);
-	if (st->h->ctype_nid == NID_pkcs7_signed) {
-		if (tim_seal_copy_signed(&st->d, &st->p, st->buf, &st->shead,
-		    &st->stail, err) < 0)
+	struct tim_seal_peek k;
+	struct tim_src src = { tim_seal_peek_read, &k };
+	int wrapped;
+
+	if (st->h->ctype_nid == NID_pkcs7_data) {
+		wrapped = tim_seal_peek_signed(&k, &st->d, err);
+		if (wrapped < 0)
 			return -1;
-		return tim_seal_verify_signed(&st->shead, &st->stail, st->p.fd,
-		    o->ca, st->info, err);
+		if (!wrapped) {
+			json_object_set_new(st->info, "signed", json_false());
+			if (tim_seal_plain_write(&st->p, k.b, k.len, err) < 0)
+				return -1;
+			OPENSSL_cleanse(k.b, sizeof(k.b));
+			return tim_seal_copy_data(&st->d, &st->p, st->buf, err);
+		}
+	} else if (st->h->ctype_nid == NID_pkcs7_signed) {
+		memset(&k, 0, sizeof(k));
+		k.d = &st->d;
+		wrapped = 0;
+	} else {
+		return tim_failf(err, _("content of type %s is not supported"),
+		    tim_seal_short_name(st->h->ctype_nid));
 	}
-	return tim_failf(err, _("content of type %s is not supported"),
-	    tim_seal_short_name(st->h->ctype_nid));
+	json_object_set_new(st->info, "signed", json_true());
+	if (tim_seal_copy_signed(src, wrapped, &st->p, st->buf, &st->shead,
+	    &st->stail, err) < 0)
+		return -1;
+	OPENSSL_cleanse(k.b, sizeof(k.b));
+	return tim_seal_verify_signed(&st->shead, &st->stail, st->p.fd,
+	    o->ca, st->info, err);
 }
 
 static void

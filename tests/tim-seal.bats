@@ -296,7 +296,7 @@ assert_clean() {
 	run tim-seal -r rsa.pem --sign signer.key --signer signer.pem -o s.p7m data.bin
 	assert_success
 	run tim-seal --inspect s.p7m
-	assert_output --partial "content: signedData"
+	assert_output --partial "content: data"
 	run tim-seal -d --key rsa.key --cert rsa.pem --ca signer.pem -o s.out s.p7m
 	assert_success
 	assert_output --partial "signed by CN=signer, O=Example (certificate verified against the CA file)"
@@ -305,13 +305,33 @@ assert_clean() {
 	assert_failure 1
 	assert_output --partial "signature verification failed"
 	assert_file_not_exists s2.out
-	# The inner SignedData verifies with openssl too.
-	openssl cms -decrypt -binary -inform DER -in s.p7m -recip rsa.pem -inkey rsa.key -out inner
-	{ printf '\060\200\006\011\052\206\110\206\367\015\001\007\002\240\200'; cat inner; printf '\0\0\0\0'; } > ci.der
-	run openssl cms -cmsout -print -inform DER -in ci.der
-	assert_output --partial "rsassaPss"
-	openssl cms -verify -binary -inform DER -in ci.der -CAfile signer.pem -out v 2>/dev/null
+	# The partner checks it with openssl alone: decrypt, then verify.
+	openssl cms -decrypt -binary -inform DER -in s.p7m -recip rsa.pem -inkey rsa.key |
+	    openssl cms -verify -binary -inform DER -CAfile signer.pem -out v 2>/dev/null
 	cmp v data.bin
+	openssl cms -decrypt -binary -inform DER -in s.p7m -recip rsa.pem -inkey rsa.key -out inner
+	run openssl cms -cmsout -print -inform DER -in inner
+	assert_output --partial "rsassaPss"
+}
+
+@test "an envelope tim 0.x signed (bare SignedData under id-signedData) still opens" {
+	# Rebuild the old form with openssl: encrypt the bare SignedData as signedData content.
+	openssl cms -sign -binary -nodetach -outform DER -in data.bin -signer signer.pem \
+	    -inkey signer.key -out ci.der
+	# Strip the ContentInfo (SEQUENCE, OID, [0]) to the SignedData inside.
+	off=$(openssl asn1parse -inform DER -in ci.der | awk -F: '$0 ~ /d=2/ { print $1 + 0; exit }')
+	tail -c +$((off + 1)) ci.der > sd.der
+	openssl cms -encrypt -binary -aes-256-gcm -inform DER -outform DER -in sd.der \
+	    -recip rsa.pem -keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256 -out new.p7m
+	# openssl labels it id-data; relabel it id-signedData (not covered by the tag).
+	perl -0777 -pe 's/\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01/\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02/' \
+	    new.p7m > old.p7m
+	run tim-seal --inspect old.p7m
+	assert_output --partial "content: signedData"
+	run tim-seal -d --key rsa.key --cert rsa.pem --ca signer.pem -o old.out old.p7m
+	assert_success
+	assert_output --partial "signed by CN=signer"
+	cmp old.out data.bin
 }
 
 @test "--compat --sign: a changed byte in CBC content fails the signature" {
