@@ -295,6 +295,7 @@ print_opened(struct tim_cli *cli, const struct tim_seal_cmd *c,
 {
 	FILE *f = c->out && strcmp(c->out, "-") == 0 ? stderr : stdout;
 	json_t *s = json_object_get(info, "signer");
+	const char *enc;
 
 	if (cli->json) {
 		tim_json_print(f, info);
@@ -302,6 +303,11 @@ print_opened(struct tim_cli *cli, const struct tim_seal_cmd *c,
 	}
 	if (cli->quiet)
 		return;
+	enc = json_string_value(json_object_get(info, "encoding"));
+	if (enc != NULL && strcmp(enc, "PEM") == 0)
+		fprintf(f, _("'%s' is PEM text (base64); the encrypted file in it was opened\n"), sealed);
+	else if (enc != NULL && strcmp(enc, "S/MIME") == 0)
+		fprintf(f, _("'%s' is an S/MIME message; its encrypted part was opened\n"), sealed);
 	if (json_object_get(info, "output"))
 		fprintf(f, _("opened '%s' -> '%s'\n"), sealed,
 		    json_string_value(json_object_get(info, "output")));
@@ -370,6 +376,7 @@ print_inspect(json_t *info)
 	size_t i;
 
 	printf(_("file: %s\n"), json_string_value(json_object_get(info, "file")));
+	printf(_("encoding: %s\n"), json_string_value(json_object_get(info, "encoding")));
 	printf(_("format: %s, %s"), json_string_value(json_object_get(info, "type")),
 	    json_string_value(json_object_get(info, "content_encryption")));
 	if (json_object_get(info, "mac_length"))

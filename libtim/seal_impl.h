@@ -116,6 +116,29 @@ int tim_seal_verify_signed(const struct tim_buf *head,
 int tim_seal_extract_bundle(int fd, const char *dir, uint64_t limit,
     json_t *info, struct tim_err *err);
 
+/*
+ * The envelope as given: DER, PEM or an S/MIME message (sealin.c). A source
+ * of the envelope's DER over src; with hash, the SHA-256 of every byte of
+ * src, which tim_seal_in_finish reads to the end for.
+ */
+enum { TIM_SEAL_IN_DER, TIM_SEAL_IN_PEM, TIM_SEAL_IN_SMIME };
+struct tim_seal_in {
+	struct tim_src src;
+	int format;
+	unsigned char *raw, *dec;
+	size_t rpos, rlen, dpos, dlen;
+	int eof, b64_done, final_done;
+	EVP_ENCODE_CTX *ctx;
+	struct tim_sha256 *h;
+	uint64_t raw_n;
+};
+int tim_seal_in_init(struct tim_seal_in *in, struct tim_src src, int hash,
+    struct tim_err *err);
+ssize_t tim_seal_in_read(void *ctx, void *buf, size_t n, struct tim_err *err);
+const char *tim_seal_in_format(const struct tim_seal_in *in);
+int tim_seal_in_finish(struct tim_seal_in *in, char hex[65], struct tim_err *err);
+void tim_seal_in_release(struct tim_seal_in *in);
+
 /* The envelope to read: a file, or stdin for "-" (sealopen.c). */
 int tim_seal_open_input(const char *sealed, struct tim_err *err);
 

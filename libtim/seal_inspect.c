@@ -20,6 +20,8 @@ int
 tim_seal_inspect_src(struct tim_src src, const char *name, json_t **info,
     struct tim_err *err)
 {
+	struct tim_seal_in in;
+	struct tim_src dsrc = { tim_seal_in_read, &in };
 	struct tim_ber r;
 	struct tim_seal_head *h = NULL;
 	struct tim_ber_octets oct;
@@ -32,13 +34,16 @@ tim_seal_inspect_src(struct tim_src src, const char *name, json_t **info,
 
 	*info = NULL;
 	r.win = NULL;
+	memset(&in, 0, sizeof(in));
 	if (o == NULL || arr == NULL) {
 		tim_errorf(err, ENOMEM, _("out of memory"));
 		goto out;
 	}
-	if (tim_ber_init(&r, src, err) < 0 || tim_seal_head_parse(&r, &h, err) < 0)
+	if (tim_seal_in_init(&in, src, 0, err) < 0 ||
+	    tim_ber_init(&r, dsrc, err) < 0 || tim_seal_head_parse(&r, &h, err) < 0)
 		goto out;
 	json_object_set_new(o, "file", json_string(name));
+	json_object_set_new(o, "encoding", json_string(tim_seal_in_format(&in)));
 	tim_seal_describe_head(h, o);
 	if (tim_seal_sort_recipients(h, 0, arr, NULL, &refusal, err) < 0)
 		goto out;
@@ -68,6 +73,7 @@ out:
 	json_decref(arr);
 	tim_seal_head_free(h);
 	tim_ber_release(&r);
+	tim_seal_in_release(&in);
 	return rc;
 }
 

@@ -106,6 +106,7 @@ struct open_state {
 	struct tim_ber r;
 	struct tim_seal_dec d;
 	struct tim_seal_plain p;
+	struct tim_seal_in in;
 	unsigned char cek[TIM_CMS_MAX_KEY], *buf;
 	size_t ceklen;
 	const char *refusal, *dir;
@@ -154,12 +155,15 @@ open_head(struct open_state *st, const struct tim_open_opts *o,
     const char *sealed, struct tim_err *err)
 {
 	struct tim_src src = { tim_src_fd_read, &st->fd };
+	struct tim_src dsrc = { tim_seal_in_read, &st->in };
 
 	st->fd = tim_seal_open_input(sealed, err);
-	if (st->fd < 0 || tim_ber_init(&st->r, src, err) < 0 ||
+	if (st->fd < 0 || tim_seal_in_init(&st->in, src, o->hashes, err) < 0 ||
+	    tim_ber_init(&st->r, dsrc, err) < 0 ||
 	    tim_seal_head_parse(&st->r, &st->h, err) < 0)
 		return -1;
 	json_object_set_new(st->info, "file", json_string(sealed));
+	json_object_set_new(st->info, "encoding", json_string(tim_seal_in_format(&st->in)));
 	tim_seal_describe_head(st->h, st->info);
 	if (tim_seal_sort_recipients(st->h, o->allow_legacy,
 	    json_object_get(st->info, "recipients"), &st->allowed, &st->refusal,
@@ -256,11 +260,17 @@ read_content(struct open_state *st, const struct tim_open_opts *o,
 	    o->ca, st->info, err);
 }
 
-static void
-describe_plain(struct open_state *st)
+static int
+describe_plain(struct open_state *st, struct tim_err *err)
 {
 	unsigned char md[32];
 	char hex[65];
+
+	if (tim_seal_in_finish(&st->in, hex, err) < 0)
+		return -1;
+	if (st->in.h != NULL)
+		json_object_set_new(st->info, "envelope_sha256", json_string(hex));
+	json_object_set_new(st->info, "file_size", json_integer((json_int_t)st->in.raw_n));
 
 	if (st->p.h != NULL) {
 		tim_sha256_final(st->p.h, md);
@@ -269,6 +279,7 @@ describe_plain(struct open_state *st)
 	}
 	json_object_set_new(st->info, "plaintext_size", json_integer((json_int_t)st->p.n));
 	json_object_set_new(st->info, "envelope_size", json_integer((json_int_t)st->r.off));
+	return 0;
 }
 
 /* Everything verified: the plaintext goes where it was asked to. */
@@ -317,6 +328,7 @@ open_release(struct open_state *st, int failed)
 	tim_buf_release(&st->stail);
 	tim_seal_head_free(st->h);
 	tim_ber_release(&st->r);
+	tim_seal_in_release(&st->in);
 	if (st->fd > STDIN_FILENO)
 		close(st->fd);
 	free(st->dest);
@@ -340,8 +352,7 @@ tim_seal_open(const struct tim_open_opts *o, const char *sealed, json_t **info,
 	    decrypt_start(&st, o, err) < 0 ||
 	    read_content(&st, o, err) < 0)
 		goto out;
-	describe_plain(&st);
-	if (release_plain(&st, o, err) < 0)
+	if (describe_plain(&st, err) < 0 || release_plain(&st, o, err) < 0)
 		goto out;
 	*info = st.info;
 	st.info = NULL;
