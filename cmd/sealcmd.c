@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "config.h"
 #include "err.h"
 #include "i18n.h"
 #include "json.h"
@@ -288,6 +289,22 @@ done:
 	return rc;
 }
 
+/* What the person must know even with -q: legacy algorithms, no integrity. */
+static void
+warn_opened(struct tim_cli *cli, const char *sealed, json_t *info)
+{
+	json_t *l;
+	size_t i;
+
+	json_array_foreach(json_object_get(info, "legacy"), i, l)
+		tim_warn(cli, _("'%s': accepted a legacy algorithm not on the CRYPTREC list (--allow-legacy): %s"),
+		    sealed, json_string_value(l));
+	if (strcmp(json_string_value(json_object_get(info, "integrity")), "none") == 0)
+		tim_warn(cli, _("'%s' is not authenticated (AES-CBC without a signature): "
+		    "a change made to it on the way cannot be detected; ask the sender to sign it or to use AES-GCM"),
+		    sealed);
+}
+
 /* With the plaintext on stdout, the report goes to stderr. */
 static void
 print_opened(struct tim_cli *cli, const struct tim_seal_cmd *c,
@@ -354,6 +371,8 @@ run_open(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	o.cert = c->cert;
 	o.ca = c->ca;
 	o.allow_legacy = c->allow_legacy;
+	o.refuse_unauthenticated = !tim_config_get_bool(cli->cfg, "seal",
+	    "allow-unauthenticated", 1);
 	o.out = c->out;
 	o.dir = c->dir;
 	o.hashes = cli->json || cli->verbose;
@@ -361,6 +380,7 @@ run_open(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 		rc = tim_cli_fail(cli, &err);
 		goto done;
 	}
+	warn_opened(cli, argv[0], info);
 	print_opened(cli, c, argv[0], info);
 	rc = TIM_EXIT_OK;
 done:

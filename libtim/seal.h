@@ -74,7 +74,9 @@ struct tim_open_opts {
 	const unsigned char *password;
 	size_t passlen;
 	const char *ca;			/* verify the signer against these CAs */
-	int allow_legacy;		/* accept RSA PKCS#1 v1.5 key transport */
+	int allow_legacy;		/* accept RSA PKCS#1 v1.5 key transport,
+					   the SHA-1 KDF of ECDH, SHA-1 PBKDF2 */
+	int refuse_unauthenticated;	/* refuse CBC content without a signature */
 	const char *out;		/* file to write; "-": stdout */
 	const char *dir;		/* extract a tar or zip bundle here */
 	uint64_t max_extract;		/* extraction limit in bytes; 0: default */

@@ -284,6 +284,8 @@ tim_seal_describe_head(const struct tim_seal_head *h, json_t *info)
 	json_object_set_new(info, "content_type", json_string(tim_seal_short_name(h->ctype_nid)));
 	json_object_set_new(info, "content_encryption",
 	    json_string(OBJ_nid2ln(h->cipher_nid)));
+	/* CBC has no tag: only a signature inside can show a change. */
+	json_object_set_new(info, "authenticated", json_boolean(h->aead));
 	/* id-data content may hold a signature: only opening tells. */
 	if (h->ctype_nid == NID_pkcs7_signed)
 		json_object_set_new(info, "signed", json_true());

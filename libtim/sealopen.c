@@ -149,6 +149,26 @@ check_keys(const struct tim_open_opts *o, struct tim_err *err)
 	return 0;
 }
 
+/*
+ * What was accepted only because of --allow-legacy (the recipients that
+ * could have been used), for the output and the receive record.
+ */
+static void
+note_legacy(json_t *info)
+{
+	json_t *r, *l, *arr = json_array();
+	size_t i;
+
+	json_array_foreach(json_object_get(info, "recipients"), i, r)
+		if (json_is_true(json_object_get(r, "permitted")) &&
+		    (l = json_object_get(r, "legacy")) != NULL)
+			json_array_append(arr, l);
+	if (json_array_size(arr) > 0)
+		json_object_set_new(info, "legacy", arr);
+	else
+		json_decref(arr);
+}
+
 /* The head, the recipients and the content key. */
 static int
 open_head(struct open_state *st, const struct tim_open_opts *o,
@@ -169,8 +189,11 @@ open_head(struct open_state *st, const struct tim_open_opts *o,
 	    json_object_get(st->info, "recipients"), &st->allowed, &st->refusal,
 	    err) < 0)
 		return -1;
-	return tim_seal_recover_cek(st->h, o, &st->allowed, st->refusal, st->cek,
-	    &st->ceklen, err);
+	if (tim_seal_recover_cek(st->h, o, &st->allowed, st->refusal, st->cek,
+	    &st->ceklen, err) < 0)
+		return -1;
+	note_legacy(st->info);
+	return 0;
 }
 
 /* The plaintext's temporary home: beside the file, or in DIR. */
@@ -258,6 +281,25 @@ read_content(struct open_state *st, const struct tim_open_opts *o,
 	OPENSSL_cleanse(k.b, sizeof(k.b));
 	return tim_seal_verify_signed(&st->shead, &st->stail, st->p.fd,
 	    o->ca, st->info, err);
+}
+
+/*
+ * What protects the content against change: the GCM tag, a signature, or
+ * nothing (EnvelopedData with CBC and no signature: a flipped byte opens to
+ * garbage without any error). Said in info; refused when asked to.
+ */
+static int
+integrity(struct open_state *st, const struct tim_open_opts *o,
+    const char *sealed, struct tim_err *err)
+{
+	const char *how = st->h->aead ? "tag" :
+	    json_is_true(json_object_get(st->info, "signed")) ? "signature" : "none";
+
+	json_object_set_new(st->info, "integrity", json_string(how));
+	if (strcmp(how, "none") == 0 && o->refuse_unauthenticated)
+		return tim_failf(err, _("'%s' is not authenticated (AES-CBC without a signature) "
+		    "and [seal] allow-unauthenticated = no refuses it"), sealed);
+	return 0;
 }
 
 static int
@@ -352,7 +394,8 @@ tim_seal_open(const struct tim_open_opts *o, const char *sealed, json_t **info,
 	    decrypt_start(&st, o, err) < 0 ||
 	    read_content(&st, o, err) < 0)
 		goto out;
-	if (describe_plain(&st, err) < 0 || release_plain(&st, o, err) < 0)
+	if (integrity(&st, o, sealed, err) < 0 ||
+	    describe_plain(&st, err) < 0 || release_plain(&st, o, err) < 0)
 		goto out;
 	*info = st.info;
 	st.info = NULL;

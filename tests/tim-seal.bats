@@ -220,13 +220,27 @@ assert_clean() {
 	openssl cms -encrypt -binary -aes-256-gcm -in data.bin -outform DER -out sha1.der -recip ec.pem
 	run tim-seal -d --key ec.key --cert ec.pem -o sha1.out sha1.der
 	assert_failure 1
-	assert_output --partial "without a SHA-2 KDF is refused"
+	assert_output --partial "key agreement with the SHA-1 KDF is refused (--allow-legacy opens it)"
+	assert_file_not_exists sha1.out
+	# OpenSSL's default for an EC recipient opens for a one-off receipt, and says so.
+	run --separate-stderr tim-seal -d --allow-legacy --key ec.key --cert ec.pem -o sha1.out sha1.der
+	assert_success
+	[[ $stderr == *"accepted a legacy algorithm not on the CRYPTREC list (--allow-legacy): ecdh sha1kdf"* ]]
+	cmp sha1.out data.bin
 	openssl cms -encrypt -binary -aes-256-cbc -in data.bin -outform DER -out pw.der -pwri_password secret
 	printf 'secret\n' > pw
 	chmod 600 pw
 	run tim-seal -d --password-file pw -o pw.out pw.der
 	assert_failure 1
-	assert_output --partial "PRF other than HMAC-SHA-2"
+	assert_output --partial "PBKDF2 HMAC-SHA-1 is refused (--allow-legacy opens it)"
+	assert_file_not_exists pw.out
+	run tim-seal -d --allow-legacy --json --password-file pw -o pw.out pw.der
+	assert_success
+	assert_output --partial '"legacy":["pbkdf2 hmacWithSHA1 2048 iterations"]'
+	assert_output --partial '"integrity":"none"'
+	assert_output --partial "is not authenticated (AES-CBC without a signature)"
+	cmp pw.out data.bin
+	rm v15.out sha1.out pw.out
 	assert_clean
 }
 
