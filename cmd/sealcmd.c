@@ -423,6 +423,12 @@ print_inspect(json_t *info)
 	printf(_("encrypted content: %lld bytes; envelope: %lld bytes\n"),
 	    (long long)json_integer_value(json_object_get(info, "encrypted_size")),
 	    (long long)json_integer_value(json_object_get(info, "envelope_size")));
+	s = json_object_get(info, "clients");
+	if (json_is_true(json_object_get(s, "nss")))
+		printf(_("opens with: openssl cms; NSS cmsutil (Thunderbird); gpgsm (Kleopatra)\n"));
+	else
+		printf(_("opens with: openssl cms (OpenSSL 3) only; not NSS cmsutil (Thunderbird) nor gpgsm (Kleopatra), "
+		    "which open only RSA PKCS#1 v1.5, not on the CRYPTREC list\n"));
 }
 
 static int

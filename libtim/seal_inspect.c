@@ -16,6 +16,29 @@
 #include "seal_impl.h"
 #include "banned.h"
 
+/*
+ * Which of the partner's usual clients can open it, as tested in
+ * tests/tim-seal-interop.bats: OpenSSL 3 opens every CMS envelope tim reads;
+ * NSS (cmsutil 3.87, Thunderbird) and GnuPG's gpgsm (2.2, Kleopatra) open
+ * only EnvelopedData to an RSA PKCS#1 v1.5 recipient.
+ */
+static json_t *
+clients(const struct tim_seal_head *h, json_t *recipients)
+{
+	json_t *r;
+	size_t i;
+	int v15 = 0;
+	const char *ke;
+
+	json_array_foreach(recipients, i, r) {
+		ke = json_string_value(json_object_get(r, "key_encryption"));
+		if (ke != NULL && strcmp(ke, "rsa-pkcs1-v1.5") == 0)
+			v15 = 1;
+	}
+	v15 = v15 && !h->aead;
+	return json_pack("{s:b, s:b, s:b}", "openssl", 1, "nss", v15, "gpgsm", v15);
+}
+
 int
 tim_seal_inspect_src(struct tim_src src, const char *name, json_t **info,
     struct tim_err *err)
@@ -47,6 +70,7 @@ tim_seal_inspect_src(struct tim_src src, const char *name, json_t **info,
 	tim_seal_describe_head(h, o);
 	if (tim_seal_sort_recipients(h, 0, arr, NULL, &refusal, err) < 0)
 		goto out;
+	json_object_set_new(o, "clients", clients(h, arr));
 	json_object_set_new(o, "recipients", arr);
 	arr = NULL;
 	buf = malloc(TIM_SEAL_CHUNK);

@@ -46,6 +46,10 @@ if [ "${1:-}" = check ]; then
 	cmd xmllint libxml2-utils
 	cmd qpdf qpdf
 	cmd openssl openssl
+	cmd cmsutil libnss3-tools
+	cmd gpgsm gpgsm
+	cmd gpg-agent gpg-agent
+	cmd jq jq
 	cmd bc bc
 	file /usr/bin/time time
 	cmd clang clang
