@@ -169,6 +169,70 @@ record_send(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv,
 	return TIM_EXIT_OK;
 }
 
+/*
+ * The receive record (告示 I 第四 1 (2)): what came, from whom, its hashes,
+ * and the labels found on what was opened.
+ */
+static int
+record_receive(struct tim_cli *cli, struct tim_seal_cmd *c, const char *sealed,
+    json_t *info)
+{
+	struct tim_seal_policy pol = { NULL, 0, "", "", "" };
+	struct tim_err err;
+	json_t *f, *x;
+	char **paths = NULL;
+	const char *dir = json_string_value(json_object_get(info, "directory"));
+	const char *out = json_string_value(json_object_get(info, "output"));
+	size_t i, n = 0, nx = json_array_size(json_object_get(info, "extracted"));
+	uint64_t seq = 0;
+	int rc = TIM_EXIT_ERROR;
+
+	tim_err_clear(&err);
+	paths = calloc(nx + 1, sizeof(*paths));
+	if (paths == NULL)
+		goto oom;
+	if (out != NULL && strcmp(out, "-") != 0)
+		if ((paths[n++] = strdup(out)) == NULL)
+			goto oom;
+	json_array_foreach(json_object_get(info, "extracted"), i, x) {
+		const char *name = json_string_value(json_object_get(x, "name"));
+
+		if (name == NULL || json_object_get(x, "link") != NULL)
+			continue;
+		if (asprintf(&paths[n], "%s/%s", dir ? dir : ".", name) < 0) {
+			paths[n] = NULL;
+			goto oom;
+		}
+		n++;
+	}
+	/* No recipients: the policy only collects the labels. */
+	if (tim_seal_policy_check(cli->cfg, paths, n, NULL, 0, 0, &pol, &err) < 0) {
+		rc = tim_cli_fail(cli, &err);
+		goto out;
+	}
+	f = tim_seal_receive_fields(info, sealed, c->from, pol.labels);
+	if (f == NULL)
+		goto oom;
+	rc = tim_ledger_record(c->ledger, "receive", f, 0, &seq, &err);
+	json_decref(f);
+	if (rc < 0) {
+		tim_err_prefix(&err, _("ledger '%s'"), c->ledger);
+		rc = tim_cli_fail(cli, &err);
+		goto out;
+	}
+	tim_info(cli, _("recorded receive #%llu in '%s'"), (unsigned long long)seq, c->ledger);
+	rc = TIM_EXIT_OK;
+	goto out;
+oom:
+	tim_error(cli, _("out of memory"));
+out:
+	for (i = 0; paths != NULL && i < n; i++)
+		free(paths[i]);
+	free(paths);
+	tim_seal_policy_release(&pol);
+	return rc;
+}
+
 /* -o, else stdout for stdin, else FIRST.p7m beside the first input. */
 static char *
 seal_out_name(const struct tim_seal_cmd *c, char **argv, int bundle)
@@ -224,6 +288,7 @@ seal_opts(struct tim_cli *cli, const struct tim_seal_cmd *c, int bundle,
 	o->sign_key = c->sign_key;
 	o->signer_cert = c->signer;
 	o->bundle = bundle;
+	o->force = c->force;
 	o->hashes = c->ledger != NULL || cli->json || cli->verbose;
 }
 
@@ -296,6 +361,9 @@ warn_opened(struct tim_cli *cli, const char *sealed, json_t *info)
 	json_t *l;
 	size_t i;
 
+	json_array_foreach(json_object_get(info, "removed_leftovers"), i, l)
+		tim_warn(cli, _("removed the plaintext an interrupted run left in '%s'"),
+		    json_string_value(l));
 	json_array_foreach(json_object_get(info, "legacy"), i, l)
 		tim_warn(cli, _("'%s': accepted a legacy algorithm not on the CRYPTREC list (--allow-legacy): %s"),
 		    sealed, json_string_value(l));
@@ -371,11 +439,12 @@ run_open(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	o.cert = c->cert;
 	o.ca = c->ca;
 	o.allow_legacy = c->allow_legacy;
+	o.force = c->force;
 	o.refuse_unauthenticated = !tim_config_get_bool(cli->cfg, "seal",
 	    "allow-unauthenticated", 1);
 	o.out = c->out;
 	o.dir = c->dir;
-	o.hashes = cli->json || cli->verbose;
+	o.hashes = cli->json || cli->verbose || c->ledger != NULL;
 	if (tim_seal_open(&o, argv[0], &info, &err) < 0) {
 		rc = tim_cli_fail(cli, &err);
 		goto done;
@@ -383,6 +452,8 @@ run_open(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	warn_opened(cli, argv[0], info);
 	print_opened(cli, c, argv[0], info);
 	rc = TIM_EXIT_OK;
+	if (c->ledger != NULL)
+		rc = record_receive(cli, c, argv[0], info);
 done:
 	tim_buf_release_secret(&pass);
 	json_decref(info);

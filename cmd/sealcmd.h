@@ -28,7 +28,8 @@ struct tim_seal_cmd {
 	int password_tty;		/* -p: ask on the terminal */
 	const char *ledger;
 	const char *override;		/* reason to send a forbidden level outside */
-	int compat, allow_expired, allow_legacy;
+	const char *from;		/* -d --ledger: who sent it */
+	int compat, allow_expired, allow_legacy, force;
 	int bundle;			/* TIM_SEAL_BUNDLE_* */
 };
 

@@ -27,7 +27,8 @@ usage(FILE *f)
 "                [-o OUT] [--sign KEY --signer CERT] [--zip | --tar] [--compat]\n"
 "                [--allow-expired] [--ledger LEDGER [--override REASON]] FILE...\n"
 "       tim-seal -d [--key KEY --cert CERT | -p | --password-file F | --password-fd N]\n"
-"                [--ca FILE] [--allow-legacy] [-o OUT | -C DIR] SEALED\n"
+"                [--ca FILE] [--allow-legacy] [-o OUT | -C DIR]\n"
+"                [--ledger LEDGER [--from SENDER]] SEALED\n"
 "       tim-seal --inspect SEALED...\n"
 "'-' as FILE or SEALED reads standard input; -o - writes standard output.\n"
 "common options: -h, --help  -q, --quiet  -v, --verbose  --json  --version\n"));
@@ -35,7 +36,7 @@ usage(FILE *f)
 
 enum {
 	O_ALLOW_EXPIRED = TIM_OPT_FIRST_FREE, O_ALLOW_LEGACY, O_CA, O_CERT,
-	O_COMPAT, O_INSPECT, O_KEY, O_LEDGER, O_OVERRIDE, O_PASSWORD_FD, O_PASSWORD_FILE,
+	O_COMPAT, O_FORCE, O_FROM, O_INSPECT, O_KEY, O_LEDGER, O_OVERRIDE, O_PASSWORD_FD, O_PASSWORD_FILE,
 	O_SIGN, O_SIGNER, O_TAR, O_ZIP
 };
 
@@ -47,6 +48,8 @@ static const struct option longopts[] = {
 	{ "compat", no_argument, NULL, O_COMPAT },
 	{ "decrypt", no_argument, NULL, 'd' },
 	{ "directory", required_argument, NULL, 'C' },
+	{ "force", no_argument, NULL, O_FORCE },
+	{ "from", required_argument, NULL, O_FROM },
 	{ "inspect", no_argument, NULL, O_INSPECT },
 	{ "key", required_argument, NULL, O_KEY },
 	{ "ledger", required_argument, NULL, O_LEDGER },
@@ -69,14 +72,15 @@ static int
 check_mode(const struct tim_seal_cmd *c)
 {
 	int seal_only = c->ncerts || c->sign_key || c->signer || c->compat ||
-	    c->allow_expired || c->bundle || c->ledger || c->override;
-	int open_only = c->key || c->cert || c->ca || c->allow_legacy || c->dir;
+	    c->allow_expired || c->bundle || c->override;
+	int open_only = c->key || c->cert || c->ca || c->allow_legacy || c->dir ||
+	    c->from;
 
 	if (c->mode == TIM_SEALCMD_OPEN && seal_only)
 		return tim_cli_usage_error(&cli, _("sealing options do not apply to -d"));
 	if (c->mode == TIM_SEALCMD_SEAL && open_only)
 		return tim_cli_usage_error(&cli, _("opening options need -d"));
-	if (c->mode == TIM_SEALCMD_INSPECT && (seal_only || open_only || c->out ||
+	if (c->mode == TIM_SEALCMD_INSPECT && (seal_only || open_only || c->out || c->ledger || c->force ||
 	    c->password_file || c->password_fd >= 0 || c->password_tty))
 		return tim_cli_usage_error(&cli, _("--inspect takes no other options"));
 	if ((c->password_file != NULL) + (c->password_fd >= 0) + c->password_tty > 1)
@@ -128,6 +132,8 @@ main(int argc, char **argv)
 		case O_CA: c.ca = optarg; break;
 		case O_CERT: c.cert = optarg; break;
 		case O_COMPAT: c.compat = 1; break;
+		case O_FORCE: c.force = 1; break;
+		case O_FROM: c.from = optarg; break;
 		case O_INSPECT: c.mode = TIM_SEALCMD_INSPECT; modes |= 2; break;
 		case O_KEY: c.key = optarg; break;
 		case O_LEDGER: c.ledger = optarg; break;
@@ -157,7 +163,7 @@ main(int argc, char **argv)
 		r = tim_cli_usage_error(&cli, _("-d and --inspect exclude each other"));
 		goto out;
 	}
-	if (c.ledger == NULL && c.mode == TIM_SEALCMD_SEAL) {
+	if (c.ledger == NULL && c.mode != TIM_SEALCMD_INSPECT) {
 		const char *dflt = tim_config_get(cli.cfg, "seal", "ledger");
 
 		if (dflt != NULL && *dflt)

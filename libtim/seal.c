@@ -548,6 +548,7 @@ pipe_out(struct pipeline *p, const struct tim_seal_opts *o, const char *out,
 	if (p->to_stdout) {
 		p->os.fd = STDOUT_FILENO;
 	} else {
+		p->tmp.replace = o->force;
 		if (tim_tmpfile_open(&p->tmp, out, err) < 0)
 			return -1;
 		p->os.fd = p->tmp.fd;

@@ -36,6 +36,7 @@ struct tim_seal_opts {
 	const char *signer_cert;	/* ... and certificate */
 	int bundle;			/* TIM_SEAL_BUNDLE_*; several inputs force TAR */
 	int hashes;			/* SHA-256 of plaintext and envelope in info */
+	int force;			/* replace an existing output */
 };
 
 /*
@@ -68,6 +69,16 @@ int tim_seal_bundle_for(char *const *files, size_t nfiles, int bundle);
 json_t *tim_seal_send_fields(json_t *info, char *const *files, size_t nfiles,
     json_t *labels, const char *override);
 
+/*
+ * The ledger's "receive" record for an opening (告示 I 第四 1 (2)), from the
+ * *info that tim_seal_open gave: the envelope and its hash, from whom (from,
+ * else the signer, else "unknown"), the recipients, every file with its hash,
+ * the labels found in what was opened (may be NULL), legacy algorithms
+ * accepted. A new reference.
+ */
+json_t *tim_seal_receive_fields(json_t *info, const char *sealed,
+    const char *from, json_t *labels);
+
 struct tim_open_opts {
 	const char *key;		/* recipient private key file */
 	const char *cert;		/* its certificate (selects the recipient) */
@@ -78,14 +89,17 @@ struct tim_open_opts {
 					   the SHA-1 KDF of ECDH, SHA-1 PBKDF2 */
 	int refuse_unauthenticated;	/* refuse CBC content without a signature */
 	const char *out;		/* file to write; "-": stdout */
-	const char *dir;		/* extract a tar or zip bundle here */
+	const char *dir;		/* extract a tar or zip bundle here (made if missing) */
+	int force;			/* replace an existing output file */
 	uint64_t max_extract;		/* extraction limit in bytes; 0: default */
 	int hashes;			/* SHA-256 of the plaintext in info */
 };
 
 /*
- * Opens an envelope. The plaintext goes to a temporary file beside the
- * destination and is moved into place only after the authentication tag and
+ * Opens an envelope (DER, PEM or an S/MIME message). Without out or dir a
+ * single file goes to the current directory under the envelope's name
+ * without ".p7m", a bundle is extracted there. The plaintext goes to a
+ * temporary file beside the destination and is moved into place only after the authentication tag and
  * any signature verified; on any failure nothing of it remains. *info
  * describes the envelope and the signer.
  */

@@ -144,6 +144,24 @@ out:
 	return rc;
 }
 
+/*
+ * The version field: AuthEnvelopedData is always 0 (RFC 5083);
+ * EnvelopedData 0, 2, 3 or 4 (RFC 5652 6.1). Anything else is not an
+ * envelope any implementation made.
+ */
+static int
+check_version(const struct tim_seal_head *h, struct tim_err *err)
+{
+	const unsigned char *v = (const unsigned char *)h->version.buf;
+	int n = -1;
+
+	if (h->version.len == 3 && v[0] == V_ASN1_INTEGER && v[1] == 1)
+		n = v[2];
+	if (h->aead ? n == 0 : (n == 0 || n == 2 || n == 3 || n == 4))
+		return 0;
+	return tim_failf(err, _("malformed envelope: %s"), _("wrong version field"));
+}
+
 int
 tim_seal_head_parse(struct tim_ber *r, struct tim_seal_head **out,
     struct tim_err *err)
@@ -179,6 +197,8 @@ tim_seal_head_parse(struct tim_ber *r, struct tim_seal_head **out,
 	if (tim_ber_expect(r, &tl, 0, V_ASN1_INTEGER, 0, "version") < 0 ||
 	    tim_ber_capture(r, &tl, &h->version, 16) < 0 ||
 	    tim_ber_next(r, &tl) < 0)
+		goto fail;
+	if (check_version(h, err) < 0)
 		goto fail;
 	if (tl.cls == 2 && tl.tag == 0 && tl.cons) {
 		if (tim_ber_capture(r, &tl, &h->originator, TIM_CMS_MAX_RECIPINFOS) < 0 ||

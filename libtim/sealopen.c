@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -50,11 +51,51 @@ ends_with(const char *s, const char *suffix)
 	return a > b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* Where the plaintext goes: a file (dest), stdout, or a directory. */
+/* mkdir -p, 0700 for what it makes. */
+static int
+make_dir(const char *dir, json_t *info, struct tim_err *err)
+{
+	struct stat sb;
+	char *p = strdup(dir), *s;
+
+	if (p == NULL)
+		return tim_errorf(err, ENOMEM, _("out of memory"));
+	if (stat(dir, &sb) == 0) {
+		free(p);
+		return S_ISDIR(sb.st_mode) ? 0 :
+		    tim_errorf(err, ENOTDIR, _("cannot extract into '%s'"), dir);
+	}
+	for (s = p + 1; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+				tim_errorf(err, errno, _("cannot create the folder '%s'"), p);
+				free(p);
+				return -1;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(p);
+	json_object_set_new(info, "directory_created", json_true());
+	return 0;
+}
+
+/*
+ * Where the plaintext goes: a file (dest), stdout, or a directory. Without
+ * -o or -C: the current directory, as unzip and tar do, under the
+ * envelope's own name less ".p7m".
+ */
 static int
 destination(const struct tim_open_opts *o, const char *sealed, char **dest,
-    const char **dir, struct tim_err *err)
+    const char **dir, json_t *info, struct tim_err *err)
 {
+	const char *base;
+
 	*dest = NULL;
 	*dir = o->dir;
 	if (o->out != NULL) {
@@ -62,14 +103,16 @@ destination(const struct tim_open_opts *o, const char *sealed, char **dest,
 		return *dest ? 0 : tim_errorf(err, ENOMEM, _("out of memory"));
 	}
 	if (o->dir != NULL)
-		return 0;
-	if (strcmp(sealed, "-") == 0 || !ends_with(sealed, ".p7m"))
+		return make_dir(o->dir, info, err);
+	base = strrchr(sealed, '/');
+	base = base ? base + 1 : sealed;
+	if (strcmp(sealed, "-") == 0 || !ends_with(base, ".p7m"))
 		return tim_invalidf(err, _("give -o OUT or -C DIR for '%s'"), sealed);
-	if (ends_with(sealed, ".tar.p7m") || ends_with(sealed, ".zip.p7m")) {
+	if (ends_with(base, ".tar.p7m") || ends_with(base, ".zip.p7m")) {
 		*dir = ".";
 		return 0;
 	}
-	*dest = strndup(sealed, strlen(sealed) - 4);
+	*dest = strndup(base, strlen(base) - 4);
 	return *dest ? 0 : tim_errorf(err, ENOMEM, _("out of memory"));
 }
 
@@ -198,7 +241,7 @@ open_head(struct open_state *st, const struct tim_open_opts *o,
 
 /* The plaintext's temporary home: beside the file, or in DIR. */
 static int
-plain_home(struct open_state *st, struct tim_err *err)
+plain_home(struct open_state *st, const struct tim_open_opts *o, struct tim_err *err)
 {
 	if (st->dir != NULL) {
 		st->anon = anon_in(st->dir, err);
@@ -207,6 +250,7 @@ plain_home(struct open_state *st, struct tim_err *err)
 		st->anon = tim_tmpfile_anon(err);
 		st->p.fd = st->anon;
 	} else {
+		st->tmp.replace = o->force;
 		if (tim_tmpfile_open(&st->tmp, st->dest, err) < 0)
 			return -1;
 		st->p.fd = st->tmp.fd;
@@ -388,9 +432,9 @@ tim_seal_open(const struct tim_open_opts *o, const char *sealed, json_t **info,
 	if (open_state_init(&st, err) < 0)
 		goto out;
 	if (check_keys(o, err) < 0 ||
-	    destination(o, sealed, &st.dest, &st.dir, err) < 0 ||
+	    destination(o, sealed, &st.dest, &st.dir, st.info, err) < 0 ||
 	    open_head(&st, o, sealed, err) < 0 ||
-	    plain_home(&st, err) < 0 ||
+	    plain_home(&st, o, err) < 0 ||
 	    decrypt_start(&st, o, err) < 0 ||
 	    read_content(&st, o, err) < 0)
 		goto out;

@@ -623,3 +623,165 @@ assert o["labels"] == [{"file": "【極秘】plan.txt", "level": "極秘"}], o' 
 	run tim-ledger verify reg.tim
 	assert_success
 }
+
+# A tar or zip with the given entries: name, then "->target" for a link,
+# "=>target" for a hard link, else the content.
+mkbundle() {
+	python3 - "$@" <<'PY'
+import io, sys, tarfile, zipfile
+out, entries = sys.argv[1], sys.argv[2:]
+if out.endswith(".zip"):
+    with zipfile.ZipFile(out, "w") as z:
+        for e in entries:
+            name, _, val = e.partition(":")
+            if val.startswith("->"):
+                i = zipfile.ZipInfo(name)
+                i.create_system = 3
+                i.external_attr = (0o120777 << 16)
+                z.writestr(i, val[2:])
+            else:
+                z.writestr(name, val)
+else:
+    with tarfile.open(out, "w") as t:
+        for e in entries:
+            name, _, val = e.partition(":")
+            i = tarfile.TarInfo(name)
+            if val.startswith("->"):
+                i.type, i.linkname = tarfile.SYMTYPE, val[2:]
+                t.addfile(i)
+            elif val.startswith("=>"):
+                i.type, i.linkname = tarfile.LNKTYPE, val[2:]
+                t.addfile(i)
+            elif val == "/":
+                i.type = tarfile.DIRTYPE
+                t.addfile(i)
+            else:
+                i.size = len(val)
+                t.addfile(i, io.BytesIO(val.encode()))
+PY
+}
+
+@test "hostile bundles: chained links are judged against the tree as extracted (tar and zip)" {
+	for f in tar zip; do
+		# b -> . then c -> b/b/b/../../.. : three levels up through links, counted as one down
+		mkbundle chain.$f "ok.txt:x" "b:->." "c:->b/b/b/../../.."
+		# a dangling link that would climb once something is made
+		mkbundle dangle.$f "ok.txt:x" "b:->." "d:->b/b/nothing/../.."
+		# links that stay inside, through a chain, are kept
+		mkbundle good.$f "dir/a.txt:A" "b:->." "l:->b/b/dir/a.txt" "later:->notyet.txt"
+		for n in chain dangle good; do
+			tim-seal -q -r rsa.pem -o $n.$f.p7m $n.$f
+		done
+		for n in chain dangle; do
+			mkdir x-$n-$f
+			run tim-seal -d --key rsa.key --cert rsa.pem -C x-$n-$f $n.$f.p7m
+			assert_failure 1
+			assert_output --regexp "bundle entry '(c|d)' links outside"
+			run ls -A x-$n-$f
+			assert_output ""
+		done
+		mkdir x-good-$f
+		run tim-seal -d --key rsa.key --cert rsa.pem -C x-good-$f good.$f.p7m
+		assert_success
+		[ "$(cat x-good-$f/l)" = A ]
+		[ "$(readlink x-good-$f/later)" = notyet.txt ]
+	done
+}
+
+@test "bundles: files come out 0600 and folders 0700 like a single output; -C makes a missing folder" {
+	mkbundle perm.tar "d/:/" "d/a.txt:A" "run.sh:#!/bin/sh"
+	tim-seal -q -r rsa.pem -o perm.tar.p7m perm.tar
+	run tim-seal -d --key rsa.key --cert rsa.pem -C new/sub perm.tar.p7m
+	assert_success
+	[ "$(stat -c %a new/sub/d/a.txt)" = 600 ]
+	[ "$(stat -c %a new/sub/run.sh)" = 600 ]
+	[ "$(stat -c %a new/sub/d)" = 700 ]
+	[ "$(stat -c %a new/sub)" = 700 ]
+}
+
+@test "bundles: an entry held twice is named; a hard link to nothing inside is refused" {
+	mkbundle dup.tar "a.txt:one" "b.txt:x" "a.txt:two"
+	tim-seal -q -r rsa.pem -o dup.tar.p7m dup.tar
+	mkdir x
+	run tim-seal -d --key rsa.key --cert rsa.pem -C x dup.tar.p7m
+	assert_failure 1
+	assert_output "tim-seal: bundle holds 'a.txt' twice"
+	run ls -A x
+	assert_output ""
+	mkbundle hard.tar "a.txt:one" "h:=>../../etc/passwd"
+	tim-seal -q -r rsa.pem -o hard.tar.p7m hard.tar
+	run tim-seal -d --key rsa.key --cert rsa.pem -C x hard.tar.p7m
+	assert_failure 1
+	assert_output --partial "bundle entry 'h' links outside"
+	mkbundle hard2.tar "a.txt:one" "h:=>a.txt"
+	tim-seal -q -r rsa.pem -o hard2.tar.p7m hard2.tar
+	run tim-seal -d --key rsa.key --cert rsa.pem -C x hard2.tar.p7m
+	assert_success
+	[ "$(stat -c %h x/h)" = 2 ]
+}
+
+@test "kill -9 during -C extraction: the next run removes the plaintext it left and says so" {
+	mkdir big
+	head -c 150000000 /dev/zero > big/z1
+	cp big/z1 big/z2
+	tim-seal -q -r rsa.pem -o big.tar.p7m big
+	rm -r big
+	mkdir out
+	left=
+	for try in 1 2 3 4 5 6 7 8; do
+		tim-seal -d --key rsa.key --cert rsa.pem -C out big.tar.p7m >/dev/null 2>&1 &
+		pid=$!
+		for _ in $(seq 1 400); do
+			compgen -G 'out/.tim-seal-*/big/z1' >/dev/null && break
+			sleep 0.01
+		done
+		kill -9 $pid 2>/dev/null || true
+		wait $pid 2>/dev/null || true
+		if compgen -G 'out/.tim-seal-*' >/dev/null; then left=1; break; fi
+		rm -rf out/big
+	done
+	[ -n "$left" ] || skip "could not catch the extraction in 8 tries"
+	[ ! -e out/big ]
+	run tim-seal -d --key rsa.key --cert rsa.pem -C out big.tar.p7m
+	assert_success
+	assert_output --regexp "removed the plaintext an interrupted run left in 'out/\.tim-seal-[A-Za-z0-9]+'"
+	run compgen -G 'out/.tim-seal-*'
+	assert_failure
+	cmp -n 150000000 out/big/z1 /dev/zero
+}
+
+@test "--compat: a flipped byte is said to be undetectable; [seal] allow-unauthenticated = no refuses it" {
+	head -c 100000 /dev/zero > zeros
+	tim-seal -q --compat -r rsa.pem -o c.p7m zeros
+	size=$(stat -c %s c.p7m)
+	printf 'Z' | dd of=c.p7m bs=1 seek=$((size - 5000)) conv=notrunc 2>/dev/null
+	run --separate-stderr tim-seal -d --key rsa.key --cert rsa.pem -o c.out c.p7m
+	assert_success
+	[[ $stderr == *"'c.p7m' is not authenticated (AES-CBC without a signature): a change made to it on the way cannot be detected"* ]]
+	run tim-seal -d --json --key rsa.key --cert rsa.pem -o c2.out c.p7m
+	assert_output --partial '"integrity":"none"'
+	printf '[seal]\nallow-unauthenticated = no\n' > tim.conf
+	run tim-seal -d --key rsa.key --cert rsa.pem -o c3.out c.p7m
+	assert_failure 1
+	assert_output "tim-seal: 'c.p7m' is not authenticated (AES-CBC without a signature) and [seal] allow-unauthenticated = no refuses it"
+	assert_file_not_exists c3.out
+	# signed CBC has a signature to show changes: allowed
+	tim-seal -q --compat -r rsa.pem --sign signer.key --signer signer.pem -o cs.p7m zeros
+	run tim-seal -d --key rsa.key --cert rsa.pem -o cs.out cs.p7m
+	assert_success
+	cmp cs.out zeros
+}
+
+@test "an envelope whose version field is wrong is refused" {
+	tim-seal -q -r rsa.pem -o v.p7m data.bin
+	tim-seal -q --compat -r rsa.pem -o cv.p7m data.bin
+	# the version INTEGER follows the SEQUENCE headers: 02 01 00 -> 02 01 07
+	perl -0777 -pe 's/\x02\x01\x00/\x02\x01\x07/' v.p7m > v7.p7m
+	perl -0777 -pe 's/\x02\x01\x00/\x02\x01\x01/' cv.p7m > cv1.p7m
+	for f in v7 cv1; do
+		run tim-seal -d --key rsa.key --cert rsa.pem -o $f.out $f.p7m
+		assert_failure 1
+		assert_output "tim-seal: malformed envelope: wrong version field"
+		assert_file_not_exists $f.out
+	done
+}
