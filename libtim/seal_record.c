@@ -110,9 +110,10 @@ tim_seal_receive_fields(json_t *info, const char *sealed, const char *from,
 		return NULL;
 	if (who == NULL && signer != NULL)
 		who = json_string_value(json_object_get(signer, "subject"));
-	json_object_set_new(f, "item", out ? json_copy(out) :
-	    json_object_get(info, "directory") ? json_copy(json_object_get(info, "directory")) :
-	    json_string("-"));
+	/* A single file is the item; a bundle is named by its envelope. */
+	json_object_set_new(f, "item", out ? json_copy(out) : json_string(sealed));
+	if (json_object_get(info, "directory"))
+		json_object_set(f, "directory", json_object_get(info, "directory"));
 	json_object_set_new(f, "from", json_string(who ? who : "unknown"));
 	json_object_set_new(f, "envelope", json_string(sealed));
 	json_object_set(f, "envelope_sha256", json_object_get(info, "envelope_sha256"));

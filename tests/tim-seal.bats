@@ -785,3 +785,67 @@ PY
 		assert_file_not_exists $f.out
 	done
 }
+
+@test "-d --ledger appends a receive record: envelope hash, signer, recipients, files, labels, legacy" {
+	tim-ledger init -q reg.tim
+	mkdir -p pkg/sub
+	printf 'spec\n' > pkg/a.txt
+	printf 'x\n' > pkg/sub/b.txt
+	tim-mark -q -l 秘 --carriers content pkg/a.txt
+	tim-seal -q -r rsa.pem --sign signer.key --signer signer.pem -o pkg.tar.p7m pkg
+	mkdir in
+	run tim-seal -d -v --key rsa.key --cert rsa.pem --ca signer.pem --ledger reg.tim -C in pkg.tar.p7m
+	assert_success
+	assert_output --partial "recorded receive #1 in 'reg.tim'"
+	rec=$(tail -n 1 reg.tim)
+	[ "$(jq -r .kind <<<"$rec")" = receive ]
+	[ "$(jq -r .item <<<"$rec")" = pkg.tar.p7m ]
+	[ "$(jq -r .from <<<"$rec")" = "CN=signer, O=Example" ]
+	[ "$(jq -r .envelope_sha256 <<<"$rec")" = "$(sha256sum pkg.tar.p7m | cut -d' ' -f1)" ]
+	[ "$(jq -r '.recipients[0].issuer' <<<"$rec")" = "CN=rsa, O=Example" ]
+	[ "$(jq -r '.files[] | select(.name == "pkg/a.txt") | .sha256' <<<"$rec")" = "$(sha256sum pkg/a.txt | cut -d' ' -f1)" ]
+	[ "$(jq -r '.files[] | select(.name == "pkg/sub/b.txt") | .size' <<<"$rec")" = 2 ]
+	[ "$(jq -r '.labels[0].level' <<<"$rec")" = 秘 ]
+	[ "$(jq -r '.labels[0].file' <<<"$rec")" = in/pkg/a.txt ]
+	[ "$(jq -r .integrity <<<"$rec")" = tag ]
+	run tim-ledger verify reg.tim
+	assert_success
+	# unsigned, from a partner named on the command line, a legacy algorithm accepted
+	openssl cms -encrypt -binary -aes-256-cbc -in data.bin -outform DER -out v15.der -recip rsa.pem
+	run tim-seal -d -q --allow-legacy --key rsa.key --cert rsa.pem --ledger reg.tim --from "Partner KK" -o v15.out v15.der
+	assert_success
+	rec=$(tail -n 1 reg.tim)
+	[ "$(jq -r .from <<<"$rec")" = "Partner KK" ]
+	[ "$(jq -r .item <<<"$rec")" = v15.out ]
+	[ "$(jq -r '.legacy[0]' <<<"$rec")" = rsa-pkcs1-v1.5 ]
+	[ "$(jq -r .integrity <<<"$rec")" = none ]
+	[ "$(jq -r '.files[0].sha256' <<<"$rec")" = "$(sha256sum data.bin | cut -d' ' -f1)" ]
+	# --from and --ledger belong to -d; --inspect takes neither
+	run tim-seal --inspect --ledger reg.tim v15.der
+	assert_failure 2
+	run tim-seal -r rsa.pem --from x data.bin
+	assert_failure 2
+	assert_output --partial "opening options need -d"
+}
+
+@test "-d writes to the current directory; never replaces without --force" {
+	mkdir env here
+	tim-seal -q -r rsa.pem -o env/data.bin.p7m data.bin
+	cd here
+	run tim-seal -d --key ../rsa.key --cert ../rsa.pem ../env/data.bin.p7m
+	assert_success
+	assert_output "opened '../env/data.bin.p7m' -> 'data.bin'"
+	cmp data.bin ../data.bin
+	assert_file_not_exists ../env/data.bin
+	echo keep > data.bin
+	run tim-seal -d --key ../rsa.key --cert ../rsa.pem ../env/data.bin.p7m
+	assert_failure 3
+	assert_output --partial "cannot create 'data.bin' (--force replaces it)"
+	[ "$(cat data.bin)" = keep ]
+	run tim-seal -d --force --key ../rsa.key --cert ../rsa.pem ../env/data.bin.p7m
+	assert_success
+	cmp data.bin ../data.bin
+	[ "$(stat -c %a data.bin)" = 600 ]
+	run ls -A
+	assert_output "data.bin"
+}
