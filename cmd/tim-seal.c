@@ -23,21 +23,23 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, _(
-"usage: tim-seal -r CERT [-r CERT ...] [-p | --password-file F | --password-fd N]\n"
-"                [-o OUT] [--sign KEY --signer CERT] [--zip | --tar] [--compat]\n"
-"                [--allow-expired] [--ledger LEDGER [--override REASON]] FILE...\n"
+"usage: tim-seal -r CERT [-r CERT ...] [-p | --password-file F | --password-fd N |\n"
+"                --generate-password] [--weak-password REASON] [-o OUT] [--force]\n"
+"                [--sign KEY --signer CERT] [--zip | --tar] [--compat] [--allow-expired]\n"
+"                [--ledger LEDGER [--override REASON]] [-0] FILE...\n"
 "       tim-seal -d [--key KEY --cert CERT | -p | --password-file F | --password-fd N]\n"
-"                [--ca FILE] [--allow-legacy] [-o OUT | -C DIR]\n"
+"                [--ca FILE] [--allow-legacy] [-o OUT | -C DIR] [--force]\n"
 "                [--ledger LEDGER [--from SENDER]] SEALED\n"
 "       tim-seal --inspect SEALED...\n"
-"'-' as FILE or SEALED reads standard input; -o - writes standard output.\n"
+"'-' as SEALED reads standard input, as the only FILE the content, or with -0 the\n"
+"names of the FILEs, one a line (NUL-separated with -0); -o - writes standard output.\n"
 "common options: -h, --help  -q, --quiet  -v, --verbose  --json  --version\n"));
 }
 
 enum {
 	O_ALLOW_EXPIRED = TIM_OPT_FIRST_FREE, O_ALLOW_LEGACY, O_CA, O_CERT,
-	O_COMPAT, O_FORCE, O_FROM, O_INSPECT, O_KEY, O_LEDGER, O_OVERRIDE, O_PASSWORD_FD, O_PASSWORD_FILE,
-	O_SIGN, O_SIGNER, O_TAR, O_ZIP
+	O_COMPAT, O_FORCE, O_FROM, O_GENERATE_PASSWORD, O_INSPECT, O_KEY, O_LEDGER, O_OVERRIDE, O_PASSWORD_FD, O_PASSWORD_FILE,
+	O_SIGN, O_SIGNER, O_TAR, O_WEAK_PASSWORD, O_ZIP
 };
 
 static const struct option longopts[] = {
@@ -50,8 +52,10 @@ static const struct option longopts[] = {
 	{ "directory", required_argument, NULL, 'C' },
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "from", required_argument, NULL, O_FROM },
+	{ "generate-password", no_argument, NULL, O_GENERATE_PASSWORD },
 	{ "inspect", no_argument, NULL, O_INSPECT },
 	{ "key", required_argument, NULL, O_KEY },
+	{ "null", no_argument, NULL, '0' },
 	{ "ledger", required_argument, NULL, O_LEDGER },
 	{ "output", required_argument, NULL, 'o' },
 	{ "override", required_argument, NULL, O_OVERRIDE },
@@ -62,6 +66,7 @@ static const struct option longopts[] = {
 	{ "sign", required_argument, NULL, O_SIGN },
 	{ "signer", required_argument, NULL, O_SIGNER },
 	{ "tar", no_argument, NULL, O_TAR },
+	{ "weak-password", required_argument, NULL, O_WEAK_PASSWORD },
 	{ "zip", no_argument, NULL, O_ZIP },
 	TIM_CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
@@ -72,7 +77,8 @@ static int
 check_mode(const struct tim_seal_cmd *c)
 {
 	int seal_only = c->ncerts || c->sign_key || c->signer || c->compat ||
-	    c->allow_expired || c->bundle || c->override;
+	    c->allow_expired || c->bundle || c->override || c->weak_password ||
+	    c->generate_password || c->nul;
 	int open_only = c->key || c->cert || c->ca || c->allow_legacy || c->dir ||
 	    c->from;
 
@@ -83,7 +89,8 @@ check_mode(const struct tim_seal_cmd *c)
 	if (c->mode == TIM_SEALCMD_INSPECT && (seal_only || open_only || c->out || c->ledger || c->force ||
 	    c->password_file || c->password_fd >= 0 || c->password_tty))
 		return tim_cli_usage_error(&cli, _("--inspect takes no other options"));
-	if ((c->password_file != NULL) + (c->password_fd >= 0) + c->password_tty > 1)
+	if ((c->password_file != NULL) + (c->password_fd >= 0) + c->password_tty +
+	    c->generate_password > 1)
 		return tim_cli_usage_error(&cli, _("give one password source"));
 	return 0;
 }
@@ -114,10 +121,11 @@ main(int argc, char **argv)
 	}
 	c.certs = certs;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":C:dho:pqr:v", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":0C:dho:pqr:v", longopts, NULL)) != -1) {
 		if (tim_cli_common(&cli, ch))
 			continue;
 		switch (ch) {
+		case '0': c.nul = 1; break;
 		case 'C': c.dir = optarg; break;
 		case 'd': c.mode = TIM_SEALCMD_OPEN; modes |= 1; break;
 		case 'h':
@@ -134,6 +142,7 @@ main(int argc, char **argv)
 		case O_COMPAT: c.compat = 1; break;
 		case O_FORCE: c.force = 1; break;
 		case O_FROM: c.from = optarg; break;
+		case O_GENERATE_PASSWORD: c.generate_password = 1; break;
 		case O_INSPECT: c.mode = TIM_SEALCMD_INSPECT; modes |= 2; break;
 		case O_KEY: c.key = optarg; break;
 		case O_LEDGER: c.ledger = optarg; break;
@@ -150,6 +159,7 @@ main(int argc, char **argv)
 		case O_SIGN: c.sign_key = optarg; break;
 		case O_SIGNER: c.signer = optarg; break;
 		case O_TAR: c.bundle = TIM_SEAL_BUNDLE_TAR; break;
+		case O_WEAK_PASSWORD: c.weak_password = optarg; break;
 		case O_ZIP: c.bundle = TIM_SEAL_BUNDLE_ZIP; break;
 		case ':':
 			r = tim_cli_usage_error(&cli, _("option '%s' needs a value"), argv[optind - 1]);

@@ -259,15 +259,113 @@ tim_seal_bundle_for(char *const *files, size_t nfiles, int bundle)
 	return bundle;
 }
 
+/* The length of path's folder part ("a/b/c" -> 3, "c" -> 0), trailing '/' ignored. */
+static size_t
+folder_len(const char *path)
+{
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	while (n > 0 && path[n - 1] != '/')
+		n--;
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	return n;
+}
+
+/*
+ * Several files: named after the folder they have in common ("a/b/x.c a/b/y.c"
+ * -> "a/b.tar.p7m"), or after the current folder when that is all they
+ * share, never after the first file alone.
+ */
+/* The name of folder f ("." or ".." resolved) for an envelope in the current folder. */
+static int
+resolved_name(const char *f, struct tim_buf *b)
+{
+	char *real = realpath(f, NULL);
+	const char *base;
+
+	if (real == NULL)
+		return -1;
+	base = strrchr(real, '/');
+	tim_buf_adds(b, base && base[1] ? base + 1 : "bundle");
+	free(real);
+	return 0;
+}
+
+/* "." or ".." as the last component, or empty. */
+static int
+dotty(const char *p, size_t n)
+{
+	size_t k = n;
+
+	while (k > 0 && p[k - 1] != '/')
+		k--;
+	return n == 0 || (n - k == 1 && p[k] == '.') ||
+	    (n - k == 2 && p[k] == '.' && p[k + 1] == '.');
+}
+
+/*
+ * Several files: named after the folder they have in common ("a/b/x.c a/b/y.c"
+ * -> "a/b.tar.p7m"), or, when that is "." or "..", after its real name in
+ * the current folder; never after the first file alone.
+ */
+static int
+common_name(char *const *files, size_t nfiles, struct tim_buf *b)
+{
+	size_t i, n = folder_len(files[0]), k;
+	char *f;
+	int rc;
+
+	for (i = 1; i < nfiles; i++) {
+		k = folder_len(files[i]);
+		if (k < n)
+			n = k;
+		for (k = 0; k < n && files[i][k] == files[0][k]; k++)
+			;
+		n = k;
+	}
+	/* back to a whole component */
+	while (n > 0 && files[0][n] != '/' && files[0][n] != '\0')
+		n--;
+	if (n == 0 && files[0][0] == '/')
+		n = 1;
+	if (!dotty(files[0], n) && !(n == 1 && files[0][0] == '/')) {
+		tim_buf_add(b, files[0], n);
+		return 0;
+	}
+	f = n ? strndup(files[0], n) : strdup(".");
+	if (f == NULL)
+		return -1;
+	rc = resolved_name(f, b);
+	free(f);
+	return rc;
+}
+
 char *
-tim_seal_default_out(const char *first, int bundle)
+tim_seal_default_out(char *const *files, size_t nfiles, int bundle)
 {
 	struct tim_buf b = TIM_BUF_INIT;
-	size_t n = strlen(first);
+	size_t n = strlen(files[0]);
 
-	while (n > 1 && first[n - 1] == '/')
-		n--;
-	tim_buf_add(&b, first, n);
+	if (nfiles > 1) {
+		if (common_name(files, nfiles, &b) < 0) {
+			tim_buf_release(&b);
+			return NULL;
+		}
+	} else {
+		while (n > 1 && files[0][n - 1] == '/')
+			n--;
+		if (dotty(files[0], n)) {
+			if (resolved_name(files[0], &b) < 0) {
+				tim_buf_release(&b);
+				return NULL;
+			}
+		} else {
+			tim_buf_add(&b, files[0], n);
+		}
+	}
 	if (bundle == TIM_SEAL_BUNDLE_TAR)
 		tim_buf_adds(&b, ".tar");
 	else if (bundle == TIM_SEAL_BUNDLE_ZIP)
@@ -279,7 +377,6 @@ tim_seal_default_out(const char *first, int bundle)
 	}
 	return tim_buf_detach(&b, NULL);
 }
-
 
 static int
 load_recipients(const struct tim_seal_opts *o, struct tim_seal_state *st,
@@ -522,6 +619,7 @@ struct pipeline {
 	struct tim_seal_sign_sink gs;
 	struct hash_sink hs;
 	int to_stdout;
+	size_t nfiles;		/* regular files in a bundle */
 };
 
 /* A single file is opened first; its size, unless signed, makes the envelope DER. */
@@ -607,7 +705,7 @@ pipe_run(struct pipeline *p, const struct tim_buf *head, char *const *files,
 		return -1;
 	if (bundle) {
 		if (tim_seal_write_bundle(files, nfiles, bundle == TIM_SEAL_BUNDLE_ZIP,
-		    &p->hs.s, err) < 0)
+		    &p->hs.s, &p->nfiles, err) < 0)
 			return -1;
 	} else if (strcmp(files[0], "-") == 0) {
 		if (copy_fd(STDIN_FILENO, _("standard input"), &p->hs.s, err) < 0)
@@ -649,6 +747,7 @@ describe_seal(json_t *info, struct pipeline *p, const char *out, int bundle)
 	json_object_set_new(info, "envelope_size", json_integer((json_int_t)p->os.n));
 	json_object_set_new(info, "bundle", json_string(bundle == TIM_SEAL_BUNDLE_TAR ?
 	    "tar" : bundle == TIM_SEAL_BUNDLE_ZIP ? "zip" : "none"));
+	json_object_set_new(info, "files", json_integer(bundle ? (json_int_t)p->nfiles : 1));
 }
 
 static void

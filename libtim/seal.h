@@ -50,8 +50,12 @@ struct tim_seal_opts {
 int tim_seal(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
     const char *out, json_t **info, struct tim_err *err);
 
-/* The default output name for a seal: FIRST.p7m, FIRST.tar.p7m, ... (malloc'd). */
-char *tim_seal_default_out(const char *first, int bundle);
+/*
+ * The default output name for a seal (malloc'd): FILE.p7m or DIR.tar.p7m for
+ * one input; for several, their common folder's name (or the current
+ * folder's) with .tar.p7m or .zip.p7m.
+ */
+char *tim_seal_default_out(char *const *files, size_t nfiles, int bundle);
 
 /*
  * The bundle a seal of these files makes (TIM_SEAL_BUNDLE_*): the one asked
@@ -78,6 +82,20 @@ json_t *tim_seal_send_fields(json_t *info, char *const *files, size_t nfiles,
  */
 json_t *tim_seal_receive_fields(json_t *info, const char *sealed,
     const char *from, json_t *labels);
+
+#define TIM_SEAL_PASS_MIN	12	/* characters in a password to seal with */
+
+/*
+ * 1 when a password to seal with is weak, *why saying how (an N_() text):
+ * under TIM_SEAL_PASS_MIN characters, on one of the lists (files of one
+ * password a line, '#' comments; NULL-terminated), the same with digits and
+ * symbols at the ends, or a run of keys. 0 when not; -1 when a list cannot
+ * be read.
+ */
+int tim_seal_password_weak(const unsigned char *pw, size_t len,
+    const char *const *lists, const char **why, struct tim_err *err);
+/* 20 random characters in groups of 4 ("abcd-efgh-..."), about 99 bits; size >= 25. */
+int tim_seal_password_generate(char *out, size_t size, struct tim_err *err);
 
 struct tim_open_opts {
 	const char *key;		/* recipient private key file */

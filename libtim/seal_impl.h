@@ -190,6 +190,6 @@ void tim_seal_sign_sink_release(struct tim_seal_sign_sink *g);
 
 /* Files and directories as one tar or zip into s (seal_bundle.c). */
 int tim_seal_write_bundle(char *const *files, size_t nfiles, int zip,
-    struct tim_seal_sink *s, struct tim_err *err);
+    struct tim_seal_sink *s, size_t *count, struct tim_err *err);
 
 #endif

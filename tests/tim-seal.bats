@@ -75,7 +75,7 @@ assert_clean() {
 @test "RSA-OAEP AES-256-GCM: tim-seal and openssl both open it" {
 	run tim-seal -r rsa.pem data.bin
 	assert_success
-	assert_output "sealed 'data.bin' -> 'data.bin.p7m' (aes-256-gcm, 1 recipients)"
+	assert_output "encrypted 'data.bin' -> 'data.bin.p7m' (aes-256-gcm; recipients: 1)"
 	run openssl cms -cmsout -print -inform DER -in data.bin.p7m
 	assert_output --partial "id-smime-ct-authEnvelopedData"
 	assert_output --partial "rsaesOaep"
@@ -107,7 +107,7 @@ assert_clean() {
 @test "several recipients (RSA 2048, RSA 3072, P-384): each one opens it" {
 	run tim-seal -r rsa.pem -r rsa3072.pem -r ec384.pem -o m.p7m data.bin
 	assert_success
-	assert_output --partial "3 recipients"
+	assert_output --partial "recipients: 3)"
 	for who in rsa rsa3072 ec384; do
 		run tim-seal -d --key $who.key --cert $who.pem -o out-$who m.p7m
 		assert_success
@@ -158,12 +158,12 @@ assert_clean() {
 @test "-p asks on the terminal, twice when sealing" {
 	command -v script >/dev/null 2>&1 || skip "script(1) is not installed"
 	# The prompt flushes typed-ahead input, so the answers wait for it.
-	(sleep 2; printf 'tty secret\n'; sleep 1; printf 'tty secret\n'; sleep 1) |
+	(sleep 2; printf 'tty secret phrase 7\n'; sleep 1; printf 'tty secret phrase 7\n'; sleep 1) |
 	    script -qec "tim-seal -p -o t.p7m data.bin" /dev/null > log 2>&1
 	run cat log
 	assert_output --partial "Password again:"
-	assert_output --partial "sealed 'data.bin' -> 't.p7m'"
-	(sleep 2; printf 'tty secret\n'; sleep 1) |
+	assert_output --partial "encrypted 'data.bin' -> 't.p7m'"
+	(sleep 2; printf 'tty secret phrase 7\n'; sleep 1) |
 	    script -qec "tim-seal -d -p -o t.out t.p7m" /dev/null > log 2>&1
 	cmp t.out data.bin
 	# Without a controlling terminal there is nobody to ask.
@@ -383,11 +383,11 @@ assert_clean() {
 	ln -s a.txt docs/link
 	run tim-seal -r rsa.pem docs
 	assert_success
-	assert_output --partial "-> 'docs.tar.p7m'"
+	assert_output "encrypted 3 files as one tar -> 'docs.tar.p7m' (aes-256-gcm; recipients: 1)"
 	mkdir out
 	run tim-seal -d --key rsa.key --cert rsa.pem -C out docs.tar.p7m
 	assert_success
-	assert_output --partial "entries in 'out'"
+	assert_output "opened 'docs.tar.p7m' -> 3 files in 'out'"
 	cmp out/docs/a.txt docs/a.txt
 	cmp out/docs/sub/b.txt docs/sub/b.txt
 	[ "$(readlink out/docs/link)" = a.txt ]
@@ -848,4 +848,94 @@ PY
 	[ "$(stat -c %a data.bin)" = 600 ]
 	run ls -A
 	assert_output "data.bin"
+}
+
+@test "passwords: under 12 characters, common, or a run of keys are refused; --weak-password records why" {
+	tim-ledger init -q reg.tim
+	for p in 'abc' 'short pw 11' 'Password2026!' 'qwertyuiop12' '123456789012' 'aaaaaaaaaaaaaa' '!!Himitsu1234' 'sakurasaku2026'; do
+		printf '%s\n' "$p" > pw
+		chmod 600 pw
+		run tim-seal --password-file pw -o w.p7m data.bin
+		assert_failure 1
+		assert_output --regexp "^tim-seal: the password is weak: (it is shorter than 12 characters|it is on the list of common passwords|it is a run of keys or of one character|it is digits and symbols around nothing guessable); --generate-password makes a strong one, --weak-password REASON uses this one and records why$"
+		assert_file_not_exists w.p7m
+	done
+	printf 'short pw 11\n' > pw
+	run tim-seal --password-file pw -o w.p7m data.bin
+	assert_output --partial "shorter than 12 characters"
+	# twelve characters, counted as characters: 12 kanji pass the length rule
+	printf '技術情報管理認証制度の暗号\n' > pw
+	run tim-seal -q --password-file pw -o k.p7m data.bin
+	assert_success
+	printf 'Password2026!\n' > pw
+	run tim-seal --password-file pw --weak-password "partner's system takes only this" -o w.p7m data.bin
+	assert_failure 2
+	assert_output --partial "a weak password must be recorded"
+	run tim-seal --password-file pw --weak-password "partner's system takes only this" \
+	    --ledger reg.tim -o w.p7m data.bin
+	assert_success
+	assert_output --partial "sealing with a weak password (it is on the list of common passwords): partner's system takes only this"
+	[ "$(tail -n 1 reg.tim | jq -r .weak_password)" = "partner's system takes only this" ]
+	# a site adds its own list
+	printf 'tsukue no ue no mikan\n' > pw
+	run tim-seal -q --password-file pw -o s.p7m data.bin
+	assert_success
+	printf '# ours\nTsukue no ue no mikan\n' > site.txt
+	printf '[seal]\npassword-list = %s/site.txt\n' "$PWD" > tim.conf
+	run tim-seal --password-file pw -o s2.p7m data.bin
+	assert_failure 1
+	assert_output --partial "on the list of common passwords"
+	# the shipped list is where make install put it, or TIM_DATADIR
+	TIM_DATADIR=/nonexistent run tim-seal --password-file pw -o s3.p7m data.bin
+	assert_failure 3
+	assert_output --partial "cannot read the list of common passwords '/nonexistent/common-passwords.txt'"
+}
+
+@test "--generate-password shows a strong password once on the terminal, never on stdout" {
+	command -v script >/dev/null 2>&1 || skip "script(1) is not installed"
+	tim-ledger init -q reg.tim
+	script -qec "tim-seal --generate-password --ledger reg.tim -o g.p7m data.bin" /dev/null > log 2>&1
+	run cat log
+	assert_output --regexp "password for 'g\.p7m' \(shown only now; tell it by telephone or in person\): [a-km-z2-9]{4}(-[a-km-z2-9]{4}){4}"
+	pw=$(grep -o '[a-km-z2-9]\{4\}\(-[a-km-z2-9]\{4\}\)\{4\}' log | tr -d '\r')
+	printf '%s\n' "$pw" > pw
+	chmod 600 pw
+	run tim-seal -d --password-file pw -o g.out g.p7m
+	assert_success
+	cmp g.out data.bin
+	[ "$(tail -n 1 reg.tim | jq -r .password)" = generated ]
+	! grep -q "$pw" reg.tim
+	# two runs, two passwords
+	script -qec "tim-seal --generate-password -o g2.p7m data.bin" /dev/null > log2 2>&1
+	! grep -q "$pw" log2
+	# with no terminal there is nowhere to show it
+	run setsid -w tim-seal --generate-password -o g3.p7m data.bin < /dev/null
+	assert_failure 2
+	assert_output --partial "--generate-password shows the password on the terminal, and there is none"
+	assert_file_not_exists g3.p7m
+	run tim-seal --generate-password --password-file pw -o g4.p7m data.bin
+	assert_failure 2
+	assert_output --partial "give one password source"
+}
+
+@test "-0 -: the files to seal as NUL-separated names on standard input" {
+	mkdir -p proj/a
+	printf 'one\n' > proj/a/x.txt
+	printf 'two\n' > proj/a/y.txt
+	run bash -c "printf 'proj/a/x.txt\0proj/a/y.txt\0' | tim-seal -0 -r rsa.pem -"
+	assert_success
+	assert_output "encrypted 2 files as one tar -> 'proj/a.tar.p7m' (aes-256-gcm; recipients: 1)"
+	mkdir out
+	run tim-seal -d --key rsa.key --cert rsa.pem -C out proj/a.tar.p7m
+	assert_success
+	assert_output "opened 'proj/a.tar.p7m' -> 2 files in 'out'"
+	cmp out/y.txt proj/a/y.txt
+	# without -0, '-' is still the content itself
+	run bash -c "printf 'content' | tim-seal -r rsa.pem -o c.p7m -"
+	assert_success
+	run tim-seal -d -q --key rsa.key --cert rsa.pem -o - c.p7m
+	assert_output content
+	run tim-seal -0 -r rsa.pem - < /dev/null
+	assert_failure 2
+	assert_output --partial "nothing to seal"
 }
