@@ -512,7 +512,7 @@ run_seal(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 
 	tim_err_clear(&err);
 	if (argc < 1)
-		return tim_cli_usage_error(cli, _("nothing to seal"));
+		return tim_cli_usage_error(cli, _("nothing to encrypt"));
 	if (c->ncerts == 0 && !wants_password(c))
 		return tim_cli_usage_error(cli, _("give a recipient (-r CERT) or a password"));
 	bundle = tim_seal_bundle_for(argv, (size_t)argc, c->bundle);
@@ -545,7 +545,7 @@ run_seal(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 		goto done;
 	}
 	if (o.password != NULL)
-		tim_warn(cli, _("send the password by another channel than the envelope (telephone, SMS, in person), never in the same mail"));
+		tim_warn(cli, _("send the password by another channel than the encrypted file (telephone, SMS, in person), never in the same mail"));
 	print_sealed(cli, argv[0], out, info);
 	rc = TIM_EXIT_OK;
 	if (c->ledger != NULL)
@@ -624,7 +624,7 @@ run_open(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	tim_err_clear(&err);
 	memset(&o, 0, sizeof(o));
 	if (argc != 1)
-		return tim_cli_usage_error(cli, _("give one SEALED file to open"));
+		return tim_cli_usage_error(cli, _("give one encrypted file (SEALED) to open"));
 	if ((c->key != NULL) == wants_password(c))
 		return tim_cli_usage_error(cli, _("give --key and --cert, or a password"));
 	if (c->key != NULL && c->cert == NULL)
@@ -695,7 +695,7 @@ print_inspect(json_t *info)
 			printf(_(" [refused: %s]"), json_string_value(s));
 		printf("\n");
 	}
-	printf(_("encrypted content: %lld bytes; envelope: %lld bytes\n"),
+	printf(_("encrypted content: %lld bytes; encrypted file: %lld bytes\n"),
 	    (long long)json_integer_value(json_object_get(info, "encrypted_size")),
 	    (long long)json_integer_value(json_object_get(info, "envelope_size")));
 	s = json_object_get(info, "clients");
@@ -714,7 +714,7 @@ run_inspect(struct tim_cli *cli, int argc, char **argv)
 	int i, worst = TIM_EXIT_OK, rc;
 
 	if (argc < 1)
-		return tim_cli_usage_error(cli, _("give a SEALED file to inspect"));
+		return tim_cli_usage_error(cli, _("give an encrypted file (SEALED) to inspect"));
 	for (i = 0; i < argc; i++) {
 		tim_err_clear(&err);
 		if (tim_seal_inspect(argv[i], &info, &err) < 0) {

@@ -31,8 +31,8 @@ usage(FILE *f)
 "                [--ca FILE] [--allow-legacy] [-o OUT | -C DIR] [--force]\n"
 "                [--ledger LEDGER [--from SENDER]] SEALED\n"
 "       tim-seal --inspect SEALED...\n"
-"'-' as SEALED reads standard input, as the only FILE the content, or with -0 the\n"
-"names of the FILEs, one a line (NUL-separated with -0); -o - writes standard output.\n"
+"'-' as SEALED reads standard input; as the only FILE, the content; with -0, the\n"
+"names of the FILEs, NUL-separated. -o - writes standard output.\n"
 "common options: -h, --help  -q, --quiet  -v, --verbose  --json  --version\n"));
 }
 
@@ -83,7 +83,7 @@ check_mode(const struct tim_seal_cmd *c)
 	    c->from;
 
 	if (c->mode == TIM_SEALCMD_OPEN && seal_only)
-		return tim_cli_usage_error(&cli, _("sealing options do not apply to -d"));
+		return tim_cli_usage_error(&cli, _("encryption options do not apply to -d"));
 	if (c->mode == TIM_SEALCMD_SEAL && open_only)
 		return tim_cli_usage_error(&cli, _("opening options need -d"));
 	if (c->mode == TIM_SEALCMD_INSPECT && (seal_only || open_only || c->out || c->ledger || c->force ||

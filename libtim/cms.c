@@ -387,7 +387,7 @@ tim_cms_take_cek(const unsigned char *der, size_t len,
 			goto out;
 	}
 	if (tl.cls != 0 || tl.tag != V_ASN1_SET || !tl.cons) {
-		tim_failf(err, _("malformed envelope: %s"), "recipientInfos");
+		tim_failf(err, _("malformed encrypted file: %s"), "recipientInfos");
 		goto out;
 	}
 	tim_ber_enter(&r, &tl, &set);

@@ -46,7 +46,7 @@ tim_seal_sink_buf(struct tim_seal_sink *s, const struct tim_buf *b,
     struct tim_err *err)
 {
 	if (b->failed)
-		return tim_errorf(err, ENOMEM, _("cannot build the envelope"));
+		return tim_errorf(err, ENOMEM, _("cannot build the encrypted file"));
 	return tim_seal_sink_write(s, b->buf, b->len, err);
 }
 
@@ -117,7 +117,7 @@ enc_write(struct tim_seal_sink *s, const unsigned char *p, size_t n, struct tim_
 	e->total += n;
 	if (e->aead && e->total > GCM_MAX)
 		return tim_errorf(err, 0,
-		    _("more than 64 GiB cannot be sealed with AES-GCM; split it or use --compat"));
+		    _("more than 64 GiB cannot be encrypted with AES-GCM; split it or use --compat"));
 	while (n > 0) {
 		if (e->ptlen == 0 && n >= TIM_SEAL_CHUNK) {
 			if (enc_emit(e, p, TIM_SEAL_CHUNK, err) < 0)
@@ -156,7 +156,7 @@ enc_finish(struct tim_seal_sink *s, struct tim_err *err)
 	if (EVP_EncryptFinal_ex(e->c, e->ct, &olen) != 1)
 		return tim_errorf(err, 0, _("encryption failed: %s"), tim_cms_ssl_error());
 	if (e->definite && e->total != e->expect)
-		return tim_errorf(err, 0, _("the input changed size while it was being sealed"));
+		return tim_errorf(err, 0, _("the input changed size while it was being encrypted"));
 	if (e->definite)
 		tim_buf_add(&b, e->ct, (size_t)olen);
 	else if (olen > 0)
@@ -426,7 +426,7 @@ make_recipients(const struct tim_seal_opts *o, struct tim_seal_state *st,
 	st->cms = o->compat ? CMS_EnvelopedData_create(EVP_aes_256_cbc()) :
 	    CMS_AuthEnvelopedData_create(EVP_aes_256_gcm());
 	if (st->cms == NULL)
-		return tim_errorf(err, 0, _("cannot make the envelope: %s"), tim_cms_ssl_error());
+		return tim_errorf(err, 0, _("cannot make the encrypted file: %s"), tim_cms_ssl_error());
 	for (i = 0; i < o->ncerts; i++)
 		if (tim_cms_add_recipient(st->cms, st->certs[i], err) < 0)
 			goto out;
@@ -435,14 +435,14 @@ make_recipients(const struct tim_seal_opts *o, struct tim_seal_state *st,
 	empty = BIO_new(BIO_s_mem());
 	if (empty == NULL || CMS_final(st->cms, empty, NULL, CMS_BINARY) != 1 ||
 	    (n = i2d_CMS_ContentInfo(st->cms, &der)) <= 0) {
-		tim_errorf(err, 0, _("cannot make the envelope: %s"), tim_cms_ssl_error());
+		tim_errorf(err, 0, _("cannot make the encrypted file: %s"), tim_cms_ssl_error());
 		goto out;
 	}
 	if (tim_cms_take_cek(der, (size_t)n, kek, st->cek, &st->ceklen, &st->ris,
 	    err) < 0)
 		goto out;
 	if (st->ceklen != 32) {
-		tim_errorf(err, 0, _("cannot make the envelope: %s"), "key length");
+		tim_errorf(err, 0, _("cannot make the encrypted file: %s"), "key length");
 		goto out;
 	}
 	if (o->password != NULL && tim_cms_pwri(&st->ris, st->cek, st->ceklen,
@@ -552,7 +552,7 @@ envelope_head(const struct tim_seal_opts *o, struct tim_seal_state *st,
 	tim_buf_release(&ctype);
 	OPENSSL_cleanse(iv, sizeof(iv));
 	if (b->failed)
-		return tim_errorf(err, ENOMEM, _("cannot build the envelope"));
+		return tim_errorf(err, ENOMEM, _("cannot build the encrypted file"));
 	json_object_set_new(st->info, "content_encryption",
 	    json_string(o->compat ? "aes-256-cbc" : "aes-256-gcm"));
 	json_object_set_new(st->info, "type", json_string(o->compat ?
@@ -586,7 +586,7 @@ check_inputs(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
 	size_t i;
 
 	if (nfiles == 0)
-		return tim_invalidf(err, _("nothing to seal"));
+		return tim_invalidf(err, _("nothing to encrypt"));
 	if (o->ncerts == 0 && o->password == NULL)
 		return tim_invalidf(err, _("give a recipient (-r CERT) or a password"));
 	/* The opener keeps at most 256 RecipientInfos (seal_recipients.c). */

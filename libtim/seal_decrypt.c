@@ -42,8 +42,8 @@ tim_seal_dec_read(void *ctx, void *buf, size_t n, struct tim_err *err)
 			if (EVP_DecryptFinal_ex(d->c, d->out, &olen) != 1) {
 				ERR_clear_error();
 				return tim_failf(err, d->h->aead ?
-				    _("authentication failed: the envelope was altered or damaged") :
-				    _("decryption failed: the envelope was altered or the key is wrong"));
+				    _("authentication failed: the encrypted file was altered or damaged") :
+				    _("decryption failed: the encrypted file was altered or the key is wrong"));
 			}
 			d->outlen = (size_t)olen;
 			d->outpos = 0;

@@ -49,7 +49,7 @@ tim_seal_copy_signed(struct tim_src src, int wrapped, struct tim_seal_plain *p,
 		    tim_ber_capture(&r, &tl, &oid, 256) < 0)
 			goto out;
 		if (tim_seal_oid_nid(&oid) != NID_pkcs7_signed) {
-			tim_failf(err, _("malformed envelope: %s"), "contentType");
+			tim_failf(err, _("malformed encrypted file: %s"), "contentType");
 			goto out;
 		}
 		tim_buf_reset(&oid);
@@ -116,7 +116,7 @@ tim_seal_copy_signed(struct tim_src src, int wrapped, struct tim_seal_plain *p,
 	if (st < 0)
 		goto out;
 	if (!st) {
-		tim_failf(err, _("malformed envelope: %s"), _("data after the end"));
+		tim_failf(err, _("malformed encrypted file: %s"), _("data after the end"));
 		goto out;
 	}
 	rc = 0;

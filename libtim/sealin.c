@@ -101,7 +101,7 @@ sniff_pem(struct tim_seal_in *in, const unsigned char *p, struct tim_err *err)
 	if (!starts_ci(p, le, "-----BEGIN CMS-----") &&
 	    !starts_ci(p, le, "-----BEGIN PKCS7-----") &&
 	    !starts_ci(p, le, "-----BEGIN PKCS #7 SIGNED DATA-----"))
-		return tim_failf(err, _("a PEM file, but not a CMS envelope: %.*s"),
+		return tim_failf(err, _("a PEM file, but not a CMS encrypted file: %.*s"),
 		    (int)(le - p > 64 ? 64 : (le - p) - 1), (const char *)p);
 	in->format = TIM_SEAL_IN_PEM;
 	in->rpos = (size_t)(le - in->raw);
@@ -176,7 +176,7 @@ tim_seal_in_init(struct tim_seal_in *in, struct tim_src src, int hash,
 	if (fill_head(in, err) < 0)
 		return -1;
 	if (in->rlen == 0)
-		return tim_failf(err, _("malformed envelope: %s"), _("empty file"));
+		return tim_failf(err, _("malformed encrypted file: %s"), _("empty file"));
 	if (in->raw[0] == 0x30) {
 		in->format = TIM_SEAL_IN_DER;
 		return 0;
@@ -245,21 +245,21 @@ decode_more(struct tim_seal_in *in, struct tim_err *err)
 				continue;
 			if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 			    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '='))
-				return tim_failf(err, _("malformed envelope: %s"),
+				return tim_failf(err, _("malformed encrypted file: %s"),
 				    _("a character outside base64 in the body"));
 			clean[nc++] = c;
 		}
 		if (nc > 0) {
 			outl = 0;
 			if (EVP_DecodeUpdate(in->ctx, in->dec + total, &outl, clean, (int)nc) < 0)
-				return tim_failf(err, _("malformed envelope: %s"), _("bad base64"));
+				return tim_failf(err, _("malformed encrypted file: %s"), _("bad base64"));
 			total += outl;
 		}
 	}
 	if (in->b64_done && !in->final_done) {
 		outl = 0;
 		if (EVP_DecodeFinal(in->ctx, in->dec + total, &outl) < 0)
-			return tim_failf(err, _("malformed envelope: %s"), _("bad base64"));
+			return tim_failf(err, _("malformed encrypted file: %s"), _("bad base64"));
 		total += outl;
 		in->final_done = 1;
 	}

@@ -147,7 +147,7 @@ ossl_key() {
 	assert_output "tim-seal: a multipart message: save its encrypted part (smime.p7m) and open that"
 	run tim-seal --inspect rsa.pem
 	assert_failure 1
-	assert_output "tim-seal: a PEM file, but not a CMS envelope: -----BEGIN CERTIFICATE-----"
+	assert_output "tim-seal: a PEM file, but not a CMS encrypted file: -----BEGIN CERTIFICATE-----"
 	printf 'hello\n' > t.txt
 	run tim-seal --inspect t.txt
 	assert_failure 1

@@ -458,7 +458,7 @@ EOF
 	assert_line --partial "rsaes-oaep sha256 mgf1-sha256"
 	assert_line --partial "dhSinglePass-stdDH-sha256kdf-scheme id-aes256-wrap"
 	assert_line --partial "pbkdf2 hmacWithSHA256 iterations 600000"
-	assert_line "encrypted content: 300000 bytes; envelope: $(stat -c %s i.p7m) bytes"
+	assert_line "encrypted content: 300000 bytes; encrypted file: $(stat -c %s i.p7m) bytes"
 	run tim-seal --inspect --json i.p7m
 	assert_success
 	echo "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["recipients"]) == 3 and d["encrypted_size"] == 300000'
@@ -781,7 +781,7 @@ PY
 	for f in v7 cv1; do
 		run tim-seal -d --key rsa.key --cert rsa.pem -o $f.out $f.p7m
 		assert_failure 1
-		assert_output "tim-seal: malformed envelope: wrong version field"
+		assert_output "tim-seal: malformed encrypted file: wrong version field"
 		assert_file_not_exists $f.out
 	done
 }
@@ -937,5 +937,5 @@ PY
 	assert_output content
 	run tim-seal -0 -r rsa.pem - < /dev/null
 	assert_failure 2
-	assert_output --partial "nothing to seal"
+	assert_output --partial "nothing to encrypt"
 }
