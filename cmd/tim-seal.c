@@ -55,7 +55,6 @@ static const struct option longopts[] = {
 	{ "generate-password", no_argument, NULL, O_GENERATE_PASSWORD },
 	{ "inspect", no_argument, NULL, O_INSPECT },
 	{ "key", required_argument, NULL, O_KEY },
-	{ "null", no_argument, NULL, '0' },
 	{ "ledger", required_argument, NULL, O_LEDGER },
 	{ "output", required_argument, NULL, 'o' },
 	{ "override", required_argument, NULL, O_OVERRIDE },
