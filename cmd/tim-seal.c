@@ -4,6 +4,7 @@
  * work is in libtim/seal*.c (seal.c and sealopen.c lead) and cmd/sealcmd.c.
  */
 #include <getopt.h>
+#include <sys/prctl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,11 @@ main(int argc, char **argv)
 	long fd;
 	int ch, r, modes = 0;
 
+	/*
+	 * Passwords, content keys and private keys live in this process:
+	 * no core dump and no ptrace by other users may reveal them.
+	 */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	memset(&c, 0, sizeof(c));
 	c.password_fd = -1;
 	tim_err_clear(&err);

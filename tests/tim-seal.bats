@@ -939,3 +939,25 @@ PY
 	assert_failure 2
 	assert_output --partial "nothing to encrypt"
 }
+
+@test "tim-seal holds passwords and keys in a process that cannot be dumped" {
+	[ "$(cat /proc/sys/kernel/core_pattern)" = core ] ||
+		skip "cores go to '$(cat /proc/sys/kernel/core_pattern)', not to a file this test can look for"
+	ulimit -c unlimited
+	# the same kill makes a core of an ordinary process: the check can fail
+	sleep 3 | sleep 5 &
+	pid=$!
+	sleep 0.3
+	kill -ABRT "$pid"
+	wait "$pid" || true
+	[ -e core ] || skip "this system makes no core files here"
+	rm -f core
+	# tim-seal waiting for the envelope on standard input, killed the same way
+	sleep 3 | tim-seal --inspect - &
+	pid=$!
+	sleep 0.3
+	kill -ABRT "$pid"
+	wait "$pid" || true
+	run ls core
+	assert_failure
+}
