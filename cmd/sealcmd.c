@@ -698,6 +698,8 @@ print_inspect(json_t *info)
 	printf(_("encrypted content: %lld bytes; encrypted file: %lld bytes\n"),
 	    (long long)json_integer_value(json_object_get(info, "encrypted_size")),
 	    (long long)json_integer_value(json_object_get(info, "envelope_size")));
+	if (json_is_false(json_object_get(info, "authenticated")))
+		printf(_("integrity: none of its own (AES-CBC); only a signature inside, if any, shows a change\n"));
 	s = json_object_get(info, "clients");
 	if (json_is_true(json_object_get(s, "nss")))
 		printf(_("opens with: openssl cms; NSS cmsutil (Thunderbird); gpgsm (Kleopatra)\n"));

@@ -760,6 +760,8 @@ PY
 	[[ $stderr == *"'c.p7m' is not authenticated (AES-CBC without a signature): a change made to it on the way cannot be detected"* ]]
 	run tim-seal -d --json --key rsa.key --cert rsa.pem -o c2.out c.p7m
 	assert_output --partial '"integrity":"none"'
+	run tim-seal --inspect c.p7m
+	assert_line "integrity: none of its own (AES-CBC); only a signature inside, if any, shows a change"
 	printf '[seal]\nallow-unauthenticated = no\n' > tim.conf
 	run tim-seal -d --key rsa.key --cert rsa.pem -o c3.out c.p7m
 	assert_failure 1
