@@ -55,8 +55,9 @@ struct out_sink {
 	struct tim_seal_sink s;
 	int fd;
 	struct tim_sha256 *h;
-	uint64_t n;
+	uint64_t n, flushed;	/* bytes written, bytes handed to writeback */
 	const char *name;
+	int regular;		/* a file: start its writeback as we go */
 };
 
 static int
@@ -71,6 +72,7 @@ out_write(struct tim_seal_sink *s, const unsigned char *p, size_t n, struct tim_
 	o->n += n;
 	if (tim_write_all(o->fd, p, n) < 0)
 		return tim_errorf(err, errno, _("cannot write '%s'"), o->name);
+	tim_seal_writeback(o->fd, o->regular, o->n, &o->flushed);
 	return 0;
 }
 
@@ -650,6 +652,7 @@ pipe_out(struct pipeline *p, const struct tim_seal_opts *o, const char *out,
 		if (tim_tmpfile_open(&p->tmp, out, err) < 0)
 			return -1;
 		p->os.fd = p->tmp.fd;
+		p->os.regular = 1;
 	}
 	p->os.s.write = out_write;
 	p->os.s.finish = pass_finish;

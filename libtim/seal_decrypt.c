@@ -4,6 +4,7 @@
  * before EVP_DecryptFinal_ex) and the plaintext file it is copied to.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -73,7 +74,21 @@ tim_seal_plain_write(struct tim_seal_plain *p, const void *buf, size_t n,
 	p->n += n;
 	if (tim_write_all(p->fd, buf, n) < 0)
 		return tim_errorf(err, errno, _("cannot write the plaintext"));
+	tim_seal_writeback(p->fd, p->regular, p->n, &p->flushed);
 	return 0;
+}
+
+#define WRITEBACK_STEP	(UINT64_C(32) << 20)
+
+void
+tim_seal_writeback(int fd, int regular, uint64_t written, uint64_t *flushed)
+{
+	if (!regular || written - *flushed < WRITEBACK_STEP)
+		return;
+	/* Only a hint: errors show at the fsync that follows. */
+	(void)sync_file_range(fd, (off64_t)*flushed, (off64_t)(written - *flushed),
+	    SYNC_FILE_RANGE_WRITE);
+	*flushed = written;
 }
 
 int

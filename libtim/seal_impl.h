@@ -76,8 +76,16 @@ struct tim_seal_dec {
 struct tim_seal_plain {
 	int fd;
 	struct tim_sha256 *h;
-	uint64_t n;
+	uint64_t n, flushed;
+	int regular;
 };
+
+/*
+ * Starts writeback of what fd got since *flushed, every 32 MiB (a file
+ * only): the fsync before the rename then waits for the last piece, not for
+ * the whole file, so the disk writes while the CPU encrypts.
+ */
+void tim_seal_writeback(int fd, int regular, uint64_t written, uint64_t *flushed);
 
 ssize_t tim_seal_dec_read(void *ctx, void *buf, size_t n, struct tim_err *err);
 

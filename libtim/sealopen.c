@@ -254,6 +254,7 @@ plain_home(struct open_state *st, const struct tim_open_opts *o, struct tim_err 
 		if (tim_tmpfile_open(&st->tmp, st->dest, err) < 0)
 			return -1;
 		st->p.fd = st->tmp.fd;
+		st->p.regular = 1;
 	}
 	return st->p.fd < 0 ? -1 : 0;
 }
