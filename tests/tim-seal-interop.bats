@@ -5,6 +5,8 @@
 # none of the CRYPTREC envelopes. Each row asserts what the client shows, and
 # that tim-seal --inspect predicts it, so that a change on either side shows.
 load test_helper
+# The shipped list of common passwords, wherever the build directory is.
+export TIM_DATADIR="$TIM_SRC/data"
 
 setup_file() {
 	K="$BATS_FILE_TMPDIR/k"

@@ -7,6 +7,8 @@
 # PowerShell blocks `Set-Alias openssl ...` is dropped (openssl is on PATH)
 # and `$X = Read-Host ...` becomes `read -r X`; the rest runs under bash.
 load test_helper
+# The shipped list of common passwords, wherever the build directory is.
+export TIM_DATADIR="$TIM_SRC/data"
 
 setup_file_local() {
 	openssl req -x509 -nodes -newkey rsa:2048 -days 30 -keyout partner.key -out partner.crt \

@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # tim-seal: CMS envelopes with CRYPTREC algorithms, both ways with openssl.
 load test_helper
+# The shipped list of common passwords, wherever the build directory is.
+export TIM_DATADIR="$TIM_SRC/data"
 
 # Keys and certificates once for the file; each test copies what it needs.
 setup_file() {
