@@ -40,6 +40,13 @@ setup_file() {
 	openssl cms -encrypt -binary -aes-256-cbc -in data.bin -outform DER -recip rsa.pem -out v15.p7m
 }
 
+# A gpg-agent started for a test ends with it, whatever the test's outcome.
+teardown() {
+	if [ -d "$BATS_TEST_TMPDIR/gnupg" ]; then
+		GNUPGHOME="$BATS_TEST_TMPDIR/gnupg" gpgconf --kill gpg-agent 2>/dev/null || true
+	fi
+}
+
 setup_file_local() {
 	K="$BATS_FILE_TMPDIR/k"
 	cp -r "$K"/. .
@@ -228,5 +235,4 @@ nss_db() {
 		run tim-seal --inspect --json "$k.p7m"
 		[ "$(jq -r .clients.gpgsm <<<"$output")" = false ]
 	done
-	gpgconf --kill gpg-agent 2>/dev/null || true
 }
