@@ -50,6 +50,10 @@ if [ "${1:-}" = check ]; then
 	cmd pdftoppm poppler-utils
 	cmd soffice libreoffice-draw
 	cmd openssl openssl
+	cmd cmsutil libnss3-tools
+	cmd gpgsm gpgsm
+	cmd gpg-agent gpg-agent
+	cmd jq jq
 	cmd bc bc
 	file /usr/bin/time time
 	cmd clang clang
