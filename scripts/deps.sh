@@ -27,6 +27,8 @@ pc libxml-2.0 libxml2-dev
 pc zlib zlib1g-dev
 pc jansson libjansson-dev
 pc inih libinih-dev
+pc libmicrohttpd libmicrohttpd-dev
+pc libcurl libcurl4-openssl-dev
 cmd msgfmt gettext
 cmd /usr/bin/python3 python3
 cmd localedef libc-bin
@@ -54,6 +56,8 @@ if [ "${1:-}" = check ]; then
 	cmd fakeroot fakeroot
 	cmd lintian lintian
 	cmd ansible-playbook ansible-core
+	# tim-ledger witness tests: an independent cosignature check.
+	python3 -c 'import cryptography' 2>/dev/null || want python3-cryptography
 fi
 
 if [ -n "$missing" ]; then
