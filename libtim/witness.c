@@ -130,15 +130,12 @@ tim_cosig_verifier_load(struct tim_verifier *v, const char *arg,
 	if (tim_read_file(arg, KEY_FILE_MAX, TIM_READ_REGULAR, &b, err) < 0) {
 		tim_buf_release(&b);
 		tim_err_prefix(err, _("'%s' is neither a witness key nor a readable file"), arg);
-		err->kind = TIM_ERR_INVALID;
 		return -1;
 	}
 	r = tim_cosig_verifier_parse(v, tim_buf_str(&b), b.len, err);
 	tim_buf_release(&b);
-	if (r < 0) {
+	if (r < 0)
 		tim_err_prefix(err, _("key '%s'"), arg);
-		err->kind = TIM_ERR_INVALID;
-	}
 	return r;
 }
 
