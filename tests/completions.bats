@@ -33,7 +33,7 @@ setup_file_local() {
 @test "bash: first word offers every command and the global options" {
 	run complete_words tim-ledger ""
 	assert_success
-	assert_output "$(printf '%s\n' --help --version -h append checkpoint consistency init keygen kinds list prove repair verify | sort)"
+	assert_output "$(printf '%s\n' --help --version -h append checkpoint consistency init keygen kinds list prove repair stamp verify witness | sort)"
 }
 
 @test "bash: a prefix narrows the commands" {
