@@ -29,15 +29,17 @@
 #include "banned.h"
 
 struct log_state {
+	pthread_mutex_t lock;	/* the check of the old size and the update: one step */
 	struct tim_witness_log log;
 	char *path;		/* statedir/hex(SHA-256(origin)) */
+	int fd;			/* open for the in-place updates, -1 before the first */
+	uint64_t seq;		/* of the newest slot */
 	uint64_t size;
 	tim_hash root;
 	int have;
 };
 
 struct tim_witness {
-	pthread_mutex_t lock;
 	struct tim_signer key;
 	char *dir;
 	int dirfd;
@@ -46,17 +48,89 @@ struct tim_witness {
 	size_t nlogs;
 };
 
-/* "origin\nsize\nbase64(root)\n": the whole state of one log. */
+/*
+ * One state file per origin: two slots of SLOT bytes, each
+ *   "tim-witness-state v1\norigin <origin>\nseq <n>\nsize <n>\nroot <b64>\n"
+ *   "sum <hex SHA-256 of the lines above>\n", padded with NUL.
+ * An update writes the slot the newest one is not in and fdatasyncs: a
+ * crash during it leaves a torn slot whose sum fails and the other slot,
+ * the state before, intact. The newest valid slot is the state. The file
+ * is created whole (temporary file, rename, folder synced) the first time.
+ */
+#define SLOT 2048
+#define SLOT_MAGIC "tim-witness-state v1\n"
+
+static int
+slot_format(const struct log_state *ls, uint64_t seq, uint64_t size,
+    const tim_hash root, char out[SLOT])
+{
+	struct tim_buf b = TIM_BUF_INIT;
+	unsigned char h[TIM_SHA256_LEN];
+	char hex[2 * TIM_SHA256_LEN + 1];
+	int r = -1;
+
+	tim_buf_addf(&b, SLOT_MAGIC "origin %s\nseq %llu\nsize %llu\nroot ", ls->log.origin,
+	    (unsigned long long)seq, (unsigned long long)size);
+	tim_base64_encode(&b, root, TIM_SHA256_LEN);
+	tim_buf_addch(&b, '\n');
+	if (!b.failed && tim_sha256(b.buf, b.len, h) == 0) {
+		tim_hex(h, sizeof(h), hex);
+		tim_buf_addf(&b, "sum %s\n", hex);
+		if (!b.failed && b.len < SLOT) {
+			memset(out, 0, SLOT);
+			memcpy(out, b.buf, b.len);
+			r = 0;
+		}
+	}
+	tim_buf_release(&b);
+	return r;
+}
+
+/* 0 and the slot's values when it is whole and for this origin. */
+static int
+slot_parse(const struct log_state *ls, const char *slot, uint64_t *seq,
+    uint64_t *size, tim_hash root)
+{
+	char buf[SLOT + 1], again[SLOT];
+	unsigned long long q, n;
+	const char *p;
+	char *e;
+	int off;
+
+	memcpy(buf, slot, SLOT);
+	buf[SLOT] = '\0';
+	if (strncmp(buf, SLOT_MAGIC "origin ", sizeof(SLOT_MAGIC "origin ") - 1) != 0)
+		return -1;
+	p = buf + sizeof(SLOT_MAGIC "origin ") - 1;
+	if (strncmp(p, ls->log.origin, strlen(ls->log.origin)) != 0)
+		return -1;
+	p += strlen(ls->log.origin);
+	if (sscanf(p, "\nseq %llu\nsize %llu\nroot %n", &q, &n, &off) != 2)
+		return -1;
+	p += off;
+	e = strchr(p, '\n');
+	if (e == NULL || tim_base64_decode(p, (size_t)(e - p), root, TIM_SHA256_LEN) !=
+	    TIM_SHA256_LEN)
+		return -1;
+	/* The whole slot, sum included, must be what these values format to. */
+	if (slot_format(ls, q, n, root, again) < 0 || memcmp(again, slot, SLOT) != 0)
+		return -1;
+	*seq = q;
+	*size = n;
+	return 0;
+}
+
 static int
 state_read(struct log_state *ls, struct tim_err *err)
 {
 	struct tim_buf b = TIM_BUF_INIT;
-	char *p, *nl, *nl2;
-	unsigned long long size;
-	int r = -1;
+	uint64_t seq, size;
+	tim_hash root;
+	int i;
 
 	ls->have = 0;
-	if (tim_read_file(ls->path, 4096, TIM_READ_REGULAR, &b, err) < 0) {
+	ls->fd = -1;
+	if (tim_read_file(ls->path, 2 * SLOT, TIM_READ_REGULAR, &b, err) < 0) {
 		tim_buf_release(&b);
 		if (err->errnum == ENOENT) {
 			tim_err_clear(err);
@@ -64,56 +138,51 @@ state_read(struct log_state *ls, struct tim_err *err)
 		}
 		return -1;
 	}
-	p = b.buf;
-	nl = memchr(p, '\n', b.len);
-	if (nl == NULL || (size_t)(nl - p) != strlen(ls->log.origin) ||
-	    memcmp(p, ls->log.origin, (size_t)(nl - p)) != 0)
-		goto bad;
-	p = nl + 1;
-	nl = memchr(p, '\n', b.len - (size_t)(p - b.buf));
-	if (nl == NULL)
-		goto bad;
-	*nl = '\0';
-	errno = 0;
-	size = strtoull(p, &nl2, 10);
-	if (errno || nl2 != nl || p == nl)
-		goto bad;
-	p = nl + 1;
-	nl = memchr(p, '\n', b.len - (size_t)(p - b.buf));
-	if (nl == NULL || tim_base64_decode(p, (size_t)(nl - p), ls->root,
-	    TIM_SHA256_LEN) != TIM_SHA256_LEN || (size_t)(nl + 1 - b.buf) != b.len)
-		goto bad;
-	ls->size = size;
-	ls->have = 1;
-	r = 0;
-	goto out;
-bad:
-	tim_errorf(err, 0, _("witness state '%s' is damaged"), ls->path);
-out:
+	for (i = 0; b.len == 2 * SLOT && i < 2; i++)
+		if (slot_parse(ls, b.buf + i * SLOT, &seq, &size, root) == 0 &&
+		    (!ls->have || seq > ls->seq)) {
+			ls->have = 1;
+			ls->seq = seq;
+			ls->size = size;
+			memcpy(ls->root, root, TIM_SHA256_LEN);
+		}
 	tim_buf_release(&b);
-	return r;
+	if (!ls->have)
+		return tim_errorf(err, 0, _("witness state '%s' is damaged"), ls->path);
+	ls->fd = open(ls->path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (ls->fd < 0)
+		return tim_errorf(err, errno, _("cannot open '%s'"), ls->path);
+	return 0;
 }
 
-/* Replaces the state file and syncs the folder, so a crash keeps either. */
+/* Durable before it returns: fdatasync of one slot, or the first file whole. */
 static int
 state_write(struct tim_witness *w, struct log_state *ls, uint64_t size,
     const tim_hash root, struct tim_err *err)
 {
-	struct tim_buf b = TIM_BUF_INIT;
-	int r;
+	char buf[2 * SLOT];
+	uint64_t seq = ls->have ? ls->seq + 1 : 1;
+	off_t at = (off_t)(seq % 2) * SLOT;
 
-	tim_buf_addf(&b, "%s\n%llu\n", ls->log.origin, (unsigned long long)size);
-	tim_base64_encode(&b, root, TIM_SHA256_LEN);
-	tim_buf_addch(&b, '\n');
-	if (b.failed) {
-		tim_buf_release(&b);
-		return tim_errorf(err, ENOMEM, _("out of memory"));
-	}
-	r = tim_write_replace(ls->path, 0644, b.buf, b.len, err);
-	tim_buf_release(&b);
-	if (r == 0 && fsync(w->dirfd) < 0)
-		r = tim_errorf(err, errno, _("cannot write '%s'"), w->dir);
-	return r;
+	if (slot_format(ls, seq, size, root, buf) < 0)
+		return tim_errorf(err, 0, _("out of memory"));
+	if (ls->fd < 0) {
+		memset(buf + SLOT, 0, SLOT);
+		if (seq % 2) {
+			memcpy(buf + SLOT, buf, SLOT);
+			memset(buf, 0, SLOT);
+		}
+		if (tim_write_replace(ls->path, 0600, buf, sizeof(buf), err) < 0)
+			return -1;
+		if (fsync(w->dirfd) < 0)
+			return tim_errorf(err, errno, _("cannot write '%s'"), w->dir);
+		ls->fd = open(ls->path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (ls->fd < 0)
+			return tim_errorf(err, errno, _("cannot open '%s'"), ls->path);
+	} else if (pwrite(ls->fd, buf, SLOT, at) != SLOT || fdatasync(ls->fd) < 0)
+		return tim_errorf(err, errno, _("cannot write '%s'"), ls->path);
+	ls->seq = seq;
+	return 0;
 }
 
 void
@@ -123,8 +192,12 @@ tim_witness_close(struct tim_witness *w)
 
 	if (w == NULL)
 		return;
-	for (i = 0; i < w->nlogs; i++)
+	for (i = 0; w->logs && i < w->nlogs; i++) {
 		free(w->logs[i].path);
+		if (w->logs[i].fd >= 0)
+			close(w->logs[i].fd);
+		pthread_mutex_destroy(&w->logs[i].lock);
+	}
 	free(w->logs);
 	if (w->dirfd >= 0)
 		close(w->dirfd);
@@ -132,7 +205,6 @@ tim_witness_close(struct tim_witness *w)
 		close(w->lockfd);
 	free(w->dir);
 	tim_signer_release(&w->key);
-	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
 
@@ -155,7 +227,6 @@ tim_witness_open(struct tim_witness **out, const char *statedir,
 				return tim_invalidf(err, _("log '%s' given twice"), logs[i].origin);
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return tim_errorf(err, ENOMEM, _("out of memory"));
-	pthread_mutex_init(&w->lock, NULL);
 	w->dirfd = w->lockfd = -1;
 	w->key = *key;
 	w->dir = strdup(statedir);
@@ -165,6 +236,10 @@ tim_witness_open(struct tim_witness **out, const char *statedir,
 		goto fail;
 	}
 	w->nlogs = nlogs;
+	for (i = 0; i < nlogs; i++) {
+		pthread_mutex_init(&w->logs[i].lock, NULL);
+		w->logs[i].fd = -1;
+	}
 	if (mkdir(statedir, 0700) < 0 && errno != EEXIST) {
 		tim_errorf(err, errno, _("cannot create '%s'"), statedir);
 		goto fail;
@@ -231,10 +306,10 @@ tim_witness_state(struct tim_witness *w, const char *origin, uint64_t *size,
 
 	if (ls == NULL)
 		return tim_invalidf(err, _("unknown log '%s'"), origin);
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&ls->lock);
 	*size = ls->have ? ls->size : 0;
 	memcpy(root, ls->root, TIM_SHA256_LEN);
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&ls->lock);
 	return 0;
 }
 
@@ -255,7 +330,7 @@ conflict(struct tim_buf *resp, const char **ctype, uint64_t size)
 	return 409;
 }
 
-/* The checks of C2SP tlog-witness, in its order, under the witness's lock. */
+/* The checks of C2SP tlog-witness, in its order, under the origin's lock. */
 int
 tim_witness_add_checkpoint(struct tim_witness *w, const char *body, size_t len,
     struct tim_buf *resp, const char **ctype)
@@ -282,7 +357,7 @@ tim_witness_add_checkpoint(struct tim_witness *w, const char *body, size_t len,
 		status = reason(resp, 400, "old size is larger than the checkpoint size");
 		goto out;
 	}
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&ls->lock);
 	known = ls->have ? ls->size : 0;
 	if (req.old != known) {
 		status = conflict(resp, ctype, known);
@@ -307,7 +382,7 @@ tim_witness_add_checkpoint(struct tim_witness *w, const char *body, size_t len,
 		    (uint64_t)time(NULL), resp) == 0 ? 200 :
 		    reason(resp, 500, "cannot sign");
 	}
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&ls->lock);
 out:
 	tim_witness_req_release(&req);
 	return status;
@@ -434,7 +509,7 @@ tim_witness_server_start(struct tim_witness *w, const char *addr, unsigned port,
 	srv->w = w;
 	srv->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle, srv,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)4,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,

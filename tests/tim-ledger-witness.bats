@@ -54,6 +54,22 @@ start_witness() {
 
 url() { echo "http://127.0.0.1:$(cat "$1.port")"; }
 
+# held DIR: "size root" of the newest whole slot of the one state file.
+held() {
+	python3 - "$1" <<'PY'
+import glob, re, sys
+f = [p for p in glob.glob(sys.argv[1] + "/*") if not p.endswith("/lock")]
+d = open(f[0], "rb").read()
+best = None
+for i in (0, 1):
+    s = d[i * 2048:(i + 1) * 2048].rstrip(b"\0").decode()
+    m = re.match(r"tim-witness-state v1\norigin .*\nseq (\d+)\nsize (\d+)\nroot (\S+)\nsum [0-9a-f]{64}\n$", s)
+    if m and (best is None or int(m[1]) > best[0]):
+        best = (int(m[1]), m[2], m[3])
+print(best[1], best[2])
+PY
+}
+
 # The newest note of a checkpoints file.
 newest_note() {
 	python3 -c 'import sys; n=open(sys.argv[1]).read().strip("\n").split("\n\n"); print(n[-2] + "\n\n" + n[-1])' "$1"
@@ -134,8 +150,10 @@ print(w.parse_vkey(open('w3.key.pub').read(), 4)[0])"
 	assert_success
 	# Each witness holds size 4 and the root of the ledger, in one file per origin.
 	root=$(tim-ledger verify --json l.tim | python3 -c 'import json,sys; print(json.load(sys.stdin)["root"])')
-	run cat a.state/*[0-9a-f]
-	assert_output "$(printf '%s\n4\n%s' "$ORIGIN" "$root")"
+	run held a.state
+	assert_output "4 $root"
+	run held b.state
+	assert_output "4 $root"
 	run tim-ledger verify --json --witness-key w1.key.pub --witness-key w2.key.pub l.tim
 	assert_success
 	assert_line --partial '"cosignatures":2,"quorum":2,"witnessed_size":4,"ok":true}'
@@ -145,7 +163,7 @@ print(w.parse_vkey(open('w3.key.pub').read(), 4)[0])"
 	start_witness a w1.key
 	start_witness b w2.key
 	tim-ledger checkpoint -q -k log.key --witness "$(url a)" --witness "$(url b)" l.tim
-	sa=$(cat a.state/*[0-9a-f]); sb=$(cat b.state/*[0-9a-f])
+	sa=$(sha256sum a.state/*[0-9a-f]); sb=$(sha256sum b.state/*[0-9a-f])
 	# The key holder rewrites history: same origin, other records, one more line.
 	rm l.tim l.tim.checkpoints
 	tim-ledger init -q --origin "$ORIGIN" l.tim
@@ -170,8 +188,8 @@ print(w.parse_vkey(open('w3.key.pub').read(), 4)[0])"
 	assert_failure 1
 	assert_line --partial 'it has already cosigned size 3 of this log, larger than this ledger'"'"'s 2 (a rollback)'
 	# Neither witness moved.
-	assert_equal "$(cat a.state/*[0-9a-f])" "$sa"
-	assert_equal "$(cat b.state/*[0-9a-f])" "$sb"
+	assert_equal "$(sha256sum a.state/*[0-9a-f])" "$sa"
+	assert_equal "$(sha256sum b.state/*[0-9a-f])" "$sb"
 }
 
 @test "add-checkpoint: malformed, forged and unknown requests get the spec's statuses and change nothing" {
@@ -181,7 +199,7 @@ print(w.parse_vkey(open('w3.key.pub').read(), 4)[0])"
 	run python3 "$W" post "$(url a)" logd/1
 	assert_success
 	assert_line --index 0 '200 text/plain; charset=utf-8'
-	before=$(cat a.state/*[0-9a-f])
+	before=$(sha256sum a.state/*[0-9a-f])
 	# 409: the old size is not what the witness holds; the body is its size.
 	run python3 "$W" post "$(url a)" logd/3
 	assert_output "$(printf '409 text/x.tlog.size\n1')"
@@ -231,7 +249,7 @@ print(w.parse_vkey(open('w3.key.pub').read(), 4)[0])"
 	assert_output 405
 	run curl -s -o /dev/null -w '%{http_code}' -d x "$(url a)/other"
 	assert_output 404
-	assert_equal "$(cat a.state/*[0-9a-f])" "$before"
+	assert_equal "$(sha256sum a.state/*[0-9a-f])" "$before"
 	# And the good next step still works.
 	run python3 "$W" post "$(url a)" logd/2
 	assert_line --index 0 --partial '200 '
@@ -246,8 +264,8 @@ print(w.parse_vkey(open('w3.key.pub').read(), 4)[0])"
 	assert_output '200 409 409 409 409 409 409 409 409 409 409 409'
 	run python3 "$W" race "$(url a)" logd/2 12
 	assert_output '200 409 409 409 409 409 409 409 409 409 409 409'
-	run cat a.state/*[0-9a-f]
-	assert_line --index 1 2
+	run held a.state
+	assert_output --regexp '^2 '
 }
 
 @test "a witness killed during updates keeps a consistent state, and one state has one witness" {
@@ -266,7 +284,7 @@ print(w.parse_vkey(open('w3.key.pub').read(), 4)[0])"
 	# Every size the client got a cosignature for is on disk.
 	last=$(tail -n 1 cosigned)
 	[ -n "$last" ]
-	held=$(sed -n 2p a.state/*[0-9a-f])
+	held=$(held a.state | cut -d' ' -f1)
 	[ "$held" -ge "$last" ]
 	[ "$held" -le $((last + 1)) ]
 	! ls a.state | grep -q tmp
@@ -274,8 +292,28 @@ print(w.parse_vkey(open('w3.key.pub').read(), 4)[0])"
 	start_witness a w1.key
 	run python3 "$W" post "$(url a)" logd/$((held + 1))
 	assert_line --index 0 --partial '200 '
-	# A second witness on the same state folder is refused.
+	# A torn write of the newest slot (its sum fails): the slot before holds.
+	kill "$(cat a.pid)"
+	sleep 0.2
+	f=$(ls a.state/*[0-9a-f])
+	seq=$(tr -d '\0' < "$f" | sed -n 's/^seq //p' | sort -n | tail -n 1)
+	printf 'torn' | dd of="$f" bs=1 seek=$(( (seq % 2) * 2048 + 60 )) conv=notrunc 2>/dev/null
+	start_witness a w1.key
+	run held a.state
+	assert_output --regexp "^$held "
+	run python3 "$W" post "$(url a)" logd/$((held + 2))
+	assert_output "$(printf '409 text/x.tlog.size\n%s' "$held")"
+	# Both slots damaged: the witness does not start on a guess.
+	kill "$(cat a.pid)"
+	sleep 0.2
+	head -c 4096 /dev/zero > "$f"
 	run timeout 10 tim-ledger witness serve -k w1.key --state a.state --listen 127.0.0.1:0 \
+	    --log "$ORIGIN $(cat log.key.pub)"
+	assert_failure 3
+	assert_output --partial "witness state '$f' is damaged"
+	# A second witness on the same state folder is refused.
+	start_witness c w1.key
+	run timeout 10 tim-ledger witness serve -k w1.key --state c.state --listen 127.0.0.1:0 \
 	    --log "$ORIGIN $(cat log.key.pub)"
 	assert_failure 3
 	assert_output --partial "is in use by another witness"
