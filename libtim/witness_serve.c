@@ -1,8 +1,7 @@
 /*
  * The witness of C2SP tlog-witness: its state (the latest cosigned size
- * and root per origin, one file each, replaced atomically and synced
- * before an answer), the add-checkpoint decision, and its HTTP server
- * (libmicrohttpd).
+ * and root per origin, synced before an answer), the add-checkpoint
+ * decision, and its HTTP server (libmicrohttpd).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,8 +30,7 @@
 struct log_state {
 	pthread_mutex_t lock;	/* the check of the old size and the update: one step */
 	struct tim_witness_log log;
-	char *path;		/* statedir/hex(SHA-256(origin)) */
-	int fd;			/* open for the in-place updates, -1 before the first */
+	long region;		/* its two slots in the state file, -1: none yet */
 	uint64_t seq;		/* of the newest slot */
 	uint64_t size;
 	tim_hash root;
@@ -42,34 +40,46 @@ struct log_state {
 struct tim_witness {
 	struct tim_signer key;
 	char *dir;
+	char *path;		/* DIR/state */
 	int dirfd;
 	int lockfd;
+	int fd;			/* the state file */
 	struct log_state *logs;
 	size_t nlogs;
+	/* Regions of the state file, and the group commit of its updates. */
+	pthread_mutex_t sync_mu;
+	pthread_cond_t sync_cv;
+	long nregions;
+	uint64_t written, synced;
+	int syncing, sync_failed;
 };
 
 /*
- * One state file per origin: two slots of SLOT bytes, each
+ * The state: one file, DIR/state, of regions of two slots of SLOT bytes,
+ * one region per origin, each slot
  *   "tim-witness-state v1\norigin <origin>\nseq <n>\nsize <n>\nroot <b64>\n"
  *   "sum <hex SHA-256 of the lines above>\n", padded with NUL.
- * An update writes the slot the newest one is not in and fdatasyncs: a
- * crash during it leaves a torn slot whose sum fails and the other slot,
- * the state before, intact. The newest valid slot is the state. The file
- * is created whole (temporary file, rename, folder synced) the first time.
+ * An update writes the slot of its region that the newest one is not in,
+ * then waits for an fdatasync that began after its write; one fdatasync
+ * serves every update written before it (group commit). A crash during a
+ * write leaves a torn slot whose sum fails and the other slot, the state
+ * before, intact; the newest valid slot is the state. The witness answers
+ * only after the sync.
  */
 #define SLOT 2048
 #define SLOT_MAGIC "tim-witness-state v1\n"
+#define REGIONS_MAX 4096
 
 static int
-slot_format(const struct log_state *ls, uint64_t seq, uint64_t size,
-    const tim_hash root, char out[SLOT])
+slot_format(const char *origin, uint64_t seq, uint64_t size, const tim_hash root,
+    char out[SLOT])
 {
 	struct tim_buf b = TIM_BUF_INIT;
 	unsigned char h[TIM_SHA256_LEN];
 	char hex[2 * TIM_SHA256_LEN + 1];
 	int r = -1;
 
-	tim_buf_addf(&b, SLOT_MAGIC "origin %s\nseq %llu\nsize %llu\nroot ", ls->log.origin,
+	tim_buf_addf(&b, SLOT_MAGIC "origin %s\nseq %llu\nsize %llu\nroot ", origin,
 	    (unsigned long long)seq, (unsigned long long)size);
 	tim_base64_encode(&b, root, TIM_SHA256_LEN);
 	tim_buf_addch(&b, '\n');
@@ -86,101 +96,155 @@ slot_format(const struct log_state *ls, uint64_t seq, uint64_t size,
 	return r;
 }
 
-/* 0 and the slot's values when it is whole and for this origin. */
+/* 0 and the slot's values when it is whole; origin gets its origin. */
 static int
-slot_parse(const struct log_state *ls, const char *slot, uint64_t *seq,
-    uint64_t *size, tim_hash root)
+slot_parse(const char *slot, char origin[1024], uint64_t *seq, uint64_t *size,
+    tim_hash root)
 {
+	static const char head[] = SLOT_MAGIC "origin ";
 	char buf[SLOT + 1], again[SLOT];
 	unsigned long long q, n;
-	const char *p;
+	const char *p, *nl;
 	char *e;
 	int off;
 
 	memcpy(buf, slot, SLOT);
 	buf[SLOT] = '\0';
-	if (strncmp(buf, SLOT_MAGIC "origin ", sizeof(SLOT_MAGIC "origin ") - 1) != 0)
+	if (strncmp(buf, head, sizeof(head) - 1) != 0)
 		return -1;
-	p = buf + sizeof(SLOT_MAGIC "origin ") - 1;
-	if (strncmp(p, ls->log.origin, strlen(ls->log.origin)) != 0)
+	p = buf + sizeof(head) - 1;
+	nl = strchr(p, '\n');
+	if (nl == NULL || nl == p || nl - p >= 1024)
 		return -1;
-	p += strlen(ls->log.origin);
-	if (sscanf(p, "\nseq %llu\nsize %llu\nroot %n", &q, &n, &off) != 2)
+	memcpy(origin, p, (size_t)(nl - p));
+	origin[nl - p] = '\0';
+	if (sscanf(nl, "\nseq %llu\nsize %llu\nroot %n", &q, &n, &off) != 2)
 		return -1;
-	p += off;
+	p = nl + off;
 	e = strchr(p, '\n');
 	if (e == NULL || tim_base64_decode(p, (size_t)(e - p), root, TIM_SHA256_LEN) !=
 	    TIM_SHA256_LEN)
 		return -1;
-	/* The whole slot, sum included, must be what these values format to. */
-	if (slot_format(ls, q, n, root, again) < 0 || memcmp(again, slot, SLOT) != 0)
+	/* The whole slot, sum and padding included, must be what these format to. */
+	if (slot_format(origin, q, n, root, again) < 0 || memcmp(again, slot, SLOT) != 0)
 		return -1;
 	*seq = q;
 	*size = n;
 	return 0;
 }
 
+static struct log_state *find_log(struct tim_witness *w, const char *origin);
+
+/* Reads every region; a configured origin takes the newest valid slot of its. */
 static int
-state_read(struct log_state *ls, struct tim_err *err)
+state_load(struct tim_witness *w, struct tim_err *err)
 {
-	struct tim_buf b = TIM_BUF_INIT;
+	char slot[SLOT], origin[1024];
+	struct log_state *ls;
+	struct stat st;
 	uint64_t seq, size;
 	tim_hash root;
-	int i;
+	long r, i;
 
-	ls->have = 0;
-	ls->fd = -1;
-	if (tim_read_file(ls->path, 2 * SLOT, TIM_READ_REGULAR, &b, err) < 0) {
-		tim_buf_release(&b);
-		if (err->errnum == ENOENT) {
-			tim_err_clear(err);
-			return 0;
+	w->fd = openat(w->dirfd, "state", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (w->fd < 0 || fstat(w->fd, &st) < 0)
+		return tim_errorf(err, errno, _("cannot open '%s'"), w->path);
+	if (!S_ISREG(st.st_mode))
+		return tim_errorf(err, 0, _("'%s' is not a regular file"), w->path);
+	if (st.st_size % (2 * SLOT) != 0 || st.st_size / (2 * SLOT) > REGIONS_MAX)
+		return tim_errorf(err, 0, _("witness state '%s' is damaged"), w->path);
+	w->nregions = (long)(st.st_size / (2 * SLOT));
+	for (r = 0; r < w->nregions; r++) {
+		int whole = 0;
+
+		for (i = 0; i < 2; i++) {
+			if (tim_pread_upto(w->fd, slot, SLOT, (off_t)(2 * r + i) * SLOT) != SLOT)
+				return tim_errorf(err, errno, _("cannot read '%s'"), w->path);
+			if (slot_parse(slot, origin, &seq, &size, root) < 0)
+				continue;
+			whole = 1;
+			if ((ls = find_log(w, origin)) == NULL)
+				continue;	/* a log no longer configured: kept as it is */
+			if (ls->region >= 0 && ls->region != r)
+				return tim_errorf(err, 0, _("witness state '%s' is damaged"), w->path);
+			ls->region = r;
+			if (!ls->have || seq > ls->seq) {
+				ls->have = 1;
+				ls->seq = seq;
+				ls->size = size;
+				memcpy(ls->root, root, TIM_SHA256_LEN);
+			}
 		}
-		return -1;
+		/* No whole slot: damage, or a crash in the first write of an
+		 * origin; either way the witness does not start on a guess. */
+		if (!whole)
+			return tim_errorf(err, 0, _("witness state '%s' is damaged"), w->path);
 	}
-	for (i = 0; b.len == 2 * SLOT && i < 2; i++)
-		if (slot_parse(ls, b.buf + i * SLOT, &seq, &size, root) == 0 &&
-		    (!ls->have || seq > ls->seq)) {
-			ls->have = 1;
-			ls->seq = seq;
-			ls->size = size;
-			memcpy(ls->root, root, TIM_SHA256_LEN);
-		}
-	tim_buf_release(&b);
-	if (!ls->have)
-		return tim_errorf(err, 0, _("witness state '%s' is damaged"), ls->path);
-	ls->fd = open(ls->path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (ls->fd < 0)
-		return tim_errorf(err, errno, _("cannot open '%s'"), ls->path);
 	return 0;
 }
 
-/* Durable before it returns: fdatasync of one slot, or the first file whole. */
+/* Waits until an fdatasync that began after this thread's write is done. */
+static int
+group_sync(struct tim_witness *w, uint64_t gen)
+{
+	int failed = 0;
+
+	pthread_mutex_lock(&w->sync_mu);
+	while (w->synced < gen && !failed) {
+		if (!w->syncing) {
+			uint64_t target = w->written;
+
+			w->syncing = 1;
+			pthread_mutex_unlock(&w->sync_mu);
+			failed = fdatasync(w->fd) < 0;
+			pthread_mutex_lock(&w->sync_mu);
+			w->syncing = 0;
+			if (!failed)
+				w->synced = target;
+			pthread_cond_broadcast(&w->sync_cv);
+		} else
+			pthread_cond_wait(&w->sync_cv, &w->sync_mu);
+	}
+	pthread_mutex_unlock(&w->sync_mu);
+	return failed ? -1 : 0;
+}
+
+/* Durable before it returns. Called under ls->lock. */
 static int
 state_write(struct tim_witness *w, struct log_state *ls, uint64_t size,
     const tim_hash root, struct tim_err *err)
 {
 	char buf[2 * SLOT];
-	uint64_t seq = ls->have ? ls->seq + 1 : 1;
-	off_t at = (off_t)(seq % 2) * SLOT;
+	uint64_t seq = ls->have ? ls->seq + 1 : 1, gen;
+	long region = ls->region;
+	ssize_t n;
 
-	if (slot_format(ls, seq, size, root, buf) < 0)
+	if (slot_format(ls->log.origin, seq, size, root, buf) < 0)
 		return tim_errorf(err, 0, _("out of memory"));
-	if (ls->fd < 0) {
+	pthread_mutex_lock(&w->sync_mu);
+	if (region < 0) {
+		/* A new region at the end: both slots at once, the other empty. */
+		if (w->nregions >= REGIONS_MAX) {
+			pthread_mutex_unlock(&w->sync_mu);
+			return tim_errorf(err, 0, _("witness state '%s' is full"), w->path);
+		}
+		region = w->nregions;
 		memset(buf + SLOT, 0, SLOT);
 		if (seq % 2) {
 			memcpy(buf + SLOT, buf, SLOT);
 			memset(buf, 0, SLOT);
 		}
-		if (tim_write_replace(ls->path, 0600, buf, sizeof(buf), err) < 0)
-			return -1;
-		if (fsync(w->dirfd) < 0)
-			return tim_errorf(err, errno, _("cannot write '%s'"), w->dir);
-		ls->fd = open(ls->path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (ls->fd < 0)
-			return tim_errorf(err, errno, _("cannot open '%s'"), ls->path);
-	} else if (pwrite(ls->fd, buf, SLOT, at) != SLOT || fdatasync(ls->fd) < 0)
-		return tim_errorf(err, errno, _("cannot write '%s'"), ls->path);
+		n = pwrite(w->fd, buf, sizeof(buf), (off_t)region * 2 * SLOT);
+		if (n == (ssize_t)sizeof(buf))
+			w->nregions++;
+	} else
+		n = pwrite(w->fd, buf, SLOT, (off_t)(2 * region + (long)(seq % 2)) * SLOT) == SLOT ?
+		    (ssize_t)sizeof(buf) : -1;
+	gen = ++w->written;
+	pthread_mutex_unlock(&w->sync_mu);
+	if (n != (ssize_t)sizeof(buf) || group_sync(w, gen) < 0)
+		return tim_errorf(err, errno, _("cannot write '%s'"), w->path);
+	ls->region = region;
 	ls->seq = seq;
 	return 0;
 }
@@ -192,19 +256,20 @@ tim_witness_close(struct tim_witness *w)
 
 	if (w == NULL)
 		return;
-	for (i = 0; w->logs && i < w->nlogs; i++) {
-		free(w->logs[i].path);
-		if (w->logs[i].fd >= 0)
-			close(w->logs[i].fd);
+	for (i = 0; w->logs && i < w->nlogs; i++)
 		pthread_mutex_destroy(&w->logs[i].lock);
-	}
 	free(w->logs);
+	if (w->fd >= 0)
+		close(w->fd);
 	if (w->dirfd >= 0)
 		close(w->dirfd);
 	if (w->lockfd >= 0)
 		close(w->lockfd);
 	free(w->dir);
+	free(w->path);
 	tim_signer_release(&w->key);
+	pthread_mutex_destroy(&w->sync_mu);
+	pthread_cond_destroy(&w->sync_cv);
 	free(w);
 }
 
@@ -215,7 +280,6 @@ tim_witness_open(struct tim_witness **out, const char *statedir,
 {
 	struct tim_witness *w;
 	struct tim_buf b = TIM_BUF_INIT;
-	struct stat st;
 	size_t i, j;
 
 	*out = NULL;
@@ -227,25 +291,31 @@ tim_witness_open(struct tim_witness **out, const char *statedir,
 				return tim_invalidf(err, _("log '%s' given twice"), logs[i].origin);
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return tim_errorf(err, ENOMEM, _("out of memory"));
-	w->dirfd = w->lockfd = -1;
+	pthread_mutex_init(&w->sync_mu, NULL);
+	pthread_cond_init(&w->sync_cv, NULL);
+	w->dirfd = w->lockfd = w->fd = -1;
 	w->key = *key;
+	tim_buf_addf(&b, "%s/state", statedir);
 	w->dir = strdup(statedir);
+	w->path = b.failed ? NULL : strdup(b.buf);
+	tim_buf_release(&b);
 	w->logs = calloc(nlogs, sizeof(*w->logs));
-	if (w->dir == NULL || w->logs == NULL) {
+	if (w->dir == NULL || w->path == NULL || w->logs == NULL) {
 		tim_errorf(err, ENOMEM, _("out of memory"));
 		goto fail;
 	}
 	w->nlogs = nlogs;
 	for (i = 0; i < nlogs; i++) {
 		pthread_mutex_init(&w->logs[i].lock, NULL);
-		w->logs[i].fd = -1;
+		w->logs[i].log = logs[i];
+		w->logs[i].region = -1;
 	}
 	if (mkdir(statedir, 0700) < 0 && errno != EEXIST) {
 		tim_errorf(err, errno, _("cannot create '%s'"), statedir);
 		goto fail;
 	}
 	w->dirfd = open(statedir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (w->dirfd < 0 || fstat(w->dirfd, &st) < 0) {
+	if (w->dirfd < 0) {
 		tim_errorf(err, errno, _("cannot open '%s'"), statedir);
 		goto fail;
 	}
@@ -259,30 +329,14 @@ tim_witness_open(struct tim_witness **out, const char *statedir,
 		    _("'%s' is in use by another witness"), statedir);
 		goto fail;
 	}
-	for (i = 0; i < nlogs; i++) {
-		unsigned char h[TIM_SHA256_LEN];
-		char hex[2 * TIM_SHA256_LEN + 1];
-
-		w->logs[i].log = logs[i];
-		if (tim_sha256(logs[i].origin, strlen(logs[i].origin), h) < 0) {
-			tim_errorf(err, 0, _("out of memory"));
-			goto fail;
-		}
-		tim_hex(h, sizeof(h), hex);
-		tim_buf_reset(&b);
-		tim_buf_addf(&b, "%s/%s", statedir, hex);
-		if (b.failed || (w->logs[i].path = strdup(b.buf)) == NULL) {
-			tim_errorf(err, ENOMEM, _("out of memory"));
-			goto fail;
-		}
-		if (state_read(&w->logs[i], err) < 0)
-			goto fail;
+	if (state_load(w, err) < 0 || fsync(w->dirfd) < 0) {
+		if (err->kind == TIM_ERR_NONE)
+			tim_errorf(err, errno, _("cannot write '%s'"), statedir);
+		goto fail;
 	}
-	tim_buf_release(&b);
 	*out = w;
 	return 0;
 fail:
-	tim_buf_release(&b);
 	tim_witness_close(w);
 	return -1;
 }

@@ -58,10 +58,9 @@ url() { echo "http://127.0.0.1:$(cat "$1.port")"; }
 held() {
 	python3 - "$1" <<'PY'
 import glob, re, sys
-f = [p for p in glob.glob(sys.argv[1] + "/*") if not p.endswith("/lock")]
-d = open(f[0], "rb").read()
+d = open(sys.argv[1] + "/state", "rb").read()
 best = None
-for i in (0, 1):
+for i in range(len(d) // 2048):
     s = d[i * 2048:(i + 1) * 2048].rstrip(b"\0").decode()
     m = re.match(r"tim-witness-state v1\norigin .*\nseq (\d+)\nsize (\d+)\nroot (\S+)\nsum [0-9a-f]{64}\n$", s)
     if m and (best is None or int(m[1]) > best[0]):
@@ -266,6 +265,32 @@ print(w.parse_vkey(open('w3.key.pub').read(), 4)[0])"
 	assert_output '200 409 409 409 409 409 409 409 409 409 409 409'
 	run held a.state
 	assert_output --regexp '^2 '
+}
+
+@test "one witness, two logs: each origin has its own state, kept across a restart" {
+	mkdir l1 l2
+	python3 "$W" log log.key "$ORIGIN" 30 l1
+	python3 "$W" log log.key other.example/log 20 l2
+	start_witness a w1.key --log "other.example/log $(cat log.key.pub)"
+	python3 "$W" flood "$(url a)" l1 1 30 d1 &
+	f1=$!
+	python3 "$W" flood "$(url a)" l2 1 20 d2
+	wait "$f1"
+	assert_equal "$(wc -l < d1) $(wc -l < d2)" "30 20"
+	kill "$(cat a.pid)"
+	sleep 0.2
+	start_witness a w1.key --log "other.example/log $(cat log.key.pub)"
+	run python3 "$W" post "$(url a)" l1/30
+	assert_line --index 0 --partial '409 '
+	run python3 "$W" post "$(url a)" l2/5
+	assert_output "$(printf '409 text/x.tlog.size\n20')"
+	# Dropped from the configuration, a log's state stays in the file.
+	kill "$(cat a.pid)"
+	sleep 0.2
+	start_witness a w1.key
+	run python3 "$W" post "$(url a)" l2/5
+	assert_line --index 0 --partial '404 '
+	assert_equal "$(stat -c %s a.state/state)" 8192
 }
 
 @test "a witness killed during updates keeps a consistent state, and one state has one witness" {
