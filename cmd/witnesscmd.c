@@ -180,6 +180,31 @@ parse_listen(const char *s, char *addr, size_t asz, unsigned *port)
 	return 0;
 }
 
+/*
+ * The witness's log on standard error (journald keeps it under systemd):
+ * every refusal, and with -v every cosignature too. A 409 or 422 is what a
+ * forked or rewritten ledger looks like, kept as evidence.
+ */
+static void
+serve_log(void *arg, const struct tim_witness_event *ev)
+{
+	const struct tim_cli *cli = arg;
+
+	if (ev->status == 200) {
+		tim_info(cli, _("witness: cosigned %s size %llu (old %llu)"), ev->origin,
+		    (unsigned long long)ev->size, (unsigned long long)ev->old);
+		return;
+	}
+	if (ev->status == 409)
+		tim_warn(cli, _("witness: refused %d %s size %llu with old %llu: it holds size %llu"),
+		    ev->status, ev->origin, (unsigned long long)ev->size,
+		    (unsigned long long)ev->old, (unsigned long long)ev->known);
+	else
+		tim_warn(cli, _("witness: refused %d %s size %llu with old %llu: %s"),
+		    ev->status, *ev->origin ? ev->origin : "-", (unsigned long long)ev->size,
+		    (unsigned long long)ev->old, ev->why);
+}
+
 static int
 serve(struct tim_cli *cli, struct tim_ledger_cmd *o)
 {
@@ -211,8 +236,10 @@ serve(struct tim_cli *cli, struct tim_ledger_cmd *o)
 	if (tim_cosigner_load(&key, o->keyfile, &err) < 0)
 		return report(cli, &err);
 	r = tim_witness_open(&w, wo->state, &key, logs, (size_t)wo->nlog, &err);
-	if (r == 0)
+	if (r == 0) {
 		tim_cosig_verifier_format(&key.v, &vk);
+		tim_witness_set_log(w, serve_log, cli);
+	}
 	tim_signer_release(&key);
 	if (r < 0)
 		return report(cli, &err);

@@ -110,6 +110,21 @@ void tim_witness_close(struct tim_witness *w);
 int tim_witness_add_checkpoint(struct tim_witness *w, const char *body,
     size_t len, struct tim_buf *resp, const char **ctype);
 
+/* What became of one request, for the operator's log. */
+struct tim_witness_event {
+	int status;		/* the HTTP status answered */
+	const char *origin;	/* "" when the request did not parse */
+	uint64_t old, size;	/* of the request */
+	uint64_t known;		/* the size the witness held */
+	const char *why;	/* the reason of a refusal, or "" */
+};
+
+typedef void tim_witness_log_fn(void *arg, const struct tim_witness_event *ev);
+
+/* fn is called after each request, from the server's threads. */
+void tim_witness_set_log(struct tim_witness *w, tim_witness_log_fn *fn,
+    void *arg);
+
 /* The size and root the witness holds for origin; 0 size when none. */
 int tim_witness_state(struct tim_witness *w, const char *origin,
     uint64_t *size, tim_hash root, struct tim_err *err);

@@ -52,7 +52,16 @@ struct tim_witness {
 	long nregions;
 	uint64_t written, synced;
 	int syncing, sync_failed;
+	tim_witness_log_fn *log_fn;
+	void *log_arg;
 };
+
+void
+tim_witness_set_log(struct tim_witness *w, tim_witness_log_fn *fn, void *arg)
+{
+	w->log_fn = fn;
+	w->log_arg = arg;
+}
 
 /*
  * The state: one file, DIR/state, of regions of two slots of SLOT bytes,
@@ -392,13 +401,23 @@ tim_witness_add_checkpoint(struct tim_witness *w, const char *body, size_t len,
 	struct tim_witness_req req;
 	struct log_state *ls;
 	struct tim_err err;
-	uint64_t known;
+	struct tim_witness_event ev;
+	uint64_t known = 0;
 	int status;
 
 	*ctype = "text/plain; charset=utf-8";
 	tim_err_clear(&err);
-	if (tim_witness_req_parse(body, len, &req, &err) < 0)
-		return reason(resp, 400, err.msg);
+	if (tim_witness_req_parse(body, len, &req, &err) < 0) {
+		status = reason(resp, 400, err.msg);
+		if (w->log_fn) {
+			memset(&ev, 0, sizeof(ev));
+			ev.status = status;
+			ev.origin = "";
+			ev.why = err.msg;
+			w->log_fn(w->log_arg, &ev);
+		}
+		return status;
+	}
 	if ((ls = find_log(w, req.cp.origin)) == NULL) {
 		status = reason(resp, 404, "unknown log origin");
 		goto out;
@@ -438,6 +457,20 @@ tim_witness_add_checkpoint(struct tim_witness *w, const char *body, size_t len,
 	}
 	pthread_mutex_unlock(&ls->lock);
 out:
+	if (w->log_fn) {
+		/* The reason without its newline; a 409 body is the size. */
+		char why[256];
+
+		snprintf(why, sizeof(why), "%.*s", status == 200 || status == 409 ? 0 :
+		    (int)(resp->len ? resp->len - 1 : 0), resp->len ? resp->buf : "");
+		ev.status = status;
+		ev.origin = req.cp.origin;
+		ev.old = req.old;
+		ev.size = req.cp.size;
+		ev.known = known;
+		ev.why = why;
+		w->log_fn(w->log_arg, &ev);
+	}
 	tim_witness_req_release(&req);
 	return status;
 }

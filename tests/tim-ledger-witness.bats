@@ -175,6 +175,9 @@ print(w.parse_vkey(open('w3.key.pub').read(), 4)[0])"
 	assert_line --partial "witness '$(url a)': refused (422)"
 	assert_line --partial "witness '$(url b)': refused (422)"
 	assert_line --partial 'only 0 of 2 witnesses cosigned'
+	# Each witness keeps the refusal in its log: evidence of the rewrite.
+	run cat a.err
+	assert_line "tim-ledger: witness: refused 422 $ORIGIN size 4 with old 3: the consistency proof does not verify"
 	run tim-ledger verify --key log.key.pub --witness-key w1.key.pub --witness-key w2.key.pub --quorum 2 l.tim
 	assert_failure 1
 	assert_line --partial "no cosignature by witness 'w1.example.co.jp/audit'"
