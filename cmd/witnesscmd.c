@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,6 +62,28 @@ static int
 report(struct tim_cli *cli, struct tim_err *err)
 {
 	return tim_cli_fail(cli, err);
+}
+
+/* With --syslog or [ledger] syslog = yes, as the other ledger commands. */
+static void
+wlog(struct tim_cli *cli, struct tim_ledger_cmd *o, int prio, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+wlog(struct tim_cli *cli, struct tim_ledger_cmd *o, int prio, const char *fmt, ...)
+{
+	static int opened;
+	va_list ap;
+
+	if (!o->syslog && !tim_config_get_bool(cli->cfg, "ledger", "syslog", 0))
+		return;
+	if (!opened) {
+		openlog("tim-ledger", LOG_PID, LOG_AUTHPRIV);
+		opened = 1;
+	}
+	va_start(ap, fmt);
+	vsyslog(prio, fmt, ap);
+	va_end(ap);
 }
 
 static int
@@ -517,8 +541,11 @@ tim_witness_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
 		    guess, keys, wo->nwkey, &wr[i]) == 0) {
 			tim_buf_add(&note, wr[i].cosigs.buf, wr[i].cosigs.len);
 			got++;
-		} else
+		} else {
 			tim_error(cli, _("witness '%s': %s"), wr[i].url, wr[i].why);
+			wlog(cli, o, LOG_ALERT, "checkpoint WITNESS REFUSED ledger=%s size=%llu witness=%s: %s",
+			    path, (unsigned long long)res.lines, wr[i].url, wr[i].why);
+		}
 	}
 	/* The checkpoint is the log's own statement: kept with what it got. */
 	if (tim_buf_addch(&note, '\n') < 0 || append_note(cpath, &note, &err) < 0)
@@ -538,6 +565,9 @@ tim_witness_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
 		fwrite(note.buf, 1, note.len - 1, stdout);
 		printf(_("%d of %d witnesses cosigned (quorum %ld)\n"), got, wo->nwitness, quorum);
 	}
+	wlog(cli, o, got < quorum ? LOG_ALERT : LOG_INFO,
+	    "checkpoint ledger=%s size=%llu key=%s cosignatures=%d/%d quorum=%ld", path,
+	    (unsigned long long)res.lines, s.v.name, got, wo->nwitness, quorum);
 	if (got < quorum) {
 		tim_failf(&err, _("%s: only %d of %d witnesses cosigned the checkpoint of size %llu; %ld needed"),
 		    path, got, wo->nwitness, (unsigned long long)res.lines, quorum);
@@ -790,11 +820,16 @@ tim_witness_cmd_verify(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 			if (wo->nwkey) {
 				int w = check_witnesses(cli, argv[i], cps, n, keys, wo->nwkey,
 				    quorum, j);
+				if (w != TIM_EXIT_OK)
+					wlog(cli, o, LOG_ALERT, "verify WITNESS FAILED ledger=%s quorum=%ld",
+					    argv[i], quorum);
 				if (w > r)
 					r = w;
 			}
 			if (cafile) {
 				int t = check_stamps(cli, argv[i], cps, n, cafile, j);
+				if (t != TIM_EXIT_OK)
+					wlog(cli, o, LOG_ALERT, "verify TIMESTAMP FAILED ledger=%s", argv[i]);
 				if (t > r)
 					r = t;
 			}

@@ -384,6 +384,18 @@ print(w.parse_vkey(open('w3.key.pub').read(), 4)[0])"
 	assert_failure 1
 }
 
+@test "--syslog: a refusing witness and the cosignature count go to syslog (authpriv)" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for a private /dev/log"
+	unshare -m true 2>/dev/null || skip "cannot make a mount namespace here"
+	run unshare -m sh "$TIM_SRC/tests/lib/syslog-capture.sh" got 2 \
+		tim-ledger checkpoint -q --syslog -k log.key --witness http://127.0.0.1:9/ l.tim
+	assert_failure 1
+	run cat got
+	# authpriv.alert = 10*8+1
+	assert_line --regexp '^<81>.*tim-ledger\[[0-9]+\]: checkpoint WITNESS REFUSED ledger=l\.tim size=3 witness=http://127\.0\.0\.1:9/: cannot reach'
+	assert_line --regexp '^<81>.*checkpoint ledger=l\.tim size=3 key=kanri-log cosignatures=0/1 quorum=1$'
+}
+
 # A CA, a TSA certificate under it, and a rogue TSA under its own root;
 # `openssl ts -reply` answers through tests/fixtures/witness.py tsa.
 make_tsa() {
