@@ -547,6 +547,8 @@ tim_witness_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
 			    path, (unsigned long long)res.lines, wr[i].url, wr[i].why);
 		}
 	}
+	if (got && wo->nwkey == 0)
+		tim_warn(cli, _("the cosignatures were not checked: give --witness-key VKEY for each witness"));
 	/* The checkpoint is the log's own statement: kept with what it got. */
 	if (tim_buf_addch(&note, '\n') < 0 || append_note(cpath, &note, &err) < 0)
 		goto out;
