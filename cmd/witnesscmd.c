@@ -92,9 +92,17 @@ load_wkeys(struct tim_cli *cli, struct tim_verifier *keys, struct tim_err *err)
 	int i;
 
 	(void)cli;
-	for (i = 0; i < tim_witness_opts.nwkey; i++)
+	int j;
+
+	for (i = 0; i < tim_witness_opts.nwkey; i++) {
 		if (tim_cosig_verifier_load(&keys[i], tim_witness_opts.wkey[i], err) < 0)
 			return -1;
+		/* A quorum counts distinct witnesses. */
+		for (j = 0; j < i; j++)
+			if (memcmp(keys[j].pub, keys[i].pub, sizeof(keys[i].pub)) == 0)
+				return tim_invalidf(err, _("witness key '%s' is given twice"),
+				    keys[i].name);
+	}
 	return 0;
 }
 

@@ -373,6 +373,10 @@ print(w.parse_vkey(open('w3.key.pub').read(), 4)[0])"
 	assert_failure 2
 	run tim-ledger verify --quorum 1 l.tim
 	assert_failure 2
+	# The same witness twice does not make a quorum of 2.
+	run tim-ledger verify --witness-key w1.key.pub --witness-key "$(cat w1.key.pub)" --quorum 2 l.tim
+	assert_failure 2
+	assert_output --partial "witness key 'w1.example.co.jp/audit' is given twice"
 	run tim-ledger list --witness http://x l.tim
 	assert_failure 2
 	# An unreachable witness: the checkpoint is kept, the run fails.
