@@ -27,6 +27,8 @@ pc libxml-2.0 libxml2-dev
 pc zlib zlib1g-dev
 pc jansson libjansson-dev
 pc inih libinih-dev
+pc libmicrohttpd libmicrohttpd-dev
+pc libcurl libcurl4-openssl-dev
 cmd msgfmt gettext
 cmd /usr/bin/python3 python3
 cmd localedef libc-bin
@@ -71,6 +73,8 @@ if [ "${1:-}" = check ]; then
 	file /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc fonts-noto-cjk
 	[ "$(dpkg --print-architecture 2>/dev/null)" != amd64 ] ||
 		ls /boot/vmlinuz-* >/dev/null 2>&1 || want linux-image-amd64
+	# tim-ledger witness tests: an independent cosignature check.
+	python3 -c 'import cryptography' 2>/dev/null || want python3-cryptography
 fi
 
 if [ -n "$missing" ]; then
