@@ -57,6 +57,13 @@ if [ "${1:-}" = check ]; then
 	# tests/tim-wipe-vm.bats: a VM under QEMU with Debian's kernel.
 	cmd qemu-system-x86_64 qemu-system-x86
 	cmd busybox busybox-static
+	# tests/tim-mark-office.bats: LibreOffice saves and renders the documents,
+	# poppler reads the PDFs back, Noto CJK draws the Japanese.
+	file /usr/lib/libreoffice/program/libswlo.so libreoffice-writer-nogui
+	file /usr/lib/libreoffice/program/libsclo.so libreoffice-calc-nogui
+	file /usr/lib/libreoffice/program/libsdlo.so libreoffice-impress-nogui
+	cmd pdftotext poppler-utils
+	file /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc fonts-noto-cjk
 	[ "$(dpkg --print-architecture 2>/dev/null)" != amd64 ] ||
 		ls /boot/vmlinuz-* >/dev/null 2>&1 || want linux-image-amd64
 fi

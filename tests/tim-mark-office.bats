@@ -1,0 +1,241 @@
+#!/usr/bin/env bats
+# tim-mark in Office and ODF documents against the real editor: documents
+# made by LibreOffice, marked, saved again by LibreOffice, rendered to PDF
+# and read back with pdftotext and by counting ink where the watermark is.
+load test_helper
+
+office() { python3 "$BATS_TEST_DIRNAME/fixtures/office.py" "$@"; }
+
+# The six kinds, by the file names this file gives them.
+KINDS="w.docx x.xlsx p.pptx t.odt s.ods i.odp"
+
+# LibreOffice with a profile of this test's own; FORMAT FILE... into OUTDIR.
+lo() {
+	local fmt=$1 out=$2
+	shift 2
+	HOME="$BATS_TEST_TMPDIR" timeout 300 soffice --headless --norestore \
+	    "-env:UserInstallation=file://$BATS_TEST_TMPDIR/lo-profile" \
+	    --convert-to "$fmt" --outdir "$out" "$@" >/dev/null 2>&1
+}
+
+need_soffice() {
+	command -v soffice >/dev/null || skip "LibreOffice (soffice) is not installed: scripts/deps.sh check installs it"
+	command -v pdftotext >/dev/null || skip "pdftotext (poppler-utils) is not installed"
+}
+
+# Documents LibreOffice made itself, once for the whole file.
+setup_file() {
+	command -v soffice >/dev/null || return 0
+	local d="$BATS_FILE_TMPDIR/orig" p="$BATS_FILE_TMPDIR/lo-setup"
+	python3 "$BATS_TEST_DIRNAME/fixtures/office.py" lo-src "$d/src"
+	for f in docx:text.fodt xlsx:sheet.fods pptx:slides.fodp odt:text.fodt ods:sheet.fods odp:slides.fodp; do
+		HOME="$BATS_FILE_TMPDIR" timeout 300 soffice --headless --norestore "-env:UserInstallation=file://$p" \
+		    --convert-to "${f%%:*}" --outdir "$d/${f%%:*}" "$d/src/${f#*:}" >/dev/null 2>&1
+	done
+	cp "$d/docx/text.docx" "$d/w.docx"
+	cp "$d/xlsx/sheet.xlsx" "$d/x.xlsx"
+	cp "$d/pptx/slides.pptx" "$d/p.pptx"
+	cp "$d/odt/text.odt" "$d/t.odt"
+	cp "$d/ods/sheet.ods" "$d/s.ods"
+	cp "$d/odp/slides.odp" "$d/i.odp"
+}
+
+originals() {
+	local k
+	for k in $KINDS; do
+		[ -s "$BATS_FILE_TMPDIR/orig/$k" ] || fail "LibreOffice did not make $k"
+		cp "$BATS_FILE_TMPDIR/orig/$k" .
+	done
+}
+
+# Saves every kind again in its own format into DIR (one call per format).
+resave() {
+	local k
+	mkdir -p "$1"
+	for k in $KINDS; do
+		lo "${k##*.}" "$1" "$k"
+		[ -s "$1/$k" ] || fail "LibreOffice did not save $k again"
+	done
+}
+
+# Renders every kind in DIR to DIR/pdf in one call.
+render() {
+	(cd "$1" && lo pdf pdf $KINDS)
+	local k
+	for k in $KINDS; do
+		[ -s "$1/pdf/${k%.*}.pdf" ] || fail "LibreOffice did not render $k"
+	done
+}
+
+@test "libreoffice: a label survives a save in LibreOffice; each header and footer shows it once; --remove leaves no trace" {
+	need_soffice
+	originals
+	run tim-mark --carriers content -l 極秘 --owner 設計部 $KINDS
+	assert_success
+	assert_line "marked 'w.docx' 【極秘】 owner=設計部 (docx)"
+	assert_line "marked 'i.odp' 【極秘】 owner=設計部 (odp)"
+	resave rs
+	cd rs
+	run tim-mark --show --carriers content $KINDS
+	assert_success
+	assert_output "w.docx: 【極秘】 owner=設計部 (docx)
+x.xlsx: 【極秘】 owner=設計部 (xlsx)
+p.pptx: 【極秘】 owner=設計部 (pptx)
+t.odt: 【極秘】 owner=設計部 (odt)
+s.ods: 【極秘】 owner=設計部 (ods)
+i.odp: 【極秘】 owner=設計部 (odp)"
+	# Marking again after the save finds tim's marking and changes nothing.
+	run tim-mark --carriers content -l 極秘 --owner 設計部 $KINDS
+	assert_success
+	assert_output ""
+	render .
+	# Header and footer once each on the page; one box on a slide.
+	for k in w t x s; do
+		run sh -c "pdftotext -f 1 -l 1 pdf/$k.pdf - | grep -c '【極秘】'"
+		assert_output "2"
+		run sh -c "pdftotext -f 1 -l 1 pdf/$k.pdf - | grep -c '管理部署: 設計部'"
+		assert_output "2"
+	done
+	for k in p i; do
+		run sh -c "pdftotext pdf/$k.pdf - | grep -c '【極秘】'"
+		assert_output "1"
+	done
+	run pdftotext pdf/w.pdf -
+	refute_output --partial "owner="
+	# The docx watermark is drawn across the middle of the page.
+	pdftoppm -r 30 -png -f 1 -l 1 pdf/w.pdf wm
+	run office ink wm-1.png 0.25 0.35 0.75 0.75
+	[ "$(echo "$output > 0.05" | bc)" -eq 1 ] || fail "no watermark drawn: $output"
+
+	run tim-mark --remove --carriers content $KINDS
+	assert_success
+	assert_line "removed the label from 'w.docx' (docx)"
+	assert_line "removed the label from 's.ods' (ods)"
+	run tim-mark --show --carriers content $KINDS
+	assert_output --partial "w.docx: not marked"
+	refute_output --partial "【"
+	mkdir after
+	cp $KINDS after/
+	render after
+	for k in $KINDS; do
+		run pdftotext "after/pdf/${k%.*}.pdf" -
+		refute_output --partial "極秘"
+		refute_output --partial "管理部署"
+	done
+	pdftoppm -r 30 -png -f 1 -l 1 after/pdf/w.pdf clean
+	run office ink clean-1.png 0.25 0.35 0.75 0.75
+	[ "$(echo "$output < 0.01" | bc)" -eq 1 ] || fail "a watermark is still drawn: $output"
+	# The user's own text is all still there.
+	run pdftotext after/pdf/w.pdf -
+	assert_output --partial "設計書の本文です。"
+	run pdftotext after/pdf/s.pdf -
+	assert_output --partial "部品表"
+}
+
+@test "libreoffice: spreadsheets get the label in a header section of its own; slides a frame without fill or border" {
+	need_soffice
+	originals
+	tim-mark --carriers content -l 秘 --owner 設計部 x.xlsx s.ods i.odp
+	run office part x.xlsx xl/worksheets/sheet1.xml
+	# LibreOffice's own header (the sheet name) stays in the centre, the label goes right.
+	assert_output --regexp '<oddHeader>&amp;C[^<]*&amp;A&amp;R【秘】 管理部署: 設計部</oddHeader>'
+	run office part s.ods styles.xml
+	assert_output --partial '<style:region-right><text:p text:style-name="TIM_20_Label">【秘】 管理部署: 設計部</text:p></style:region-right>'
+	run office part i.odp styles.xml
+	assert_output --partial 'draw:name="TIM_Label" draw:style-name="TIM_20_Label"'
+	assert_output --partial '<style:graphic-properties draw:fill="none" draw:stroke="none"'
+	mkdir r
+	cp x.xlsx s.ods i.odp r/
+	(cd r && lo pdf pdf x.xlsx s.ods i.odp)
+	run pdftotext -layout r/pdf/x.pdf -
+	assert_output --regexp '部品表 +【秘】 管理部署: 設計部'
+	# The frame on the slide: no fill around the label.
+	pdftoppm -r 30 -png r/pdf/i.pdf slide
+	run office ink slide-1.png 0.55 0.0 1.0 0.08
+	[ "$(echo "$output < 0.01" | bc)" -eq 1 ] || fail "the label frame is filled: $output"
+}
+
+@test "office: a label changed by hand is not half removed: exit 1, where it is, file untouched" {
+	office make docx a.docx --header
+	office make xlsx b.xlsx --header
+	tim-mark --carriers content -l 極秘 --owner 設計部 a.docx b.xlsx
+	# Someone retyped the label as ordinary text in the header.
+	python3 - <<'PY'
+import zipfile
+def edit(path, part, old, new):
+    zin = zipfile.ZipFile(path)
+    items = [(i, zin.read(i.filename)) for i in zin.infolist()]
+    zin.close()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for i, d in items:
+            if i.filename == part:
+                assert old.encode() in d, part
+                d = d.replace(old.encode(), new.encode())
+            z.writestr(i, d)
+edit("a.docx", "word/header1.xml", '<w:pStyle w:val="TIMLabel"/>', '<w:jc w:val="right"/>')
+edit("b.xlsx", "xl/worksheets/sheet1.xml", "【極秘】 管理部署: 設計部</oddHeader>", "【極秘】 管理部署: 設計部（確認済）</oddHeader>")
+PY
+	cp a.docx a.before
+	cp b.xlsx b.before
+	run tim-mark --remove --carriers content a.docx
+	assert_failure 1
+	assert_output --partial "'a.docx': label text is still shown in word/header1.xml (changed by hand?); nothing was removed"
+	cmp a.docx a.before
+	run tim-mark --remove --carriers content b.xlsx
+	assert_failure 1
+	assert_output --partial "label text is still shown in xl/worksheets/sheet1.xml"
+	cmp b.xlsx b.before
+	run tim-mark --show --carriers content a.docx b.xlsx
+	assert_success
+	assert_line "a.docx: 【極秘】 owner=設計部 (docx)"
+	# Once the person deletes that text, the removal goes through.
+	python3 - <<'PY'
+import re, zipfile
+zin = zipfile.ZipFile("a.docx")
+items = [(i, zin.read(i.filename)) for i in zin.infolist()]
+zin.close()
+with zipfile.ZipFile("a.docx", "w", zipfile.ZIP_DEFLATED) as z:
+    for i, d in items:
+        if i.filename == "word/header1.xml":
+            d = re.sub(rb'<w:t xml:space="preserve">[^<]*</w:t>', b"", d)
+            d = re.sub(rb'<w:pict>.*</w:pict>', b"", d, flags=re.S)
+        z.writestr(i, d)
+PY
+	run tim-mark --remove --carriers content a.docx
+	assert_success
+	assert_output "removed the label from 'a.docx' (docx)"
+}
+
+@test "office: the visible text comes from [label] text-template; Japanese by default, English with lang = en" {
+	office make docx a.docx
+	office make odt b.odt
+	tim-mark --carriers content -l 秘 --owner 設計部 --entrusted 協力会社A --id TJ-12 a.docx
+	run office part a.docx word/tim-footer.xml
+	assert_output --partial '>【秘】 管理部署: 設計部 委託先: 協力会社A 管理番号: TJ-12</w:t>'
+	# The text is written with the label: a new template shows on the next marking.
+	office make docx a.docx
+	printf '[label]\nlang = en\n' > tim.conf
+	tim-mark --carriers content -l 秘 --owner 設計部 a.docx b.odt
+	run office part a.docx word/tim-footer.xml
+	assert_output --partial '>[秘] Owner: 設計部</w:t>'
+	refute_output --partial '管理番号'
+	run office part b.odt styles.xml
+	assert_output --partial '>[秘] Owner: 設計部</text:p>'
+	printf '[label]\ntext-template = 取扱区分: {level}| / 担当: {owner}| / 期限: {until}\n' > tim.conf
+	tim-mark --remove --carriers content a.docx
+	tim-mark --carriers content -l 秘 --owner 設計部 a.docx
+	run office part a.docx word/tim-footer.xml
+	assert_output --partial '>取扱区分: 秘 / 担当: 設計部</w:t>'
+	run tim-mark --remove --carriers content a.docx
+	assert_success
+	run office names a.docx
+	refute_output --partial tim-
+	printf '[label]\ntext-template = {owner} {colour}\n' > tim.conf
+	run tim-mark --carriers content a.docx
+	assert_failure 2
+	assert_output --partial "text-template '{owner} {colour}' must hold {level}"
+	printf '[label]\nlang = fr\n' > tim.conf
+	run tim-mark --carriers content a.docx
+	assert_failure 2
+	assert_output --partial "lang 'fr' is neither ja nor en"
+}
