@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/random.h>
 
 #include <libxml/tree.h>
 
@@ -260,20 +261,128 @@ ox_open(struct ox *o, int want_ct)
 	return 0;
 }
 
+/* Whether name is MSIP_Label_<guid>_... */
+static int
+msip_of(const char *name, const char *guid)
+{
+	size_t g = strlen(guid);
+
+	return g > 0 && strncmp(name, "MSIP_Label_", 11) == 0 &&
+	    strncasecmp(name + 11, guid, g) == 0 && name[11 + g] == '_';
+}
+
 static int
 is_tim_prop(const struct tim_label_scheme *s, const char *name)
 {
-	size_t i, g = strlen(s->msip_guid);
+	size_t i;
 
 	for (i = 0; i < sizeof(props) / sizeof(props[0]); i++)
 		if (strcmp(name, props[i].prop) == 0)
 			return 1;
-	return g > 0 && strncmp(name, "MSIP_Label_", 11) == 0 &&
-	    strncasecmp(name + 11, s->msip_guid, g) == 0 && name[11 + g] == '_';
+	if (msip_of(name, s->msip_guid))
+		return 1;
+	for (i = 0; i < s->n; i++)
+		if (msip_of(name, s->msip_guids[i]))
+			return 1;
+	return 0;
+}
+
+/* A property's text value. */
+static xmlChar *
+prop_value(xmlNodePtr n)
+{
+	xmlNodePtr v;
+
+	for (v = n->children; v && v->type != XML_ELEMENT_NODE; v = v->next)
+		;
+	return v ? xmlNodeGetContent(v) : NULL;
+}
+
+/*
+ * A file Office or Purview labelled, without tim's properties: an enabled
+ * MSIP_Label_<GUID>_* set whose GUID is one of [label] msip-guid.LEVEL, or
+ * whose _Name is a level of the scheme.
+ */
+static int
+read_msip(struct ox *o, xmlNodePtr root, struct tim_label *out)
+{
+	xmlNodePtr n, m;
+
+	for (n = root->children; n; n = n->next) {
+		xmlChar *name, *val;
+		char guid[37], level[TIM_LABEL_LEVEL_MAX], want[128];
+		int on;
+
+		if (!tim_xml_is(n, NS_CP, "property"))
+			continue;
+		name = xmlGetProp(n, (const xmlChar *)"name");
+		on = name != NULL && strncmp((const char *)name, "MSIP_Label_", 11) == 0 &&
+		    strlen((const char *)name) == 11 + 36 + 8 && strcmp((const char *)name + 47, "_Enabled") == 0;
+		if (on)
+			snprintf(guid, sizeof(guid), "%.36s", (const char *)name + 11);
+		xmlFree(name);
+		if (!on)
+			continue;
+		val = prop_value(n);
+		on = val != NULL && strcasecmp((const char *)val, "true") == 0;
+		xmlFree(val);
+		if (!on)
+			continue;
+		if (tim_label_msip_level(o->s, guid, level) == 1)
+			return tim_label_set(out, "level", level, o->err) < 0 ? -1 : 1;
+		snprintf(want, sizeof(want), "MSIP_Label_%s_Name", guid);
+		for (m = root->children; m; m = m->next) {
+			if (!tim_xml_is(m, NS_CP, "property") || !attr_is(m, "name", want))
+				continue;
+			val = prop_value(m);
+			on = val != NULL && tim_label_rank(o->s, (const char *)val) >= 0;
+			if (on)
+				snprintf(level, sizeof(level), "%s", (const char *)val);
+			xmlFree(val);
+			if (on)
+				return tim_label_set(out, "level", level, o->err) < 0 ? -1 : 1;
+		}
+	}
+	return 0;
+}
+
+/* The same from docMetadata/LabelInfo.xml ([MS-OFFCRYPTO] 2.6.4). */
+static int
+read_labelinfo(struct ox *o, struct tim_label *out)
+{
+	char *t = rel_target(o->rels, "", REL_LABELINFO, NULL), level[TIM_LABEL_LEVEL_MAX];
+	xmlDocPtr doc = NULL;
+	xmlNodePtr n;
+
+	if (t != NULL && tim_zpkg_find(&o->pkg, t) != NULL)
+		doc = part_xml(o, t, 0);
+	free(t);
+	if (doc == NULL)
+		return o->err->msg[0] ? -1 : 0;
+	if (!tim_xml_is(xmlDocGetRootElement(doc), NS_CLBL, "labelList"))
+		return 0;
+	for (n = xmlDocGetRootElement(doc)->children; n; n = n->next) {
+		char *id;
+		char guid[37];
+		int on;
+
+		if (!tim_xml_is(n, NS_CLBL, "label") ||
+		    !(attr_is(n, "enabled", "1") || attr_is(n, "enabled", "true")) ||
+		    attr_is(n, "removed", "1") || attr_is(n, "removed", "true"))
+			continue;
+		id = attr(n, "id");
+		on = id != NULL && strlen(id) == 38 && id[0] == '{' && id[37] == '}';
+		if (on)
+			snprintf(guid, sizeof(guid), "%.36s", id + 1);
+		xmlFree(id);
+		if (on && tim_label_msip_level(o->s, guid, level) == 1)
+			return tim_label_set(out, "level", level, o->err) < 0 ? -1 : 1;
+	}
+	return 0;
 }
 
 static int
-read_custom(struct ox *o, struct tim_label *out)
+read_props(struct ox *o, struct tim_label *out)
 {
 	char *target;
 	xmlDocPtr doc;
@@ -314,7 +423,20 @@ read_custom(struct ox *o, struct tim_label *out)
 			found = 1;
 		}
 	}
-	return found && out->level[0] ? 1 : 0;
+	if (found && out->level[0])
+		return 1;
+	if (found)
+		return 0;
+	return read_msip(o, xmlDocGetRootElement(doc), out);
+}
+
+/* tim's properties; else Purview's, in custom.xml or LabelInfo.xml. */
+static int
+read_custom(struct ox *o, struct tim_label *out)
+{
+	int r = read_props(o, out);
+
+	return r != 0 ? r : read_labelinfo(o, out);
 }
 
 /* A new custom.xml at target (or the usual name), with its relationship. */
@@ -403,16 +525,43 @@ drop_custom_part(struct ox *o, struct tim_zpart *part)
 	free(t);
 }
 
+/* A random GUID, lower case, for MSIP_Label_*_ActionId. */
+static void
+action_id(char out[37])
+{
+	unsigned char r[16];
+	size_t got = 0;
+
+	while (got < sizeof(r)) {
+		ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+}
+
 /*
- * The i-th property to write: TIM_Label and the rest, then with a label
- * GUID the MSIP_Label_* set. name and val are NULL past the last.
+ * The i-th property to write: TIM_Label and the rest, then with a Purview
+ * label GUID for the level the MSIP_Label_* set as Microsoft's MIP SDK
+ * writes it. name and val are NULL past the last.
  */
+struct propctx {
+	char pname[128], when[21], action[37], bits[16];
+};
+
 static void
 prop_at(struct ox *o, const struct tim_label *l, size_t i, const char **name,
-    const char **val, char pname[128], char when[21])
+    const char **val, struct propctx *c)
 {
-	static const char *msip[] = { "Enabled", "SetDate", "Method", "Name", "ContentBits" };
-	const size_t nprops = sizeof(props) / sizeof(props[0]);
+	static const char *msip[] = { "Enabled", "SetDate", "Method", "Name",
+	    "SiteId", "ActionId", "ContentBits" };
+	const size_t nprops = sizeof(props) / sizeof(props[0]), nm = sizeof(msip) / sizeof(msip[0]);
+	const char *guid = tim_label_msip_guid(o->s, l->level);
 
 	*name = *val = NULL;
 	if (i < nprops) {
@@ -420,16 +569,21 @@ prop_at(struct ox *o, const struct tim_label *l, size_t i, const char **name,
 		*val = tim_label_get(l, props[i].field);
 		return;
 	}
-	if (!o->s->msip_guid[0] || i >= nprops + 5)
+	if (!guid[0] || i >= nprops + nm)
 		return;
-	snprintf(pname, 128, "MSIP_Label_%s_%s", o->s->msip_guid, msip[i - nprops]);
-	*name = pname;
+	snprintf(c->pname, sizeof(c->pname), "MSIP_Label_%s_%s", guid, msip[i - nprops]);
+	*name = c->pname;
 	switch (i - nprops) {
 	case 0: *val = "true"; break;
-	case 1: tim_now_rfc3339(when); *val = when; break;
-	case 2: *val = "Privileged"; break;
+	case 1: tim_now_rfc3339(c->when); *val = c->when; break;
+	case 2: *val = o->s->msip_method; break;
 	case 3: *val = l->level; break;
-	default: *val = "0"; break;
+	case 4: *val = o->s->msip_tenant; break;
+	case 5: action_id(c->action); *val = c->action; break;
+	default:
+		snprintf(c->bits, sizeof(c->bits), "%u", o->bits);
+		*val = c->bits;
+		break;
 	}
 }
 
@@ -438,13 +592,13 @@ add_custom_props(struct ox *o, xmlNodePtr root, const struct tim_label *l,
     long pid)
 {
 	struct tim_buf frag = TIM_BUF_INIT;
+	struct propctx c;
 	const char *name, *val;
-	char pname[128], when[21];
 	size_t i;
 	int r = 0;
 
 	for (i = 0; r == 0; i++) {
-		prop_at(o, l, i, &name, &val, pname, when);
+		prop_at(o, l, i, &name, &val, &c);
 		if (name == NULL)
 			break;
 		if (!*val)
@@ -457,6 +611,103 @@ add_custom_props(struct ox *o, xmlNodePtr root, const struct tim_label *l,
 		    tim_buf_str(&frag), val, "</vt:lpwstr></property>", o->err);
 	}
 	tim_buf_release(&frag);
+	return r;
+}
+
+/* Whether a LabelInfo label's id ("{guid}") is one of the configured GUIDs. */
+static int
+labelinfo_ours(const struct tim_label_scheme *s, xmlNodePtr n)
+{
+	char *id = attr(n, "id");
+	size_t i;
+	int r = 0;
+
+	if (id != NULL && strlen(id) == 38 && id[0] == '{') {
+		r = s->msip_guid[0] && strncasecmp(id + 1, s->msip_guid, 36) == 0;
+		for (i = 0; i < s->n && !r; i++)
+			r = s->msip_guids[i][0] && strncasecmp(id + 1, s->msip_guids[i], 36) == 0;
+	}
+	xmlFree(id);
+	return r;
+}
+
+static void
+lower(char *p)
+{
+	for (; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+}
+
+/*
+ * docMetadata/LabelInfo.xml ([MS-OFFCRYPTO] 2.6.4, [MS-OI29500] 3.4.1.5):
+ * the same label as the MSIP properties, with its relationship from the
+ * package and its content type. Labels of other GUIDs are kept.
+ */
+static int
+set_labelinfo(struct ox *o, const struct tim_label *l)
+{
+	static const char skel[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+	    "<clbl:labelList xmlns:clbl=\"" NS_CLBL "\"/>";
+	const char *guid = l ? tim_label_msip_guid(o->s, l->level) : "";
+	char *rid = NULL, *t = rel_target(o->rels, "", REL_LABELINFO, &rid), id[32];
+	struct tim_zpart *part = t ? tim_zpkg_find(&o->pkg, t) : NULL;
+	struct tim_buf f = TIM_BUF_INIT;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr root, n, next;
+	char g[40], site[40];
+	int r = -1, left = 0;
+
+	if (part != NULL && (doc = tim_zpkg_xml(&o->pkg, part, o->err)) == NULL)
+		goto out;
+	if (doc != NULL && !tim_xml_is(xmlDocGetRootElement(doc), NS_CLBL, "labelList")) {
+		tim_errorf(o->err, 0, _("'%s' is damaged: bad %s"), o->pkg.path, part->name);
+		goto out;
+	}
+	for (n = doc ? xmlDocGetRootElement(doc)->children : NULL; n; n = next) {
+		next = n->next;
+		if (tim_xml_is(n, NS_CLBL, "label") && labelinfo_ours(o->s, n)) {
+			xmlUnlinkNode(n);
+			xmlFreeNode(n);
+		} else if (tim_xml_is(n, NS_CLBL, "label"))
+			left = 1;
+	}
+	if (!guid[0]) {
+		if (part != NULL && !left) {
+			if (rid)
+				remove_rel_id(o->rels, rid);
+			ct_override(o->ct, part->name, CT_LABELINFO, 0);
+			tim_zpkg_remove(&o->pkg, part);
+		}
+		r = 0;
+		goto out;
+	}
+	if (doc == NULL) {
+		doc = tim_xml_parse(skel, sizeof(skel) - 1, "LabelInfo.xml", o->err);
+		if (doc == NULL || (part = tim_zpkg_add(&o->pkg, LABELINFO, doc, o->err)) == NULL)
+			goto out;
+		if (add_rel(o->rels, REL_LABELINFO, LABELINFO, id) == NULL) {
+			tim_errorf(o->err, ENOMEM, _("out of memory"));
+			goto out;
+		}
+		ct_override(o->ct, LABELINFO, CT_LABELINFO, 1);
+	}
+	snprintf(g, sizeof(g), "%s", guid);
+	snprintf(site, sizeof(site), "%s", o->s->msip_tenant);
+	lower(g);
+	lower(site);
+	tim_buf_addf(&f, "<clbl:label id=\"{%s}\" enabled=\"1\" method=\"%s\" siteId=\"{%s}\""
+	    " contentBits=\"%u\" removed=\"0\"/>", g, o->s->msip_method, site, o->bits);
+	root = xmlDocGetRootElement(doc);
+	n = f.failed ? NULL : tim_xml_fragment(doc, "xmlns:clbl=\"" NS_CLBL "\"", f.buf, o->err);
+	if (n == NULL)
+		goto out;
+	tim_xml_link(root, NULL, n);
+	r = 0;
+out:
+	tim_buf_release(&f);
+	xmlFree(rid);
+	free(t);
 	return r;
 }
 
@@ -1535,7 +1786,7 @@ int
 tim_ooxml_read(const struct tim_label_scheme *s, int fd, const char *path,
     struct tim_label *out, struct tim_err *err)
 {
-	static const char *const want[] = { "_rels/.rels", "docProps/custom.xml", NULL };
+	static const char *const want[] = { "_rels/.rels", "docProps/custom.xml", LABELINFO, NULL };
 	struct ox o;
 	struct tim_zpart *part;
 	char *target;
@@ -1607,6 +1858,8 @@ tim_ooxml_write(const struct tim_label_scheme *s, int fd, const char *path,
 	/* The properties last: ContentBits says what the marking showed. */
 	if (r == 0)
 		r = set_custom(&o, l);
+	if (r == 0)
+		r = set_labelinfo(&o, l);
 	if (r == 0)
 		r = tim_zpkg_write(&o.pkg, out, first_ct, err);
 out:

@@ -454,6 +454,14 @@ scheme_load_office(struct tim_label_scheme *s, const struct tim_config *cfg,
 			return tim_invalidf(err, _("[label] %s '%s' is not a GUID like 01234567-89ab-cdef-0123-456789abcdef"), key, v);
 		snprintf(s->msip_guids[i], sizeof(s->msip_guids[i]), "%s", v);
 	}
+	if (!s->msip_tenant[0]) {
+		int any = s->msip_guid[0] != '\0';
+
+		for (i = 0; i < s->n; i++)
+			any = any || s->msip_guids[i][0];
+		if (any)
+			return tim_invalidf(err, _("[label] msip-tenant is required with msip-guid (MSIP_Label_*_SiteId and LabelInfo.xml need the tenant id)"));
+	}
 	return 0;
 }
 

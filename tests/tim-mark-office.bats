@@ -239,3 +239,123 @@ PY
 	assert_failure 2
 	assert_output --partial "lang 'fr' is neither ja nor en"
 }
+
+# The MSIP properties of one GUID, "Name=value" a line, sorted.
+msip() {
+	python3 - "$1" "$2" <<'PY'
+import re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+x = z.read("docProps/custom.xml").decode()
+for name, val in sorted(re.findall(r'name="MSIP_Label_%s_(\w+)"><vt:lpwstr>([^<]*)<' % sys.argv[2], x)):
+    print("%s=%s" % (name, val))
+PY
+}
+
+G1=0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+G2=1b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e
+TENANT=72F988BF-86F1-41AF-91AB-2D7CD011DB47
+
+purview_conf() {
+	printf '[label]\nmsip-guid.極秘 = %s\nmsip-guid.秘 = %s\nmsip-tenant = %s\n%b' "$G1" "$G2" "$TENANT" "${1:-}" > tim.conf
+}
+
+@test "purview: per-level GUIDs, _SiteId, _ContentBits of what was shown, _Method Standard, _SetDate, LabelInfo.xml" {
+	purview_conf
+	office make docx a.docx
+	office make xlsx b.xlsx
+	office make pptx c.pptx
+	run tim-mark --carriers content -l 極秘 --owner 設計部 a.docx b.xlsx c.pptx
+	assert_success
+	run msip a.docx "$G1"
+	assert_success
+	assert_line --index 0 "ActionId=$(sed -n 's/^ActionId=\([0-9a-f]\{8\}-[0-9a-f]\{4\}-4[0-9a-f]\{3\}-[89ab][0-9a-f]\{3\}-[0-9a-f]\{12\}\)$/\1/p' <<<"$output")"
+	assert_line --index 1 "ContentBits=7"
+	assert_line --index 2 "Enabled=true"
+	assert_line --index 3 "Method=Standard"
+	assert_line --index 4 "Name=極秘"
+	assert_line --index 5 --regexp "^SetDate=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
+	assert_line --index 6 "SiteId=$TENANT"
+	[ "${#lines[@]}" -eq 7 ]
+	[ "$(grep -c ActionId=........-....-4 <<<"$output")" -eq 1 ]
+	run msip b.xlsx "$G1"
+	assert_line "ContentBits=3"
+	run msip c.pptx "$G1"
+	assert_line "ContentBits=1"
+	run office part a.docx docMetadata/LabelInfo.xml
+	assert_output --partial '<clbl:labelList xmlns:clbl="http://schemas.microsoft.com/office/2020/mipLabelMetadata"><clbl:label id="{0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d}" enabled="1" method="Standard" siteId="{72f988bf-86f1-41af-91ab-2d7cd011db47}" contentBits="7" removed="0"/></clbl:labelList>'
+	run office part a.docx _rels/.rels
+	assert_output --partial 'Type="http://schemas.microsoft.com/office/2020/02/relationships/classificationlabels" Target="docMetadata/LabelInfo.xml"'
+	run office part a.docx '[Content_Types].xml'
+	assert_output --partial '<Override PartName="/docMetadata/LabelInfo.xml" ContentType="application/vnd.ms-office.classificationlabels+xml"/>'
+	run office check a.docx
+	assert_output "ok"
+	# Another level: its own GUID, and nothing of the other's left.
+	tim-mark --carriers content --force -l 秘 a.docx
+	run msip a.docx "$G1"
+	assert_output ""
+	run msip a.docx "$G2"
+	assert_line "Name=秘"
+	run office part a.docx docMetadata/LabelInfo.xml
+	[ "$(grep -o '<clbl:label ' <<<"$output" | wc -l)" -eq 1 ]
+	assert_output --partial 'id="{1b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e}"'
+	purview_conf 'msip-method = Privileged\n'
+	tim-mark --carriers content --force -l 極秘 a.docx
+	run msip a.docx "$G1"
+	assert_line "Method=Privileged"
+	run tim-mark --remove --carriers content a.docx
+	assert_success
+	run office names a.docx
+	refute_output --partial "LabelInfo"
+	refute_output --partial "custom.xml"
+	run office part a.docx '[Content_Types].xml'
+	refute_output --partial "classificationlabels"
+	run office part a.docx _rels/.rels
+	refute_output --partial "classificationlabels"
+}
+
+@test "purview: a file labelled by Office alone (MSIP properties or LabelInfo.xml) reads as marked at the level of its GUID" {
+	purview_conf
+	office make docx a.docx
+	tim-mark --carriers content -l 極秘 a.docx
+	cp a.docx b.docx
+	# a: only the MSIP properties; b: only LabelInfo.xml.
+	python3 - <<'PY'
+import re, zipfile
+def rewrite(path, fn):
+    zin = zipfile.ZipFile(path)
+    items = [(i, zin.read(i.filename)) for i in zin.infolist()]
+    zin.close()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for i, d in items:
+            d = fn(i.filename, d)
+            if d is not None:
+                z.writestr(i, d)
+def only_msip(n, d):
+    if n == "docProps/custom.xml":
+        d = re.sub(rb'<property[^>]*name="TIM_[^"]*"><vt:lpwstr>[^<]*</vt:lpwstr></property>', b"", d)
+    if n == "docMetadata/LabelInfo.xml":
+        return None
+    return d
+def only_labelinfo(n, d):
+    if n == "docProps/custom.xml":
+        return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"/>'
+    return d
+rewrite("a.docx", only_msip)
+rewrite("b.docx", only_labelinfo)
+PY
+	run office part a.docx docProps/custom.xml
+	refute_output --partial TIM_
+	run tim-mark --show --carriers content a.docx b.docx
+	assert_success
+	assert_output "a.docx: 【極秘】 (docx)
+b.docx: 【極秘】 (docx)"
+	# Without the GUIDs in tim.conf, a GUID means nothing; the _Name still says the level.
+	printf '' > tim.conf
+	run tim-mark --show --carriers content a.docx b.docx
+	assert_output "a.docx: 【極秘】 (docx)
+b.docx: not marked"
+	printf '[label]\nmsip-guid.極秘 = %s\n' "$G1" > tim.conf
+	run tim-mark --show --carriers content a.docx
+	assert_failure 2
+	assert_output --partial "msip-tenant is required with msip-guid"
+}

@@ -507,7 +507,7 @@ PY
 }
 
 @test "ooxml: MSIP properties when a label GUID is configured" {
-	printf '[label]\nmsip-guid = 01234567-89ab-cdef-0123-456789abcdef\n' > tim.conf
+	printf '[label]\nmsip-guid = 01234567-89ab-cdef-0123-456789abcdef\nmsip-tenant = 89abcdef-0123-4567-89ab-cdef01234567\n' > tim.conf
 	office make docx a.docx
 	tim-mark --carriers content a.docx
 	run office part a.docx docProps/custom.xml
