@@ -359,3 +359,55 @@ b.docx: not marked"
 	assert_failure 2
 	assert_output --partial "msip-tenant is required with msip-guid"
 }
+
+# name crc compress_type and the raw compressed bytes' SHA-256 of every entry.
+raw_entries() {
+	python3 - "$1" <<'PY'
+import hashlib, struct, sys, zipfile
+f = open(sys.argv[1], "rb")
+for i in zipfile.ZipFile(sys.argv[1]).infolist():
+    f.seek(i.header_offset)
+    h = f.read(30)
+    n, e = struct.unpack("<HH", h[26:30])
+    f.seek(i.header_offset + 30 + n + e)
+    print(i.filename, i.CRC, i.compress_type, hashlib.sha256(f.read(i.compress_size)).hexdigest())
+PY
+}
+
+@test "zip: entries tim does not change keep their compressed bytes; a package out of order is put in order" {
+	office make docx a.docx
+	python3 - <<'PY'
+import zipfile, random
+r = random.Random(7)
+with zipfile.ZipFile("a.docx", "a") as z:
+    z.writestr(zipfile.ZipInfo("word/media/image1.png", (2020, 1, 2, 3, 4, 6)), bytes(r.getrandbits(8) for _ in range(200000)), zipfile.ZIP_DEFLATED, 9)
+    z.writestr(zipfile.ZipInfo("word/media/logo.emf", (2020, 1, 2, 3, 4, 6)), b"EMF" * 5000, zipfile.ZIP_DEFLATED, 9)
+PY
+	raw_entries a.docx | grep -v -e custom.xml -e '\.rels' -e 'Content_Types' -e 'document.xml' > before
+	run tim-mark --carriers content a.docx
+	assert_success
+	raw_entries a.docx > after
+	# Every entry tim did not touch is the same compressed bytes, byte for byte.
+	run grep -c -F -x -f before after
+	assert_output "$(wc -l < before)"
+	run office check a.docx
+	assert_output "ok"
+	# [Content_Types].xml not first: tim writes the package again in order.
+	python3 - <<'PY'
+import zipfile
+zin = zipfile.ZipFile("a.docx")
+items = [(i, zin.read(i.filename)) for i in zin.infolist()]
+items = items[1:] + items[:1]
+with zipfile.ZipFile("b.docx", "w", zipfile.ZIP_DEFLATED) as z:
+    for i, d in items:
+        z.writestr(i, d)
+PY
+	run office names b.docx
+	refute_line --index 0 "[Content_Types].xml"
+	run tim-mark --remove --carriers content b.docx
+	assert_success
+	run office names b.docx
+	assert_line --index 0 "[Content_Types].xml"
+	run office check b.docx
+	assert_output "ok"
+}
