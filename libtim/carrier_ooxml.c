@@ -23,8 +23,8 @@
  * the MSIP_Label_* set and docMetadata/LabelInfo.xml that Microsoft Purview
  * reads), and is shown in every header and footer (docx, with a diagonal
  * watermark), every worksheet's page header and footer (xlsx) and a text
- * box on every slide master (pptx). Every other part is copied as it was;
- * [Content_Types].xml is written first, as Office expects.
+ * box on every slide master (pptx). Every other part is copied as it was,
+ * compressed as it was, in the order the producer wrote.
  *
  * What is shown is built from what editors keep when they save the file
  * again (tried with LibreOffice 7.4): in Word a paragraph of the style named
@@ -69,7 +69,6 @@
 /* libxml2's option to drop redundant declarations; its enum is not public. */
 #define TIM_RECONNS_REMOVEREDUND 1
 
-static const char *const first_ct[] = { "[Content_Types].xml", NULL };
 
 static const struct {
 	const char *field, *prop;
@@ -1861,7 +1860,11 @@ tim_ooxml_write(const struct tim_label_scheme *s, int fd, const char *path,
 	if (r == 0)
 		r = set_labelinfo(&o, l);
 	if (r == 0)
-		r = tim_zpkg_write(&o.pkg, out, first_ct, err);
+		/*
+		 * OPC sets no order (LibreOffice writes [Content_Types].xml last,
+		 * Word first): the package keeps the order its producer chose.
+		 */
+		r = tim_zpkg_write(&o.pkg, out, NULL, err);
 out:
 	free(o.main);
 	tim_zpkg_release(&o.pkg);

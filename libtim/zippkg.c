@@ -87,7 +87,71 @@ struct tim_zsrc {
 	zip_uint64_t pos, wpos, wsize;
 	int began;		/* libzip started writing */
 	zip_error_t error;
+	/* libzip writes a header field at a time: the writes gather here. */
+	unsigned char *wbuf;
+	size_t wlen;
+	zip_uint64_t woff;	/* where wbuf goes in out */
 };
+
+#define ZSRC_WBUF ((size_t)1 << 20)
+
+static int
+zsrc_flush(struct tim_zsrc *z)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < z->wlen) {
+		n = pwrite(z->out, z->wbuf + done, z->wlen - done, (off_t)(z->woff + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			zip_error_set(&z->error, ZIP_ER_WRITE, n < 0 ? errno : ENOSPC);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	z->woff += z->wlen;
+	z->wlen = 0;
+	return 0;
+}
+
+/* Writes len bytes at wpos, through the buffer when they fit in it. */
+static int
+zsrc_write(struct tim_zsrc *z, const void *data, zip_uint64_t len)
+{
+	zip_uint64_t done;
+	ssize_t n;
+
+	if (z->wbuf != NULL && z->wpos >= z->woff && z->wpos <= z->woff + z->wlen &&
+	    z->wpos - z->woff + len <= ZSRC_WBUF) {
+		memcpy(z->wbuf + (z->wpos - z->woff), data, len);
+		if (z->wpos - z->woff + len > z->wlen)
+			z->wlen = (size_t)(z->wpos - z->woff + len);
+		return 0;
+	}
+	if (zsrc_flush(z) < 0)
+		return -1;
+	z->woff = z->wpos;
+	if (z->wbuf != NULL && len <= ZSRC_WBUF) {
+		memcpy(z->wbuf, data, len);
+		z->wlen = (size_t)len;
+		return 0;
+	}
+	z->woff = z->wpos + len;
+	for (done = 0; done < len; done += (zip_uint64_t)n) {
+		n = pwrite(z->out, (const char *)data + done, len - done, (off_t)(z->wpos + done));
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0) {
+			zip_error_set(&z->error, ZIP_ER_WRITE, n < 0 ? errno : ENOSPC);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 static zip_int64_t
 zsrc_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
@@ -95,7 +159,7 @@ zsrc_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 	struct tim_zsrc *z = ud;
 	zip_int64_t off;
 	ssize_t n;
-	zip_uint64_t done;
+	struct stat st;
 
 	switch (cmd) {
 	case ZIP_SOURCE_OPEN:
@@ -124,40 +188,34 @@ zsrc_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 	case ZIP_SOURCE_TELL:
 		return (zip_int64_t)z->pos;
 	case ZIP_SOURCE_STAT: {
-		zip_stat_t *st = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &z->error);
+		zip_stat_t *zst = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &z->error);
 
-		if (st == NULL)
+		if (zst == NULL)
 			return -1;
-		zip_stat_init(st);
-		st->size = (zip_uint64_t)z->size;
-		st->mtime = z->mtime;
-		st->valid |= ZIP_STAT_SIZE | ZIP_STAT_MTIME;
-		return sizeof(*st);
+		zip_stat_init(zst);
+		zst->size = (zip_uint64_t)z->size;
+		zst->mtime = z->mtime;
+		zst->valid |= ZIP_STAT_SIZE | ZIP_STAT_MTIME;
+		return sizeof(*zst);
 	}
 	case ZIP_SOURCE_ERROR:
 		return zip_error_to_data(&z->error, data, len);
 	case ZIP_SOURCE_FREE:
 		return 0;
 	case ZIP_SOURCE_BEGIN_WRITE:
-		if (z->out < 0 || ftruncate(z->out, 0) < 0) {
+		/* The temporary file is new; truncated all the same if it is not. */
+		if (z->out < 0 || fstat(z->out, &st) < 0 || (st.st_size != 0 && ftruncate(z->out, 0) < 0)) {
 			zip_error_set(&z->error, ZIP_ER_WRITE, z->out < 0 ? EBADF : errno);
 			return -1;
 		}
-		z->wpos = z->wsize = 0;
+		z->wpos = z->wsize = z->woff = 0;
+		z->wlen = 0;
+		z->wbuf = z->wbuf ? z->wbuf : malloc(ZSRC_WBUF);
 		z->began = 1;
 		return 0;
 	case ZIP_SOURCE_WRITE:
-		for (done = 0; done < len; done += (zip_uint64_t)n) {
-			n = pwrite(z->out, (const char *)data + done, len - done, (off_t)(z->wpos + done));
-			if (n < 0 && errno == EINTR) {
-				n = 0;
-				continue;
-			}
-			if (n <= 0) {
-				zip_error_set(&z->error, ZIP_ER_WRITE, n < 0 ? errno : ENOSPC);
-				return -1;
-			}
-		}
+		if (zsrc_write(z, data, len) < 0)
+			return -1;
 		z->wpos += len;
 		if (z->wpos > z->wsize)
 			z->wsize = z->wpos;
@@ -171,8 +229,9 @@ zsrc_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 	case ZIP_SOURCE_TELL_WRITE:
 		return (zip_int64_t)z->wpos;
 	case ZIP_SOURCE_COMMIT_WRITE:
-		return 0;
+		return zsrc_flush(z) < 0 ? -1 : 0;
 	case ZIP_SOURCE_ROLLBACK_WRITE:
+		z->wlen = 0;
 		if (z->out >= 0 && ftruncate(z->out, 0) < 0) {
 			zip_error_set(&z->error, ZIP_ER_WRITE, errno);
 			return -1;
@@ -363,8 +422,10 @@ tim_zpkg_release(struct tim_zpkg *p)
 	if (p->za)
 		zip_discard(p->za);
 	p->za = NULL;
-	if (p->src)
+	if (p->src) {
 		zip_error_fini(&p->src->error);
+		free(p->src->wbuf);
+	}
 	free(p->src);
 	p->src = NULL;
 	free(p->gone);
