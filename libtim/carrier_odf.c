@@ -447,12 +447,15 @@ add_style(struct odf *o, xmlNodePtr root)
 			return 0;
 	if (o->type == TIM_CONTENT_ODP)
 		frag = "<style:style style:name=\"" STYLE_NAME "\" style:display-name=\"TIM Label\" style:family=\"graphic\">"
-		    "<style:graphic-properties draw:fill=\"none\" draw:stroke=\"none\" draw:shadow=\"hidden\"/>"
-		    "<style:text-properties fo:font-size=\"12pt\" fo:font-weight=\"bold\" fo:color=\"#c00000\"/></style:style>";
+		    "<style:graphic-properties draw:fill=\"none\" draw:stroke=\"none\" draw:shadow=\"hidden\""
+		    " draw:auto-grow-width=\"true\" fo:wrap-option=\"no-wrap\"/>"
+		    "<style:text-properties fo:font-size=\"12pt\" fo:font-weight=\"bold\" fo:color=\"#c00000\""
+		    " style:font-size-asian=\"12pt\" style:font-weight-asian=\"bold\"/></style:style>";
 	else
 		frag = "<style:style style:name=\"" STYLE_NAME "\" style:display-name=\"TIM Label\" style:family=\"paragraph\">"
 		    "<style:paragraph-properties fo:text-align=\"end\"/>"
-		    "<style:text-properties fo:font-size=\"10pt\" fo:font-weight=\"bold\" fo:color=\"#c00000\"/></style:style>";
+		    "<style:text-properties fo:font-size=\"10pt\" fo:font-weight=\"bold\" fo:color=\"#c00000\""
+		    " style:font-size-asian=\"10pt\" style:font-weight-asian=\"bold\"/></style:style>";
 	n = tim_xml_fragment(o->doc, NSDECLS, frag, o->err);
 	if (n == NULL)
 		return -1;
@@ -561,7 +564,7 @@ set_styles(struct tim_zpkg *p, int type, const struct tim_label_scheme *s,
 		goto out;
 	if (type == TIM_CONTENT_ODP) {
 		tim_buf_adds(&para, "<draw:frame draw:name=\"TIM_Label\" draw:style-name=\"" STYLE_NAME "\" draw:layer=\"backgroundobjects\""
-		    " svg:width=\"14cm\" svg:height=\"0.9cm\" svg:x=\"0.5cm\" svg:y=\"0.3cm\"><draw:text-box><text:p>");
+		    " svg:width=\"24cm\" svg:height=\"0.9cm\" svg:x=\"0.5cm\" svg:y=\"0.3cm\"><draw:text-box><text:p>");
 		tim_buf_addxml(&para, tim_buf_str(&text));
 		tim_buf_adds(&para, "</text:p></draw:text-box></draw:frame>");
 	} else {
