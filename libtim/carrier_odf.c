@@ -25,7 +25,8 @@
  * named TIM_Label, in spreadsheets a paragraph holding exactly the label's
  * text in the right region of the header or footer (Calc keeps no paragraph
  * styles there). Older versions of tim marked with the attribute tim:label,
- * which editors drop; it is still recognised.
+ * which editors drop: it is still recognised, and so is a paragraph holding
+ * exactly the label's text as they wrote it.
  */
 
 #define NS_OFFICE "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -264,7 +265,11 @@ ours(struct odf *o, xmlNodePtr n)
 	v = xmlGetNsProp(n, (const xmlChar *)"style-name", (const xmlChar *)NS_TEXT);
 	r = tim_style(o, v);
 	xmlFree(v);
-	if (r || o->type != TIM_CONTENT_ODS)
+	/*
+	 * Calc keeps no paragraph style in headers, and paragraphs an older tim
+	 * marked lost their attribute in every editor: exactly the label's text.
+	 */
+	if (r)
 		return r;
 	v = xmlNodeGetContent(n);
 	for (i = 0; v && !r && o->texts[i]; i++)

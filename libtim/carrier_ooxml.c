@@ -826,12 +826,60 @@ old_sdt(xmlNodePtr n)
 	return r;
 }
 
+/* What tells tim's marking in a Word header or footer. */
+struct wmatch {
+	const char *style;		/* the styleId of "TIM Label" */
+	const char *texts[4];		/* the label's text, now and as older tim wrote it */
+	const struct tim_label_scheme *s;
+};
+
+/* A run holding the watermark tim draws: WordArt named like Word's, of a level. */
+static int
+wm_run(const struct wmatch *m, xmlNodePtr r)
+{
+	xmlNodePtr c;
+	int found = 0;
+
+	for (c = r->children; c && !found; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (tim_xml_is(c, NS_V, "shape")) {
+			xmlChar *id = xmlGetProp(c, (const xmlChar *)"id");
+			xmlNodePtr tp = tim_xml_child(c, NS_V, "textpath");
+			xmlChar *str = tp ? xmlGetProp(tp, (const xmlChar *)"string") : NULL;
+			size_t i;
+
+			if (id && str && strncmp((const char *)id, "PowerPlusWaterMarkObject", 24) == 0)
+				for (i = 0; i < m->s->n && !found; i++)
+					found = strcmp((const char *)str, m->s->levels[i]) == 0;
+			xmlFree(id);
+			xmlFree(str);
+		} else
+			found = wm_run(m, c);
+	}
+	return found;
+}
+
+static int
+is_label_text(const struct wmatch *m, xmlNodePtr p)
+{
+	xmlChar *t = xmlNodeGetContent(p);
+	size_t i;
+	int r = 0;
+
+	for (i = 0; t && i < 4 && !r; i++)
+		r = m->texts[i] && *m->texts[i] && strcmp((const char *)t, m->texts[i]) == 0;
+	xmlFree(t);
+	return r;
+}
+
 /*
- * Takes tim's paragraphs (style id) and older tim's content controls out of
- * n and below; returns how many went.
+ * Takes tim's paragraphs (the style, or exactly the label's text), older
+ * tim's content controls and tim's watermark out of n and below; returns
+ * how many went.
  */
 static int
-strip_word(xmlNodePtr n, const char *id)
+strip_word(const struct wmatch *m, xmlNodePtr n)
 {
 	xmlNodePtr c, next;
 	int removed = 0;
@@ -840,23 +888,24 @@ strip_word(xmlNodePtr n, const char *id)
 		next = c->next;
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if ((tim_xml_is(c, NS_W, "p") && has_pstyle(c, id)) ||
-		    (tim_xml_is(c, NS_W, "sdt") && old_sdt(c))) {
+		if ((tim_xml_is(c, NS_W, "p") && (has_pstyle(c, m->style) || is_label_text(m, c))) ||
+		    (tim_xml_is(c, NS_W, "sdt") && old_sdt(c)) ||
+		    (tim_xml_is(c, NS_W, "r") && wm_run(m, c))) {
 			xmlUnlinkNode(c);
 			xmlFreeNode(c);
 			removed++;
 		} else if (!tim_xml_is(c, NS_W, "r"))
-			removed += strip_word(c, id);
+			removed += strip_word(m, c);
 	}
 	return removed;
 }
 
 /* Word: tim's paragraphs out of a header or footer, which keeps one w:p. */
 static int
-hf_strip(xmlDocPtr doc, const char *id)
+hf_strip(const struct wmatch *m, xmlDocPtr doc)
 {
 	xmlNodePtr root = xmlDocGetRootElement(doc), n;
-	int removed = strip_word(root, id);
+	int removed = strip_word(m, root);
 
 	for (n = root->children; n; n = n->next)
 		if (tim_xml_is(n, NS_W, "p") || tim_xml_is(n, NS_W, "tbl") || tim_xml_is(n, NS_W, "sdt"))
@@ -982,6 +1031,8 @@ struct docx {
 	size_t nsect;
 	int wm;			/* the next watermark's number */
 	char style[128];	/* the styleId of "TIM Label" */
+	struct wmatch match;
+	struct tim_buf t[4];	/* match.texts */
 };
 
 static const char *const hf_kinds[2] = { "header", "footer" };
@@ -1089,7 +1140,7 @@ restamp(struct ox *o, struct docx *d, int k, struct tim_zpart *part,
 
 	if (hf == NULL)
 		return -1;
-	hf_strip(hf, d->style);
+	hf_strip(&d->match, hf);
 	if (l != NULL && hf_insert(o, hf, d->style, l, k == 0, d->wm++) < 0)
 		return -1;
 	return 0;
@@ -1340,6 +1391,18 @@ docx(struct ox *o, const struct tim_label *l)
 	r = docx_open(o, &d, l != NULL);
 	if (r == 0)
 		r = docx_style(o, &d, l != NULL);
+	d.match.style = d.style;
+	d.match.s = o->s;
+	for (k = 0; k < 4; k++) {
+		tim_buf_init(&d.t[k]);
+		d.match.texts[k] = NULL;
+	}
+	if (o->old && o->old->level[0]) {
+		tim_label_text(o->s, o->old, &d.t[0]);
+		tim_label_format(o->s, o->old, &d.t[1]);
+		d.match.texts[0] = tim_buf_str(&d.t[0]);
+		d.match.texts[1] = tim_buf_str(&d.t[1]);
+	}
 	for (k = 0; k < 2 && r == 0; k++) {
 		r = hf_clean(o, &d, k, l);
 		if (r == 0 && l != NULL)
@@ -1347,6 +1410,8 @@ docx(struct ox *o, const struct tim_label *l)
 	}
 	if (r == 0 && l == NULL)
 		r = docx_scan(o, &d);
+	for (k = 0; k < 4; k++)
+		tim_buf_release(&d.t[k]);
 	free(d.sects);
 	return r < 0 ? -1 : 0;
 }
