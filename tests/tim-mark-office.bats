@@ -173,6 +173,7 @@ def edit(path, part, old, new):
                 d = d.replace(old.encode(), new.encode())
             z.writestr(i, d)
 edit("a.docx", "word/header1.xml", '<w:pStyle w:val="TIMLabel"/>', '<w:jc w:val="right"/>')
+edit("a.docx", "word/header1.xml", "管理部署: 設計部<", "管理部署: 設計部 (確認済)<")
 edit("b.xlsx", "xl/worksheets/sheet1.xml", "【極秘】 管理部署: 設計部</oddHeader>", "【極秘】 管理部署: 設計部（確認済）</oddHeader>")
 PY
 	cp a.docx a.before
@@ -411,4 +412,57 @@ PY
 	assert_output "mimetype 0"
 	run office check c.odt
 	assert_output "ok"
+}
+
+@test "libreoffice: documents an older tim marked, then saved by LibreOffice, lose every trace on --remove" {
+	need_soffice
+	originals
+	tim-mark --carriers content -l 極秘 --owner 設計部 w.docx t.odt
+	# Turn tim's marking into what older versions wrote: a tagged content
+	# control in Word, a tim:label attribute in ODF, "owner=" wording.
+	python3 - <<'PY'
+import zipfile
+def rewrite(path, fn):
+    zin = zipfile.ZipFile(path)
+    items = [(i, zin.read(i.filename)) for i in zin.infolist()]
+    zin.close()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for i, d in items:
+            z.writestr(i, fn(i.filename, d.decode()) if i.filename.endswith(".xml") else d)
+def docx(n, d):
+    if n in ("word/tim-header.xml", "word/tim-footer.xml"):
+        d = d.replace('<w:p><w:pPr><w:pStyle w:val="TIMLabel"/></w:pPr>',
+                      '<w:sdt><w:sdtPr><w:alias w:val="TIM Label"/><w:tag w:val="TIM_Label"/></w:sdtPr>'
+                      '<w:sdtContent><w:p><w:pPr><w:jc w:val="right"/></w:pPr>')
+        d = d.replace("</w:p></w:hdr>", "</w:p></w:sdtContent></w:sdt></w:hdr>")
+        d = d.replace("</w:p></w:ftr>", "</w:p></w:sdtContent></w:sdt></w:ftr>")
+        d = d.replace("管理部署: 設計部", "owner=設計部")
+        assert "TIM_Label" in d, n
+    return d
+def odt(n, d):
+    if n == "styles.xml":
+        d = d.replace('<text:p text:style-name="TIM_20_Label">【極秘】 管理部署: 設計部',
+                      '<text:p xmlns:tim="urn:tim:label:1" tim:label="1">【極秘】 owner=設計部')
+        assert "tim:label" in d
+    return d
+rewrite("w.docx", docx)
+rewrite("t.odt", odt)
+PY
+	mkdir rs
+	lo docx rs w.docx
+	lo odt rs t.odt
+	cd rs
+	run tim-mark --remove --carriers content w.docx t.odt
+	assert_success
+	assert_output "removed the label from 'w.docx' (docx)
+removed the label from 't.odt' (odt)"
+	lo pdf pdf w.docx t.odt
+	for k in w t; do
+		run pdftotext "pdf/$k.pdf" -
+		refute_output --partial "極秘"
+		assert_output --partial "設計書の本文です。"
+	done
+	pdftoppm -r 30 -png -f 1 -l 1 pdf/w.pdf clean
+	run office ink clean-1.png 0.25 0.35 0.75 0.75
+	[ "$(echo "$output < 0.01" | bc)" -eq 1 ] || fail "a watermark is still drawn: $output"
 }
