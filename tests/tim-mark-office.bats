@@ -466,3 +466,26 @@ removed the label from 't.odt' (odt)"
 	run office ink clean-1.png 0.25 0.35 0.75 0.75
 	[ "$(echo "$output < 0.01" | bc)" -eq 1 ] || fail "a watermark is still drawn: $output"
 }
+
+@test "office: an xlsx header with all three sections taken gets the label on a line of its own; removal gives the header back" {
+	office make xlsx a.xlsx --header
+	python3 - <<'PY'
+import zipfile
+zin = zipfile.ZipFile("a.xlsx")
+items = [(i, zin.read(i.filename)) for i in zin.infolist()]
+zin.close()
+with zipfile.ZipFile("a.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
+    for i, d in items:
+        if i.filename == "xl/worksheets/sheet1.xml":
+            d = d.replace(b"&amp;Lleft&amp;Cmine", b"&amp;Lleft&amp;Cmine&amp;R&amp;P / &amp;N")
+        z.writestr(i, d)
+PY
+	office part a.xlsx xl/worksheets/sheet1.xml | tr -d '\n' > before
+	tim-mark --carriers content -l 秘 --owner 設計部 a.xlsx
+	run office part a.xlsx xl/worksheets/sheet1.xml
+	assert_output --partial "<oddHeader>&amp;Lleft&amp;Cmine&amp;R【秘】 管理部署: 設計部
+&amp;P / &amp;N</oddHeader>"
+	tim-mark --remove --carriers content a.xlsx
+	run diff before <(office part a.xlsx xl/worksheets/sheet1.xml | tr -d '\n')
+	assert_success
+}
