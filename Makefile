@@ -15,7 +15,7 @@ ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 PKG_CONFIG ?= pkg-config
-PKGS     = libarchive libcrypto libxml-2.0 zlib jansson inih libmicrohttpd libcurl
+PKGS     = libarchive libcrypto libxml-2.0 zlib jansson inih libmicrohttpd libcurl libzip
 VERSION  = $(shell sed -n 's/^\#define TIM_VERSION "\(.*\)"/\1/p' include/tim/version.h)
 
 # A missing library stops the build with one line naming it, not with a
@@ -31,6 +31,7 @@ PKG_DEB_jansson = libjansson-dev
 PKG_DEB_inih = libinih-dev
 PKG_DEB_libmicrohttpd = libmicrohttpd-dev
 PKG_DEB_libcurl = libcurl4-openssl-dev
+PKG_DEB_libzip = libzip-dev
 $(error missing pkg-config module(s) $(PKG_MISSING): install $(foreach m,$(PKG_MISSING),$(PKG_DEB_$(m))) (apt-get install), or run 'make deps')
 endif
 endif

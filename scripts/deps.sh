@@ -29,6 +29,7 @@ pc jansson libjansson-dev
 pc inih libinih-dev
 pc libmicrohttpd libmicrohttpd-dev
 pc libcurl libcurl4-openssl-dev
+pc libzip libzip-dev
 cmd msgfmt gettext
 cmd /usr/bin/python3 python3
 cmd localedef libc-bin
@@ -70,6 +71,12 @@ if [ "${1:-}" = check ]; then
 	# tests/tim-wipe-cert.bats: the erasure certificate in headless Chromium.
 	cmd chromium chromium
 	cmd pdfinfo poppler-utils
+	# tests/tim-mark-office.bats: LibreOffice saves and renders the documents,
+	# poppler reads the PDFs back, Noto CJK draws the Japanese.
+	file /usr/lib/libreoffice/program/libswlo.so libreoffice-writer-nogui
+	file /usr/lib/libreoffice/program/libsclo.so libreoffice-calc-nogui
+	file /usr/lib/libreoffice/program/libsdlo.so libreoffice-impress-nogui
+	cmd pdftotext poppler-utils
 	file /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc fonts-noto-cjk
 	[ "$(dpkg --print-architecture 2>/dev/null)" != amd64 ] ||
 		ls /boot/vmlinuz-* >/dev/null 2>&1 || want linux-image-amd64

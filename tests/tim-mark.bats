@@ -444,14 +444,14 @@ office() { python3 "$BATS_TEST_DIRNAME/fixtures/office.py" "$@"; }
 	run office part a.docx _rels/.rels
 	assert_output --partial 'relationships/custom-properties" Target="docProps/custom.xml"'
 	run office part a.docx word/tim-header.xml
-	assert_output --partial '<w:tag w:val="TIM_Label"/>'
+	assert_output --partial '<w:pStyle w:val="TIMLabel"/>'
 	assert_output --partial 'rotation:315'
 	assert_output --partial 'string="秘"'
 	run office part a.docx word/tim-footer.xml
-	assert_output --partial '【秘】 owner=設計部 id=TIM-7'
+	assert_output --partial '【秘】 管理部署: 設計部 管理番号: TIM-7'
 	# References lead the first sectPr, header before footer.
 	run office part a.docx word/document.xml
-	assert_output --partial '<w:sectPr><w:headerReference w:type="default" r:id="rIdTim1"/><w:footerReference w:type="default" r:id="rIdTim2"/><w:pgSz'
+	assert_output --partial '<w:sectPr><w:headerReference w:type="default" r:id="rIdTim2"/><w:footerReference w:type="default" r:id="rIdTim3"/><w:pgSz'
 	run tim-mark --show --carriers content a.docx
 	assert_success
 	assert_output "a.docx: 【秘】 owner=設計部 id=TIM-7 (docx)"
@@ -462,7 +462,7 @@ office() { python3 "$BATS_TEST_DIRNAME/fixtures/office.py" "$@"; }
 	office part h.docx word/header1.xml > header.before
 	tim-mark --carriers content h.docx
 	run office part h.docx word/header1.xml
-	assert_output --partial 'TIM_Label'
+	assert_output --partial '<w:pStyle w:val="TIMLabel"/>'
 	assert_output --partial 'my header'
 	run tim-mark --carriers content h.docx
 	assert_output ""
@@ -473,6 +473,7 @@ office() { python3 "$BATS_TEST_DIRNAME/fixtures/office.py" "$@"; }
 	run office names h.docx
 	refute_output --partial "custom.xml"
 	refute_output --partial "tim-header"
+	refute_output --partial "tim-styles"
 	office part h.docx word/header1.xml > header.after
 	run diff <(tr -d '\n' < header.before) <(tr -d '\n' < header.after)
 	assert_success
@@ -504,7 +505,7 @@ PY
 	run office check a.xlsx
 	assert_output "ok"
 	run office part a.xlsx xl/worksheets/sheet1.xml
-	assert_output --partial '<headerFooter><oddHeader>&amp;Lleft&amp;C【社外秘】 owner=設計部 mine</oddHeader><oddFooter>&amp;C【社外秘】 owner=設計部</oddFooter></headerFooter><tableParts'
+	assert_output --partial '<headerFooter><oddHeader>&amp;Lleft&amp;Cmine&amp;R【社外秘】 管理部署: 設計部</oddHeader><oddFooter>&amp;R【社外秘】 管理部署: 設計部</oddFooter></headerFooter><tableParts'
 	tim-mark --remove --carriers content a.xlsx
 	run office part a.xlsx xl/worksheets/sheet1.xml
 	assert_output --partial '<headerFooter><oddHeader>&amp;Lleft&amp;Cmine</oddHeader></headerFooter>'
@@ -528,7 +529,7 @@ PY
 }
 
 @test "ooxml: MSIP properties when a label GUID is configured" {
-	printf '[label]\nmsip-guid = 01234567-89ab-cdef-0123-456789abcdef\n' > tim.conf
+	printf '[label]\nmsip-guid = 01234567-89ab-cdef-0123-456789abcdef\nmsip-tenant = 89abcdef-0123-4567-89ab-cdef01234567\n' > tim.conf
 	office make docx a.docx
 	tim-mark --carriers content a.docx
 	run office part a.docx docProps/custom.xml
@@ -601,7 +602,8 @@ PY
 	run office part a.odt meta.xml
 	assert_output --partial '<meta:user-defined meta:name="TIM_Label" meta:value-type="string">秘</meta:user-defined>'
 	run office part a.odt styles.xml
-	assert_output --partial '<style:header xmlns:tim="urn:tim:label:1" tim:label="1"><text:p tim:label="1">【秘】 owner=設計部</text:p></style:header>'
+	assert_output --partial '<style:header><text:p text:style-name="TIM_20_Label">【秘】 管理部署: 設計部</text:p></style:header>'
+	assert_output --partial 'style:name="TIM_20_Label" style:display-name="TIM Label" style:family="paragraph"'
 	assert_output --partial '<style:footer'
 	run office part a.odp styles.xml
 	assert_output --partial 'draw:name="TIM_Label"'
@@ -631,7 +633,7 @@ PY
 	HOME=$PWD timeout 120 soffice --headless --convert-to odt --outdir out doc.docx >/dev/null 2>&1
 	HOME=$PWD timeout 120 soffice --headless --convert-to ods --outdir out s.xlsx >/dev/null 2>&1
 	run office part out/doc.odt styles.xml
-	assert_output --partial '【秘】 owner=設計部'
+	assert_output --partial '【秘】 管理部署: 設計部'
 	assert_output --partial 'draw:text-path="true"'
 	run office part out/doc.odt meta.xml
 	assert_output --partial 'meta:name="TIM_Label">秘<'

@@ -21,6 +21,12 @@ struct tim_err;
  *	levels = 極秘,秘,社外秘,社内限	; highest first
  *	name-template = 【%s】		; file name prefix
  *	msip-guid = <GUID>		; adds MSIP_Label_<GUID>_* to Office files
+ *	msip-guid.極秘 = <GUID>		; the GUID of one level's Purview label
+ *	msip-tenant = <GUID>		; MSIP_Label_*_SiteId
+ *	msip-method = Standard		; or Privileged
+ *	lang = ja			; or en: the visible text's wording
+ *	text-template = 【{level}】| 管理部署: {owner}
+ *					; the text shown in headers, footers and boxes
  */
 
 #define TIM_LABEL_LEVELS_MAX	16
@@ -34,6 +40,12 @@ struct tim_label_scheme {
 	char name_post[64];
 	char msip_guid[40];	/* "" when not configured */
 	char dflt[TIM_LABEL_LEVEL_MAX];	/* level marked when none is given */
+	/* Added for Office and ODF documents (issue 12). */
+	char text_tpl[512];	/* the visible text's template: see tim_label_text */
+	int lang_en;		/* [label] lang = en */
+	char msip_guids[TIM_LABEL_LEVELS_MAX][40];	/* per level, "" = msip_guid */
+	char msip_tenant[40];	/* "" when not configured */
+	char msip_method[16];	/* "Standard" (default) or "Privileged" */
 };
 
 /* A label; empty strings are unset attributes. */
@@ -111,6 +123,30 @@ int tim_label_format_level(const struct tim_label_scheme *s,
  */
 int tim_label_format(const struct tim_label_scheme *s,
     const struct tim_label *l, struct tim_buf *out);
+
+/*
+ * The text shown inside documents (headers, footers, text boxes) from the
+ * scheme's template: parts separated by '|', each with fields {level},
+ * {owner}, {entrusted}, {id}, {until}; a part whose fields are all empty is
+ * left out. The default reads "【極秘】 管理部署: 設計部" (lang = en:
+ * "[極秘] Owner: 設計部").
+ */
+int tim_label_text(const struct tim_label_scheme *s, const struct tim_label *l,
+    struct tim_buf *out);
+
+/* A template as tim_label_text takes it: known fields, {level} present. */
+int tim_label_scheme_set_text_template(struct tim_label_scheme *s,
+    const char *tpl, struct tim_err *err);
+
+/*
+ * The Purview label GUID of level: its own msip-guid.LEVEL, else msip-guid,
+ * else "". The level of a GUID (into level, TIM_LABEL_LEVEL_MAX bytes): 1,
+ * or 0 when no level has it.
+ */
+const char *tim_label_msip_guid(const struct tim_label_scheme *s,
+    const char *level);
+int tim_label_msip_level(const struct tim_label_scheme *s, const char *guid,
+    char *level);
 
 /*
  * Parses exactly what tim_label_format writes (len bytes, no newline). 1
