@@ -25,6 +25,7 @@ struct tim_ledger {
 	int fd;
 	int flags;
 	int locked;
+	off_t size;		/* the file's size when locked: a failed write goes back to it */
 	uint64_t next_seq;
 	unsigned char prev[TIM_SHA256_LEN];
 	struct tim_buf pending;
@@ -44,5 +45,14 @@ struct tim_ledger_reader {
 
 /* The header line: {"tim":"ledger","v":1,"origin":<one printable line>}. */
 int tim_ledger_header_ok(const json_t *h);
+
+/*
+ * Cuts fd back to size and syncs that, after a failed write: 0, or -1 with
+ * errno when even that failed (an append-only file, an I/O error).
+ */
+int tim_ledger_cut_back(int fd, off_t size);
+
+/* Whether fd's file has FS_APPEND_FL (chattr +a): 1, 0, or -1 unknown. */
+int tim_ledger_fd_append_only(int fd);
 
 #endif

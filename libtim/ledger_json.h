@@ -47,6 +47,14 @@ int tim_ledger_append(struct tim_ledger *l, const char *kind,
 int tim_ledger_record(const char *path, const char *kind,
     const json_t *fields, int flags, uint64_t *seq, struct tim_err *err);
 
+/*
+ * The prev of a record line as tim writes it (ending ,"prev":"<hex>"}), for
+ * readers that check the chain as they go: 0, or -1 when the line does not
+ * end so.
+ */
+int tim_ledger_line_prev(const char *line, size_t len,
+    unsigned char prev[TIM_SHA256_LEN]);
+
 /* The tools' calls: batches, checkpoints, keys and proofs. */
 
 struct tim_signer;

@@ -152,13 +152,52 @@ read_tail(int fd, const char *path, off_t size, struct tim_buf *b, int *first,
 		want *= 4;
 	}
 }
+/* The seq of a record line, or 0 when it is not one. */
+static uint64_t
+line_seq(const json_t *o)
+{
+	json_t *seq = json_object_get(o, "seq");
+
+	return json_is_integer(seq) && json_integer_value(seq) >= 1 ?
+	    (uint64_t)json_integer_value(seq) : 0;
+}
+
+/*
+ * Before a ledger is extended, its last record must still link to the line
+ * before it: appending after a changed line would bury the change under new
+ * records that look fine. prev is the last line's prev; before is the line
+ * before it.
+ */
+static int
+check_link(struct tim_ledger *l, const json_t *last, const char *before,
+    size_t blen, int before_is_header, struct tim_err *err)
+{
+	unsigned char want[TIM_SHA256_LEN], got[TIM_SHA256_LEN];
+	const char *prev = json_string_value(json_object_get(last, "prev"));
+	uint64_t seq = line_seq(last), bseq = 0;
+	json_t *b;
+	int ok;
+
+	b = json_loadb(before, blen, JSON_REJECT_DUPLICATES, NULL);
+	ok = before_is_header ? tim_ledger_header_ok(b) : (bseq = line_seq(b)) != 0;
+	json_decref(b);
+	if (!ok || seq != (before_is_header ? 1 : bseq + 1) || prev == NULL ||
+	    strlen(prev) != 2 * TIM_SHA256_LEN ||
+	    tim_unhex(prev, TIM_SHA256_LEN, want) < 0 ||
+	    tim_sha256_two(l->h, before, blen, NULL, 0, got) < 0 ||
+	    memcmp(want, got, sizeof(got)) != 0)
+		return tim_failf(err, _("ledger '%s' does not verify at its end: its last record (seq %llu) does not link to the line before it; nothing was appended; run 'tim-ledger verify %s'"),
+		    l->path, (unsigned long long)seq, l->path);
+	return 0;
+}
+
 int
 tim_ledger_lock(struct tim_ledger *l, struct tim_err *err)
 {
+	struct tim_buf before = TIM_BUF_INIT;
 	struct stat st;
-	json_error_t je;
 	json_t *o;
-	int first;
+	int first, bfirst;
 
 	if (l->locked)
 		return 0;
@@ -170,9 +209,10 @@ tim_ledger_lock(struct tim_ledger *l, struct tim_err *err)
 		tim_errorf(err, errno, _("cannot read ledger '%s'"), l->path);
 		goto fail;
 	}
+	l->size = st.st_size;
 	if (read_tail(l->fd, l->path, st.st_size, &l->scratch, &first, err) < 0)
 		goto fail;
-	o = json_loadb(l->scratch.buf, l->scratch.len, JSON_REJECT_DUPLICATES, &je);
+	o = json_loadb(l->scratch.buf, l->scratch.len, JSON_REJECT_DUPLICATES, NULL);
 	if (first) {
 		if (!tim_ledger_header_ok(o)) {
 			json_decref(o);
@@ -181,16 +221,23 @@ tim_ledger_lock(struct tim_ledger *l, struct tim_err *err)
 		}
 		l->next_seq = 1;
 	} else {
-		json_t *seq = json_object_get(o, "seq");
-
-		if (!json_is_integer(seq) || json_integer_value(seq) < 1) {
+		if (line_seq(o) == 0) {
 			json_decref(o);
-			tim_errorf(err, 0, _("ledger '%s': the last line is not a record; run 'tim-ledger verify'"), l->path);
+			tim_failf(err, _("ledger '%s' does not verify at its end: the last line is not a record; nothing was appended; run 'tim-ledger verify %s'"),
+			    l->path, l->path);
 			goto fail;
 		}
-		l->next_seq = (uint64_t)json_integer_value(seq) + 1;
+		l->next_seq = line_seq(o) + 1;
+		if (read_tail(l->fd, l->path, st.st_size - (off_t)l->scratch.len - 1,
+		    &before, &bfirst, err) < 0 ||
+		    check_link(l, o, before.buf, before.len, bfirst, err) < 0) {
+			json_decref(o);
+			tim_buf_release(&before);
+			goto fail;
+		}
 	}
 	json_decref(o);
+	tim_buf_release(&before);
 	if (tim_sha256_two(l->h, l->scratch.buf, l->scratch.len, NULL, 0, l->prev) < 0) {
 		tim_errorf(err, 0, _("cannot hash"));
 		goto fail;
@@ -392,21 +439,42 @@ out:
 }
 
 int
+tim_ledger_cut_back(int fd, off_t size)
+{
+	int r;
+
+	while ((r = ftruncate(fd, size)) < 0 && errno == EINTR)
+		;
+	return r < 0 ? -1 : fsync(fd);
+}
+
+/*
+ * One write under the lock. When it fails (a full disk, a quota, an I/O
+ * error) the file is cut back to its size before the attempt, so that no
+ * torn line and no part of a batch is left: nothing was appended.
+ */
+int
 tim_ledger_flush(struct tim_ledger *l, struct tim_err *err)
 {
+	int e;
+
 	if (l->pending.len == 0)
 		return 0;
+	if (!l->locked)
+		return tim_errorf(err, 0, _("ledger not locked"));
 	/* One write: with O_APPEND a reader sees the whole batch or a torn tail. */
-	if (tim_write_all(l->fd, l->pending.buf, l->pending.len) < 0) {
-		int e = errno;
-
+	if (tim_write_all(l->fd, l->pending.buf, l->pending.len) == 0 &&
+	    ((l->flags & TIM_LEDGER_NOSYNC) || fdatasync(l->fd) == 0)) {
+		l->size += (off_t)l->pending.len;
 		tim_buf_reset(&l->pending);
-		return tim_errorf(err, e, _("cannot append to ledger '%s'"), l->path);
+		return 0;
 	}
+	e = errno;
 	tim_buf_reset(&l->pending);
-	if (!(l->flags & TIM_LEDGER_NOSYNC) && fdatasync(l->fd) < 0)
-		return tim_errorf(err, errno, _("cannot sync ledger '%s'"), l->path);
-	return 0;
+	if (tim_ledger_cut_back(l->fd, l->size) < 0)
+		return tim_errorf(err, e, _("cannot append to ledger '%s', and cannot cut it back to its size before (%s): it ends in a torn line; run 'tim-ledger repair %s'"),
+		    l->path, strerror(errno), l->path);
+	return tim_errorf(err, e, _("cannot append to ledger '%s'; nothing was appended"), l->path);
 }
 
 int
