@@ -123,6 +123,7 @@ int
 tim_ledger_cmd_append(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
     char **argv)
 {
+	struct tim_ledger_rules *rules = NULL;
 	struct tim_ledger *l = NULL;
 	struct tim_err err;
 	uint64_t first = 0, last = 0;
@@ -134,20 +135,26 @@ tim_ledger_cmd_append(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 		return tim_cli_usage_error(cli, _("append --json takes only LEDGER; records come on stdin"));
 	if (!cli->json && argc < 2)
 		return tim_cli_usage_error(cli, _("append needs LEDGER and KIND"));
+	if (tim_ledger_rules_load(&rules, cli->cfg, &err) < 0)
+		goto fail;
 	if (!cli->json) {
 		fields = json_object();
 		if (fields == NULL || tim_ledger_fields_parse(argc - 2, argv + 2, fields, &err) < 0 ||
-		    tim_ledger_check_fields(argv[1], fields, &err) < 0)
+		    tim_ledger_check_fields(argv[1], fields, &err) < 0 ||
+		    tim_ledger_rules_check(rules, argv[1], fields, &err) < 0)
 			goto fail;
 	}
 	if (tim_ledger_open(&l, argv[0], o->flags, &err) < 0)
 		goto fail;
+	tim_ledger_set_rules(l, rules);
 	if (cli->json)
 		r = tim_ledger_append_jsonl(l, stdin, &first, &last, &err);
 	else
 		r = tim_ledger_append(l, argv[1], fields, &first, &err);
 	if (!cli->json)
 		last = first;
+	if (r < 0 && !cli->json)
+		first = 0;
 	if (first)
 		slog(cli, o, LOG_INFO, "append ledger=%s seq=%llu-%llu kind=%s", argv[0],
 		    (unsigned long long)first, (unsigned long long)last,
@@ -162,13 +169,74 @@ tim_ledger_cmd_append(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 	if (first)
 		tim_info(cli, _("appended seq %llu to %llu"), (unsigned long long)first,
 		    (unsigned long long)last);
+	if (!cli->json && tim_ledger_rules_approval(rules, argv[1]) == TIM_LEDGER_APPROVAL_PENDING &&
+	    json_object_get(fields, "ref") == NULL)
+		tim_warn(cli, _("seq %llu is pending approval: record 'approve ref=%llu action=%s' when it is approved"),
+		    (unsigned long long)first, (unsigned long long)first, argv[1]);
 	json_decref(fields);
 	tim_ledger_close(l);
+	tim_ledger_rules_free(rules);
 	return TIM_EXIT_OK;
 fail:
 	json_decref(fields);
 	tim_ledger_close(l);
+	tim_ledger_rules_free(rules);
 	return report(cli, &err);
+}
+
+int
+tim_ledger_cmd_kinds(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
+    char **argv)
+{
+	struct tim_ledger_rules *rules = NULL;
+	const struct tim_ledger_kind *k;
+	const char *const *extra;
+	struct tim_err err;
+	size_t i, n;
+
+	(void)o;
+	(void)argc;
+	(void)argv;
+	tim_err_clear(&err);
+	if (tim_ledger_rules_load(&rules, cli->cfg, &err) < 0)
+		return report(cli, &err);
+	for (k = tim_ledger_kinds; k->name; k++) {
+		int appr = tim_ledger_rules_approval(rules, k->name);
+		const char *ap = appr == TIM_LEDGER_APPROVAL_REFUSE ? "refuse" :
+		    appr == TIM_LEDGER_APPROVAL_PENDING ? "pending" : "no";
+
+		n = tim_ledger_rules_required(rules, k->name, &extra);
+		if (cli->json) {
+			json_t *j = json_pack("{s:s, s:[], s:[], s:s, s:s, s:s}", "kind", k->name,
+			    "required", "required_by_config", "what", _(k->what),
+			    "clause", k->clause, "approval", ap);
+
+			for (i = 0; i < 3 && k->required[i]; i++)
+				json_array_append_new(json_object_get(j, "required"),
+				    json_string(k->required[i]));
+			for (i = 0; i < n; i++)
+				json_array_append_new(json_object_get(j, "required_by_config"),
+				    json_string(extra[i]));
+			tim_json_print(stdout, j);
+			json_decref(j);
+			continue;
+		}
+		printf("%-9s", k->name);
+		for (i = 0; i < 3 && k->required[i]; i++)
+			printf(" %s=", k->required[i]);
+		for (i = 0; i < n; i++)
+			printf(" %s=", extra[i]);
+		printf("\t%s (%s)", _(k->what), k->clause);
+		if (n)
+			printf(_("; tim.conf requires %zu more"), n);
+		if (appr == TIM_LEDGER_APPROVAL_REFUSE)
+			fputs(_("; refused without an approval (ref=)"), stdout);
+		else if (appr == TIM_LEDGER_APPROVAL_PENDING)
+			fputs(_("; pending until approved"), stdout);
+		putchar('\n');
+	}
+	tim_ledger_rules_free(rules);
+	return fflush(stdout) == 0 ? TIM_EXIT_OK : TIM_EXIT_ERROR;
 }
 
 static int

@@ -37,6 +37,11 @@ tim_ledger_cmd_fn tim_ledger_cmd_list;
 tim_ledger_cmd_fn tim_ledger_cmd_prove;
 tim_ledger_cmd_fn tim_ledger_cmd_consistency;
 tim_ledger_cmd_fn tim_ledger_cmd_repair;
+tim_ledger_cmd_fn tim_ledger_cmd_kinds;
+tim_ledger_cmd_fn tim_ledger_cmd_outstanding;
+tim_ledger_cmd_fn tim_ledger_cmd_import;
+tim_ledger_cmd_fn tim_ledger_cmd_receipt;
+tim_ledger_cmd_fn tim_ledger_cmd_verify_receipt;
 
 /*
  * Whether the LEDGER argument was left out and should come from TIM_LEDGER

@@ -81,33 +81,6 @@ static const struct option longopts[] = {
 
 static struct tim_ledger_cmd opts;
 
-static int
-sub_kinds(int argc, char **argv)
-{
-	const struct tim_ledger_kind *k;
-	int i;
-
-	(void)argc;
-	(void)argv;
-	for (k = tim_ledger_kinds; k->name; k++) {
-		if (cli.json) {
-			json_t *o = json_pack("{s:s, s:[], s:s, s:s}", "kind", k->name,
-			    "required", "what", _(k->what), "clause", k->clause);
-			for (i = 0; i < 3 && k->required[i]; i++)
-				json_array_append_new(json_object_get(o, "required"),
-				    json_string(k->required[i]));
-			tim_json_print(stdout, o);
-			json_decref(o);
-			continue;
-		}
-		printf("%-9s", k->name);
-		for (i = 0; i < 3 && k->required[i]; i++)
-			printf(" %s=", k->required[i]);
-		printf("\t%s (%s)\n", _(k->what), k->clause);
-	}
-	return TIM_EXIT_OK;
-}
-
 static const struct sub {
 	const char *name;
 	tim_ledger_cmd_fn *run;
@@ -120,7 +93,7 @@ static const struct sub {
 	{ "consistency", tim_ledger_cmd_consistency, F_KEY, 2, 2, 1 },
 	{ "init", tim_ledger_cmd_init, F_ORIGIN, 1, 1, 0 },
 	{ "keygen", tim_ledger_cmd_keygen, F_NAME | F_OUT, 0, 0, -1 },
-	{ "kinds", NULL, 0, 0, 0, -1 },
+	{ "kinds", tim_ledger_cmd_kinds, 0, 0, 0, -1 },
 	{ "list", tim_ledger_cmd_list, F_KIND | F_SINCE | F_UNTIL | F_GREP | F_WHERE | F_CSV, 1, 1, 0 },
 	{ "prove", tim_ledger_cmd_prove, F_CHECKPOINT, 2, 2, 1 },
 	{ "repair", tim_ledger_cmd_repair, F_NOSYNC | F_SYSLOG, 1, 1, 0 },
@@ -237,11 +210,6 @@ main(int argc, char **argv)
 	}
 	args = argv + optind;
 	nargs = argc - optind;
-	if (sub->run == NULL) {
-		r = nargs > 0 ? tim_cli_usage_error(&cli, _("too many arguments for '%s'"), sub->name) :
-		    sub_kinds(nargs, args);
-		goto out;
-	}
 	/* LEDGER may come from TIM_LEDGER or the config; put it in its place. */
 	dflt = tim_config_get(cli.cfg, "ledger", "path");
 	opts.argv_buf = NULL;

@@ -31,6 +31,7 @@ struct tim_ledger {
 	struct tim_buf pending;
 	struct tim_buf scratch;
 	struct tim_sha256 *h;
+	const struct tim_ledger_rules *rules;
 };
 
 struct tim_ledger_reader {
@@ -51,6 +52,16 @@ int tim_ledger_header_ok(const json_t *h);
  * errno when even that failed (an append-only file, an I/O error).
  */
 int tim_ledger_cut_back(int fd, off_t size);
+
+/*
+ * The links of a record about to get seq (ledger_rules.c), under the lock:
+ * ref= names an earlier record of a kind it may answer, and a kind whose
+ * approval tim.conf enforces carries one. bkinds/bfields: the batch from
+ * seq0 on, or NULL.
+ */
+int tim_ledger_links_check(struct tim_ledger *l, const char *kind,
+    const json_t *fields, uint64_t seq, uint64_t seq0,
+    const char *const *bkinds, json_t *const *bfields, struct tim_err *err);
 
 /* Whether fd's file has FS_APPEND_FL (chattr +a): 1, 0, or -1 unknown. */
 int tim_ledger_fd_append_only(int fd);

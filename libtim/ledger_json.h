@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -54,6 +55,41 @@ int tim_ledger_record(const char *path, const char *kind,
  */
 int tim_ledger_line_prev(const char *line, size_t len,
     unsigned char prev[TIM_SHA256_LEN]);
+
+/*
+ * Per-kind rules from tim.conf ([kind K] require, require-approval,
+ * unapproved). A ledger without rules applies only the built-in ones.
+ */
+struct tim_config;
+struct tim_ledger_rules;
+
+#define TIM_LEDGER_APPROVAL_NONE	0	/* no approval needed */
+#define TIM_LEDGER_APPROVAL_PENDING	1	/* recorded, pending until approved */
+#define TIM_LEDGER_APPROVAL_REFUSE	2	/* refused without ref= to an approval */
+
+/* Reads the rules; a bad [kind K] section is TIM_ERR_INVALID naming it. */
+int tim_ledger_rules_load(struct tim_ledger_rules **out,
+    const struct tim_config *cfg, struct tim_err *err);
+void tim_ledger_rules_free(struct tim_ledger_rules *r);
+/* The fields tim.conf adds to kind's required ones; *fields is borrowed. */
+size_t tim_ledger_rules_required(const struct tim_ledger_rules *r,
+    const char *kind, const char *const **fields);
+int tim_ledger_rules_approval(const struct tim_ledger_rules *r,
+    const char *kind);
+/* The required fields of tim.conf (r may be NULL), like check_fields. */
+int tim_ledger_rules_check(const struct tim_ledger_rules *r, const char *kind,
+    const json_t *fields, struct tim_err *err);
+/* l applies r (borrowed, must outlive l) to every record added. */
+void tim_ledger_set_rules(struct tim_ledger *l,
+    const struct tim_ledger_rules *r);
+/* The record a record answers (ref=SEQ): 0 and *ref (0: none), -1 bad. */
+int tim_ledger_ref(const json_t *fields, uint64_t *ref);
+
+/*
+ * A date or time as people and Excel write it: tim_time_parse_local's forms
+ * and 2026/11/30, 2026/11/30 9:05[:07] (local).
+ */
+int tim_ledger_time_parse(const char *s, int end, time_t *out);
 
 /* The tools' calls: batches, checkpoints, keys and proofs. */
 

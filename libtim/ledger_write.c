@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +269,28 @@ tim_ledger_pending(const struct tim_ledger *l)
 }
 
 /*
+ * Who appended: the real user of the process, from its credentials (not
+ * from USER or LOGNAME, which anyone can set). by= names the person
+ * responsible; actor is who ran the command.
+ */
+static const char *
+actor_name(void)
+{
+	static char name[256];
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (name[0] != '\0')
+		return name;
+	if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res &&
+	    res->pw_name && *res->pw_name)
+		snprintf(name, sizeof(name), "%s", res->pw_name);
+	else
+		snprintf(name, sizeof(name), "uid:%lu", (unsigned long)getuid());
+	return name;
+}
+
+/*
  * The record without prev: {"seq":..,"time":..,"kind":..,"actor":..,"host":..,
  * fields...}. prev is always the last member, so the line is this text with
  * its closing brace replaced by ,"prev":"<hex>"} — which lets the bodies of a
@@ -281,12 +306,22 @@ format_body(struct tim_buf *out, const char *kind, const json_t *fields,
 	int r = -1;
 
 	rec = json_pack("{s:I, s:s, s:s, s:s, s:s}", "seq", (json_int_t)seq,
-	    "time", now, "kind", kind, "actor", tim_username(), "host", tim_hostname());
+	    "time", now, "kind", kind, "actor", actor_name(), "host", tim_hostname());
 	if (rec == NULL)
 		return tim_errorf(err, ENOMEM, _("cannot build record"));
-	json_object_foreach((json_t *)fields, key, v)
-		if (json_object_set(rec, key, v) < 0)
+	json_object_foreach((json_t *)fields, key, v) {
+		char utc[21];
+		time_t t;
+
+		/* at= as a person typed it (local) is kept as UTC, like time. */
+		if (strcmp(key, "at") == 0 && json_is_string(v) &&
+		    tim_ledger_time_parse(json_string_value(v), 0, &t) == 0) {
+			tim_time_rfc3339(t, utc);
+			if (json_object_set_new(rec, key, json_string(utc)) < 0)
+				goto out;
+		} else if (json_object_set(rec, key, v) < 0)
 			goto out;
+	}
 	if (tim_json_dump(out, rec) < 0 || out->failed) {
 		tim_errorf(err, 0, _("cannot serialise record (invalid UTF-8?)"));
 		goto out;
@@ -337,7 +372,9 @@ tim_ledger_add(struct tim_ledger *l, const char *kind, const json_t *fields,
 
 	if (!l->locked)
 		return tim_errorf(err, 0, _("ledger not locked"));
-	if (tim_ledger_check_fields(kind, fields, err) < 0)
+	if (tim_ledger_check_fields(kind, fields, err) < 0 ||
+	    tim_ledger_rules_check(l->rules, kind, fields, err) < 0 ||
+	    tim_ledger_links_check(l, kind, fields, l->next_seq, 0, NULL, NULL, err) < 0)
 		return -1;
 	tim_now_rfc3339(now);
 	if (format_body(&l->pending, kind, fields, l->next_seq, now, err) < 0)
@@ -387,8 +424,15 @@ tim_ledger_add_many(struct tim_ledger *l, const char *const *kinds,
 	if (!l->locked)
 		return tim_errorf(err, 0, _("ledger not locked"));
 	for (i = 0; i < n; i++)
-		if (tim_ledger_check_fields(kinds[i], fields[i], err) < 0)
+		if (tim_ledger_check_fields(kinds[i], fields[i], err) < 0 ||
+		    tim_ledger_rules_check(l->rules, kinds[i], fields[i], err) < 0 ||
+		    tim_ledger_links_check(l, kinds[i], fields[i], l->next_seq + i,
+		    l->next_seq, kinds, fields, err) < 0) {
+			if (n > 1)
+				tim_err_prefix(err, _("record %zu of %zu"), i + 1, n);
 			return -1;
+		}
+	(void)actor_name();	/* once, before the threads */
 	memset(&m, 0, sizeof(m));
 	m.ends = calloc(n ? n : 1, sizeof(*m.ends));
 	if (m.ends == NULL)
@@ -484,7 +528,8 @@ tim_ledger_append(struct tim_ledger *l, const char *kind, const json_t *fields,
 	int r;
 
 	/* Check before locking, so a usage error never holds others up. */
-	if (tim_ledger_check_fields(kind, fields, err) < 0)
+	if (tim_ledger_check_fields(kind, fields, err) < 0 ||
+	    tim_ledger_rules_check(l->rules, kind, fields, err) < 0)
 		return -1;
 	if (tim_ledger_lock(l, err) < 0)
 		return -1;

@@ -1414,8 +1414,31 @@ assert names == ["mark", "copy", "takeout", "return", "disclose", "send", "recei
 d = {k["kind"]: k for k in ks}
 assert d["copy"]["required"] == ["item", "to"] and d["note"]["required"] == ["text"]
 assert d["repair"]["required"] == ["torn_bytes", "torn_sha256"]
-assert all(set(k) == {"kind", "required", "what", "clause"} and k["what"] and k["clause"] for k in ks)
+assert all(set(k) == {"kind", "required", "required_by_config", "what", "clause", "approval"} and k["what"] and k["clause"] for k in ks)
+assert all(k["approval"] == "no" and k["required_by_config"] == [] for k in ks)
 ' "$output"
+}
+
+@test "kinds shows what tim.conf adds to a kind, with the clause; a bad [kind] section is named" {
+	printf '[kind takeout]\nrequire = by, purpose until\nrequire-approval = yes\nunapproved = refuse\n' > "$TIM_CONFIG"
+	run -0 tim-ledger kinds
+	assert_line --index 2 "takeout   item= to= by= purpose= until=	taken out (I 第四 1 (1), V 第三 2); tim.conf requires 3 more; refused without an approval (ref=)"
+	run -0 tim-ledger kinds --json
+	py '
+d = {k["kind"]: k for k in map(json.loads, sys.argv[1].split("\n"))}
+assert d["takeout"]["required_by_config"] == ["by", "purpose", "until"], d["takeout"]
+assert d["takeout"]["approval"] == "refuse" and d["copy"]["approval"] == "no"
+' "$output"
+	printf '[kind takout]\nrequire = by\n' > "$TIM_CONFIG"
+	run --separate-stderr tim-ledger kinds
+	assert_failure 3
+	assert_equal "$stderr" "tim-ledger: tim.conf: [kind takout]: unknown record kind 'takout' (see 'tim-ledger kinds')"
+	printf '[kind takeout]\nrequire-approval = maybe\n' > "$TIM_CONFIG"
+	run --separate-stderr tim-ledger append reg.tim takeout item=a to=b
+	assert_failure 3
+	assert_equal "$stderr" "tim-ledger: tim.conf: [kind takeout] require-approval = 'maybe': use yes or no"
+	printf '[kind takeout]\nrequire = By\n' > "$TIM_CONFIG"
+	run -3 tim-ledger kinds
 }
 
 # --- config ------------------------------------------------------------------
