@@ -997,3 +997,157 @@ tim_ledger_cmd_repair(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 	}
 	return TIM_EXIT_OK;
 }
+
+static const char *
+out_status(const struct tim_ledger_out *x)
+{
+	return x->overdue ? "overdue" : x->pending ? "pending-approval" : "out";
+}
+
+static const char *
+out_status_text(const struct tim_ledger_out *x)
+{
+	return x->overdue ? _("OVERDUE") : x->pending ? _("pending approval") : _("out");
+}
+
+static const char *const out_cols[] = { "status", "ledger", "seq", "kind", "item",
+    "to", "by", "purpose", "until", "at", "time" };
+#define OUT_COLS (sizeof(out_cols) / sizeof(out_cols[0]))
+
+static void
+out_csv_head(void)
+{
+	struct tim_buf d = TIM_BUF_INIT;
+	size_t i;
+
+	tim_csv_bom(&d);
+	for (i = 0; i < OUT_COLS; i++)
+		tim_csv_cell(&d, i == 0 ? _("status") : i == 1 ? _("ledger") :
+		    column_head(out_cols[i]), i + 1 == OUT_COLS);
+	fwrite(d.buf, 1, d.len, stdout);
+	tim_buf_release(&d);
+}
+
+static void
+out_print(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
+    const struct tim_ledger_out *x)
+{
+	json_t *rec = x->rec;
+	struct tim_buf d = TIM_BUF_INIT, cell = TIM_BUF_INIT;
+	char seq[32], lt[32];
+	size_t i;
+
+	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)x->seq);
+	if (cli->json) {
+		json_t *j = json_pack("{s:s, s:s, s:I, s:b, s:b}", "ledger", path,
+		    "status", out_status(x), "seq", (json_int_t)x->seq,
+		    "overdue", x->overdue, "pending_approval", x->pending);
+		const char *key;
+		json_t *v;
+
+		json_object_foreach(rec, key, v)
+			if (!is_fixed(key) || strcmp(key, "kind") == 0 || strcmp(key, "time") == 0)
+				json_object_set(j, key, v);
+		if (x->overdue)
+			json_object_set_new(j, "days_overdue", json_integer(x->days));
+		tim_json_print(stdout, j);
+		json_decref(j);
+	} else if (o->csv) {
+		for (i = 0; i < OUT_COLS; i++) {
+			const char *c = NULL;
+
+			tim_buf_reset(&cell);
+			if (i == 0)
+				c = out_status_text(x);
+			else if (i == 1)
+				c = path;
+			else if (i == 2)
+				c = seq;
+			else if (strcmp(out_cols[i], "at") == 0 || strcmp(out_cols[i], "time") == 0)
+				c = local_time(rec_str(rec, out_cols[i]), lt);
+			else if (json_object_get(rec, out_cols[i])) {
+				value_text(json_object_get(rec, out_cols[i]), &cell, 0);
+				c = tim_buf_str(&cell);
+			}
+			tim_csv_cell(&d, c, i + 1 == OUT_COLS);
+		}
+		fwrite(d.buf, 1, d.len, stdout);
+	} else {
+		add_printable(&d, rec_str(rec, "item") ?: "-");
+		tim_buf_adds(&d, "  ");
+		tim_buf_adds(&d, _("to"));
+		tim_buf_addch(&d, ' ');
+		add_printable(&d, rec_str(rec, "to") ?: "-");
+		if (rec_str(rec, "by")) {
+			tim_buf_adds(&d, "  ");
+			tim_buf_adds(&d, _("by"));
+			tim_buf_addch(&d, ' ');
+			add_printable(&d, rec_str(rec, "by"));
+		}
+		if (rec_str(rec, "until")) {
+			tim_buf_adds(&d, "  ");
+			tim_buf_adds(&d, _("until"));
+			tim_buf_addch(&d, ' ');
+			add_printable(&d, rec_str(rec, "until"));
+		}
+		if (x->overdue)
+			tim_buf_addf(&d, _("  (%ld days overdue)"), x->days);
+		if (x->overdue && x->pending)
+			tim_buf_addf(&d, "  [%s]", _("pending approval"));
+		printf("%-16s %s seq %-6s %-8s %s\n", out_status_text(x), path, seq,
+		    rec_str(rec, "kind") ?: "-", tim_buf_str(&d));
+	}
+	tim_buf_release(&d);
+	tim_buf_release(&cell);
+}
+
+int
+tim_ledger_cmd_outstanding(struct tim_cli *cli, struct tim_ledger_cmd *o,
+    int argc, char **argv)
+{
+	struct tim_ledger_rules *rules = NULL;
+	struct tim_err err;
+	size_t total = 0, overdue = 0, pending = 0;
+	int i, worst = TIM_EXIT_OK;
+
+	tim_err_clear(&err);
+	if (tim_ledger_rules_load(&rules, cli->cfg, &err) < 0)
+		return report(cli, &err);
+	if (o->csv)
+		out_csv_head();
+	for (i = 0; i < argc; i++) {
+		struct tim_ledger_out *v;
+		uint64_t broken;
+		size_t n, j;
+
+		if (tim_ledger_outstanding(argv[i], rules, time(NULL), &v, &n, &broken, &err) < 0) {
+			int r = report(cli, &err);
+
+			if (r > worst)
+				worst = r;
+			tim_err_clear(&err);
+			continue;
+		}
+		for (j = 0; j < n; j++) {
+			out_print(cli, o, argv[i], &v[j]);
+			overdue += v[j].overdue;
+			pending += v[j].pending;
+		}
+		total += n;
+		if (broken) {
+			tim_error(cli, _("%s: the ledger does not verify: line %llu no longer matches the hash that line %llu keeps of it, so records shown may have been changed; run 'tim-ledger verify %s'"),
+			    argv[i], (unsigned long long)(broken - 1), (unsigned long long)broken, argv[i]);
+			if (worst < TIM_EXIT_FAIL)
+				worst = TIM_EXIT_FAIL;
+		}
+		tim_ledger_outstanding_free(v, n);
+	}
+	if (!cli->json && !o->csv && !cli->quiet)
+		printf(_("%zu out, %zu overdue, %zu pending approval\n"), total, overdue, pending);
+	if (overdue && worst < TIM_EXIT_FAIL)
+		worst = TIM_EXIT_FAIL;
+	tim_ledger_rules_free(rules);
+	if (fflush(stdout) != 0)
+		worst = TIM_EXIT_ERROR;
+	return worst;
+}

@@ -38,6 +38,7 @@ usage(FILE *f)
 "       tim-ledger checkpoint [--syslog] -k KEYFILE LEDGER\n"
 "       tim-ledger list [--kind K] [--since T] [--until T] [--grep S]\n"
 "                       [--where FIELD=VALUE] [--json | --csv] LEDGER\n"
+"       tim-ledger outstanding [--json | --csv] LEDGER ...\n"
 "       tim-ledger prove [--checkpoint FILE] SEQ LEDGER\n"
 "       tim-ledger consistency [--key VKEY] OLD_CHECKPOINT LEDGER\n"
 "       tim-ledger repair [--no-sync] [--syslog] LEDGER\n"
@@ -95,6 +96,7 @@ static const struct sub {
 	{ "keygen", tim_ledger_cmd_keygen, F_NAME | F_OUT, 0, 0, -1 },
 	{ "kinds", tim_ledger_cmd_kinds, 0, 0, 0, -1 },
 	{ "list", tim_ledger_cmd_list, F_KIND | F_SINCE | F_UNTIL | F_GREP | F_WHERE | F_CSV, 1, 1, 0 },
+	{ "outstanding", tim_ledger_cmd_outstanding, F_CSV, 1, -1, 0 },
 	{ "prove", tim_ledger_cmd_prove, F_CHECKPOINT, 2, 2, 1 },
 	{ "repair", tim_ledger_cmd_repair, F_NOSYNC | F_SYSLOG, 1, 1, 0 },
 	{ "verify", tim_ledger_cmd_verify, F_KEY | F_CHECKPOINT | F_FULL | F_SYSLOG, 1, -1, 0 },

@@ -91,6 +91,28 @@ int tim_ledger_ref(const json_t *fields, uint64_t *ref);
  */
 int tim_ledger_time_parse(const char *s, int end, time_t *out);
 
+/* A take-out or lent item not yet returned (tim-ledger outstanding). */
+struct tim_ledger_out {
+	uint64_t seq;
+	json_t *rec;		/* the record (a reference) */
+	time_t due;		/* end of the until day, local; 0: no until */
+	int overdue;		/* due < now */
+	long days;		/* days overdue */
+	int pending;		/* its kind needs approval and none answered it */
+};
+
+/*
+ * The takeout and lend records of path that no return answers (by ref=,
+ * or without ref= the oldest open one of the same item), overdue first,
+ * then by due date. The chain is checked as the lines are read: *broken is
+ * the first line that does not link to the one before it, or 0.
+ */
+int tim_ledger_outstanding(const char *path,
+    const struct tim_ledger_rules *rules, time_t now,
+    struct tim_ledger_out **out, size_t *n, uint64_t *broken,
+    struct tim_err *err);
+void tim_ledger_outstanding_free(struct tim_ledger_out *v, size_t n);
+
 /* The tools' calls: batches, checkpoints, keys and proofs. */
 
 struct tim_signer;

@@ -5,6 +5,13 @@
 load test_helper
 bats_require_minimum_version 1.5.0
 
+py() {	# script, args...
+	local script=$1
+	shift
+	python3 -c "import json, sys
+$script" "$@"
+}
+
 # --- fields on the command line ---------------------------------------------
 
 @test "append: a field given twice is a usage error naming it; nothing is written" {
@@ -100,4 +107,63 @@ bats_require_minimum_version 1.5.0
 	cmp reg.tim before
 	tim-ledger append reg.tim approve item=a action=takeout by=部長
 	run -0 tim-ledger append reg.tim takeout item=a to=b ref=2
+}
+
+# --- outstanding ------------------------------------------------------------
+
+mk_office() {
+	tim-ledger init -q reg.tim
+	tim-ledger append reg.tim takeout item=図面A to=取引先A by=山田 until=2020-11-20   # 1 overdue
+	tim-ledger append reg.tim approve ref=1 action=takeout item=図面A by=部長        # 2
+	tim-ledger append reg.tim takeout item=図面B to=取引先B by=佐藤 until=2099-01-01   # 3 out
+	tim-ledger append reg.tim lend item=鍵3 to=田中 until=2019-01-01                 # 4 overdue
+	tim-ledger append reg.tim lend item=鍵4 to=田中                                  # 5 returned
+	tim-ledger append reg.tim return item=鍵4                                        # 6
+	tim-ledger append reg.tim takeout item=図面C to=取引先C until="$(date +%F)"        # 7 due today
+	tim-ledger append reg.tim return ref=7 item=図面C                                # 8
+	tim-ledger append reg.tim takeout item=図面D to=取引先D until="$(date +%F)"        # 9 due today
+}
+
+@test "outstanding: what is out and not returned, overdue first; exit 1 when something is overdue" {
+	mk_office
+	run --separate-stderr tim-ledger outstanding reg.tim
+	assert_failure 1
+	assert_equal "${#lines[@]}" 5
+	assert_line --index 0 "OVERDUE          reg.tim seq 4      lend     鍵3  to 田中  until 2019-01-01  ($(( ($(date +%s) - $(date -d '2019-01-01 23:59:59' +%s)) / 86400 + 1 )) days overdue)"
+	assert_line --index 1 --regexp '^OVERDUE +reg.tim seq 1 +takeout +図面A  to 取引先A  by 山田  until 2020-11-20  \([0-9]+ days overdue\)$'
+	assert_line --index 2 --regexp '^out +reg.tim seq 9 '
+	assert_line --index 3 --regexp '^out +reg.tim seq 3 +takeout +図面B'
+	assert_line --index 4 "4 out, 2 overdue, 0 pending approval"
+	assert_equal "$stderr" ""
+	# nothing overdue: exit 0
+	tim-ledger append reg.tim return ref=1 item=図面A
+	tim-ledger append reg.tim return ref=4 item=鍵3
+	run -0 tim-ledger outstanding reg.tim
+	assert_line --index 2 "2 out, 0 overdue, 0 pending approval"
+}
+
+@test "outstanding --json and --csv; pending approval under require-approval; a broken chain is loud" {
+	mk_office
+	printf '[kind takeout]\nrequire-approval = yes\n' > "$TIM_CONFIG"
+	run --separate-stderr tim-ledger outstanding --json reg.tim
+	assert_failure 1
+	py '
+rs = [json.loads(l) for l in sys.argv[1].split("\n")]
+assert [(r["seq"], r["status"]) for r in rs] == [(4, "overdue"), (1, "overdue"), (9, "pending-approval"), (3, "pending-approval")], rs
+assert rs[1]["pending_approval"] is False and rs[1]["by"] == "山田" and rs[1]["days_overdue"] > 0
+' "$output"
+	TZ=Asia/Tokyo tim-ledger outstanding --csv reg.tim > out.csv || true
+	py '
+import csv, io
+data = open("out.csv", "rb").read()
+assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\n") == data.count(b"\r\n") == 5
+rows = list(csv.reader(io.StringIO(data[3:].decode(), newline="")))
+assert rows[0][:5] == ["status", "ledger", "seq", "kind", "item"], rows[0]
+assert rows[1][2] == "4" and rows[1][4] == "鍵3" and rows[1][-1].endswith("+09:00"), rows[1]
+'
+	sed -i '3s/部長/課長/' reg.tim
+	run --separate-stderr tim-ledger outstanding reg.tim
+	assert_failure 1
+	[[ $stderr == *"reg.tim: the ledger does not verify: line 3 no longer matches the hash that line 4 keeps of it"* ]]
+	run -3 tim-ledger outstanding none.tim
 }
