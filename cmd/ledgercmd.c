@@ -622,33 +622,10 @@ local_time(const char *utc, char out[32])
 	return out;
 }
 
-/*
- * Column headers for Excel: the field names people meet most, in their
- * language; any other field keeps its own name.
- */
-static const struct {
-	const char *field, *head;
-} heads[] = {
-	{ "seq", N_("seq") }, { "time", N_("recorded at") }, { "kind", N_("kind") },
-	{ "actor", N_("recorded by (OS user)") }, { "host", N_("host") },
-	{ "item", N_("item") }, { "to", N_("to") }, { "from", N_("from") },
-	{ "by", N_("person responsible") }, { "purpose", N_("purpose") },
-	{ "until", N_("due back") }, { "at", N_("happened at") },
-	{ "ref", N_("answers seq") }, { "level", N_("level") },
-	{ "method", N_("method") }, { "action", N_("action") },
-	{ "result", N_("result") }, { "text", N_("text") },
-	{ "reason", N_("reason") }, { "status", N_("status") },
-};
-
 static const char *
 column_head(const char *field)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
-		if (strcmp(heads[i].field, field) == 0)
-			return _(heads[i].head);
-	return field;
+	return tim_ledger_field_head(field);
 }
 
 /* The columns of a CSV: the fixed ones, then every field seen, in order. */
@@ -1150,4 +1127,49 @@ tim_ledger_cmd_outstanding(struct tim_cli *cli, struct tim_ledger_cmd *o,
 	if (fflush(stdout) != 0)
 		worst = TIM_EXIT_ERROR;
 	return worst;
+}
+
+int
+tim_ledger_cmd_import(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
+    char **argv)
+{
+	struct tim_ledger_rules *rules = NULL;
+	struct tim_ledger *l = NULL;
+	struct tim_err err;
+	uint64_t first = 0;
+	size_t n = 0;
+	int r = TIM_EXIT_OK;
+
+	(void)argc;
+	tim_err_clear(&err);
+	if (o->kind && tim_ledger_kind_find(o->kind) == NULL)
+		return kind_usage_error(cli, o->kind);
+	if (tim_ledger_rules_load(&rules, cli->cfg, &err) < 0 ||
+	    tim_ledger_open(&l, argv[0], o->flags, &err) < 0) {
+		r = report(cli, &err);
+		goto out;
+	}
+	tim_ledger_set_rules(l, rules);
+	if (tim_ledger_import_csv(l, argv[1], o->encoding, o->kind, &first, &n, &err) < 0) {
+		slog(cli, o, LOG_ERR, "import FAILED ledger=%s file=%s: %s", argv[0], argv[1], err.msg);
+		r = report(cli, &err);
+		tim_error(cli, _("nothing was imported"));
+		goto out;
+	}
+	slog(cli, o, LOG_INFO, "import ledger=%s file=%s seq=%llu-%llu", argv[0], argv[1],
+	    (unsigned long long)first, (unsigned long long)(first + n - 1));
+	if (cli->json) {
+		json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I}", "ledger", argv[0], "file", argv[1],
+		    "records", (json_int_t)n, "first", (json_int_t)first,
+		    "last", (json_int_t)(first + n - 1));
+
+		tim_json_print(stdout, j);
+		json_decref(j);
+	} else if (!cli->quiet)
+		printf(_("%s: imported %zu records from '%s' as seq %llu to %llu\n"), argv[0], n,
+		    argv[1], (unsigned long long)first, (unsigned long long)(first + n - 1));
+out:
+	tim_ledger_close(l);
+	tim_ledger_rules_free(rules);
+	return r;
 }

@@ -18,6 +18,9 @@ struct tim_ledger_cmd {
 	const char *checkpoint;	/* verify, prove */
 	const char *keyfile;	/* checkpoint: signer key file */
 	const char *kind, *since, *until, *grep, *where;	/* list */
+	const char *encoding;	/* import */
+	const char *group;	/* init: group that may append */
+	int append_only;	/* init: set FS_APPEND_FL */
 	int flags;		/* TIM_LEDGER_NOSYNC */
 	int csv;
 	int full;		/* verify: parse every line */

@@ -30,12 +30,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, _(
-"usage: tim-ledger init [--origin NAME] LEDGER\n"
+"usage: tim-ledger init [--origin NAME] [--group GROUP] [--append-only] LEDGER\n"
 "       tim-ledger keygen [--name NAME] -o KEYFILE\n"
 "       tim-ledger append [--no-sync] [--syslog] LEDGER KIND [FIELD=VALUE ...]\n"
 "       tim-ledger append [--no-sync] [--syslog] --json LEDGER < records.jsonl\n"
 "       tim-ledger verify [--full] [--syslog] [--key VKEY] [--checkpoint FILE] LEDGER ...\n"
 "       tim-ledger checkpoint [--syslog] -k KEYFILE LEDGER\n"
+"       tim-ledger import [--kind K] [--encoding ENC] [--no-sync] [--syslog]\n"
+"                         LEDGER FILE.csv\n"
 "       tim-ledger list [--kind K] [--since T] [--until T] [--grep S]\n"
 "                       [--where FIELD=VALUE] [--json | --csv] LEDGER\n"
 "       tim-ledger outstanding [--json | --csv] LEDGER ...\n"
@@ -49,7 +51,8 @@ usage(FILE *f)
 
 enum {
 	O_ORIGIN = TIM_OPT_FIRST_FREE, O_NAME, O_NOSYNC, O_KEY, O_CHECKPOINT,
-	O_KIND, O_SINCE, O_UNTIL, O_GREP, O_WHERE, O_CSV, O_FULL, O_SYSLOG
+	O_KIND, O_SINCE, O_UNTIL, O_GREP, O_WHERE, O_CSV, O_FULL, O_SYSLOG,
+	O_ENCODING, O_GROUP, O_APPEND_ONLY
 };
 
 /* Which options each subcommand takes, as bits of this list. */
@@ -57,14 +60,18 @@ enum {
 	F_ORIGIN = 1 << 0, F_NAME = 1 << 1, F_OUT = 1 << 2, F_NOSYNC = 1 << 3,
 	F_KEY = 1 << 4, F_CHECKPOINT = 1 << 5, F_KEYFILE = 1 << 6, F_KIND = 1 << 7,
 	F_SINCE = 1 << 8, F_UNTIL = 1 << 9, F_GREP = 1 << 10, F_WHERE = 1 << 11,
-	F_CSV = 1 << 12, F_FULL = 1 << 13, F_SYSLOG = 1 << 14
+	F_CSV = 1 << 12, F_FULL = 1 << 13, F_SYSLOG = 1 << 14, F_ENCODING = 1 << 15,
+	F_GROUP = 1 << 16, F_APPEND_ONLY = 1 << 17
 };
 
 static const struct option longopts[] = {
 	{ "checkpoint", required_argument, NULL, O_CHECKPOINT },
+	{ "append-only", no_argument, NULL, O_APPEND_ONLY },
 	{ "csv", no_argument, NULL, O_CSV },
+	{ "encoding", required_argument, NULL, O_ENCODING },
 	{ "full", no_argument, NULL, O_FULL },
 	{ "grep", required_argument, NULL, O_GREP },
+	{ "group", required_argument, NULL, O_GROUP },
 	{ "key", required_argument, NULL, O_KEY },
 	{ "key-file", required_argument, NULL, 'k' },
 	{ "kind", required_argument, NULL, O_KIND },
@@ -92,7 +99,8 @@ static const struct sub {
 	{ "append", tim_ledger_cmd_append, F_NOSYNC | F_SYSLOG, 1, -1, 0 },
 	{ "checkpoint", tim_ledger_cmd_checkpoint, F_KEYFILE | F_SYSLOG, 1, 1, 0 },
 	{ "consistency", tim_ledger_cmd_consistency, F_KEY, 2, 2, 1 },
-	{ "init", tim_ledger_cmd_init, F_ORIGIN, 1, 1, 0 },
+	{ "import", tim_ledger_cmd_import, F_KIND | F_ENCODING | F_NOSYNC | F_SYSLOG, 2, 2, 0 },
+	{ "init", tim_ledger_cmd_init, F_ORIGIN | F_GROUP | F_APPEND_ONLY, 1, 1, 0 },
 	{ "keygen", tim_ledger_cmd_keygen, F_NAME | F_OUT, 0, 0, -1 },
 	{ "kinds", tim_ledger_cmd_kinds, 0, 0, 0, -1 },
 	{ "list", tim_ledger_cmd_list, F_KIND | F_SINCE | F_UNTIL | F_GREP | F_WHERE | F_CSV, 1, 1, 0 },
@@ -118,10 +126,11 @@ optname(unsigned bit)
 {
 	static const char *names[] = { "--origin", "--name", "-o", "--no-sync",
 	    "--key", "--checkpoint", "-k", "--kind", "--since", "--until",
-	    "--grep", "--where", "--csv", "--full", "--syslog" };
+	    "--grep", "--where", "--csv", "--full", "--syslog", "--encoding",
+	    "--group", "--append-only" };
 	int i;
 
-	for (i = 0; i < 15; i++)
+	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
 		if (bit == 1u << i)
 			return names[i];
 	return "?";
@@ -192,6 +201,9 @@ main(int argc, char **argv)
 		case O_CSV: bit = F_CSV; opts.csv = 1; break;
 		case O_FULL: bit = F_FULL; opts.full = 1; break;
 		case O_SYSLOG: bit = F_SYSLOG; opts.syslog = 1; break;
+		case O_ENCODING: bit = F_ENCODING; opts.encoding = optarg; break;
+		case O_GROUP: bit = F_GROUP; opts.group = optarg; break;
+		case O_APPEND_ONLY: bit = F_APPEND_ONLY; opts.append_only = 1; break;
 		case ':':
 			r = tim_cli_usage_error(&cli, _("option '%s' needs a value"), argv[optind - 1]);
 			goto out;

@@ -113,6 +113,20 @@ int tim_ledger_outstanding(const char *path,
     struct tim_err *err);
 void tim_ledger_outstanding_free(struct tim_ledger_out *v, size_t n);
 
+/*
+ * Appends the rows of a CSV file (an Excel register: UTF-8 with a BOM, or
+ * CP932, or encoding) as records in one batch under one lock: all or
+ * nothing. The first row names the fields (or is tim's own CSV heading);
+ * kind comes from a kind column or the kind argument. Errors name the
+ * file's line. *first and *n get what was written.
+ */
+int tim_ledger_import_csv(struct tim_ledger *l, const char *csvpath,
+    const char *encoding, const char *kind, uint64_t *first, size_t *n,
+    struct tim_err *err);
+
+/* The column heading for a field, in the language of the run. */
+const char *tim_ledger_field_head(const char *field);
+
 /* The tools' calls: batches, checkpoints, keys and proofs. */
 
 struct tim_signer;

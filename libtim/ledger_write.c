@@ -319,6 +319,14 @@ format_body(struct tim_buf *out, const char *kind, const json_t *fields,
 			tim_time_rfc3339(t, utc);
 			if (json_object_set_new(rec, key, json_string(utc)) < 0)
 				goto out;
+		} else if (strcmp(key, "until") == 0 && json_is_string(v) &&
+		    strchr(json_string_value(v), '/') != NULL &&
+		    strchr(json_string_value(v), ':') == NULL &&
+		    tim_ledger_time_parse(json_string_value(v), 0, &t) == 0) {
+			/* Excel's 2026/12/10 as the date people and tim compare. */
+			tim_date_local(t, utc);
+			if (json_object_set_new(rec, key, json_string(utc)) < 0)
+				goto out;
 		} else if (json_object_set(rec, key, v) < 0)
 			goto out;
 	}

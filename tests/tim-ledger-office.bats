@@ -167,3 +167,71 @@ assert rows[1][2] == "4" and rows[1][4] == "鍵3" and rows[1][-1].endswith("+09:
 	[[ $stderr == *"reg.tim: the ledger does not verify: line 3 no longer matches the hash that line 4 keeps of it"* ]]
 	run -3 tim-ledger outstanding none.tim
 }
+
+# --- import -----------------------------------------------------------------
+
+@test "import: an Excel-saved CP932 CSV (CRLF, line break in a cell) with its own dates, in one batch" {
+	tim-ledger init -q reg.tim
+	TZ=Asia/Tokyo run --separate-stderr tim-ledger import reg.tim "$TIM_SRC/tests/fixtures/ledger-register-cp932.csv"
+	assert_success
+	assert_output "reg.tim: imported 3 records from '$TIM_SRC/tests/fixtures/ledger-register-cp932.csv' as seq 1 to 3"
+	run -0 tim-ledger list --json reg.tim
+	py '
+rs = [json.loads(l) for l in sys.argv[1].split("\n")]
+assert [r["kind"] for r in rs] == ["takeout", "return", "lend"], rs
+a, b, c = rs
+assert a["at"] == "2026-10-01T00:30:00Z" and a["item"] == "【社外秘】図面A.pdf" and a["to"] == "取引先A", a
+assert a["by"] == "山田" and a["purpose"] == "試作依頼" and a["until"] == "2026-10-15" and a["imported_line"] == "2", a
+assert "to" not in b and b["text"] == "返却時に確認,問題なし" and b["at"] == "2026-10-13T15:00:00Z", b
+assert c["text"] == "複数行\nの備考 ～ ① \"引用\"" and c["item"] == "金庫の鍵２" and c["until"] == "2026-10-21", c
+' "$output"
+	tim-ledger verify -q reg.tim
+	# the return without ref= closes the take-out of the same item; the key is still out
+	run -1 tim-ledger outstanding reg.tim
+	assert_line --index 0 --regexp '^OVERDUE +reg.tim seq 3 +lend +金庫の鍵２'
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "import: Excel's CSV UTF-8 (BOM) gives the same records; tim's own CSV headings are read back" {
+	tim-ledger init -q a.tim
+	tim-ledger init -q b.tim
+	TZ=Asia/Tokyo tim-ledger import -q a.tim "$TIM_SRC/tests/fixtures/ledger-register-cp932.csv"
+	TZ=Asia/Tokyo tim-ledger import -q b.tim "$TIM_SRC/tests/fixtures/ledger-register-utf8bom.csv"
+	diff <(tim-ledger list --json a.tim | sed 's/"time":"[^"]*",//; s/"prev":"[^"]*"//') \
+	     <(tim-ledger list --json b.tim | sed 's/"time":"[^"]*",//; s/"prev":"[^"]*"//')
+	# list --csv of one ledger imports into another: the same fields, "recorded at" as at=
+	tim-ledger list --csv a.tim > a.csv
+	tim-ledger init -q c.tim
+	run -0 tim-ledger import c.tim a.csv
+	run -0 tim-ledger list --json --kind lend c.tim
+	assert_output --partial '"item":"金庫の鍵２","to":"佐藤","by":"総務課長","until":"2026-10-21"'
+}
+
+@test "import: all or nothing; a bad row names its line; a bad heading, encoding or kind is refused" {
+	tim-ledger init -q reg.tim
+	cp reg.tim before
+	printf 'kind,item,to\r\ntakeout,a,b\r\ntakeout,c,\r\n' > bad.csv
+	run --separate-stderr tim-ledger import reg.tim bad.csv
+	assert_failure 2
+	assert_equal "$stderr" "tim-ledger: bad.csv line 3: a 'takeout' record needs the field 'to'
+Try 'tim-ledger --help'.
+tim-ledger: nothing was imported"
+	cmp reg.tim before
+	printf 'item,宛先,金額\r\na,b,1\r\n' > head.csv
+	run -2 tim-ledger import --kind takeout reg.tim head.csv
+	[[ $output == *"head.csv: column 3 '金額' is not a field name"* ]]
+	printf 'item,to\r\na,b\r\n' > nokind.csv
+	run -2 tim-ledger import reg.tim nokind.csv
+	[[ $output == *"nokind.csv has no 'kind' column: give --kind KIND"* ]]
+	run -2 tim-ledger import --kind takout reg.tim nokind.csv
+	[[ $output == *"unknown record kind 'takout'"* ]]
+	printf 'item,to\r\n"a,b\r\n' > open.csv
+	run -1 tim-ledger import --kind takeout reg.tim open.csv
+	[[ $output == *"open.csv line 2: a quoted cell is not closed"* ]]
+	run -1 tim-ledger import --kind takeout --encoding UTF-8 reg.tim "$TIM_SRC/tests/fixtures/ledger-register-cp932.csv"
+	[[ $output == *"the file is not valid UTF-8"* ]]
+	run -2 tim-ledger import --kind takeout --encoding KOI9 reg.tim nokind.csv
+	[[ $output == *"unknown encoding 'KOI9'"* ]]
+	cmp reg.tim before
+	run -0 tim-ledger import --kind takeout reg.tim nokind.csv
+}
