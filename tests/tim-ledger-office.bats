@@ -235,3 +235,39 @@ tim-ledger: nothing was imported"
 	cmp reg.tim before
 	run -0 tim-ledger import --kind takeout reg.tim nokind.csv
 }
+
+# --- cron -------------------------------------------------------------------
+
+# cron runs a job with PATH=/usr/bin:/bin and nearly nothing else.
+cron_env() {
+	env -i PATH=/usr/bin:/bin HOME=/root SHELL=/bin/sh LOGNAME=root "$@"
+}
+
+@test "nightly example under cron's bare environment: works with TIM_BINDIR, says so when tim-ledger is missing" {
+	bin=$TIM_BUILD/bin
+	"$bin/tim-ledger" keygen -q --name nightly -o k >/dev/null
+	mkdir copies
+	"$bin/tim-ledger" init -q a.tim
+	"$bin/tim-ledger" append a.tim note text=one
+	set -- TIM_CONFIG=/nonexistent TIM_LEDGERS="$PWD/a.tim" TIM_LEDGER_KEY_FILE=$PWD/k TIM_CHECKPOINT_COPY=$PWD/copies
+	# as installed before: tim-ledger not on cron's PATH; a clear message, never a tamper alarm
+	run cron_env "$@" sh "$TIM_SRC/examples/cron/tim-ledger-nightly"
+	assert_failure 3
+	assert_output "tim-ledger-nightly: tim-ledger is not installed in PATH (/usr/bin:/bin:/usr/local/sbin:/usr/local/bin); set TIM_BINDIR in /etc/default/tim-ledger-nightly"
+	[ ! -e a.tim.checkpoints ]
+	# with the directory it was installed to: verified, signed, copied, silent
+	run cron_env "$@" TIM_BINDIR="$bin" sh "$TIM_SRC/examples/cron/tim-ledger-nightly"
+	assert_success
+	assert_output ""
+	assert_equal "$(ls copies | wc -l)" 1
+	"$bin/tim-ledger" verify -q --key k.pub a.tim
+	# an overdue take-out is mailed (printed) and fails the run, but the ledger is still signed
+	"$bin/tim-ledger" append a.tim takeout item=図面A to=取引先A until=2020-01-01
+	sleep 1
+	run cron_env "$@" TIM_BINDIR="$bin" sh "$TIM_SRC/examples/cron/tim-ledger-nightly"
+	assert_failure 1
+	assert_output --regexp "^OVERDUE +$PWD/a.tim seq 2 +takeout +図面A  to 取引先A  until 2020-01-01"
+	assert_equal "$(ls copies | wc -l)" 2
+	# the crontab sets a PATH that holds /usr/local/bin
+	grep -q '^PATH=.*/usr/local/bin' "$TIM_SRC/examples/cron/crontab"
+}
