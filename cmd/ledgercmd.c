@@ -67,13 +67,28 @@ tim_ledger_cmd_init(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 		tim_buf_release(&origin);
 		return report(cli, &err);
 	}
+	if ((o->group || o->append_only) &&
+	    tim_ledger_set_access(path, o->group, o->append_only, &err) < 0) {
+		/* Just made by us and holding only its header: no half-set ledger. */
+		unlink(path);
+		tim_buf_release(&origin);
+		return report(cli, &err);
+	}
 	if (cli->json) {
 		json_t *j = json_pack("{s:s, s:s}", "ledger", path, "origin", tim_buf_str(&origin));
 
+		if (o->group)
+			json_object_set_new(j, "group", json_string(o->group));
+		json_object_set_new(j, "append_only", json_boolean(o->append_only));
 		tim_json_print(stdout, j);
 		json_decref(j);
-	} else if (!cli->quiet)
+	} else if (!cli->quiet) {
 		printf(_("created ledger '%s' (origin %s)\n"), path, tim_buf_str(&origin));
+		if (o->group)
+			printf(_("members of group '%s' may append to it (mode 0660)\n"), o->group);
+		if (o->append_only)
+			printf(_("append-only (chattr +a): no line can be rewritten, not even by root, until the attribute is removed\n"));
+	}
 	tim_buf_release(&origin);
 	r = fflush(stdout) == 0 ? TIM_EXIT_OK : TIM_EXIT_ERROR;
 	return r;
@@ -312,6 +327,8 @@ verify_one(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
 		if (res.append_only == 1)
 			fputs(_(", append-only (chattr +a)"), stdout);
 		putchar('\n');
+		if (res.append_only == 0)
+			tim_info(cli, _("%s: not append-only (tim-ledger init --append-only, or chattr +a, protects it)"), path);
 		if (res.covered)
 			tim_info(cli, _("%s: lines 1 to %llu checked by the signed root, the rest line by line (--full checks every line)"),
 			    path, (unsigned long long)res.covered);
@@ -948,10 +965,11 @@ tim_ledger_cmd_repair(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 	struct tim_err err;
 	uint64_t seq = 0;
 	size_t moved;
+	int saved;
 
 	(void)argc;
 	tim_err_clear(&err);
-	if (tim_ledger_repair(argv[0], o->flags, &moved, &seq, &err) < 0) {
+	if (tim_ledger_repair_ex(argv[0], o->flags, &moved, &seq, &saved, &err) < 0) {
 		slog(cli, o, LOG_ERR, "repair FAILED ledger=%s: %s", argv[0], err.msg);
 		return report(cli, &err);
 	}
@@ -961,14 +979,19 @@ tim_ledger_cmd_repair(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 	if (cli->json) {
 		json_t *j = json_pack("{s:s, s:I}", "ledger", argv[0], "moved_bytes", (json_int_t)moved);
 
-		if (moved)
+		if (moved) {
 			json_object_set_new(j, "seq", json_integer((json_int_t)seq));
+			json_object_set_new(j, "saved", json_boolean(saved));
+		}
 		tim_json_print(stdout, j);
 		json_decref(j);
 	} else if (!cli->quiet) {
-		if (moved)
+		if (moved && saved)
 			printf(_("%s: moved a torn line of %zu bytes to %s.torn; recorded as seq %llu\n"),
 			    argv[0], moved, argv[0], (unsigned long long)seq);
+		else if (moved)
+			printf(_("%s: cut a torn line of %zu bytes; no room on the disk to keep it, so only its size and SHA-256 are recorded, as seq %llu\n"),
+			    argv[0], moved, (unsigned long long)seq);
 		else
 			printf(_("%s: nothing to repair\n"), argv[0]);
 	}

@@ -127,6 +127,23 @@ int tim_ledger_import_csv(struct tim_ledger *l, const char *csvpath,
 /* The column heading for a field, in the language of the run. */
 const char *tim_ledger_field_head(const char *field);
 
+/*
+ * Staff entry and protection of a new ledger: with group, group-owned and
+ * 0660 so the group's members append (checkpoints and keys stay the
+ * owner's); with append_only, FS_APPEND_FL (chattr +a; root only) so no
+ * line can be rewritten, not even by its owner.
+ */
+int tim_ledger_set_access(const char *path, const char *group,
+    int append_only, struct tim_err *err);
+
+/*
+ * tim_ledger_repair, and *saved: 1 when the torn bytes were kept in
+ * LEDGER.torn, 0 when the disk had no room for them (the repair record
+ * keeps their size and SHA-256).
+ */
+int tim_ledger_repair_ex(const char *path, int flags, size_t *moved,
+    uint64_t *seq, int *saved, struct tim_err *err);
+
 /* The tools' calls: batches, checkpoints, keys and proofs. */
 
 struct tim_signer;

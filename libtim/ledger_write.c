@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -12,8 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <linux/fs.h>
 
 #include "buf.h"
 #include "err.h"
@@ -561,5 +565,72 @@ tim_ledger_record(const char *path, const char *kind, const json_t *fields,
 		return -1;
 	r = tim_ledger_append(l, kind, fields, seq, err);
 	tim_ledger_close(l);
+	return r;
+}
+
+/* A group by name or number. */
+static int
+group_id(const char *name, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+	char *end;
+	unsigned long n;
+
+	if (getgrnam_r(name, &gr, buf, sizeof(buf), &res) == 0 && res != NULL) {
+		*gid = res->gr_gid;
+		return 0;
+	}
+	errno = 0;
+	n = strtoul(name, &end, 10);
+	if (*name >= '0' && *name <= '9' && *end == '\0' && errno == 0) {
+		*gid = (gid_t)n;
+		return 0;
+	}
+	return -1;
+}
+
+int
+tim_ledger_set_access(const char *path, const char *group, int append_only,
+    struct tim_err *err)
+{
+	gid_t gid;
+	int fd, attr = 0, r = -1;
+
+	fd = tim_open_regular(path, O_RDONLY | O_NOFOLLOW, 0, err);
+	if (fd < 0)
+		return -1;
+	if (group != NULL) {
+		if (group_id(group, &gid) < 0) {
+			tim_invalidf(err, _("no group '%s'"), group);
+			goto out;
+		}
+		/* Staff of the group append; only the owner signs and repairs. */
+		if (fchown(fd, (uid_t)-1, gid) < 0) {
+			tim_errorf(err, errno, _("cannot give ledger '%s' to group '%s'"), path, group);
+			goto out;
+		}
+		if (fchmod(fd, 0660) < 0) {
+			tim_errorf(err, errno, _("cannot make ledger '%s' group-writable"), path);
+			goto out;
+		}
+	}
+	if (append_only) {
+		if (ioctl(fd, FS_IOC_GETFLAGS, &attr) < 0) {
+			tim_errorf(err, errno, _("cannot set the append-only attribute on '%s': this filesystem has no such attribute"), path);
+			goto out;
+		}
+		attr |= FS_APPEND_FL;
+		if (ioctl(fd, FS_IOC_SETFLAGS, &attr) < 0) {
+			if (errno == EPERM)
+				tim_errorf(err, errno, _("cannot set the append-only attribute on '%s': only root (CAP_LINUX_IMMUTABLE) may"), path);
+			else
+				tim_errorf(err, errno, _("cannot set the append-only attribute on '%s'"), path);
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	close(fd);
 	return r;
 }

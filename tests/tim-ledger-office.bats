@@ -271,3 +271,96 @@ cron_env() {
 	# the crontab sets a PATH that holds /usr/local/bin
 	grep -q '^PATH=.*/usr/local/bin' "$TIM_SRC/examples/cron/crontab"
 }
+
+# --- staff entry and append-only -------------------------------------------
+
+# What a test made outside its own directory (users, mounts) goes, pass or fail.
+teardown() {
+	local m
+	for m in ${CLEAN_MNT:-}; do
+		chattr -a "$m"/* 2>/dev/null || true
+		umount "$m" 2>/dev/null || true
+	done
+	[ -z "${CLEAN_USER:-}" ] || userdel "$CLEAN_USER" 2>/dev/null || true
+	[ -z "${CLEAN_GROUP:-}" ] || groupdel "$CLEAN_GROUP" 2>/dev/null || true
+	[ -z "${CLEAN_DIR:-}" ] || rm -rf "$CLEAN_DIR"
+}
+
+# A root directory others may enter, holding tim-ledger and the libraries it
+# loads, with the users in its /etc: on machines whose / is closed to all
+# but root, a non-root process can run only inside such a tree.
+mk_jail() {
+	local j=$1 lib
+	mkdir -p "$j/etc" "$j/bin"
+	cp "$TIM_BUILD/bin/tim-ledger" "$j/bin/"
+	for lib in $(ldd "$TIM_BUILD/bin/tim-ledger" | grep -o '/[^ ]*'); do
+		mkdir -p "$j$(dirname "$lib")"
+		cp -L "$lib" "$j$lib"
+	done
+	getent passwd root nobody "$CLEAN_USER" > "$j/etc/passwd"
+	getent group root nogroup "$CLEAN_GROUP" > "$j/etc/group"
+	chmod -R go+rX "$j"
+}
+
+@test "init --group: a member of the group who is not root appends as themselves" {
+	need_root
+	command -v useradd >/dev/null && command -v chroot >/dev/null || skip "useradd or chroot is not installed"
+	u=timstaff$$ g=timreg$$
+	groupadd "$g"
+	CLEAN_GROUP=$g
+	useradd -M -N -g nogroup -G "$g" -s /bin/sh "$u"
+	CLEAN_USER=$u
+	d=$(mktemp -d /tmp/tim-staff.XXXXXX)
+	CLEAN_DIR=$d
+	chmod 0755 "$d"
+	mk_jail "$d"
+	run -0 tim-ledger init --group "$g" "$d/reg.tim"
+	assert_line --index 1 "members of group '$g' may append to it (mode 0660)"
+	assert_equal "$(stat -c '%a %G' "$d/reg.tim")" "660 $g"
+	# the member's own process: their uid, their groups, nothing of root's
+	as() { chroot --userspec="$1:nogroup" --groups="$2" "$d" /bin/tim-ledger "${@:3}"; }
+	run -0 as "$u" "$g" append /reg.tim takeout item=図面A to=取引先A by=山田
+	assert_output ""
+	run -0 as "$u" "$g" verify /reg.tim
+	rec=$(tail -n 1 "$d/reg.tim")
+	[[ $rec == *"\"actor\":\"$u\""* ]]
+	[[ $rec == *'"by":"山田"'* ]]
+	# someone outside the group cannot
+	run -3 as nobody nogroup append /reg.tim note text=x
+	[[ $output == *"Permission denied"* ]]
+	tim-ledger verify -q "$d/reg.tim"
+	run -2 tim-ledger init --group no-such-group$$ x.tim
+	[[ $output == *"no group 'no-such-group$$'"* ]]
+	[ ! -e x.tim ]
+}
+
+@test "init --append-only: chattr +a on ext4; root cannot rewrite a line; verify says so; appends go on" {
+	need_root
+	command -v mkfs.ext4 >/dev/null && command -v lsattr >/dev/null || skip "e2fsprogs is not installed"
+	truncate -s 8M fs.img
+	mkfs.ext4 -q -F fs.img
+	mkdir mnt
+	mount -o loop fs.img mnt 2>/dev/null || skip "cannot loop-mount an ext4 image here (no loop devices in this container)"
+	CLEAN_MNT=$PWD/mnt
+	run -0 tim-ledger init --append-only mnt/reg.tim
+	assert_line --index 1 "append-only (chattr +a): no line can be rewritten, not even by root, until the attribute is removed"
+	[[ $(lsattr mnt/reg.tim) == *a*" mnt/reg.tim" ]]
+	tim-ledger append mnt/reg.tim note text=one
+	tim-ledger append mnt/reg.tim note text=two
+	before=$(sha256sum < mnt/reg.tim)
+	run sed -i 's/one/ONE/' mnt/reg.tim
+	assert_failure
+	run sh -c ': > mnt/reg.tim'
+	assert_failure
+	run truncate -s 10 mnt/reg.tim
+	assert_failure
+	assert_equal "$(sha256sum < mnt/reg.tim)" "$before"
+	run -0 tim-ledger verify mnt/reg.tim
+	[[ $output == "mnt/reg.tim: ok: 2 records, root "*", append-only (chattr +a)" ]]
+	run -0 tim-ledger verify --json mnt/reg.tim
+	assert_output --partial '"append_only":true'
+	# a torn tail cannot be cut from it: repair says why and what to do
+	printf '{"seq":3,"ti' >> mnt/reg.tim
+	run -3 tim-ledger repair mnt/reg.tim
+	[[ $output == *"append-only"*"chattr -a"* ]]
+}

@@ -1378,7 +1378,7 @@ assert r["saved_to"] == "reg.tim.torn", r
 	printf 'torn' >> reg.tim
 	run tim-ledger repair --json --no-sync reg.tim
 	assert_success
-	assert_output '{"ledger":"reg.tim","moved_bytes":4,"seq":4}'
+	assert_output '{"ledger":"reg.tim","moved_bytes":4,"seq":4,"saved":true}'
 	cmp -n "$(stat -c %s before)" before reg.tim
 	# LEDGER.torn as a symlink is not followed, and nothing is cut
 	mk s.tim 1
