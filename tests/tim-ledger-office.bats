@@ -364,3 +364,84 @@ mk_jail() {
 	run -3 tim-ledger repair mnt/reg.tim
 	[[ $output == *"append-only"*"chattr -a"* ]]
 }
+
+# --- full disks and huge input (issue 18) -----------------------------------
+
+# A 1 MiB tmpfs holding a ledger, then filled to the last byte.
+mk_full() {
+	need_root
+	mkdir t
+	mount -t tmpfs -o size=1m tmpfs t || skip "cannot mount a tmpfs here"
+	CLEAN_MNT=$PWD/t
+	tim-ledger init -q t/reg.tim
+	tim-ledger append t/reg.tim note text=one
+	tim-ledger append t/reg.tim note text=two
+}
+
+fill() {
+	dd if=/dev/zero of=t/fill bs=4k 2>/dev/null || true
+	dd if=/dev/zero of=t/fill2 bs=1 2>/dev/null || true
+}
+
+@test "ENOSPC: a failed append is cut back; nothing is reported as appended; the ledger stays intact" {
+	mk_full
+	# leave less room than one record: the write fails part way
+	fill
+	cp t/reg.tim before
+	run --separate-stderr tim-ledger append -v t/reg.tim note text="$(head -c 9000 /dev/zero | tr '\0' x)"
+	assert_failure 3
+	assert_equal "$stderr" "tim-ledger: cannot append to ledger 't/reg.tim'; nothing was appended: No space left on device"
+	cmp t/reg.tim before
+	tim-ledger verify -q t/reg.tim
+	# a --json batch of 3000 records: all or nothing
+	rm t/fill t/fill2
+	dd if=/dev/zero of=t/fill bs=1k count=$(( $(df -k --output=avail t | tail -1) - 200 )) 2>/dev/null
+	cp t/reg.tim before
+	run --separate-stderr tim-ledger append --json t/reg.tim < <(yes '{"kind":"note","text":"batch"}' | head -n 3000)
+	assert_failure 3
+	[[ $stderr == *"nothing was appended: No space left on device"* ]]
+	[[ $stderr != *"appended seq"* ]]
+	cmp t/reg.tim before
+	# once there is room, the same batch goes in whole
+	rm t/fill
+	run -0 tim-ledger append --json t/reg.tim < <(yes '{"kind":"note","text":"batch"}' | head -n 3000)
+	tim-ledger verify -q t/reg.tim
+	assert_equal "$(wc -l < t/reg.tim)" 3003
+}
+
+@test "ENOSPC: repair works on a full disk and records what it could not keep" {
+	mk_full
+	printf '{"seq":3,"time":"2026-12-01T00:00:00Z","kind":"note","text":"%s' "$(printf 'y%.0s' $(seq 900))" >> t/reg.tim
+	fill
+	run -0 tim-ledger repair t/reg.tim
+	assert_output "t/reg.tim: cut a torn line of 961 bytes; no room on the disk to keep it, so only its size and SHA-256 are recorded, as seq 3"
+	[ ! -e t/reg.tim.torn ]
+	run -0 tim-ledger list --json t/reg.tim
+	assert_line --index 2 --partial '"kind":"repair","actor"'
+	assert_line --index 2 --partial '"torn_bytes":961,'
+	assert_line --index 2 --partial '"not_saved":"No space left on device"'
+	tim-ledger verify -q t/reg.tim
+}
+
+@test "repair: a torn tail over 16 MiB is set aside whole; a --json line over the limit is refused where it passes it" {
+	tim-ledger init -q reg.tim
+	tim-ledger append reg.tim note text=one
+	head -c 20M /dev/zero | tr '\0' z >> reg.tim
+	run -1 tim-ledger verify -q reg.tim
+	run -0 tim-ledger repair reg.tim
+	assert_output "reg.tim: moved a torn line of 20971520 bytes to reg.tim.torn; recorded as seq 2"
+	assert_equal "$(stat -c %s reg.tim.torn)" 20971521
+	assert_equal "$(head -c 20M reg.tim.torn | sha256sum | cut -d' ' -f1)" \
+		"$(tail -n 1 reg.tim | sed 's/.*"torn_sha256":"\([0-9a-f]*\)".*/\1/')"
+	tim-ledger verify -q reg.tim
+	# 1 GiB on one line: refused after the limit, without reading the rest
+	cp reg.tim before
+	set +e
+	{ printf '{"kind":"note","text":"'; head -c 1G /dev/zero | tr '\0' a; } | tim-ledger append --json reg.tim 2> err
+	st=("${PIPESTATUS[@]}")
+	set -e
+	assert_equal "${st[1]}" 2
+	assert_equal "$(cat err)" "tim-ledger: stdin line 1: longer than 1048576 bytes; nothing of its batch was written
+Try 'tim-ledger --help'."
+	cmp reg.tim before
+}
