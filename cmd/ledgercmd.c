@@ -1196,3 +1196,83 @@ out:
 	tim_ledger_rules_free(rules);
 	return r;
 }
+
+int
+tim_ledger_cmd_receipt(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
+    char **argv)
+{
+	struct tim_buf out = TIM_BUF_INIT;
+	struct tim_err err;
+	uint64_t seq;
+	char *end;
+	int r = TIM_EXIT_OK;
+
+	(void)argc;
+	tim_err_clear(&err);
+	errno = 0;
+	seq = strtoull(argv[0], &end, 10);
+	if (errno || *end || argv[0][0] < '0' || argv[0][0] > '9')
+		return tim_cli_usage_error(cli, _("SEQ '%s' is not a record number"), argv[0]);
+	if (tim_ledger_receipt(argv[1], o->checkpoint, seq, &out, &err) < 0) {
+		r = report(cli, &err);
+		goto out;
+	}
+	if (o->out) {
+		if (tim_write_new_file(o->out, 0644, out.buf, out.len, &err) < 0) {
+			r = report(cli, &err);
+			goto out;
+		}
+		if (!cli->quiet)
+			printf(_("wrote the receipt of seq %llu to '%s'\n"), (unsigned long long)seq, o->out);
+	} else
+		fwrite(out.buf, 1, out.len, stdout);
+	if (fflush(stdout) != 0)
+		r = TIM_EXIT_ERROR;
+out:
+	tim_buf_release(&out);
+	return r;
+}
+
+int
+tim_ledger_cmd_verify_receipt(struct tim_cli *cli, struct tim_ledger_cmd *o,
+    int argc, char **argv)
+{
+	struct tim_ledger_receipt_info info;
+	struct tim_verifier key;
+	struct tim_buf data = TIM_BUF_INIT;
+	struct tim_err err;
+	int have, i, r, worst = TIM_EXIT_OK;
+
+	tim_err_clear(&err);
+	if (load_key(cli, o, &key, &have, &err) < 0)
+		return report(cli, &err);
+	if (!have)
+		return tim_cli_usage_error(cli, _("verify-receipt needs --key VKEY: a receipt proves nothing without the signer's key"));
+	for (i = 0; i < argc; i++) {
+		tim_buf_reset(&data);
+		r = TIM_EXIT_OK;
+		if (tim_read_file(argv[i], 4 << 20, TIM_READ_REGULAR, &data, &err) < 0 ||
+		    tim_ledger_receipt_verify(data.buf, data.len, &key, &info, &err) < 0) {
+			tim_err_prefix(&err, "%s", argv[i]);
+			r = report(cli, &err);
+		} else if (cli->json) {
+			json_t *j = json_pack("{s:s, s:b, s:I, s:s, s:s, s:I, s:s}", "receipt", argv[i],
+			    "ok", 1, "seq", (json_int_t)info.seq, "kind", info.kind,
+			    "origin", info.origin, "tree_size", (json_int_t)info.size,
+			    "signer", info.signer);
+
+			tim_json_print(stdout, j);
+			json_decref(j);
+		} else if (!cli->quiet)
+			printf(_("%s: ok: record %llu (%s) is in ledger '%s', in the tree of %llu lines that '%s' signed\n"),
+			    argv[i], (unsigned long long)info.seq, info.kind, info.origin,
+			    (unsigned long long)info.size, info.signer);
+		tim_err_clear(&err);
+		if (r > worst)
+			worst = r;
+	}
+	tim_buf_release(&data);
+	if (fflush(stdout) != 0)
+		worst = TIM_EXIT_ERROR;
+	return worst;
+}

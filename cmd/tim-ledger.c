@@ -43,6 +43,8 @@ usage(FILE *f)
 "       tim-ledger outstanding [--json | --csv] LEDGER ...\n"
 "       tim-ledger prove [--checkpoint FILE] SEQ LEDGER\n"
 "       tim-ledger consistency [--key VKEY] OLD_CHECKPOINT LEDGER\n"
+"       tim-ledger receipt [--checkpoint FILE] [-o FILE] SEQ LEDGER\n"
+"       tim-ledger verify-receipt --key VKEY FILE ...\n"
 "       tim-ledger repair [--no-sync] [--syslog] LEDGER\n"
 "       tim-ledger kinds\n"
 "common options: -h, --help  -q, --quiet  -v, --verbose  --json  --version\n"
@@ -106,8 +108,10 @@ static const struct sub {
 	{ "list", tim_ledger_cmd_list, F_KIND | F_SINCE | F_UNTIL | F_GREP | F_WHERE | F_CSV, 1, 1, 0 },
 	{ "outstanding", tim_ledger_cmd_outstanding, F_CSV, 1, -1, 0 },
 	{ "prove", tim_ledger_cmd_prove, F_CHECKPOINT, 2, 2, 1 },
+	{ "receipt", tim_ledger_cmd_receipt, F_CHECKPOINT | F_OUT, 2, 2, 1 },
 	{ "repair", tim_ledger_cmd_repair, F_NOSYNC | F_SYSLOG, 1, 1, 0 },
 	{ "verify", tim_ledger_cmd_verify, F_KEY | F_CHECKPOINT | F_FULL | F_SYSLOG, 1, -1, 0 },
+	{ "verify-receipt", tim_ledger_cmd_verify_receipt, F_KEY, 1, -1, -1 },
 };
 
 static const struct sub *

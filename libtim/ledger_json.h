@@ -144,6 +144,32 @@ int tim_ledger_set_access(const char *path, const char *group,
 int tim_ledger_repair_ex(const char *path, int flags, size_t *moved,
     uint64_t *seq, int *saved, struct tim_err *err);
 
+/*
+ * A receipt for record seq (tim-ledger(5), RECEIPTS): one JSON object with
+ * the record line exactly, its inclusion proof and the newest signed
+ * checkpoint of checkpoints (NULL: LEDGER.checkpoints), which must cover
+ * it. The ledger is verified first. Appended to out, ending in LF.
+ */
+int tim_ledger_receipt(const char *path, const char *checkpoints,
+    uint64_t seq, struct tim_buf *out, struct tim_err *err);
+
+struct tim_ledger_receipt_info {
+	uint64_t seq, size;
+	char kind[64];
+	char origin[1024];
+	char signer[256];
+};
+
+/*
+ * Checks a receipt offline with key: the checkpoint's signature, that it
+ * is the tree the proof is for, and that the record is in it. A failed
+ * check is TIM_ERR_REFUSED.
+ */
+struct tim_verifier;
+int tim_ledger_receipt_verify(const char *data, size_t len,
+    const struct tim_verifier *key, struct tim_ledger_receipt_info *info,
+    struct tim_err *err);
+
 /* The tools' calls: batches, checkpoints, keys and proofs. */
 
 struct tim_signer;

@@ -445,3 +445,73 @@ fill() {
 Try 'tim-ledger --help'."
 	cmp reg.tim before
 }
+
+# --- receipts ---------------------------------------------------------------
+
+@test "receipt: one self-contained file for an auditor; verify-receipt checks it offline; openssl checks it without tim" {
+	tim-ledger init -q reg.tim
+	tim-ledger append reg.tim erase item=/dev/sdb method=clear serial=S3Z9NB0K
+	tim-ledger append reg.tim send item=【社外秘】図面A.pdf to=取引先A
+	tim-ledger keygen -q --name 総務-tim -o k >/dev/null
+	run -1 tim-ledger receipt 1 reg.tim
+	[[ $output == *"no signed checkpoint in 'reg.tim.checkpoints': sign one with 'tim-ledger checkpoint' first"* ]]
+	tim-ledger checkpoint -q -k k reg.tim
+	tim-ledger append reg.tim note text=later
+	run -1 tim-ledger receipt 3 reg.tim
+	[[ $output == *"record 3 is newer than the newest checkpoint (of 3 lines)"* ]]
+	run -0 tim-ledger receipt -o erase.receipt 1 reg.tim
+	assert_output "wrote the receipt of seq 1 to 'erase.receipt'"
+	tim-ledger receipt 2 reg.tim > send.receipt
+	# the auditor has the receipts and the verifier key, not the ledger
+	mkdir auditor
+	mv erase.receipt send.receipt auditor/
+	cp k.pub auditor/
+	cd auditor
+	run -0 tim-ledger verify-receipt --key k.pub erase.receipt send.receipt
+	assert_line --index 0 "erase.receipt: ok: record 1 (erase) is in ledger '$(hostname)/reg.tim', in the tree of 3 lines that '総務-tim' signed"
+	assert_line --index 1 --partial "send.receipt: ok: record 2 (send)"
+	run -2 tim-ledger verify-receipt erase.receipt
+	# what tim-ledger(5) says, done with python and openssl alone
+	python3 - <<'PY'
+import base64, hashlib, json, subprocess
+r = json.load(open("erase.receipt"))
+H = lambda b: hashlib.sha256(b).digest()
+leaf = H(b"\x00" + r["record"].encode())
+fn, sn, node = r["seq"], r["tree_size"] - 1, leaf
+for p in map(base64.b64decode, r["inclusion"]):
+    if fn & 1 or fn == sn:
+        node = H(b"\x01" + p + node)
+        if not fn & 1:
+            while fn and not fn & 1:
+                fn >>= 1; sn >>= 1
+    else:
+        node = H(b"\x01" + node + p)
+    fn >>= 1; sn >>= 1
+assert sn == 0 and node == base64.b64decode(r["root"])
+text, sigs = r["checkpoint"].split("\n\n", 1)
+text += "\n"
+origin, size, root = text.split("\n")[:3]
+assert origin == r["origin"] and int(size) == r["tree_size"] and root == r["root"]
+name, keyid_hex, key_b64 = open("k.pub").read().strip().split("+", 2)
+pub = base64.b64decode(key_b64)[1:]
+sig = base64.b64decode(sigs.split("\n")[0].split(" ")[2])
+assert sig[:4].hex() == keyid_hex
+open("msg", "wb").write(text.encode())
+open("sig", "wb").write(sig[4:])
+open("pub.der", "wb").write(bytes.fromhex("302a300506032b6570032100") + pub)
+PY
+	run -0 openssl pkeyutl -verify -pubin -keyform DER -inkey pub.der -rawin -in msg -sigfile sig
+	assert_output --partial "Signature Verified Successfully"
+	# a changed record, another key, or a receipt for another tree fail with 1
+	sed 's/method\\":\\"clear/method\\":\\"purge/' erase.receipt > forged.receipt
+	run -1 tim-ledger verify-receipt --key k.pub forged.receipt
+	[[ $output == *"the record is not in the signed tree (inclusion proof fails)"* ]]
+	tim-ledger keygen -q --name other -o o >/dev/null
+	run -1 tim-ledger verify-receipt --key o.pub erase.receipt
+	python3 -c 'import json; r = json.load(open("erase.receipt")); r["tree_size"] = 4; print(json.dumps(r))' > size.receipt
+	run -1 tim-ledger verify-receipt --key k.pub size.receipt
+	[[ $output == *"the checkpoint is not of the tree the proof is for"* ]]
+	echo '{}' > empty.receipt
+	run -1 tim-ledger verify-receipt --key k.pub empty.receipt
+	run -3 tim-ledger verify-receipt --key k.pub none.receipt
+}
