@@ -428,6 +428,7 @@ struct chain {
 	unsigned char last[TIM_SHA256_LEN];
 	uint64_t line;		/* lines seen */
 	uint64_t broken;	/* the first line whose prev does not match, or 0 */
+	int opened;		/* the ledger could be read */
 };
 
 static void
@@ -769,6 +770,7 @@ list_pass(struct tim_cli *cli, const char *path, const struct list_filter *f,
 		r = report(cli, &err);
 		goto out;
 	}
+	c->opened = 1;
 	while ((got = tim_ledger_reader_next(rd, &line, &len, &offset, &complete, &err)) > 0) {
 		json_t *rec, *v;
 		const char *key;
@@ -842,10 +844,9 @@ tim_ledger_cmd_list(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 		for (i = 0; i < 5; i++)
 			columns_add(&cols, fixed_fields[i]);
 		r = list_pass(cli, argv[0], &f, LIST_CSV_COLUMNS, &cols, &end, &c0);
-		if (r == TIM_EXIT_OK || r == TIM_EXIT_ERROR)
-			csv_head(&cols, &d);
-		if (r != TIM_EXIT_OK && r != TIM_EXIT_ERROR)
+		if (!c0.opened)
 			goto out;
+		csv_head(&cols, &d);
 	}
 	r = list_pass(cli, argv[0], &f, cli->json ? LIST_JSON : o->csv ? LIST_CSV : LIST_TEXT,
 	    &cols, &end, &c);
@@ -1073,23 +1074,25 @@ out_print(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
 		}
 		fwrite(d.buf, 1, d.len, stdout);
 	} else {
+		struct tim_buf f = TIM_BUF_INIT;
+
 		add_printable(&d, rec_str(rec, "item") ?: "-");
+		add_printable(&f, rec_str(rec, "to") ?: "-");
 		tim_buf_adds(&d, "  ");
-		tim_buf_adds(&d, _("to"));
-		tim_buf_addch(&d, ' ');
-		add_printable(&d, rec_str(rec, "to") ?: "-");
+		tim_buf_addf(&d, _("to %s"), tim_buf_str(&f));
 		if (rec_str(rec, "by")) {
+			tim_buf_reset(&f);
+			add_printable(&f, rec_str(rec, "by"));
 			tim_buf_adds(&d, "  ");
-			tim_buf_adds(&d, _("by"));
-			tim_buf_addch(&d, ' ');
-			add_printable(&d, rec_str(rec, "by"));
+			tim_buf_addf(&d, _("by %s"), tim_buf_str(&f));
 		}
 		if (rec_str(rec, "until")) {
+			tim_buf_reset(&f);
+			add_printable(&f, rec_str(rec, "until"));
 			tim_buf_adds(&d, "  ");
-			tim_buf_adds(&d, _("until"));
-			tim_buf_addch(&d, ' ');
-			add_printable(&d, rec_str(rec, "until"));
+			tim_buf_addf(&d, _("until %s"), tim_buf_str(&f));
 		}
+		tim_buf_release(&f);
 		if (x->overdue)
 			tim_buf_addf(&d, _("  (%ld days overdue)"), x->days);
 		if (x->overdue && x->pending)
@@ -1108,7 +1111,7 @@ tim_ledger_cmd_outstanding(struct tim_cli *cli, struct tim_ledger_cmd *o,
 	struct tim_ledger_rules *rules = NULL;
 	struct tim_err err;
 	size_t total = 0, overdue = 0, pending = 0;
-	int i, worst = TIM_EXIT_OK;
+	int i, worst = TIM_EXIT_OK, read = 0;
 
 	tim_err_clear(&err);
 	if (tim_ledger_rules_load(&rules, cli->cfg, &err) < 0)
@@ -1128,6 +1131,7 @@ tim_ledger_cmd_outstanding(struct tim_cli *cli, struct tim_ledger_cmd *o,
 			tim_err_clear(&err);
 			continue;
 		}
+		read++;
 		for (j = 0; j < n; j++) {
 			out_print(cli, o, argv[i], &v[j]);
 			overdue += v[j].overdue;
@@ -1142,7 +1146,7 @@ tim_ledger_cmd_outstanding(struct tim_cli *cli, struct tim_ledger_cmd *o,
 		}
 		tim_ledger_outstanding_free(v, n);
 	}
-	if (!cli->json && !o->csv && !cli->quiet)
+	if (read && !cli->json && !o->csv && !cli->quiet)
 		printf(_("%zu out, %zu overdue, %zu pending approval\n"), total, overdue, pending);
 	if (overdue && worst < TIM_EXIT_FAIL)
 		worst = TIM_EXIT_FAIL;

@@ -79,7 +79,7 @@ section() {
 	assert_output --partial "'copy' の記録にはフィールド 'to' が必要です"
 	LANG=ja_JP.UTF-8 run tim-ledger --help
 	assert_success
-	assert_line --index 0 "使い方: tim-ledger init [--origin NAME] LEDGER"
+	assert_line --index 0 "使い方: tim-ledger init [--origin NAME] [--group GROUP] [--append-only] LEDGER"
 }
 
 # The long options an English page documents: every ".Fl -word" (also
