@@ -17,7 +17,7 @@ section() {
 	run tim-ledger --help
 	assert_success
 	syn=$(section "$MAN/tim-ledger.1" SYNOPSIS)
-	for sub in $(printf '%s\n' "$output" | sed -n 's/^.*tim-ledger \([a-z]*\).*$/\1/p' | sort -u); do
+	for sub in $(printf '%s\n' "$output" | sed -n 's/^.*tim-ledger \([a-z-]*\).*$/\1/p' | sort -u); do
 		grep -q "tim-ledger $sub" <<<"$syn" || { echo "not in SYNOPSIS: $sub"; false; }
 	done
 }
