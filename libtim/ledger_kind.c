@@ -75,6 +75,16 @@ empty_value(const json_t *v)
 	    (json_is_string(v) && json_string_length(v) == 0);
 }
 
+static size_t
+count(const char *s, char c)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == c;
+	return n;
+}
+
 int
 tim_ledger_time_parse(const char *s, int end, time_t *out)
 {
@@ -86,7 +96,8 @@ tim_ledger_time_parse(const char *s, int end, time_t *out)
 		return 0;
 	/* Excel's dates: 2026/11/30, 2026/11/30 9:05, 2026/11/30 9:05:07 */
 	n = sscanf(s, "%4u/%2u/%2u %2u:%2u:%2u%c", &y, &mo, &d, &h, &mi, &sec, &tail);
-	if (n != 3 && n != 5 && n != 6)
+	if ((n != 3 && n != 5 && n != 6) || strspn(s, "0123456789/: ") != strlen(s) ||
+	    count(s, ':') != (size_t)(n == 3 ? 0 : n - 4) || count(s, ' ') != (n == 3 ? 0u : 1u))
 		return -1;
 	if (n == 3)
 		snprintf(norm, sizeof(norm), "%04u-%02u-%02u", y, mo, d);

@@ -43,6 +43,8 @@ if [ "${1:-}" = check ]; then
 	cmd losetup mount
 	cmd unshare util-linux
 	cmd mkfs.ext4 e2fsprogs
+	cmd lsattr e2fsprogs
+	cmd useradd passwd
 	cmd xmllint libxml2-utils
 	cmd qpdf qpdf
 	cmd openssl openssl

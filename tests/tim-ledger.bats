@@ -114,7 +114,7 @@ offset_of() {	# file, 1-based line: byte offset where the line starts
 @test "--help and -h print the synopsis on stdout and exit 0" {
 	run --separate-stderr tim-ledger --help
 	assert_success
-	assert_line --index 0 --partial 'usage: tim-ledger init [--origin NAME] LEDGER'
+	assert_line --index 0 --partial 'usage: tim-ledger init [--origin NAME] [--group GROUP] [--append-only] LEDGER'
 	assert_output --partial 'tim-ledger consistency [--key VKEY] OLD_CHECKPOINT LEDGER'
 	assert_equal "$stderr" ""
 	run --separate-stderr tim-ledger -h
@@ -242,7 +242,7 @@ assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", o["created"]), o
 	grep -q '"origin":"example.co.jp/registers/設計部"' a.tim
 	run tim-ledger init --json --origin o b.tim
 	assert_success
-	assert_output '{"ledger":"b.tim","origin":"o"}'
+	assert_output '{"ledger":"b.tim","origin":"o","append_only":false}'
 	run tim-ledger init -q c.tim
 	assert_success
 	assert_output ""
