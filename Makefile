@@ -15,7 +15,7 @@ ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 PKG_CONFIG ?= pkg-config
-PKGS     = libarchive libcrypto libxml-2.0 zlib jansson inih
+PKGS     = libarchive libcrypto libxml-2.0 zlib jansson inih yajl
 VERSION  = $(shell sed -n 's/^\#define TIM_VERSION "\(.*\)"/\1/p' include/tim/version.h)
 
 # A missing library stops the build with one line naming it, not with a
@@ -28,6 +28,7 @@ PKG_DEB_libcrypto = libssl-dev
 PKG_DEB_libxml-2.0 = libxml2-dev
 PKG_DEB_zlib = zlib1g-dev
 PKG_DEB_jansson = libjansson-dev
+PKG_DEB_yajl = libyajl-dev
 PKG_DEB_inih = libinih-dev
 $(error missing pkg-config module(s) $(PKG_MISSING): install $(foreach m,$(PKG_MISSING),$(PKG_DEB_$(m))) (apt-get install), or run 'make deps')
 endif

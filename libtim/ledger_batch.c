@@ -147,7 +147,8 @@ next_line(struct lines *ls, const char **line, size_t *len)
 	size_t scanned = 0;
 
 	for (;;) {
-		char *nl = memchr(ls->buf + ls->off + scanned, '\n', ls->len - ls->off - scanned);
+		char *nl = ls->len > ls->off + scanned ?
+		    memchr(ls->buf + ls->off + scanned, '\n', ls->len - ls->off - scanned) : NULL;
 		size_t n;
 
 		if (nl != NULL) {

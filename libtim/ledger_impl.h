@@ -63,6 +63,25 @@ int tim_ledger_links_check(struct tim_ledger *l, const char *kind,
     const json_t *fields, uint64_t seq, uint64_t seq0,
     const char *const *bkinds, json_t *const *bfields, struct tim_err *err);
 
+/* What verify needs of a record line, from the fast scan (ledger_scan.c). */
+struct tim_ledger_scan {
+	long long seq;
+	int has_seq;		/* seq is an integer member of the record */
+	char prev[65];
+	int has_prev;		/* prev is a string of 64 bytes */
+	char time[40];
+	int has_time;
+	int has_kind, has_actor, has_host;	/* present as strings */
+};
+
+/*
+ * 1 when line is one valid JSON object without duplicate member names, and
+ * s holds its members; 0 when the scan cannot decide (bad or unusual JSON):
+ * parse the line with jansson then.
+ */
+int tim_ledger_scan_record(const char *line, size_t len,
+    struct tim_ledger_scan *s);
+
 /* Whether fd's file has FS_APPEND_FL (chattr +a): 1, 0, or -1 unknown. */
 int tim_ledger_fd_append_only(int fd);
 

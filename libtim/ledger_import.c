@@ -425,7 +425,7 @@ tim_ledger_import_csv(struct tim_ledger *l, const char *csvpath,
 		p = conv.buf;
 		end = conv.buf + conv.len;
 	}
-	if (memchr(p, '\0', (size_t)(end - p)) != NULL) {
+	if (end > p && memchr(p, '\0', (size_t)(end - p)) != NULL) {
 		tim_failf(err, _("a NUL byte: not a CSV text file"));
 		goto prefix;
 	}

@@ -196,7 +196,8 @@ tim_ledger_outstanding(const char *path, const struct tim_ledger_rules *rules,
 				s.v[i].days = (long)((now - due) / 86400) + 1;
 		}
 	}
-	qsort(s.v, s.n, sizeof(*s.v), cmp_out);
+	if (s.n > 1)
+		qsort(s.v, s.n, sizeof(*s.v), cmp_out);
 	*out = s.v;
 	*n = s.n;
 	s.v = NULL;

@@ -89,10 +89,46 @@ cmp_cp(const void *a, const void *b)
 	return x->size < y->size ? -1 : x->size > y->size;
 }
 
+/*
+ * The checks of a record line from the fast scan, with the same verdicts
+ * and messages as the jansson path below.
+ */
+static int
+check_scanned(struct verifier *v, size_t i, const struct tim_ledger_scan *sc,
+    char *why, size_t wn)
+{
+	uint64_t n = v->first + i;
+	time_t t;
+
+	if (!sc->has_seq) {
+		snprintf(why, wn, _("no seq"));
+		return -1;
+	}
+	if ((uint64_t)sc->seq != n - 1) {
+		snprintf(why, wn, _("seq gap: seq %lld where %llu was expected"),
+		    sc->seq, (unsigned long long)(n - 1));
+		return -1;
+	}
+	if (!sc->has_prev || tim_unhex(sc->prev, TIM_SHA256_LEN, v->prev[i]) < 0) {
+		snprintf(why, wn, _("no prev hash"));
+		return -1;
+	}
+	if (!sc->has_time || tim_time_parse(sc->time, 0, &t) < 0) {
+		snprintf(why, wn, _("bad or missing time"));
+		return -1;
+	}
+	if (!sc->has_kind || !sc->has_actor || !sc->has_host) {
+		snprintf(why, wn, _("kind, actor or host missing"));
+		return -1;
+	}
+	return 0;
+}
+
 /* Checks line i of the chunk on its own; 0, or -1 with why filled. */
 static int
 check_line(struct verifier *v, size_t i, char *why, size_t wn)
 {
+	struct tim_ledger_scan sc;
 	uint64_t n = v->first + i;
 	json_error_t je;
 	json_t *o, *f;
@@ -100,6 +136,8 @@ check_line(struct verifier *v, size_t i, char *why, size_t wn)
 	time_t t;
 	int r = -1;
 
+	if (n > 1 && tim_ledger_scan_record(v->p[i], v->len[i], &sc))
+		return check_scanned(v, i, &sc, why, wn);
 	o = json_loadb(v->p[i], v->len[i], JSON_REJECT_DUPLICATES, &je);
 	if (o == NULL) {
 		snprintf(why, wn, _("bad JSON: %s"), je.text);

@@ -27,6 +27,7 @@ pc libxml-2.0 libxml2-dev
 pc zlib zlib1g-dev
 pc jansson libjansson-dev
 pc inih libinih-dev
+pc yajl libyajl-dev
 cmd msgfmt gettext
 cmd /usr/bin/python3 python3
 cmd localedef libc-bin

@@ -16,6 +16,7 @@
 #include "err.h"
 #include "hash.h"
 #include "ledger.h"
+#include "ledger_impl.h"
 #include "ledger_json.h"
 #include "note.h"
 #include "util.h"
@@ -185,6 +186,94 @@ test_tail_check(void)
 	tim_buf_release(&b);
 }
 
+/*
+ * The fast scan of verify must never accept what jansson refuses, and must
+ * see the same members: compared on hand-made lines and on many random
+ * mutations of a record line.
+ */
+static int
+same_as_jansson(const char *line, size_t len)
+{
+	struct tim_ledger_scan sc;
+	json_t *o, *v;
+	int r, fine = 1;
+
+	r = tim_ledger_scan_record(line, len, &sc);
+	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	if (r == 1) {
+		if (!json_is_object(o))
+			fine = 0;
+		else {
+			v = json_object_get(o, "seq");
+			if (sc.has_seq != json_is_integer(v) ||
+			    (sc.has_seq && sc.seq != json_integer_value(v)))
+				fine = 0;
+			v = json_object_get(o, "prev");
+			if (sc.has_prev != (json_is_string(v) && json_string_length(v) == 64) ||
+			    (sc.has_prev && strcmp(sc.prev, json_string_value(v)) != 0))
+				fine = 0;
+			v = json_object_get(o, "time");
+			if (sc.has_time && (!json_is_string(v) || strcmp(sc.time, json_string_value(v)) != 0))
+				fine = 0;
+			if (sc.has_kind != json_is_string(json_object_get(o, "kind")) ||
+			    sc.has_actor != json_is_string(json_object_get(o, "actor")) ||
+			    sc.has_host != json_is_string(json_object_get(o, "host")))
+				fine = 0;
+		}
+	}
+	json_decref(o);
+	if (!fine)
+		printf("# scan and jansson disagree on: %.*s\n", (int)len, line);
+	return fine;
+}
+
+static void
+test_scan(void)
+{
+	static const char *const lines[] = {
+		"{\"seq\":1,\"time\":\"2026-12-01T00:00:00Z\",\"kind\":\"note\",\"actor\":\"a\",\"host\":\"h\",\"text\":\"x\",\"prev\":\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}",
+		"{\"seq\":1,\"seq\":2}", "{\"a\":{\"b\":1,\"b\":2}}", "{\"a\":{\"b\":1},\"c\":{\"b\":2}}",
+		"{\"a\":[{\"b\":1},{\"b\":1}]}", "[1]", "\"x\"", "1", "null", "{}", "{} {}", "{}x",
+		"{\"seq\":99999999999999999999}", "{\"seq\":1e999}", "{\"seq\":1.0}", "{\"seq\":-0}",
+		"{\"a\":\"\\u0000\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\xff\"}", "{\"a\":\"\xc3\xa9\"}",
+		"{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":+1}", "{\"a\":true,}", "{,}",
+		"{\"a\":1 /* c */}", "{\"a\":\"\t\"}", "{\"seq\":\"1\"}", "{\"kind\":1,\"actor\":null}",
+		"{\"a\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}", "{\"\":1,\"\":2}", "{\"a\\n\":1,\"a\\u000a\":2}",
+	};
+	char buf[512];
+	size_t i, k;
+	unsigned seed = 12345;
+	size_t accepted = 0;
+	int fine = 1;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		fine &= same_as_jansson(lines[i], strlen(lines[i]));
+	ok(fine, "hand-made lines: the scan accepts nothing jansson refuses, and sees the same members");
+	{
+		struct tim_ledger_scan sc;
+
+		ok(tim_ledger_scan_record(lines[0], strlen(lines[0]), &sc) == 1 && sc.has_seq &&
+		    sc.seq == 1 && sc.has_prev && sc.has_time && sc.has_kind, "a record line is scanned");
+		ok(tim_ledger_scan_record(lines[1], strlen(lines[1]), &sc) == 0 &&
+		    tim_ledger_scan_record(lines[2], strlen(lines[2]), &sc) == 0 &&
+		    tim_ledger_scan_record(lines[3], strlen(lines[3]), &sc) == 1,
+		    "duplicate names are refused at every depth, the same name in two objects is not");
+	}
+	for (i = 0; i < 200000 && fine; i++) {
+		size_t len = strlen(lines[0]);
+
+		memcpy(buf, lines[0], len);
+		for (k = 0; k < 1 + i % 3; k++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[(seed >> 8) % len] = "{}[]\":,\\01eE.-+ tnrufalsx\x80\xc3"[(seed >> 20) % 33];
+		}
+		fine &= same_as_jansson(buf, len);
+		if (tim_ledger_scan_record(buf, len, &(struct tim_ledger_scan){ 0 }))
+			accepted++;
+	}
+	ok(fine && accepted > 1000, "200000 mutated record lines: the same (%zu valid ones)", accepted);
+}
+
 int
 main(void)
 {
@@ -197,6 +286,7 @@ main(void)
 	test_links();
 	test_rules_and_outstanding();
 	test_tail_check();
+	test_scan();
 	unlink(path("l.tim"));
 	unlink(path("o.tim"));
 	rmdir(dir);
