@@ -242,6 +242,7 @@ test_scan(void)
 	};
 	char buf[512];
 	size_t i, k;
+	static const char alphabet[] = "{}[]\":,\\01eE.-+ tnrufalsx\x80\xc3";
 	unsigned seed = 12345;
 	size_t accepted = 0;
 	int fine = 1;
@@ -265,7 +266,7 @@ test_scan(void)
 		memcpy(buf, lines[0], len);
 		for (k = 0; k < 1 + i % 3; k++) {
 			seed = seed * 1103515245u + 12345u;
-			buf[(seed >> 8) % len] = "{}[]\":,\\01eE.-+ tnrufalsx\x80\xc3"[(seed >> 20) % 33];
+			buf[(seed >> 8) % len] = alphabet[(seed >> 20) % (sizeof(alphabet) - 1)];
 		}
 		fine &= same_as_jansson(buf, len);
 		if (tim_ledger_scan_record(buf, len, &(struct tim_ledger_scan){ 0 }))
