@@ -519,3 +519,37 @@ PY
 	run -1 tim-ledger verify-receipt --key k.pub empty.receipt
 	run -3 tim-ledger verify-receipt --key k.pub none.receipt
 }
+
+# --- the CSV in a spreadsheet -----------------------------------------------
+
+@test "list --csv in LibreOffice Calc: one column per field, Japanese headings, local times" {
+	command -v soffice >/dev/null || skip "LibreOffice is not installed"
+	locale -a 2>/dev/null | grep -qix 'ja_JP.utf8' || skip "the ja_JP.UTF-8 locale is not installed"
+	tim-ledger init -q reg.tim
+	tim-ledger append reg.tim takeout item=図面A to=取引先A by=山田 purpose="試作, 見積" until=2026-12-10
+	tim-ledger append reg.tim note text='=1+2'
+	TZ=Asia/Tokyo LANG=ja_JP.UTF-8 tim-ledger list --csv reg.tim > reg.csv
+	# Calc reads it as Excel does: comma, double quotes, UTF-8
+	run -0 soffice --headless -env:UserInstallation=file://$PWD/lo --infilter=CSV:44,34,76 \
+		--convert-to html --outdir out reg.csv
+	py '
+import html.parser
+class P(html.parser.HTMLParser):
+    def __init__(s):
+        super().__init__(); s.rows = []; s.cell = None
+    def handle_starttag(s, t, a):
+        if t == "tr": s.rows.append([])
+        if t == "td": s.cell = ""
+    def handle_endtag(s, t):
+        if t == "td": s.rows[-1].append(s.cell.strip()); s.cell = None
+    def handle_data(s, d):
+        if s.cell is not None: s.cell += d
+p = P(); p.feed(open("out/reg.html").read())
+head, a, b = p.rows
+assert head == ["番号", "記録日時", "種別", "記録者(OS ユーザー)", "ホスト", "対象", "相手先", "責任者", "目的", "返却期限", "内容"], head
+row = dict(zip(head, a))
+assert row["対象"] == "図面A" and row["相手先"] == "取引先A" and row["目的"] == "試作, 見積", row
+assert row["記録日時"].endswith("+09:00") and row["返却期限"] == "2026-12-10", row
+assert dict(zip(head, b))["内容"] == "'\''=1+2", b
+'
+}
