@@ -46,6 +46,7 @@ if [ "${1:-}" = check ]; then
 	cmd mkfs.ext4 e2fsprogs
 	cmd lsattr e2fsprogs
 	cmd useradd passwd
+	cmd soffice libreoffice-calc
 	cmd xmllint libxml2-utils
 	cmd qpdf qpdf
 	cmd openssl openssl
