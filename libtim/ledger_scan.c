@@ -27,6 +27,8 @@
 
 struct scan_ctx {
 	struct tim_ledger_scan *s;
+	yajl_handle h;
+	size_t end;			/* just after the record's closing brace */
 	int depth;			/* open maps and arrays; 1 is the record */
 	int is_map[SCAN_DEPTH + 1];
 	size_t first_key[SCAN_DEPTH + 1];	/* the map's first name in keys */
@@ -164,6 +166,8 @@ on_end(void *ctx)
 	c->depth--;
 	if (c->depth == 1)
 		c->top = NULL;
+	if (c->depth == 0)
+		c->end = yajl_get_bytes_consumed(c->h);
 	return 1;
 }
 
@@ -199,24 +203,81 @@ static const yajl_callbacks callbacks = {
 	on_start_map, on_key, on_end, on_start_array, on_end
 };
 
+/*
+ * Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
+ * U+10FFFF) and no control bytes: what jansson insists on and yajl's own
+ * check lets through. A record line as tim writes it is always so.
+ */
+static int
+plain_line(const unsigned char *p, size_t len)
+{
+	const unsigned char *e = p + len;
+
+	while (p < e) {
+		unsigned c = *p;
+		size_t k;
+		unsigned lo = 0x80, hi = 0xbf;
+
+		if (c < 0x20)
+			return 0;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			k = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			k = 2;
+			if (c == 0xe0)
+				lo = 0xa0;
+			else if (c == 0xed)
+				hi = 0x9f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			k = 3;
+			if (c == 0xf0)
+				lo = 0x90;
+			else if (c == 0xf4)
+				hi = 0x8f;
+		} else
+			return 0;
+		if ((size_t)(e - p) <= k || p[1] < lo || p[1] > hi)
+			return 0;
+		for (p += 2; --k > 0; p++)
+			if ((*p & 0xc0) != 0x80)
+				return 0;
+	}
+	return 1;
+}
+
 int
 tim_ledger_scan_record(const char *line, size_t len, struct tim_ledger_scan *s)
 {
 	struct scan_ctx c;
 	yajl_handle h;
+	size_t i;
 	int ok;
 
 	memset(s, 0, sizeof(*s));
 	/* \u escapes (surrogates, \u0000) are jansson's to judge. */
-	if (memmem(line, len, "\\u", 2) != NULL)
+	if (memmem(line, len, "\\u", 2) != NULL ||
+	    !plain_line((const unsigned char *)line, len))
 		return 0;
 	memset(&c, 0, sizeof(c));
 	c.s = s;
 	h = yajl_alloc(&callbacks, NULL, &c);
 	if (h == NULL)
 		return 0;
+	c.h = h;
 	ok = yajl_parse(h, (const unsigned char *)line, len) == yajl_status_ok &&
-	    yajl_complete_parse(h) == yajl_status_ok && c.depth == 0;
+	    yajl_complete_parse(h) == yajl_status_ok && c.depth == 0 && c.end > 0 &&
+	    c.end <= len;
+	/*
+	 * yajl leaves a token cut by the end of the input (a lone quote, "tru")
+	 * after the object unread: only white space may follow it.
+	 */
+	for (i = c.end; ok && i < len; i++)
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r' && line[i] != '\n')
+			ok = 0;
 	yajl_free(h);
 	if (!ok)
 		memset(s, 0, sizeof(*s));
