@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "buf.h"
 #include "check.h"
@@ -829,27 +831,119 @@ host_junit(const struct tim_host_result *h, FILE *f)
 	return rc ? -1 : 0;
 }
 
+/*
+ * Columns a terminal gives s: wcwidth under the user's locale, so that a
+ * Japanese character takes two. Where the locale cannot decode s (the C
+ * locale), a UTF-8 character of three or four bytes counts as two.
+ */
+static int
+width(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	mbstate_t st;
+	size_t n, len = strlen(s);
+	wchar_t wc;
+	int w = 0, cw;
+
+	memset(&st, 0, sizeof(st));
+	while (len > 0) {
+		n = mbrtowc(&wc, s, len, &st);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			for (w = 0; *u; u++)
+				if ((*u & 0xc0) != 0x80)
+					w += *u >= 0xe0 ? 2 : 1;
+			return w;
+		}
+		cw = wcwidth(wc);
+		w += cw > 0 ? cw : 0;
+		s += n;
+		len -= n;
+	}
+	return w;
+}
+
+/* s, then blanks up to the column width w. */
+static void
+cell(FILE *f, const char *s, int w)
+{
+	int pad = w - width(s);
+
+	fprintf(f, "%s%*s", s, pad > 0 ? pad : 0, "");
+}
+
+static const char *
+host_status_text(int status)
+{
+	return status == TIM_HOST_PASS ? _("pass") : status == TIM_HOST_FAIL ? _("fail") :
+	    _("unknown");
+}
+
+/*
+ * The host's checks for a person: which host and when (local time), one row
+ * a check with its columns aligned whatever the language, the evidence under
+ * it, and the counts.
+ */
+static void
+host_text(const struct tim_host_result *hr, int color, FILE *f)
+{
+	static const char *col[] = { "\033[32m", "\033[31m", "\033[33m" };
+	const char *head[4];
+	int w[4], i, k, n[3] = { 0, 0, 0 };
+	char when[32];
+
+	head[0] = _("result");
+	head[1] = _("check");
+	head[2] = _("clause");
+	head[3] = _("what is checked");
+	for (k = 0; k < 3; k++)
+		w[k] = width(head[k]);
+	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
+		const char *v[3] = { host_status_text(hr[i].status), hr[i].id, hr[i].clause };
+
+		for (k = 0; k < 3; k++)
+			if (width(v[k]) > w[k])
+				w[k] = width(v[k]);
+		n[hr[i].status]++;
+	}
+	tim_time_local(time(NULL), when);
+	fprintf(f, _("host checks of %s, %s"), tim_hostname(), when);
+	fputs("\n\n", f);
+	for (k = 0; k < 3; k++)
+		cell(f, head[k], w[k] + 2);
+	fprintf(f, "%s\n", head[3]);
+	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
+		fputs(color ? col[hr[i].status] : "", f);
+		cell(f, host_status_text(hr[i].status), w[0]);
+		fprintf(f, "%s  ", color ? "\033[0m" : "");
+		cell(f, hr[i].id, w[1] + 2);
+		cell(f, hr[i].clause, w[2] + 2);
+		fprintf(f, "%s\n%*s%s\n", _(hr[i].title), w[0] + 2, "", hr[i].evidence);
+	}
+	fputc('\n', f);
+	fprintf(f, _("pass %d, fail %d, unknown %d"), n[TIM_HOST_PASS], n[TIM_HOST_FAIL],
+	    n[TIM_HOST_UNKNOWN]);
+	fputc('\n', f);
+}
+
 /* The host's checks as JSON lines or text; -1 on a write error. */
 static int
 host_lines(const struct tim_host_result *hr, const char *fmt, int color, FILE *f)
 {
-	static const char *col[] = { "\033[32m", "\033[31m", "\033[33m" };
 	size_t i;
 	int r = 0;
 
+	if (strcmp(fmt, "json") != 0) {
+		host_text(hr, color, f);
+		return ferror(f) ? -1 : 0;
+	}
 	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
-		if (strcmp(fmt, "json") == 0) {
-			json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", hr[i].id, "clause",
-			    hr[i].clause, "title", _(hr[i].title), "status",
-			    tim_host_status_name(hr[i].status), "evidence", hr[i].evidence);
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", hr[i].id, "clause",
+		    hr[i].clause, "title", _(hr[i].title), "status",
+		    tim_host_status_name(hr[i].status), "evidence", hr[i].evidence);
 
-			if (j == NULL || tim_json_print(f, j) < 0)
-				r = -1;
-			json_decref(j);
-		} else
-			fprintf(f, "%s%-7s%s %-18s %-22s %s\n        %s\n", color ? col[hr[i].status] : "",
-			    tim_host_status_name(hr[i].status), color ? "\033[0m" : "", hr[i].id,
-			    hr[i].clause, _(hr[i].title), hr[i].evidence);
+		if (j == NULL || tim_json_print(f, j) < 0)
+			r = -1;
+		json_decref(j);
 	}
 	return r;
 }
