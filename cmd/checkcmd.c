@@ -620,7 +620,7 @@ ask_prompt(const struct tim_selfcheck *sc, int i)
 		fprintf(stderr, L(sc, " 今の回答: %s%s%s", " current: %s%s%s"),
 		    tim_selfcheck_value_name(sc, a->value), a->note[0] ? " " : "", a->note);
 	if (sc->have_prev && sc->prev_value[i] != TIM_SC_UNANSWERED)
-		fprintf(stderr, L(sc, " (前回: %s)", " (previously: %s)"),
+		fprintf(stderr, L(sc, " (前回: %s)", " (last time: %s)"),
 		    tim_selfcheck_value_name(sc, sc->prev_value[i]));
 	fputs(" [y/p/n/na/b/s/q]? ", stderr);
 }

@@ -133,7 +133,7 @@ static const char *const words[T_N][2] = {
 	{ "経営者", "Management" },
 	{ "印", "Seal" },
 	{ "分野", "Category" },
-	{ "前回: %s", "previously: %s" },
+	{ "前回: %s", "last time: %s" },
 };
 
 static const char *const values[5][2] = {
@@ -285,7 +285,7 @@ prev_items(struct tim_selfcheck *sc, json_t *items, const char *file, struct tim
 		int v = json_answer(json_string_value(json_object_get(it, "answer")));
 
 		if (no < 1 || no > TIM_SC_ITEMS || v == -2)
-			return tim_invalidf(err, _("'%s' is not a self-check report: item %zu is not an item and an answer"),
+			return tim_errorf(err, 0, _("'%s' is not a self-check report: item %zu is not an item and an answer"),
 			    file, i + 1);
 		sc->prev_value[no - 1] = v;
 	}
@@ -308,7 +308,7 @@ prev_scores(struct tim_selfcheck *sc, json_t *scores, const char *file, struct t
 				break;
 		if (k == TIM_SC_CATS || (!json_is_number(v) && !json_is_null(v)) ||
 		    (json_is_number(v) && (json_number_value(v) < 0 || json_number_value(v) > 100)))
-			return tim_invalidf(err, _("'%s' is not a self-check report: score %zu is not a category and a percentage"),
+			return tim_errorf(err, 0, _("'%s' is not a self-check report: score %zu is not a category and a percentage"),
 			    file, i + 1);
 		sc->prev_score[k] = json_is_null(v) ? -1 : json_number_value(v);
 	}
@@ -327,7 +327,7 @@ tim_selfcheck_load_previous(struct tim_selfcheck *sc, const char *text, const ch
 
 	doc = json_loads(text, JSON_REJECT_DUPLICATES, &je);
 	if (doc == NULL)
-		return tim_invalidf(err, _("'%s' is not a self-check report: line %d: %s"), file,
+		return tim_errorf(err, 0, _("'%s' is not a self-check report: line %d: %s"), file,
 		    je.line, je.text);
 	kind = json_string_value(json_object_get(doc, "tim"));
 	when = json_string_value(json_object_get(doc, "time"));
@@ -335,7 +335,7 @@ tim_selfcheck_load_previous(struct tim_selfcheck *sc, const char *text, const ch
 	scores = json_object_get(doc, "scores");
 	if (kind == NULL || strcmp(kind, "selfcheck") != 0 || when == NULL ||
 	    tim_time_parse(when, 0, &t) < 0 || !json_is_array(items) || !json_is_array(scores))
-		tim_invalidf(err, _("'%s' is not a self-check report (tim-check selfcheck --format json)"), file);
+		tim_errorf(err, 0, _("'%s' is not a self-check report (tim-check selfcheck --format json)"), file);
 	else if (prev_items(sc, items, file, err) == 0 && prev_scores(sc, scores, file, err) == 0) {
 		tim_date_local(t, sc->prev_date);
 		sc->have_prev = 1;
@@ -797,7 +797,7 @@ static const char css[] =
 "table.items col.clause{width:21mm}table.items col.answer{width:17mm}"
 "td.num{text-align:right}td.answer{white-space:nowrap}"
 ".cats{color:#666;font-size:6.4pt;margin-left:1.5mm}"
-".prevans{display:block;color:#666;font-size:6.4pt}"
+".prevans{display:block;color:#666;font-size:6.4pt;white-space:normal}"
 "td.ev{color:#333;font-size:6.6pt}tr.evrow td{border-top:none}tr.evrow{break-before:avoid}"
 ".yes td.answer{background:#e3f3e3}.partial td.answer{background:#fff4d6}"
 ".no td.answer{background:#fde2e2}"

@@ -54,6 +54,10 @@ if [ "${1:-}" = check ]; then
 	cmd fakeroot fakeroot
 	cmd lintian lintian
 	cmd ansible-playbook ansible-core
+	# tim-check selfcheck's report, printed and photographed as a user's browser does
+	cmd chromium chromium
+	cmd pdfinfo poppler-utils
+	file /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc fonts-noto-cjk
 fi
 
 if [ -n "$missing" ]; then
