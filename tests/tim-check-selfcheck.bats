@@ -48,7 +48,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
 	assert_line --regexp '^結果 +点検項目 +条項 +確認する内容$'
 	assert_line --regexp '^不適合 +anonymous-services +告示 V 第一 8 +匿名で接続できるサービスがない$'
 	assert_line --regexp '^ +telnet \(23/tcp\) が待ち受けています$'
-	assert_line --regexp '^ +journald.conf の MaxRetentionSec=1month は三月未満です$'
+	assert_line --regexp '^ +journald.conf の MaxRetentionSec=1month は 3 か月未満です$'
 	assert_line --regexp '^ +/etc/profile.d/tmout.sh で TMOUT=900$'
 	assert_line --regexp '^ +ルールセットは実行中のホストでのみ読み取ります$'
 	assert_output --regexp '適合 [0-9]+、不適合 [0-9]+、不明 [0-9]+$'

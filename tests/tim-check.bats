@@ -519,7 +519,7 @@ EOF
 	echo a > confidential/a.txt
 	run env LANG=ja_JP.UTF-8 tim-check
 	assert_failure 1
-	assert_output --partial "confidential/a.txt: 管理区域にありますが、表示がありません"
+	assert_output --partial "confidential/a.txt: 管理対象の区域にありますが、表示がありません"
 	assert_output --partial "エラー: 1"
 }
 
