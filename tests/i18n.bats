@@ -27,3 +27,25 @@ load test_helper
 		[[ $stderr == *[$'\xe3'-$'\xe9']* ]] || fail "$t: not Japanese: $stderr"
 	done
 }
+
+@test "Japanese messages keep no English words, only names, values, options, formats and units" {
+	command -v msgcat >/dev/null || skip "gettext is not installed"
+	run sh -c 'msgcat --no-wrap --use-first "$TIM_SRC"/po/*.po | python3 "$TIM_SRC"/tests/lib/ja-words.py'
+	assert_success
+	assert_output ""
+	# and the check can fail: issue 17's tim-wipe line, English words inside
+	cat > en.po <<'PO'
+msgid ""
+msgstr "Content-Type: text/plain; charset=UTF-8\n"
+
+msgid "%s '%s': %s written, verification %s: %s"
+msgstr "complete '%s': %s 書き込み、検証 %s: passed"
+
+msgid "would erase '%s'"
+msgstr "'%s' を消去します (dry run)"
+PO
+	run sh -c 'msgcat --no-wrap en.po | python3 "$TIM_SRC"/tests/lib/ja-words.py'
+	assert_failure 1
+	assert_line "  English: complete, passed"
+	assert_line "  English: dry, run"
+}
