@@ -103,7 +103,7 @@ enum { T_TITLE, T_ITEM, T_CLAUSE, T_CATS, T_ANSWER, T_NOTE, T_EVIDENCE,
     T_SCORES, T_SUMMARY, T_GENERATED, T_DISCLAIMER, T_ORG, T_RESPONDENT,
     T_DATE, T_THIS, T_PREVIOUS, T_CHANGE, T_UNANSWERED, T_NONE_UNANSWERED,
     T_SIGNATURES, T_SIGN_RESPONDENT, T_SIGN_MANAGER, T_SIGN_EXECUTIVE, T_SEAL,
-    T_CATEGORY, T_PREV_ANSWER, T_N };
+    T_CATEGORY, T_PREV_ANSWER, T_WHERE, T_CONTRADICTS, T_N };
 
 static const char *const words[T_N][2] = {
 	{ "技術情報管理 自己チェック結果", "Technology information management self-check" },
@@ -134,6 +134,8 @@ static const char *const words[T_N][2] = {
 	{ "印", "Seal" },
 	{ "分野", "Category" },
 	{ "前回: %s", "last time: %s" },
+	{ "%s、ホスト %s、tim %s", "%s, %s (tim %s)" },
+	{ "※回答と食い違い ", "!! " },
 };
 
 static const char *const values[5][2] = {
@@ -500,8 +502,9 @@ text_header(const struct tim_selfcheck *sc, FILE *f)
 	if (sc->respondent[0])
 		fprintf(f, "%s: %s\n", W(sc, T_RESPONDENT), sc->respondent);
 	fprintf(f, "%s: %s\n", W(sc, T_DATE), sc->date_local);
-	fprintf(f, "%s: %s, %s (tim %s)\n\n", W(sc, T_GENERATED), sc->when_local, sc->host,
-	    TIM_VERSION);
+	fprintf(f, "%s: ", W(sc, T_GENERATED));
+	fprintf(f, W(sc, T_WHERE), sc->when_local, sc->host, TIM_VERSION);
+	fputs("\n\n", f);
 }
 
 static void
@@ -553,7 +556,7 @@ tim_selfcheck_write_text(const struct tim_selfcheck *sc, FILE *f)
 		if (a->note[0])
 			fprintf(f, "    %s: %s\n", W(sc, T_NOTE), a->note);
 		if (a->evidence[0])
-			fprintf(f, "    %s: %s%s\n", W(sc, T_EVIDENCE), a->evidence_ok < 0 ? "!! " : "",
+			fprintf(f, "    %s: %s%s\n", W(sc, T_EVIDENCE), a->evidence_ok < 0 ? W(sc, T_CONTRADICTS) : "",
 			    a->evidence);
 	}
 	text_scores(sc, f);
@@ -838,7 +841,7 @@ html_meta(const struct tim_selfcheck *sc, xmlTextWriterPtr w)
 {
 	struct tim_buf b = TIM_BUF_INIT;
 
-	tim_buf_addf(&b, "%s, %s (tim %s)", sc->when_local, sc->host, TIM_VERSION);
+	tim_buf_addf(&b, W(sc, T_WHERE), sc->when_local, sc->host, TIM_VERSION);
 	xmlTextWriterStartElement(w, BAD_CAST "table");
 	xmlTextWriterWriteAttribute(w, BAD_CAST "class", BAD_CAST "meta");
 	meta_row(w, W(sc, T_ORG), sc->org, W(sc, T_RESPONDENT), sc->respondent);

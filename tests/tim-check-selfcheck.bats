@@ -193,7 +193,7 @@ tim-check: 自己チェックの結果を 'r.txt' に書き出しました"
 	LANG=ja_JP.UTF-8 TZ=Asia/Tokyo run tim-check selfcheck --answers this.txt --previous last.json --org 株式会社サンプル精機
 	assert_failure 1
 	assert_line --regexp '^組織名: 株式会社サンプル精機$'
-	assert_line --regexp '^作成: 20[0-9-]{8} [0-9:]{8}\+09:00, .+ \(tim .+\)$'
+	assert_line --regexp '^作成: 20[0-9-]{8} [0-9:]{8}\+09:00、ホスト .+、tim .+$'
 	assert_line --regexp '^分野別の達成度 \(今回 / 前回 20[0-9-]{8} / 増減\)$'
 	assert_line --regexp '^  ルール作り +100% +50% +\+50$'
 	assert_line '    前回: いいえ'
