@@ -144,6 +144,27 @@ verify_result(const struct run *r, const struct tim_wipe_job *j)
 	return tim_wipe_verify_result(r->verify, j);
 }
 
+/*
+ * A result or verification word of the certificate (English there, for
+ * machines and auditors abroad) in the user's language on the terminal, so
+ * that a Japanese line holds no English word: "complete", "passed", "all".
+ */
+static const char *
+said(const char *word)
+{
+	static const char *const words[] = {
+		N_("complete"), N_("incomplete"), N_("verification failed"),
+		N_("passed"), N_("failed"), N_("not verified"),
+		N_("all"), N_("sample"), N_("last"), N_("off"),
+	};
+	size_t i;
+
+	for (i = 0; word && i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(word, words[i]) == 0)
+			return _(words[i]);
+	return word;
+}
+
 /* Fills the results; returns the item's exit status. */
 static int
 item_finish(struct run *r, json_t *it, const struct tim_wipe_job *j,
@@ -186,8 +207,8 @@ report_item(struct run *r, const json_t *it, const struct tim_wipe_job *j,
 		return;
 	tim_human_size((double)json_integer_value(json_object_get(it, "bytes_written")), size);
 	printf(_("%s '%s': %s written, method %s (passes: %s), verification %s: %s\n"),
-	    json_string_value(json_object_get(it, "result")), target, size, r->m.name,
-	    r->m.spec + 7, tim_wipe_verify_name(r->verify), verify_result(r, j));
+	    said(json_string_value(json_object_get(it, "result"))), target, size, r->m.name,
+	    r->m.spec + 7, said(tim_wipe_verify_name(r->verify)), said(verify_result(r, j)));
 }
 
 static json_t *
@@ -368,7 +389,7 @@ plan_line(struct run *r, const char *target, int file, uint64_t size)
 	}
 	printf(_("would erase %s '%s' (%s): method %s (passes: %s), verify %s%s\n"),
 	    what, target, sz, r->m.name, r->m.spec + 7,
-	    tim_wipe_verify_name(r->verify),
+	    said(tim_wipe_verify_name(r->verify)),
 	    file && !r->o->keep ?
 	    _(", then rename, truncate and remove") : "");
 }

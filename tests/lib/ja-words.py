@@ -16,6 +16,9 @@ yes no text json sarif junit html xml zip tar csv error warning note none off
 auto crypto block overwrite security-erase secdiscard all sample last random custom passes
 partial na ja en name xattr content folder id-data
 input forward root mimetype StopIdleSessionSec NVMe GiB DoD md dm
+KiB MiB iTXt folder-name text-template lang msip-tenant msip-method Standard Privileged
+allow-unauthenticated openssl cms cmsutil Thunderbird gpgsm Kleopatra witness serve stamp
+Conflict old
 """.split())
 SPEC = re.compile(r"%(\d+\$)?[-+ #0']*\d*(\.\d+|\.\*)?(hh|h|ll|l|z|j|t|L)?[diouxXeEfgGcsp%]")
 bad = 0
@@ -37,7 +40,7 @@ for e in entries:
     if not msgid or not s or s.startswith("使い方:") or not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", s):
         continue
     t = SPEC.sub(" ", s)
-    t = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`|\[[^\]]*\]", " ", t)          # quoted names, [sections]
+    t = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`|\[[^\]]*\]|\{[^}]*\}", " ", t)  # quoted, [sections], {fields}
     t = re.sub(r"(?<![\w-])--?[A-Za-z0-9][-\w]*(=\S*)?", " ", t)             # options
     t = re.sub(r"\S*=\S*", " ", t)                                           # KEY=VALUE
     t = re.sub(r"[\w.*-]*[./_:][\w./*:-]*", " ", t)                          # files, paths, ids, A::B
