@@ -147,7 +147,8 @@ verify_result(const struct run *r, const struct tim_wipe_job *j)
 /*
  * A result or verification word of the certificate (English there, for
  * machines and auditors abroad) in the user's language on the terminal, so
- * that a Japanese line holds no English word: "complete", "passed", "all".
+ * that a Japanese line holds no English word: "complete", "passed", "all",
+ * "block erase".
  */
 static const char *
 said(const char *word)
@@ -156,6 +157,8 @@ said(const char *word)
 		N_("complete"), N_("incomplete"), N_("verification failed"),
 		N_("passed"), N_("failed"), N_("not verified"),
 		N_("all"), N_("sample"), N_("last"), N_("off"),
+		N_("crypto erase"), N_("block erase"), N_("overwrite (device)"),
+		N_("security erase"), N_("secure discard"),
 	};
 	size_t i;
 
@@ -777,7 +780,7 @@ hw_report(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_c
 	if (tim_hwverify_passed(v)) {
 		if (!r->cli->quiet && !r->cli->json) {
 			printf(_("complete '%s': %s (%s) finished\n"), d->path, cmd,
-			    tim_hw_technique(action));
+			    said(tim_hw_technique(action)));
 			printf(_("verified '%s': %llu blocks of %u bytes read back (%s): none holds its old content, expected %s\n"),
 			    d->path, (unsigned long long)v->checked, v->unit,
 			    v->mode == TIM_VERIFY_ALL ? _("all") : _("sample"),
@@ -840,7 +843,7 @@ hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_ca
 	if (r->o->dry_run) {
 		if (!r->cli->quiet)
 			printf(_("would run %s (%s) on '%s', then read it back (%s)\n"),
-			    tim_hw_command(c, action), tim_hw_technique(action), d->path,
+			    tim_hw_command(c, action), said(tim_hw_technique(action)), d->path,
 			    mode == TIM_VERIFY_ALL ? _("all") : _("sample"));
 		return TIM_EXIT_OK;
 	}
