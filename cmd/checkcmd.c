@@ -1050,17 +1050,30 @@ host_status_text(int status)
 	    _("unknown");
 }
 
+/* One check: its result, id, clause and title in aligned columns, the evidence below. */
+static void
+host_row(const struct tim_host_result *h, const int w[3], int color, FILE *f)
+{
+	static const char *col[] = { "\033[32m", "\033[31m", "\033[33m" };
+
+	fputs(color ? col[h->status] : "", f);
+	cell(f, host_status_text(h->status), w[0]);
+	fprintf(f, "%s  ", color ? "\033[0m" : "");
+	cell(f, h->id, w[1] + 2);
+	cell(f, h->clause, w[2] + 2);
+	fprintf(f, "%s\n%*s%s\n", _(h->title), w[0] + 2, "", h->evidence);
+}
+
 /*
  * The host's checks for a person: which host and when (local time), one row
  * a check with its columns aligned whatever the language, the evidence under
- * it, and the counts.
+ * it, and the counts. Quiet (-q, a cron job's mail): the failed checks alone.
  */
 static void
-host_text(const struct tim_host_result *hr, int color, FILE *f)
+host_text(const struct tim_host_result *hr, int color, int quiet, FILE *f)
 {
-	static const char *col[] = { "\033[32m", "\033[31m", "\033[33m" };
 	const char *head[4];
-	int w[4], i, k, n[3] = { 0, 0, 0 };
+	int w[3], i, k, n[3] = { 0, 0, 0 };
 	char when[32];
 
 	head[0] = _("result");
@@ -1077,20 +1090,19 @@ host_text(const struct tim_host_result *hr, int color, FILE *f)
 				w[k] = width(v[k]);
 		n[hr[i].status]++;
 	}
-	tim_time_local(time(NULL), when);
-	fprintf(f, _("host checks of %s, %s"), tim_hostname(), when);
-	fputs("\n\n", f);
-	for (k = 0; k < 3; k++)
-		cell(f, head[k], w[k] + 2);
-	fprintf(f, "%s\n", head[3]);
-	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
-		fputs(color ? col[hr[i].status] : "", f);
-		cell(f, host_status_text(hr[i].status), w[0]);
-		fprintf(f, "%s  ", color ? "\033[0m" : "");
-		cell(f, hr[i].id, w[1] + 2);
-		cell(f, hr[i].clause, w[2] + 2);
-		fprintf(f, "%s\n%*s%s\n", _(hr[i].title), w[0] + 2, "", hr[i].evidence);
+	if (!quiet) {
+		tim_time_local(time(NULL), when);
+		fprintf(f, _("host checks of %s, %s"), tim_hostname(), when);
+		fputs("\n\n", f);
+		for (k = 0; k < 3; k++)
+			cell(f, head[k], w[k] + 2);
+		fprintf(f, "%s\n", head[3]);
 	}
+	for (i = 0; i < TIM_HOST_NCHECKS; i++)
+		if (!quiet || hr[i].status == TIM_HOST_FAIL)
+			host_row(&hr[i], w, color, f);
+	if (quiet)
+		return;
 	fputc('\n', f);
 	fprintf(f, _("pass %d, fail %d, unknown %d"), n[TIM_HOST_PASS], n[TIM_HOST_FAIL],
 	    n[TIM_HOST_UNKNOWN]);
@@ -1099,13 +1111,14 @@ host_text(const struct tim_host_result *hr, int color, FILE *f)
 
 /* The host's checks as JSON lines or text; -1 on a write error. */
 static int
-host_lines(const struct tim_host_result *hr, const char *fmt, int color, FILE *f)
+host_lines(const struct tim_host_result *hr, const char *fmt, int color, int quiet,
+    FILE *f)
 {
 	size_t i;
 	int r = 0;
 
 	if (strcmp(fmt, "json") != 0) {
-		host_text(hr, color, f);
+		host_text(hr, color, quiet, f);
 		return ferror(f) ? -1 : 0;
 	}
 	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
@@ -1148,7 +1161,7 @@ tim_check_cmd_host(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 	if (strcmp(fmt, "junit") == 0)
 		r = host_junit(hr, out.f);
 	else
-		r = host_lines(hr, fmt, color, out.f);
+		r = host_lines(hr, fmt, color, cli->quiet, out.f);
 	for (i = 0; i < TIM_HOST_NCHECKS; i++)
 		fails += hr[i].status == TIM_HOST_FAIL;
 	if (r < 0 || ferror(out.f))

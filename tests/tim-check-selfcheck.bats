@@ -58,7 +58,13 @@ for line in open(sys.argv[1], encoding="utf-8"):
 	run title_columns host.txt
 	assert_success
 	[ "${#lines[@]}" -eq 1 ] || fail "columns differ between rows: $output"
-	# the JSON stays the machine's: status words and ids in English
+	# -q, for cron: the failed checks alone, no header, no counts
+	LANG=ja_JP.UTF-8 run tim-check host --root h -q
+	assert_failure 1
+	assert_line --index 0 --regexp '^不適合 +audit-retention +告示 V 第一 33 '
+	assert_line --index 2 --regexp '^不適合 +anonymous-services +告示 V 第一 8 '
+	[ "${#lines[@]}" -eq 4 ] || fail "more than the failed checks: $output"
+		# the JSON stays the machine's: status words and ids in English
 	LANG=ja_JP.UTF-8 run tim-check host --root h --json
 	assert_line --partial '"id":"anonymous-services","clause":"告示 V 第一 8","title":"匿名で接続できるサービスがない","status":"fail","evidence":"telnet (23/tcp) が待ち受けています"'
 }
