@@ -147,6 +147,9 @@ need_chromium() {
 		pdftotext -layout "$A/report-$l.pdf" "$A/report-$l.txt"
 		pdftoppm -r 60 -png -singlefile "$A/report-$l.pdf" "$A/report-$l-page"
 		[ -s "$A/report-$l-page.png" ]
+		# the screenshot is the A4 window's, taken of a page that rendered
+		run file "$A/report-$l.png"
+		assert_output --partial "PNG image data, 1240 x 1754"
 	done
 	run cat "$A/report-ja.txt"
 	assert_output --partial "技術情報管理 自己チェック結果"
