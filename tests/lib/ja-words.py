@@ -19,6 +19,9 @@ input forward root mimetype StopIdleSessionSec NVMe GiB DoD md dm
 KiB MiB iTXt folder-name text-template lang msip-tenant msip-method Standard Privileged
 allow-unauthenticated openssl cms cmsutil Thunderbird gpgsm Kleopatra witness serve stamp
 Conflict old
+mark copy takeout return disclose send receive dispose erase grant revoke lend inspect approve
+init list prove consistency kinds verify-receipt receipt chattr
+item to by purpose at ref action require-approval unapproved pending refuse
 """.split())
 SPEC = re.compile(r"%(\d+\$)?[-+ #0']*\d*(\.\d+|\.\*)?(hh|h|ll|l|z|j|t|L)?[diouxXeEfgGcsp%]")
 bad = 0
