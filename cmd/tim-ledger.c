@@ -315,8 +315,11 @@ main(int argc, char **argv)
 		    _("'%s' needs more arguments") : _("too many arguments for '%s'"), sub->name);
 		goto out;
 	}
+	if ((r = tim_witness_cmd_config(&cli, sub->name)) != 0)
+		goto out;
 	r = tim_witness_cmd_route(sub->name, sub->run)(&cli, &opts, nargs, args);
 out:
+	tim_witness_cmd_config_release();
 	free(opts.argv_buf);
 	tim_cli_release(&cli);
 	return r;
