@@ -57,6 +57,8 @@ usage(FILE *f)
 "       tim-ledger kinds\n"
 "common options: -h, --help  -q, --quiet  -v, --verbose  --json  --version\n"
 "LEDGER defaults to $TIM_LEDGER or [ledger] path in tim.conf.\n"));
+	fputs(_("-k, --witness, --witness-key, --quorum, --tsa and --tsa-cert default to\n"
+	    "[ledger] key-file, witness, witness-key, quorum, tsa and tsa-cert in tim.conf.\n"), f);
 }
 
 enum {
