@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "check.h"
 #include "checkcmd.h"
+#include "witnesscmd.h"
 #include "cli.h"
 #include "config.h"
 #include "err.h"
@@ -547,11 +548,20 @@ tim_check_cmd_ledger(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 	tim_err_clear(&err);
 	if (ledger_key(cli, &key, &have, &err) < 0)
 		return tim_cli_fail(cli, &err);
+	/* Witnesses and time-stamps of tim.conf, as tim-ledger verify. */
+	if ((r = tim_witness_cmd_config(cli, "check")) != 0) {
+		tim_witness_cmd_config_release();
+		return r;
+	}
 	for (i = 0; i < argc; i++) {
 		r = ledger_verify_one(cli, argv[i], have ? &key : NULL);
 		if (r > worst)
 			worst = r;
+		r = tim_witness_check_ledger(cli, argv[i]);
+		if (r > worst)
+			worst = r;
 	}
+	tim_witness_cmd_config_release();
 	if (fflush(stdout) != 0)
 		worst = TIM_EXIT_ERROR;
 	return worst;
