@@ -22,6 +22,7 @@ Conflict old
 mark copy takeout return disclose send receive dispose erase grant revoke lend inspect approve
 init list prove consistency kinds verify-receipt receipt chattr
 item to by purpose at ref action require-approval unapproved pending refuse
+quorum witness-key tsa tsa-cert key-file
 """.split())
 SPEC = re.compile(r"%(\d+\$)?[-+ #0']*\d*(\.\d+|\.\*)?(hh|h|ll|l|z|j|t|L)?[diouxXeEfgGcsp%]")
 bad = 0
