@@ -985,6 +985,15 @@ wipe_device(struct run *r, const char *path)
 	tim_err_clear(&err);
 	if (tim_blkdev_probe(path, &d, &err) < 0)
 		return tim_cli_fail(r->cli, &err);
+	/*
+	 * Identify names the disk as --info does (it only asks, changes
+	 * nothing); an empty card reader is not asked.
+	 */
+	memset(&caps, 0, sizeof(caps));
+	if (d.size != 0) {
+		tim_sanitize_probe(&d, &caps);
+		tim_sanitize_identity(&d, &caps);
+	}
 	if (!same_device(r, &d, path))
 		return TIM_EXIT_FAIL;
 	if (!r->o->check && (s = refuse_in_use(r, &d)) != TIM_EXIT_OK)
@@ -994,7 +1003,6 @@ wipe_device(struct run *r, const char *path)
 		return TIM_EXIT_FAIL;
 	}
 	device_plan(r, &d);
-	tim_sanitize_probe(&d, &caps);
 	if (r->o->faults && r->o->faults->ata_security && caps.kind == TIM_SAN_ATA) {
 		caps.security = 1;	/* the test build: send it, see the drive abort */
 		caps.frozen = caps.enabled = caps.locked = 0;
