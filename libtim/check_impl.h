@@ -102,6 +102,15 @@ struct tim_check_scratch {
 	unsigned char *buf;
 	size_t alloc;
 	struct tim_buf text;	/* markup-free text of a document */
+	struct tim_buf full;	/* the file's path under the root */
+	/*
+	 * Which zones cover the folder of the last file (files come in walk
+	 * order, so the next is most often in the same folder): zdir, and one
+	 * flag per zone in zdir_in; zin is the current file's.
+	 */
+	struct tim_buf zdir, probe;
+	unsigned char *zdir_in, *zin;
+	int zdir_valid;
 };
 
 /* Reads up to max bytes from the start of fd into sc->buf. */

@@ -65,6 +65,11 @@ tim_check_scratch_release(struct tim_check_scratch *sc)
 {
 	free(sc->buf);
 	tim_buf_release(&sc->text);
+	tim_buf_release(&sc->full);
+	tim_buf_release(&sc->zdir);
+	tim_buf_release(&sc->probe);
+	free(sc->zdir_in);
+	free(sc->zin);
 	memset(sc, 0, sizeof(*sc));
 }
 
@@ -122,7 +127,13 @@ tim_check_words_find(const struct tim_check_words *ws, const unsigned char *p,
 			for (k = 0; k < ws->n && hit == NULL; k++) {
 				size_t wl = ws->len[k];
 
+				/*
+				 * The two bytes before the last inline first: 様 and 秘
+				 * share their last two bytes, and text is full of 仕様.
+				 */
 				if ((unsigned char)ws->w[k][wl - 1] == last && (size_t)(q - p) + 1 >= wl &&
+				    (wl < 2 || q[-1] == (unsigned char)ws->w[k][wl - 2]) &&
+				    (wl < 3 || q[-2] == (unsigned char)ws->w[k][wl - 3]) &&
 				    memcmp(q + 1 - wl, ws->w[k], wl - 1) == 0)
 					hit = ws->w[k];
 			}
