@@ -106,13 +106,39 @@ tim_check_words_init(struct tim_check_words *ws, const struct tim_globs *words)
 	}
 }
 
+/* The first word (in their order) that ends at q, group g; NULL when none. */
+static const char *
+word_at(const struct tim_check_words *ws, size_t g, const unsigned char *p,
+    const unsigned char *q)
+{
+	unsigned char last = ws->group[g];
+	size_t k;
+
+	if (q > p && !(ws->before[g][q[-1] >> 3] & (1u << (q[-1] & 7))))
+		return NULL;
+	for (k = 0; k < ws->n; k++) {
+		size_t wl = ws->len[k];
+
+		/*
+		 * The two bytes before the last inline first: 様 and 秘
+		 * share their last two bytes, and text is full of 仕様.
+		 */
+		if ((unsigned char)ws->w[k][wl - 1] == last && (size_t)(q - p) + 1 >= wl &&
+		    (wl < 2 || q[-1] == (unsigned char)ws->w[k][wl - 2]) &&
+		    (wl < 3 || q[-2] == (unsigned char)ws->w[k][wl - 3]) &&
+		    memcmp(q + 1 - wl, ws->w[k], wl - 1) == 0)
+			return ws->w[k];
+	}
+	return NULL;
+}
+
 /* The word that ends first in p, and its offset into *at. */
 const char *
 tim_check_words_find(const struct tim_check_words *ws, const unsigned char *p,
     size_t len, size_t *at)
 {
 	const char *best = NULL;
-	size_t g, k, end = len;
+	size_t g, end = len;
 
 	for (g = 0; g < ws->ngroups; g++) {
 		unsigned char last = ws->group[g];
@@ -120,23 +146,8 @@ tim_check_words_find(const struct tim_check_words *ws, const unsigned char *p,
 
 		/* Only a hit ending before the best so far can be earlier. */
 		for (q = p; q < p + end && (q = memchr(q, last, (size_t)(p + end - q))) != NULL; q++) {
-			const char *hit = NULL;
+			const char *hit = word_at(ws, g, p, q);
 
-			if (q > p && !(ws->before[g][q[-1] >> 3] & (1u << (q[-1] & 7))))
-				continue;
-			for (k = 0; k < ws->n && hit == NULL; k++) {
-				size_t wl = ws->len[k];
-
-				/*
-				 * The two bytes before the last inline first: 様 and 秘
-				 * share their last two bytes, and text is full of 仕様.
-				 */
-				if ((unsigned char)ws->w[k][wl - 1] == last && (size_t)(q - p) + 1 >= wl &&
-				    (wl < 2 || q[-1] == (unsigned char)ws->w[k][wl - 2]) &&
-				    (wl < 3 || q[-2] == (unsigned char)ws->w[k][wl - 3]) &&
-				    memcmp(q + 1 - wl, ws->w[k], wl - 1) == 0)
-					hit = ws->w[k];
-			}
 			if (hit) {
 				best = hit;
 				end = (size_t)(q - p);
@@ -211,15 +222,25 @@ tim_check_package_text(int fd, size_t max, struct tim_buf *out)
 			continue;
 		in_tag = 0;
 		while (out->len < max && (n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
-			la_ssize_t i;
+			const char *q = chunk, *end = chunk + n, *stop;
 
-			for (i = 0; i < n; i++) {
-				if (chunk[i] == '<')
-					in_tag = 1;
-				else if (chunk[i] == '>')
+			/* The runs between tags, each added at once. */
+			while (q < end) {
+				if (in_tag) {
+					stop = memchr(q, '>', (size_t)(end - q));
+					if (stop == NULL)
+						break;
 					in_tag = 0;
-				else if (!in_tag)
-					tim_buf_addch(out, chunk[i]);
+					q = stop + 1;
+					continue;
+				}
+				stop = q;
+				while (stop < end && *stop != '<' && *stop != '>')
+					stop++;
+				tim_buf_add(out, q, (size_t)(stop - q));
+				if (stop < end && *stop == '<')
+					in_tag = 1;
+				q = stop < end ? stop + 1 : end;
 			}
 			if (out->failed)
 				break;
