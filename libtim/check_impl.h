@@ -82,6 +82,7 @@ struct tim_check_words {
 	unsigned char group[TIM_CHECK_WORDS_MAX];	/* last bytes, each once */
 	size_t ngroups;
 	unsigned char before[TIM_CHECK_WORDS_MAX][32];	/* per group: bytes before the last */
+	unsigned char before2[TIM_CHECK_WORDS_MAX][32];	/* and the bytes before those */
 };
 
 void tim_check_words_init(struct tim_check_words *ws, const struct tim_globs *words);

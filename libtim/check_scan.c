@@ -103,6 +103,12 @@ tim_check_words_init(struct tim_check_words *ws, const struct tim_globs *words)
 			prev = (unsigned char)words->pat[i][wl - 2];
 			ws->before[g][prev >> 3] |= (unsigned char)(1u << (prev & 7));
 		}
+		if (wl < 3)
+			memset(ws->before2[g], 0xff, sizeof(ws->before2[g]));
+		else {
+			prev = (unsigned char)words->pat[i][wl - 3];
+			ws->before2[g][prev >> 3] |= (unsigned char)(1u << (prev & 7));
+		}
 	}
 }
 
@@ -116,13 +122,13 @@ word_at(const struct tim_check_words *ws, size_t g, const unsigned char *p,
 
 	if (q > p && !(ws->before[g][q[-1] >> 3] & (1u << (q[-1] & 7))))
 		return NULL;
+	/* 様 and 秘 share their last two bytes, and text is full of 仕様. */
+	if (q > p + 1 && !(ws->before2[g][q[-2] >> 3] & (1u << (q[-2] & 7))))
+		return NULL;
 	for (k = 0; k < ws->n; k++) {
 		size_t wl = ws->len[k];
 
-		/*
-		 * The two bytes before the last inline first: 様 and 秘
-		 * share their last two bytes, and text is full of 仕様.
-		 */
+		/* The two bytes before the last inline, before memcmp. */
 		if ((unsigned char)ws->w[k][wl - 1] == last && (size_t)(q - p) + 1 >= wl &&
 		    (wl < 2 || q[-1] == (unsigned char)ws->w[k][wl - 2]) &&
 		    (wl < 3 || q[-2] == (unsigned char)ws->w[k][wl - 3]) &&
