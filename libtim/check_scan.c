@@ -3,7 +3,6 @@
  * Office and ODF packages) and CMS envelopes. No files are named here;
  * callers pass what they read.
  */
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -178,6 +177,26 @@ tim_check_line_of(const unsigned char *p, size_t at)
 	return line;
 }
 
+/*
+ * name against a pattern with at most one '*' that stays within a name, as
+ * fnmatch(pat, name, FNM_PATHNAME) says for these patterns, without its
+ * conversion of both to wide characters for every entry of every package.
+ */
+static int
+part_match(const char *pat, const char *name)
+{
+	const char *star = strchr(pat, '*');
+	size_t pl, sl, nl = strlen(name);
+
+	if (star == NULL)
+		return strcmp(pat, name) == 0;
+	pl = (size_t)(star - pat);
+	sl = strlen(star + 1);
+	return nl >= pl + sl && memcmp(name, pat, pl) == 0 &&
+	    memcmp(name + nl - sl, star + 1, sl) == 0 &&
+	    memchr(name + pl, '/', nl - pl - sl) == NULL;
+}
+
 /* The parts of an Office or ODF package that hold what people read. */
 static int
 text_part(const char *name)
@@ -191,7 +210,7 @@ text_part(const char *name)
 	size_t i;
 
 	for (i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
-		if (fnmatch(pats[i], name, FNM_PATHNAME) == 0)
+		if (part_match(pats[i], name))
 			return 1;
 	return 0;
 }
