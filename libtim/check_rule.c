@@ -117,6 +117,13 @@ utf8_valid(const unsigned char *p, size_t len)
 			i++;
 			continue;
 		}
+		/* The common case first: a whole three-byte sequence (kana, kanji). */
+		if (p[i] >= 0xe0 && p[i] <= 0xef && i + 2 < len) {
+			if ((p[i + 1] & 0xc0) != 0x80 || (p[i + 2] & 0xc0) != 0x80)
+				return 0;
+			i += 3;
+			continue;
+		}
 		if (p[i] >= 0xc2 && p[i] <= 0xdf)
 			n = 2;
 		else if (p[i] >= 0xe0 && p[i] <= 0xef)
