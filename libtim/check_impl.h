@@ -112,6 +112,13 @@ struct tim_check_scratch {
 	struct tim_buf zdir, probe;
 	unsigned char *zdir_in, *zin;
 	int zdir_valid;
+	/*
+	 * The folder of the last file opened, open on dirfd (when have_dirfd):
+	 * the next file of that folder is opened by its name in it, without
+	 * the kernel looking up the whole path again.
+	 */
+	struct tim_buf fdir;
+	int dirfd, have_dirfd;
 };
 
 /* Reads up to max bytes from the start of fd into sc->buf. */
@@ -129,6 +136,7 @@ struct tim_check_ctx {
 	pthread_mutex_t lock;		/* run->errors */
 	struct tim_check_words words;
 	struct tim_check_words levels;	/* the scheme's levels */
+	int rootfd;			/* o->root, or -1: files by full path */
 };
 
 /* Applies the rules to file idx of c->w, or for --unmarked sets its flag. */

@@ -363,15 +363,48 @@ zones_at(const struct tim_check_opts *o, const char *rel, struct zones_at *za,
 	return 0;
 }
 
+#define OPEN_FILE (O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+
+/*
+ * Opens rel (full from the current directory) through the thread's open
+ * folder: the folder is opened once (below the root, as the full path
+ * would reach it) and each of its files by name. Where the folder cannot
+ * be opened the full path is, so that the error is the one it gives.
+ */
+static int
+open_in_folder(struct tim_check_ctx *c, struct tim_check_scratch *sc,
+    const char *rel, const char *full)
+{
+	const char *slash = strrchr(rel, '/');
+	size_t dlen = slash ? (size_t)(slash - rel) : 0;
+
+	if (c->rootfd < 0 || slash == NULL)
+		return c->rootfd >= 0 ? openat(c->rootfd, rel, OPEN_FILE) : open(full, OPEN_FILE);
+	if (!sc->have_dirfd || sc->fdir.len != dlen || memcmp(sc->fdir.buf, rel, dlen) != 0) {
+		if (sc->have_dirfd)
+			close(sc->dirfd);
+		sc->have_dirfd = 0;
+		tim_buf_reset(&sc->fdir);
+		if (tim_buf_add(&sc->fdir, rel, dlen) < 0)
+			return open(full, OPEN_FILE);
+		sc->dirfd = openat(c->rootfd, sc->fdir.buf,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sc->dirfd < 0)
+			return open(full, OPEN_FILE);
+		sc->have_dirfd = 1;
+	}
+	return openat(sc->dirfd, slash + 1, OPEN_FILE);
+}
+
 /* Opens a regular file, never through a symbolic link; -1 after reporting. */
 static int
 open_file(struct tim_check_ctx *c, const struct tim_check_entry *e, const char *full,
-    size_t *size)
+    size_t *size, struct tim_check_scratch *sc)
 {
 	struct stat st;
 	int fd;
 
-	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	fd = open_in_folder(c, sc, e->rel, full);
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		*size = (size_t)st.st_size;
 		return fd;
@@ -520,7 +553,7 @@ tim_check_file(struct tim_check_ctx *c, size_t idx, struct tim_check_scratch *sc
 	}
 	/* --unmarked under a policy asks only about controlled zones. */
 	if (!(o->unmarked && o->have_policy && !za.controlled)) {
-		fd = open_file(c, e, full->buf, &size);
+		fd = open_file(c, e, full->buf, &size, sc);
 		if (fd >= 0) {
 			check_open(c, idx, full->buf, fd, size, &za, sc);
 			close(fd);

@@ -67,6 +67,9 @@ tim_check_scratch_release(struct tim_check_scratch *sc)
 	tim_buf_release(&sc->full);
 	tim_buf_release(&sc->zdir);
 	tim_buf_release(&sc->probe);
+	tim_buf_release(&sc->fdir);
+	if (sc->have_dirfd)
+		close(sc->dirfd);
 	free(sc->zdir_in);
 	free(sc->zin);
 	memset(sc, 0, sizeof(*sc));
