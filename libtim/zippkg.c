@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -799,31 +800,107 @@ tim_zpkg_write(struct tim_zpkg *p, int out, const char *const *first,
 	return 0;
 }
 
+/*
+ * Fragments parsed before, kept for the next file: a batch marks many files
+ * with the same label, and a parse (a parser context, its dictionary, the
+ * namespace declarations) costs far more than copying the tree it built.
+ * A few slots, taken in turn; the key is the whole text, so a hit is the
+ * same tree a parse would give.
+ */
+#define FRAG_SLOTS 16
+#define FRAG_MAX 8192
+static struct {
+	char *key;		/* nsdecls, NUL, frag */
+	size_t len;
+	xmlDocPtr doc;
+} frag_cache[FRAG_SLOTS];
+static size_t frag_next;
+static pthread_mutex_t frag_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Copies the cached fragment's first element into doc; 0 when not cached. */
+static int
+frag_cached(xmlDocPtr doc, const struct tim_buf *key, xmlNodePtr *copy)
+{
+	xmlNodePtr n;
+	size_t i;
+	int hit = 0;
+
+	pthread_mutex_lock(&frag_lock);
+	for (i = 0; i < FRAG_SLOTS; i++)
+		if (frag_cache[i].doc != NULL && frag_cache[i].len == key->len &&
+		    memcmp(frag_cache[i].key, key->buf, key->len) == 0) {
+			for (n = xmlDocGetRootElement(frag_cache[i].doc)->children; n; n = n->next)
+				if (n->type == XML_ELEMENT_NODE)
+					break;
+			*copy = n ? xmlDocCopyNode(n, doc, 1) : NULL;
+			hit = 1;
+			break;
+		}
+	pthread_mutex_unlock(&frag_lock);
+	return hit;
+}
+
+/* Keeps tmp for later; returns 1 when the cache took it. */
+static int
+frag_keep(const struct tim_buf *key, xmlDocPtr tmp)
+{
+	char *k;
+	size_t i;
+
+	if (key->len > FRAG_MAX || (k = malloc(key->len)) == NULL)
+		return 0;
+	memcpy(k, key->buf, key->len);
+	pthread_mutex_lock(&frag_lock);
+	i = frag_next++ % FRAG_SLOTS;
+	free(frag_cache[i].key);
+	if (frag_cache[i].doc)
+		xmlFreeDoc(frag_cache[i].doc);
+	frag_cache[i].key = k;
+	frag_cache[i].len = key->len;
+	frag_cache[i].doc = tmp;
+	pthread_mutex_unlock(&frag_lock);
+	return 1;
+}
+
 xmlNodePtr
 tim_xml_fragment(xmlDocPtr doc, const char *nsdecls, const char *frag,
     struct tim_err *err)
 {
-	struct tim_buf b = TIM_BUF_INIT;
+	struct tim_buf b = TIM_BUF_INIT, key = TIM_BUF_INIT;
 	xmlDocPtr tmp;
 	xmlNodePtr n, copy = NULL;
 
+	tim_buf_adds(&key, nsdecls);
+	tim_buf_add(&key, "", 1);
+	tim_buf_adds(&key, frag);
+	if (!key.failed && frag_cached(doc, &key, &copy)) {
+		tim_buf_release(&key);
+		if (copy == NULL)
+			tim_errorf(err, ENOMEM, _("out of memory"));
+		return copy;
+	}
 	tim_buf_addf(&b, "<tim-fragment %s>%s</tim-fragment>", nsdecls, frag);
 	if (b.failed) {
 		tim_buf_release(&b);
+		tim_buf_release(&key);
 		tim_errorf(err, ENOMEM, _("out of memory"));
 		return NULL;
 	}
 	tmp = tim_xml_parse(b.buf, b.len, "tim", err);
 	tim_buf_release(&b);
-	if (tmp == NULL)
+	if (tmp == NULL) {
+		tim_buf_release(&key);
 		return NULL;
+	}
 	for (n = xmlDocGetRootElement(tmp)->children; n; n = n->next)
 		if (n->type == XML_ELEMENT_NODE)
 			break;
 	/* The copy declares the namespaces it uses on itself. */
 	if (n != NULL)
 		copy = xmlDocCopyNode(n, doc, 1);
-	xmlFreeDoc(tmp);
+	if (key.failed || n == NULL || !frag_keep(&key, tmp))
+		xmlFreeDoc(tmp);
+	tim_buf_release(&key);
 	if (copy == NULL)
 		tim_errorf(err, ENOMEM, _("out of memory"));
 	return copy;
