@@ -33,6 +33,7 @@ struct tim_zpart {
 	int stored;		/* write without compression (ODF mimetype) */
 	xmlDocPtr doc;		/* parsed and changed: written from here */
 	long long index;	/* the entry in the zip read, -1 for a new part */
+	int comp_method;	/* of that entry (ZIP_CM_*), -1 for a new part */
 };
 
 struct tim_zsrc;
