@@ -264,15 +264,24 @@ xmlish(const char *name)
 	    (len > 5 && strcasecmp(name + len - 5, ".rels") == 0);
 }
 
-/* Inflates one entry into part, counting what really comes out. */
+/*
+ * Inflates one entry into part, counting what really comes out. The buffer
+ * starts at the size the entry declares (a byte more, so the read that
+ * finds the end needs no more room), never above 64 KiB: a small part
+ * takes a small block, and a lie only costs a realloc.
+ */
 static int
 read_part(struct tim_zpkg *p, struct tim_zpart *q, off_t packed, struct tim_err *err)
 {
 	zip_file_t *zf = zip_fopen_index(p->za, (zip_uint64_t)q->index, 0);
+	zip_stat_t zs;
 	size_t cap = 65536;
 	zip_int64_t n;
 	int r = -1;
 
+	if (zip_stat_index(p->za, (zip_uint64_t)q->index, 0, &zs) == 0 &&
+	    (zs.valid & ZIP_STAT_SIZE) && zs.size < cap)
+		cap = (size_t)zs.size + 1;
 	if (zf == NULL)
 		return tim_errorf(err, 0, _("'%s' is damaged: %s"), p->path, zip_strerror(p->za));
 	q->data = malloc(cap + 1);
