@@ -966,6 +966,8 @@ fail:
 	return NULL;
 }
 
+int tim_zpkg_libzip_deflates;
+
 /* One changed or new part into the libzip archive. */
 static int
 put_part(struct tim_zpkg *p, struct tim_zpart *part, struct tim_err *err)
@@ -981,7 +983,8 @@ put_part(struct tim_zpkg *p, struct tim_zpart *part, struct tim_err *err)
 		xmlFree(mem);
 		return tim_errorf(err, ENOMEM, _("out of memory"));
 	}
-	zs = zpre_source(p->src, zpre_level(part), part->index < 0, mem, (size_t)size);
+	zs = tim_zpkg_libzip_deflates ? NULL :
+	    zpre_source(p->src, zpre_level(part), part->index < 0, mem, (size_t)size);
 	if (zs != NULL)
 		xmlFree(mem);
 	else {

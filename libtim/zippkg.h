@@ -71,6 +71,12 @@ xmlDocPtr tim_zpkg_xml(struct tim_zpkg *p, struct tim_zpart *part,
     struct tim_err *err);
 
 /*
+ * Tests only: when set, libzip deflates every changed part itself, the
+ * reference tim's own deflating must match byte for byte.
+ */
+extern int tim_zpkg_libzip_deflates;
+
+/*
  * Writes the package to out: entries keep their order (new parts last),
  * changed parts come from their doc, the others are copied compressed as
  * they were. first[] names the entries that must lead ([Content_Types].xml,
