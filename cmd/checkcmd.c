@@ -22,6 +22,7 @@
 #include "hash.h"
 #include "label.h"
 #include "ledger.h"
+#include "ledgerview.h"
 #include "note.h"
 #include "policy.h"
 #include "report.h"
@@ -442,102 +443,11 @@ tim_check_cmd_unmarked(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 	return status;
 }
 
-/* The verify-key of tim.conf's [ledger], as tim-ledger verify takes it. */
-static int
-ledger_key(struct tim_cli *cli, struct tim_verifier *v, int *have,
-    struct tim_err *err)
-{
-	const char *k = tim_config_get(cli->cfg, "ledger", "verify-key");
-
-	*have = 0;
-	if (k == NULL || !*k)
-		return 0;
-	if (tim_verifier_load(v, k, err) < 0)
-		return -1;
-	*have = 1;
-	return 0;
-}
-
-static void
-ledger_print_json(const char *path, const struct tim_ledger_verify_result *res,
-    const char *root)
-{
-	json_t *j = json_pack("{s:s, s:b, s:I, s:s, s:I, s:I, s:b}",
-	    "ledger", path, "ok", res->ok, "lines", (json_int_t)res->lines,
-	    "root", root, "checkpoints", (json_int_t)res->checkpoints,
-	    "checkpoint_size", (json_int_t)res->checkpoint_size,
-	    "signatures_checked", res->signatures);
-
-	json_object_set_new(j, "trusted_by_signed_root", json_integer((json_int_t)res->covered));
-	if (!res->ok) {
-		json_object_set_new(j, "line", json_integer((json_int_t)res->bad_line));
-		json_object_set_new(j, "seq", res->bad_line ?
-		    json_integer((json_int_t)res->bad_line - 1) : json_null());
-		json_object_set_new(j, "offset", json_integer((json_int_t)res->bad_offset));
-		json_object_set_new(j, "reason", json_string(res->reason));
-	}
-	tim_json_print(stdout, j);
-	json_decref(j);
-}
-
-/* The lines tim-ledger verify prints, so that either tool reads the same. */
-static void
-ledger_print_text(struct tim_cli *cli, const char *path,
-    const struct tim_ledger_verify_result *res, const char *root)
-{
-	if (res->ok) {
-		printf(_("%s: ok: %llu records, root %s"), path,
-		    (unsigned long long)(res->lines ? res->lines - 1 : 0), root);
-		if (res->checkpoints)
-			printf(_(", %zu checkpoints (newest size %llu)%s"), res->checkpoints,
-			    (unsigned long long)res->checkpoint_size,
-			    res->signatures ? _(", signatures verified") : _(", signatures not checked (no --key)"));
-		putchar('\n');
-		if (res->covered)
-			tim_info(cli, _("%s: lines 1 to %llu checked by the signed root, the rest line by line (--full checks every line)"),
-			    path, (unsigned long long)res->covered);
-	} else if (res->bad_line)
-		tim_error(cli, _("%s: FAILED at line %llu (seq %llu, byte %llu): %s"),
-		    path, (unsigned long long)res->bad_line,
-		    (unsigned long long)(res->bad_line - 1),
-		    (unsigned long long)res->bad_offset, res->reason);
-	else
-		tim_error(cli, _("%s: FAILED: %s"), path, res->reason);
-}
-
-static int
-ledger_verify_one(struct tim_cli *cli, const char *path,
-    const struct tim_verifier *key)
-{
-	struct tim_ledger_verify_opts vo = { .key = key, .need_checkpoint = 1 };
-	struct tim_ledger_verify_result res;
-	struct tim_buf root = TIM_BUF_INIT;
-	struct tim_err err;
-
-	tim_err_clear(&err);
-	memset(&res, 0, sizeof(res));
-	if (tim_ledger_verify(path, &vo, &res, &err) < 0) {
-		tim_err_prefix(&err, "%s", path);
-		tim_cli_syslog(cli, 0, LOG_ERR, "verify ERROR %s", err.msg);
-		return tim_cli_fail(cli, &err);
-	}
-	if (!res.ok)
-		tim_cli_syslog(cli, 0, LOG_ALERT, "verify FAILED ledger=%s line=%llu offset=%llu: %s",
-		    path, (unsigned long long)res.bad_line,
-		    (unsigned long long)res.bad_offset, res.reason);
-	tim_base64_encode(&root, res.root, TIM_SHA256_LEN);
-	if (cli->json)
-		ledger_print_json(path, &res, tim_buf_str(&root));
-	else if (!cli->quiet)
-		ledger_print_text(cli, path, &res, tim_buf_str(&root));
-	tim_buf_release(&root);
-	return res.ok ? TIM_EXIT_OK : TIM_EXIT_FAIL;
-}
-
 int
 tim_check_cmd_ledger(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
     char **argv)
 {
+	struct tim_ledger_verify_opts vo = { .need_checkpoint = 1 };
 	struct tim_verifier key;
 	struct tim_err err;
 	int have, i, r, worst = TIM_EXIT_OK;
@@ -546,15 +456,17 @@ tim_check_cmd_ledger(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 	if (argc < 1)
 		return tim_cli_usage_error(cli, _("'%s' needs more arguments"), "ledger");
 	tim_err_clear(&err);
-	if (ledger_key(cli, &key, &have, &err) < 0)
+	if (tim_ledgerview_key(cli, NULL, &key, &have, &err) < 0)
 		return tim_cli_fail(cli, &err);
 	/* Witnesses and time-stamps of tim.conf, as tim-ledger verify. */
 	if ((r = tim_witness_cmd_config(cli, "check")) != 0) {
 		tim_witness_cmd_config_release();
 		return r;
 	}
+	vo.key = have ? &key : NULL;
 	for (i = 0; i < argc; i++) {
-		r = ledger_verify_one(cli, argv[i], have ? &key : NULL);
+		/* tim-ledger verify's lines without its chattr +a status and advice */
+		r = tim_ledgerview_verify(cli, argv[i], &vo, 0, 0);
 		if (r > worst)
 			worst = r;
 		r = tim_witness_check_ledger(cli, argv[i]);

@@ -19,6 +19,7 @@
 #include "ledger.h"
 #include "ledger_json.h"
 #include "ledgercmd.h"
+#include "ledgerview.h"
 #include "merkle.h"
 #include "note.h"
 #include "util.h"
@@ -254,21 +255,6 @@ tim_ledger_cmd_kinds(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 	return fflush(stdout) == 0 ? TIM_EXIT_OK : TIM_EXIT_ERROR;
 }
 
-static int
-load_key(struct tim_cli *cli, struct tim_ledger_cmd *o, struct tim_verifier *v,
-    int *have, struct tim_err *err)
-{
-	const char *k = o->key ? o->key : tim_config_get(cli->cfg, "ledger", "verify-key");
-
-	*have = 0;
-	if (k == NULL || !*k)
-		return 0;
-	if (tim_verifier_load(v, k, err) < 0)
-		return -1;
-	*have = 1;
-	return 0;
-}
-
 static void
 b64(const unsigned char *h, struct tim_buf *b)
 {
@@ -276,92 +262,25 @@ b64(const unsigned char *h, struct tim_buf *b)
 	tim_base64_encode(b, h, TIM_SHA256_LEN);
 }
 
-static int
-verify_one(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
-    const struct tim_verifier *key)
-{
-	struct tim_ledger_verify_opts vo = { .key = key, .checkpoints = o->checkpoint,
-	    .full = o->full, .need_checkpoint = 1 };
-	struct tim_ledger_verify_result res;
-	struct tim_buf root = TIM_BUF_INIT;
-	struct tim_err err;
-
-	tim_err_clear(&err);
-	if (tim_ledger_verify(path, &vo, &res, &err) < 0) {
-		tim_err_prefix(&err, "%s", path);
-		slog(cli, o, LOG_ERR, "verify ERROR %s", err.msg);
-		return report(cli, &err);
-	}
-	if (!res.ok)
-		slog(cli, o, LOG_ALERT, "verify FAILED ledger=%s line=%llu offset=%llu: %s",
-		    path, (unsigned long long)res.bad_line,
-		    (unsigned long long)res.bad_offset, res.reason);
-	b64(res.root, &root);
-	if (cli->json) {
-		json_t *j = json_pack("{s:s, s:b, s:I, s:s, s:I, s:I, s:b}",
-		    "ledger", path, "ok", res.ok, "lines", (json_int_t)res.lines,
-		    "root", tim_buf_str(&root), "checkpoints", (json_int_t)res.checkpoints,
-		    "checkpoint_size", (json_int_t)res.checkpoint_size,
-		    "signatures_checked", res.signatures);
-		json_object_set_new(j, "trusted_by_signed_root", json_integer((json_int_t)res.covered));
-		json_object_set_new(j, "append_only", res.append_only < 0 ? json_null() :
-		    json_boolean(res.append_only));
-		if (!res.ok) {
-			json_object_set_new(j, "line", json_integer((json_int_t)res.bad_line));
-			json_object_set_new(j, "seq", res.bad_line ?
-			    json_integer((json_int_t)res.bad_line - 1) : json_null());
-			json_object_set_new(j, "offset", json_integer((json_int_t)res.bad_offset));
-			json_object_set_new(j, "reason", json_string(res.reason));
-			if (res.link_line)
-				json_object_set_new(j, "changed_line", json_integer((json_int_t)res.bad_line));
-		}
-		tim_json_print(stdout, j);
-		json_decref(j);
-	} else if (res.ok && !cli->quiet) {
-		printf(_("%s: ok: %llu records, root %s"), path,
-		    (unsigned long long)(res.lines ? res.lines - 1 : 0), tim_buf_str(&root));
-		if (res.checkpoints)
-			printf(_(", %zu checkpoints (newest size %llu)%s"), res.checkpoints,
-			    (unsigned long long)res.checkpoint_size,
-			    res.signatures ? _(", signatures verified") : _(", signatures not checked (no --key)"));
-		if (res.append_only == 1)
-			fputs(_(", append-only (chattr +a)"), stdout);
-		putchar('\n');
-		if (res.append_only == 0)
-			tim_info(cli, _("%s: not append-only (tim-ledger init --append-only, or chattr +a, protects it)"), path);
-		if (res.covered)
-			tim_info(cli, _("%s: lines 1 to %llu checked by the signed root, the rest line by line (--full checks every line)"),
-			    path, (unsigned long long)res.covered);
-	} else if (!res.ok && !cli->quiet) {
-		if (res.bad_line)
-			tim_error(cli, _("%s: FAILED at line %llu (seq %llu, byte %llu): %s"),
-			    path, (unsigned long long)res.bad_line,
-			    (unsigned long long)(res.bad_line - 1),
-			    (unsigned long long)res.bad_offset, res.reason);
-		else
-			tim_error(cli, _("%s: FAILED: %s"), path, res.reason);
-		tim_error(cli, _("%s: what to do: keep this file as it is, as evidence, and append nothing to it; restore the ledger from a backup, check the copy against a checkpoint kept elsewhere with 'tim-ledger consistency CHECKPOINT LEDGER', and record what happened; see RECOVERY in tim-ledger(1)"),
-		    path);
-	}
-	tim_buf_release(&root);
-	return res.ok ? TIM_EXIT_OK : TIM_EXIT_FAIL;
-}
-
 int
 tim_ledger_cmd_verify(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
     char **argv)
 {
+	struct tim_ledger_verify_opts vo = { .checkpoints = o->checkpoint,
+	    .full = o->full, .need_checkpoint = 1 };
 	struct tim_verifier key;
 	struct tim_err err;
 	int have, i, r, worst = TIM_EXIT_OK;
 
 	tim_err_clear(&err);
-	if (load_key(cli, o, &key, &have, &err) < 0)
+	if (tim_ledgerview_key(cli, o->key, &key, &have, &err) < 0)
 		return report(cli, &err);
 	if (o->checkpoint && argc > 1)
 		return tim_cli_usage_error(cli, _("--checkpoint takes one LEDGER"));
+	vo.key = have ? &key : NULL;
 	for (i = 0; i < argc; i++) {
-		r = verify_one(cli, o, argv[i], have ? &key : NULL);
+		r = tim_ledgerview_verify(cli, argv[i], &vo, o->syslog,
+		    TIM_LEDGERVIEW_APPEND_ONLY | TIM_LEDGERVIEW_ADVICE);
 		if (r > worst)
 			worst = r;
 	}
@@ -934,7 +853,7 @@ tim_ledger_cmd_consistency(struct tim_cli *cli, struct tim_ledger_cmd *o,
 
 	(void)argc;
 	tim_err_clear(&err);
-	if (load_key(cli, o, &key, &have, &err) < 0)
+	if (tim_ledgerview_key(cli, o->key, &key, &have, &err) < 0)
 		return report(cli, &err);
 	if (tim_ledger_consistency(argv[0], argv[1], have ? &key : NULL, &p, &err) < 0)
 		return report(cli, &err);
@@ -1248,7 +1167,7 @@ tim_ledger_cmd_verify_receipt(struct tim_cli *cli, struct tim_ledger_cmd *o,
 	int have, i, r, worst = TIM_EXIT_OK;
 
 	tim_err_clear(&err);
-	if (load_key(cli, o, &key, &have, &err) < 0)
+	if (tim_ledgerview_key(cli, o->key, &key, &have, &err) < 0)
 		return report(cli, &err);
 	if (!have)
 		return tim_cli_usage_error(cli, _("verify-receipt needs --key VKEY: a receipt proves nothing without the signer's key"));

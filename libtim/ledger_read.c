@@ -128,6 +128,20 @@ refill(struct tim_ledger_reader *r, struct tim_err *err)
 	return 1;
 }
 
+/*
+ * Hands the caller the next n bytes of the buffer (their start, length and
+ * offset in the file) and moves past them and skip more (the LF).
+ */
+static void
+hand_out(struct tim_ledger_reader *r, size_t n, size_t skip, const char **p,
+    size_t *len, off_t *offset)
+{
+	*p = r->buf + r->off;
+	*len = n;
+	*offset = r->pos + (off_t)r->off;
+	r->off += n + skip;
+}
+
 int
 tim_ledger_reader_next(struct tim_ledger_reader *r, const char **line,
     size_t *len, off_t *offset, int *complete, struct tim_err *err)
@@ -139,20 +153,14 @@ tim_ledger_reader_next(struct tim_ledger_reader *r, const char **line,
 	for (;;) {
 		nl = memchr(r->buf + r->off + scanned, '\n', r->len - r->off - scanned);
 		if (nl != NULL) {
-			*line = r->buf + r->off;
-			*len = (size_t)(nl - *line);
-			*offset = r->pos + (off_t)r->off;
+			hand_out(r, (size_t)(nl - (r->buf + r->off)), 1, line, len, offset);
 			*complete = 1;
-			r->off += *len + 1;
 			return 1;
 		}
 		scanned = r->len - r->off;
 		if (scanned > TIM_LEDGER_READ_MAX) {
-			*line = r->buf + r->off;
-			*len = scanned;
-			*offset = r->pos + (off_t)r->off;
+			hand_out(r, scanned, 0, line, len, offset);
 			*complete = -1;
-			r->off = r->len;
 			r->eof = 1;
 			return 1;
 		}
@@ -162,11 +170,8 @@ tim_ledger_reader_next(struct tim_ledger_reader *r, const char **line,
 		if (got == 0) {
 			if (r->len == r->off)
 				return 0;
-			*line = r->buf + r->off;
-			*len = r->len - r->off;
-			*offset = r->pos + (off_t)r->off;
+			hand_out(r, r->len - r->off, 0, line, len, offset);
 			*complete = 0;
-			r->off = r->len;
 			return 1;
 		}
 	}
@@ -186,11 +191,8 @@ tim_ledger_reader_chunk(struct tim_ledger_reader *r, const char **buf,
 		if (nl != NULL && (r->eof || avail >= r->cap / 2))
 			break;
 		if (nl == NULL && avail > TIM_LEDGER_READ_MAX) {
-			*buf = r->buf + r->off;
-			*len = avail;
-			*offset = r->pos + (off_t)r->off;
+			hand_out(r, avail, 0, buf, len, offset);
 			*torn = -1;
-			r->off = r->len;
 			r->eof = 1;
 			return 1;
 		}
@@ -204,19 +206,13 @@ tim_ledger_reader_chunk(struct tim_ledger_reader *r, const char **buf,
 			nl = memrchr(r->buf + r->off, '\n', avail);
 			if (nl != NULL)
 				break;
-			*buf = r->buf + r->off;
-			*len = avail;
-			*offset = r->pos + (off_t)r->off;
+			hand_out(r, avail, 0, buf, len, offset);
 			*torn = 1;
-			r->off = r->len;
 			return 1;
 		}
 	}
-	*buf = r->buf + r->off;
-	*len = (size_t)(nl - *buf) + 1;
-	*offset = r->pos + (off_t)r->off;
+	hand_out(r, (size_t)(nl - (r->buf + r->off)) + 1, 0, buf, len, offset);
 	*torn = 0;
-	r->off += *len;
 	return 1;
 }
 

@@ -139,6 +139,59 @@ save_torn(int fd, off_t cut, off_t size, const char *tpath, int *saved,
 	return 0;
 }
 
+/* Waits for the ledger's exclusive lock: no append runs while it is cut. */
+static int
+lock_exclusive(struct tim_ledger *l, const char *path, struct tim_err *err)
+{
+	while (flock(l->fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return tim_errorf(err, errno, _("cannot lock ledger '%s'"), path);
+	l->locked = 1;
+	return 0;
+}
+
+/* Cuts the ledger back to cut, saying what to do when it is append-only. */
+static int
+cut_torn(struct tim_ledger *l, const char *path, off_t cut, struct tim_err *err)
+{
+	if (tim_ledger_cut_back(l->fd, cut) == 0)
+		return 0;
+	if (errno == EPERM && tim_ledger_fd_append_only(l->fd) == 1)
+		return tim_errorf(err, errno, _("cannot cut the torn line from '%s': it is append-only; remove the attribute with 'chattr -a %s', repair, and set it again with 'chattr +a %s'"),
+		    path, path, path);
+	return tim_errorf(err, errno, _("cannot cut the torn line from '%s'"), path);
+}
+
+/*
+ * Appends the repair record: the size and SHA-256 of the torn bytes and
+ * where they were kept, or why they were not.
+ */
+static int
+record_repair(struct tim_ledger *l, const char *path, size_t moved,
+    const unsigned char h[TIM_SHA256_LEN], int saved, const char *tpath,
+    int why, uint64_t *seq, struct tim_err *err)
+{
+	char hex[TIM_SHA256_HEX];
+	json_t *fields;
+	int ret = 0;
+
+	tim_hex(h, TIM_SHA256_LEN, hex);
+	fields = json_pack("{s:I, s:s}", "torn_bytes", (json_int_t)moved,
+	    "torn_sha256", hex);
+	if (fields != NULL)
+		json_object_set_new(fields, saved ? "saved_to" : "not_saved",
+		    json_string(saved ? tpath : strerror(why)));
+	l->locked = 0;	/* lock() takes it again on the same descriptor */
+	if (fields == NULL || tim_ledger_lock(l, err) < 0 ||
+	    tim_ledger_add(l, "repair", fields, seq, err) < 0 ||
+	    tim_ledger_flush(l, err) < 0) {
+		tim_err_prefix(err, _("the torn line was cut from '%s' but the repair was not recorded"), path);
+		ret = -1;
+	}
+	json_decref(fields);
+	return ret;
+}
+
 int
 tim_ledger_repair_ex(const char *path, int flags, size_t *moved,
     uint64_t *seq, int *saved, struct tim_err *err)
@@ -146,22 +199,16 @@ tim_ledger_repair_ex(const char *path, int flags, size_t *moved,
 	struct tim_buf tpath = TIM_BUF_INIT;
 	struct tim_ledger *l = NULL;
 	unsigned char h[TIM_SHA256_LEN];
-	char hex[TIM_SHA256_HEX];
 	struct stat st;
 	off_t cut;
-	json_t *fields = NULL;
 	int ret = -1, why = 0;
 
 	*moved = 0;
 	*saved = 0;
 	if (tim_ledger_open(&l, path, flags, err) < 0)
 		return -1;
-	while (flock(l->fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			tim_errorf(err, errno, _("cannot lock ledger '%s'"), path);
-			goto out;
-		}
-	l->locked = 1;
+	if (lock_exclusive(l, path, err) < 0)
+		goto out;
 	if (fstat(l->fd, &st) < 0 || find_cut(l->fd, st.st_size, &cut) < 0) {
 		tim_errorf(err, errno, _("cannot read ledger '%s'"), path);
 		goto out;
@@ -176,33 +223,12 @@ tim_ledger_repair_ex(const char *path, int flags, size_t *moved,
 	}
 	/* Keep the bytes first, synced, and only then cut them from the ledger. */
 	tim_buf_addf(&tpath, "%s.torn", path);
-	if (save_torn(l->fd, cut, st.st_size, tpath.buf, saved, h, &why, err) < 0)
+	if (save_torn(l->fd, cut, st.st_size, tpath.buf, saved, h, &why, err) < 0 ||
+	    cut_torn(l, path, cut, err) < 0)
 		goto out;
-	if (tim_ledger_cut_back(l->fd, cut) < 0) {
-		if (errno == EPERM && tim_ledger_fd_append_only(l->fd) == 1)
-			tim_errorf(err, errno, _("cannot cut the torn line from '%s': it is append-only; remove the attribute with 'chattr -a %s', repair, and set it again with 'chattr +a %s'"),
-			    path, path, path);
-		else
-			tim_errorf(err, errno, _("cannot cut the torn line from '%s'"), path);
-		goto out;
-	}
 	*moved = (size_t)(st.st_size - cut);
-	tim_hex(h, sizeof(h), hex);
-	fields = json_pack("{s:I, s:s}", "torn_bytes", (json_int_t)*moved,
-	    "torn_sha256", hex);
-	if (fields != NULL)
-		json_object_set_new(fields, *saved ? "saved_to" : "not_saved",
-		    json_string(*saved ? tpath.buf : strerror(why)));
-	l->locked = 0;	/* lock() takes it again on the same descriptor */
-	if (fields == NULL || tim_ledger_lock(l, err) < 0 ||
-	    tim_ledger_add(l, "repair", fields, seq, err) < 0 ||
-	    tim_ledger_flush(l, err) < 0) {
-		tim_err_prefix(err, _("the torn line was cut from '%s' but the repair was not recorded"), path);
-		goto out;
-	}
-	ret = 0;
+	ret = record_repair(l, path, *moved, h, *saved, tpath.buf, why, seq, err);
 out:
-	json_decref(fields);
 	tim_buf_release(&tpath);
 	tim_ledger_close(l);
 	return ret;

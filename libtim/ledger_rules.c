@@ -265,6 +265,20 @@ tim_ledger_ref(const json_t *fields, uint64_t *ref)
 	return ref_of(fields, ref);
 }
 
+/*
+ * Reads up to cap bytes at off, not past size, into chunk; *nl is the
+ * first LF in them or NULL. The bytes read; 0 or -1 when none could be.
+ */
+static ssize_t
+chunk_at(int fd, off_t off, off_t size, char *chunk, size_t cap, char **nl)
+{
+	size_t want = size - off < (off_t)cap ? (size_t)(size - off) : cap;
+	ssize_t n = tim_pread_upto(fd, chunk, want, off);
+
+	*nl = n > 0 ? memchr(chunk, '\n', (size_t)n) : NULL;
+	return n;
+}
+
 /* Reads the line starting at off (without its LF) into b. */
 static int
 line_at(int fd, off_t off, off_t size, struct tim_buf *b)
@@ -273,13 +287,11 @@ line_at(int fd, off_t off, off_t size, struct tim_buf *b)
 
 	tim_buf_reset(b);
 	while (off < size) {
-		size_t want = size - off < (off_t)sizeof(chunk) ? (size_t)(size - off) : sizeof(chunk);
-		ssize_t n = pread(fd, chunk, want, off);
 		char *nl;
+		ssize_t n = chunk_at(fd, off, size, chunk, sizeof(chunk), &nl);
 
 		if (n <= 0)
 			return -1;
-		nl = memchr(chunk, '\n', (size_t)n);
 		if (tim_buf_add(b, chunk, nl ? (size_t)(nl - chunk) : (size_t)n) < 0)
 			return -1;
 		if (nl)
@@ -303,13 +315,11 @@ line_start(int fd, off_t off, off_t size, off_t *start)
 	}
 	off--;
 	while (off < size) {
-		size_t want = size - off < (off_t)sizeof(chunk) ? (size_t)(size - off) : sizeof(chunk);
-		ssize_t n = pread(fd, chunk, want, off);
 		char *nl;
+		ssize_t n = chunk_at(fd, off, size, chunk, sizeof(chunk), &nl);
 
 		if (n <= 0)
 			return -1;
-		nl = memchr(chunk, '\n', (size_t)n);
 		if (nl) {
 			*start = off + (nl - chunk) + 1;
 			return 0;

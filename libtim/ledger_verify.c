@@ -454,6 +454,76 @@ verifier_release(struct verifier *v)
 	tim_merkle_release(&v->m);
 }
 
+/* A verifier with its tree and one hasher per thread; -1 when out of memory. */
+static int
+verifier_init(struct verifier *v, struct tim_ledger_verify_result *res)
+{
+	int t;
+
+	memset(res, 0, sizeof(*res));
+	memset(v, 0, sizeof(*v));
+	res->ok = 1;
+	v->res = res;
+	v->nthreads = tim_parallel_threads();
+	if (tim_merkle_init(&v->m) < 0)
+		return -1;
+	for (t = 0; t < v->nthreads; t++)
+		if ((v->w[t].h = tim_sha256_new()) == NULL)
+			return -1;
+	return 0;
+}
+
+/*
+ * Every chunk of the snapshot, until the end or the first bad line; -1 on
+ * a read error (a bad line is a result, not an error).
+ */
+static int
+verify_lines(struct verifier *v, struct tim_ledger_reader *rd,
+    const struct tim_ledger_verify_opts *o, struct tim_err *err)
+{
+	struct tim_ledger_verify_result *res = v->res;
+	const char *buf;
+	size_t len;
+	off_t offset;
+	int torn, got = 0;
+
+	while (res->ok &&
+	    (got = tim_ledger_reader_chunk(rd, &buf, &len, &offset, &torn, err)) > 0) {
+		if (torn < 0)
+			bad(res, v->m.count + 1, offset, _("line longer than %d bytes"), TIM_LEDGER_READ_MAX);
+		else if (torn > 0)
+			bad(res, v->m.count + 1, offset,
+			    _("torn last line (%zu bytes without a newline); 'tim-ledger repair' sets it aside"), len);
+		else if (verify_chunk(v, buf, len, offset, o->keep_leaves, err) < 0)
+			return -1;
+	}
+	return res->ok && got < 0 ? -1 : 0;
+}
+
+/* What the whole file must satisfy: not empty, as long as its checkpoints, their origin. */
+static void
+verify_whole(struct verifier *v, const struct tim_ledger_reader *rd)
+{
+	struct tim_ledger_verify_result *res = v->res;
+	size_t i;
+
+	if (res->lines == 0)
+		bad(res, 1, 0, _("empty file; not a ledger"));
+	for (i = v->nextcp; i < v->ncps; i++)
+		if (v->cps[i].size > res->lines) {
+			bad(res, res->lines + 1, rd->end >= 0 ? rd->end : 0,
+			    _("ledger shorter than its checkpoint: %llu lines, checkpoint of size %llu (lines were removed)"),
+			    (unsigned long long)res->lines, (unsigned long long)v->cps[i].size);
+			break;
+		}
+	for (i = 0; i < v->ncps && res->origin[0]; i++)
+		if (strcmp(v->cps[i].origin, res->origin) != 0) {
+			bad(res, 0, 0, _("checkpoint of size %llu is for origin '%s', not '%s'"),
+			    (unsigned long long)v->cps[i].size, v->cps[i].origin, res->origin);
+			break;
+		}
+}
+
 int
 tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
     struct tim_ledger_verify_result *res, struct tim_err *err)
@@ -461,23 +531,14 @@ tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
 	struct tim_ledger_verify_opts none = { .key = NULL };
 	struct tim_ledger_reader *rd = NULL;
 	struct verifier v;
-	const char *buf;
-	size_t len, i;
-	off_t offset;
-	int torn, got = 0, t, ret = -1;
+	int ret = -1;
 
 	if (o == NULL)
 		o = &none;
-	memset(res, 0, sizeof(*res));
-	memset(&v, 0, sizeof(v));
-	res->ok = 1;
-	v.res = res;
-	v.nthreads = tim_parallel_threads();
-	if (tim_merkle_init(&v.m) < 0)
-		goto oom;
-	for (t = 0; t < v.nthreads; t++)
-		if ((v.w[t].h = tim_sha256_new()) == NULL)
-			goto oom;
+	if (verifier_init(&v, res) < 0) {
+		tim_errorf(err, ENOMEM, _("out of memory"));
+		goto out;
+	}
 	/*
 	 * Checkpoints first, then the snapshot: a checkpoint signed in between
 	 * then covers lines the snapshot holds, never lines it lacks.
@@ -488,38 +549,14 @@ tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
 	    tim_ledger_reader_snapshot(rd, err) < 0)
 		goto out;
 	res->append_only = tim_ledger_fd_append_only(rd->fd);
-	while (res->ok &&
-	    (got = tim_ledger_reader_chunk(rd, &buf, &len, &offset, &torn, err)) > 0) {
-		if (torn < 0)
-			bad(res, v.m.count + 1, offset, _("line longer than %d bytes"), TIM_LEDGER_READ_MAX);
-		else if (torn > 0)
-			bad(res, v.m.count + 1, offset,
-			    _("torn last line (%zu bytes without a newline); 'tim-ledger repair' sets it aside"), len);
-		else if (verify_chunk(&v, buf, len, offset, o->keep_leaves, err) < 0)
-			goto out;
-	}
-	if (res->ok && got < 0)
+	if (verify_lines(&v, rd, o, err) < 0)
 		goto out;
 	res->lines = v.m.count;
 	if (tim_merkle_root(&v.m, res->root) < 0) {
 		tim_errorf(err, 0, _("cannot hash"));
 		goto out;
 	}
-	if (res->lines == 0)
-		bad(res, 1, 0, _("empty file; not a ledger"));
-	for (i = v.nextcp; i < v.ncps; i++)
-		if (v.cps[i].size > res->lines) {
-			bad(res, res->lines + 1, rd->end >= 0 ? rd->end : 0,
-			    _("ledger shorter than its checkpoint: %llu lines, checkpoint of size %llu (lines were removed)"),
-			    (unsigned long long)res->lines, (unsigned long long)v.cps[i].size);
-			break;
-		}
-	for (i = 0; i < v.ncps && res->origin[0]; i++)
-		if (strcmp(v.cps[i].origin, res->origin) != 0) {
-			bad(res, 0, 0, _("checkpoint of size %llu is for origin '%s', not '%s'"),
-			    (unsigned long long)v.cps[i].size, v.cps[i].origin, res->origin);
-			break;
-		}
+	verify_whole(&v, rd);
 	if (o->keep_leaves) {
 		res->leaves = v.leaves;
 		v.leaves = NULL;
@@ -535,12 +572,8 @@ tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
 		free(res->leaves);
 		return tim_ledger_verify(path, &again, res, err);
 	}
-	goto out;
-oom:
-	tim_errorf(err, ENOMEM, _("out of memory"));
 out:
 	verifier_release(&v);
 	tim_ledger_reader_close(rd);
 	return ret;
 }
-

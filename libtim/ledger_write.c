@@ -423,18 +423,13 @@ format_part(void *arg, int worker, size_t start, size_t end)
 	}
 }
 
-int
-tim_ledger_add_many(struct tim_ledger *l, const char *const *kinds,
-    json_t *const *fields, size_t n, uint64_t *first, struct tim_err *err)
+/* Every record's fields, rules and links, before any is formatted. */
+static int
+check_many(struct tim_ledger *l, const char *const *kinds,
+    json_t *const *fields, size_t n, struct tim_err *err)
 {
-	struct many m;
-	size_t i, begin = l->pending.len, from;
-	unsigned char saved[TIM_SHA256_LEN];
-	char now[21];
-	int t, nthreads = n < 256 ? 1 : tim_parallel_threads(), r = -1;
+	size_t i;
 
-	if (!l->locked)
-		return tim_errorf(err, 0, _("ledger not locked"));
 	for (i = 0; i < n; i++)
 		if (tim_ledger_check_fields(kinds[i], fields[i], err) < 0 ||
 		    tim_ledger_rules_check(l->rules, kinds[i], fields[i], err) < 0 ||
@@ -444,6 +439,73 @@ tim_ledger_add_many(struct tim_ledger *l, const char *const *kinds,
 				tim_err_prefix(err, _("record %zu of %zu"), i + 1, n);
 			return -1;
 		}
+	return 0;
+}
+
+/* The bodies of all n records, formatted by nthreads workers. */
+static int
+format_many(struct many *m, size_t n, int nthreads, struct tim_err *err)
+{
+	int t;
+
+	tim_parallel_for(n, nthreads, format_part, m);
+	for (t = 0; t < nthreads; t++)
+		if (m->failed[t]) {
+			*err = m->err[t];
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * Chains and seals the formatted bodies in order (each worker's buffer
+ * holds a contiguous run). On failure the pending buffer, the sequence
+ * number and the chain are as they were before.
+ */
+static int
+seal_many(struct tim_ledger *l, const struct many *m, size_t n, int nthreads,
+    struct tim_err *err)
+{
+	size_t i, from, begin = l->pending.len;
+	unsigned char saved[TIM_SHA256_LEN];
+	int t;
+
+	memcpy(saved, l->prev, sizeof(saved));
+	for (t = 0; t < nthreads; t++) {
+		size_t s = n * (size_t)t / (size_t)nthreads, e = n * (size_t)(t + 1) / (size_t)nthreads;
+
+		for (from = 0, i = s; i < e; i++) {
+			size_t start = l->pending.len;
+
+			if (tim_buf_add(&l->pending, m->out[t].buf + from, m->ends[i] - from) < 0) {
+				tim_errorf(err, ENOMEM, _("out of memory"));
+				goto undo;
+			}
+			from = m->ends[i];
+			if (seal_line(l, start, err) < 0)
+				goto undo;
+		}
+	}
+	return 0;
+undo:
+	tim_buf_truncate(&l->pending, begin);
+	l->next_seq = m->seq0;
+	memcpy(l->prev, saved, sizeof(saved));
+	return -1;
+}
+
+int
+tim_ledger_add_many(struct tim_ledger *l, const char *const *kinds,
+    json_t *const *fields, size_t n, uint64_t *first, struct tim_err *err)
+{
+	struct many m;
+	char now[21];
+	int t, nthreads = n < 256 ? 1 : tim_parallel_threads(), r = -1;
+
+	if (!l->locked)
+		return tim_errorf(err, 0, _("ledger not locked"));
+	if (check_many(l, kinds, fields, n, err) < 0)
+		return -1;
 	(void)actor_name();	/* once, before the threads */
 	memset(&m, 0, sizeof(m));
 	m.ends = calloc(n ? n : 1, sizeof(*m.ends));
@@ -456,38 +518,11 @@ tim_ledger_add_many(struct tim_ledger *l, const char *const *kinds,
 	m.fields = fields;
 	m.seq0 = l->next_seq;
 	m.now = now;
-	tim_parallel_for(n, nthreads, format_part, &m);
-	for (t = 0; t < nthreads; t++)
-		if (m.failed[t]) {
-			*err = m.err[t];
-			goto out;
-		}
-	if (first)
-		*first = l->next_seq;
-	memcpy(saved, l->prev, sizeof(saved));
-	/* Walk the bodies in order: each worker's buffer holds a contiguous run. */
-	for (t = 0; t < nthreads; t++) {
-		size_t s = n * (size_t)t / (size_t)nthreads, e = n * (size_t)(t + 1) / (size_t)nthreads;
-
-		for (from = 0, i = s; i < e; i++) {
-			size_t start = l->pending.len;
-
-			if (tim_buf_add(&l->pending, m.out[t].buf + from, m.ends[i] - from) < 0) {
-				tim_errorf(err, ENOMEM, _("out of memory"));
-				goto undo;
-			}
-			from = m.ends[i];
-			if (seal_line(l, start, err) < 0)
-				goto undo;
-		}
+	if (format_many(&m, n, nthreads, err) == 0) {
+		if (first)
+			*first = l->next_seq;
+		r = seal_many(l, &m, n, nthreads, err);
 	}
-	r = 0;
-	goto out;
-undo:
-	tim_buf_truncate(&l->pending, begin);
-	l->next_seq = m.seq0;
-	memcpy(l->prev, saved, sizeof(saved));
-out:
 	for (t = 0; t < 8; t++)
 		tim_buf_release(&m.out[t]);
 	free(m.ends);

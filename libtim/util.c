@@ -347,9 +347,29 @@ tim_tmp_beside(const char *path, struct tim_buf *name, struct tim_err *err)
 	return fd;
 }
 
+/*
+ * Renames tmp to path, or with TIM_WRITE_NOREPLACE links it there, which
+ * fails with EEXIST when path exists (link(2) where renameat2(2) has no
+ * RENAME_NOREPLACE on this file system).
+ */
+static int
+put_in_place(const char *tmp, const char *path, int flags)
+{
+	if (!(flags & TIM_WRITE_NOREPLACE))
+		return rename(tmp, path);
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (link(tmp, path) < 0)
+		return -1;
+	(void)unlink(tmp);
+	return 0;
+}
+
 int
-tim_write_replace(const char *path, int mode, const void *data, size_t len,
-    struct tim_err *err)
+tim_write_replace_ex(const char *path, int mode, const void *data, size_t len,
+    int flags, struct tim_err *err)
 {
 	struct tim_buf tmp = TIM_BUF_INIT;
 	int fd, e;
@@ -365,7 +385,7 @@ tim_write_replace(const char *path, int mode, const void *data, size_t len,
 		close(fd);
 		goto fail;
 	}
-	if (close(fd) < 0 || rename(tmp.buf, path) < 0) {
+	if (close(fd) < 0 || put_in_place(tmp.buf, path, flags) < 0) {
 		e = errno;
 		goto fail;
 	}
@@ -374,7 +394,16 @@ tim_write_replace(const char *path, int mode, const void *data, size_t len,
 fail:
 	unlink(tmp.buf);
 	tim_buf_release(&tmp);
+	if (e == EEXIST && (flags & TIM_WRITE_NOREPLACE))
+		return tim_errorf(err, 0, _("'%s' already exists; not overwriting it"), path);
 	return tim_errorf(err, e, _("cannot write '%s'"), path);
+}
+
+int
+tim_write_replace(const char *path, int mode, const void *data, size_t len,
+    struct tim_err *err)
+{
+	return tim_write_replace_ex(path, mode, data, len, 0, err);
 }
 
 void

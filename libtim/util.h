@@ -80,6 +80,14 @@ int tim_write_replace(const char *path, int mode, const void *data,
     size_t len, struct tim_err *err);
 
 /*
+ * tim_write_replace with flags: TIM_WRITE_NOREPLACE puts the file in place
+ * only if path does not exist ("already exists; not overwriting it").
+ */
+#define TIM_WRITE_NOREPLACE 0x1
+int tim_write_replace_ex(const char *path, int mode, const void *data,
+    size_t len, int flags, struct tim_err *err);
+
+/*
  * pread(2) until len bytes or the end of the file, through EINTR and short
  * reads: the bytes read (fewer than len only at the end), or -1.
  */

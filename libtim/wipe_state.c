@@ -95,31 +95,16 @@ int
 tim_wipe_state_write(const char *path, const json_t *state, int replace,
     struct tim_err *err)
 {
-	struct tim_buf tmp = TIM_BUF_INIT, text = TIM_BUF_INIT;
+	struct tim_buf text = TIM_BUF_INIT;
 	char *dump = json_dumps(state, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	int rc = -1;
 
-	tim_buf_addf(&tmp, "%s.tmp", path);
-	if (dump == NULL || tim_buf_adds(&text, dump) < 0 || tim_buf_addch(&text, '\n') < 0 ||
-	    tmp.failed) {
+	if (dump == NULL || tim_buf_adds(&text, dump) < 0 || tim_buf_addch(&text, '\n') < 0)
 		tim_errorf(err, 0, _("cannot record where the run stopped: out of memory"));
-		goto out;
-	}
-	(void)unlink(tmp.buf);
-	if (tim_write_new_file(tmp.buf, 0600, text.buf, text.len, err) < 0)
-		goto out;
-	if (renameat2(AT_FDCWD, tmp.buf, AT_FDCWD, path, replace ? 0 : RENAME_NOREPLACE) < 0) {
-		if (errno == EEXIST)
-			tim_errorf(err, 0, _("'%s' already exists; not overwriting it"), path);
-		else
-			tim_errorf(err, errno, _("cannot write '%s'"), path);
-		(void)unlink(tmp.buf);
-		goto out;
-	}
-	rc = 0;
-out:
+	else
+		rc = tim_write_replace_ex(path, 0600, text.buf, text.len,
+		    replace ? 0 : TIM_WRITE_NOREPLACE, err);
 	free(dump);
-	tim_buf_release(&tmp);
 	tim_buf_release(&text);
 	return rc;
 }

@@ -308,6 +308,27 @@ tree(void)
 	unlinkat(dfd, "outside", 0);
 }
 
+/* Entries of dir that are temporary files (".tim-*", "*.tmp"). */
+static int
+leftovers(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n;
+	int c = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		n = strlen(e->d_name);
+		if (strncmp(e->d_name, ".tim-", 5) == 0 ||
+		    (n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0))
+			c++;
+	}
+	closedir(d);
+	return c;
+}
+
 static void
 state(void)
 {
@@ -345,6 +366,7 @@ state(void)
 	ok(tim_wipe_state_write(p, s, 0, &err) == 0, "written");
 	ok(tim_wipe_state_write(p, s, 0, &err) < 0 && strstr(err.msg, "already exists") != NULL,
 	    "never over an existing file");
+	ok(leftovers() == 0, "and no temporary file left beside it");
 	ok(tim_wipe_state_write(p, s, 1, &err) == 0, "but over the one being resumed");
 	back = tim_wipe_state_load(p, &err);
 	ok(back != NULL && json_equal(back, s), "read back the same");
