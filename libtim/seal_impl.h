@@ -73,11 +73,13 @@ struct tim_seal_dec {
 };
 
 /* Where the plaintext goes, hashed and counted on the way. */
+struct tim_awriter;
 struct tim_seal_plain {
 	int fd;
 	struct tim_sha256 *h;
 	uint64_t n, flushed;
 	int regular;
+	struct tim_awriter *aw;	/* if set, the writes go through it (sealpipe.c) */
 };
 
 /*
@@ -104,6 +106,8 @@ int tim_seal_peek_signed(struct tim_seal_peek *k, struct tim_seal_dec *d,
 ssize_t tim_seal_peek_read(void *ctx, void *buf, size_t n, struct tim_err *err);
 int tim_seal_plain_write(struct tim_seal_plain *p, const void *buf, size_t n,
     struct tim_err *err);
+/* Everything written reached p->fd (before it is read back, synced or renamed). */
+int tim_seal_plain_flush(struct tim_seal_plain *p, struct tim_err *err);
 /* Plain data content: all of it into p (buf has TIM_SEAL_CHUNK bytes). */
 int tim_seal_copy_data(struct tim_seal_dec *d, struct tim_seal_plain *p,
     unsigned char *buf, struct tim_err *err);
