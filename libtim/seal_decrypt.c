@@ -106,14 +106,48 @@ tim_seal_writeback(int fd, int regular, uint64_t written, uint64_t *flushed)
 }
 
 /*
- * AES-GCM through the writer: each ciphertext piece is read straight into
- * the writer's buffer and decrypted in place (GCM allows in == out; CBC's
- * held-back block does not). The plaintext goes to a temporary file only,
- * as before; the tag is checked at the end by tim_seal_dec_read.
+ * Where the next ciphertext bytes are, without copying them: the BER
+ * window, or the reader's buffer once the window is drained. Consumes them
+ * as tim_ber_octets_read would (o->left, r->off). 0: not at hand.
+ */
+static ssize_t
+ct_span(struct tim_seal_dec *d, const unsigned char **p, size_t max,
+    struct tim_err *err)
+{
+	struct tim_ber_octets *o = &d->oct;
+	struct tim_ber *r = d->r;
+	ssize_t got;
+
+	if (max > o->left)
+		max = (size_t)o->left;
+	if (r->pos < r->len) {
+		if (max > r->len - r->pos)
+			max = r->len - r->pos;
+		*p = r->win + r->pos;
+		r->pos += max;
+		got = (ssize_t)max;
+	} else {
+		got = tim_seal_in_span(d->src, p, max, err);
+		if (got <= 0)
+			return got;
+	}
+	r->off += (uint64_t)got;
+	o->left -= (uint64_t)got;
+	return got;
+}
+
+/*
+ * AES-GCM through the writer: the ciphertext is decrypted from where it
+ * was read (or, for PEM and S/MIME, read into the writer's buffer and
+ * decrypted in place: GCM allows in == out; CBC's held-back block does not)
+ * straight into the writer's buffer. The plaintext goes to the temporary
+ * file only, as before; the tag is checked at the end by tim_seal_dec_read.
  */
 static int
 copy_in_place(struct tim_seal_dec *d, struct tim_seal_plain *p, struct tim_err *err)
 {
+	struct tim_ber_octets *o = &d->oct;
+	const unsigned char *src;
 	unsigned char *w;
 	ssize_t got;
 	int olen;
@@ -122,12 +156,25 @@ copy_in_place(struct tim_seal_dec *d, struct tim_seal_plain *p, struct tim_err *
 		w = tim_awriter_reserve(p->aw, TIM_SEAL_CHUNK);
 		if (w == NULL)
 			return tim_errorf(err, errno, _("cannot write the plaintext"));
-		got = tim_ber_octets_read(&d->oct, w, TIM_SEAL_CHUNK);
+		if (d->src == NULL) {
+			got = tim_ber_octets_read(o, w, TIM_SEAL_CHUNK);
+			src = w;
+		} else {
+			/* the next piece's header, through ber.c; then its bytes */
+			if (o->left == 0 && tim_ber_octets_read(o, w, 0) < 0)
+				return -1;
+			if (o->done)
+				return 0;
+			got = ct_span(d, &src, TIM_SEAL_CHUNK, err);
+			if (got == 0)
+				return tim_failf(err, _("malformed encrypted file: %s at byte %llu"),
+				    _("unexpected end"), (unsigned long long)d->r->off);
+		}
 		if (got <= 0)
 			return (int)got;
 		d->ct_bytes += (uint64_t)got;
 		olen = 0;
-		if (EVP_DecryptUpdate(d->c, w, &olen, w, (int)got) != 1)
+		if (EVP_DecryptUpdate(d->c, w, &olen, src, (int)got) != 1)
 			return tim_errorf(err, 0, _("decryption failed: %s"), tim_cms_ssl_error());
 		if (p->h != NULL)
 			tim_sha256_update(p->h, w, (size_t)olen);

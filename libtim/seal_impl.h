@@ -70,6 +70,7 @@ struct tim_seal_dec {
 	size_t outpos, outlen;
 	int done;
 	uint64_t ct_bytes;
+	struct tim_seal_in *src;	/* DER read ahead: decrypt from its buffers */
 };
 
 /* Where the plaintext goes, hashed and counted on the way. */
@@ -147,6 +148,13 @@ struct tim_seal_in {
 int tim_seal_in_init(struct tim_seal_in *in, struct tim_src src, int hash,
     struct tim_err *err);
 ssize_t tim_seal_in_read(void *ctx, void *buf, size_t n, struct tim_err *err);
+/*
+ * DER read ahead by a struct tim_areader: up to max bytes in place (*p valid
+ * until the next read), hashed and counted as tim_seal_in_read does.
+ */
+int tim_seal_in_can_span(const struct tim_seal_in *in);
+ssize_t tim_seal_in_span(struct tim_seal_in *in, const unsigned char **p, size_t max,
+    struct tim_err *err);
 const char *tim_seal_in_format(const struct tim_seal_in *in);
 int tim_seal_in_finish(struct tim_seal_in *in, char hex[65], struct tim_err *err);
 void tim_seal_in_release(struct tim_seal_in *in);

@@ -55,6 +55,11 @@ struct tim_areader *tim_areader_new(int fd);
  * their buffer unless the file ended.
  */
 ssize_t tim_areader_next(struct tim_areader *r, const unsigned char **p);
+/*
+ * Up to max bytes of what was read, in place: *p stays valid until the next
+ * call; 0 at the end, -1 with errno. Mixes with tim_areader_read.
+ */
+ssize_t tim_areader_span(struct tim_areader *r, const unsigned char **p, size_t max);
 /* A struct tim_src read over the reader (copies; errors name the envelope). */
 ssize_t tim_areader_read(void *ctx, void *buf, size_t n, struct tim_err *err);
 /* Stops the thread (even one waiting in read), cleanses, frees; NULL is fine. */

@@ -289,6 +289,8 @@ decrypt_start(struct open_state *st, const struct tim_open_opts *o,
 		return tim_errorf(err, ENOMEM, _("out of memory"));
 	d->r = &st->r;
 	d->h = st->h;
+	if (tim_seal_in_can_span(&st->in))
+		d->src = &st->in;
 	if (EVP_DecryptInit_ex(d->c, h->cipher, NULL, NULL, NULL) != 1 ||
 	    (h->aead && EVP_CIPHER_CTX_ctrl(d->c, EVP_CTRL_AEAD_SET_IVLEN,
 	    (int)h->ivlen, NULL) != 1) ||

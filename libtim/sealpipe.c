@@ -203,25 +203,34 @@ tim_areader_next(struct tim_areader *r, const unsigned char **p)
 }
 
 ssize_t
-tim_areader_read(void *ctx, void *buf, size_t n, struct tim_err *err)
+tim_areader_span(struct tim_areader *r, const unsigned char **p, size_t max)
 {
-	struct tim_areader *r = ctx;
 	ssize_t got;
 
 	if (r->rn == 0) {
 		got = tim_areader_next(r, &r->rp);
-		if (got < 0)
-			return tim_errorf(err, errno, _("cannot read the encrypted file"));
+		if (got <= 0)
+			return got;
 		r->rn = (size_t)got;
-		if (got == 0)
-			return 0;
 	}
-	if (n > r->rn)
-		n = r->rn;
-	memcpy(buf, r->rp, n);
-	r->rp += n;
-	r->rn -= n;
-	return (ssize_t)n;
+	if (max > r->rn)
+		max = r->rn;
+	*p = r->rp;
+	r->rp += max;
+	r->rn -= max;
+	return (ssize_t)max;
+}
+
+ssize_t
+tim_areader_read(void *ctx, void *buf, size_t n, struct tim_err *err)
+{
+	const unsigned char *p;
+	ssize_t got = tim_areader_span(ctx, &p, n);
+
+	if (got < 0)
+		return tim_errorf(err, errno, _("cannot read the encrypted file"));
+	memcpy(buf, p, (size_t)got);
+	return got;
 }
 
 void
