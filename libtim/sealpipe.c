@@ -229,7 +229,8 @@ tim_areader_read(void *ctx, void *buf, size_t n, struct tim_err *err)
 
 	if (got < 0)
 		return tim_errorf(err, errno, _("cannot read the encrypted file"));
-	memcpy(buf, p, (size_t)got);
+	if (got > 0)
+		memcpy(buf, p, (size_t)got);
 	return got;
 }
 
