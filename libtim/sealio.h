@@ -40,9 +40,13 @@ int tim_tmpfile_anon(struct tim_err *err);
  * since they hold plaintext. Without a thread (pthread_create failed) both
  * work in the caller's thread, only slower. The threads block every signal.
  */
-#define TIM_PIPE_NBUF	4
-#define TIM_PIPE_BUF	((size_t)1 << 20)	/* a reader's buffer */
-#define TIM_PIPE_WBUF	(TIM_PIPE_BUF + 256)	/* a writer's: 4 chunks with their headers */
+/*
+ * Eight buffers of one 256 KiB chunk: measured faster than four of 1 MiB
+ * (what one core writes, the other reads while it is still in the cache).
+ */
+#define TIM_PIPE_NBUF	8
+#define TIM_PIPE_BUF	((size_t)1 << 18)	/* a reader's buffer */
+#define TIM_PIPE_WBUF	(TIM_PIPE_BUF + 256)	/* a writer's: a chunk and its header */
 
 struct tim_areader;
 struct tim_awriter;
