@@ -58,6 +58,7 @@ struct out_sink {
 	uint64_t n, flushed;	/* bytes written, bytes handed to writeback */
 	const char *name;
 	int regular;		/* a file: start its writeback as we go */
+	struct tim_awriter *aw;	/* a file: written by another thread */
 };
 
 static int
@@ -70,9 +71,23 @@ out_write(struct tim_seal_sink *s, const unsigned char *p, size_t n, struct tim_
 	if (o->h != NULL)
 		tim_sha256_update(o->h, p, n);
 	o->n += n;
+	if (o->aw != NULL) {
+		if (tim_awriter_write(o->aw, p, n) < 0)
+			return tim_errorf(err, errno, _("cannot write '%s'"), o->name);
+		return 0;
+	}
 	if (tim_write_all(o->fd, p, n) < 0)
 		return tim_errorf(err, errno, _("cannot write '%s'"), o->name);
 	tim_seal_writeback(o->fd, o->regular, o->n, &o->flushed);
+	return 0;
+}
+
+/* All of it handed to the file (before the fsync and the rename). */
+static int
+out_flush(struct out_sink *o, struct tim_err *err)
+{
+	if (o->aw != NULL && tim_awriter_flush(o->aw) < 0)
+		return tim_errorf(err, errno, _("cannot write '%s'"), o->name);
 	return 0;
 }
 
@@ -87,7 +102,46 @@ struct enc_sink {
 	uint64_t total;
 	int definite;		/* one primitive OCTET STRING of known size */
 	uint64_t expect;	/* then the plaintext's size */
+	struct out_sink *direct;	/* next is this file with a writer thread */
 };
+
+/*
+ * AES-GCM (n bytes in, n out) straight into the writer's buffer behind the
+ * chunk's header: no copy between the cipher and write(). The bytes are
+ * those enc_emit's other path writes.
+ */
+static int
+enc_emit_direct(struct enc_sink *e, const unsigned char *in, size_t n,
+    struct tim_err *err)
+{
+	struct out_sink *o = e->direct;
+	unsigned char hdr[16], *w;
+	struct tim_buf h = TIM_BUF_INIT;
+	size_t hl = 0;
+	int olen = 0;
+
+	if (!e->definite) {
+		tim_der_hdr(&h, 0, 0, V_ASN1_OCTET_STRING, (long)n);
+		if (h.failed || h.len > sizeof(hdr)) {
+			tim_buf_release(&h);
+			return tim_errorf(err, ENOMEM, _("cannot build the encrypted file"));
+		}
+		hl = h.len;
+		memcpy(hdr, h.buf, hl);
+		tim_buf_release(&h);
+	}
+	w = tim_awriter_reserve(o->aw, hl + n);
+	if (w == NULL)
+		return tim_errorf(err, errno, _("cannot write '%s'"), o->name);
+	memcpy(w, hdr, hl);
+	if (EVP_EncryptUpdate(e->c, w + hl, &olen, in, (int)n) != 1 || olen != (int)n)
+		return tim_errorf(err, 0, _("encryption failed: %s"), tim_cms_ssl_error());
+	if (o->h != NULL)
+		tim_sha256_update(o->h, w, hl + n);
+	o->n += hl + n;
+	tim_awriter_commit(o->aw, hl + n);
+	return 0;
+}
 
 static int
 enc_emit(struct enc_sink *e, const unsigned char *in, size_t n,
@@ -96,6 +150,8 @@ enc_emit(struct enc_sink *e, const unsigned char *in, size_t n,
 	struct tim_buf h = TIM_BUF_INIT;
 	int olen = 0, rc;
 
+	if (e->direct != NULL && n > 0)
+		return enc_emit_direct(e, in, n, err);
 	if (EVP_EncryptUpdate(e->c, e->ct, &olen, in, (int)n) != 1)
 		return tim_errorf(err, 0, _("encryption failed: %s"), tim_cms_ssl_error());
 	if (olen == 0)
@@ -215,31 +271,31 @@ pass_finish(struct tim_seal_sink *s, struct tim_err *err)
 }
 
 
+/* The file read ahead by another thread, in pieces of whole chunks. */
 static int
 copy_fd(int fd, const char *name, struct tim_seal_sink *s, struct tim_err *err)
 {
-	unsigned char *buf = malloc(TIM_SEAL_CHUNK);
+	struct tim_areader *r = tim_areader_new(fd);
+	const unsigned char *p;
 	ssize_t n;
 	int rc = 0;
 
-	if (buf == NULL)
+	if (r == NULL)
 		return tim_errorf(err, ENOMEM, _("cannot read '%s'"), name);
 	for (;;) {
-		n = read(fd, buf, TIM_SEAL_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = tim_areader_next(r, &p);
 		if (n < 0) {
 			rc = tim_errorf(err, errno, _("cannot read '%s'"), name);
 			break;
 		}
 		if (n == 0)
 			break;
-		if (tim_seal_sink_write(s, buf, (size_t)n, err) < 0) {
+		if (tim_seal_sink_write(s, p, (size_t)n, err) < 0) {
 			rc = -1;
 			break;
 		}
 	}
-	free(buf);
+	tim_areader_free(r);
 	return rc;
 }
 
@@ -653,6 +709,9 @@ pipe_out(struct pipeline *p, const struct tim_seal_opts *o, const char *out,
 			return -1;
 		p->os.fd = p->tmp.fd;
 		p->os.regular = 1;
+		p->os.aw = tim_awriter_new(p->os.fd, 1);
+		if (p->os.aw == NULL)
+			return tim_errorf(err, ENOMEM, _("out of memory"));
 	}
 	p->os.s.write = out_write;
 	p->os.s.finish = pass_finish;
@@ -683,6 +742,9 @@ pipe_open(struct pipeline *p, const struct tim_seal_opts *o,
 	p->es.aead = !o->compat;
 	p->es.definite = size >= 0;
 	p->es.expect = size >= 0 ? (uint64_t)size : 0;
+	/* Only GCM gives as many bytes as it takes, at once. */
+	if (p->os.aw != NULL && p->es.aead)
+		p->es.direct = &p->os;
 	p->es.pt = malloc(TIM_SEAL_CHUNK);
 	p->es.ct = malloc(TIM_SEAL_CHUNK + 64);
 	p->hs.s.write = hash_write;
@@ -716,7 +778,9 @@ pipe_run(struct pipeline *p, const struct tim_buf *head, char *const *files,
 	} else if (copy_fd(fd, files[0], &p->hs.s, err) < 0) {
 		return -1;
 	}
-	return p->hs.s.finish(&p->hs.s, err);
+	if (p->hs.s.finish(&p->hs.s, err) < 0)
+		return -1;
+	return out_flush(&p->os, err);
 }
 
 static int
@@ -756,6 +820,8 @@ describe_seal(json_t *info, struct pipeline *p, const char *out, int bundle)
 static void
 pipe_release(struct pipeline *p, int failed)
 {
+	/* The thread stops before its file is emptied and closed. */
+	tim_awriter_free(p->os.aw);
 	if (failed)
 		tim_tmpfile_discard(&p->tmp);
 	tim_seal_sign_sink_release(&p->gs);

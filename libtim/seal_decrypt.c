@@ -16,6 +16,7 @@
 #include "i18n.h"
 #include "seal.h"
 #include "seal_impl.h"
+#include "sealio.h"
 #include "util.h"
 #include "banned.h"
 
@@ -72,9 +73,22 @@ tim_seal_plain_write(struct tim_seal_plain *p, const void *buf, size_t n,
 	if (p->h != NULL)
 		tim_sha256_update(p->h, buf, n);
 	p->n += n;
+	if (p->aw != NULL) {
+		if (tim_awriter_write(p->aw, buf, n) < 0)
+			return tim_errorf(err, errno, _("cannot write the plaintext"));
+		return 0;
+	}
 	if (tim_write_all(p->fd, buf, n) < 0)
 		return tim_errorf(err, errno, _("cannot write the plaintext"));
 	tim_seal_writeback(p->fd, p->regular, p->n, &p->flushed);
+	return 0;
+}
+
+int
+tim_seal_plain_flush(struct tim_seal_plain *p, struct tim_err *err)
+{
+	if (p->aw != NULL && tim_awriter_flush(p->aw) < 0)
+		return tim_errorf(err, errno, _("cannot write the plaintext"));
 	return 0;
 }
 
@@ -91,6 +105,84 @@ tim_seal_writeback(int fd, int regular, uint64_t written, uint64_t *flushed)
 	*flushed = written;
 }
 
+/*
+ * Where the next ciphertext bytes are, without copying them: the BER
+ * window, or the reader's buffer once the window is drained. Consumes them
+ * as tim_ber_octets_read would (o->left, r->off). 0: not at hand.
+ */
+static ssize_t
+ct_span(struct tim_seal_dec *d, const unsigned char **p, size_t max,
+    struct tim_err *err)
+{
+	struct tim_ber_octets *o = &d->oct;
+	struct tim_ber *r = d->r;
+	ssize_t got;
+
+	if (max > o->left)
+		max = (size_t)o->left;
+	if (r->pos < r->len) {
+		if (max > r->len - r->pos)
+			max = r->len - r->pos;
+		*p = r->win + r->pos;
+		r->pos += max;
+		got = (ssize_t)max;
+	} else {
+		got = tim_seal_in_span(d->src, p, max, err);
+		if (got <= 0)
+			return got;
+	}
+	r->off += (uint64_t)got;
+	o->left -= (uint64_t)got;
+	return got;
+}
+
+/*
+ * AES-GCM through the writer: the ciphertext is decrypted from where it
+ * was read (or, for PEM and S/MIME, read into the writer's buffer and
+ * decrypted in place: GCM allows in == out; CBC's held-back block does not)
+ * straight into the writer's buffer. The plaintext goes to the temporary
+ * file only, as before; the tag is checked at the end by tim_seal_dec_read.
+ */
+static int
+copy_in_place(struct tim_seal_dec *d, struct tim_seal_plain *p, struct tim_err *err)
+{
+	struct tim_ber_octets *o = &d->oct;
+	const unsigned char *src;
+	unsigned char *w;
+	ssize_t got;
+	int olen;
+
+	for (;;) {
+		w = tim_awriter_reserve(p->aw, TIM_SEAL_CHUNK);
+		if (w == NULL)
+			return tim_errorf(err, errno, _("cannot write the plaintext"));
+		if (d->src == NULL) {
+			got = tim_ber_octets_read(o, w, TIM_SEAL_CHUNK);
+			src = w;
+		} else {
+			/* the next piece's header, through ber.c; then its bytes */
+			if (o->left == 0 && tim_ber_octets_read(o, w, 0) < 0)
+				return -1;
+			if (o->done)
+				return 0;
+			got = ct_span(d, &src, TIM_SEAL_CHUNK, err);
+			if (got == 0)
+				return tim_failf(err, _("malformed encrypted file: %s at byte %llu"),
+				    _("unexpected end"), (unsigned long long)d->r->off);
+		}
+		if (got <= 0)
+			return (int)got;
+		d->ct_bytes += (uint64_t)got;
+		olen = 0;
+		if (EVP_DecryptUpdate(d->c, w, &olen, src, (int)got) != 1)
+			return tim_errorf(err, 0, _("decryption failed: %s"), tim_cms_ssl_error());
+		if (p->h != NULL)
+			tim_sha256_update(p->h, w, (size_t)olen);
+		p->n += (uint64_t)olen;
+		tim_awriter_commit(p->aw, (size_t)olen);
+	}
+}
+
 int
 tim_seal_copy_data(struct tim_seal_dec *d, struct tim_seal_plain *p,
     unsigned char *buf, struct tim_err *err)
@@ -98,6 +190,10 @@ tim_seal_copy_data(struct tim_seal_dec *d, struct tim_seal_plain *p,
 	ssize_t n;
 
 	for (;;) {
+		/* What an earlier read left decrypted goes first. */
+		if (p->aw != NULL && d->h->aead && !d->done && d->outpos == d->outlen &&
+		    copy_in_place(d, p, err) < 0)
+			return -1;
 		n = tim_seal_dec_read(d, buf, TIM_SEAL_CHUNK, err);
 		if (n < 0)
 			return -1;

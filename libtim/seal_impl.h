@@ -70,14 +70,17 @@ struct tim_seal_dec {
 	size_t outpos, outlen;
 	int done;
 	uint64_t ct_bytes;
+	struct tim_seal_in *src;	/* DER read ahead: decrypt from its buffers */
 };
 
 /* Where the plaintext goes, hashed and counted on the way. */
+struct tim_awriter;
 struct tim_seal_plain {
 	int fd;
 	struct tim_sha256 *h;
 	uint64_t n, flushed;
 	int regular;
+	struct tim_awriter *aw;	/* if set, the writes go through it (sealpipe.c) */
 };
 
 /*
@@ -104,6 +107,8 @@ int tim_seal_peek_signed(struct tim_seal_peek *k, struct tim_seal_dec *d,
 ssize_t tim_seal_peek_read(void *ctx, void *buf, size_t n, struct tim_err *err);
 int tim_seal_plain_write(struct tim_seal_plain *p, const void *buf, size_t n,
     struct tim_err *err);
+/* Everything written reached p->fd (before it is read back, synced or renamed). */
+int tim_seal_plain_flush(struct tim_seal_plain *p, struct tim_err *err);
 /* Plain data content: all of it into p (buf has TIM_SEAL_CHUNK bytes). */
 int tim_seal_copy_data(struct tim_seal_dec *d, struct tim_seal_plain *p,
     unsigned char *buf, struct tim_err *err);
@@ -143,6 +148,13 @@ struct tim_seal_in {
 int tim_seal_in_init(struct tim_seal_in *in, struct tim_src src, int hash,
     struct tim_err *err);
 ssize_t tim_seal_in_read(void *ctx, void *buf, size_t n, struct tim_err *err);
+/*
+ * DER read ahead by a struct tim_areader: up to max bytes in place (*p valid
+ * until the next read), hashed and counted as tim_seal_in_read does.
+ */
+int tim_seal_in_can_span(const struct tim_seal_in *in);
+ssize_t tim_seal_in_span(struct tim_seal_in *in, const unsigned char **p, size_t max,
+    struct tim_err *err);
 const char *tim_seal_in_format(const struct tim_seal_in *in);
 int tim_seal_in_finish(struct tim_seal_in *in, char hex[65], struct tim_err *err);
 void tim_seal_in_release(struct tim_seal_in *in);

@@ -19,6 +19,7 @@
 #include "hash.h"
 #include "i18n.h"
 #include "seal_impl.h"
+#include "sealio.h"
 #include "banned.h"
 
 #define HEAD_MAX	(64 * 1024)	/* PEM line or MIME headers must fit */
@@ -266,6 +267,38 @@ decode_more(struct tim_seal_in *in, struct tim_err *err)
 	in->dpos = 0;
 	in->dlen = (size_t)total;
 	return total > 0;
+}
+
+ssize_t
+tim_seal_in_span(struct tim_seal_in *in, const unsigned char **p, size_t max,
+    struct tim_err *err)
+{
+	ssize_t got;
+
+	if (in->format != TIM_SEAL_IN_DER || in->src.read != tim_areader_read)
+		return tim_errorf(err, EINVAL, _("cannot read the encrypted file"));
+	if (in->rpos < in->rlen) {
+		if (max > in->rlen - in->rpos)
+			max = in->rlen - in->rpos;
+		*p = in->raw + in->rpos;
+		in->rpos += max;
+		return (ssize_t)max;
+	}
+	if (in->eof)
+		return 0;
+	got = tim_areader_span(in->src.ctx, p, max);
+	if (got < 0)
+		return tim_errorf(err, errno, _("cannot read the encrypted file"));
+	if (in->h != NULL)
+		tim_sha256_update(in->h, *p, (size_t)got);
+	in->raw_n += (uint64_t)got;
+	return got;
+}
+
+int
+tim_seal_in_can_span(const struct tim_seal_in *in)
+{
+	return in->format == TIM_SEAL_IN_DER && in->src.read == tim_areader_read;
 }
 
 ssize_t

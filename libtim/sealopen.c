@@ -150,6 +150,7 @@ struct open_state {
 	struct tim_seal_dec d;
 	struct tim_seal_plain p;
 	struct tim_seal_in in;
+	struct tim_areader *rd;	/* reads the envelope ahead */
 	unsigned char cek[TIM_CMS_MAX_KEY], *buf;
 	size_t ceklen;
 	const char *refusal, *dir;
@@ -217,11 +218,17 @@ static int
 open_head(struct open_state *st, const struct tim_open_opts *o,
     const char *sealed, struct tim_err *err)
 {
-	struct tim_src src = { tim_src_fd_read, &st->fd };
+	struct tim_src src = { tim_areader_read, NULL };
 	struct tim_src dsrc = { tim_seal_in_read, &st->in };
 
 	st->fd = tim_seal_open_input(sealed, err);
-	if (st->fd < 0 || tim_seal_in_init(&st->in, src, o->hashes, err) < 0 ||
+	if (st->fd < 0)
+		return -1;
+	st->rd = tim_areader_new(st->fd);
+	if (st->rd == NULL)
+		return tim_errorf(err, errno, _("out of memory"));
+	src.ctx = st->rd;
+	if (tim_seal_in_init(&st->in, src, o->hashes, err) < 0 ||
 	    tim_ber_init(&st->r, dsrc, err) < 0 ||
 	    tim_seal_head_parse(&st->r, &st->h, err) < 0)
 		return -1;
@@ -256,7 +263,12 @@ plain_home(struct open_state *st, const struct tim_open_opts *o, struct tim_err 
 		st->p.fd = st->tmp.fd;
 		st->p.regular = 1;
 	}
-	return st->p.fd < 0 ? -1 : 0;
+	if (st->p.fd < 0)
+		return -1;
+	st->p.aw = tim_awriter_new(st->p.fd, st->p.regular);
+	if (st->p.aw == NULL)
+		return tim_errorf(err, errno, _("out of memory"));
+	return 0;
 }
 
 static int
@@ -277,6 +289,8 @@ decrypt_start(struct open_state *st, const struct tim_open_opts *o,
 		return tim_errorf(err, ENOMEM, _("out of memory"));
 	d->r = &st->r;
 	d->h = st->h;
+	if (tim_seal_in_can_span(&st->in))
+		d->src = &st->in;
 	if (EVP_DecryptInit_ex(d->c, h->cipher, NULL, NULL, NULL) != 1 ||
 	    (h->aead && EVP_CIPHER_CTX_ctrl(d->c, EVP_CTRL_AEAD_SET_IVLEN,
 	    (int)h->ivlen, NULL) != 1) ||
@@ -309,7 +323,9 @@ read_content(struct open_state *st, const struct tim_open_opts *o,
 			if (tim_seal_plain_write(&st->p, k.b, k.len, err) < 0)
 				return -1;
 			OPENSSL_cleanse(k.b, sizeof(k.b));
-			return tim_seal_copy_data(&st->d, &st->p, st->buf, err);
+			if (tim_seal_copy_data(&st->d, &st->p, st->buf, err) < 0)
+				return -1;
+			return tim_seal_plain_flush(&st->p, err);
 		}
 	} else if (st->h->ctype_nid == NID_pkcs7_signed) {
 		memset(&k, 0, sizeof(k));
@@ -324,6 +340,8 @@ read_content(struct open_state *st, const struct tim_open_opts *o,
 	    &st->stail, err) < 0)
 		return -1;
 	OPENSSL_cleanse(k.b, sizeof(k.b));
+	if (tim_seal_plain_flush(&st->p, err) < 0)
+		return -1;
 	return tim_seal_verify_signed(&st->shead, &st->stail, st->p.fd,
 	    o->ca, st->info, err);
 }
@@ -403,6 +421,9 @@ open_release(struct open_state *st, int failed)
 	free(st->d.out);
 	EVP_CIPHER_CTX_free(st->d.c);
 	tim_sha256_free(st->p.h);
+	/* The threads stop before their files are emptied and closed. */
+	tim_awriter_free(st->p.aw);
+	tim_areader_free(st->rd);
 	if (failed)
 		tim_tmpfile_discard(&st->tmp);
 	if (st->anon >= 0) {

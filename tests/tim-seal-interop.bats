@@ -140,6 +140,58 @@ ossl_key() {
 	assert_output --partial "'o-rsa.PEM' is PEM text (base64); the encrypted file in it was opened"
 }
 
+@test "9 MiB both ways (tim-seal's reader and writer threads turn their rings many times): openssl opens tim's, tim opens openssl -stream's" {
+	oaep="-keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256 -keyopt rsa_mgf1_md:sha256"
+	# not a whole number of 256 KiB chunks or 1 MiB buffers
+	head -c $((9 * 1048576 + 12345)) /dev/urandom > big.bin
+	tim-seal -q -r rsa.pem -o b-file.p7m big.bin
+	tim-seal -q -r rsa.pem -o b-pipe.p7m - < <(cat big.bin)
+	tim-seal -q --compat -r rsa.pem -o b-cbc.p7m big.bin
+	tim-seal -q -r rsa.pem --sign signer.key --signer signer.pem -o b-sig.p7m big.bin
+	for k in file pipe cbc sig; do
+		run openssl cms -decrypt -binary -inform DER -in "b-$k.p7m" -recip rsa.pem \
+		    -inkey rsa.key -out "b-$k.out"
+		[ "$status" -eq 0 ] || fail "openssl cannot open b-$k.p7m: $output"
+	done
+	cmp b-file.out big.bin
+	cmp b-pipe.out big.bin
+	cmp b-cbc.out big.bin
+	run openssl cms -verify -binary -inform DER -in b-sig.out -CAfile signer.pem -out b-sig.ver
+	assert_success
+	assert_output --partial "Verification successful"
+	cmp b-sig.ver big.bin
+	# what tim made opens with tim: the signature is checked on the whole file
+	run tim-seal -d --json --key rsa.key --cert rsa.pem -o b-sig.dec b-sig.p7m
+	assert_success
+	[ "$(jq -r .signer.subject <<<"$output")" = "CN=sender, O=Example" ] || fail "$output"
+	[ "$(jq -r .plaintext_size <<<"$output")" = $((9 * 1048576 + 12345)) ]
+	cmp b-sig.dec big.bin
+	run tim-seal -d -q --key rsa.key --cert rsa.pem -o b-cbc.dec b-cbc.p7m
+	assert_success
+	cmp b-cbc.dec big.bin
+	# openssl -stream: indefinite lengths and its own chunk sizes; DER and PEM
+	for form in DER PEM; do
+		# shellcheck disable=SC2086
+		openssl cms -encrypt -binary -stream -aes-256-gcm -in big.bin -outform $form \
+		    -recip rsa.pem $oaep -out "o-big.$form"
+		run tim-seal -d --json --key rsa.key --cert rsa.pem -o "o-big.$form.out" "o-big.$form"
+		assert_success
+		[ "$(jq -r .integrity <<<"$output")" = tag ] || fail "$form: $output"
+		cmp "o-big.$form.out" big.bin
+	done
+	# to standard output, through the unnamed temporary file
+	run bash -c 'tim-seal -d -q --key rsa.key --cert rsa.pem -o - o-big.DER | cmp - big.bin'
+	assert_success
+	# a flipped byte late in the content: refused, nothing left behind
+	cp o-big.DER bad.p7m
+	printf 'X' | dd of=bad.p7m bs=1 seek=$((8 * 1048576)) conv=notrunc status=none
+	run tim-seal -d --key rsa.key --cert rsa.pem -o bad.out bad.p7m
+	assert_failure 1
+	assert_output "tim-seal: authentication failed: the encrypted file was altered or damaged"
+	[ ! -e bad.out ]
+	[ -z "$(find . -name '*.tim-*')" ]
+}
+
 @test "an S/MIME .eml with mail headers, and things that are not envelopes" {
 	openssl cms -encrypt -binary -aes-256-gcm -in data.bin -outform SMIME -recip rsa.pem \
 	    -keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256 -out body

@@ -552,6 +552,22 @@ assert r["content_encryption"] == "aes-256-gcm"
 	rm -f big big.out big.p7m
 }
 
+@test "a write that fails in the writer thread (file size limit): exit 3 with the reason, nothing left" {
+	head -c 5000000 /dev/urandom > five.bin
+	tim-seal -q -r rsa.pem -o five.p7m five.bin
+	# 2 MiB: the head and the first buffers go through, a later one fails
+	run bash -c 'ulimit -f 2048; exec tim-seal -r rsa.pem -o cut.p7m five.bin'
+	assert_failure 3
+	assert_output "tim-seal: cannot write 'cut.p7m': File too large"
+	assert_file_not_exists cut.p7m
+	run bash -c 'ulimit -f 2048; exec tim-seal -d --key rsa.key --cert rsa.pem -o cut.out five.p7m'
+	assert_failure 3
+	assert_output "tim-seal: cannot write the plaintext: File too large"
+	assert_file_not_exists cut.out
+	[ -z "$(find . -name '*.tim-*')" ]
+	rm -f five.bin five.p7m
+}
+
 @test "messages in Japanese" {
 	locale -a 2>/dev/null | grep -qix 'ja_JP.utf8' || skip "the ja_JP.UTF-8 locale is not installed"
 	run env LC_ALL=ja_JP.UTF-8 tim-seal -r weak.pem data.bin
