@@ -8,6 +8,7 @@ load '/usr/lib/bats/bats-file/load'
 setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
 	export TIM_CONFIG="$BATS_TEST_TMPDIR/tim.conf"
+	: > "$TIM_CONFIG"	# TIM_CONFIG naming a missing file is an error
 	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/xdg"
 	export LANG=C.UTF-8 LC_ALL= LANGUAGE=
 	unset TIM_LEDGER TIM_LEDGER_PATH TIM_LEDGER_VERIFY_KEY TIM_LEDGER_KEY_FILE
