@@ -23,6 +23,7 @@
 #include "merkle.h"
 #include "note.h"
 #include "parallel.h"
+#include "secrets.h"
 #include "util.h"
 #include "banned.h"
 
@@ -136,6 +137,7 @@ tim_ledger_cmd_keygen(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 		name = tim_config_get(cli->cfg, "ledger", "key-name");
 	if (name == NULL)
 		name = tim_hostname();
+	tim_cli_hold_secrets();
 	if (tim_signer_generate(&s, name, &err) < 0)
 		return report(cli, &err);
 	tim_buf_addf(&pubpath, "%s.pub", o->out);
@@ -543,6 +545,7 @@ tim_ledger_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
 		keyfile = tim_config_get(cli->cfg, "ledger", "key-file");
 	if (keyfile == NULL)
 		return tim_cli_usage_error(cli, _("checkpoint needs -k KEYFILE"));
+	tim_cli_hold_secrets();
 	if (tim_signer_load(&s, keyfile, &err) < 0)
 		return report(cli, &err);
 	vo.key = &s.v;
