@@ -157,7 +157,11 @@ extract_entries(struct archive *a, struct archive *w, const char *stage,
 		if (archive_entry_size_is_set(e) &&
 		    (uint64_t)archive_entry_size(e) > limit - total)
 			return tim_failf(err, _("bundle exceeds the size limit"));
+		/* prefixed() frees name: messages use the copy kept in files. */
 		json_array_append_new(files, json_string(name));
+		name = json_string_value(json_array_get(files, json_array_size(files) - 1));
+		if (name == NULL)
+			return tim_errorf(err, ENOMEM, _("out of memory"));
 		if (prefixed(e, stage, 0, err) < 0)
 			return -1;
 		archive_entry_set_perm(e, archive_entry_perm(e) & 0777);
