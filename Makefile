@@ -72,7 +72,7 @@ MO       = $(B)/locale/ja/LC_MESSAGES/tim.mo
 FUZZ_SRC = $(sort $(wildcard fuzz/fuzz-*.c))
 FUZZERS  = $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all deps check-deps check test demo install uninstall clean fuzz bench lint pot update-po
+.PHONY: all deps check-deps check test demo install uninstall clean fuzz fuzz-long bench lint pot update-po
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(B)/libtim.a $(B)/libtim.pc $(MO)
@@ -163,6 +163,12 @@ lint:
 	mandoc -Tlint -Wwarning $(MANS) $(MANS_JA)
 
 fuzz: $(FUZZERS)
+
+# Every target for FUZZ_TIME seconds (default 600) on its corpus in the repo;
+# coverage-adding inputs are merged back into fuzz/corpus/NAME, findings go
+# to $(B)/fuzz/findings/NAME/. FUZZ_TARGETS="config bundle" for some only.
+fuzz-long: $(FUZZERS)
+	@sh scripts/fuzz-long.sh $(B) $(FUZZ_TARGETS)
 
 # The library is built once with the fuzzing instrumentation, then linked
 # into each target.
