@@ -63,6 +63,9 @@ FE_SRC   = $(sort $(filter-out cmd/tim-%.c,$(wildcard cmd/*.c)))
 FE_OBJ   = $(FE_SRC:%.c=$(B)/%.o)
 CMDS     = $(sort $(patsubst cmd/%.c,%,$(wildcard cmd/tim-*.c)))
 BINS     = $(CMDS:%=$(B)/bin/%)
+# Test builds of tools with fault injection (tests/hooks/), for the tests
+# only: built beside the tools, never installed.
+TEST_BINS = $(B)/test-bin/tim-wipe
 UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
 UNITS    = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 MANS     = $(sort $(wildcard man/*.[1-8]))
@@ -75,7 +78,7 @@ FUZZERS  = $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
 .PHONY: all deps check-deps check test demo install uninstall clean fuzz fuzz-long bench lint pot update-po
 .DELETE_ON_ERROR:
 
-all: $(BINS) $(B)/libtim.a $(B)/libtim.pc $(MO)
+all: $(BINS) $(TEST_BINS) $(B)/libtim.a $(B)/libtim.pc $(MO)
 
 # Compiler flags are part of every object's recipe: rebuild when they change
 # (git's GIT-CFLAGS).
@@ -108,6 +111,16 @@ $(B)/libtim.a: $(LIB_OBJ)
 $(B)/bin/%: $(B)/cmd/%.o $(B)/libtimfe.a $(B)/libtim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TIM_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtimfe.a $(B)/libtim.a $(TIM_LIBS)
+
+$(B)/test-obj/tim-wipe.o: cmd/tim-wipe.c $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	$(CC) -Icmd -Itests/hooks -DTIM_TEST_HOOKS $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+$(B)/test-obj/wipe-faults.o: tests/hooks/wipe-faults.c $(B)/FLAGS
+	@mkdir -p $(dir $@)
+	$(CC) -Itests/hooks $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+$(B)/test-bin/tim-wipe: $(B)/test-obj/tim-wipe.o $(B)/test-obj/wipe-faults.o $(B)/libtimfe.a $(B)/libtim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TIM_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/test-obj/tim-wipe.o $(B)/test-obj/wipe-faults.o $(B)/libtimfe.a $(B)/libtim.a $(TIM_LIBS)
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libtimfe.a $(B)/libtim.a
 	@mkdir -p $(dir $@)
@@ -223,4 +236,4 @@ uninstall:
 clean:
 	rm -rf $(B)
 
--include $(LIB_OBJ:.o=.d) $(FE_OBJ:.o=.d) $(CMDS:%=$(B)/cmd/%.d) $(UNIT_SRC:%.c=$(B)/%.d)
+-include $(LIB_OBJ:.o=.d) $(FE_OBJ:.o=.d) $(CMDS:%=$(B)/cmd/%.d) $(UNIT_SRC:%.c=$(B)/%.d) $(B)/test-obj/tim-wipe.d $(B)/test-obj/wipe-faults.d

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -514,8 +515,13 @@ ledger_verify_one(struct tim_cli *cli, const char *path,
 	memset(&res, 0, sizeof(res));
 	if (tim_ledger_verify(path, &vo, &res, &err) < 0) {
 		tim_err_prefix(&err, "%s", path);
+		tim_cli_syslog(cli, 0, LOG_ERR, "verify ERROR %s", err.msg);
 		return tim_cli_fail(cli, &err);
 	}
+	if (!res.ok)
+		tim_cli_syslog(cli, 0, LOG_ALERT, "verify FAILED ledger=%s line=%llu offset=%llu: %s",
+		    path, (unsigned long long)res.bad_line,
+		    (unsigned long long)res.bad_offset, res.reason);
 	tim_base64_encode(&root, res.root, TIM_SHA256_LEN);
 	if (cli->json)
 		ledger_print_json(path, &res, tim_buf_str(&root));

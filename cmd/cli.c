@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <syslog.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -103,6 +104,23 @@ tim_info(const struct tim_cli *cli, const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	vsay(cli, fmt, ap);
+	va_end(ap);
+}
+
+void
+tim_cli_syslog(const struct tim_cli *cli, int on, int prio, const char *fmt, ...)
+{
+	static int opened;
+	va_list ap;
+
+	if (!on && !tim_config_get_bool(cli->cfg, "ledger", "syslog", 0))
+		return;
+	if (!opened) {
+		openlog(cli->prog, LOG_PID, LOG_AUTHPRIV);
+		opened = 1;
+	}
+	va_start(ap, fmt);
+	vsyslog(prio, fmt, ap);
 	va_end(ap);
 }
 

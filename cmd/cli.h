@@ -65,6 +65,14 @@ void tim_warn(const struct tim_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void tim_error(const struct tim_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * To syslog(3), facility authpriv, where log collectors already look, when
+ * on is set or [ledger] syslog = yes: register events (appends, failed
+ * verifications). The text stays English key=value for machines.
+ */
+void tim_cli_syslog(const struct tim_cli *cli, int on, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Only with -v. */
 void tim_info(const struct tim_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

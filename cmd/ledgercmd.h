@@ -2,11 +2,10 @@
 #define TIM_LEDGERCMD_H
 
 /*
- * The tim-ledger subcommands: they take parsed options, call the ledger and
- * write results to stdout and diagnostics to stderr, and return the exit
- * status. They live here, not in cmd/, so that tim-check and the tests reach
- * the same behaviour (tim-check ledger is verify). Like cli.c, a front-end
- * module: the rest of libtim never prints.
+ * The tim-ledger subcommands: they take parsed options, call the ledger in
+ * libtim (ledger_*.c) and write results to stdout and diagnostics to
+ * stderr, and return the exit status. Options and printing only: what a
+ * subcommand does to a ledger is a libtim call that the unit tests reach.
  */
 
 struct tim_cli;

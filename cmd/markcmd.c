@@ -1,14 +1,7 @@
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <libxml/parser.h>
 
 #include "buf.h"
 #include "carrier.h"
@@ -16,15 +9,16 @@
 #include "config.h"
 #include "err.h"
 #include "i18n.h"
+#include "inventory.h"
 #include "json.h"
 #include "label.h"
 #include "ledger_json.h"
 #include "mark.h"
+#include "markbatch.h"
 #include "markcmd.h"
+#include "markrecord.h"
 #include "util.h"
 #include "banned.h"
-
-#define WALK_DEPTH_MAX 256
 
 static int
 worse(int a, int b)
@@ -33,22 +27,6 @@ worse(int a, int b)
 	if (a == TIM_EXIT_ERROR || b == TIM_EXIT_ERROR)
 		return TIM_EXIT_ERROR;
 	return a > b ? a : b;
-}
-
-/* "name, xattr, text": the carriers in bits, content named by its type. */
-static void
-carrier_list(int bits, const char *content, const char *sep, struct tim_buf *b)
-{
-	static const char *names[] = { "name", "xattr", "content", "folder" };
-	int i, first = 1;
-
-	for (i = 0; i < 4; i++) {
-		if (!(bits & (1 << i)))
-			continue;
-		tim_buf_addf(b, "%s%s", first ? "" : sep,
-		    (1 << i) == TIM_CARRIER_CONTENT && content && *content ? content : names[i]);
-		first = 0;
-	}
 }
 
 static void
@@ -65,114 +43,109 @@ label_json(json_t *o, const struct tim_label *l)
 }
 
 static int
-ledger_record(struct tim_cli *cli, struct tim_mark_cmd *o,
-    const struct tim_mark_result *res, struct tim_err *err)
+ledger_record(struct tim_mark_cmd *o, const struct tim_mark_result *res,
+    struct tim_err *err)
 {
-	struct tim_buf carriers = TIM_BUF_INIT;
-	const struct tim_label *l = o->mark.remove ? &res->before : &res->label;
-	json_t *f;
+	json_t *f = tim_mark_record_fields(&o->mark, res);
 	int r;
 
-	(void)cli;
-	carrier_list(res->changed, res->content, ",", &carriers);
-	f = json_object();
-	json_object_set_new(f, "item", json_string(res->path));
-	json_object_set_new(f, "level", json_string(l->level[0] ? l->level : "-"));
-	json_object_set_new(f, "action", json_string(o->mark.remove ? "remove" : "mark"));
-	json_object_set_new(f, "carriers", json_string(tim_buf_str(&carriers)));
-	if (l->owner[0])
-		json_object_set_new(f, "owner", json_string(l->owner));
-	if (l->entrusted[0])
-		json_object_set_new(f, "entrusted", json_string(l->entrusted));
-	if (l->id[0])
-		json_object_set_new(f, "id", json_string(l->id));
-	if (l->until[0])
-		json_object_set_new(f, "until", json_string(l->until));
+	if (f == NULL)
+		return tim_errorf(err, ENOMEM, _("out of memory"));
 	r = tim_ledger_record(o->ledger, "mark", f, 0, NULL, err);
 	json_decref(f);
-	tim_buf_release(&carriers);
 	return r;
 }
 
-/* One operand: the work is done by a worker, the report by the main thread. */
-struct item {
-	char *path;
-	int rc;			/* the library call's return */
-	struct tim_err err;
-	int dup;		/* the same file as an earlier operand: done after the rest */
-	union {
-		struct tim_mark_result res;
-		struct tim_label_report rep;
-	} u;
-};
+/* The carriers changed, one name each, for --json. */
+static json_t *
+changed_json(const struct tim_mark_result *res)
+{
+	json_t *ch = json_array();
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (res->changed & (1 << i)) {
+			struct tim_buf one = TIM_BUF_INIT;
+
+			tim_mark_carrier_names(1 << i, res->content, "", &one);
+			json_array_append_new(ch, json_string(tim_buf_str(&one)));
+			tim_buf_release(&one);
+		}
+	return ch;
+}
+
+static void
+mark_json(struct tim_mark_cmd *o, const char *path,
+    const struct tim_mark_result *res)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "path", json_string(path));
+	if (strcmp(path, res->path) != 0)
+		json_object_set_new(j, "new_path", json_string(res->path));
+	json_object_set_new(j, "action", json_string(o->mark.remove ? "remove" : "mark"));
+	if (!o->mark.remove)
+		label_json(j, &res->label);
+	else if (res->before.level[0])
+		json_object_set_new(j, "level", json_string(res->before.level));
+	json_object_set_new(j, "changed", changed_json(res));
+	if (res->note[0] && (o->mark.carriers & TIM_CARRIER_CONTENT))
+		json_object_set_new(j, "note", json_string(res->note));
+	if (res->warning[0])
+		json_object_set_new(j, "warning", json_string(res->warning));
+	json_object_set_new(j, "dry_run", json_boolean(o->mark.dry_run));
+	tim_json_print(stdout, j);
+	json_decref(j);
+}
+
+static void
+mark_text(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path,
+    const struct tim_mark_result *res)
+{
+	struct tim_buf b = TIM_BUF_INIT, lab = TIM_BUF_INIT;
+	const char *marked = o->mark.dry_run ? _("would mark '%s' %s (%s)\n") :
+	    _("marked '%s' %s (%s)\n");
+	const char *removed = o->mark.dry_run ? _("would remove the label from '%s' (%s)\n") :
+	    _("removed the label from '%s' (%s)\n");
+
+	tim_mark_carrier_names(res->changed, res->content, ", ", &b);
+	tim_label_format(o->mark.scheme, &res->label, &lab);
+	if (res->changed && !cli->quiet && o->mark.remove)
+		printf(removed, res->path, tim_buf_str(&b));
+	else if (res->changed && !cli->quiet)
+		printf(marked, res->path, tim_buf_str(&lab), tim_buf_str(&b));
+	else if (!res->changed && o->mark.remove)
+		tim_info(cli, _("'%s' has no label to remove"), path);
+	else if (!res->changed)
+		tim_info(cli, _("'%s' is already marked %s"), path, tim_buf_str(&lab));
+	tim_buf_release(&b);
+	tim_buf_release(&lab);
+}
 
 static int
-report_mark(struct tim_cli *cli, struct tim_mark_cmd *o, struct item *it)
+report_mark(struct tim_cli *cli, struct tim_mark_cmd *o,
+    const struct tim_mark_item *it)
 {
-	const char *path = it->path;
-	struct tim_mark_result res;
-	struct tim_buf b = TIM_BUF_INIT, lab = TIM_BUF_INIT;
+	const struct tim_mark_result *res = &it->u.res;
 	struct tim_err err;
 	int st = TIM_EXIT_OK;
 
 	if (it->rc < 0)
 		return tim_cli_fail(cli, &it->err);
-	res = it->u.res;
 	tim_err_clear(&err);
-	if (res.warning[0])
-		tim_warn(cli, "%s", res.warning);
-	if (res.note[0] && (o->mark.carriers & TIM_CARRIER_CONTENT))
-		tim_info(cli, _("'%s': content not marked: %s"), path, res.note);
-	if (res.changed && o->ledger && !o->mark.dry_run &&
-	    ledger_record(cli, o, &res, &err) < 0) {
-		tim_err_prefix(&err, _("'%s' was changed, but the ledger was not"), res.path);
+	if (res->warning[0])
+		tim_warn(cli, "%s", res->warning);
+	if (res->note[0] && (o->mark.carriers & TIM_CARRIER_CONTENT))
+		tim_info(cli, _("'%s': content not marked: %s"), it->path, res->note);
+	if (res->changed && o->ledger && !o->mark.dry_run &&
+	    ledger_record(o, res, &err) < 0) {
+		tim_err_prefix(&err, _("'%s' was changed, but the ledger was not"), res->path);
 		st = tim_cli_fail(cli, &err);
 	}
-	carrier_list(res.changed, res.content, ", ", &b);
-	tim_label_format(o->mark.scheme, &res.label, &lab);
-	if (cli->json) {
-		json_t *j = json_object(), *ch = json_array();
-		int i;
-
-		json_object_set_new(j, "path", json_string(path));
-		if (strcmp(path, res.path) != 0)
-			json_object_set_new(j, "new_path", json_string(res.path));
-		json_object_set_new(j, "action", json_string(o->mark.remove ? "remove" : "mark"));
-		if (!o->mark.remove)
-			label_json(j, &res.label);
-		else if (res.before.level[0])
-			json_object_set_new(j, "level", json_string(res.before.level));
-		for (i = 0; i < 4; i++)
-			if (res.changed & (1 << i)) {
-				struct tim_buf one = TIM_BUF_INIT;
-
-				carrier_list(1 << i, res.content, "", &one);
-				json_array_append_new(ch, json_string(tim_buf_str(&one)));
-				tim_buf_release(&one);
-			}
-		json_object_set_new(j, "changed", ch);
-		if (res.note[0] && (o->mark.carriers & TIM_CARRIER_CONTENT))
-			json_object_set_new(j, "note", json_string(res.note));
-		if (res.warning[0])
-			json_object_set_new(j, "warning", json_string(res.warning));
-		json_object_set_new(j, "dry_run", json_boolean(o->mark.dry_run));
-		tim_json_print(stdout, j);
-		json_decref(j);
-	} else if (!cli->quiet && res.changed) {
-		if (o->mark.remove)
-			printf(o->mark.dry_run ? _("would remove the label from '%s' (%s)\n") :
-			    _("removed the label from '%s' (%s)\n"), res.path, b.buf);
-		else
-			printf(o->mark.dry_run ? _("would mark '%s' %s (%s)\n") :
-			    _("marked '%s' %s (%s)\n"), res.path, lab.buf, b.buf);
-	} else if (!res.changed) {
-		if (o->mark.remove)
-			tim_info(cli, _("'%s' has no label to remove"), path);
-		else
-			tim_info(cli, _("'%s' is already marked %s"), path, lab.buf);
-	}
-	tim_buf_release(&b);
-	tim_buf_release(&lab);
+	if (cli->json)
+		mark_json(o, it->path, res);
+	else
+		mark_text(cli, o, it->path, res);
 	return st;
 }
 
@@ -245,7 +218,8 @@ show_json(const char *path, const struct tim_label_report *rep)
 }
 
 static int
-report_show(struct tim_cli *cli, struct tim_mark_cmd *o, struct item *it)
+report_show(struct tim_cli *cli, struct tim_mark_cmd *o,
+    const struct tim_mark_item *it)
 {
 	const char *path = it->path;
 	const struct tim_label_report rep = it->u.rep;
@@ -261,248 +235,127 @@ report_show(struct tim_cli *cli, struct tim_mark_cmd *o, struct item *it)
 	return rep.marked || rep.inherited ? TIM_EXIT_OK : TIM_EXIT_FAIL;
 }
 
-int
-tim_mark_csv_cell(struct tim_buf *out, const char *cell)
-{
-	const char *p;
-
-	/* A cell Excel would run as a formula gets a leading apostrophe. */
-	if (strchr("=+-@\t\r", cell[0]) != NULL && cell[0]) {
-		tim_buf_adds(out, "\"'");
-	} else if (strpbrk(cell, ",\"\r\n") != NULL)
-		tim_buf_addch(out, '"');
-	else
-		return tim_buf_adds(out, cell);
-	for (p = cell; *p; p++) {
-		if (*p == '"')
-			tim_buf_addch(out, '"');
-		tim_buf_addch(out, *p);
-	}
-	return tim_buf_addch(out, '"');
-}
-
-static void
-list_row(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path,
-    const struct tim_label_report *rep)
-{
-	struct tim_buf kinds = TIM_BUF_INIT, row = TIM_BUF_INIT;
-	const struct tim_label *l = &rep->effective;
-	char when[21];
-	size_t i;
-
-	for (i = 0; i < rep->n; i++)
-		if (!rep->found[i].inherited || !rep->marked)
-			tim_buf_addf(&kinds, "%s%s", kinds.len ? "," : "", rep->found[i].kind);
-	tim_time_rfc3339(rep->mtime, when);
-	if (o->nul) {
-		fwrite(path, 1, strlen(path) + 1, stdout);
-	} else if (cli->json) {
-		json_t *j = json_object();
-
-		json_object_set_new(j, "path", json_string(path));
-		label_json(j, l);
-		json_object_set_new(j, "carriers", json_string(tim_buf_str(&kinds)));
-		json_object_set_new(j, "size", json_integer((json_int_t)rep->size));
-		json_object_set_new(j, "mtime", json_string(when));
-		if (rep->disagree)
-			json_object_set_new(j, "disagree", json_true());
-		tim_json_print(stdout, j);
-		json_decref(j);
-	} else if (o->csv) {
-		const char *cells[] = { path, l->level, l->owner, l->entrusted, l->id,
-		    l->until, tim_buf_str(&kinds) };
-
-		for (i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
-			tim_mark_csv_cell(&row, cells[i]);
-			tim_buf_addch(&row, ',');
-		}
-		tim_buf_addf(&row, "%lld,%s\r\n", (long long)rep->size, when);
-		fputs(tim_buf_str(&row), stdout);
-	} else {
-		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%lld\t%s\n", path, l->level,
-		    l->owner[0] ? l->owner : "-", l->entrusted[0] ? l->entrusted : "-",
-		    l->id[0] ? l->id : "-", l->until[0] ? l->until : "-",
-		    tim_buf_str(&kinds), (long long)rep->size, when);
-	}
-	tim_buf_release(&kinds);
-	tim_buf_release(&row);
-}
-
-/* Lists path and, for a folder, everything below it; symlinks are not followed. */
-static int
-walk(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path, int depth)
-{
-	struct tim_label_report rep;
-	struct tim_err err;
-	struct stat st;
-	char **names = NULL;
-	size_t n = 0, i;
-	DIR *d;
-	int fd, st_worst = TIM_EXIT_OK;
-
-	tim_err_clear(&err);
-	if (lstat(path, &st) < 0) {
-		tim_errorf(&err, errno, _("cannot read '%s'"), path);
-		return tim_cli_fail(cli, &err);
-	}
-	if (S_ISLNK(st.st_mode) || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
-		return TIM_EXIT_OK;
-	if (tim_label_read(o->mark.scheme, path, o->mark.carriers, &rep, &err) < 0)
-		st_worst = tim_cli_fail(cli, &err);
-	else if (rep.marked || rep.inherited)
-		list_row(cli, o, path, &rep);
-	if (!S_ISDIR(st.st_mode))
-		return st_worst;
-	if (depth >= WALK_DEPTH_MAX) {
-		tim_errorf(&err, 0, _("'%s' is nested too deep; not listing below it"), path);
-		return worse(st_worst, tim_cli_fail(cli, &err));
-	}
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		tim_errorf(&err, errno, _("cannot read folder '%s'"), path);
-		if (fd >= 0)
-			close(fd);
-		return worse(st_worst, tim_cli_fail(cli, &err));
-	}
-	if (tim_dir_names(d, &names, &n, &err) < 0) {
-		closedir(d);
-		tim_err_prefix(&err, "'%s'", path);
-		return worse(st_worst, tim_cli_fail(cli, &err));
-	}
-	closedir(d);
-	for (i = 0; i < n; i++) {
-		struct tim_buf child = TIM_BUF_INIT;
-
-		if (strcmp(names[i], TIM_FOLDER_FILE) == 0)
-			continue;
-		tim_buf_addf(&child, "%s%s%s", path,
-		    path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
-		if (!child.failed)
-			st_worst = worse(st_worst, walk(cli, o, child.buf, depth + 1));
-		tim_buf_release(&child);
-	}
-	tim_dir_names_free(names, n);
-	return st_worst;
-}
-
-/* Operands are done in batches, in parallel; reports keep their order. */
-#define BATCH 128
-
-struct batch {
+/* A run of tim-mark: the front end, its options and the worst status so far. */
+struct run {
+	struct tim_cli *cli;
 	struct tim_mark_cmd *o;
-	struct item items[BATCH];
-	size_t n, next;
-	pthread_mutex_t mu;
+	int st;
 };
 
 static void
-work(struct tim_mark_cmd *o, struct item *it)
+list_json(const struct tim_inventory_entry *e)
 {
-	tim_err_clear(&it->err);
-	if (o->mode == TIM_MARK_SHOW)
-		it->rc = tim_label_read(o->mark.scheme, it->path, o->mark.carriers, &it->u.rep, &it->err);
-	else
-		it->rc = tim_mark_file(&o->mark, it->path, &it->u.res, &it->err);
+	json_t *j = json_object();
+	char when[21];
+
+	tim_time_rfc3339(e->rep->mtime, when);
+	json_object_set_new(j, "path", json_string(e->path));
+	label_json(j, &e->rep->effective);
+	json_object_set_new(j, "carriers", json_string(e->carriers));
+	json_object_set_new(j, "size", json_integer((json_int_t)e->rep->size));
+	json_object_set_new(j, "mtime", json_string(when));
+	if (e->rep->disagree)
+		json_object_set_new(j, "disagree", json_true());
+	tim_json_print(stdout, j);
+	json_decref(j);
 }
 
-static void *
-worker(void *arg)
-{
-	struct batch *b = arg;
-	size_t i;
-
-	for (;;) {
-		pthread_mutex_lock(&b->mu);
-		i = b->next++;
-		pthread_mutex_unlock(&b->mu);
-		if (i >= b->n)
-			return NULL;
-		if (!b->items[i].dup)
-			work(b->o, &b->items[i]);
-	}
-}
-
-/*
- * Two operands naming one file (by device and inode) must not be rewritten
- * at once: later ones wait for the parallel part and run in order.
- */
 static void
-find_dups(struct batch *b)
+list_text(const struct tim_inventory_entry *e)
 {
-	struct stat st;
-	dev_t dev[BATCH];
-	ino_t ino[BATCH];
-	int have[BATCH];
-	size_t i, k;
+	const struct tim_label *l = &e->rep->effective;
+	char when[21];
 
-	for (i = 0; i < b->n; i++) {
-		have[i] = lstat(b->items[i].path, &st) == 0;
-		dev[i] = have[i] ? st.st_dev : 0;
-		ino[i] = have[i] ? st.st_ino : 0;
-		b->items[i].dup = 0;
-		for (k = 0; k < i && have[i]; k++)
-			if (have[k] && dev[k] == dev[i] && ino[k] == ino[i]) {
-				b->items[i].dup = 1;
-				break;
-			}
-	}
+	tim_time_rfc3339(e->rep->mtime, when);
+	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%lld\t%s\n", e->path, l->level,
+	    l->owner[0] ? l->owner : "-", l->entrusted[0] ? l->entrusted : "-",
+	    l->id[0] ? l->id : "-", l->until[0] ? l->until : "-",
+	    e->carriers, (long long)e->rep->size, when);
 }
 
 static int
-run_batch(struct tim_cli *cli, struct batch *b)
+list_entry(const struct tim_inventory_entry *e, void *arg, struct tim_err *err)
 {
-	struct tim_mark_cmd *o = b->o;
-	pthread_t tids[TIM_MARK_JOBS_MAX];
-	size_t i, started = 0, jobs = (size_t)o->jobs;
-	int st = TIM_EXIT_OK;
+	struct run *ls = arg;
+	struct tim_buf row = TIM_BUF_INIT;
 
-	if (b->n == 0)
-		return st;
-	find_dups(b);
-	b->next = 0;
-	if (jobs > b->n)
-		jobs = b->n;
-	for (i = 1; i < jobs; i++)
-		if (pthread_create(&tids[started], NULL, worker, b) == 0)
-			started++;
-	worker(b);
-	for (i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
-	for (i = 0; i < b->n; i++) {
-		struct item *it = &b->items[i];
-
-		if (it->dup)
-			work(o, it);
-		st = worse(st, o->mode == TIM_MARK_SHOW ? report_show(cli, o, it) : report_mark(cli, o, it));
-		free(it->path);
-		it->path = NULL;
-	}
-	b->n = 0;
-	return st;
+	(void)err;
+	if (ls->o->nul)
+		fwrite(e->path, 1, strlen(e->path) + 1, stdout);
+	else if (ls->cli->json)
+		list_json(e);
+	else if (ls->o->csv) {
+		tim_inventory_csv_row(&row, e);
+		fputs(tim_buf_str(&row), stdout);
+	} else
+		list_text(e);
+	tim_buf_release(&row);
+	return 0;
 }
 
-/* Queues one operand; a full batch runs. */
-static int
-one(struct tim_cli *cli, struct batch *b, const char *path)
+static void
+list_error(const struct tim_err *why, void *arg)
 {
+	struct run *ls = arg;
+
+	ls->st = worse(ls->st, tim_cli_fail(ls->cli, why));
+}
+
+static int
+list(struct tim_cli *cli, struct tim_mark_cmd *o, const char *root)
+{
+	static const struct tim_inventory_ops ops = { list_entry, list_error };
+	struct run ls = { cli, o, TIM_EXIT_OK };
+	struct tim_err err;
+
+	tim_err_clear(&err);
+	if (tim_inventory_walk(o->mark.scheme, o->mark.carriers, root, &ops, &ls, &err) < 0)
+		ls.st = worse(ls.st, tim_cli_fail(cli, &err));
+	return ls.st;
+}
+
+static void
+list_csv_header(void)
+{
+	struct tim_buf head = TIM_BUF_INIT;
+
+	tim_inventory_csv_header(&head);
+	fputs(tim_buf_str(&head), stdout);
+	tim_buf_release(&head);
+}
+
+/* A file's outcome, reported in the order the operands came. */
+static void
+done(const struct tim_mark_item *it, void *arg)
+{
+	struct run *r = arg;
+	struct tim_mark_cmd *o = r->o;
+
+	r->st = worse(r->st, o->mode == TIM_MARK_SHOW ? report_show(r->cli, o, it) :
+	    report_mark(r->cli, o, it));
+}
+
+/* One operand: listed at once, or queued to be marked or shown. */
+static int
+one(struct tim_cli *cli, struct tim_mark_batch *b, struct tim_mark_cmd *o,
+    const char *path)
+{
+	struct tim_err err;
+
 	if (!*path)
 		return TIM_EXIT_OK;
-	if (b->o->mode == TIM_MARK_LIST)
-		return walk(cli, b->o, path, 0);
-	b->items[b->n].path = strdup(path);
-	if (b->items[b->n].path == NULL) {
-		tim_error(cli, _("out of memory"));
-		return TIM_EXIT_ERROR;
-	}
-	if (++b->n < BATCH)
-		return TIM_EXIT_OK;
-	return run_batch(cli, b);
+	if (o->mode == TIM_MARK_LIST)
+		return list(cli, o, path);
+	tim_err_clear(&err);
+	if (tim_mark_batch_add(b, path, &err) < 0)
+		return tim_cli_fail(cli, &err);
+	return TIM_EXIT_OK;
 }
 
 static int
-from_stdin(struct tim_cli *cli, struct batch *b)
+from_stdin(struct tim_cli *cli, struct tim_mark_batch *b,
+    struct tim_mark_cmd *o)
 {
-	struct tim_mark_cmd *o = b->o;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -511,7 +364,7 @@ from_stdin(struct tim_cli *cli, struct batch *b)
 	while ((n = getdelim(&line, &cap, o->nul ? '\0' : '\n', stdin)) > 0) {
 		if (line[n - 1] == (o->nul ? '\0' : '\n'))
 			line[n - 1] = '\0';
-		st = worse(st, one(cli, b, line));
+		st = worse(st, one(cli, b, o, line));
 	}
 	if (ferror(stdin)) {
 		tim_error(cli, _("cannot read paths from standard input"));
@@ -521,13 +374,11 @@ from_stdin(struct tim_cli *cli, struct batch *b)
 	return st;
 }
 
-int
-tim_mark_cmd_run(struct tim_cli *cli, struct tim_mark_cmd *o, int argc,
-    char **argv)
+/* The scheme, the carriers and the level, checked before any file. */
+static int
+setup(struct tim_cli *cli, struct tim_mark_cmd *o)
 {
 	struct tim_err err;
-	struct batch *b;
-	int i, st = TIM_EXIT_OK, stdin_used = 0;
 
 	tim_err_clear(&err);
 	if (tim_label_scheme_load(&o->scheme, cli->cfg, &err) < 0)
@@ -541,49 +392,50 @@ tim_mark_cmd_run(struct tim_cli *cli, struct tim_mark_cmd *o, int argc,
 		    TIM_CARRIERS_ALL : TIM_CARRIERS_DEFAULT;
 	if (o->mode == TIM_MARK_REMOVE)
 		o->mark.remove = 1;
-	if (o->level != NULL) {
-		if (tim_label_set(&o->mark.label, "level", o->level, &err) < 0)
-			return tim_cli_fail(cli, &err);
-		if (tim_label_rank(&o->scheme, o->mark.label.level) < 0) {
-			struct tim_label probe = o->mark.label;
+	if (o->level == NULL)
+		return TIM_EXIT_OK;
+	if (tim_label_set(&o->mark.label, "level", o->level, &err) < 0)
+		return tim_cli_fail(cli, &err);
+	if (tim_label_rank(&o->scheme, o->mark.label.level) < 0) {
+		struct tim_label probe = o->mark.label;
 
-			tim_label_validate(&o->scheme, &probe, &err);
-			return tim_cli_fail(cli, &err);
-		}
+		tim_label_validate(&o->scheme, &probe, &err);
+		return tim_cli_fail(cli, &err);
 	}
+	return TIM_EXIT_OK;
+}
+
+int
+tim_mark_cmd_run(struct tim_cli *cli, struct tim_mark_cmd *o, int argc,
+    char **argv)
+{
+	struct run r = { cli, o, TIM_EXIT_OK };
+	struct tim_mark_batch *b;
+	int i, st, stdin_used = 0;
+
+	if ((r.st = setup(cli, o)) != TIM_EXIT_OK)
+		return r.st;
 	if (o->csv && o->mode == TIM_MARK_LIST)
-		fputs("\xef\xbb\xbfpath,level,owner,entrusted,id,until,carriers,size,mtime\r\n", stdout);
-	b = calloc(1, sizeof(*b));
+		list_csv_header();
+	b = tim_mark_batch_new(&o->mark, o->mode == TIM_MARK_SHOW, o->jobs, done, &r);
 	if (b == NULL) {
 		tim_error(cli, _("out of memory"));
 		return TIM_EXIT_ERROR;
 	}
-	b->o = o;
-	pthread_mutex_init(&b->mu, NULL);
-	if (o->jobs <= 0) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-		/* Four per processor: most of a rewrite is spent waiting for fsync. */
-		o->jobs = cpus > 0 ? (int)(4 * cpus) : 4;
-	}
-	if (o->jobs > TIM_MARK_JOBS_MAX)
-		o->jobs = TIM_MARK_JOBS_MAX;
-	/* libxml2 sets itself up once, before any worker parses. */
-	xmlInitParser();
 	for (i = 0; i < argc; i++) {
+		/* done() raises r.st too: the operand's own status is taken first. */
 		if (strcmp(argv[i], "-") == 0) {
 			if (stdin_used++)
 				continue;
-			st = worse(st, from_stdin(cli, b));
+			st = from_stdin(cli, b, o);
 		} else
-			st = worse(st, one(cli, b, argv[i]));
+			st = one(cli, b, o, argv[i]);
+		r.st = worse(r.st, st);
 	}
-	st = worse(st, run_batch(cli, b));
-	pthread_mutex_destroy(&b->mu);
-	free(b);
+	tim_mark_batch_free(b);
 	if (fflush(stdout) != 0) {
 		tim_error(cli, _("cannot write the output"));
-		st = TIM_EXIT_ERROR;
+		r.st = TIM_EXIT_ERROR;
 	}
-	return st;
+	return r.st;
 }

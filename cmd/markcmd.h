@@ -3,6 +3,7 @@
 
 #include "label.h"
 #include "mark.h"
+#include "markbatch.h"
 
 struct tim_cli;
 
@@ -25,12 +26,7 @@ struct tim_mark_cmd {
 	int jobs;		/* -j: files done at once; 0 picks from the processors */
 };
 
-#define TIM_MARK_JOBS_MAX 64
-
 int tim_mark_cmd_run(struct tim_cli *cli, struct tim_mark_cmd *o, int argc,
     char **argv);
-
-/* One CSV cell, quoted when needed and neutralised against formulas. */
-int tim_mark_csv_cell(struct tim_buf *out, const char *cell);
 
 #endif

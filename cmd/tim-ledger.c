@@ -1,7 +1,7 @@
 /*
  * tim-ledger: the registers (管理簿) of 告示 I 第四 1 as an append-only,
  * hash-chained file with signed checkpoints. Options and output only; the
- * ledger itself is libtim/ledger.c.
+ * ledger itself is libtim/ledger_*.c.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -1,8 +1,9 @@
 /*
  * tim-mark: marks electronic information as controlled (告示 I 第二 1) in
  * its name, attributes, content and folder, shows and removes marks, and
- * lists what is marked (the inventory). Options and exit status only; the
- * work is in libtim (mark.c, markcmd.c, carrier_*.c).
+ * lists what is marked (the inventory). Options and exit status only;
+ * printing is in markcmd.c, the work in libtim (mark.c, markbatch.c,
+ * inventory.c, markrecord.c, carrier_*.c).
  */
 #include <getopt.h>
 #include <stdio.h>

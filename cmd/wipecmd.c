@@ -1,15 +1,17 @@
-#include <dirent.h>
+/*
+ * tim-wipe's run: finding and checking targets, the plan, the confirmation,
+ * progress, the stop on a signal, what is printed, the certificate files,
+ * the ledger records and the exit statuses. The engines are libtim's:
+ * wipe.c (passes), wipe_file.c, wipe_tree.c, wipe_device.c, wipe_state.c,
+ * wiperecord.c, blkdev.c and sanitize.c, none of which prints.
+ */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "blkdev.h"
@@ -25,6 +27,10 @@
 #include "sanitize.h"
 #include "util.h"
 #include "wipe.h"
+#include "wipe_device.h"
+#include "wipe_file.h"
+#include "wipe_state.h"
+#include "wipe_tree.h"
 #include "wipecmd.h"
 #include "wiperecord.h"
 #include "banned.h"
@@ -67,6 +73,7 @@ struct run {
 	int argc, argi;
 	int top_is_dir;
 	int stopped;
+	int tree_worst;		/* -r: the worst status in the tree */
 	const char *state_written;
 	int state_replace;	/* resuming: the state file may be rewritten */
 	struct tim_buf state_path;
@@ -117,50 +124,15 @@ progress_end(struct run *r)
 }
 
 static json_t *
-pass_names(const struct tim_wipe_method *m)
-{
-	json_t *a = json_array();
-	char name[40];
-	size_t i;
-
-	for (i = 0; a && i < m->npasses; i++) {
-		tim_wipe_pass_name(&m->pass[i], name, sizeof(name));
-		json_array_append_new(a, json_string(name));
-	}
-	return a;
-}
-
-static json_t *
 item_new(struct run *r, const char *target, const char *type, json_t *media)
 {
-	char now[21];
-	json_t *it;
-
-	tim_now_rfc3339(now);
-	it = json_pack("{s:s, s:s, s:o}", "target", target, "type", type, "media", media);
-	if (it == NULL)
-		return NULL;
-	if (r->o->item)
-		json_object_set_new(it, "property_number", json_string(r->o->item));
-	if (r->o->label)
-		json_object_set_new(it, "classification", json_string(r->o->label));
-	json_object_set_new(it, "data_backed_up", json_string("unknown"));
-	json_object_set_new(it, "category", json_string("clear"));
-	json_object_set_new(it, "technique", json_string("overwrite"));
-	json_object_set_new(it, "method", json_string(r->m.name));
-	json_object_set_new(it, "method_spec", json_string(r->m.spec));
-	json_object_set_new(it, "passes", pass_names(&r->m));
-	json_object_set_new(it, "pass_count", json_integer((json_int_t)r->m.npasses));
-	json_object_set_new(it, "start", json_string(now));
-	return it;
+	return tim_wipe_item_new(target, type, media, &r->m, r->o->item, r->o->label);
 }
 
 static const char *
 verify_result(const struct run *r, const struct tim_wipe_job *j)
 {
-	if (r->verify == TIM_VERIFY_OFF)
-		return "not verified";
-	return j->mismatch.total ? "failed" : "passed";
+	return tim_wipe_verify_result(r->verify, j);
 }
 
 /* Fills the results; returns the item's exit status. */
@@ -168,33 +140,8 @@ static int
 item_finish(struct run *r, json_t *it, const struct tim_wipe_job *j,
     uint64_t written_before)
 {
-	const char *result = "complete";
-	char now[21];
-	int st = TIM_EXIT_OK;
-
-	tim_now_rfc3339(now);
-	if (j->bad.total) {
-		result = "incomplete";
-		st = TIM_EXIT_FAIL;
-	} else if (j->mismatch.total) {
-		result = "verification failed";
-		st = TIM_EXIT_FAIL;
-	}
-	json_object_set_new(it, "bytes_written",
-	    json_integer((json_int_t)(j->bytes_written + written_before)));
-	json_object_set_new(it, "verification", json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}",
-	    "method", r->verify == TIM_VERIFY_OFF ? "none" :
-	    r->verify == TIM_VERIFY_SAMPLE ? "quick sampling" : "full",
-	    "mode", tim_wipe_verify_name(r->verify),
-	    "result", verify_result(r, j),
-	    "bytes_verified", (json_int_t)j->bytes_verified,
-	    "mismatch_bytes", (json_int_t)j->mismatch.total,
-	    "mismatches", tim_wipe_ranges_json(&j->mismatch)));
-	json_object_set_new(it, "bad_ranges", tim_wipe_ranges_json(&j->bad));
-	json_object_set_new(it, "bad_bytes", json_integer((json_int_t)j->bad.total));
-	json_object_set_new(it, "end", json_string(now));
-	json_object_set_new(it, "result", json_string(result));
-	return st;
+	return tim_wipe_item_finish(it, j, r->verify, written_before) ?
+	    TIM_EXIT_FAIL : TIM_EXIT_OK;
 }
 
 static void
@@ -234,47 +181,6 @@ report_item(struct run *r, const json_t *it, const struct tim_wipe_job *j,
 	    r->m.spec + 7, tim_wipe_verify_name(r->verify), verify_result(r, j));
 }
 
-/* The state file: where the run stopped, never the keystream key. */
-static const char *
-state_path(struct run *r, const char *target)
-{
-	const char *base = strrchr(target, '/'), *xdg, *home;
-	char now[21];
-	size_t i, start;
-
-	if (r->o->state)
-		return r->o->state;
-	tim_buf_reset(&r->state_path);
-	xdg = getenv("XDG_STATE_HOME");
-	home = getenv("HOME");
-	if (xdg && *xdg == '/')
-		tim_buf_addf(&r->state_path, "%s/tim", xdg);
-	else if (home && *home == '/')
-		tim_buf_addf(&r->state_path, "%s/.local/state/tim", home);
-	else
-		tim_buf_adds(&r->state_path, ".");
-	/* Make the directory chain, private: it says what was being erased. */
-	for (i = 1; i < r->state_path.len; i++)
-		if (r->state_path.buf[i] == '/') {
-			r->state_path.buf[i] = '\0';
-			(void)mkdir(r->state_path.buf, 0700);
-			r->state_path.buf[i] = '/';
-		}
-	(void)mkdir(r->state_path.buf, 0700);
-	tim_now_rfc3339(now);
-	tim_buf_adds(&r->state_path, "/wipe-");
-	start = r->state_path.len;
-	tim_buf_adds(&r->state_path, base ? base + 1 : target);
-	for (i = start; i < r->state_path.len; i++)
-		if (!((r->state_path.buf[i] >= 'a' && r->state_path.buf[i] <= 'z') ||
-		    (r->state_path.buf[i] >= 'A' && r->state_path.buf[i] <= 'Z') ||
-		    (r->state_path.buf[i] >= '0' && r->state_path.buf[i] <= '9')))
-			r->state_path.buf[i] = '_';
-	tim_buf_addf(&r->state_path, "-%.4s%.2s%.2s%.2s%.2s%.2s.json", now, now + 5,
-	    now + 8, now + 11, now + 14, now + 17);
-	return r->state_path.buf;
-}
-
 static json_t *
 options_json(const struct run *r)
 {
@@ -294,85 +200,69 @@ options_json(const struct run *r)
 	return j;
 }
 
-/*
- * Writes the state for --resume (a temporary file renamed over the old
- * one). target NULL: stopped between targets.
- */
-static int
-save_state(struct run *r, const char *target, const char *type, json_t *identity,
-    const struct tim_wipe_job *j, json_t *item, uint64_t written_before)
+/* What is left of the batch, for the state file. */
+static json_t *
+remaining(const struct run *r, const char *target)
 {
-	struct tim_buf tmp = TIM_BUF_INIT, text = TIM_BUF_INIT;
-	struct tim_err err;
-	const char *path;
-	json_t *s, *rem;
-	int i, rc = -1;
-	char *dump;
+	json_t *rem = json_array();
+	int i;
 
-	tim_err_clear(&err);
 	/*
-	 * What is left of the batch: after a stop inside a target, the rest
-	 * (and the directory being walked, which a resumed run walks again);
-	 * after a stop between targets, the target that had not begun too.
+	 * After a stop inside a target, the rest (and the directory being
+	 * walked, which a resumed run walks again); after a stop between
+	 * targets, the target that had not begun too.
 	 */
-	rem = json_array();
 	if (target && r->top_is_dir && r->argi >= 0)
 		json_array_append_new(rem, json_string(r->argv[r->argi]));
 	for (i = target ? r->argi + 1 : (r->argi < 0 ? 0 : r->argi); i < r->argc; i++)
 		json_array_append_new(rem, json_string(r->argv[i]));
-	s = json_pack("{s:s, s:i, s:s, s:s, s:o*, s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:I, s:O, s:o*, s:o, s:o, s:s}",
-	    "tim", "wipe-state", "v", 1,
-	    "target", target ? target : "",
-	    "type", type ? type : "none",
-	    "identity", identity,
-	    "method", r->m.spec, "method_name", r->m.name,
-	    "verify", tim_wipe_verify_name(r->verify),
-	    "pass", (json_int_t)(j ? j->stop_pass : 0),
-	    "phase", j && j->stop_phase == TIM_PHASE_VERIFY ? "verify" : "write",
-	    "offset", (json_int_t)(j ? j->stop_offset : 0),
-	    "started", r->started,
-	    "bytes_written", (json_int_t)(j ? j->bytes_written + written_before : 0),
-	    "items", r->items,
-	    "current_item", item,
-	    "bad_ranges", j ? tim_wipe_ranges_json(&j->bad) : json_array(),
-	    "remaining", rem,
-	    "note", "the keystream key is never stored: a random pass that is verified restarts from its beginning with a new key");
-	if (s == NULL) {
+	return rem;
+}
+
+/* Writes the state for --resume. target NULL: stopped between targets. */
+static int
+save_state(struct run *r, const char *target, const char *type, json_t *identity,
+    const struct tim_wipe_job *j, json_t *item, uint64_t written_before)
+{
+	struct tim_wipe_state ws;
+	struct tim_err err;
+	const char *path = r->o->state;
+	json_t *s;
+
+	tim_err_clear(&err);
+	memset(&ws, 0, sizeof(ws));
+	ws.target = target;
+	ws.type = type;
+	ws.identity = identity;
+	ws.method = &r->m;
+	ws.verify = r->verify;
+	ws.job = j;
+	ws.written_before = written_before;
+	ws.started = r->started;
+	ws.items = r->items;
+	ws.current_item = item;
+	ws.remaining = remaining(r, target);
+	ws.options = options_json(r);
+	s = tim_wipe_state_json(&ws);
+	json_decref(ws.remaining);
+	json_decref(ws.options);
+	if (s == NULL || (path == NULL &&
+	    tim_wipe_state_path(target ? target : "batch", &r->state_path) < 0)) {
+		json_decref(s);
 		tim_error(r->cli, _("cannot record where the run stopped: out of memory"));
 		return -1;
 	}
-	json_object_set_new(s, "options", options_json(r));
-	if (item)
-		json_incref(item);
-	dump = json_dumps(s, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(s);
-	path = state_path(r, target ? target : "batch");
-	tim_buf_addf(&tmp, "%s.tmp", path);
-	if (dump == NULL || tim_buf_adds(&text, dump) < 0 || tim_buf_addch(&text, '\n') < 0 ||
-	    tmp.failed) {
-		tim_error(r->cli, _("cannot record where the run stopped: out of memory"));
-		goto out;
-	}
-	(void)unlink(tmp.buf);
+	if (path == NULL)
+		path = r->state_path.buf;
 	/* Only the state file being resumed is ever replaced. */
-	if (tim_write_new_file(tmp.buf, 0600, text.buf, text.len, &err) < 0 ||
-	    renameat2(AT_FDCWD, tmp.buf, AT_FDCWD, path,
-	    r->state_replace ? 0 : RENAME_NOREPLACE) < 0) {
-		if (errno == EEXIST && !err.msg[0])
-			tim_errorf(&err, 0, _("'%s' already exists; not overwriting it"), path);
-		if (!err.msg[0])
-			tim_errorf(&err, errno, _("cannot write '%s'"), path);
-		(void)unlink(tmp.buf);
+	if (tim_wipe_state_write(path, s, r->state_replace, &err) < 0) {
+		json_decref(s);
 		tim_cli_fail(r->cli, &err);
-		goto out;
+		return -1;
 	}
+	json_decref(s);
 	r->state_written = path;
-	rc = 0;
-out:
-	free(dump);
-	tim_buf_release(&tmp);
-	tim_buf_release(&text);
-	return rc;
+	return 0;
 }
 
 static int
@@ -382,9 +272,11 @@ stopped(struct run *r, const char *target, const char *type, json_t *identity,
 	r->stopped = 1;
 	progress_end(r);
 	if (save_state(r, target, type, identity, j, item, written_before) < 0) {
+		json_decref(identity);
 		json_decref(item);
 		return TIM_EXIT_ERROR;
 	}
+	json_decref(identity);
 	json_decref(item);
 	if (target && j)
 		tim_error(r->cli, _("stopped '%s' in pass %zu/%zu (%s) at byte %llu"), target,
@@ -395,38 +287,6 @@ stopped(struct run *r, const char *target, const char *type, json_t *identity,
 		tim_error(r->cli, _("stopped between targets"));
 	tim_error(r->cli, _("to continue: tim-wipe --resume '%s'"), r->state_written);
 	return TIM_EXIT_FAIL;
-}
-
-/* Where a resumed run starts in its first target. */
-static void
-resume_point(struct run *r, struct tim_wipe_job *j, uint64_t *written_before)
-{
-	const char *phase;
-
-	if (r->resume == NULL)
-		return;
-	j->start_pass = (size_t)json_integer_value(json_object_get(r->resume, "pass"));
-	phase = json_string_value(json_object_get(r->resume, "phase"));
-	j->start_phase = phase && strcmp(phase, "verify") == 0 ? TIM_PHASE_VERIFY : TIM_PHASE_WRITE;
-	j->start_offset = (uint64_t)json_integer_value(json_object_get(r->resume, "offset"));
-	*written_before = (uint64_t)json_integer_value(json_object_get(r->resume, "bytes_written"));
-	if (j->start_pass > r->m.npasses)
-		j->start_pass = r->m.npasses;
-	if (j->start_offset > j->size)
-		j->start_offset = j->size;
-	if (j->start_offset % (j->align ? j->align : 1))
-		j->start_offset -= j->start_offset % j->align;
-}
-
-static void
-resume_bad(struct run *r, struct tim_wipe_job *j)
-{
-	json_t *a = r->resume ? json_object_get(r->resume, "bad_ranges") : NULL, *v;
-	size_t i;
-
-	json_array_foreach(a, i, v)
-		tim_wipe_ranges_add(&j->bad, (uint64_t)json_integer_value(json_array_get(v, 0)),
-		    (uint64_t)json_integer_value(json_array_get(v, 1)));
 }
 
 /*
@@ -451,35 +311,22 @@ job_init(struct run *r, struct tim_wipe_job *j, int fd, uint64_t size,
 	j->stop = &stop_flag;
 	j->progress = progress_cb;
 	j->progress_ctx = r;
+	j->faults = r->o->faults;
 	r->label = label;
-	resume_point(r, j, before);
-	resume_bad(r, j);
+	if (r->resume)
+		tim_wipe_state_resume(r->resume, j, before);
 	r->resume = NULL;
 }
 
 /* ---------------------------------------------------------------- files */
 
-static const char *
-cow_name(long type)
-{
-	switch ((unsigned long)type) {
-	case 0x9123683eUL: return "btrfs";
-	case 0x2fc12fc1UL: return "zfs";
-	case 0xf2f52010UL: return "f2fs";
-	case 0x3434UL: return "nilfs2";
-	case 0xca451a4eUL: return "bcachefs";
-	}
-	return NULL;
-}
-
 static void
 medium_warnings(struct run *r, int fd, const struct stat *st, const char *display)
 {
-	struct statfs sf;
 	const char *cow;
 	char dev[64];
 
-	if (!r->warned_cow && fstatfs(fd, &sf) == 0 && (cow = cow_name((long)sf.f_type))) {
+	if (!r->warned_cow && (cow = tim_wipe_file_cow(fd)) != NULL) {
 		r->warned_cow = 1;
 		tim_warn(r->cli, _("warning: '%s' is on %s, a copy-on-write file system: an overwrite there goes to new blocks and the old data stays on the device; erase the whole device instead (tim-wipe DEVICE or --hardware), or keep such data under full-disk encryption and destroy the key"),
 		    display, cow);
@@ -489,84 +336,6 @@ medium_warnings(struct run *r, int fd, const struct stat *st, const char *displa
 		tim_warn(r->cli, _("warning: '%s' is on %s, a flash (non-rotational) device: wear levelling keeps old copies of overwritten blocks where file-level overwrite cannot reach; erase the whole device with --hardware (or tim-wipe DEVICE), or use full-disk encryption and destroy the key"),
 		    display, dev);
 	}
-}
-
-static int
-random_name(char *out, size_t len)
-{
-	static const char set[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char rnd[NAME_MAX];
-	size_t i, got = 0;
-
-	while (got < len) {
-		ssize_t n = getrandom(rnd + got, len - got, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		got += (size_t)n;
-	}
-	for (i = 0; i < len; i++)
-		out[i] = set[rnd[i] % (sizeof(set) - 1)];
-	out[len] = '\0';
-	return 0;
-}
-
-/*
- * The name is data too: rename to random names of shrinking length, syncing
- * the directory each time, so the old name is overwritten in the directory
- * block; then cut the file to nothing and unlink it.
- */
-static int
-remove_name(int dirfd, const char *name, int fd, int isdir, struct tim_err *err)
-{
-	char cur[NAME_MAX + 1], next[NAME_MAX + 1];
-	size_t len = strlen(name), i, k, nl;
-	struct stat st;
-
-	if (len > NAME_MAX)
-		len = NAME_MAX;
-	snprintf(cur, sizeof(cur), "%s", name);
-	for (i = 0; i < 3; i++) {
-		nl = len >> i ? len >> i : 1;
-		for (k = 0; k < 32; k++) {
-			if (random_name(next, nl) < 0)
-				return tim_errorf(err, errno, _("cannot get random bytes"));
-			if (renameat2(dirfd, cur, dirfd, next, RENAME_NOREPLACE) == 0)
-				break;
-			if (errno == EEXIST)
-				continue;
-			/* File systems without RENAME_NOREPLACE: look first. */
-			if (errno == EINVAL && fstatat(dirfd, next, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
-			    errno == ENOENT && renameat(dirfd, cur, dirfd, next) == 0)
-				break;
-			if (errno == ENOENT || errno == EINVAL)
-				continue;
-			return tim_errorf(err, errno, _("cannot rename '%s'"), cur);
-		}
-		if (k == 32)
-			return tim_errorf(err, EEXIST, _("cannot rename '%s'"), cur);
-		memcpy(cur, next, nl + 1);
-		(void)fsync(dirfd);
-	}
-	if (!isdir && (ftruncate(fd, 0) < 0 || fdatasync(fd) < 0))
-		return tim_errorf(err, errno, _("cannot truncate '%s'"), cur);
-	if (unlinkat(dirfd, cur, isdir ? AT_REMOVEDIR : 0) < 0)
-		return tim_errorf(err, errno, _("cannot remove '%s'"), cur);
-	(void)fsync(dirfd);
-	return 0;
-}
-
-static json_t *
-file_identity(const struct stat *st)
-{
-	/* The change time after the last write tells a replaced file apart. */
-	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "dev", (json_int_t)st->st_dev,
-	    "ino", (json_int_t)st->st_ino, "size", (json_int_t)st->st_size,
-	    "ctime", (json_int_t)st->st_ctim.tv_sec,
-	    "ctime_ns", (json_int_t)st->st_ctim.tv_nsec);
 }
 
 static void
@@ -595,331 +364,190 @@ plan_line(struct run *r, const char *target, int file, uint64_t size)
 	    _(", then rename, truncate and remove") : "");
 }
 
-static int
-wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
+/* The item of a target: new, or the stopped run's when resuming it. */
+static json_t *
+target_item(struct run *r, const char *target, const char *type, json_t *media)
 {
-	struct tim_wipe_job j;
-	struct tim_err err;
-	struct stat st, st2;
-	uint64_t before = 0;
-	json_t *it, *media;
-	char fsname[64] = "";
-	int fd, st_code;
+	json_t *it = item_new(r, target, type, media);
 
-	tim_err_clear(&err);
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		tim_error(r->cli, _("cannot stat '%s': %s"), display, strerror(errno));
-		return TIM_EXIT_ERROR;
-	}
-	if (S_ISLNK(st.st_mode)) {
-		tim_error(r->cli, _("'%s' is a symbolic link; not followed"), display);
-		return TIM_EXIT_FAIL;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		tim_error(r->cli, _("'%s' is not a regular file"), display);
-		return TIM_EXIT_FAIL;
-	}
-	if (st.st_nlink > 1 && !r->o->force_links && !r->o->check) {
-		tim_error(r->cli, _("'%s' has %lu hard links: its data would stay reachable under the other names after this one is removed; erase it with --force-links to overwrite the data for all of them"),
-		    display, (unsigned long)st.st_nlink);
-		return TIM_EXIT_FAIL;
-	}
-	fd = openat(dirfd, name, (r->o->check ? O_RDONLY : O_RDWR) | O_NOFOLLOW |
-	    O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		tim_error(r->cli, _("cannot open '%s': %s"), display, strerror(errno));
-		return TIM_EXIT_ERROR;
-	}
-	if (fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino ||
-	    !S_ISREG(st2.st_mode)) {
-		tim_error(r->cli, _("'%s' changed while it was opened; not touched"), display);
-		close(fd);
-		return TIM_EXIT_FAIL;
-	}
-	(void)fcntl(fd, F_SETFL, 0);
-	if (r->resume && json_is_object(json_object_get(r->resume, "identity"))) {
-		json_t *id = json_object_get(r->resume, "identity");
-
-		if ((dev_t)json_integer_value(json_object_get(id, "dev")) != st.st_dev ||
-		    (ino_t)json_integer_value(json_object_get(id, "ino")) != st.st_ino ||
-		    json_integer_value(json_object_get(id, "size")) != (json_int_t)st.st_size ||
-		    json_integer_value(json_object_get(id, "ctime")) != (json_int_t)st.st_ctim.tv_sec ||
-		    json_integer_value(json_object_get(id, "ctime_ns")) != (json_int_t)st.st_ctim.tv_nsec) {
-			tim_error(r->cli, _("'%s' is not the file the stopped run was erasing; not touched"), display);
-			close(fd);
-			return TIM_EXIT_FAIL;
-		}
-	}
-	if (!r->o->check)
-		medium_warnings(r, fd, &st, display);
-	if (r->o->dry_run) {
-		plan_line(r, display, 1, (uint64_t)st.st_size);
-		close(fd);
-		return TIM_EXIT_OK;
-	}
-	{
-		struct statfs sf;
-
-		if (fstatfs(fd, &sf) == 0)
-			snprintf(fsname, sizeof(fsname), "0x%lx", (unsigned long)sf.f_type);
-	}
-	media = json_pack("{s:s, s:I, s:s, s:s}", "type", "file",
-	    "size_bytes", (json_int_t)st.st_size, "filesystem_magic", fsname,
-	    "hpa_dco", "not applicable");
-	it = item_new(r, display, "file", media);
 	if (r->resume && json_is_object(json_object_get(r->resume, "current_item"))) {
 		json_decref(it);
 		it = json_deep_copy(json_object_get(r->resume, "current_item"));
 	}
-	if (it == NULL) {
+	if (it == NULL)
 		tim_error(r->cli, _("out of memory"));
-		close(fd);
-		return TIM_EXIT_ERROR;
-	}
-	job_init(r, &j, fd, (uint64_t)st.st_size, 0, display, &before);
-	if (tim_wipe_run(&j, &err) < 0) {
-		progress_end(r);
-		tim_err_prefix(&err, "'%s'", display);
-		st_code = tim_cli_fail(r->cli, &err);
-		goto out;
-	}
-	progress_end(r);
-	if (j.interrupted) {
-		if (fstat(fd, &st2) < 0)
-			st2 = st;
-		st_code = stopped(r, display, "file", file_identity(&st2), &j, it, before);
-		it = NULL;
-		goto out;
-	}
-	st_code = item_finish(r, it, &j, before);
-	if (r->o->check) {
-		json_object_set_new(it, "category", json_string("verification only"));
-		json_object_set_new(it, "technique", json_string("check"));
-		json_object_set_new(it, "bytes_written", json_integer(0));
-	}
-	if (st_code == TIM_EXIT_OK && !r->o->keep && !r->o->check) {
-		if (remove_name(dirfd, name, fd, 0, &err) < 0) {
-			tim_err_prefix(&err, "'%s'", display);
-			st_code = tim_cli_fail(r->cli, &err);
-			json_object_set_new(it, "notes", json_string("overwritten, but the name could not be removed"));
-		} else
-			json_object_set_new(it, "notes", json_string("renamed three times, truncated and removed"));
-	} else if (st_code != TIM_EXIT_OK && !r->o->check) {
+	return it;
+}
+
+/* After the overwrite: the name goes only when the erasure is complete. */
+static int
+file_name(struct run *r, int dirfd, const char *name, int fd,
+    const char *display, json_t *it, int st_code)
+{
+	struct tim_err err;
+
+	tim_err_clear(&err);
+	if (r->o->check || (st_code == TIM_EXIT_OK && r->o->keep))
+		return st_code;
+	if (st_code != TIM_EXIT_OK) {
 		tim_error(r->cli, _("'%s' kept in place: the erasure is not complete"), display);
 		json_object_set_new(it, "notes", json_string("kept in place because the erasure is not complete"));
+		return st_code;
 	}
-	report_item(r, it, &j, display);
-	json_array_append(r->items, it);
-out:
-	json_decref(it);
-	tim_wipe_job_release(&j);
-	close(fd);
+	if (tim_wipe_remove_name(dirfd, name, fd, 0, &err) < 0) {
+		tim_err_prefix(&err, "'%s'", display);
+		json_object_set_new(it, "notes", json_string("overwritten, but the name could not be removed"));
+		return tim_cli_fail(r->cli, &err);
+	}
+	json_object_set_new(it, "notes", json_string("renamed three times, truncated and removed"));
 	return st_code;
 }
 
-static int wipe_dir_at(struct run *r, int dirfd, const char *name,
-    const char *display, dev_t fsdev, int depth);
-
+/* The overwrite of the file open on fd, its item, its name and its report. */
 static int
-entry(struct run *r, int dfd, const char *name, const char *path, dev_t fsdev,
-    int depth)
+file_run(struct run *r, int dirfd, const char *name, const char *display,
+    int fd, const struct stat *st)
 {
-	struct stat st;
+	struct tim_wipe_job j;
+	struct tim_err err;
+	struct stat st2;
+	uint64_t before = 0;
+	json_t *it;
+	int s;
 
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		tim_error(r->cli, _("cannot stat '%s': %s"), path, strerror(errno));
+	tim_err_clear(&err);
+	it = target_item(r, display, "file", tim_wipe_file_media(fd, st));
+	if (it == NULL)
 		return TIM_EXIT_ERROR;
+	job_init(r, &j, fd, (uint64_t)st->st_size, 0, display, &before);
+	s = tim_wipe_run(&j, &err);
+	progress_end(r);
+	if (s < 0) {
+		tim_err_prefix(&err, "'%s'", display);
+		s = tim_cli_fail(r->cli, &err);
+	} else if (j.interrupted) {
+		if (fstat(fd, &st2) < 0)
+			st2 = *st;
+		s = stopped(r, display, "file", tim_wipe_file_identity(&st2), &j, it, before);
+		it = NULL;
+	} else {
+		s = item_finish(r, it, &j, before);
+		if (r->o->check)
+			tim_wipe_item_check(it);
+		s = file_name(r, dirfd, name, fd, display, it, s);
+		report_item(r, it, &j, display);
+		json_array_append(r->items, it);
 	}
-	if (S_ISREG(st.st_mode))
-		return wipe_file_at(r, dfd, name, path);
-	if (S_ISDIR(st.st_mode)) {
-		if (st.st_dev != fsdev) {
-			tim_error(r->cli, _("'%s' is another file system; not entered"), path);
-			return TIM_EXIT_FAIL;
-		}
-		return wipe_dir_at(r, dfd, name, path, fsdev, depth + 1);
-	}
-	if (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)) {
-		tim_error(r->cli, _("'%s' is a device node; not erased through a directory"), path);
-		return TIM_EXIT_FAIL;
-	}
-	/* Symbolic links, FIFOs and sockets hold no file data: only the name goes. */
-	if (r->o->dry_run || r->o->keep || r->o->check)
-		return TIM_EXIT_OK;
-	if (unlinkat(dfd, name, 0) < 0) {
-		tim_error(r->cli, _("cannot remove '%s': %s"), path, strerror(errno));
-		return TIM_EXIT_ERROR;
-	}
-	return TIM_EXIT_OK;
+	json_decref(it);
+	tim_wipe_job_release(&j);
+	return s;
 }
 
 static int
-wipe_dir_at(struct run *r, int dirfd, const char *name, const char *display,
-    dev_t fsdev, int depth)
+wipe_file_at(struct run *r, int dirfd, const char *name, const char *display)
 {
 	struct tim_err err;
-	char **names = NULL;
-	size_t n = 0, i;
-	int dfd, worst = TIM_EXIT_OK, s;
-	DIR *dp;
+	struct stat st;
+	int fd, s;
 
 	tim_err_clear(&err);
-	if (depth > 256) {
-		tim_error(r->cli, _("'%s' is nested too deeply"), display);
-		return TIM_EXIT_FAIL;
+	fd = tim_wipe_file_open(dirfd, name, display,
+	    (r->o->check ? TIM_WIPE_FILE_READONLY : 0) |
+	    (r->o->force_links ? TIM_WIPE_FILE_LINKS : 0), &st, &err);
+	if (fd < 0) {
+		tim_error(r->cli, "%s", err.msg);
+		return tim_cli_status(&err);
 	}
-	dfd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0) {
-		tim_error(r->cli, _("cannot open '%s': %s"), display, strerror(errno));
-		return TIM_EXIT_ERROR;
+	if (r->resume && json_is_object(json_object_get(r->resume, "identity")) &&
+	    !tim_wipe_file_same(json_object_get(r->resume, "identity"), &st)) {
+		tim_error(r->cli, _("'%s' is not the file the stopped run was erasing; not touched"), display);
+		s = TIM_EXIT_FAIL;
+	} else {
+		if (!r->o->check)
+			medium_warnings(r, fd, &st, display);
+		s = TIM_EXIT_OK;
+		if (r->o->dry_run)
+			plan_line(r, display, 1, (uint64_t)st.st_size);
+		else
+			s = file_run(r, dirfd, name, display, fd, &st);
 	}
-	dp = fdopendir(dup(dfd));
-	if (dp == NULL) {
-		tim_error(r->cli, _("cannot read '%s': %s"), display, strerror(errno));
-		close(dfd);
-		return TIM_EXIT_ERROR;
-	}
-	/* Read all names first: the walk renames and removes entries. */
-	if (tim_dir_names(dp, &names, &n, &err) < 0) {
-		tim_error(r->cli, _("cannot read '%s': %s"), display, strerror(err.errnum));
-		worst = TIM_EXIT_ERROR;
-	}
-	closedir(dp);
-	for (i = 0; i < n && worst != TIM_EXIT_ERROR; i++) {
-		struct tim_buf p = TIM_BUF_INIT;
+	close(fd);
+	return s;
+}
 
-		if (stop_flag) {
-			/* Between two files: the walk is saved as still to do. */
-			if (!r->stopped)
-				worst = stopped(r, NULL, NULL, NULL, NULL, NULL, 0);
-			break;
-		}
-		tim_buf_addf(&p, "%s/%s", display, names[i]);
-		s = entry(r, dfd, names[i], tim_buf_str(&p), fsdev, depth);
-		tim_buf_release(&p);
-		if (s > worst)
-			worst = s;
-		if (r->stopped)
-			break;
+static int
+tree_file(void *ctx, int dirfd, const char *name, const char *path)
+{
+	struct run *r = ctx;
+	int s = wipe_file_at(r, dirfd, name, path);
+
+	if (s > r->tree_worst)
+		r->tree_worst = s;
+	if (r->stopped || s == TIM_EXIT_ERROR)
+		return -1;
+	return s != TIM_EXIT_OK;
+}
+
+static int
+tree_problem(void *ctx, const struct tim_err *err)
+{
+	struct run *r = ctx;
+	int s = tim_cli_status(err);
+
+	tim_error(r->cli, "%s", err->msg);
+	if (s > r->tree_worst)
+		r->tree_worst = s;
+	return s == TIM_EXIT_ERROR ? -1 : 0;
+}
+
+/* -r: the engine walks; a stop between two files saves the walk as still to do. */
+static int
+wipe_tree(struct run *r, int dirfd, const char *name, const char *display)
+{
+	struct tim_wipe_tree_ops ops;
+	int s;
+
+	memset(&ops, 0, sizeof(ops));
+	ops.file = tree_file;
+	ops.problem = tree_problem;
+	ops.stop = &stop_flag;
+	ops.keep = r->o->dry_run || r->o->keep || r->o->check;
+	r->tree_worst = TIM_EXIT_OK;
+	if (tim_wipe_tree(dirfd, name, display, &ops, r) == TIM_WIPE_TREE_STOPPED &&
+	    !r->stopped) {
+		s = stopped(r, NULL, NULL, NULL, NULL, NULL, 0);
+		if (s > r->tree_worst)
+			r->tree_worst = s;
 	}
-	tim_dir_names_free(names, n);
-	if (worst == TIM_EXIT_OK && !r->stopped && !r->o->dry_run && !r->o->keep &&
-	    !r->o->check && remove_name(dirfd, name, -1, 1, &err) < 0) {
-		tim_err_prefix(&err, "'%s'", display);
-		worst = tim_cli_fail(r->cli, &err);
-	}
-	close(dfd);
-	return worst;
+	return r->tree_worst;
 }
 
 /* -------------------------------------------------------------- devices */
 
-static json_t *
-dev_identity(const struct tim_blkdev *d)
+static void
+refusal(void *ctx, const char *why)
 {
-	char rdev[32];
+	struct run *r = ctx;
 
-	snprintf(rdev, sizeof(rdev), "%u:%u", major(d->rdev), minor(d->rdev));
-	return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "rdev", rdev,
-	    "size", (json_int_t)d->size, "model", d->model, "serial", d->serial,
-	    "wwid", d->wwid, "backing", d->backing);
-}
-
-static int
-same_identity(const json_t *a, const json_t *b)
-{
-	static const char *const keys[] = { "rdev", "model", "serial", "wwid", "backing", NULL };
-	size_t i;
-
-	if (json_integer_value(json_object_get(a, "size")) !=
-	    json_integer_value(json_object_get(b, "size")))
-		return 0;
-	for (i = 0; keys[i]; i++) {
-		const char *x = json_string_value(json_object_get(a, keys[i]));
-		const char *y = json_string_value(json_object_get(b, keys[i]));
-
-		if (!x || !y || strcmp(x, y) != 0)
-			return 0;
-	}
-	return 1;
-}
-
-static const char *
-media_type(const struct tim_blkdev *d)
-{
-	if (strcmp(d->transport, "loop") == 0)
-		return "loop device";
-	if (d->rotational == 1)
-		return "magnetic (rotational)";
-	if (d->rotational == 0)
-		return "flash (non-rotational)";
-	return "unknown";
-}
-
-static json_t *
-media_json(const struct tim_blkdev *d, const struct tim_sanitize_caps *c)
-{
-	json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:s}",
-	    "type", media_type(d), "device", d->node, "transport", d->transport,
-	    "make", d->vendor[0] ? d->vendor : "unknown",
-	    "model", d->model[0] ? d->model : "unknown",
-	    "serial", d->serial[0] ? d->serial : "unknown",
-	    "firmware", d->firmware[0] ? d->firmware : "unknown",
-	    "size_bytes", (json_int_t)d->size,
-	    "logical_sector_size", (int)d->logical,
-	    "physical_sector_size", (int)d->physical,
-	    "hpa_dco", c && c->hpa_dco[0] ? c->hpa_dco : "unknown");
-
-	if (m && d->wwid[0])
-		json_object_set_new(m, "wwid", json_string(d->wwid));
-	if (m && d->backing[0])
-		json_object_set_new(m, "backing_file", json_string(d->backing));
-	return m;
+	tim_error(r->cli, "%s", why);
 }
 
 /* The reasons not to touch a device, unless the matching override is given. */
 static int
 refuse_in_use(struct run *r, const struct tim_blkdev *d)
 {
-	struct tim_blkdev_use u;
 	struct tim_err err;
-	int refused = 0;
+	int n;
 
 	tim_err_clear(&err);
-	if (tim_blkdev_use_init(&u) < 0) {
-		tim_error(r->cli, _("out of memory"));
-		return TIM_EXIT_ERROR;
-	}
-	if (tim_blkdev_usage(d, &u, &err) < 0) {
-		tim_blkdev_use_release(&u);
+	n = tim_wipe_device_refusals(d,
+	    (r->o->force_mounted ? TIM_WIPE_FORCE_MOUNTED : 0) |
+	    (r->o->force_swap ? TIM_WIPE_FORCE_SWAP : 0) |
+	    (r->o->force_holders ? TIM_WIPE_FORCE_HOLDERS : 0) |
+	    (r->o->force_system ? TIM_WIPE_FORCE_SYSTEM : 0), refusal, r, &err);
+	if (n < 0)
 		return tim_cli_fail(r->cli, &err);
-	}
-	if (u.n_mounted && !r->o->force_mounted) {
-		tim_error(r->cli, _("'%s' is in use: %s mounted (unmount it, or --force-mounted)"),
-		    d->path, tim_buf_str(u.mounted));
-		refused = 1;
-	}
-	if (u.n_swap && !r->o->force_swap) {
-		tim_error(r->cli, _("'%s' is in use: %s is active swap (swapoff it, or --force-swap)"),
-		    d->path, tim_buf_str(u.swap));
-		refused = 1;
-	}
-	if (u.n_holders && !r->o->force_holders) {
-		tim_error(r->cli, _("'%s' is in use: %s, an md, dm or LVM stack (take it apart, or --force-holders)"),
-		    d->path, tim_buf_str(u.holders));
-		refused = 1;
-	}
-	if (u.n_system && !r->o->force_system) {
-		tim_error(r->cli, _("'%s' holds the running system (%s); refusing without --force-system"),
-		    d->path, tim_buf_str(u.system));
-		refused = 1;
-	}
-	if (d->readonly) {
-		tim_error(r->cli, _("'%s' is read-only"), d->path);
-		refused = 1;
-	}
-	tim_blkdev_use_release(&u);
-	return refused ? TIM_EXIT_FAIL : TIM_EXIT_OK;
+	return n ? TIM_EXIT_FAIL : TIM_EXIT_OK;
 }
 
 static void
@@ -966,44 +594,12 @@ hw_progress(void *ctx, unsigned permille)
 	tim_progress_update(&r->prog, permille);
 }
 
-static const char *
-hw_technique(int action)
-{
-	switch (action) {
-	case TIM_HW_CRYPTO: return "crypto erase";
-	case TIM_HW_BLOCK: return "block erase";
-	case TIM_HW_OVERWRITE: return "overwrite (device)";
-	case TIM_HW_SECURITY: return "security erase";
-	}
-	return "secure discard";
-}
-
-static const char *
-hw_command(const struct tim_sanitize_caps *c, int action)
-{
-	if (action == TIM_HW_SECDISCARD)
-		return "BLKSECDISCARD";
-	switch (c->kind) {
-	case TIM_SAN_NVME:
-		if ((action == TIM_HW_CRYPTO && c->crypto == 1) ||
-		    (action == TIM_HW_BLOCK && c->block == 1) || action == TIM_HW_OVERWRITE)
-			return "NVMe Sanitize";
-		return "NVMe Format NVM";
-	case TIM_SAN_ATA:
-		return action == TIM_HW_SECURITY ? "ATA SECURITY ERASE UNIT" : "ATA SANITIZE DEVICE";
-	case TIM_SAN_SCSI:
-		return "SCSI SANITIZE";
-	}
-	return "?";
-}
-
 /* --hardware: the device's own erase (NIST SP 800-88 Purge) instead of overwriting. */
 static int
 hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_caps *c)
 {
 	struct tim_err err;
 	json_t *it;
-	char now[21];
 	int kind, action, fd, s;
 
 	tim_err_clear(&err);
@@ -1012,8 +608,8 @@ hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_ca
 		return tim_cli_fail(r->cli, &err);
 	if (r->o->dry_run) {
 		if (!r->cli->quiet)
-			printf(_("would run %s (%s) on '%s'\n"), hw_command(c, action),
-			    hw_technique(action), d->path);
+			printf(_("would run %s (%s) on '%s'\n"), tim_hw_command(c, action),
+			    tim_hw_technique(action), d->path);
 		return TIM_EXIT_OK;
 	}
 	if ((s = confirm(r, d->path)) != TIM_EXIT_OK)
@@ -1025,13 +621,13 @@ hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_ca
 		tim_error(r->cli, _("cannot open '%s': %s"), d->path, strerror(e));
 		return e == EBUSY ? TIM_EXIT_FAIL : TIM_EXIT_ERROR;
 	}
-	it = item_new(r, d->path, "block device", media_json(d, c));
+	it = item_new(r, d->path, "block device", tim_wipe_device_media(d, c));
 	if (it == NULL) {
 		tim_error(r->cli, _("out of memory"));
 		close(fd);
 		return TIM_EXIT_ERROR;
 	}
-	if (snprintf(r->title, sizeof(r->title), "%s: %s", d->path, hw_command(c, action)) < 0)
+	if (snprintf(r->title, sizeof(r->title), "%s: %s", d->path, tim_hw_command(c, action)) < 0)
 		r->title[0] = '\0';
 	tim_progress_init(&r->prog, stderr, r->title, 1000, 0, r->cli->quiet);
 	r->prog_on = 1;
@@ -1042,56 +638,82 @@ hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_ca
 		json_decref(it);
 		return tim_cli_fail(r->cli, &err);
 	}
-	tim_now_rfc3339(now);
-	json_object_set_new(it, "category", json_string(action == TIM_HW_SECDISCARD ?
-	    "device-defined (secure discard)" : "purge"));
-	json_object_set_new(it, "technique", json_string(hw_technique(action)));
-	json_object_set_new(it, "method", json_string("hardware"));
-	json_object_set_new(it, "method_spec", json_string(hw_command(c, action)));
-	json_object_set_new(it, "passes", json_array());
-	json_object_set_new(it, "pass_count", json_integer(0));
-	json_object_set_new(it, "bytes_written", json_integer(0));
-	json_object_set_new(it, "verification", json_pack("{s:s, s:s, s:s, s:I, s:[]}",
-	    "method", "none", "mode", "off", "result", "not verified (erase inside the device)",
-	    "bytes_verified", (json_int_t)0, "mismatches"));
-	json_object_set_new(it, "bad_ranges", json_array());
-	json_object_set_new(it, "end", json_string(now));
-	json_object_set_new(it, "result", json_string("complete"));
+	tim_wipe_item_hardware(it, c, action);
 	if (r->cli->json)
 		tim_json_print(stdout, it);
 	else if (!r->cli->quiet)
-		printf(_("complete '%s': %s (%s) finished\n"), d->path, hw_command(c, action),
-		    hw_technique(action));
+		printf(_("complete '%s': %s (%s) finished\n"), d->path, tim_hw_command(c, action),
+		    tim_hw_technique(action));
 	json_array_append_new(r->items, it);
 	return TIM_EXIT_OK;
+}
+
+/* Resuming: the device must still be the one the stopped run was erasing. */
+static int
+same_device(struct run *r, const struct tim_blkdev *d, const char *path)
+{
+	json_t *now;
+	int same;
+
+	if (r->resume == NULL || !json_is_object(json_object_get(r->resume, "identity")))
+		return 1;
+	now = tim_wipe_device_identity(d);
+	same = tim_wipe_device_same(now, json_object_get(r->resume, "identity"));
+	json_decref(now);
+	if (!same)
+		tim_error(r->cli, _("'%s' is not the device the stopped run was erasing (size, serial or backing file differ); not touched"), path);
+	return same;
+}
+
+/* The overwrite of the device open on fd, its item and its report. */
+static int
+device_run(struct run *r, const struct tim_blkdev *d,
+    const struct tim_sanitize_caps *caps, const char *path, int fd)
+{
+	struct tim_wipe_job j;
+	struct tim_err err;
+	uint64_t before = 0;
+	json_t *it;
+	int s;
+
+	tim_err_clear(&err);
+	it = target_item(r, path, "block device", tim_wipe_device_media(d, caps));
+	if (it == NULL)
+		return TIM_EXIT_ERROR;
+	job_init(r, &j, fd, d->size, d->logical >= 512 ? d->logical : 512, path, &before);
+	s = tim_wipe_run(&j, &err);
+	progress_end(r);
+	if (s < 0) {
+		tim_err_prefix(&err, "'%s'", path);
+		s = tim_cli_fail(r->cli, &err);
+	} else if (j.interrupted) {
+		s = stopped(r, path, "device", tim_wipe_device_identity(d), &j, it, before);
+		it = NULL;
+	} else {
+		s = item_finish(r, it, &j, before);
+		if (r->o->check)
+			tim_wipe_item_check(it);
+		report_item(r, it, &j, path);
+		json_array_append(r->items, it);
+	}
+	json_decref(it);
+	tim_wipe_job_release(&j);
+	return s;
 }
 
 static int
 wipe_device(struct run *r, const char *path)
 {
 	struct tim_sanitize_caps caps;
-	struct tim_wipe_job j;
 	struct tim_blkdev d;
 	struct tim_err err;
-	struct stat st;
-	uint64_t before = 0;
-	json_t *it = NULL;
-	int fd, s, flags;
+	int fd, s;
 
 	tim_err_clear(&err);
-	memset(&j, 0, sizeof(j));
 	if (tim_blkdev_probe(path, &d, &err) < 0)
 		return tim_cli_fail(r->cli, &err);
-	if (r->resume && json_is_object(json_object_get(r->resume, "identity"))) {
-		json_t *now = dev_identity(&d);
-		int same = same_identity(now, json_object_get(r->resume, "identity"));
-
-		json_decref(now);
-		if (!same) {
-			tim_error(r->cli, _("'%s' is not the device the stopped run was erasing (size, serial or backing file differ); not touched"), path);
-			return TIM_EXIT_FAIL;
-		}
-	}
+	if (!same_device(r, &d, path))
+		return TIM_EXIT_FAIL;
 	if (!r->o->check && (s = refuse_in_use(r, &d)) != TIM_EXIT_OK)
 		return s;
 	if (d.size == 0) {
@@ -1108,63 +730,13 @@ wipe_device(struct run *r, const char *path)
 	}
 	if ((s = confirm(r, path)) != TIM_EXIT_OK)
 		return s;
-	/*
-	 * O_EXCL makes the kernel refuse a device it has claimed (mounted, swap,
-	 * held), closing the gap between the checks above and the open.
-	 */
-	flags = (r->o->check ? O_RDONLY : O_RDWR) | O_DIRECT | O_CLOEXEC;
-	if (!r->o->force_mounted && !r->o->force_swap && !r->o->force_holders &&
-	    !r->o->check)
-		flags |= O_EXCL;
-	fd = open(d.node, flags);
+	fd = tim_wipe_device_open(&d, path, r->o->check, !r->o->force_mounted &&
+	    !r->o->force_swap && !r->o->force_holders && !r->o->check, &err);
 	if (fd < 0) {
-		int e = errno;
-
-		if (e == EBUSY)
-			tim_error(r->cli, _("'%s' is busy: the kernel holds it (mounted, swap or a stack member)"), path);
-		else
-			tim_error(r->cli, _("cannot open '%s': %s"), path, strerror(e));
-		return e == EBUSY ? TIM_EXIT_FAIL : TIM_EXIT_ERROR;
+		tim_error(r->cli, "%s", err.msg);
+		return tim_cli_status(&err);
 	}
-	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) || st.st_rdev != d.rdev) {
-		tim_error(r->cli, _("'%s' changed while it was opened; not touched"), path);
-		close(fd);
-		return TIM_EXIT_FAIL;
-	}
-	it = item_new(r, path, "block device", media_json(&d, &caps));
-	if (r->resume && json_is_object(json_object_get(r->resume, "current_item"))) {
-		json_decref(it);
-		it = json_deep_copy(json_object_get(r->resume, "current_item"));
-	}
-	if (it == NULL) {
-		tim_error(r->cli, _("out of memory"));
-		close(fd);
-		return TIM_EXIT_ERROR;
-	}
-	job_init(r, &j, fd, d.size, d.logical >= 512 ? d.logical : 512, path, &before);
-	if (tim_wipe_run(&j, &err) < 0) {
-		progress_end(r);
-		tim_err_prefix(&err, "'%s'", path);
-		s = tim_cli_fail(r->cli, &err);
-		goto out;
-	}
-	progress_end(r);
-	if (j.interrupted) {
-		s = stopped(r, path, "device", dev_identity(&d), &j, it, before);
-		it = NULL;
-		goto out;
-	}
-	s = item_finish(r, it, &j, before);
-	if (r->o->check) {
-		json_object_set_new(it, "category", json_string("verification only"));
-		json_object_set_new(it, "technique", json_string("check"));
-		json_object_set_new(it, "bytes_written", json_integer(0));
-	}
-	report_item(r, it, &j, path);
-	json_array_append(r->items, it);
-out:
-	json_decref(it);
-	tim_wipe_job_release(&j);
+	s = device_run(r, &d, &caps, path, fd);
 	close(fd);
 	return s;
 }
@@ -1175,11 +747,12 @@ static int
 wipe_target(struct run *r, const char *arg)
 {
 	struct stat st, tst;
-	char *copy, *slash, *base;
-	const char *parent;
-	size_t len;
+	struct tim_err err;
+	const char *base;
+	char *copy;
 	int dfd, s;
 
+	tim_err_clear(&err);
 	r->top_is_dir = 0;
 	if (lstat(arg, &st) < 0) {
 		tim_error(r->cli, _("cannot stat '%s': %s"), arg, strerror(errno));
@@ -1203,37 +776,14 @@ wipe_target(struct run *r, const char *arg)
 		    _("'%s' is a directory (use -r)"), arg);
 		return TIM_EXIT_FAIL;
 	}
-	copy = strdup(arg);
-	if (copy == NULL) {
-		tim_error(r->cli, _("out of memory"));
-		return TIM_EXIT_ERROR;
-	}
-	len = strlen(copy);
-	while (len > 1 && copy[len - 1] == '/')
-		copy[--len] = '\0';
-	slash = strrchr(copy, '/');
-	if (slash == NULL) {
-		parent = ".";
-		base = copy;
-	} else {
-		*slash = '\0';
-		parent = slash == copy ? "/" : copy;
-		base = slash + 1;
-	}
-	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-		tim_error(r->cli, _("'%s' cannot be erased as a whole; name the directory itself"), arg);
-		free(copy);
-		return TIM_EXIT_FAIL;
-	}
-	dfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = tim_wipe_file_parent(arg, &copy, &base, &err);
 	if (dfd < 0) {
-		tim_error(r->cli, _("cannot open '%s': %s"), parent, strerror(errno));
-		free(copy);
-		return TIM_EXIT_ERROR;
+		tim_error(r->cli, "%s", err.msg);
+		return tim_cli_status(&err);
 	}
 	if (S_ISDIR(st.st_mode)) {
 		r->top_is_dir = 1;
-		s = wipe_dir_at(r, dfd, base, arg, st.st_dev, 0);
+		s = wipe_tree(r, dfd, base, arg);
 	} else
 		s = wipe_file_at(r, dfd, base, arg);
 	close(dfd);
@@ -1257,33 +807,53 @@ person_json(const struct run *r)
 	return p;
 }
 
-/* The certificate, the page and the ledger records, after every target. */
+/* One erase record per item; hex is the certificate's digest. */
 static int
-records(struct run *r)
+ledger_records(struct run *r, const char *hex)
+{
+	struct tim_err err;
+	uint64_t seq;
+	json_t *it, *f;
+	size_t i;
+
+	tim_err_clear(&err);
+	json_array_foreach(r->items, i, it) {
+		f = tim_wipe_erase_fields(it, r->o->item, r->o->cert, hex);
+		if (f == NULL || tim_ledger_record(r->o->ledger, "erase", f, 0, &seq, &err) < 0) {
+			json_decref(f);
+			if (f == NULL)
+				tim_errorf(&err, ENOMEM, _("out of memory"));
+			tim_err_prefix(&err, _("ledger '%s'"), r->o->ledger);
+			return tim_cli_fail(r->cli, &err);
+		}
+		json_decref(f);
+		tim_info(r->cli, _("recorded erase of '%s' as seq %llu in '%s'"),
+		    json_string_value(json_object_get(it, "target")),
+		    (unsigned long long)seq, r->o->ledger);
+	}
+	return TIM_EXIT_OK;
+}
+
+/* The certificate file and its printable page; hex gets its digest. */
+static int
+cert_files(struct run *r, const char *end, char hex[TIM_SHA256_HEX])
 {
 	struct tim_buf text = TIM_BUF_INIT, page = TIM_BUF_INIT;
 	unsigned char digest[TIM_SHA256_LEN];
-	char hex[TIM_SHA256_HEX] = "", end[21];
 	struct tim_err err;
-	json_t *cert = NULL, *it;
-	size_t i;
+	json_t *cert;
 	int st = TIM_EXIT_OK;
 
 	tim_err_clear(&err);
-	if (json_array_size(r->items) == 0 || r->o->dry_run)
-		return TIM_EXIT_OK;
-	tim_now_rfc3339(end);
-	if (r->o->cert || r->o->html) {
-		cert = tim_wipe_cert_new(r->items, person_json(r),
-		    tim_config_get(r->cli->cfg, "wipe", "destination"), r->started, end);
-		if (cert == NULL || tim_wipe_cert_text(cert, &text) < 0) {
-			tim_error(r->cli, _("cannot build the certificate: out of memory"));
-			st = TIM_EXIT_ERROR;
-			goto out;
-		}
-		tim_sha256(text.buf, text.len, digest);
-		tim_hex(digest, sizeof(digest), hex);
+	cert = tim_wipe_cert_new(r->items, person_json(r),
+	    tim_config_get(r->cli->cfg, "wipe", "destination"), r->started, end);
+	if (cert == NULL || tim_wipe_cert_text(cert, &text) < 0) {
+		tim_error(r->cli, _("cannot build the certificate: out of memory"));
+		st = TIM_EXIT_ERROR;
+		goto out;
 	}
+	tim_sha256(text.buf, text.len, digest);
+	tim_hex(digest, sizeof(digest), hex);
 	if (r->o->cert) {
 		if (tim_write_new_file(r->o->cert, 0644, text.buf, text.len, &err) < 0) {
 			st = tim_cli_fail(r->cli, &err);
@@ -1295,49 +865,30 @@ records(struct run *r)
 		if (tim_wipe_cert_html(cert, r->o->cert ? hex : NULL, &page) < 0) {
 			tim_error(r->cli, _("cannot build the certificate page: out of memory"));
 			st = TIM_EXIT_ERROR;
-			goto out;
-		}
-		if (tim_write_new_file(r->o->html, 0644, page.buf, page.len, &err) < 0) {
+		} else if (tim_write_new_file(r->o->html, 0644, page.buf, page.len, &err) < 0)
 			st = tim_cli_fail(r->cli, &err);
-			goto out;
-		}
-	}
-	if (r->o->ledger) {
-		json_array_foreach(r->items, i, it) {
-			json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:s, s:O}",
-			    "item", r->o->item ? r->o->item : json_string_value(json_object_get(it, "target")),
-			    "method", json_string_value(json_object_get(it, "method")),
-			    "target", json_string_value(json_object_get(it, "target")),
-			    "technique", json_string_value(json_object_get(it, "technique")),
-			    "passes", json_object_get(it, "pass_count"),
-			    "bytes", json_object_get(it, "bytes_written"),
-			    "verify", json_string_value(json_object_get(json_object_get(it, "verification"), "result")),
-			    "result", json_object_get(it, "result"));
-			uint64_t seq;
-
-			if (f && r->o->cert) {
-				json_object_set_new(f, "cert", json_string(r->o->cert));
-				json_object_set_new(f, "cert_sha256", json_string(hex));
-			}
-			if (f == NULL || tim_ledger_record(r->o->ledger, "erase", f, 0, &seq, &err) < 0) {
-				json_decref(f);
-				if (f == NULL)
-					tim_errorf(&err, ENOMEM, _("out of memory"));
-				tim_err_prefix(&err, _("ledger '%s'"), r->o->ledger);
-				st = tim_cli_fail(r->cli, &err);
-				goto out;
-			}
-			json_decref(f);
-			tim_info(r->cli, _("recorded erase of '%s' as seq %llu in '%s'"),
-			    json_string_value(json_object_get(it, "target")),
-			    (unsigned long long)seq, r->o->ledger);
-		}
 	}
 out:
 	json_decref(cert);
 	tim_buf_release(&text);
 	tim_buf_release(&page);
 	return st;
+}
+
+/* The certificate, the page and the ledger records, after every target. */
+static int
+records(struct run *r)
+{
+	char hex[TIM_SHA256_HEX] = "", end[21];
+	int st;
+
+	if (json_array_size(r->items) == 0 || r->o->dry_run)
+		return TIM_EXIT_OK;
+	tim_now_rfc3339(end);
+	if ((r->o->cert || r->o->html) &&
+	    (st = cert_files(r, end, hex)) != TIM_EXIT_OK)
+		return st;
+	return r->o->ledger ? ledger_records(r, hex) : TIM_EXIT_OK;
 }
 
 static int
@@ -1426,23 +977,12 @@ opt_str(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-int
-tim_wipe_cmd_resume(struct tim_cli *cli, struct tim_wipe_cmd *o,
-    const char *statefile)
+/* The options of the stopped run, as its state file has them. */
+static void
+resume_options(const json_t *st, struct tim_wipe_cmd *o, const char *statefile)
 {
-	struct tim_err err;
-	struct run r;
-	json_t *st, *opt, *rem, *v;
-	const char *target, *type, *name;
-	char **argv = NULL;
-	size_t i, n;
-	int s;
+	const json_t *opt = json_object_get(st, "options");
 
-	tim_err_clear(&err);
-	st = tim_wipe_state_load(statefile, &err);
-	if (st == NULL)
-		return tim_cli_fail(cli, &err);
-	opt = json_object_get(st, "options");
 	o->method = opt_str(st, "method");
 	o->verify = opt_str(st, "verify");
 	o->recursive = json_is_true(json_object_get(opt, "recursive"));
@@ -1459,64 +999,101 @@ tim_wipe_cmd_resume(struct tim_cli *cli, struct tim_wipe_cmd *o,
 	o->label = opt_str(opt, "label");
 	o->operator_name = opt_str(opt, "operator");
 	o->state = statefile;
+}
+
+/* The run as it was: method name, start time and the items so far. */
+static void
+resume_run(struct run *r, const json_t *st)
+{
+	const char *name = opt_str(st, "method_name");
+
+	r->state_replace = 1;
+	if (name && strcmp(r->m.name, "custom") == 0)
+		snprintf(r->m.name, sizeof(r->m.name), "%s", name);
+	snprintf(r->started, sizeof(r->started), "%s", opt_str(st, "started") ? opt_str(st, "started") : r->started);
+	if (json_is_array(json_object_get(st, "items"))) {
+		json_decref(r->items);
+		r->items = json_deep_copy(json_object_get(st, "items"));
+	}
+}
+
+/* The targets still to do; NULL without memory or with a bad entry. */
+static char **
+resume_batch(struct run *r, const json_t *st, const char *statefile, int *argc)
+{
+	json_t *rem = json_object_get(st, "remaining"), *v;
+	size_t i, n = json_array_size(rem);
+	char **argv = calloc(n + 2, sizeof(*argv));
+
+	if (argv == NULL || r->items == NULL) {
+		tim_error(r->cli, _("out of memory"));
+		free(argv);
+		return NULL;
+	}
+	json_array_foreach(rem, i, v)
+		if ((argv[i] = (char *)json_string_value(v)) == NULL) {
+			tim_error(r->cli, _("'%s' is not a tim-wipe state file"), statefile);
+			free(argv);
+			return NULL;
+		}
+	*argc = (int)n;
+	return argv;
+}
+
+/* The target the run stopped in, from where it stopped. */
+static void
+resume_target(struct run *r, json_t *st)
+{
+	const char *target = opt_str(st, "target"), *type = opt_str(st, "type");
+	struct stat lst;
+	int s;
+
+	if (!target || !*target || !type || strcmp(type, "none") == 0)
+		return;
+	r->resume = st;
+	/* A stop in this target saves the batch after it. */
+	r->argi = -1;
+	r->top_is_dir = 0;
+	if (strcmp(type, "device") == 0)
+		s = wipe_device(r, target);
+	else if (lstat(target, &lst) < 0 || !S_ISREG(lst.st_mode)) {
+		tim_error(r->cli, _("'%s' is gone or no longer a regular file; not touched"), target);
+		s = TIM_EXIT_FAIL;
+	} else
+		s = wipe_target(r, target);
+	worse(r, s);
+	r->resume = NULL;
+}
+
+int
+tim_wipe_cmd_resume(struct tim_cli *cli, struct tim_wipe_cmd *o,
+    const char *statefile)
+{
+	struct tim_err err;
+	struct run r;
+	char **argv = NULL;
+	json_t *st;
+	int s, n = 0;
+
+	tim_err_clear(&err);
+	st = tim_wipe_state_load(statefile, &err);
+	if (st == NULL)
+		return tim_cli_fail(cli, &err);
+	resume_options(st, o, statefile);
 	if ((s = setup(&r, cli, o)) != TIM_EXIT_OK)
 		goto out;
-	r.state_replace = 1;
-	name = opt_str(st, "method_name");
-	if (name && strcmp(r.m.name, "custom") == 0)
-		snprintf(r.m.name, sizeof(r.m.name), "%s", name);
-	snprintf(r.started, sizeof(r.started), "%s", opt_str(st, "started") ? opt_str(st, "started") : r.started);
-	if (json_is_array(json_object_get(st, "items"))) {
-		json_decref(r.items);
-		r.items = json_deep_copy(json_object_get(st, "items"));
-	}
+	resume_run(&r, st);
 	catch_signals();
-	target = opt_str(st, "target");
-	type = opt_str(st, "type");
-	rem = json_object_get(st, "remaining");
-	n = json_array_size(rem);
-	argv = calloc(n + 2, sizeof(*argv));
-	if (argv == NULL || r.items == NULL) {
-		tim_error(cli, _("out of memory"));
+	argv = resume_batch(&r, st, statefile, &n);
+	if (argv == NULL) {
 		s = TIM_EXIT_ERROR;
 		goto out;
 	}
-	json_array_foreach(rem, i, v)
-		argv[i] = (char *)json_string_value(v);
-	for (i = 0; i < n; i++)
-		if (argv[i] == NULL) {
-			tim_error(cli, _("'%s' is not a tim-wipe state file"), statefile);
-			s = TIM_EXIT_ERROR;
-			goto out;
-		}
 	r.argv = argv;
-	r.argc = (int)n;
+	r.argc = n;
 	r.argi = -1;
-	if (target && *target && type && strcmp(type, "none") != 0) {
-		r.resume = st;
-		/* A stop in this target saves the batch after it. */
-		r.argv = argv;
-		r.argc = (int)n;
-		r.argi = -1;
-		r.top_is_dir = 0;
-		if (strcmp(type, "device") == 0)
-			s = wipe_device(&r, target);
-		else {
-			struct stat lst;
-
-			if (lstat(target, &lst) < 0 || !S_ISREG(lst.st_mode)) {
-				tim_error(cli, _("'%s' is gone or no longer a regular file; not touched"), target);
-				s = TIM_EXIT_FAIL;
-			} else
-				s = wipe_target(&r, target);
-		}
-		worse(&r, s);
-		r.resume = NULL;
-	}
-	if (!r.stopped)
-		s = run_targets(&r, (int)n, argv);
-	else
-		s = r.worst;
+	resume_target(&r, st);
+	s = r.stopped ? r.worst : run_targets(&r, n, argv);
 	if (!r.stopped && r.state_written == NULL && unlink(statefile) < 0)
 		tim_warn(cli, _("cannot remove '%s': %s"), statefile, strerror(errno));
 out:
@@ -1525,151 +1102,4 @@ out:
 	tim_buf_release(&r.state_path);
 	json_decref(st);
 	return s;
-}
-
-int
-tim_wipe_cmd_list_methods(struct tim_cli *cli)
-{
-	const struct tim_wipe_method_info *i;
-	struct tim_wipe_method m;
-	struct tim_err err;
-
-	tim_err_clear(&err);
-	for (i = tim_wipe_methods; i->name; i++) {
-		if (tim_wipe_method_parse(i->name, &m, &err) < 0)
-			return tim_cli_fail(cli, &err);
-		if (cli->json) {
-			json_t *j = json_pack("{s:s, s:i, s:o, s:s, s:s}", "method", i->name,
-			    "passes", (int)m.npasses, "pattern", pass_names(&m),
-			    "verify", tim_wipe_verify_name(i->verify), "what", _(i->what));
-
-			tim_json_print(stdout, j);
-			json_decref(j);
-		} else
-			printf("%-8s %2zu  %-7s %s\n", i->name, m.npasses,
-			    tim_wipe_verify_name(i->verify), _(i->what));
-	}
-	if (!cli->json)
-		printf(_("custom   passes=P,P,... with P random or a hex pattern (0x00, 0xff, 0x924924)\n"));
-	return fflush(stdout) == 0 ? TIM_EXIT_OK : TIM_EXIT_ERROR;
-}
-
-static const char *
-tri(int v)
-{
-	return v == 1 ? _("yes") : v == 0 ? _("no") : _("unknown");
-}
-
-static json_t *
-jtri(int v)
-{
-	return v == 1 ? json_true() : v == 0 ? json_false() : json_null();
-}
-
-static int
-info_one(struct tim_cli *cli, const char *path)
-{
-	struct tim_sanitize_caps c;
-	struct tim_blkdev_use u;
-	struct tim_blkdev d;
-	struct tim_err err;
-	char sz[32];
-
-	tim_err_clear(&err);
-	if (tim_blkdev_probe(path, &d, &err) < 0)
-		return tim_cli_fail(cli, &err);
-	if (tim_blkdev_use_init(&u) < 0) {
-		tim_error(cli, _("out of memory"));
-		return TIM_EXIT_ERROR;
-	}
-	if (tim_blkdev_usage(&d, &u, &err) < 0) {
-		tim_blkdev_use_release(&u);
-		return tim_cli_fail(cli, &err);
-	}
-	tim_sanitize_probe(&d, &c);
-	if (cli->json) {
-		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:o, s:o}",
-		    "device", path, "node", d.node, "name", d.name, "transport", d.transport,
-		    "size", (json_int_t)d.size, "logical_sector_size", (int)d.logical,
-		    "physical_sector_size", (int)d.physical,
-		    "rotational", jtri(d.rotational), "removable", jtri(d.removable));
-		json_t *san = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-		    "command_set", c.kind == TIM_SAN_NVME ? "nvme" : c.kind == TIM_SAN_ATA ?
-		    "ata" : c.kind == TIM_SAN_SCSI ? "scsi" : "none",
-		    "crypto_erase", jtri(c.crypto), "block_erase", jtri(c.block),
-		    "overwrite", jtri(c.overwrite), "format_erase", jtri(c.format),
-		    "security_erase", jtri(c.security), "security_frozen", jtri(c.frozen),
-		    "enhanced_security_erase", jtri(c.enhanced), "secure_discard", jtri(c.secdiscard));
-
-		tim_json_set_str(j, "vendor", d.vendor[0] ? d.vendor : NULL);
-		tim_json_set_str(j, "model", c.model[0] ? c.model : d.model[0] ? d.model : NULL);
-		tim_json_set_str(j, "serial", c.serial[0] ? c.serial : d.serial[0] ? d.serial : NULL);
-		tim_json_set_str(j, "firmware", c.firmware[0] ? c.firmware : d.firmware[0] ? d.firmware : NULL);
-		tim_json_set_str(j, "wwid", d.wwid[0] ? d.wwid : NULL);
-		tim_json_set_str(j, "backing_file", d.backing[0] ? d.backing : NULL);
-		json_object_set_new(j, "partition", json_boolean(d.partition));
-		json_object_set_new(j, "mounted", json_string(tim_buf_str(u.mounted)));
-		json_object_set_new(j, "swap", json_string(tim_buf_str(u.swap)));
-		json_object_set_new(j, "holders", json_string(tim_buf_str(u.holders)));
-		json_object_set_new(j, "system", json_string(tim_buf_str(u.system)));
-		json_object_set_new(j, "partitions", json_string(tim_buf_str(u.partitions)));
-		json_object_set_new(j, "hpa_dco", json_string(c.hpa_dco));
-		tim_json_set_str(san, "why_unknown", c.why[0] ? c.why : NULL);
-		json_object_set_new(j, "sanitize", san);
-		tim_json_print(stdout, j);
-		json_decref(j);
-		tim_blkdev_use_release(&u);
-		return TIM_EXIT_OK;
-	}
-	tim_human_size((double)d.size, sz);
-	printf("%s (%s)\n", path, d.node);
-	printf(_("  vendor:          %s\n"), d.vendor[0] ? d.vendor : _("unknown"));
-	printf(_("  model:           %s\n"), c.model[0] ? c.model : d.model[0] ? d.model : _("unknown"));
-	printf(_("  serial:          %s\n"), c.serial[0] ? c.serial : d.serial[0] ? d.serial : _("unknown"));
-	printf(_("  firmware:        %s\n"), c.firmware[0] ? c.firmware : d.firmware[0] ? d.firmware : _("unknown"));
-	if (d.wwid[0])
-		printf(_("  wwid:            %s\n"), d.wwid);
-	if (d.backing[0])
-		printf(_("  backing file:    %s\n"), d.backing);
-	printf(_("  transport:       %s%s\n"), d.transport, d.partition ? _(" (partition)") : "");
-	printf(_("  size:            %s (%llu bytes)\n"), sz, (unsigned long long)d.size);
-	printf(_("  sectors:         %u logical, %u physical\n"), d.logical, d.physical);
-	printf(_("  rotational:      %s\n"), tri(d.rotational));
-	printf(_("  removable:       %s\n"), tri(d.removable));
-	printf(_("  partitions:      %s\n"), u.n_partitions ? tim_buf_str(u.partitions) : _("none"));
-	printf(_("  mounted:         %s\n"), u.n_mounted ? tim_buf_str(u.mounted) : _("no"));
-	printf(_("  swap:            %s\n"), u.n_swap ? tim_buf_str(u.swap) : _("no"));
-	printf(_("  holders:         %s\n"), u.n_holders ? tim_buf_str(u.holders) : _("none"));
-	printf(_("  running system:  %s\n"), u.n_system ? tim_buf_str(u.system) : _("no"));
-	printf(_("  HPA/DCO:         %s\n"), c.hpa_dco);
-	if (c.kind == TIM_SAN_NONE || c.why[0])
-		printf(_("  sanitize:        unknown: %s\n"), c.why);
-	if (c.kind != TIM_SAN_NONE) {
-		printf(_("  sanitize:        crypto erase %s, block erase %s, overwrite %s\n"),
-		    tri(c.crypto), tri(c.block), tri(c.overwrite));
-		if (c.kind == TIM_SAN_NVME)
-			printf(_("  format erase:    %s (crypto %s)\n"), tri(c.format), tri(c.format_crypto));
-		if (c.kind == TIM_SAN_ATA)
-			printf(_("  security erase:  %s (enhanced %s, frozen %s, password set %s)\n"),
-			    tri(c.security), tri(c.enhanced), tri(c.frozen), tri(c.enabled));
-	}
-	printf(_("  secure discard:  %s\n"), c.secdiscard == 0 ? _("no") :
-	    _("unknown (only trying tells)"));
-	tim_blkdev_use_release(&u);
-	return TIM_EXIT_OK;
-}
-
-int
-tim_wipe_cmd_info(struct tim_cli *cli, struct tim_wipe_cmd *o, int argc,
-    char **argv)
-{
-	int i, s, worst = TIM_EXIT_OK;
-
-	(void)o;
-	for (i = 0; i < argc; i++) {
-		s = info_one(cli, argv[i]);
-		if (s > worst)
-			worst = s;
-	}
-	return fflush(stdout) == 0 ? worst : TIM_EXIT_ERROR;
 }

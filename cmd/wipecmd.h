@@ -4,12 +4,13 @@
 /*
  * tim-wipe's behaviour behind its options: finding and checking targets,
  * the plan, the confirmation, the run with its progress display, the stop
- * on a signal and the records. A front-end module like ledgercmd.c: it
- * prints and returns the exit status; wipe.c, blkdev.c and sanitize.c
- * underneath never print.
+ * on a signal and the records (wipecmd.c), and --info and --list-methods
+ * (wipeinfo.c). A front-end module like ledgercmd.c: it prints and returns
+ * the exit status; the libtim engines underneath never print.
  */
 
 struct tim_cli;
+struct tim_wipe_faults;
 
 struct tim_wipe_cmd {
 	const char *method;	/* -m; NULL: [wipe] method, else clear */
@@ -29,6 +30,7 @@ struct tim_wipe_cmd {
 	int check;		/* --check: read back the last pass only */
 	int force_mounted, force_swap, force_holders, force_system, force_links;
 	unsigned long chunk;	/* --chunk bytes (bench); 0: default */
+	const struct tim_wipe_faults *faults;	/* the test build only */
 };
 
 int tim_wipe_cmd_run(struct tim_cli *cli, struct tim_wipe_cmd *o, int argc,

@@ -36,9 +36,6 @@
 	"xmlns:style=\"" NS_STYLE "\" xmlns:text=\"" NS_TEXT "\" xmlns:draw=\"" NS_DRAW "\" " \
 	"xmlns:svg=\"" NS_SVG "\" xmlns:tim=\"" NS_TIM "\""
 
-/* libxml2's option to drop redundant declarations; its enum is not public. */
-#define TIM_RECONNS_REMOVEREDUND 1
-
 static const char *const first_mt[] = { "mimetype", NULL };
 
 static const struct {
@@ -188,20 +185,17 @@ set_meta(struct tim_zpkg *p, const struct tim_label *l, struct tim_err *err)
 	}
 	for (i = 0; l && i < sizeof(props) / sizeof(props[0]); i++) {
 		const char *v = tim_label_get(l, props[i].field);
+		int r;
 
 		if (!*v)
 			continue;
 		tim_buf_reset(&f);
 		tim_buf_addf(&f, "<meta:user-defined meta:name=\"%s\" meta:value-type=\"string\">", props[i].prop);
-		tim_buf_addxml(&f, v);
-		tim_buf_adds(&f, "</meta:user-defined>");
-		n = tim_xml_fragment(doc, NSDECLS, tim_buf_str(&f), err);
-		if (n == NULL) {
+		r = tim_xml_add_property(m, NSDECLS, tim_buf_str(&f), v, "</meta:user-defined>", err);
+		if (r < 0) {
 			tim_buf_release(&f);
 			return -1;
 		}
-		xmlAddChild(m, n);
-		xmlDOMWrapReconcileNamespaces(NULL, n, TIM_RECONNS_REMOVEREDUND);
 	}
 	tim_buf_release(&f);
 	return 0;
@@ -241,11 +235,7 @@ empty(xmlNodePtr n)
 static int
 insert_first(xmlNodePtr parent, xmlNodePtr n)
 {
-	if (parent->children)
-		xmlAddPrevSibling(parent->children, n);
-	else
-		xmlAddChild(parent, n);
-	xmlDOMWrapReconcileNamespaces(NULL, n, TIM_RECONNS_REMOVEREDUND);
+	tim_xml_link(parent, parent->children, n);
 	return 0;
 }
 
@@ -366,11 +356,7 @@ set_styles(struct tim_zpkg *p, int type, const struct tim_label_scheme *s,
 			if (n == NULL)
 				goto out;
 			notes = tim_xml_child(m, "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0", "notes");
-			if (notes)
-				xmlAddPrevSibling(notes, n);
-			else
-				xmlAddChild(m, n);
-			xmlDOMWrapReconcileNamespaces(NULL, n, TIM_RECONNS_REMOVEREDUND);
+			tim_xml_link(m, notes, n);
 			continue;
 		}
 		for (k = 0; k < 6; k++)

@@ -295,49 +295,55 @@ read_custom(struct ox *o, struct tim_label *out)
 	return found && out->level[0] ? 1 : 0;
 }
 
-static int
-set_custom(struct ox *o, const struct tim_label *l)
+/* A new custom.xml at target (or the usual name), with its relationship. */
+static xmlDocPtr
+new_custom(struct ox *o, const char *target, struct tim_zpart **partp)
 {
-	struct tim_buf frag = TIM_BUF_INIT;
-	char *target, id[32];
-	struct tim_zpart *part = NULL;
-	xmlDocPtr doc = NULL;
-	xmlNodePtr root, n, next;
-	long pid = 1;
-	size_t i;
-	int any = 0;
+	static const char skel[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+	    "<Properties xmlns=\"" NS_CP "\" xmlns:vt=\"" NS_VT "\"/>";
+	xmlDocPtr doc = tim_xml_parse(skel, sizeof(skel) - 1, "custom.xml", o->err);
+	char id[32];
 
-	target = rel_target(o->rels, "", REL("custom-properties"), NULL);
-	if (target != NULL) {
-		part = tim_zpkg_find(&o->pkg, target);
-		if (part != NULL && (doc = tim_zpkg_xml(&o->pkg, part, o->err)) == NULL) {
-			free(target);
-			return -1;
-		}
+	if (doc == NULL || (*partp = tim_zpkg_add(&o->pkg, target ? target : "docProps/custom.xml", doc, o->err)) == NULL)
+		return NULL;
+	if (target == NULL && add_rel(o->rels, REL("custom-properties"), "docProps/custom.xml", id) == NULL) {
+		tim_errorf(o->err, ENOMEM, _("out of memory"));
+		return NULL;
 	}
-	if (doc == NULL && l == NULL) {
-		free(target);
-		return 0;
-	}
-	if (doc == NULL) {
-		static const char skel[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-		    "<Properties xmlns=\"" NS_CP "\" xmlns:vt=\"" NS_VT "\"/>";
+	ct_override(o->ct, (*partp)->name, CT_CUSTOM, 1);
+	return doc;
+}
 
-		doc = tim_xml_parse(skel, sizeof(skel) - 1, "custom.xml", o->err);
-		if (doc == NULL || (part = tim_zpkg_add(&o->pkg, target ? target : "docProps/custom.xml", doc, o->err)) == NULL) {
-			free(target);
-			return -1;
-		}
-		if (target == NULL && add_rel(o->rels, REL("custom-properties"), "docProps/custom.xml", id) == NULL) {
-			free(target);
-			return tim_errorf(o->err, ENOMEM, _("out of memory"));
-		}
-		ct_override(o->ct, part->name, CT_CUSTOM, 1);
+/*
+ * The custom properties part, parsed, into *docp: a new one when marking a
+ * package without, NULL when unmarking one.
+ */
+static int
+custom_doc(struct ox *o, int marking, struct tim_zpart **partp, xmlDocPtr *docp)
+{
+	char *target = rel_target(o->rels, "", REL("custom-properties"), NULL);
+	int r = 0;
+
+	*docp = NULL;
+	*partp = target ? tim_zpkg_find(&o->pkg, target) : NULL;
+	if (*partp != NULL || marking) {
+		*docp = *partp ? tim_zpkg_xml(&o->pkg, *partp, o->err) : new_custom(o, target, partp);
+		r = *docp ? 0 : -1;
 	}
 	free(target);
-	root = xmlDocGetRootElement(doc);
-	if (!tim_xml_is(root, NS_CP, "Properties"))
-		return tim_errorf(o->err, 0, _("'%s' is damaged: bad custom properties"), o->pkg.path);
+	return r;
+}
+
+/*
+ * Takes tim's properties out of root; the highest pid left into *pid.
+ * Returns whether any property of anyone else's is left.
+ */
+static int
+drop_tim_props(struct ox *o, xmlNodePtr root, long *pid)
+{
+	xmlNodePtr n, next;
+	int any = 0;
+
 	for (n = root->children; n; n = next) {
 		xmlChar *name;
 
@@ -351,66 +357,108 @@ set_custom(struct ox *o, const struct tim_label *l)
 		} else {
 			xmlChar *p = xmlGetProp(n, (const xmlChar *)"pid");
 
-			if (p != NULL && atol((const char *)p) > pid)
-				pid = atol((const char *)p);
+			if (p != NULL && atol((const char *)p) > *pid)
+				*pid = atol((const char *)p);
 			xmlFree(p);
 			any = 1;
 		}
 		xmlFree(name);
 	}
-	if (l == NULL) {
-		if (!any) {
-			/* Nothing of anyone else's is left: take the part away again. */
-			char *rid = NULL, *t = rel_target(o->rels, "", REL("custom-properties"), &rid);
+	return any;
+}
 
-			if (rid)
-				remove_rel_id(o->rels, rid);
-			ct_override(o->ct, part->name, CT_CUSTOM, 0);
-			tim_zpkg_remove(&o->pkg, part);
-			xmlFree(rid);
-			free(t);
-		}
-		return 0;
+/* Nothing of anyone else's is left: the part goes again. */
+static void
+drop_custom_part(struct ox *o, struct tim_zpart *part)
+{
+	char *rid = NULL, *t = rel_target(o->rels, "", REL("custom-properties"), &rid);
+
+	if (rid)
+		remove_rel_id(o->rels, rid);
+	ct_override(o->ct, part->name, CT_CUSTOM, 0);
+	tim_zpkg_remove(&o->pkg, part);
+	xmlFree(rid);
+	free(t);
+}
+
+/*
+ * The i-th property to write: TIM_Label and the rest, then with a label
+ * GUID the MSIP_Label_* set. name and val are NULL past the last.
+ */
+static void
+prop_at(struct ox *o, const struct tim_label *l, size_t i, const char **name,
+    const char **val, char pname[128], char when[21])
+{
+	static const char *msip[] = { "Enabled", "SetDate", "Method", "Name", "ContentBits" };
+	const size_t nprops = sizeof(props) / sizeof(props[0]);
+
+	*name = *val = NULL;
+	if (i < nprops) {
+		*name = props[i].prop;
+		*val = tim_label_get(l, props[i].field);
+		return;
 	}
-	for (i = 0; i < sizeof(props) / sizeof(props[0]) + 5; i++) {
-		const char *name, *val;
-		char pname[128], when[21];
+	if (!o->s->msip_guid[0] || i >= nprops + 5)
+		return;
+	snprintf(pname, 128, "MSIP_Label_%s_%s", o->s->msip_guid, msip[i - nprops]);
+	*name = pname;
+	switch (i - nprops) {
+	case 0: *val = "true"; break;
+	case 1: tim_now_rfc3339(when); *val = when; break;
+	case 2: *val = "Privileged"; break;
+	case 3: *val = l->level; break;
+	default: *val = "0"; break;
+	}
+}
 
-		if (i < 5) {
-			name = props[i].prop;
-			val = tim_label_get(l, props[i].field);
-		} else {
-			static const char *msip[] = { "Enabled", "SetDate", "Method", "Name", "ContentBits" };
+static int
+add_custom_props(struct ox *o, xmlNodePtr root, const struct tim_label *l,
+    long pid)
+{
+	struct tim_buf frag = TIM_BUF_INIT;
+	const char *name, *val;
+	char pname[128], when[21];
+	size_t i;
+	int r = 0;
 
-			if (!o->s->msip_guid[0])
-				break;
-			snprintf(pname, sizeof(pname), "MSIP_Label_%s_%s", o->s->msip_guid, msip[i - 5]);
-			name = pname;
-			switch (i - 5) {
-			case 0: val = "true"; break;
-			case 1: tim_now_rfc3339(when); val = when; break;
-			case 2: val = "Privileged"; break;
-			case 3: val = l->level; break;
-			default: val = "0"; break;
-			}
-		}
+	for (i = 0; r == 0; i++) {
+		prop_at(o, l, i, &name, &val, pname, when);
+		if (name == NULL)
+			break;
 		if (!*val)
 			continue;
 		tim_buf_reset(&frag);
 		tim_buf_addf(&frag, "<property fmtid=\"" FMTID "\" pid=\"%ld\" name=\"", ++pid);
 		tim_buf_addxml(&frag, name);
 		tim_buf_adds(&frag, "\"><vt:lpwstr>");
-		tim_buf_addxml(&frag, val);
-		tim_buf_adds(&frag, "</vt:lpwstr></property>");
-		n = tim_xml_fragment(doc, "xmlns=\"" NS_CP "\" xmlns:vt=\"" NS_VT "\"", tim_buf_str(&frag), o->err);
-		if (n == NULL) {
-			tim_buf_release(&frag);
-			return -1;
-		}
-		xmlAddChild(root, n);
-		xmlDOMWrapReconcileNamespaces(NULL, n, TIM_RECONNS_REMOVEREDUND);
+		r = tim_xml_add_property(root, "xmlns=\"" NS_CP "\" xmlns:vt=\"" NS_VT "\"",
+		    tim_buf_str(&frag), val, "</vt:lpwstr></property>", o->err);
 	}
 	tim_buf_release(&frag);
+	return r;
+}
+
+static int
+set_custom(struct ox *o, const struct tim_label *l)
+{
+	struct tim_zpart *part = NULL;
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	long pid = 1;
+	int any;
+
+	if (custom_doc(o, l != NULL, &part, &doc) < 0)
+		return -1;
+	if (doc == NULL)
+		return 0;
+	root = xmlDocGetRootElement(doc);
+	if (!tim_xml_is(root, NS_CP, "Properties"))
+		return tim_errorf(o->err, 0, _("'%s' is damaged: bad custom properties"), o->pkg.path);
+	any = drop_tim_props(o, root, &pid);
+	if (l != NULL)
+		return add_custom_props(o, root, l, pid);
+	if (!any)
+		drop_custom_part(o, part);
 	return 0;
 }
 
@@ -493,11 +541,7 @@ hf_insert(struct ox *o, xmlDocPtr doc, const struct tim_label *l, int header,
 	tim_buf_release(&f);
 	if (n == NULL)
 		return -1;
-	if (root->children)
-		xmlAddPrevSibling(root->children, n);
-	else
-		xmlAddChild(root, n);
-	xmlDOMWrapReconcileNamespaces(NULL, n, TIM_RECONNS_REMOVEREDUND);
+	tim_xml_link(root, root->children, n);
 	return 0;
 }
 
@@ -524,166 +568,258 @@ collect_sectpr(xmlNodePtr n, xmlNodePtr **list, size_t *count, size_t *cap)
 	}
 }
 
+/* What marking a Word document works on: the main part and its sections. */
+struct docx {
+	xmlDocPtr doc, rels;	/* the main part and its relationships */
+	xmlNodePtr *sects;	/* every w:sectPr, in document order */
+	size_t nsect;
+	int wm;			/* the next watermark's number */
+};
+
+static const char *const hf_kinds[2] = { "header", "footer" };
+static const char *const hf_own[2] = { TIM_HEADER, TIM_FOOTER };
+static const char *const hf_cts[2] = { CT_HEADER, CT_FOOTER };
+
+/* The main part's relationships, an empty set when it has none yet. */
+static xmlDocPtr
+docx_rels(struct ox *o)
+{
+	static const char skel[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+	    "<Relationships xmlns=\"" NS_PR "\"/>";
+	char *name = rels_name(o->main);
+	xmlDocPtr rels;
+
+	if (name == NULL) {
+		tim_errorf(o->err, ENOMEM, _("out of memory"));
+		return NULL;
+	}
+	rels = part_xml(o, name, 0);
+	if (rels == NULL && !o->err->msg[0]) {
+		rels = tim_xml_parse(skel, sizeof(skel) - 1, "rels", o->err);
+		if (rels != NULL && tim_zpkg_add(&o->pkg, name, rels, o->err) == NULL)
+			rels = NULL;
+	}
+	free(name);
+	return rels;
+}
+
+/* Every section; a document to be marked that has none gets one. */
+static int
+docx_sections(struct ox *o, struct docx *d, xmlNodePtr body, int marking)
+{
+	size_t cap = 0;
+	xmlNodePtr n;
+
+	collect_sectpr(body->children, &d->sects, &d->nsect, &cap);
+	if (d->nsect > 0 || !marking)
+		return 0;
+	n = xmlNewChild(body, xmlDocGetRootElement(d->doc)->ns, (const xmlChar *)"sectPr", NULL);
+	if (n == NULL || (d->sects = malloc(sizeof(*d->sects))) == NULL)
+		return tim_errorf(o->err, ENOMEM, _("out of memory"));
+	d->sects[d->nsect++] = n;
+	return 0;
+}
+
+static int
+docx_open(struct ox *o, struct docx *d, int marking)
+{
+	xmlNodePtr body;
+
+	memset(d, 0, sizeof(*d));
+	d->wm = 1;
+	d->doc = part_xml(o, o->main, 1);
+	if (d->doc == NULL)
+		return -1;
+	body = tim_xml_child(xmlDocGetRootElement(d->doc), NS_W, "body");
+	if (body == NULL)
+		return tim_errorf(o->err, 0, _("'%s' is damaged: no document body"), o->pkg.path);
+	d->rels = docx_rels(o);
+	if (d->rels == NULL)
+		return -1;
+	return docx_sections(o, d, body, marking);
+}
+
+/* Takes every section's reference to the relationship rid away. */
+static void
+drop_refs(struct docx *d, const char *rid)
+{
+	xmlNodePtr ref, next;
+	size_t i;
+
+	for (i = 0; i < d->nsect; i++)
+		for (ref = d->sects[i]->children; ref; ref = next) {
+			xmlChar *v = xmlGetNsProp(ref, (const xmlChar *)"id", (const xmlChar *)NS_R);
+
+			next = ref->next;
+			if (v && strcmp((const char *)v, rid) == 0) {
+				xmlUnlinkNode(ref);
+				xmlFreeNode(ref);
+			}
+			xmlFree(v);
+		}
+}
+
+/* Our own header or footer part goes, with its relationship and references. */
+static void
+drop_own(struct ox *o, struct docx *d, int k, xmlNodePtr rel, const char *rid,
+    struct tim_zpart *part)
+{
+	drop_refs(d, rid);
+	xmlUnlinkNode(rel);
+	xmlFreeNode(rel);
+	ct_override(o->ct, hf_own[k], hf_cts[k], 0);
+	if (part)
+		tim_zpkg_remove(&o->pkg, part);
+}
+
+/* Someone else's header or footer: our sdt out, and in again when marking. */
+static int
+restamp(struct ox *o, struct docx *d, int k, struct tim_zpart *part,
+    const struct tim_label *l)
+{
+	xmlDocPtr hf = tim_zpkg_xml(&o->pkg, part, o->err);
+
+	if (hf == NULL)
+		return -1;
+	hf_strip(hf);
+	if (l != NULL && hf_insert(o, hf, l, k == 0, d->wm++) < 0)
+		return -1;
+	return 0;
+}
+
+/* One header or footer relationship of the main part. */
+static int
+hf_rel(struct ox *o, struct docx *d, int k, xmlNodePtr rel,
+    const struct tim_label *l)
+{
+	char *t = attr(rel, "Target"), *rid = attr(rel, "Id"), *full = NULL;
+	struct tim_zpart *part = NULL;
+	int r = 0;
+
+	if (t != NULL && rid != NULL) {
+		full = tim_zpkg_resolve(o->main, t);
+		part = full ? tim_zpkg_find(&o->pkg, full) : NULL;
+		if (full && strcasecmp(full, hf_own[k]) == 0)
+			drop_own(o, d, k, rel, rid, part);
+		else if (part != NULL)
+			r = restamp(o, d, k, part, l);
+	}
+	free(full);
+	xmlFree(t);
+	xmlFree(rid);
+	return r;
+}
+
+/* Takes away what an earlier mark put in: our own part, our sdt elsewhere. */
+static int
+hf_clean(struct ox *o, struct docx *d, int k, const struct tim_label *l)
+{
+	xmlNodePtr n, next;
+	char type[128];
+
+	snprintf(type, sizeof(type), REL("%s"), hf_kinds[k]);
+	for (n = xmlDocGetRootElement(d->rels)->children; n; n = next) {
+		next = n->next;
+		if (!tim_xml_is(n, NS_PR, "Relationship") || !attr_is(n, "Type", type))
+			continue;
+		if (hf_rel(o, d, k, n, l) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Whether the section has a default header (k 0) or footer (k 1). */
+static int
+has_default(xmlNodePtr sect, int k)
+{
+	xmlNodePtr n;
+	char refname[32];
+
+	snprintf(refname, sizeof(refname), "%sReference", hf_kinds[k]);
+	for (n = sect->children; n; n = n->next)
+		if (tim_xml_is(n, NS_W, refname) && attr_is(n, "type", "default"))
+			return 1;
+	return 0;
+}
+
+/* References come first in a sectPr, headers before footers. */
+static void
+link_ref(xmlNodePtr sect, xmlNodePtr ref, int k)
+{
+	xmlNodePtr n, after = NULL;
+
+	for (n = sect->children; k == 1 && n; n = n->next)
+		if (tim_xml_is(n, NS_W, "headerReference") || tim_xml_is(n, NS_W, "footerReference"))
+			after = n;
+	if (after) {
+		xmlAddNextSibling(after, ref);
+		xmlDOMWrapReconcileNamespaces(NULL, ref, TIM_RECONNS_REMOVEREDUND);
+	} else
+		tim_xml_link(sect, sect->children, ref);
+}
+
+/* Our own header (k 0) or footer part, holding the label. */
+static int
+add_own_part(struct ox *o, struct docx *d, int k, const struct tim_label *l)
+{
+	static const char skel_h[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+	    "<w:hdr " WNS " xmlns:r=\"" NS_R "\"/>";
+	static const char skel_f[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+	    "<w:ftr " WNS " xmlns:r=\"" NS_R "\"/>";
+	const char *skel = k == 0 ? skel_h : skel_f;
+	xmlDocPtr hf = tim_xml_parse(skel, strlen(skel), "hf", o->err);
+
+	if (hf == NULL)
+		return -1;
+	if (hf_insert(o, hf, l, k == 0, d->wm++) < 0) {
+		xmlFreeDoc(hf);
+		return -1;
+	}
+	return tim_zpkg_add(&o->pkg, hf_own[k], hf, o->err) == NULL ? -1 : 0;
+}
+
+/*
+ * The first section gets our own header or footer when it has no default
+ * one; later sections inherit it.
+ */
+static int
+add_own(struct ox *o, struct docx *d, int k, const struct tim_label *l)
+{
+	struct tim_buf frag = TIM_BUF_INIT;
+	char type[128], id[32];
+	xmlNodePtr ref;
+
+	if (has_default(d->sects[0], k))
+		return 0;
+	if (add_own_part(o, d, k, l) < 0)
+		return -1;
+	snprintf(type, sizeof(type), REL("%s"), hf_kinds[k]);
+	if (add_rel(d->rels, type, hf_own[k] + 5, id) == NULL)
+		return tim_errorf(o->err, ENOMEM, _("out of memory"));
+	ct_override(o->ct, hf_own[k], hf_cts[k], 1);
+	tim_buf_addf(&frag, "<w:%sReference w:type=\"default\" r:id=\"%s\"/>", hf_kinds[k], id);
+	ref = tim_xml_fragment(d->doc, "xmlns:w=\"" NS_W "\" xmlns:r=\"" NS_R "\"", tim_buf_str(&frag), o->err);
+	tim_buf_release(&frag);
+	if (ref == NULL)
+		return -1;
+	link_ref(d->sects[0], ref, k);
+	return 0;
+}
+
 static int
 docx(struct ox *o, const struct tim_label *l)
 {
-	static const char *kinds[2] = { "header", "footer" };
-	static const char *own[2] = { TIM_HEADER, TIM_FOOTER };
-	static const char *cts[2] = { CT_HEADER, CT_FOOTER };
-	xmlDocPtr doc, drels, hf;
-	xmlNodePtr body, n, next, *sects = NULL;
-	size_t nsect = 0, cap = 0, i;
-	char *drels_name = NULL, id[32];
-	int k, r = -1, wm = 1;
+	struct docx d;
+	int k, r;
 
-	doc = part_xml(o, o->main, 1);
-	if (doc == NULL)
-		return -1;
-	body = tim_xml_child(xmlDocGetRootElement(doc), NS_W, "body");
-	if (body == NULL)
-		return tim_errorf(o->err, 0, _("'%s' is damaged: no document body"), o->pkg.path);
-	drels_name = rels_name(o->main);
-	if (drels_name == NULL)
-		return tim_errorf(o->err, ENOMEM, _("out of memory"));
-	drels = part_xml(o, drels_name, 0);
-	if (drels == NULL && o->err->msg[0])
-		goto out;
-	if (drels == NULL) {
-		static const char skel[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-		    "<Relationships xmlns=\"" NS_PR "\"/>";
-
-		drels = tim_xml_parse(skel, sizeof(skel) - 1, "rels", o->err);
-		if (drels == NULL || tim_zpkg_add(&o->pkg, drels_name, drels, o->err) == NULL)
-			goto out;
+	r = docx_open(o, &d, l != NULL);
+	for (k = 0; k < 2 && r == 0; k++) {
+		r = hf_clean(o, &d, k, l);
+		if (r == 0 && l != NULL)
+			r = add_own(o, &d, k, l);
 	}
-	collect_sectpr(body->children, &sects, &nsect, &cap);
-	if (nsect == 0 && l != NULL) {
-		n = xmlNewChild(body, xmlDocGetRootElement(doc)->ns, (const xmlChar *)"sectPr", NULL);
-		if (n == NULL || (sects = malloc(sizeof(*sects))) == NULL) {
-			tim_errorf(o->err, ENOMEM, _("out of memory"));
-			goto out;
-		}
-		sects[nsect++] = n;
-	}
-	for (k = 0; k < 2; k++) {
-		char *rid = NULL, *t;
-
-		/* Take away what an earlier mark put in: our own part, our sdt elsewhere. */
-		for (n = xmlDocGetRootElement(drels)->children; n; n = next) {
-			char tgt_type[128];
-
-			next = n->next;
-			snprintf(tgt_type, sizeof(tgt_type), REL("%s"), kinds[k]);
-			if (!tim_xml_is(n, NS_PR, "Relationship") || !attr_is(n, "Type", tgt_type))
-				continue;
-			t = attr(n, "Target");
-			rid = attr(n, "Id");
-			if (t != NULL && rid != NULL) {
-				char *full = tim_zpkg_resolve(o->main, t);
-				struct tim_zpart *part = full ? tim_zpkg_find(&o->pkg, full) : NULL;
-
-				if (full && strcasecmp(full, own[k]) == 0) {
-					for (i = 0; i < nsect; i++) {
-						xmlNodePtr ref, rnext;
-
-						for (ref = sects[i]->children; ref; ref = rnext) {
-							xmlChar *v = xmlGetNsProp(ref, (const xmlChar *)"id", (const xmlChar *)NS_R);
-
-							rnext = ref->next;
-							if (v && strcmp((const char *)v, rid) == 0) {
-								xmlUnlinkNode(ref);
-								xmlFreeNode(ref);
-							}
-							xmlFree(v);
-						}
-					}
-					xmlUnlinkNode(n);
-					xmlFreeNode(n);
-					ct_override(o->ct, own[k], cts[k], 0);
-					if (part)
-						tim_zpkg_remove(&o->pkg, part);
-				} else if (part != NULL) {
-					hf = tim_zpkg_xml(&o->pkg, part, o->err);
-					if (hf == NULL) {
-						free(full);
-						xmlFree(t);
-						xmlFree(rid);
-						goto out;
-					}
-					hf_strip(hf);
-					if (l != NULL && hf_insert(o, hf, l, k == 0, wm++) < 0) {
-						free(full);
-						xmlFree(t);
-						xmlFree(rid);
-						goto out;
-					}
-				}
-				free(full);
-			}
-			xmlFree(t);
-			xmlFree(rid);
-		}
-		if (l == NULL)
-			continue;
-		/* The first section gets our own part when it has no default one; later ones inherit. */
-		for (n = sects[0]->children; n; n = n->next) {
-			char refname[32];
-
-			snprintf(refname, sizeof(refname), "%sReference", kinds[k]);
-			if (tim_xml_is(n, NS_W, refname) &&
-			    attr_is(n, "type", "default"))
-				break;
-		}
-		if (n == NULL) {
-			static const char skel_h[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-			    "<w:hdr " WNS " xmlns:r=\"" NS_R "\"/>";
-			static const char skel_f[] = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-			    "<w:ftr " WNS " xmlns:r=\"" NS_R "\"/>";
-			const char *skel = k == 0 ? skel_h : skel_f;
-			struct tim_buf frag = TIM_BUF_INIT;
-			char type[128];
-			xmlNodePtr ref;
-
-			hf = tim_xml_parse(skel, strlen(skel), "hf", o->err);
-			if (hf == NULL || hf_insert(o, hf, l, k == 0, wm++) < 0 ||
-			    tim_zpkg_add(&o->pkg, own[k], hf, o->err) == NULL)
-				goto out;
-			snprintf(type, sizeof(type), REL("%s"), kinds[k]);
-			if (add_rel(drels, type, own[k] + 5, id) == NULL) {
-				tim_errorf(o->err, ENOMEM, _("out of memory"));
-				goto out;
-			}
-			ct_override(o->ct, own[k], cts[k], 1);
-			tim_buf_addf(&frag, "<w:%sReference w:type=\"default\" r:id=\"%s\"/>", kinds[k], id);
-			ref = tim_xml_fragment(doc, "xmlns:w=\"" NS_W "\" xmlns:r=\"" NS_R "\"", tim_buf_str(&frag), o->err);
-			tim_buf_release(&frag);
-			if (ref == NULL)
-				goto out;
-			/* References come first in a sectPr, headers before footers. */
-			if (k == 1) {
-				xmlNodePtr after = NULL;
-
-				for (n = sects[0]->children; n; n = n->next)
-					if (tim_xml_is(n, NS_W, "headerReference") || tim_xml_is(n, NS_W, "footerReference"))
-						after = n;
-				if (after)
-					xmlAddNextSibling(after, ref);
-				else if (sects[0]->children)
-					xmlAddPrevSibling(sects[0]->children, ref);
-				else
-					xmlAddChild(sects[0], ref);
-			} else if (sects[0]->children)
-				xmlAddPrevSibling(sects[0]->children, ref);
-			else
-				xmlAddChild(sects[0], ref);
-			xmlDOMWrapReconcileNamespaces(NULL, ref, TIM_RECONNS_REMOVEREDUND);
-		}
-	}
-	r = 0;
-out:
-	free(sects);
-	free(drels_name);
-	return r;
+	free(d.sects);
+	return r < 0 ? -1 : 0;
 }
 
 /*
@@ -963,11 +1099,7 @@ pp_master(struct ox *o, xmlDocPtr doc, void *arg)
 	if (n == NULL)
 		return -1;
 	c = tim_xml_child(tree, NS_P, "extLst");
-	if (c)
-		xmlAddPrevSibling(c, n);
-	else
-		xmlAddChild(tree, n);
-	xmlDOMWrapReconcileNamespaces(NULL, n, TIM_RECONNS_REMOVEREDUND);
+	tim_xml_link(tree, c, n);
 	return 0;
 }
 

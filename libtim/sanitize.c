@@ -813,3 +813,34 @@ tim_sanitize_run(int fd, const struct tim_blkdev *d,
 	}
 	return tim_failf(err, _("'%s' offers no hardware erase: %s"), d->path, c->why);
 }
+
+const char *
+tim_hw_technique(int action)
+{
+	switch (action) {
+	case TIM_HW_CRYPTO: return "crypto erase";
+	case TIM_HW_BLOCK: return "block erase";
+	case TIM_HW_OVERWRITE: return "overwrite (device)";
+	case TIM_HW_SECURITY: return "security erase";
+	}
+	return "secure discard";
+}
+
+const char *
+tim_hw_command(const struct tim_sanitize_caps *c, int action)
+{
+	if (action == TIM_HW_SECDISCARD)
+		return "BLKSECDISCARD";
+	switch (c->kind) {
+	case TIM_SAN_NVME:
+		if ((action == TIM_HW_CRYPTO && c->crypto == 1) ||
+		    (action == TIM_HW_BLOCK && c->block == 1) || action == TIM_HW_OVERWRITE)
+			return "NVMe Sanitize";
+		return "NVMe Format NVM";
+	case TIM_SAN_ATA:
+		return action == TIM_HW_SECURITY ? "ATA SECURITY ERASE UNIT" : "ATA SANITIZE DEVICE";
+	case TIM_SAN_SCSI:
+		return "SCSI SANITIZE";
+	}
+	return "?";
+}

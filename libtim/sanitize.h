@@ -151,6 +151,10 @@ enum {
 int tim_hw_kind_parse(const char *s, int *kind, struct tim_err *err);
 const char *tim_hw_kind_name(int kind);
 
+/* For the records: "crypto erase", ..., and "NVMe Sanitize", ... */
+const char *tim_hw_technique(int action);
+const char *tim_hw_command(const struct tim_sanitize_caps *c, int action);
+
 /*
  * Picks the action for kind from caps (auto: crypto, then block, then
  * overwrite, then security erase); -1 with err (status 1) when the device

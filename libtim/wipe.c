@@ -483,15 +483,14 @@ producer(void *arg)
 }
 
 /*
- * Test hooks: TIM_TEST_WIPE_EIO=OFFSET:LENGTH makes writes there fail;
- * TIM_TEST_WIPE_STOP_AFTER=BYTES acts as a signal once that much is written.
+ * A job's faults (test builds only): writes touching the EIO range fail as a
+ * bad sector would.
  */
-static uint64_t eio_off, eio_len, stop_after;
-
 static ssize_t
-do_pwrite(int fd, const void *buf, size_t len, uint64_t off)
+do_pwrite(const struct tim_wipe_faults *f, int fd, const void *buf, size_t len,
+    uint64_t off)
 {
-	if (eio_len && off < eio_off + eio_len && eio_off < off + len) {
+	if (f && f->eio_len && off < f->eio_off + f->eio_len && f->eio_off < off + len) {
 		errno = EIO;
 		return -1;
 	}
@@ -499,10 +498,11 @@ do_pwrite(int fd, const void *buf, size_t len, uint64_t off)
 }
 
 static int
-pwrite_full(int fd, const unsigned char *buf, size_t len, uint64_t off)
+pwrite_full(const struct tim_wipe_faults *f, int fd, const unsigned char *buf,
+    size_t len, uint64_t off)
 {
 	while (len > 0) {
-		ssize_t n = do_pwrite(fd, buf, len, off);
+		ssize_t n = do_pwrite(f, fd, buf, len, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -540,12 +540,13 @@ media_error(int e)
 #define SUB_BLOCK (64u << 10)
 
 static int
-write_retry(int fd, const unsigned char *buf, size_t len, uint64_t off)
+write_retry(const struct tim_wipe_job *j, const unsigned char *buf, size_t len,
+    uint64_t off)
 {
 	int i;
 
 	for (i = 0; i < RETRIES; i++) {
-		if (pwrite_full(fd, buf, len, off) == 0)
+		if (pwrite_full(j->faults, j->fd, buf, len, off) == 0)
 			return 0;
 		if (!media_error(errno))
 			return -1;
@@ -585,7 +586,7 @@ write_block(struct pipe *pp, const unsigned char *buf, size_t len, uint64_t off,
 	struct tim_wipe_job *j = pp->e->j;
 	size_t sector = j->align ? j->align : 512, a, b;
 
-	if (write_retry(j->fd, buf, len, off) == 0) {
+	if (write_retry(j, buf, len, off) == 0) {
 		add_count(pp, &j->bytes_written, len);
 		return 0;
 	}
@@ -595,14 +596,14 @@ write_block(struct pipe *pp, const unsigned char *buf, size_t len, uint64_t off,
 	for (a = 0; a < len; a += SUB_BLOCK) {
 		size_t sl = len - a < SUB_BLOCK ? len - a : SUB_BLOCK;
 
-		if (write_retry(j->fd, buf + a, sl, off + a) == 0) {
+		if (write_retry(j, buf + a, sl, off + a) == 0) {
 			add_count(pp, &j->bytes_written, sl);
 			continue;
 		}
 		for (b = 0; b < sl; b += sector) {
 			size_t n = sl - b < sector ? sl - b : sector;
 
-			if (write_retry(j->fd, buf + a + b, n, off + a + b) == 0)
+			if (write_retry(j, buf + a + b, n, off + a + b) == 0)
 				add_count(pp, &j->bytes_written, n);
 			else if (!media_error(errno))
 				return tim_errorf(err, errno, _("cannot write at byte %llu"),
@@ -694,7 +695,8 @@ worker(void *arg)
 		s->full = 0;
 		s->taken = 0;
 		pp->done += s->len;
-		if (stop_after && j->bytes_written >= stop_after && j->stop)
+		if (j->faults && j->faults->stop_after &&
+		    j->bytes_written >= j->faults->stop_after && j->stop)
 			*j->stop = 1;
 		if (r < 0)
 			pp->error = 1;
@@ -922,45 +924,25 @@ out:
 }
 
 /*
- * Test hook: TIM_TEST_WIPE_TAMPER=OFFSET puts 512 bytes of 0x5a there after
- * the last pass is written, as a device that lost a write would, so that the
- * tests can see verification catch it.
+ * A job's faults (test builds only): 512 bytes of 0x5a over the last pass,
+ * as a device that lost a write would, so that the tests can see
+ * verification catch it.
  */
-static uint64_t tamper_off;
-static int tamper;
-
 static void
 tamper_hook(struct tim_wipe_job *j)
 {
+	const struct tim_wipe_faults *f = j->faults;
 	unsigned char *b;
 
-	if (!tamper || tamper_off + 512 > j->size ||
+	if (f == NULL || !f->tamper || f->tamper_off + 512 > j->size ||
 	    posix_memalign((void **)&b, 4096, 4096) != 0)
 		return;
 	memset(b, 0x5a, 4096);
+	/* A lost tamper write shows as a test that expected a failure passing. */
 	if (pwrite(j->fd, b, j->direct ? (j->align > 512 ? j->align : 512) : 512,
-	    (off_t)tamper_off) < 0)
-		tamper = 0;
+	    (off_t)f->tamper_off) < 0)
+		j->faults = NULL;
 	free(b);
-}
-
-static void
-test_hook(void)
-{
-	const char *t = getenv("TIM_TEST_WIPE_TAMPER");
-
-	const char *s = getenv("TIM_TEST_WIPE_EIO");
-	unsigned long long o, l;
-
-	eio_off = eio_len = 0;
-	if (s && sscanf(s, "%llu:%llu", &o, &l) == 2) {
-		eio_off = o;
-		eio_len = l;
-	}
-	s = getenv("TIM_TEST_WIPE_STOP_AFTER");
-	stop_after = s && sscanf(s, "%llu", &o) == 1 ? o : 0;
-	tamper = t && sscanf(t, "%llu", &o) == 1;
-	tamper_off = tamper ? o : 0;
 }
 
 int
@@ -970,7 +952,6 @@ tim_wipe_run(struct tim_wipe_job *j, struct tim_err *err)
 	size_t align = j->align ? j->align : 4096, chunk, p, i;
 	int r = -1;
 
-	test_hook();
 	memset(&e, 0, sizeof(e));
 	e.j = j;
 	chunk = j->chunk ? j->chunk : TIM_WIPE_CHUNK;

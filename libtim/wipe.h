@@ -10,8 +10,10 @@ struct tim_err;
 /*
  * Overwrite erasure (告示 I 第四 5 (1), V 第三 5-8): methods as lists of
  * passes, the pattern generator, and the engine that writes and verifies
- * the passes over an open file or block device. The front end (wipecmd.c)
- * finds targets, checks them and keeps the records.
+ * the passes over an open file or block device. Around it: wipe_file.c
+ * (opening a file, taking its name away), wipe_tree.c (-r), wipe_device.c
+ * (in-use checks, identity), wipe_state.c (--resume) and wiperecord.c (the
+ * certificate and the ledger's erase record).
  */
 
 #define TIM_WIPE_MAX_PASSES	64
@@ -105,6 +107,19 @@ typedef void tim_wipe_progress_fn(void *ctx, size_t pass, int phase,
     uint64_t done, uint64_t total);
 
 /*
+ * Faults a test build injects into a job (NULL in the installed tools,
+ * which carry no code that fills this): a range whose writes fail with
+ * EIO, a stop once that many bytes are written, and 512 bytes of 0x5a at
+ * tamper_off after the last pass is written.
+ */
+struct tim_wipe_faults {
+	uint64_t eio_off, eio_len;	/* eio_len 0: none */
+	uint64_t stop_after;		/* 0: none */
+	int tamper;
+	uint64_t tamper_off;
+};
+
+/*
  * One target. The caller opens fd (read-write; O_DIRECT for block devices,
  * with align the logical sector size) and fills the first group; run fills
  * the results.
@@ -125,6 +140,7 @@ struct tim_wipe_job {
 	volatile sig_atomic_t *stop;	/* set by a signal handler: stop cleanly */
 	tim_wipe_progress_fn *progress;
 	void *progress_ctx;
+	const struct tim_wipe_faults *faults;	/* test builds only; else NULL */
 
 	/* results */
 	uint64_t bytes_written;

@@ -11,6 +11,7 @@
 #include "hash.h"
 #include "i18n.h"
 #include "json.h"
+#include "sanitize.h"
 #include "util.h"
 #include "version.h"
 #include "wipe.h"
@@ -226,34 +227,137 @@ tim_wipe_cert_html(const json_t *cert, const char *sha256, struct tim_buf *b)
 }
 
 json_t *
-tim_wipe_state_load(const char *path, struct tim_err *err)
+tim_wipe_erase_fields(const json_t *item, const char *property,
+    const char *cert, const char *cert_sha256)
 {
-	struct tim_buf b = TIM_BUF_INIT;
-	json_error_t je;
-	json_t *s;
-	const char *k;
+	const json_t *v = json_object_get(item, "verification");
+	const char *target = json_string_value(json_object_get(item, "target"));
+	json_t *f;
 
-	if (tim_read_file(path, 1 << 20, 0, &b, err) < 0)
-		return NULL;
-	s = json_loadb(b.buf ? b.buf : "", b.len, JSON_REJECT_DUPLICATES, &je);
-	tim_buf_release(&b);
-	if (s == NULL || !json_is_object(s)) {
-		json_decref(s);
-		tim_errorf(err, 0, _("'%s' is not a tim-wipe state file: %s"), path,
-		    s ? "" : je.text);
-		return NULL;
+	f = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:s, s:O}",
+	    "item", property ? property : target,
+	    "method", json_string_value(json_object_get(item, "method")),
+	    "target", target,
+	    "technique", json_string_value(json_object_get(item, "technique")),
+	    "passes", json_object_get(item, "pass_count"),
+	    "bytes", json_object_get(item, "bytes_written"),
+	    "verify", json_string_value(json_object_get(v, "result")),
+	    "result", json_object_get(item, "result"));
+	if (f && cert) {
+		json_object_set_new(f, "cert", json_string(cert));
+		json_object_set_new(f, "cert_sha256", json_string(cert_sha256 ? cert_sha256 : ""));
 	}
-	k = json_string_value(json_object_get(s, "tim"));
-	if (k == NULL || strcmp(k, "wipe-state") != 0 ||
-	    json_integer_value(json_object_get(s, "v")) != 1 ||
-	    !json_is_string(json_object_get(s, "target")) ||
-	    !json_is_string(json_object_get(s, "method")) ||
-	    !json_is_integer(json_object_get(s, "pass")) ||
-	    !json_is_integer(json_object_get(s, "offset")) ||
-	    !json_is_string(json_object_get(s, "phase"))) {
-		json_decref(s);
-		tim_errorf(err, 0, _("'%s' is not a tim-wipe state file"), path);
-		return NULL;
+	return f;
+}
+
+json_t *
+tim_wipe_pass_names(const struct tim_wipe_method *m)
+{
+	json_t *a = json_array();
+	char name[40];
+	size_t i;
+
+	for (i = 0; a && i < m->npasses; i++) {
+		tim_wipe_pass_name(&m->pass[i], name, sizeof(name));
+		json_array_append_new(a, json_string(name));
 	}
-	return s;
+	return a;
+}
+
+json_t *
+tim_wipe_item_new(const char *target, const char *type, json_t *media,
+    const struct tim_wipe_method *m, const char *property,
+    const char *classification)
+{
+	char now[21];
+	json_t *it;
+
+	tim_now_rfc3339(now);
+	it = json_pack("{s:s, s:s, s:o}", "target", target, "type", type, "media", media);
+	if (it == NULL)
+		return NULL;
+	if (property)
+		json_object_set_new(it, "property_number", json_string(property));
+	if (classification)
+		json_object_set_new(it, "classification", json_string(classification));
+	json_object_set_new(it, "data_backed_up", json_string("unknown"));
+	json_object_set_new(it, "category", json_string("clear"));
+	json_object_set_new(it, "technique", json_string("overwrite"));
+	json_object_set_new(it, "method", json_string(m->name));
+	json_object_set_new(it, "method_spec", json_string(m->spec));
+	json_object_set_new(it, "passes", tim_wipe_pass_names(m));
+	json_object_set_new(it, "pass_count", json_integer((json_int_t)m->npasses));
+	json_object_set_new(it, "start", json_string(now));
+	return it;
+}
+
+const char *
+tim_wipe_verify_result(int verify, const struct tim_wipe_job *j)
+{
+	if (verify == TIM_VERIFY_OFF)
+		return "not verified";
+	return j->mismatch.total ? "failed" : "passed";
+}
+
+int
+tim_wipe_item_finish(json_t *it, const struct tim_wipe_job *j, int verify,
+    uint64_t written_before)
+{
+	const char *result = "complete";
+	char now[21];
+	int st = 0;
+
+	tim_now_rfc3339(now);
+	if (j->bad.total) {
+		result = "incomplete";
+		st = 1;
+	} else if (j->mismatch.total) {
+		result = "verification failed";
+		st = 1;
+	}
+	json_object_set_new(it, "bytes_written",
+	    json_integer((json_int_t)(j->bytes_written + written_before)));
+	json_object_set_new(it, "verification", json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}",
+	    "method", verify == TIM_VERIFY_OFF ? "none" :
+	    verify == TIM_VERIFY_SAMPLE ? "quick sampling" : "full",
+	    "mode", tim_wipe_verify_name(verify),
+	    "result", tim_wipe_verify_result(verify, j),
+	    "bytes_verified", (json_int_t)j->bytes_verified,
+	    "mismatch_bytes", (json_int_t)j->mismatch.total,
+	    "mismatches", tim_wipe_ranges_json(&j->mismatch)));
+	json_object_set_new(it, "bad_ranges", tim_wipe_ranges_json(&j->bad));
+	json_object_set_new(it, "bad_bytes", json_integer((json_int_t)j->bad.total));
+	json_object_set_new(it, "end", json_string(now));
+	json_object_set_new(it, "result", json_string(result));
+	return st;
+}
+
+void
+tim_wipe_item_hardware(json_t *it, const struct tim_sanitize_caps *c, int action)
+{
+	char now[21];
+
+	tim_now_rfc3339(now);
+	json_object_set_new(it, "category", json_string(action == TIM_HW_SECDISCARD ?
+	    "device-defined (secure discard)" : "purge"));
+	json_object_set_new(it, "technique", json_string(tim_hw_technique(action)));
+	json_object_set_new(it, "method", json_string("hardware"));
+	json_object_set_new(it, "method_spec", json_string(tim_hw_command(c, action)));
+	json_object_set_new(it, "passes", json_array());
+	json_object_set_new(it, "pass_count", json_integer(0));
+	json_object_set_new(it, "bytes_written", json_integer(0));
+	json_object_set_new(it, "verification", json_pack("{s:s, s:s, s:s, s:I, s:[]}",
+	    "method", "none", "mode", "off", "result", "not verified (erase inside the device)",
+	    "bytes_verified", (json_int_t)0, "mismatches"));
+	json_object_set_new(it, "bad_ranges", json_array());
+	json_object_set_new(it, "end", json_string(now));
+	json_object_set_new(it, "result", json_string("complete"));
+}
+
+void
+tim_wipe_item_check(json_t *it)
+{
+	json_object_set_new(it, "category", json_string("verification only"));
+	json_object_set_new(it, "technique", json_string("check"));
+	json_object_set_new(it, "bytes_written", json_integer(0));
 }

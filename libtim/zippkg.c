@@ -18,6 +18,9 @@
 #include "zippkg.h"
 #include "banned.h"
 
+/* libxml2's option to drop redundant declarations; its enum is not public. */
+#define TIM_RECONNS_REMOVEREDUND 1
+
 static int
 name_ok(const char *n)
 {
@@ -515,4 +518,35 @@ tim_xml_fragment(xmlDocPtr doc, const char *nsdecls, const char *frag,
 	if (copy == NULL)
 		tim_errorf(err, ENOMEM, _("out of memory"));
 	return copy;
+}
+
+void
+tim_xml_link(xmlNodePtr parent, xmlNodePtr before, xmlNodePtr n)
+{
+	if (before != NULL)
+		xmlAddPrevSibling(before, n);
+	else
+		xmlAddChild(parent, n);
+	xmlDOMWrapReconcileNamespaces(NULL, n, TIM_RECONNS_REMOVEREDUND);
+}
+
+int
+tim_xml_add_property(xmlNodePtr parent, const char *nsdecls,
+    const char *open, const char *value, const char *close,
+    struct tim_err *err)
+{
+	struct tim_buf f = TIM_BUF_INIT;
+	xmlNodePtr n;
+
+	tim_buf_adds(&f, open);
+	tim_buf_addxml(&f, value);
+	tim_buf_adds(&f, close);
+	n = f.failed ? NULL : tim_xml_fragment(parent->doc, nsdecls, f.buf, err);
+	if (f.failed)
+		tim_errorf(err, ENOMEM, _("out of memory"));
+	tim_buf_release(&f);
+	if (n == NULL)
+		return -1;
+	tim_xml_link(parent, NULL, n);
+	return 0;
 }

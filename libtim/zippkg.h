@@ -87,6 +87,22 @@ xmlNodePtr tim_xml_fragment(xmlDocPtr doc, const char *nsdecls,
     const char *frag, struct tim_err *err);
 
 /*
+ * Links n into parent before the child before (last when NULL) and drops
+ * the namespace declarations that the tree above already makes.
+ */
+void tim_xml_link(xmlNodePtr parent, xmlNodePtr before, xmlNodePtr n);
+
+/*
+ * Appends a document property to parent: open (the start tags, the
+ * property's name in them), value escaped as text, close, parsed with the
+ * prefixes in nsdecls. The one insertion for OOXML's custom.xml
+ * <property> and ODF's meta.xml <meta:user-defined>.
+ */
+int tim_xml_add_property(xmlNodePtr parent, const char *nsdecls,
+    const char *open, const char *value, const char *close,
+    struct tim_err *err);
+
+/*
  * Resolves a relationship target against the part that holds it ("word/
  * document.xml" + "header1.xml" = "word/header1.xml"); NULL when it leaves
  * the package or is external.

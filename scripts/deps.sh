@@ -54,6 +54,11 @@ if [ "${1:-}" = check ]; then
 	cmd fakeroot fakeroot
 	cmd lintian lintian
 	cmd ansible-playbook ansible-core
+	# tests/tim-wipe-vm.bats: a VM under QEMU with Debian's kernel.
+	cmd qemu-system-x86_64 qemu-system-x86
+	cmd busybox busybox-static
+	[ "$(dpkg --print-architecture 2>/dev/null)" != amd64 ] ||
+		ls /boot/vmlinuz-* >/dev/null 2>&1 || want linux-image-amd64
 	cmd gdb gdb	# gcore: no key bytes in a dump (tests/hardening.bats)
 fi
 

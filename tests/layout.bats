@@ -26,3 +26,14 @@ load test_helper
 	assert_failure 1
 	assert_output ''
 }
+
+@test "a missing library stops make with one line naming the module and the Debian package" {
+	run make -C "$TIM_SRC" -n PKG_CONFIG=false B="$BATS_TEST_TMPDIR/b" all
+	assert_failure 2
+	assert_output --regexp 'missing pkg-config module\(s\) libarchive libcrypto .*: install libarchive-dev libssl-dev .* \(apt-get install\)'
+	refute_output --partial "No such file"
+	# every module has its Debian package named
+	mods=$(sed -n 's/.*module(s) \(.*\): install .*/\1/p' <<<"$output" | wc -w)
+	debs=$(sed -n 's/.*: install \(.*\) (apt-get.*/\1/p' <<<"$output" | wc -w)
+	[ "$mods" -gt 5 ] && [ "$mods" -eq "$debs" ]
+}

@@ -377,6 +377,20 @@ confidential/with space.txt"
 	assert_failure 2
 }
 
+@test "ledger: under [ledger] syslog = yes a failed verification goes to syslog (authpriv.alert)" {
+	need_root
+	unshare -m true 2>/dev/null || skip "cannot make a mount namespace here"
+	tim-ledger init --origin test reg.tim
+	tim-ledger append --no-sync reg.tim note text=one
+	tim-ledger append --no-sync reg.tim note text=two
+	sed -i 's/one/ONE/' reg.tim
+	printf '[ledger]\nsyslog = yes\n' > "$TIM_CONFIG"
+	run unshare -m sh "$TIM_SRC/tests/lib/syslog-capture.sh" got 1 tim-check ledger reg.tim
+	assert_failure 1
+	run cat got
+	assert_output --regexp '^<81>.*tim-check\[[0-9]+\]: verify FAILED ledger=reg.tim line=3 offset=[0-9]+: '
+}
+
 answers() {
 	for i in $(seq 1 19); do echo "$i yes 規程 v$i"; done > all-yes.txt
 	printf '# partial answers\n1 yes 会議録\n2: partial\n3,no\n13 na\n' > some.txt

@@ -341,12 +341,16 @@ xattr_ok() {
 	assert_file_exists 【社外秘】a.txt
 }
 
-@test "ledger: every mark and remove appends a mark record" {
+@test "ledger: every mark and remove appends a mark record; marking an already marked file appends none" {
 	tim-ledger init reg.tim >/dev/null
 	printf 'x\n' > a.txt
 	run tim-mark --ledger reg.tim --owner 設計部 --id TIM-1 a.txt
 	assert_success
-	run tim-mark --ledger reg.tim a.txt
+	# marked again as it is: nothing changes, nothing is said, no record
+	run tim-mark --ledger reg.tim --owner 設計部 --id TIM-1 【社外秘】a.txt
+	assert_success
+	assert_output ''
+	[ "$(grep -c '"kind":"mark"' reg.tim)" -eq 1 ]
 	run tim-mark --ledger reg.tim --remove 【社外秘】a.txt
 	assert_success
 	run tim-ledger list --json reg.tim
@@ -376,13 +380,26 @@ xattr_ok() {
 	assert_output "tree/sub/【社外秘】a.txt"
 }
 
-@test "list: --csv has a BOM and neutralises formulas" {
+@test "list: a tree nested past the depth limit is reported, not walked; the rest is still listed" {
+	d=deep
+	for i in $(seq 258); do d=$d/d; done
+	mkdir -p "$d"
+	printf 'x\n' > "$d/【秘】x.txt"
+	printf 'y\n' > 'deep/d/【秘】y.txt'
+	run --separate-stderr tim-mark --list deep
+	assert_failure 3
+	assert_output "$(printf 'deep/d/【秘】y.txt\t秘\t-\t-\t-\t-\tname\t2\t')$(date -u -r 'deep/d/【秘】y.txt' +%Y-%m-%dT%H:%M:%SZ)"
+	[[ $stderr == *"is nested too deep; not listing below it"* ]]
+}
+
+@test "list: --csv has a BOM, quotes every cell, ends rows in CRLF and neutralises formulas" {
 	printf 'x\n' > '=cmd.txt'
 	tim-mark --carriers content --owner '@evil' '=cmd.txt'
 	run tim-mark --list --csv .
 	assert_success
-	assert_line --index 0 "$(printf '\xef\xbb\xbfpath,level,owner,entrusted,id,until,carriers,size,mtime\r')"
-	assert_output --partial "\"'@evil\""
+	assert_line --index 0 "$(printf '\xef\xbb\xbf"path","level","owner","entrusted","id","until","carriers","size","mtime"\r')"
+	assert_line --index 1 --regexp '^"\./=cmd\.txt","社外秘","'"'"'@evil","","","","text","30","[0-9T:-]+Z"'$'\r''$'
+	[ "${#lines[@]}" -eq 2 ]
 	run tim-mark --list --csv --json .
 	assert_failure 2
 }

@@ -24,6 +24,11 @@ sys.exit(1 if n else 0)
 EOF
 }
 
+# The test build of tim-wipe, the only one that reads TIM_TEST_WIPE_*.
+tim_wipe_faults() {
+	"$TIM_BUILD/test-bin/tim-wipe" "$@"
+}
+
 json_get() {	# file, python expression on d
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
 }
@@ -70,6 +75,25 @@ teardown() {
 	run tim-wipe --info --list-methods
 	assert_failure 2
 	assert_output --partial "conflicting options"
+}
+
+@test "fault injection is only in the test build, never in the installed tool" {
+	run grep -c TIM_TEST_ "$TIM_BUILD/bin/tim-wipe"
+	assert_failure 1
+	assert_output 0
+	run grep -c TIM_TEST_ "$TIM_BUILD/libtim.a"
+	assert_failure 1
+	assert_output 0
+	run grep -c TIM_TEST_WIPE_TAMPER "$TIM_BUILD/test-bin/tim-wipe"
+	assert_success
+	sentinel_file f 64
+	TIM_TEST_WIPE_TAMPER=0 run tim-wipe --keep -m zero f
+	assert_success
+	make -s -n -C "$TIM_SRC" install B="$TIM_BUILD" DESTDIR="$BATS_TEST_TMPDIR/root" > install.txt
+	run grep '^install ' install.txt
+	assert_success
+	assert_output --partial "$TIM_BUILD/bin/tim-wipe"
+	refute_output --partial test-bin
 }
 
 @test "--list-methods names every method with its passes and verification" {
@@ -140,7 +164,7 @@ teardown() {
 	assert_failure 1
 	assert_output --partial "'link' is a symbolic link; not followed"
 	run no_sentinel target
-	assert_failure
+	assert_failure 1
 	assert_link_exists link
 }
 
@@ -151,7 +175,7 @@ teardown() {
 	assert_failure 1
 	assert_output --partial "'a' has 2 hard links"
 	run no_sentinel b
-	assert_failure
+	assert_failure 1
 	run tim-wipe --force-links a
 	assert_success
 	assert_file_not_exists a
@@ -176,7 +200,7 @@ teardown() {
 	assert_output --partial "complete 'tree/sub/deeper/three'"
 	assert_file_not_exists tree
 	run no_sentinel outside/keep
-	assert_failure
+	assert_failure 1
 }
 
 @test "-r -n lists the files and changes nothing" {
@@ -251,12 +275,12 @@ teardown() {
 
 @test "verification catches a block that changed after the write" {
 	sentinel_file f 256
-	TIM_TEST_WIPE_TAMPER=65536 run tim-wipe --keep -m zero --cert c.json f
+	TIM_TEST_WIPE_TAMPER=65536 run tim_wipe_faults --keep -m zero --cert c.json f
 	assert_failure 1
 	assert_output --partial "'f': reads back wrong at bytes 65536-66047"
 	run json_get c.json 'd["result"], d["items"][0]["verification"]["result"], d["items"][0]["verification"]["mismatches"]'
 	assert_output "verification failed failed [[65536, 512]]"
-	TIM_TEST_WIPE_TAMPER=0 run tim-wipe -m clear f
+	TIM_TEST_WIPE_TAMPER=0 run tim_wipe_faults -m clear f
 	assert_failure 1
 	assert_output --partial "'f' kept in place: the erasure is not complete"
 	assert_file_exists f
@@ -265,6 +289,7 @@ teardown() {
 @test "--check reads back a fixed last pass and reports changed bytes" {
 	sentinel_file f 64
 	run tim-wipe --keep -m dod f
+	assert_success
 	run tim-wipe --check -m dod f
 	assert_failure 2
 	assert_output --partial "--check needs a method whose last pass is a fixed pattern"
@@ -280,7 +305,7 @@ teardown() {
 
 @test "write errors are retried, skipped, recorded, and the run is incomplete" {
 	sentinel_file f 256
-	TIM_TEST_WIPE_EIO=131072:1024 run tim-wipe --keep -m zero --cert c.json f
+	TIM_TEST_WIPE_EIO=131072:1024 run tim_wipe_faults --keep -m zero --cert c.json f
 	assert_failure 1
 	assert_output --partial "'f': could not be written at bytes 131072-135167"
 	assert_output --partial "'f' kept in place: the erasure is not complete"
@@ -290,7 +315,7 @@ teardown() {
 
 @test "a stopped run leaves a state file without the key, and --resume finishes it" {
 	sentinel_file f 2048
-	TIM_TEST_WIPE_STOP_AFTER=3000000 run tim-wipe --keep -m passes=0x00,0xff --chunk 65536 --state st.json --cert c.json f
+	TIM_TEST_WIPE_STOP_AFTER=3000000 run tim_wipe_faults --keep -m passes=0x00,0xff --chunk 65536 --state st.json --cert c.json f
 	assert_failure 1
 	assert_output --partial "stopped 'f' in pass 2/2 (writing) at byte"
 	assert_output --partial "to continue: tim-wipe --resume 'st.json'"
@@ -309,7 +334,7 @@ teardown() {
 @test "a stopped run never writes its state over an existing file" {
 	sentinel_file f 256
 	echo precious > st.json
-	TIM_TEST_WIPE_STOP_AFTER=65536 run tim-wipe --keep -m zero --chunk 65536 --state st.json f
+	TIM_TEST_WIPE_STOP_AFTER=65536 run tim_wipe_faults --keep -m zero --chunk 65536 --state st.json f
 	assert_failure 3
 	assert_output --partial "'st.json' already exists; not overwriting it"
 	[ "$(cat st.json)" = precious ]
@@ -318,7 +343,7 @@ teardown() {
 
 @test "a stopped verified random pass restarts with a new key and verifies" {
 	sentinel_file f 2048
-	TIM_TEST_WIPE_STOP_AFTER=1000000 run tim-wipe -m clear --chunk 65536 --state st.json f
+	TIM_TEST_WIPE_STOP_AFTER=1000000 run tim_wipe_faults -m clear --chunk 65536 --state st.json f
 	assert_failure 1
 	assert_file_exists f
 	run tim-wipe --resume st.json
@@ -329,7 +354,7 @@ teardown() {
 
 @test "--resume refuses a file that is not the one being erased" {
 	sentinel_file f 256
-	TIM_TEST_WIPE_STOP_AFTER=65536 run tim-wipe --keep -m zero --chunk 65536 --state st.json f
+	TIM_TEST_WIPE_STOP_AFTER=65536 run tim_wipe_faults --keep -m zero --chunk 65536 --state st.json f
 	assert_failure 1
 	rm f
 	sentinel_file f 256
@@ -337,7 +362,7 @@ teardown() {
 	assert_failure 1
 	assert_output --partial "is not the file the stopped run was erasing"
 	run no_sentinel f
-	assert_failure
+	assert_failure 1
 	echo '{"tim":"other"}' > bad.json
 	run tim-wipe --resume bad.json
 	assert_failure 3
@@ -406,7 +431,7 @@ teardown() {
 
 @test "device: verification catches a block changed after the write" {
 	need_loop 8192
-	TIM_TEST_WIPE_TAMPER=1048576 run tim-wipe -y -m clear "$LOOP"
+	TIM_TEST_WIPE_TAMPER=1048576 run tim_wipe_faults -y -m clear "$LOOP"
 	assert_failure 1
 	assert_output --partial "reads back wrong at bytes 1048576-1049087"
 	run tim-wipe -y -m zero "$LOOP"
@@ -448,7 +473,7 @@ teardown() {
 	assert_output --partial "mounted:         ${LOOP##*/} on"
 	[ "$(tail_sum)" = "$before" ]
 	run no_sentinel "$LOOP"
-	assert_failure
+	assert_failure 1
 }
 
 @test "device: the disk holding / is refused without --force-system" {

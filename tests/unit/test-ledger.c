@@ -1,4 +1,7 @@
-/* libtim ledger.c through its API: create, append, batch, read, verify, repair. */
+/*
+ * libtim ledger_*.c through its API: create, append, batch, JSON lines,
+ * read, verify, checkpoint, proofs, repair.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,8 +16,10 @@
 #include "buf.h"
 #include "err.h"
 #include "hash.h"
+#include "ledger.h"
 #include "ledger_json.h"
 #include "merkle.h"
+#include "note.h"
 #include "util.h"
 #include "tap.h"
 #include "banned.h"
@@ -195,6 +200,195 @@ test_batch(void)
 	ok(tim_ledger_verify(path("batch.tim"), NULL, &res, &err) == 0 && res.ok && res.lines == 102,
 	    "the batch verifies");
 	json_decref(f);
+}
+
+static void
+test_default_origin(void)
+{
+	struct tim_buf b = TIM_BUF_INIT, want = TIM_BUF_INIT;
+
+	tim_buf_addf(&want, "%s/reg.tim", tim_hostname());
+	ok(tim_ledger_default_origin("/srv/ledgers/reg.tim", &b) == 0, "default origin");
+	is_str(tim_buf_str(&b), want.buf, "host name and the file's name");
+	ok(tim_ledger_origin_ok(b.buf, b.len), "a valid origin");
+	tim_buf_reset(&b);
+	tim_ledger_default_origin("reg.tim", &b);
+	is_str(tim_buf_str(&b), want.buf, "a name without a directory");
+	tim_buf_release(&b);
+	tim_buf_release(&want);
+}
+
+static void
+test_fields_parse(void)
+{
+	char a0[] = "item=a=b", a1[] = "to=", a2[] = "note=設計部";
+	char *args[] = { a0, a1, a2 };
+	char bad0[] = "noeq", bad1[] = "=v", bad2[] = "Bad=1", bad3[] = "seq=1",
+	    bad4[] = "text=\xff";
+	char *bads[] = { bad0, bad1, bad2, bad3, bad4 };
+	static const char *why[] = { "'noeq' is not FIELD=VALUE", "'=v' is not FIELD=VALUE",
+	    "invalid field name 'Bad'", "invalid field name 'seq'", "the value of 'text' is not valid UTF-8" };
+	struct tim_err err;
+	json_t *o = json_object();
+	int i;
+
+	tim_err_clear(&err);
+	ok(tim_ledger_fields_parse(3, args, o, &err) == 0, "FIELD=VALUE arguments parse");
+	is_str(json_string_value(json_object_get(o, "item")), "a=b", "the value runs from the first '='");
+	is_str(json_string_value(json_object_get(o, "to")), "", "an empty value is kept");
+	is_str(json_string_value(json_object_get(o, "note")), "設計部", "UTF-8 values");
+	is_str(a0, "item=a=b", "the arguments are left as they were");
+	for (i = 0; i < 5; i++) {
+		json_t *p = json_object();
+
+		tim_err_clear(&err);
+		ok(tim_ledger_fields_parse(1, &bads[i], p, &err) < 0 && err.kind == TIM_ERR_INVALID &&
+		    strstr(err.msg, why[i]) != NULL && json_object_size(p) == 0,
+		    "refused: %s", why[i]);
+		json_decref(p);
+	}
+	json_decref(o);
+}
+
+/* Feeds text to tim_ledger_append_jsonl as its input stream. */
+static int
+jsonl(struct tim_ledger *l, const char *text, uint64_t *first, uint64_t *last,
+    struct tim_err *err)
+{
+	FILE *in = fmemopen((void *)text, strlen(text), "r");
+	int r;
+
+	if (in == NULL)
+		abort();
+	*first = *last = 0;
+	tim_err_clear(err);
+	r = tim_ledger_append_jsonl(l, in, first, last, err);
+	fclose(in);
+	return r;
+}
+
+static void
+test_jsonl(void)
+{
+	struct tim_ledger_verify_result res;
+	struct tim_ledger *l;
+	struct tim_err err;
+	uint64_t first, last;
+
+	tim_ledger_create(path("j.tim"), "test/j", &err);
+	ok(tim_ledger_open(&l, path("j.tim"), TIM_LEDGER_NOSYNC, &err) == 0, "open for JSON lines");
+	ok(jsonl(l, "{\"kind\":\"note\",\"text\":\"a\"}\n\n{\"kind\":\"copy\",\"item\":\"x\",\"to\":\"y\"}\r\n",
+	    &first, &last, &err) == 0 && first == 1 && last == 2,
+	    "two records, an empty line skipped, CRLF taken");
+	is_int(count_lines("j.tim"), 3, "both written");
+	ok(jsonl(l, "{\"kind\":\"note\",\"text\":\"b\"}\n{\"kind\":\"frob\"}\n", &first, &last, &err) < 0 &&
+	    err.kind == TIM_ERR_INVALID && strstr(err.msg, "stdin line 2") && strstr(err.msg, "'frob'") &&
+	    first == 0, "a bad line names its number");
+	is_int(count_lines("j.tim"), 3, "nothing of a bad batch is written");
+	ok(jsonl(l, "nope\n", &first, &last, &err) < 0 && err.kind == TIM_ERR_SYSTEM &&
+	    strstr(err.msg, "stdin line 1: not a JSON object"), "a line that is not JSON");
+	ok(jsonl(l, "{\"text\":\"c\"}\n", &first, &last, &err) < 0 && err.kind == TIM_ERR_INVALID &&
+	    strstr(err.msg, "no \"kind\""), "a record without its kind");
+	ok(jsonl(l, "", &first, &last, &err) == 0 && first == 0, "no input, nothing written");
+	tim_ledger_close(l);
+	ok(tim_ledger_verify(path("j.tim"), NULL, &res, &err) == 0 && res.ok && res.lines == 3,
+	    "the ledger verifies");
+}
+
+static void
+test_proofs(void)
+{
+	struct tim_ledger_verify_result res;
+	struct tim_ledger_proof p;
+	struct tim_buf note = TIM_BUF_INIT;
+	struct tim_signer s, other;
+	struct tim_err err;
+	char cps[300];
+	int i;
+
+	snprintf(cps, sizeof(cps), "%s", path("p.tim.checkpoints"));
+	tim_err_clear(&err);
+	tim_ledger_create(path("p.tim"), "test/p", &err);
+	for (i = 0; i < 5; i++)
+		record("p.tim", "note", "{\"text\":\"p\"}", NULL, &err);
+	ok(tim_signer_generate(&s, "alice", &err) == 0 && tim_signer_generate(&other, "bob", &err) == 0,
+	    "two keys");
+	ok(tim_ledger_checkpoint(path("p.tim"), &s, &note, &res, &err) == 0 && res.ok &&
+	    res.lines == 6 && note.len > 0 && note.buf[note.len - 1] == '\n',
+	    "checkpoint signs a ledger that verifies");
+	ok(count_lines("p.tim.checkpoints") >= 4, "the note is in LEDGER.checkpoints");
+	for (i = 0; i < 3; i++)
+		record("p.tim", "note", "{\"text\":\"q\"}", NULL, &err);
+
+	ok(tim_ledger_prove(path("p.tim"), NULL, 2, &p, &err) == 0 && p.index == 2 && p.size == 9 &&
+	    tim_merkle_verify_inclusion(p.leaf, 2, p.size, p.path, p.len, p.root) == 0,
+	    "prove: record 2 in the whole tree, and the proof checks");
+	ok(tim_ledger_prove(path("p.tim"), cps, 5, &p, &err) == 0 && p.size == 6 &&
+	    tim_merkle_verify_inclusion(p.leaf, 5, 6, p.path, p.len, p.root) == 0,
+	    "prove against the checkpoint's size");
+	tim_err_clear(&err);
+	ok(tim_ledger_prove(path("p.tim"), cps, 6, &p, &err) < 0 && err.kind == TIM_ERR_REFUSED &&
+	    strstr(err.msg, "no record 6 in a tree of 6 lines"), "a record after the checkpoint");
+	tim_err_clear(&err);
+	ok(tim_ledger_prove(path("p.tim"), path("none"), 1, &p, &err) < 0 && err.kind == TIM_ERR_SYSTEM,
+	    "a missing checkpoint file");
+
+	ok(tim_ledger_consistency(cps, path("p.tim"), &s.v, &p, &err) == 0 && p.old_size == 6 &&
+	    p.size == 9 && p.signature_checked &&
+	    tim_merkle_verify_consistency(6, 9, p.old_root, p.root, p.path, p.len) == 0,
+	    "consistency: the ledger grew from 6 to 9, and the proof checks");
+	ok(tim_ledger_consistency(cps, path("p.tim"), NULL, &p, &err) == 0 && !p.signature_checked,
+	    "without a key the signature is not checked");
+	tim_err_clear(&err);
+	ok(tim_ledger_consistency(cps, path("p.tim"), &other.v, &p, &err) < 0 &&
+	    err.kind == TIM_ERR_REFUSED, "another key does not verify the checkpoint");
+	tim_err_clear(&err);
+	ok(tim_ledger_consistency(cps, path("j.tim"), NULL, &p, &err) < 0 &&
+	    err.kind == TIM_ERR_REFUSED && strstr(err.msg, "origin 'test/p'"),
+	    "a checkpoint of another ledger");
+
+	write_file("pbad.tim", "{\"tim\":\"ledger\",\"v\":1,\"origin\":\"x\"}\n{\"seq\":2}\n",
+	    strlen("{\"tim\":\"ledger\",\"v\":1,\"origin\":\"x\"}\n{\"seq\":2}\n"));
+	tim_err_clear(&err);
+	tim_buf_reset(&note);
+	ok(tim_ledger_checkpoint(path("pbad.tim"), &s, &note, &res, &err) < 0 &&
+	    err.kind == TIM_ERR_REFUSED && !res.ok && res.bad_line == 2 &&
+	    strstr(err.msg, "refusing to sign"), "a ledger that does not verify is not signed");
+	ok(access(path("pbad.tim.checkpoints"), F_OK) < 0, "and nothing is written");
+	tim_buf_release(&note);
+	tim_signer_release(&s);
+	tim_signer_release(&other);
+}
+
+static void
+test_keygen(void)
+{
+	struct tim_buf pub = TIM_BUF_INIT, pubpath = TIM_BUF_INIT, pub2 = TIM_BUF_INIT,
+	    pubpath2 = TIM_BUF_INIT;
+	struct tim_signer s;
+	struct tim_verifier v;
+	struct tim_err err;
+	struct stat st;
+
+	tim_err_clear(&err);
+	ok(tim_ledger_keygen("alice", path("k.key"), &pub, &pubpath, &err) == 0, "keygen");
+	is_str(pubpath.buf, path("k.key.pub"), "the verifier key goes next to it");
+	ok(stat(path("k.key"), &st) == 0 && (st.st_mode & 0777) == 0600, "the secret key is 0600");
+	ok(pub.len > 0 && pub.buf[pub.len - 1] == '\n' &&
+	    tim_verifier_parse(&v, pub.buf, pub.len - 1, &err) == 0 && strcmp(v.name, "alice") == 0,
+	    "pub is the verifier key's line");
+	ok(tim_signer_load(&s, path("k.key"), &err) == 0 && memcmp(s.v.pub, v.pub, sizeof(v.pub)) == 0,
+	    "the secret key loads and matches");
+	tim_signer_release(&s);
+	tim_err_clear(&err);
+	ok(tim_ledger_keygen("alice", path("k.key"), &pub2, &pubpath2, &err) < 0, "never overwrites");
+	tim_err_clear(&err);
+	ok(tim_ledger_keygen("a b", path("k2.key"), &pub2, &pubpath2, &err) < 0 &&
+	    err.kind == TIM_ERR_INVALID && access(path("k2.key"), F_OK) < 0, "a bad name writes nothing");
+	tim_buf_release(&pub);
+	tim_buf_release(&pubpath);
+	tim_buf_release(&pub2);
+	tim_buf_release(&pubpath2);
 }
 
 static void
@@ -547,7 +741,9 @@ int
 main(void)
 {
 	static const char *names[] = { "a.tim", "batch.tim", "r1", "r2", "r3", "big", "v.tim",
-	    "v.tim.torn", "nonl.tim", "hdr.tim", "c.tim", "long.tim", "big.tim", NULL };
+	    "v.tim.torn", "nonl.tim", "hdr.tim", "c.tim", "long.tim", "big.tim",
+	    "j.tim", "p.tim", "p.tim.checkpoints", "pbad.tim",
+	    "k.key", "k.key.pub", NULL };
 	int i;
 
 	if (mkdtemp(dir) == NULL) {
@@ -557,6 +753,11 @@ main(void)
 	test_fields();
 	test_create_append();
 	test_batch();
+	test_default_origin();
+	test_fields_parse();
+	test_jsonl();
+	test_proofs();
+	test_keygen();
 	test_reader();
 	test_reader_chunks();
 	test_verify();
