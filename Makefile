@@ -194,9 +194,10 @@ $(B)/fuzz/obj/%.o: libtim/%.c $(LIB_HDR)
 $(B)/fuzz/libtim-fuzz.a: $(FUZZ_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
-$(B)/fuzz/%: fuzz/%.c $(B)/fuzz/libtim-fuzz.a
+$(B)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(B)/fuzz/libtim-fuzz.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined $(TIM_CPPFLAGS) -o $@ $< \
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -Werror=implicit-function-declaration \
+	    $(TIM_CPPFLAGS) -o $@ $< \
 	    $(B)/fuzz/libtim-fuzz.a $(TIM_LIBS)
 
 bench: all
