@@ -60,6 +60,23 @@ load test_helper
 	assert_output --partial "tim-check (tim)"
 }
 
+@test "tim.conf: a misspelt level in [seal] forbid-outside stops tim-seal with 3, nothing sealed" {
+	openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 30 \
+	    -keyout p.key -out p.pem -subj "/CN=partner/emailAddress=b@partner.example" 2>/dev/null
+	echo 図面 > plan.txt
+	tim-mark -q -l 秘 plan.txt
+	printf '[seal]\nforbid-outside = 極秘, 秘密\n' > "$TIM_CONFIG"
+	run --separate-stderr tim-seal -r p.pem -o o.p7m 【秘】plan.txt
+	assert_failure 3
+	[ "$stderr" = "tim-seal: [seal] forbid-outside: '秘密' is not a label level" ]
+	assert_file_not_exists o.p7m
+	# Spelt right, the level is refused to an outside recipient.
+	printf '[seal]\nforbid-outside = 極秘, 秘\n' > "$TIM_CONFIG"
+	run tim-seal -r p.pem -o o.p7m 【秘】plan.txt
+	assert_failure 1
+	assert_file_not_exists o.p7m
+}
+
 # --- .timcheck ------------------------------------------------------------
 
 # The issue's policy: "**/" twenty times then "x" took 15 s for one file at
