@@ -1,6 +1,8 @@
 #ifndef TIM_CONFIG_H
 #define TIM_CONFIG_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
