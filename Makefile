@@ -15,7 +15,7 @@ ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 PKG_CONFIG ?= pkg-config
-PKGS     = libarchive libcrypto libxml-2.0 zlib jansson inih
+PKGS     = libarchive libcrypto libxml-2.0 zlib jansson inih libmicrohttpd libcurl libzip
 VERSION  = $(shell sed -n 's/^\#define TIM_VERSION "\(.*\)"/\1/p' include/tim/version.h)
 
 # A missing library stops the build with one line naming it, not with a
@@ -29,13 +29,16 @@ PKG_DEB_libxml-2.0 = libxml2-dev
 PKG_DEB_zlib = zlib1g-dev
 PKG_DEB_jansson = libjansson-dev
 PKG_DEB_inih = libinih-dev
+PKG_DEB_libmicrohttpd = libmicrohttpd-dev
+PKG_DEB_libcurl = libcurl4-openssl-dev
+PKG_DEB_libzip = libzip-dev
 $(error missing pkg-config module(s) $(PKG_MISSING): install $(foreach m,$(PKG_MISSING),$(PKG_DEB_$(m))) (apt-get install), or run 'make deps')
 endif
 endif
 
 B = build
 TIM_CPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilibtim -Iinclude/tim \
-	-DTIM_LOCALEDIR='"$(LOCALEDIR)"' $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+	-DTIM_LOCALEDIR='"$(LOCALEDIR)"' -DTIM_DATADIR='"$(DATADIR)/tim"' $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 TIM_CFLAGS = -std=c11 -fPIC -pthread
 TIM_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -pthread
 
@@ -211,7 +214,8 @@ install: $(if $(NOBUILD),,all)
 	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/ja/man1 \
   $(DESTDIR)$(MANDIR)/ja/man5 $(DESTDIR)$(MANDIR)/ja/man7 \
 	  $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES \
-	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples \
+	  $(DESTDIR)$(DATADIR)/tim
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(B)/libtim.a $(DESTDIR)$(LIBDIR)
 	install -m 644 $(B)/libtim.pc $(DESTDIR)$(LIBDIR)/pkgconfig
@@ -219,6 +223,7 @@ install: $(if $(NOBUILD),,all)
 	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}; done
 	for m in $(MANS_JA); do install -m 644 $$m $(DESTDIR)$(MANDIR)/ja/man$${m##*.}; done
 	install -m 644 $(MO) $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES/tim.mo
+	install -m 644 data/common-passwords.txt $(DESTDIR)$(DATADIR)/tim
 	install -m 644 completions/bash/* $(DESTDIR)$(BASHCOMPDIR)
 	install -m 644 completions/zsh/* $(DESTDIR)$(ZSHCOMPDIR)
 	cp -R examples/. $(DESTDIR)$(DOCDIR)/examples
@@ -231,6 +236,7 @@ uninstall:
 	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 	for m in $(MANS_JA); do rm -f $(DESTDIR)$(MANDIR)/ja/man$${m##*.}/$${m##*/}; done
 	rm -f $(DESTDIR)$(LOCALEDIR)/ja/LC_MESSAGES/tim.mo
+	rm -rf $(DESTDIR)$(DATADIR)/tim
 	for f in completions/bash/*; do rm -f $(DESTDIR)$(BASHCOMPDIR)/$${f##*/}; done
 	for f in completions/zsh/*; do rm -f $(DESTDIR)$(ZSHCOMPDIR)/$${f##*/}; done
 

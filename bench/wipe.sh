@@ -82,3 +82,23 @@ echo "  random pass vs shred -n1:       $(ratio "$t_shred" "$t_rand")x  (goal >=
 echo "  keystream read-back vs write:   $(ratio "$t_rand" "$t_verify")x  (goal ~1)"
 echo "  keystream read-back vs dd read: $(ratio "$t_read" "$t_verify")x  (the device's read speed)"
 echo "  zero read-back vs dd read:      $(ratio "$t_read" "$t_check")x"
+
+# Many small files: per-file costs (open, the write-lease check for other
+# openers, rename, unlink) against shred -u, which renames and unlinks too.
+nfiles=${BENCH_FILES:-2000}
+mkfiles() {
+	mkdir -p "$1"
+	i=0
+	while [ $i -lt "$nfiles" ]; do
+		head -c 4096 /dev/urandom > "$1/f$i"
+		i=$((i + 1))
+	done
+	sync
+}
+mkfiles "$work/t1"
+t_tfiles=$(secs tim-wipe -q -r -m random --verify off "$work/t1")
+mkfiles "$work/t2"
+t_sfiles=$(secs find "$work/t2" -type f -exec shred -u -n1 {} +)
+printf '%-44s %8s s\n' "tim-wipe -r -m random --verify off ($nfiles x 4 KiB)" "$t_tfiles"
+printf '%-44s %8s s\n' "find -exec shred -u -n1 ($nfiles x 4 KiB)" "$t_sfiles"
+echo "  $nfiles small files vs shred -u:  $(ratio "$t_sfiles" "$t_tfiles")x"

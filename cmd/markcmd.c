@@ -17,6 +17,7 @@
 #include "markbatch.h"
 #include "markcmd.h"
 #include "markrecord.h"
+#include "report.h"
 #include "util.h"
 #include "banned.h"
 
@@ -63,7 +64,7 @@ changed_json(const struct tim_mark_result *res)
 	json_t *ch = json_array();
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < TIM_CARRIER_COUNT; i++)
 		if (res->changed & (1 << i)) {
 			struct tim_buf one = TIM_BUF_INIT;
 
@@ -93,6 +94,8 @@ mark_json(struct tim_mark_cmd *o, const char *path,
 		json_object_set_new(j, "note", json_string(res->note));
 	if (res->warning[0])
 		json_object_set_new(j, "warning", json_string(res->warning));
+	if (res->unreadable[0])
+		json_object_set_new(j, "unreadable", json_string(res->unreadable));
 	json_object_set_new(j, "dry_run", json_boolean(o->mark.dry_run));
 	tim_json_print(stdout, j);
 	json_decref(j);
@@ -108,16 +111,22 @@ mark_text(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path,
 	const char *removed = o->mark.dry_run ? _("would remove the label from '%s' (%s)\n") :
 	    _("removed the label from '%s' (%s)\n");
 
+	struct tim_buf shown = TIM_BUF_INIT;
+
+	tim_path_display(&shown, res->path);
 	tim_mark_carrier_names(res->changed, res->content, ", ", &b);
 	tim_label_format(o->mark.scheme, &res->label, &lab);
 	if (res->changed && !cli->quiet && o->mark.remove)
-		printf(removed, res->path, tim_buf_str(&b));
+		printf(removed, tim_buf_str(&shown), tim_buf_str(&b));
 	else if (res->changed && !cli->quiet)
-		printf(marked, res->path, tim_buf_str(&lab), tim_buf_str(&b));
+		printf(marked, tim_buf_str(&shown), tim_buf_str(&lab), tim_buf_str(&b));
 	else if (!res->changed && o->mark.remove)
 		tim_info(cli, _("'%s' has no label to remove"), path);
+	else if (!res->changed && !res->before.level[0] && res->skipped)
+		tim_warn(cli, _("'%s' is not marked: none of the carriers asked for has a place for a label in it"), path);
 	else if (!res->changed)
 		tim_info(cli, _("'%s' is already marked %s"), path, tim_buf_str(&lab));
+	tim_buf_release(&shown);
 	tim_buf_release(&b);
 	tim_buf_release(&lab);
 }
@@ -130,13 +139,27 @@ report_mark(struct tim_cli *cli, struct tim_mark_cmd *o,
 	struct tim_err err;
 	int st = TIM_EXIT_OK;
 
-	if (it->rc < 0)
+	if (it->rc < 0) {
+		o->failed++;
 		return tim_cli_fail(cli, &it->err);
+	}
 	tim_err_clear(&err);
 	if (res->warning[0])
 		tim_warn(cli, "%s", res->warning);
-	if (res->note[0] && (o->mark.carriers & TIM_CARRIER_CONTENT))
-		tim_info(cli, _("'%s': content not marked: %s"), it->path, res->note);
+	if (res->unreadable[0] && o->mark.remove)
+		tim_warn(cli, _("content left as it was (%s); the label was taken off its name and attributes"),
+		    res->unreadable);
+	else if (res->unreadable[0])
+		tim_warn(cli, _("content not marked (%s); only its name and attributes carry the label"),
+		    res->unreadable);
+	/* Said once, in plain words: what holds the label instead. */
+	if (res->note[0] && (o->mark.carriers & TIM_CARRIER_CONTENT) && !o->mark.remove) {
+		if (o->mark.carriers & (TIM_CARRIER_NAME | TIM_CARRIER_XATTR))
+			tim_info(cli, _("'%s': no label inside (%s); only its name and attributes carry it"),
+			    it->path, res->note);
+		else
+			tim_info(cli, _("'%s': no label inside (%s)"), it->path, res->note);
+	}
 	if (res->changed && o->ledger && !o->mark.dry_run &&
 	    ledger_record(o, res, &err) < 0) {
 		tim_err_prefix(&err, _("'%s' was changed, but the ledger was not"), res->path);
@@ -146,6 +169,9 @@ report_mark(struct tim_cli *cli, struct tim_mark_cmd *o,
 		mark_json(o, it->path, res);
 	else
 		mark_text(cli, o, it->path, res);
+	/* Asked to mark, and no carrier could: a negative result. */
+	if (!o->mark.remove && !res->changed && !res->before.level[0] && res->skipped)
+		st = worse(st, TIM_EXIT_FAIL);
 	return st;
 }
 
@@ -154,8 +180,12 @@ show_text(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path,
     const struct tim_label_report *rep)
 {
 	struct tim_buf lab = TIM_BUF_INIT, kinds = TIM_BUF_INIT;
+	struct tim_buf shown = TIM_BUF_INIT, where = TIM_BUF_INIT;
 	size_t i;
 
+	/* Control characters and broken UTF-8 in names never reach the terminal. */
+	tim_path_display(&shown, path);
+	path = tim_buf_str(&shown);
 	for (i = 0; i < rep->n; i++)
 		if (!rep->found[i].inherited)
 			tim_buf_addf(&kinds, "%s%s", kinds.len ? ", " : "", rep->found[i].kind);
@@ -165,8 +195,11 @@ show_text(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path,
 	} else if (rep->inherited) {
 		tim_label_format(o->mark.scheme, &rep->effective, &lab);
 		for (i = 0; i < rep->n; i++)
-			if (rep->found[i].inherited)
-				printf(_("%s: %s (inherited from '%s')\n"), path, lab.buf, rep->found[i].where);
+			if (rep->found[i].inherited) {
+				tim_buf_reset(&where);
+				tim_path_display(&where, rep->found[i].where);
+				printf(_("%s: %s (inherited from '%s')\n"), path, lab.buf, tim_buf_str(&where));
+			}
 	} else
 		printf(_("%s: not marked\n"), path);
 	if (rep->disagree || cli->verbose) {
@@ -181,6 +214,8 @@ show_text(struct tim_cli *cli, struct tim_mark_cmd *o, const char *path,
 		tim_warn(cli, _("'%s': the carriers disagree"), path);
 	tim_buf_release(&lab);
 	tim_buf_release(&kinds);
+	tim_buf_release(&shown);
+	tim_buf_release(&where);
 }
 
 static void
@@ -213,6 +248,8 @@ show_json(const char *path, const struct tim_label_report *rep)
 		json_object_set_new(j, "note", json_string(rep->note));
 	if (rep->warning[0])
 		json_object_set_new(j, "warning", json_string(rep->warning));
+	if (rep->unreadable[0])
+		json_object_set_new(j, "unreadable", json_string(rep->unreadable));
 	tim_json_print(stdout, j);
 	json_decref(j);
 }
@@ -224,10 +261,16 @@ report_show(struct tim_cli *cli, struct tim_mark_cmd *o,
 	const char *path = it->path;
 	const struct tim_label_report rep = it->u.rep;
 
-	if (it->rc < 0)
+	if (it->rc < 0) {
+		o->failed++;
 		return tim_cli_fail(cli, &it->err);
+	}
 	if (rep.warning[0])
 		tim_warn(cli, "%s", rep.warning);
+	if (rep.unreadable[0] && rep.unreadable_bits == TIM_CARRIER_CONTENT)
+		tim_warn(cli, _("content not read (%s); shown from its name and attributes only"), rep.unreadable);
+	else if (rep.unreadable[0])
+		tim_warn(cli, _("a carrier could not be read (%s); shown from the carriers that could"), rep.unreadable);
 	if (cli->json)
 		show_json(path, &rep);
 	else
@@ -256,6 +299,8 @@ list_json(const struct tim_inventory_entry *e)
 	json_object_set_new(j, "mtime", json_string(when));
 	if (e->rep->disagree)
 		json_object_set_new(j, "disagree", json_true());
+	if (e->rep->unreadable[0])
+		json_object_set_new(j, "unreadable", json_string(e->rep->unreadable));
 	tim_json_print(stdout, j);
 	json_decref(j);
 }
@@ -264,13 +309,33 @@ static void
 list_text(const struct tim_inventory_entry *e)
 {
 	const struct tim_label *l = &e->rep->effective;
+	struct tim_buf shown = TIM_BUF_INIT;
 	char when[21];
 
+	/* One line a file: a tab or newline in a name is shown escaped (-0 for raw). */
+	tim_path_display(&shown, e->path);
 	tim_time_rfc3339(e->rep->mtime, when);
-	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%lld\t%s\n", e->path, l->level,
+	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%lld\t%s\n", tim_buf_str(&shown), l->level,
 	    l->owner[0] ? l->owner : "-", l->entrusted[0] ? l->entrusted : "-",
 	    l->id[0] ? l->id : "-", l->until[0] ? l->until : "-",
 	    e->carriers, (long long)e->rep->size, when);
+	tim_buf_release(&shown);
+}
+
+/* --level, --min-level, --owner: whether the entry is listed. */
+static int
+list_wanted(const struct tim_mark_cmd *o, const struct tim_label_report *rep)
+{
+	const struct tim_label *l = &rep->effective;
+
+	if (o->only_level && strcmp(l->level, o->only_level) != 0)
+		return 0;
+	if (o->min_level && (tim_label_rank(&o->scheme, l->level) < 0 ||
+	    tim_label_compare(&o->scheme, l->level, o->min_level) < 0))
+		return 0;
+	if (o->only_owner && strcmp(l->owner, o->only_owner) != 0)
+		return 0;
+	return 1;
 }
 
 static int
@@ -280,6 +345,8 @@ list_entry(const struct tim_inventory_entry *e, void *arg, struct tim_err *err)
 	struct tim_buf row = TIM_BUF_INIT;
 
 	(void)err;
+	if (!list_wanted(ls->o, e->rep))
+		return 0;
 	if (ls->o->nul)
 		fwrite(e->path, 1, strlen(e->path) + 1, stdout);
 	else if (ls->cli->json)
@@ -298,13 +365,26 @@ list_error(const struct tim_err *why, void *arg)
 {
 	struct run *ls = arg;
 
+	ls->o->failed++;
 	ls->st = worse(ls->st, tim_cli_fail(ls->cli, why));
+}
+
+static void
+list_leftover(const char *path, void *arg)
+{
+	struct run *ls = arg;
+	struct tim_buf shown = TIM_BUF_INIT;
+
+	tim_path_display(&shown, path);
+	tim_warn(ls->cli, _("'%s' is a temporary copy that an interrupted tim-mark left behind; not listed. It may hold controlled information: erase it with tim-wipe"),
+	    tim_buf_str(&shown));
+	tim_buf_release(&shown);
 }
 
 static int
 list(struct tim_cli *cli, struct tim_mark_cmd *o, const char *root)
 {
-	static const struct tim_inventory_ops ops = { list_entry, list_error };
+	static const struct tim_inventory_ops ops = { list_entry, list_error, list_leftover };
 	struct run ls = { cli, o, TIM_EXIT_OK };
 	struct tim_err err;
 
@@ -331,6 +411,7 @@ done(const struct tim_mark_item *it, void *arg)
 	struct run *r = arg;
 	struct tim_mark_cmd *o = r->o;
 
+	o->seen++;
 	r->st = worse(r->st, o->mode == TIM_MARK_SHOW ? report_show(r->cli, o, it) :
 	    report_mark(r->cli, o, it));
 }
@@ -387,11 +468,33 @@ setup(struct tim_cli *cli, struct tim_mark_cmd *o)
 	if (o->carriers) {
 		if (tim_label_carriers_parse(o->carriers, &o->mark.carriers, &err) < 0)
 			return tim_cli_fail(cli, &err);
-	} else
-		o->mark.carriers = (o->mode == TIM_MARK_SHOW || o->mode == TIM_MARK_LIST) ?
-		    TIM_CARRIERS_ALL : TIM_CARRIERS_DEFAULT;
+	} else if (o->mode == TIM_MARK_SHOW || o->mode == TIM_MARK_LIST)
+		o->mark.carriers = TIM_CARRIERS_ALL;
+	else {
+		/* A folder's default is its .timlabel: renaming it breaks paths. */
+		o->mark.carriers = TIM_CARRIERS_DEFAULT;
+		o->mark.dir_carriers = TIM_CARRIER_FOLDER;
+	}
 	if (o->mode == TIM_MARK_REMOVE)
 		o->mark.remove = 1;
+	if (o->only_level && tim_label_rank(&o->scheme, o->only_level) < 0) {
+		struct tim_label probe;
+
+		tim_label_clear(&probe);
+		snprintf(probe.level, sizeof(probe.level), "%s", o->only_level);
+		tim_label_validate(&o->scheme, &probe, &err);
+		err.kind = TIM_ERR_INVALID;
+		return tim_cli_fail(cli, &err);
+	}
+	if (o->min_level && tim_label_rank(&o->scheme, o->min_level) < 0) {
+		struct tim_label probe;
+
+		tim_label_clear(&probe);
+		snprintf(probe.level, sizeof(probe.level), "%s", o->min_level);
+		tim_label_validate(&o->scheme, &probe, &err);
+		err.kind = TIM_ERR_INVALID;
+		return tim_cli_fail(cli, &err);
+	}
 	if (o->level == NULL)
 		return TIM_EXIT_OK;
 	if (tim_label_set(&o->mark.label, "level", o->level, &err) < 0)
@@ -433,6 +536,9 @@ tim_mark_cmd_run(struct tim_cli *cli, struct tim_mark_cmd *o, int argc,
 		r.st = worse(r.st, st);
 	}
 	tim_mark_batch_free(b);
+	if (o->failed > 0 && !cli->json && (o->mode == TIM_MARK_LIST || o->seen > 1))
+		tim_error(cli, _("files or folders that could not be read or changed: %zu (each named above); the others were done"),
+		    o->failed);
 	if (fflush(stdout) != 0) {
 		tim_error(cli, _("cannot write the output"));
 		r.st = TIM_EXIT_ERROR;

@@ -24,6 +24,12 @@ struct tim_mark_cmd {
 	int csv;
 	int nul;		/* -0: NUL-separated paths in and out */
 	int jobs;		/* -j: files done at once; 0 picks from the processors */
+	/* --list filters: exactly this level, at least this level, this owner */
+	const char *only_level;
+	const char *min_level;
+	const char *only_owner;
+	size_t failed;		/* files and folders that could not be read or changed */
+	size_t seen;		/* files marked, shown or removed */
 };
 
 int tim_mark_cmd_run(struct tim_cli *cli, struct tim_mark_cmd *o, int argc,

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "config.h"
 #include "err.h"
 #include "i18n.h"
 #include "json.h"
@@ -141,12 +142,116 @@ get_password(struct tim_seal_cmd *c, int confirm, struct tim_buf *b,
 static int
 wants_password(const struct tim_seal_cmd *c)
 {
-	return c->password_file != NULL || c->password_fd >= 0 || c->password_tty;
+	return c->password_file != NULL || c->password_fd >= 0 || c->password_tty ||
+	    c->generate_password;
+}
+
+#ifndef TIM_DATADIR
+#define TIM_DATADIR "/usr/local/share/tim"
+#endif
+
+/*
+ * The shipped list of common passwords: $TIM_DATADIR, else where make
+ * install put it, else beside an uninstalled build (build/bin/../../data).
+ */
+static char *
+common_list(void)
+{
+	const char *env = getenv("TIM_DATADIR");
+	char exe[4096], *p = NULL;
+	ssize_t n;
+
+	if (env != NULL && *env) {
+		if (asprintf(&p, "%s/common-passwords.txt", env) < 0)
+			return NULL;
+		return p;
+	}
+	if (access(TIM_DATADIR "/common-passwords.txt", R_OK) == 0)
+		return strdup(TIM_DATADIR "/common-passwords.txt");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if (asprintf(&p, "%s/../../data/common-passwords.txt", dirname(exe)) < 0)
+			return NULL;
+		if (access(p, R_OK) == 0)
+			return p;
+		free(p);
+	}
+	return strdup(TIM_DATADIR "/common-passwords.txt");
+}
+
+/*
+ * A password to seal with must not be guessable (issue 16): -1 to go on,
+ * else the exit status. --weak-password REASON lets it through, recorded.
+ */
+static int
+password_gate(struct tim_cli *cli, struct tim_seal_cmd *c,
+    const struct tim_buf *pass, int *weak)
+{
+	const char *lists[3] = { NULL, NULL, NULL }, *why;
+	struct tim_err err;
+	char *shipped = common_list();
+	int rc;
+
+	tim_err_clear(&err);
+	if (shipped == NULL) {
+		tim_error(cli, _("out of memory"));
+		return TIM_EXIT_ERROR;
+	}
+	lists[0] = shipped;
+	lists[1] = tim_config_get(cli->cfg, "seal", "password-list");
+	rc = tim_seal_password_weak((const unsigned char *)pass->buf, pass->len,
+	    lists, &why, &err);
+	free(shipped);
+	if (rc < 0)
+		return tim_cli_fail(cli, &err);
+	if (rc == 0)
+		return -1;
+	if (c->weak_password == NULL) {
+		tim_error(cli, _("the password is weak: %s; --generate-password makes a strong one, "
+		    "--weak-password REASON uses this one and records why"), _(why));
+		return TIM_EXIT_FAIL;
+	}
+	tim_warn(cli, _("sealing with a weak password (%s): %s"), _(why), c->weak_password);
+	*weak = 1;
+	return -1;
+}
+
+/* --generate-password: shown once, on the terminal only, never on stdout. */
+static int
+generate_password(struct tim_cli *cli, const char *out, struct tim_buf *b)
+{
+	struct tim_err err;
+	char pw[32];
+	int fd, rc = -1;
+
+	tim_err_clear(&err);
+	fd = open("/dev/tty", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		tim_error(cli, _("--generate-password shows the password on the terminal, and there is none; "
+		    "use --password-file"));
+		return TIM_EXIT_USAGE;
+	}
+	if (tim_seal_password_generate(pw, sizeof(pw), &err) < 0) {
+		close(fd);
+		return tim_cli_fail(cli, &err);
+	}
+	tim_buf_adds(b, pw);
+	if (dprintf(fd, _("password for '%s' (shown only now; tell it by telephone or in person): %s\n"),
+	    out, pw) > 0)
+		rc = -1;
+	else
+		rc = TIM_EXIT_ERROR;
+	OPENSSL_cleanse(pw, sizeof(pw));
+	close(fd);
+	if (rc >= 0)
+		tim_error(cli, _("cannot show the password on the terminal"));
+	return rc;
 }
 
 static int
 record_send(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv,
-    json_t *info, const struct tim_seal_policy *pol)
+    json_t *info, const struct tim_seal_policy *pol, int weak)
 {
 	struct tim_err err;
 	json_t *f;
@@ -159,6 +264,10 @@ record_send(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv,
 		tim_error(cli, _("out of memory"));
 		return TIM_EXIT_ERROR;
 	}
+	if (weak)
+		json_object_set_new(f, "weak_password", json_string(c->weak_password));
+	if (c->generate_password)
+		json_object_set_new(f, "password", json_string("generated"));
 	rc = tim_ledger_record(c->ledger, "send", f, 0, &seq, &err);
 	json_decref(f);
 	if (rc < 0) {
@@ -169,15 +278,156 @@ record_send(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv,
 	return TIM_EXIT_OK;
 }
 
+/*
+ * The receive record (告示 I 第四 1 (2)): what came, from whom, its hashes,
+ * and the labels found on what was opened.
+ */
+static int
+record_receive(struct tim_cli *cli, struct tim_seal_cmd *c, const char *sealed,
+    json_t *info)
+{
+	struct tim_seal_policy pol = { NULL, 0, "", "", "" };
+	struct tim_err err;
+	json_t *f, *x;
+	char **paths = NULL;
+	const char *dir = json_string_value(json_object_get(info, "directory"));
+	const char *out = json_string_value(json_object_get(info, "output"));
+	size_t i, n = 0, nx = json_array_size(json_object_get(info, "extracted"));
+	uint64_t seq = 0;
+	int rc = TIM_EXIT_ERROR;
+
+	tim_err_clear(&err);
+	paths = calloc(nx + 1, sizeof(*paths));
+	if (paths == NULL)
+		goto oom;
+	if (out != NULL && strcmp(out, "-") != 0)
+		if ((paths[n++] = strdup(out)) == NULL)
+			goto oom;
+	json_array_foreach(json_object_get(info, "extracted"), i, x) {
+		const char *name = json_string_value(json_object_get(x, "name"));
+
+		if (name == NULL || json_object_get(x, "link") != NULL)
+			continue;
+		if (asprintf(&paths[n], "%s/%s", dir ? dir : ".", name) < 0) {
+			paths[n] = NULL;
+			goto oom;
+		}
+		n++;
+	}
+	/* No recipients: the policy only collects the labels. */
+	if (tim_seal_policy_check(cli->cfg, paths, n, NULL, 0, 0, &pol, &err) < 0) {
+		rc = tim_cli_fail(cli, &err);
+		goto out;
+	}
+	f = tim_seal_receive_fields(info, sealed, c->from, pol.labels);
+	if (f == NULL)
+		goto oom;
+	rc = tim_ledger_record(c->ledger, "receive", f, 0, &seq, &err);
+	json_decref(f);
+	if (rc < 0) {
+		tim_err_prefix(&err, _("ledger '%s'"), c->ledger);
+		rc = tim_cli_fail(cli, &err);
+		goto out;
+	}
+	tim_info(cli, _("recorded receive #%llu in '%s'"), (unsigned long long)seq, c->ledger);
+	rc = TIM_EXIT_OK;
+	goto out;
+oom:
+	tim_error(cli, _("out of memory"));
+out:
+	for (i = 0; paths != NULL && i < n; i++)
+		free(paths[i]);
+	free(paths);
+	tim_seal_policy_release(&pol);
+	return rc;
+}
+
+/*
+ * -0: each "-" operand is replaced by the NUL-separated names on standard
+ * input (tim-mark --list -0 ... | tim-seal -0 -r CERT -), as tim-mark does.
+ * A new array in *out (names malloc'd, freed by free_list).
+ */
+static int
+expand_list(struct tim_cli *cli, int argc, char **argv, char ***out, int *outc)
+{
+	char **v = NULL, **nv, *line = NULL;
+	size_t cap = 0, n = 0, lcap = 0;
+	ssize_t len;
+	int i, used = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") != 0) {
+			if (n + 1 >= cap) {
+				cap = cap ? cap * 2 : 16;
+				if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+					goto oom;
+				v = nv;
+			}
+			if ((v[n] = strdup(argv[i])) == NULL)
+				goto oom;
+			n++;
+			continue;
+		}
+		if (used++) {
+			free(line);
+			*out = v;
+			*outc = (int)n;
+			return tim_cli_usage_error(cli, _("'-' may be given once"));
+		}
+		while ((len = getdelim(&line, &lcap, '\0', stdin)) > 0) {
+			if (line[len - 1] == '\0')
+				len--;
+			if (len == 0)
+				continue;
+			if (n + 1 >= cap) {
+				cap = cap ? cap * 2 : 16;
+				if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+					goto oom;
+				v = nv;
+			}
+			if ((v[n] = strndup(line, (size_t)len)) == NULL)
+				goto oom;
+			n++;
+		}
+		if (ferror(stdin)) {
+			free(line);
+			*out = v;
+			*outc = (int)n;
+			tim_error(cli, _("cannot read the list of files from standard input"));
+			return TIM_EXIT_ERROR;
+		}
+	}
+	free(line);
+	*out = v;
+	*outc = (int)n;
+	return -1;
+oom:
+	free(line);
+	*out = v;
+	*outc = (int)n;
+	tim_error(cli, _("out of memory"));
+	return TIM_EXIT_ERROR;
+}
+
+static void
+free_list(char **v, int n)
+{
+	int i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* -o, else stdout for stdin, else FIRST.p7m beside the first input. */
 static char *
-seal_out_name(const struct tim_seal_cmd *c, char **argv, int bundle)
+seal_out_name(const struct tim_seal_cmd *c, int argc, char **argv, int bundle)
 {
 	if (c->out != NULL)
 		return strdup(c->out);
 	if (strcmp(argv[0], "-") == 0)
 		return strdup("-");
-	return tim_seal_default_out(argv[0], bundle);
+	return tim_seal_default_out(argv, (size_t)argc, bundle);
 }
 
 /*
@@ -224,6 +474,7 @@ seal_opts(struct tim_cli *cli, const struct tim_seal_cmd *c, int bundle,
 	o->sign_key = c->sign_key;
 	o->signer_cert = c->signer;
 	o->bundle = bundle;
+	o->force = c->force;
 	o->hashes = c->ledger != NULL || cli->json || cli->verbose;
 }
 
@@ -235,9 +486,17 @@ print_sealed(struct tim_cli *cli, const char *first, const char *out,
 	if (cli->json) {
 		tim_json_print(strcmp(out, "-") == 0 ? stderr : stdout, info);
 	} else if (!cli->quiet && strcmp(out, "-") != 0) {
-		printf(_("sealed '%s' -> '%s' (%s, %zu recipients)\n"), first, out,
-		    json_string_value(json_object_get(info, "content_encryption")),
-		    json_array_size(json_object_get(info, "recipients")));
+		const char *bundle = json_string_value(json_object_get(info, "bundle"));
+
+		if (bundle != NULL && strcmp(bundle, "none") != 0)
+			printf(_("encrypted %lld files as one %s -> '%s' (%s; recipients: %zu)\n"),
+			    (long long)json_integer_value(json_object_get(info, "files")), bundle, out,
+			    json_string_value(json_object_get(info, "content_encryption")),
+			    json_array_size(json_object_get(info, "recipients")));
+		else
+			printf(_("encrypted '%s' -> '%s' (%s; recipients: %zu)\n"), first, out,
+			    json_string_value(json_object_get(info, "content_encryption")),
+			    json_array_size(json_object_get(info, "recipients")));
 	}
 }
 
@@ -250,16 +509,16 @@ run_seal(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	struct tim_err err;
 	json_t *info = NULL;
 	char *out = NULL;
-	int rc, bundle;
+	int rc, bundle, weak = 0;
 
 	tim_cli_hold_secrets();
 	tim_err_clear(&err);
 	if (argc < 1)
-		return tim_cli_usage_error(cli, _("nothing to seal"));
+		return tim_cli_usage_error(cli, _("nothing to encrypt"));
 	if (c->ncerts == 0 && !wants_password(c))
 		return tim_cli_usage_error(cli, _("give a recipient (-r CERT) or a password"));
 	bundle = tim_seal_bundle_for(argv, (size_t)argc, c->bundle);
-	out = seal_out_name(c, argv, bundle);
+	out = seal_out_name(c, argc, argv, bundle);
 	if (out == NULL) {
 		tim_error(cli, _("out of memory"));
 		return TIM_EXIT_ERROR;
@@ -267,9 +526,20 @@ run_seal(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	rc = policy_gate(cli, c, argc, argv, &pol);
 	if (rc >= 0)
 		goto done;
-	if (wants_password(c) && get_password(c, 1, &pass, &err) < 0) {
-		rc = tim_cli_fail(cli, &err);
+	if (c->weak_password != NULL && c->ledger == NULL) {
+		rc = tim_cli_usage_error(cli, _("a weak password must be recorded: give --ledger LEDGER (or [seal] ledger in tim.conf)"));
 		goto done;
+	}
+	if (c->generate_password) {
+		if ((rc = generate_password(cli, out, &pass)) >= 0)
+			goto done;
+	} else if (wants_password(c)) {
+		if (get_password(c, 1, &pass, &err) < 0) {
+			rc = tim_cli_fail(cli, &err);
+			goto done;
+		}
+		if ((rc = password_gate(cli, c, &pass, &weak)) >= 0)
+			goto done;
 	}
 	seal_opts(cli, c, bundle, &pass, &o);
 	if (tim_seal(&o, argv, (size_t)argc, out, &info, &err) < 0) {
@@ -277,17 +547,36 @@ run_seal(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 		goto done;
 	}
 	if (o.password != NULL)
-		tim_warn(cli, _("send the password by another channel than the envelope (telephone, SMS, in person), never in the same mail"));
+		tim_warn(cli, _("send the password by another channel than the encrypted file (telephone, SMS, in person), never in the same mail"));
 	print_sealed(cli, argv[0], out, info);
 	rc = TIM_EXIT_OK;
 	if (c->ledger != NULL)
-		rc = record_send(cli, c, argc, argv, info, &pol);
+		rc = record_send(cli, c, argc, argv, info, &pol, weak);
 done:
 	tim_seal_policy_release(&pol);
 	tim_buf_release_secret(&pass);
 	json_decref(info);
 	free(out);
 	return rc;
+}
+
+/* What the person must know even with -q: legacy algorithms, no integrity. */
+static void
+warn_opened(struct tim_cli *cli, const char *sealed, json_t *info)
+{
+	json_t *l;
+	size_t i;
+
+	json_array_foreach(json_object_get(info, "removed_leftovers"), i, l)
+		tim_warn(cli, _("removed the plaintext an interrupted run left in '%s'"),
+		    json_string_value(l));
+	json_array_foreach(json_object_get(info, "legacy"), i, l)
+		tim_warn(cli, _("'%s': accepted a legacy algorithm not on the CRYPTREC list (--allow-legacy): %s"),
+		    sealed, json_string_value(l));
+	if (strcmp(json_string_value(json_object_get(info, "integrity")), "none") == 0)
+		tim_warn(cli, _("'%s' is not authenticated (AES-CBC without a signature): "
+		    "a change made to it on the way cannot be detected; ask the sender to sign it or to use AES-GCM"),
+		    sealed);
 }
 
 /* With the plaintext on stdout, the report goes to stderr. */
@@ -297,6 +586,7 @@ print_opened(struct tim_cli *cli, const struct tim_seal_cmd *c,
 {
 	FILE *f = c->out && strcmp(c->out, "-") == 0 ? stderr : stdout;
 	json_t *s = json_object_get(info, "signer");
+	const char *enc;
 
 	if (cli->json) {
 		tim_json_print(f, info);
@@ -304,11 +594,16 @@ print_opened(struct tim_cli *cli, const struct tim_seal_cmd *c,
 	}
 	if (cli->quiet)
 		return;
+	enc = json_string_value(json_object_get(info, "encoding"));
+	if (enc != NULL && strcmp(enc, "PEM") == 0)
+		fprintf(f, _("'%s' is PEM text (base64); the encrypted file in it was opened\n"), sealed);
+	else if (enc != NULL && strcmp(enc, "S/MIME") == 0)
+		fprintf(f, _("'%s' is an S/MIME message; its encrypted part was opened\n"), sealed);
 	if (json_object_get(info, "output"))
 		fprintf(f, _("opened '%s' -> '%s'\n"), sealed,
 		    json_string_value(json_object_get(info, "output")));
 	else if (json_object_get(info, "directory"))
-		fprintf(f, _("opened '%s' -> %zu entries in '%s'\n"), sealed,
+		fprintf(f, _("opened '%s' -> %zu files in '%s'\n"), sealed,
 		    json_array_size(json_object_get(info, "extracted")),
 		    json_string_value(json_object_get(info, "directory")));
 	if (s != NULL)
@@ -332,7 +627,7 @@ run_open(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	tim_err_clear(&err);
 	memset(&o, 0, sizeof(o));
 	if (argc != 1)
-		return tim_cli_usage_error(cli, _("give one SEALED file to open"));
+		return tim_cli_usage_error(cli, _("give one encrypted file (SEALED) to open"));
 	if ((c->key != NULL) == wants_password(c))
 		return tim_cli_usage_error(cli, _("give --key and --cert, or a password"));
 	if (c->key != NULL && c->cert == NULL)
@@ -351,15 +646,21 @@ run_open(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	o.cert = c->cert;
 	o.ca = c->ca;
 	o.allow_legacy = c->allow_legacy;
+	o.force = c->force;
+	o.refuse_unauthenticated = !tim_config_get_bool(cli->cfg, "seal",
+	    "allow-unauthenticated", 1);
 	o.out = c->out;
 	o.dir = c->dir;
-	o.hashes = cli->json || cli->verbose;
+	o.hashes = cli->json || cli->verbose || c->ledger != NULL;
 	if (tim_seal_open(&o, argv[0], &info, &err) < 0) {
 		rc = tim_cli_fail(cli, &err);
 		goto done;
 	}
+	warn_opened(cli, argv[0], info);
 	print_opened(cli, c, argv[0], info);
 	rc = TIM_EXIT_OK;
+	if (c->ledger != NULL)
+		rc = record_receive(cli, c, argv[0], info);
 done:
 	tim_buf_release_secret(&pass);
 	json_decref(info);
@@ -373,6 +674,7 @@ print_inspect(json_t *info)
 	size_t i;
 
 	printf(_("file: %s\n"), json_string_value(json_object_get(info, "file")));
+	printf(_("encoding: %s\n"), json_string_value(json_object_get(info, "encoding")));
 	printf(_("format: %s, %s"), json_string_value(json_object_get(info, "type")),
 	    json_string_value(json_object_get(info, "content_encryption")));
 	if (json_object_get(info, "mac_length"))
@@ -396,9 +698,17 @@ print_inspect(json_t *info)
 			printf(_(" [refused: %s]"), json_string_value(s));
 		printf("\n");
 	}
-	printf(_("encrypted content: %lld bytes; envelope: %lld bytes\n"),
+	printf(_("encrypted content: %lld bytes; encrypted file: %lld bytes\n"),
 	    (long long)json_integer_value(json_object_get(info, "encrypted_size")),
 	    (long long)json_integer_value(json_object_get(info, "envelope_size")));
+	if (json_is_false(json_object_get(info, "authenticated")))
+		printf(_("integrity: none of its own (AES-CBC); only a signature inside, if any, shows a change\n"));
+	s = json_object_get(info, "clients");
+	if (json_is_true(json_object_get(s, "nss")))
+		printf(_("opens with: openssl cms; NSS cmsutil (Thunderbird); gpgsm (Kleopatra)\n"));
+	else
+		printf(_("opens with: openssl cms (OpenSSL 3) only; not NSS cmsutil (Thunderbird) nor gpgsm (Kleopatra), "
+		    "which open only RSA PKCS#1 v1.5, not on the CRYPTREC list\n"));
 }
 
 static int
@@ -409,7 +719,7 @@ run_inspect(struct tim_cli *cli, int argc, char **argv)
 	int i, worst = TIM_EXIT_OK, rc;
 
 	if (argc < 1)
-		return tim_cli_usage_error(cli, _("give a SEALED file to inspect"));
+		return tim_cli_usage_error(cli, _("give an encrypted file (SEALED) to inspect"));
 	for (i = 0; i < argc; i++) {
 		tim_err_clear(&err);
 		if (tim_seal_inspect(argv[i], &info, &err) < 0) {
@@ -431,6 +741,16 @@ int
 tim_seal_cmd_run(struct tim_cli *cli, struct tim_seal_cmd *c, int argc,
     char **argv)
 {
+	char **list = NULL;
+	int n = 0, rc;
+
+	if (c->mode == TIM_SEALCMD_SEAL && c->nul) {
+		rc = expand_list(cli, argc, argv, &list, &n);
+		if (rc < 0)
+			rc = run_seal(cli, c, n, list);
+		free_list(list, n);
+		return rc;
+	}
 	switch (c->mode) {
 	case TIM_SEALCMD_OPEN:
 		return run_open(cli, c, argc, argv);

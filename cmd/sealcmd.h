@@ -28,7 +28,11 @@ struct tim_seal_cmd {
 	int password_tty;		/* -p: ask on the terminal */
 	const char *ledger;
 	const char *override;		/* reason to send a forbidden level outside */
-	int compat, allow_expired, allow_legacy;
+	const char *from;		/* -d --ledger: who sent it */
+	const char *weak_password;	/* reason to seal with a weak password */
+	int generate_password;		/* make one, show it on the terminal */
+	int nul;			/* -0: "-" is a NUL-separated list of FILEs */
+	int compat, allow_expired, allow_legacy, force;
 	int bundle;			/* TIM_SEAL_BUNDLE_* */
 };
 

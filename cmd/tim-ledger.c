@@ -22,6 +22,7 @@
 #include "ledgercmd.h"
 #include "note.h"
 #include "util.h"
+#include "witnesscmd.h"
 #include "banned.h"
 
 static struct tim_cli cli;
@@ -34,8 +35,15 @@ usage(FILE *f)
 "       tim-ledger keygen [--name NAME] -o KEYFILE\n"
 "       tim-ledger append [--no-sync] [--syslog] LEDGER KIND [FIELD=VALUE ...]\n"
 "       tim-ledger append [--no-sync] [--syslog] --json LEDGER < records.jsonl\n"
-"       tim-ledger verify [--full] [--syslog] [--key VKEY] [--checkpoint FILE] LEDGER ...\n"
+"       tim-ledger verify [--full] [--syslog] [--key VKEY] [--checkpoint FILE]\n"
+"                         [--witness-key VKEY ... [--quorum N]] [--tsa-cert FILE] LEDGER ...\n"
 "       tim-ledger checkpoint [--syslog] -k KEYFILE LEDGER\n"
+"       tim-ledger checkpoint -k KEYFILE --witness URL ... [--witness-key VKEY ...]\n"
+"                             [--quorum N] LEDGER\n"
+"       tim-ledger stamp --tsa URL [--tsa-cert FILE] LEDGER\n"
+"       tim-ledger witness keygen --name NAME -o KEYFILE\n"
+"       tim-ledger witness serve -k KEYFILE --state DIR --log 'ORIGIN VKEY' ...\n"
+"                                [--listen ADDRESS:PORT]\n"
 "       tim-ledger list [--kind K] [--since T] [--until T] [--grep S]\n"
 "                       [--where FIELD=VALUE] [--json | --csv] LEDGER\n"
 "       tim-ledger prove [--checkpoint FILE] SEQ LEDGER\n"
@@ -48,7 +56,8 @@ usage(FILE *f)
 
 enum {
 	O_ORIGIN = TIM_OPT_FIRST_FREE, O_NAME, O_NOSYNC, O_KEY, O_CHECKPOINT,
-	O_KIND, O_SINCE, O_UNTIL, O_GREP, O_WHERE, O_CSV, O_FULL, O_SYSLOG
+	O_KIND, O_SINCE, O_UNTIL, O_GREP, O_WHERE, O_CSV, O_FULL, O_SYSLOG,
+	O_WITNESS, O_WKEY, O_QUORUM, O_LISTEN, O_STATE, O_LOG, O_TSA, O_TSACERT
 };
 
 /* Which options each subcommand takes, as bits of this list. */
@@ -56,7 +65,10 @@ enum {
 	F_ORIGIN = 1 << 0, F_NAME = 1 << 1, F_OUT = 1 << 2, F_NOSYNC = 1 << 3,
 	F_KEY = 1 << 4, F_CHECKPOINT = 1 << 5, F_KEYFILE = 1 << 6, F_KIND = 1 << 7,
 	F_SINCE = 1 << 8, F_UNTIL = 1 << 9, F_GREP = 1 << 10, F_WHERE = 1 << 11,
-	F_CSV = 1 << 12, F_FULL = 1 << 13, F_SYSLOG = 1 << 14
+	F_CSV = 1 << 12, F_FULL = 1 << 13, F_SYSLOG = 1 << 14,
+	/* witnesses and time-stamps (cmd/witnesscmd.c) */
+	F_WITNESS = 1 << 15, F_WKEY = 1 << 16, F_QUORUM = 1 << 17, F_LISTEN = 1 << 18,
+	F_STATE = 1 << 19, F_LOG = 1 << 20, F_TSA = 1 << 21, F_TSACERT = 1 << 22
 };
 
 static const struct option longopts[] = {
@@ -67,14 +79,22 @@ static const struct option longopts[] = {
 	{ "key", required_argument, NULL, O_KEY },
 	{ "key-file", required_argument, NULL, 'k' },
 	{ "kind", required_argument, NULL, O_KIND },
+	{ "listen", required_argument, NULL, O_LISTEN },
+	{ "log", required_argument, NULL, O_LOG },
 	{ "name", required_argument, NULL, O_NAME },
 	{ "no-sync", no_argument, NULL, O_NOSYNC },
 	{ "origin", required_argument, NULL, O_ORIGIN },
 	{ "output", required_argument, NULL, 'o' },
+	{ "quorum", required_argument, NULL, O_QUORUM },
 	{ "since", required_argument, NULL, O_SINCE },
+	{ "state", required_argument, NULL, O_STATE },
 	{ "syslog", no_argument, NULL, O_SYSLOG },
+	{ "tsa", required_argument, NULL, O_TSA },
+	{ "tsa-cert", required_argument, NULL, O_TSACERT },
 	{ "until", required_argument, NULL, O_UNTIL },
 	{ "where", required_argument, NULL, O_WHERE },
+	{ "witness", required_argument, NULL, O_WITNESS },
+	{ "witness-key", required_argument, NULL, O_WKEY },
 	TIM_CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -116,7 +136,7 @@ static const struct sub {
 	int ledger_arg;		/* position of LEDGER, which may default */
 } subs[] = {
 	{ "append", tim_ledger_cmd_append, F_NOSYNC | F_SYSLOG, 1, -1, 0 },
-	{ "checkpoint", tim_ledger_cmd_checkpoint, F_KEYFILE | F_SYSLOG, 1, 1, 0 },
+	{ "checkpoint", tim_ledger_cmd_checkpoint, F_KEYFILE | F_SYSLOG | F_WITNESS | F_WKEY | F_QUORUM, 1, 1, 0 },
 	{ "consistency", tim_ledger_cmd_consistency, F_KEY, 2, 2, 1 },
 	{ "init", tim_ledger_cmd_init, F_ORIGIN, 1, 1, 0 },
 	{ "keygen", tim_ledger_cmd_keygen, F_NAME | F_OUT, 0, 0, -1 },
@@ -124,7 +144,9 @@ static const struct sub {
 	{ "list", tim_ledger_cmd_list, F_KIND | F_SINCE | F_UNTIL | F_GREP | F_WHERE | F_CSV, 1, 1, 0 },
 	{ "prove", tim_ledger_cmd_prove, F_CHECKPOINT, 2, 2, 1 },
 	{ "repair", tim_ledger_cmd_repair, F_NOSYNC | F_SYSLOG, 1, 1, 0 },
-	{ "verify", tim_ledger_cmd_verify, F_KEY | F_CHECKPOINT | F_FULL | F_SYSLOG, 1, -1, 0 },
+	{ "stamp", tim_witness_cmd_stamp, F_TSA | F_TSACERT, 1, 1, 0 },
+	{ "verify", tim_ledger_cmd_verify, F_KEY | F_CHECKPOINT | F_FULL | F_SYSLOG | F_WKEY | F_QUORUM | F_TSACERT, 1, -1, 0 },
+	{ "witness", tim_witness_cmd_witness, F_KEYFILE | F_NAME | F_OUT | F_LISTEN | F_STATE | F_LOG, 1, 1, -1 },
 };
 
 static const struct sub *
@@ -143,13 +165,43 @@ optname(unsigned bit)
 {
 	static const char *names[] = { "--origin", "--name", "-o", "--no-sync",
 	    "--key", "--checkpoint", "-k", "--kind", "--since", "--until",
-	    "--grep", "--where", "--csv", "--full", "--syslog" };
+	    "--grep", "--where", "--csv", "--full", "--syslog", "--witness",
+	    "--witness-key", "--quorum", "--listen", "--state", "--log", "--tsa",
+	    "--tsa-cert" };
 	int i;
 
-	for (i = 0; i < 15; i++)
+	for (i = 0; i < 23; i++)
 		if (bit == 1u << i)
 			return names[i];
 	return "?";
+}
+
+/* The repeatable witness options and --quorum: 0, or a usage error's status. */
+static int
+witness_opt(int c, const char *arg)
+{
+	struct tim_witness_cmd *w = &tim_witness_opts;
+	char *end;
+	int r = 0;
+
+	if (c == O_WITNESS)
+		r = tim_witness_opt_add(w->witness, &w->nwitness, arg);
+	else if (c == O_WKEY)
+		r = tim_witness_opt_add(w->wkey, &w->nwkey, arg);
+	else if (c == O_LOG)
+		r = tim_witness_opt_add(w->log, &w->nlog, arg);
+	else if (c == O_QUORUM) {
+		errno = 0;
+		w->quorum = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || w->quorum < 0 || w->quorum > TIM_WITNESS_CMD_MAX)
+			return tim_cli_usage_error(&cli, _("--quorum '%s': give a number from 0 to %d"),
+			    arg, TIM_WITNESS_CMD_MAX);
+	}
+	if (r < 0)
+		return tim_cli_usage_error(&cli, _("too many '%s' options (at most %d)"),
+		    c == O_WITNESS ? "--witness" : c == O_WKEY ? "--witness-key" : "--log",
+		    TIM_WITNESS_CMD_MAX);
+	return 0;
 }
 
 int
@@ -217,6 +269,14 @@ main(int argc, char **argv)
 		case O_CSV: bit = F_CSV; opts.csv = 1; break;
 		case O_FULL: bit = F_FULL; opts.full = 1; break;
 		case O_SYSLOG: bit = F_SYSLOG; opts.syslog = 1; break;
+		case O_WITNESS: bit = F_WITNESS; break;
+		case O_WKEY: bit = F_WKEY; break;
+		case O_LOG: bit = F_LOG; break;
+		case O_QUORUM: bit = F_QUORUM; break;
+		case O_LISTEN: bit = F_LISTEN; tim_witness_opts.listen = optarg; break;
+		case O_STATE: bit = F_STATE; tim_witness_opts.state = optarg; break;
+		case O_TSA: bit = F_TSA; tim_witness_opts.tsa = optarg; break;
+		case O_TSACERT: bit = F_TSACERT; tim_witness_opts.tsa_cert = optarg; break;
 		case ':':
 			r = tim_cli_usage_error(&cli, _("option '%s' needs a value"), argv[optind - 1]);
 			goto out;
@@ -230,6 +290,8 @@ main(int argc, char **argv)
 			goto out;
 		}
 		given |= bit;
+		if ((r = witness_opt(c, optarg)) != 0)
+			goto out;
 	}
 	if (opts.csv && cli.json) {
 		r = tim_cli_usage_error(&cli, _("--json and --csv exclude each other"));
@@ -267,7 +329,7 @@ main(int argc, char **argv)
 		    _("'%s' needs more arguments") : _("too many arguments for '%s'"), sub->name);
 		goto out;
 	}
-	r = sub->run(&cli, &opts, nargs, args);
+	r = tim_witness_cmd_route(sub->name, sub->run)(&cli, &opts, nargs, args);
 out:
 	free(opts.argv_buf);
 	tim_cli_release(&cli);

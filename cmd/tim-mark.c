@@ -29,15 +29,17 @@ usage(FILE *f)
 "                [-0] FILE...\n"
 "       tim-mark --show [-j N] [--carriers LIST] [--json] [-0] FILE...\n"
 "       tim-mark --remove [-n] [-j N] [--carriers LIST] [--ledger LEDGER] [-0] FILE...\n"
-"       tim-mark --list [--json | --csv | -0] DIR...\n"
+"       tim-mark --list [--level LEVEL] [--min-level LEVEL] [--owner O]\n"
+"                [--json | --csv | -0] DIR...\n"
 "FILE '-' reads paths from standard input (one a line, NUL-separated with -0).\n"
-"carriers: name, xattr, content, folder, all (default name,xattr,content)\n"
+"carriers: name, xattr, content, folder, folder-name, all\n"
+"          (default name,xattr,content for files, folder for folders)\n"
 "common options: -h, --help  -q, --quiet  -v, --verbose  --json  --version\n"));
 }
 
 enum {
 	O_CARRIERS = TIM_OPT_FIRST_FREE, O_CSV, O_ENTRUSTED, O_FORCE, O_ID,
-	O_LEDGER, O_LIST, O_OWNER, O_REMOVE, O_SHOW, O_UNTIL
+	O_LEDGER, O_LIST, O_MIN_LEVEL, O_OWNER, O_REMOVE, O_SHOW, O_UNTIL
 };
 
 static const struct option longopts[] = {
@@ -51,6 +53,7 @@ static const struct option longopts[] = {
 	{ "ledger", required_argument, NULL, O_LEDGER },
 	{ "level", required_argument, NULL, 'l' },
 	{ "list", no_argument, NULL, O_LIST },
+	{ "min-level", required_argument, NULL, O_MIN_LEVEL },
 	{ "null", no_argument, NULL, '0' },
 	{ "owner", required_argument, NULL, O_OWNER },
 	{ "remove", no_argument, NULL, O_REMOVE },
@@ -126,6 +129,7 @@ main(int argc, char **argv)
 			return TIM_EXIT_OK;
 		case 'j': r = set_jobs(optarg); break;
 		case 'l': opts.level = optarg; label_given = 1; break;
+		case O_MIN_LEVEL: opts.min_level = optarg; break;
 		case 'n': opts.mark.dry_run = 1; break;
 		case O_CARRIERS: opts.carriers = optarg; break;
 		case O_CSV: opts.csv = 1; break;
@@ -134,7 +138,7 @@ main(int argc, char **argv)
 		case O_ID: r = set_field("id", optarg); label_given = 1; break;
 		case O_LEDGER: opts.ledger = optarg; break;
 		case O_LIST: r = set_mode(TIM_MARK_LIST, &mode_given); break;
-		case O_OWNER: r = set_field("owner", optarg); label_given = 1; break;
+		case O_OWNER: r = set_field("owner", optarg); label_given = 1; opts.only_owner = optarg; break;
 		case O_REMOVE: r = set_mode(TIM_MARK_REMOVE, &mode_given); break;
 		case O_SHOW: r = set_mode(TIM_MARK_SHOW, &mode_given); break;
 		case O_UNTIL: r = set_field("until", optarg); label_given = 1; break;
@@ -151,6 +155,23 @@ main(int argc, char **argv)
 	if (optind >= argc) {
 		r = tim_cli_usage_error(&cli, _("no file given"));
 		goto out;
+	}
+	if (opts.mode == TIM_MARK_LIST) {
+		/* In --list, -l and --owner choose what is listed. */
+		opts.only_level = opts.level;
+		opts.level = NULL;
+		if (opts.mark.label.entrusted[0] || opts.mark.label.id[0] || opts.mark.label.until[0]) {
+			r = tim_cli_usage_error(&cli, _("--list filters by --level, --min-level and --owner only"));
+			goto out;
+		}
+		tim_label_clear(&opts.mark.label);
+		label_given = 0;
+	} else {
+		opts.only_owner = NULL;
+		if (opts.min_level) {
+			r = tim_cli_usage_error(&cli, _("--min-level goes with --list only"));
+			goto out;
+		}
 	}
 	if (label_given && opts.mode != TIM_MARK_MARK) {
 		r = tim_cli_usage_error(&cli, _("-l, --owner, --entrusted, --id and --until only mark"));

@@ -28,32 +28,36 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, _(
-"usage: tim-wipe [-nqrvy] [-m METHOD] [--verify all|sample|last|off]\n"
+"usage: tim-wipe [-0nqrvy] [-m METHOD] [--verify all|sample|last|off]\n"
 "                [--ledger LEDGER] [--cert FILE.json] [--html FILE.html]\n"
-"                [--item ID] [--label LABEL] [--operator NAME] [--state FILE]\n"
+"                [--item ID] [--label LABEL] [--operator NAME] [--organization ORG]\n"
+"                [--location PLACE] [--destination WHAT] [--lang ja|en] [--state FILE]\n"
 "                [--keep] [--force-links] [--force-mounted] [--force-swap]\n"
-"                [--force-holders] [--force-system] TARGET ...\n"
+"                [--force-holders] [--force-system] TARGET|- ...\n"
 "       tim-wipe --hardware[=auto|crypto|block|overwrite|security-erase|secdiscard]\n"
-"                [-ny] [--ledger LEDGER] [--cert FILE.json] [--html FILE.html] DEVICE ...\n"
+"                [-ny] [--verify sample|all] [--ledger LEDGER] [--cert FILE.json]\n"
+"                [--html FILE.html] [certificate options] DEVICE ...\n"
 "       tim-wipe --check [-m METHOD] [--verify all|sample|last] TARGET ...\n"
 "       tim-wipe --info DEVICE ...\n"
 "       tim-wipe --list-methods\n"
 "       tim-wipe --resume STATEFILE [-y]\n"
 "common options: -h, --help  -q, --quiet  -v, --verbose  --json  --version\n"
-"METHOD: clear (default), random, zero, dod, gutmann, passes=P,P,...\n"));
+"METHOD: clear (default), random, zero, dod, gutmann, passes=P,P,...\n"
+"-: the paths on standard input, one a line (with -0: NUL-terminated)\n"));
 }
 
 enum {
-	O_CERT = TIM_OPT_FIRST_FREE, O_CHECK, O_CHUNK, O_FORCE_HOLDERS,
+	O_CERT = TIM_OPT_FIRST_FREE, O_CHECK, O_CHUNK, O_DESTINATION, O_FORCE_HOLDERS,
 	O_FORCE_LINKS, O_FORCE_MOUNTED, O_FORCE_SWAP, O_FORCE_SYSTEM, O_HARDWARE,
-	O_HTML, O_INFO, O_ITEM, O_KEEP, O_LABEL, O_LEDGER, O_LIST_METHODS, O_OPERATOR,
-	O_RESUME, O_STATE, O_VERIFY
+	O_HTML, O_INFO, O_ITEM, O_KEEP, O_LABEL, O_LANG, O_LEDGER, O_LIST_METHODS,
+	O_LOCATION, O_OPERATOR, O_ORGANIZATION, O_RESUME, O_STATE, O_VERIFY
 };
 
 static const struct option longopts[] = {
 	{ "cert", required_argument, NULL, O_CERT },
 	{ "check", no_argument, NULL, O_CHECK },
 	{ "chunk", required_argument, NULL, O_CHUNK },
+	{ "destination", required_argument, NULL, O_DESTINATION },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "force-holders", no_argument, NULL, O_FORCE_HOLDERS },
 	{ "force-links", no_argument, NULL, O_FORCE_LINKS },
@@ -66,10 +70,13 @@ static const struct option longopts[] = {
 	{ "item", required_argument, NULL, O_ITEM },
 	{ "keep", no_argument, NULL, O_KEEP },
 	{ "label", required_argument, NULL, O_LABEL },
+	{ "lang", required_argument, NULL, O_LANG },
 	{ "ledger", required_argument, NULL, O_LEDGER },
 	{ "list-methods", no_argument, NULL, O_LIST_METHODS },
+	{ "location", required_argument, NULL, O_LOCATION },
 	{ "method", required_argument, NULL, 'm' },
 	{ "operator", required_argument, NULL, O_OPERATOR },
+	{ "organization", required_argument, NULL, O_ORGANIZATION },
 	{ "recursive", no_argument, NULL, 'r' },
 	{ "resume", required_argument, NULL, O_RESUME },
 	{ "state", required_argument, NULL, O_STATE },
@@ -93,12 +100,14 @@ static const struct optfield {
 	size_t off;
 	int is_str, writes;
 } fields[] = {
+	{ '0', offsetof(struct opts, o.nul), 0, 1 },
 	{ 'm', offsetof(struct opts, o.method), 1, 1 },
 	{ 'n', offsetof(struct opts, o.dry_run), 0, 0 },
 	{ 'r', offsetof(struct opts, o.recursive), 0, 1 },
 	{ 'y', offsetof(struct opts, o.yes), 0, 0 },
 	{ O_CERT, offsetof(struct opts, o.cert), 1, 1 },
 	{ O_CHECK, offsetof(struct opts, o.check), 0, 0 },
+	{ O_DESTINATION, offsetof(struct opts, o.destination), 1, 1 },
 	{ O_FORCE_HOLDERS, offsetof(struct opts, o.force_holders), 0, 1 },
 	{ O_FORCE_LINKS, offsetof(struct opts, o.force_links), 0, 1 },
 	{ O_FORCE_MOUNTED, offsetof(struct opts, o.force_mounted), 0, 1 },
@@ -109,9 +118,12 @@ static const struct optfield {
 	{ O_ITEM, offsetof(struct opts, o.item), 1, 1 },
 	{ O_KEEP, offsetof(struct opts, o.keep), 0, 1 },
 	{ O_LABEL, offsetof(struct opts, o.label), 1, 1 },
+	{ O_LANG, offsetof(struct opts, o.lang), 1, 1 },
 	{ O_LEDGER, offsetof(struct opts, o.ledger), 1, 1 },
 	{ O_LIST_METHODS, offsetof(struct opts, list), 0, 0 },
+	{ O_LOCATION, offsetof(struct opts, o.location), 1, 1 },
 	{ O_OPERATOR, offsetof(struct opts, o.operator_name), 1, 1 },
+	{ O_ORGANIZATION, offsetof(struct opts, o.organization), 1, 1 },
 	{ O_RESUME, offsetof(struct opts, resume), 1, 0 },
 	{ O_STATE, offsetof(struct opts, o.state), 1, 1 },
 	{ O_VERIFY, offsetof(struct opts, o.verify), 1, 1 },
@@ -157,7 +169,7 @@ parse(struct opts *p, int argc, char **argv)
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hm:nqrvy", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":0hm:nqrvy", longopts, NULL)) != -1) {
 		if (tim_cli_common(&cli, c) || set_field(p, c, optarg))
 			continue;
 		if (c == 'h') {
@@ -186,7 +198,7 @@ conflicting(const struct opts *p)
 	return p->info + p->list + (p->resume != NULL) + o->check > 1 ||
 	    ((p->info || p->list || p->resume) && (p->writing || o->dry_run)) ||
 	    (o->check && (o->hardware || o->ledger || o->recursive || o->keep || o->state)) ||
-	    (o->hardware && (o->method || o->verify || o->recursive || o->keep));
+	    (o->hardware && (o->method || o->recursive || o->keep));
 }
 
 /* The mode the options chose, over the operands. */

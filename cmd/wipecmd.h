@@ -22,8 +22,13 @@ struct tim_wipe_cmd {
 	const char *item;	/* --item: the property number in the records */
 	const char *label;	/* --label: the media's classification (社外秘 ...) */
 	const char *operator_name;	/* --operator */
+	const char *organization;	/* --organization; NULL: [wipe] organization */
+	const char *location;	/* --location; NULL: [wipe] location */
+	const char *destination;	/* --destination; NULL: [wipe] destination */
+	const char *lang;	/* --lang ja|en for the --html page; NULL: the locale's */
 	const char *hardware;	/* --hardware[=KIND]: "auto" when no KIND */
 	int yes;		/* -y */
+	int nul;		/* -0: the paths on standard input ('-') end in NUL */
 	int dry_run;		/* -n */
 	int recursive;		/* -r */
 	int keep;		/* --keep: overwrite only, no rename and unlink */

@@ -23,7 +23,7 @@ tim_ber_init(struct tim_ber *r, struct tim_src src, struct tim_err *err)
 	r->err = err;
 	r->win = malloc(TIM_BER_WINDOW);
 	if (r->win == NULL)
-		return tim_errorf(err, ENOMEM, _("cannot read the envelope"));
+		return tim_errorf(err, ENOMEM, _("cannot read the encrypted file"));
 	return 0;
 }
 
@@ -118,7 +118,7 @@ tim_ber_parse_tl(const unsigned char *p, size_t avail, struct tim_tl *tl)
 static int
 bad(struct tim_ber *r, const char *what)
 {
-	return tim_failf(r->err, _("malformed envelope: %s at byte %llu"), what,
+	return tim_failf(r->err, _("malformed encrypted file: %s at byte %llu"), what,
 	    (unsigned long long)r->off);
 }
 
@@ -292,12 +292,12 @@ capture_depth(struct tim_ber *r, const struct tim_tl *tl, struct tim_buf *out,
 			return bad(r, _("structure too large"));
 		at = out->len;
 		if (tim_buf_grow(out, (size_t)tl->len) < 0)
-			return tim_errorf(r->err, ENOMEM, _("cannot read the envelope"));
+			return tim_errorf(r->err, ENOMEM, _("cannot read the encrypted file"));
 		if (tim_ber_read(r, out->buf + at, (size_t)tl->len) < 0)
 			return -1;
 		out->len = at + (size_t)tl->len;
 		out->buf[out->len] = '\0';
-		return out->failed ? tim_errorf(r->err, ENOMEM, _("cannot read the envelope")) : 0;
+		return out->failed ? tim_errorf(r->err, ENOMEM, _("cannot read the encrypted file")) : 0;
 	}
 	if (depth >= TIM_BER_DEPTH)
 		return bad(r, _("nested too deeply"));
@@ -315,7 +315,7 @@ capture_depth(struct tim_ber *r, const struct tim_tl *tl, struct tim_buf *out,
 		if (tim_ber_next(r, &c) < 0 || capture_depth(r, &c, out, max, depth + 1) < 0)
 			return -1;
 	}
-	return out->failed ? tim_errorf(r->err, ENOMEM, _("cannot read the envelope")) : 0;
+	return out->failed ? tim_errorf(r->err, ENOMEM, _("cannot read the encrypted file")) : 0;
 }
 
 int
@@ -473,7 +473,7 @@ tim_src_fd_read(void *ctx, void *buf, size_t n, struct tim_err *err)
 		got = read(fd, buf, n);
 	while (got < 0 && errno == EINTR);
 	if (got < 0)
-		return tim_errorf(err, errno, _("cannot read the envelope"));
+		return tim_errorf(err, errno, _("cannot read the encrypted file"));
 	return got;
 }
 

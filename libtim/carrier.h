@@ -45,6 +45,15 @@ int tim_carrier_folder_read(const struct tim_label_scheme *s, const char *dir,
 int tim_carrier_folder_write(const struct tim_label_scheme *s,
     const char *dir, const struct tim_label *l, struct tim_err *err);
 
+/*
+ * The nearest folder label over path from the carriers in bits
+ * (TIM_CARRIER_FOLDER: .timlabel, TIM_CARRIER_FOLDER_NAME: the folder's
+ * name), as tim_label_inherited; which gets the carrier that held it.
+ */
+int tim_folder_inherited(const struct tim_label_scheme *s, const char *path,
+    int bits, struct tim_label *out, char *where, size_t wlen, int *which,
+    struct tim_err *err);
+
 /* Content types, detected from the bytes (and for text, the name). */
 enum tim_content {
 	TIM_CONTENT_NONE,	/* not a regular file */
@@ -56,7 +65,11 @@ enum tim_content {
 	TIM_CONTENT_ODT,
 	TIM_CONTENT_ODS,
 	TIM_CONTENT_ODP,
-	TIM_CONTENT_PDF
+	TIM_CONTENT_PDF,
+	TIM_CONTENT_PNG,
+	TIM_CONTENT_JPEG,
+	TIM_CONTENT_EML,
+	TIM_CONTENT_LAST = TIM_CONTENT_EML
 };
 
 const char *tim_content_name(int type);
@@ -101,6 +114,18 @@ int tim_pdf_read_label(const struct tim_label_scheme *s, int fd,
 int tim_pdf_write_label(const struct tim_label_scheme *s, int fd,
     const char *path, const struct tim_label *l, int out,
     struct tim_err *err);
+
+/* PNG (iTXt) and JPEG (APP1): an XMP packet of tim's own (carrier_image.c). */
+int tim_image_read(const struct tim_label_scheme *s, int fd, const char *path,
+    int type, struct tim_label *out, struct tim_err *err);
+int tim_image_write(const struct tim_label_scheme *s, int fd, const char *path,
+    int type, const struct tim_label *l, int out, struct tim_err *err);
+
+/* E-mail (.eml): an X-TIM-Label field and the subject's prefix (carrier_eml.c). */
+int tim_eml_read(const struct tim_label_scheme *s, int fd, const char *path,
+    struct tim_label *out, struct tim_err *err);
+int tim_eml_write(const struct tim_label_scheme *s, int fd, const char *path,
+    const struct tim_label *l, int out, struct tim_err *err);
 
 /* Text: a first-line comment in the file's syntax. */
 int tim_text_detect(int fd, const char *path, char *note);

@@ -186,12 +186,22 @@ int
 tim_label_inherited(const struct tim_label_scheme *s, const char *path,
     struct tim_label *out, char *where, size_t wlen, struct tim_err *err)
 {
+	return tim_folder_inherited(s, path, TIM_CARRIER_FOLDER | TIM_CARRIER_FOLDER_NAME,
+	    out, where, wlen, NULL, err);
+}
+
+int
+tim_folder_inherited(const struct tim_label_scheme *s, const char *path,
+    int bits, struct tim_label *out, char *where, size_t wlen, int *which,
+    struct tim_err *err)
+{
 	char *copy, *dir, *slash;
 	int dfd, r = 0;
 	size_t len;
 
-	(void)s;
 	tim_label_clear(out);
+	if (which != NULL)
+		*which = 0;
 	copy = strdup(path);
 	if (copy == NULL)
 		return tim_errorf(err, ENOMEM, _("out of memory"));
@@ -216,13 +226,26 @@ tim_label_inherited(const struct tim_label_scheme *s, const char *path,
 		struct tim_buf shown = TIM_BUF_INIT;
 
 		tim_buf_addf(&shown, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", TIM_FOLDER_FILE);
-		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			r = read_at(dfd, tim_buf_str(&shown), out, err);
-			close(dfd);
+		if (bits & TIM_CARRIER_FOLDER) {
+			dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (dfd >= 0) {
+				r = read_at(dfd, tim_buf_str(&shown), out, err);
+				close(dfd);
+			}
+			if (r == 1 && where != NULL)
+				snprintf(where, wlen, "%s", tim_buf_str(&shown));
+			if (r == 1 && which != NULL)
+				*which = TIM_CARRIER_FOLDER;
 		}
-		if (r == 1 && where != NULL)
-			snprintf(where, wlen, "%s", tim_buf_str(&shown));
+		/* No .timlabel here: the folder's own name may carry the label. */
+		if (r == 0 && (bits & TIM_CARRIER_FOLDER_NAME) && strcmp(dir, "/") != 0 &&
+		    tim_carrier_name_read(s, dir, out) == 1) {
+			r = 1;
+			if (where != NULL)
+				snprintf(where, wlen, "%s", dir);
+			if (which != NULL)
+				*which = TIM_CARRIER_FOLDER_NAME;
+		}
 		tim_buf_release(&shown);
 		if (r != 0 || strcmp(dir, "/") == 0)
 			break;

@@ -17,9 +17,16 @@
  * OpenDocument (ISO/IEC 26300): meta.xml user-defined properties TIM_Label,
  * TIM_Owner, ..., and the label shown in the header and footer of every
  * master page (text and spreadsheet documents) or in a frame on every master
- * page (presentations). Paragraphs and frames tim adds carry tim:label="1" in
- * tim's own namespace, a foreign attribute ODF consumers ignore, so they can
- * be found again. mimetype stays the first entry, stored.
+ * page (presentations). mimetype stays the first entry, stored.
+ *
+ * tim finds what it added again by what LibreOffice keeps when it saves the
+ * file (tried with 7.4): in text documents paragraphs of the style "TIM
+ * Label" (or an automatic style derived from it), in presentations the frame
+ * named TIM_Label, in spreadsheets a paragraph holding exactly the label's
+ * text in the right region of the header or footer (Calc keeps no paragraph
+ * styles there). Older versions of tim marked with the attribute tim:label,
+ * which editors drop: it is still recognised, and so is a paragraph holding
+ * exactly the label's text as they wrote it.
  */
 
 #define NS_OFFICE "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -30,11 +37,13 @@
 #define NS_SVG "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
 #define NS_MANIFEST "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
 #define NS_TIM "urn:tim:label:1"
+#define NS_FO "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
 #define MT "application/vnd.oasis.opendocument."
+#define STYLE_NAME "TIM_20_Label"	/* display name "TIM Label" */
 
 #define NSDECLS "xmlns:office=\"" NS_OFFICE "\" xmlns:meta=\"" NS_META "\" " \
 	"xmlns:style=\"" NS_STYLE "\" xmlns:text=\"" NS_TEXT "\" xmlns:draw=\"" NS_DRAW "\" " \
-	"xmlns:svg=\"" NS_SVG "\" xmlns:tim=\"" NS_TIM "\""
+	"xmlns:svg=\"" NS_SVG "\" xmlns:tim=\"" NS_TIM "\" xmlns:fo=\"" NS_FO "\""
 
 static const char *const first_mt[] = { "mimetype", NULL };
 
@@ -201,9 +210,77 @@ set_meta(struct tim_zpkg *p, const struct tim_label *l, struct tim_err *err)
 	return 0;
 }
 
+/* What set_styles works with. */
+struct odf {
+	struct tim_zpkg *p;
+	int type;
+	const struct tim_label_scheme *s;
+	xmlDocPtr doc;		/* styles.xml */
+	const char *texts[4];	/* spreadsheets: tim's paragraphs' texts */
+	int left;		/* removing: label text left in styles.xml */
+	struct tim_err *err;
+};
+
+static int
+attr_eq(xmlNodePtr n, const char *ns, const char *name, const char *want)
+{
+	xmlChar *v = xmlGetNsProp(n, (const xmlChar *)name, (const xmlChar *)ns);
+	int r = v != NULL && strcmp((const char *)v, want) == 0;
+
+	xmlFree(v);
+	return r;
+}
+
+/* Whether style-name is "TIM Label" or an automatic style derived from it. */
+static int
+tim_style(struct odf *o, const xmlChar *name)
+{
+	xmlNodePtr as, n;
+
+	if (name == NULL)
+		return 0;
+	if (strcmp((const char *)name, STYLE_NAME) == 0)
+		return 1;
+	as = tim_xml_child(xmlDocGetRootElement(o->doc), NS_OFFICE, "automatic-styles");
+	for (n = as ? as->children : NULL; n; n = n->next)
+		if (tim_xml_is(n, NS_STYLE, "style") && attr_eq(n, NS_STYLE, "name", (const char *)name))
+			return attr_eq(n, NS_STYLE, "parent-style-name", STYLE_NAME);
+	return 0;
+}
+
+/* Whether n is something tim added. */
+static int
+ours(struct odf *o, xmlNodePtr n)
+{
+	xmlChar *v;
+	size_t i;
+	int r;
+
+	if (is_tim(n))
+		return 1;
+	if (tim_xml_is(n, NS_DRAW, "frame"))
+		return attr_eq(n, NS_DRAW, "name", "TIM_Label");
+	if (!tim_xml_is(n, NS_TEXT, "p"))
+		return 0;
+	v = xmlGetNsProp(n, (const xmlChar *)"style-name", (const xmlChar *)NS_TEXT);
+	r = tim_style(o, v);
+	xmlFree(v);
+	/*
+	 * Calc keeps no paragraph style in headers, and paragraphs an older tim
+	 * marked lost their attribute in every editor: exactly the label's text.
+	 */
+	if (r)
+		return r;
+	v = xmlNodeGetContent(n);
+	for (i = 0; v && !r && o->texts[i]; i++)
+		r = *o->texts[i] && strcmp((const char *)v, o->texts[i]) == 0;
+	xmlFree(v);
+	return r;
+}
+
 /* Takes tim's paragraphs and frames out of n and everything below it. */
 static void
-strip(xmlNodePtr n)
+strip(struct odf *o, xmlNodePtr n)
 {
 	xmlNodePtr c, next;
 
@@ -211,12 +288,49 @@ strip(xmlNodePtr n)
 		next = c->next;
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (is_tim(c)) {
+		if (ours(o, c)) {
 			xmlUnlinkNode(c);
 			xmlFreeNode(c);
 		} else
-			strip(c);
+			strip(o, c);
 	}
+}
+
+/* Removing: any paragraph left below n that shows a label. */
+static void
+scan(struct odf *o, xmlNodePtr n)
+{
+	struct tim_buf b = TIM_BUF_INIT;
+	xmlNodePtr c;
+	size_t i;
+
+	for (c = n->children; c; c = c->next) {
+		xmlChar *t;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!tim_xml_is(c, NS_TEXT, "p") && !tim_xml_is(c, NS_TEXT, "h")) {
+			scan(o, c);
+			continue;
+		}
+		t = xmlNodeGetContent(c);
+		for (i = 0; t && i < o->s->n; i++) {
+			struct tim_label l;
+
+			tim_label_clear(&l);
+			memcpy(l.level, o->s->levels[i], sizeof(l.level));
+			tim_buf_reset(&b);
+			tim_label_text(o->s, &l, &b);
+			if (b.len && strstr((const char *)t, tim_buf_str(&b)))
+				o->left = 1;
+			tim_buf_reset(&b);
+			tim_label_format_level(o->s, o->s->levels[i], &b);
+			if (b.len && strstr((const char *)t, tim_buf_str(&b)))
+				o->left = 1;
+		}
+		xmlFree(t);
+	}
+	tim_buf_release(&b);
 }
 
 /* Whether an element holds nothing but whitespace. */
@@ -239,22 +353,58 @@ insert_first(xmlNodePtr parent, xmlNodePtr n)
 	return 0;
 }
 
+static xmlNodePtr
+new_style_el(xmlDocPtr doc, xmlNodePtr near, const char *name, struct tim_err *err)
+{
+	xmlNodePtr n = xmlNewDocNode(doc, xmlSearchNsByHref(doc, near, (const xmlChar *)NS_STYLE),
+	    (const xmlChar *)name, NULL);
+
+	if (n == NULL)
+		tim_errorf(err, ENOMEM, _("out of memory"));
+	return n;
+}
+
+/*
+ * Spreadsheets: the label is a paragraph of its own in the right region,
+ * never run into the user's text; a header written without regions has its
+ * text moved into the centre region, where Calc shows it anyway.
+ */
+static int
+ods_region(struct odf *o, xmlNodePtr h, xmlNodePtr para)
+{
+	xmlNodePtr right = tim_xml_child(h, NS_STYLE, "region-right"), c, next, centre;
+
+	if (right == NULL) {
+		if (tim_xml_child(h, NS_STYLE, "region-left") == NULL &&
+		    tim_xml_child(h, NS_STYLE, "region-center") == NULL && h->children != NULL) {
+			if ((centre = new_style_el(o->doc, h, "region-center", o->err)) == NULL)
+				return -1;
+			for (c = h->children; c; c = next) {
+				next = c->next;
+				xmlUnlinkNode(c);
+				xmlAddChild(centre, c);
+			}
+			xmlAddChild(h, centre);
+		}
+		if ((right = new_style_el(o->doc, h, "region-right", o->err)) == NULL)
+			return -1;
+		xmlAddChild(h, right);
+	}
+	return insert_first(right, para);
+}
+
 /* A header or footer of a text or spreadsheet master page. */
 static int
-hf(xmlDocPtr doc, xmlNodePtr master, const char *which, const char *para,
-    int created_ok, struct tim_err *err)
+hf(struct odf *o, xmlNodePtr master, const char *which, const char *para,
+    int created_ok)
 {
-	xmlNodePtr h = tim_xml_child(master, NS_STYLE, which), n, region;
+	xmlNodePtr h = tim_xml_child(master, NS_STYLE, which), n;
 
 	if (h == NULL) {
 		if (!created_ok)
 			return 0;
-		h = xmlNewDocNode(doc, NULL, (const xmlChar *)which, NULL);
-		if (h == NULL)
-			return tim_errorf(err, ENOMEM, _("out of memory"));
-		xmlSetNs(h, xmlSearchNsByHref(doc, master, (const xmlChar *)NS_STYLE));
-		xmlSetNsProp(h, xmlNewNs(h, (const xmlChar *)NS_TIM, (const xmlChar *)"tim"),
-		    (const xmlChar *)"label", (const xmlChar *)"1");
+		if ((h = new_style_el(o->doc, master, which, o->err)) == NULL)
+			return -1;
 		/* Headers come first in a master page, footers after every header. */
 		if (strcmp(which, "header") == 0)
 			insert_first(master, h);
@@ -270,72 +420,160 @@ hf(xmlDocPtr doc, xmlNodePtr master, const char *which, const char *para,
 				insert_first(master, h);
 		}
 	}
-	region = tim_xml_child(h, NS_STYLE, "region-center");
-	if (region == NULL && (tim_xml_child(h, NS_STYLE, "region-left") || tim_xml_child(h, NS_STYLE, "region-right"))) {
-		region = xmlNewDocNode(doc, xmlSearchNsByHref(doc, master, (const xmlChar *)NS_STYLE),
-		    (const xmlChar *)"region-center", NULL);
-		if (region == NULL)
-			return tim_errorf(err, ENOMEM, _("out of memory"));
-		xmlSetNsProp(region, xmlNewNs(region, (const xmlChar *)NS_TIM, (const xmlChar *)"tim"),
-		    (const xmlChar *)"label", (const xmlChar *)"1");
-		if (tim_xml_child(h, NS_STYLE, "region-left"))
-			xmlAddNextSibling(tim_xml_child(h, NS_STYLE, "region-left"), region);
-		else
-			insert_first(h, region);
-	}
-	n = tim_xml_fragment(doc, NSDECLS, para, err);
+	n = tim_xml_fragment(o->doc, NSDECLS, para, o->err);
 	if (n == NULL)
 		return -1;
-	return insert_first(region ? region : h, n);
+	if (o->type == TIM_CONTENT_ODS)
+		return ods_region(o, h, n);
+	return insert_first(h, n);
 }
 
+/* The common style "TIM Label": a paragraph style, or for frames a graphic one. */
 static int
-set_styles(struct tim_zpkg *p, int type, const struct tim_label_scheme *s,
-    const struct tim_label *l, struct tim_err *err)
+add_style(struct odf *o, xmlNodePtr root)
 {
-	struct tim_zpart *part = tim_zpkg_find(p, "styles.xml");
-	struct tim_buf text = TIM_BUF_INIT, para = TIM_BUF_INIT;
-	xmlDocPtr doc;
-	xmlNodePtr root, ms, m;
-	int r = -1;
+	xmlNodePtr st = tim_xml_child(root, NS_OFFICE, "styles"), n;
+	const char *frag;
 
-	if (part == NULL)
-		return l ? tim_errorf(err, 0, _("'%s' is damaged: no styles.xml"), p->path) : 0;
-	if ((doc = tim_zpkg_xml(p, part, err)) == NULL)
+	if (st == NULL) {
+		st = xmlNewDocNode(o->doc, root->ns, (const xmlChar *)"styles", NULL);
+		if (st == NULL)
+			return tim_errorf(o->err, ENOMEM, _("out of memory"));
+		n = tim_xml_child(root, NS_OFFICE, "automatic-styles");
+		if (n == NULL)
+			n = tim_xml_child(root, NS_OFFICE, "master-styles");
+		if (n)
+			xmlAddPrevSibling(n, st);
+		else
+			xmlAddChild(root, st);
+	}
+	for (n = st->children; n; n = n->next)
+		if (tim_xml_is(n, NS_STYLE, "style") && attr_eq(n, NS_STYLE, "name", STYLE_NAME))
+			return 0;
+	if (o->type == TIM_CONTENT_ODP)
+		frag = "<style:style style:name=\"" STYLE_NAME "\" style:display-name=\"TIM Label\" style:family=\"graphic\">"
+		    "<style:graphic-properties draw:fill=\"none\" draw:stroke=\"none\" draw:shadow=\"hidden\""
+		    " draw:auto-grow-width=\"true\" fo:wrap-option=\"no-wrap\"/>"
+		    "<style:text-properties fo:font-size=\"12pt\" fo:font-weight=\"bold\" fo:color=\"#c00000\""
+		    " style:font-size-asian=\"12pt\" style:font-weight-asian=\"bold\"/></style:style>";
+	else
+		frag = "<style:style style:name=\"" STYLE_NAME "\" style:display-name=\"TIM Label\" style:family=\"paragraph\">"
+		    "<style:paragraph-properties fo:text-align=\"end\"/>"
+		    "<style:text-properties fo:font-size=\"10pt\" fo:font-weight=\"bold\" fo:color=\"#c00000\""
+		    " style:font-size-asian=\"10pt\" style:font-weight-asian=\"bold\"/></style:style>";
+	n = tim_xml_fragment(o->doc, NSDECLS, frag, o->err);
+	if (n == NULL)
 		return -1;
-	root = xmlDocGetRootElement(doc);
-	if (!tim_xml_is(root, NS_OFFICE, "document-styles"))
-		return tim_errorf(err, 0, _("'%s' is damaged: bad styles.xml"), p->path);
-	ms = tim_xml_child(root, NS_OFFICE, "master-styles");
-	if (ms == NULL)
-		return l ? tim_errorf(err, 0, _("'%s' has no master pages"), p->path) : 0;
-	strip(ms);
-	/* Headers and footers tim created and left empty go too. */
-	for (m = ms->children; m; m = m->next) {
-		xmlNodePtr c, next;
+	tim_xml_link(st, NULL, n);
+	return 0;
+}
 
+/* Removing: the style goes too. */
+static void
+drop_style(xmlNodePtr root)
+{
+	xmlNodePtr st = tim_xml_child(root, NS_OFFICE, "styles"), n, next;
+
+	for (n = st ? st->children : NULL; n; n = next) {
+		next = n->next;
+		if (tim_xml_is(n, NS_STYLE, "style") && attr_eq(n, NS_STYLE, "name", STYLE_NAME)) {
+			xmlUnlinkNode(n);
+			xmlFreeNode(n);
+		}
+	}
+	/* An office:styles holding nothing says nothing: tim made it. */
+	if (st != NULL && empty(st)) {
+		xmlUnlinkNode(st);
+		xmlFreeNode(st);
+	}
+}
+
+/* Headers, footers and regions that tim's removal left without content go. */
+static void
+drop_empty(xmlNodePtr ms)
+{
+	static const char *const hfs[] = { "header", "header-left", "header-first",
+	    "footer", "footer-left", "footer-first", NULL };
+	xmlNodePtr m, c, next, r, rn;
+	size_t k;
+
+	for (m = ms->children; m; m = m->next) {
 		if (!tim_xml_is(m, NS_STYLE, "master-page"))
 			continue;
 		for (c = m->children; c; c = next) {
 			next = c->next;
-			if (c->type == XML_ELEMENT_NODE && empty(c) &&
-			    (tim_xml_is(c, NS_STYLE, "header") || tim_xml_is(c, NS_STYLE, "footer") ||
-			    tim_xml_is(c, NS_STYLE, "region-center"))) {
+			for (k = 0; hfs[k] && !tim_xml_is(c, NS_STYLE, hfs[k]); k++)
+				;
+			if (!hfs[k])
+				continue;
+			for (r = c->children; r; r = rn) {
+				rn = r->next;
+				if (tim_xml_is(r, NS_STYLE, "region-right") && empty(r)) {
+					xmlUnlinkNode(r);
+					xmlFreeNode(r);
+				}
+			}
+			if (empty(c)) {
 				xmlUnlinkNode(c);
 				xmlFreeNode(c);
 			}
 		}
 	}
-	if (l == NULL)
-		return 0;
-	tim_label_format(s, l, &text);
+}
+
+static int
+set_styles(struct tim_zpkg *p, int type, const struct tim_label_scheme *s,
+    const struct tim_label *old, const struct tim_label *l, struct tim_err *err)
+{
+	struct tim_zpart *part = tim_zpkg_find(p, "styles.xml");
+	struct tim_buf text = TIM_BUF_INIT, para = TIM_BUF_INIT, t0 = TIM_BUF_INIT, t1 = TIM_BUF_INIT;
+	struct odf o;
+	xmlNodePtr root, ms, m;
+	int r = -1;
+
+	memset(&o, 0, sizeof(o));
+	o.p = p;
+	o.type = type;
+	o.s = s;
+	o.err = err;
+	if (part == NULL)
+		return l ? tim_errorf(err, 0, _("'%s' is damaged: no styles.xml"), p->path) : 0;
+	if ((o.doc = tim_zpkg_xml(p, part, err)) == NULL)
+		return -1;
+	root = xmlDocGetRootElement(o.doc);
+	if (!tim_xml_is(root, NS_OFFICE, "document-styles"))
+		return tim_errorf(err, 0, _("'%s' is damaged: bad styles.xml"), p->path);
+	ms = tim_xml_child(root, NS_OFFICE, "master-styles");
+	if (ms == NULL)
+		return l ? tim_errorf(err, 0, _("'%s' has no master pages"), p->path) : 0;
+	if (old && old->level[0]) {
+		tim_label_text(s, old, &t0);
+		tim_label_format(s, old, &t1);
+		o.texts[0] = tim_buf_str(&t0);
+		o.texts[1] = tim_buf_str(&t1);
+	}
+	if (l) {
+		tim_label_text(s, l, &text);
+		o.texts[2] = tim_buf_str(&text);
+	}
+	strip(&o, ms);
+	drop_empty(ms);
+	if (l == NULL) {
+		drop_style(root);
+		scan(&o, ms);
+		r = o.left ? tim_failf(err, _("'%s': label text is still shown in %s (changed by hand?); nothing was removed: delete that text, then remove the label again"),
+		    p->path, "styles.xml") : 0;
+		goto out;
+	}
+	if (add_style(&o, root) < 0)
+		goto out;
 	if (type == TIM_CONTENT_ODP) {
-		tim_buf_adds(&para, "<draw:frame tim:label=\"1\" draw:name=\"TIM_Label\" draw:layer=\"backgroundobjects\""
-		    " svg:width=\"12cm\" svg:height=\"0.9cm\" svg:x=\"0.5cm\" svg:y=\"0.3cm\"><draw:text-box><text:p>");
+		tim_buf_adds(&para, "<draw:frame draw:name=\"TIM_Label\" draw:style-name=\"" STYLE_NAME "\" draw:layer=\"backgroundobjects\""
+		    " svg:width=\"24cm\" svg:height=\"0.9cm\" svg:x=\"0.5cm\" svg:y=\"0.3cm\"><draw:text-box><text:p>");
 		tim_buf_addxml(&para, tim_buf_str(&text));
 		tim_buf_adds(&para, "</text:p></draw:text-box></draw:frame>");
 	} else {
-		tim_buf_adds(&para, "<text:p tim:label=\"1\">");
+		tim_buf_adds(&para, "<text:p text:style-name=\"" STYLE_NAME "\">");
 		tim_buf_addxml(&para, tim_buf_str(&text));
 		tim_buf_adds(&para, "</text:p>");
 	}
@@ -351,7 +589,7 @@ set_styles(struct tim_zpkg *p, int type, const struct tim_label_scheme *s,
 		if (!tim_xml_is(m, NS_STYLE, "master-page"))
 			continue;
 		if (type == TIM_CONTENT_ODP) {
-			xmlNodePtr n = tim_xml_fragment(doc, NSDECLS, para.buf, err), notes;
+			xmlNodePtr n = tim_xml_fragment(o.doc, NSDECLS, para.buf, err), notes;
 
 			if (n == NULL)
 				goto out;
@@ -360,13 +598,15 @@ set_styles(struct tim_zpkg *p, int type, const struct tim_label_scheme *s,
 			continue;
 		}
 		for (k = 0; k < 6; k++)
-			if (hf(doc, m, which[k], para.buf, k == 0 || k == 3, err) < 0)
+			if (hf(&o, m, which[k], para.buf, k == 0 || k == 3) < 0)
 				goto out;
 	}
 	r = 0;
 out:
 	tim_buf_release(&text);
 	tim_buf_release(&para);
+	tim_buf_release(&t0);
+	tim_buf_release(&t1);
 	return r;
 }
 
@@ -404,6 +644,7 @@ tim_odf_write(const struct tim_label_scheme *s, int fd, const char *path,
 {
 	struct tim_zpkg p;
 	struct tim_zpart *mt;
+	struct tim_label old;
 	int r = -1;
 
 	if (tim_zpkg_load(&p, fd, path, NULL, err) < 0)
@@ -418,7 +659,8 @@ tim_odf_write(const struct tim_label_scheme *s, int fd, const char *path,
 		goto out;
 	}
 	mt->stored = 1;
-	if (set_meta(&p, l, err) < 0 || set_styles(&p, type, s, l, err) < 0)
+	if (read_meta(&p, &old, err) < 0 || set_styles(&p, type, s, &old, l, err) < 0 ||
+	    set_meta(&p, l, err) < 0)
 		goto out;
 	r = tim_zpkg_write(&p, out, first_mt, err);
 out:

@@ -133,7 +133,7 @@ open_pdf(struct tim_pdf *p, const unsigned char *data, size_t len,
 	}
 	if (p->encrypted) {
 		tim_pdf_release(p);
-		return tim_errorf(err, 0, _("'%s' is encrypted; refusing it (decrypt it first, then mark it)"), path);
+		return tim_errorf(err, 0, _("'%s' is encrypted: its content cannot be read or marked without the password"), path);
 	}
 	return 0;
 }

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <iconv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,25 +22,45 @@
  * own syntax, after a UTF-8 BOM, a #! line, an XML declaration or an HTML
  * doctype (which must stay first). Removing takes exactly that line away,
  * so mark then remove gives back the original bytes.
+ *
+ * Japanese offices keep text in UTF-8 (with or without a BOM), Shift_JIS
+ * (Windows' CP932) and EUC-JP. The encoding is told from the bytes (glibc
+ * iconv decides what is valid) and the label line is written in the file's
+ * own encoding and newline convention. Data files (CSV, TSV) get no line:
+ * a label line would be read as a first data row by every import; their
+ * name and attributes carry the label, and a label line someone already
+ * has there is still read and removed.
  */
 
 #define HEAD_MAX 65536
 
-enum { SYN_PLAIN, SYN_HASH, SYN_SLASH, SYN_DASH, SYN_XML, SYN_PERCENT };
+/*
+ * SYN_DXF: a drawing's 999 comment group, "999" on a line and the label on
+ * the next, first in the file. SYN_STEP: a Part 21 comment after the
+ * ISO-10303-21; line of a STEP file. SYN_IGES: fixed 80-column records,
+ * no place for a line.
+ */
+enum { SYN_PLAIN, SYN_HASH, SYN_SLASH, SYN_DASH, SYN_XML, SYN_PERCENT, SYN_DATA,
+	SYN_DXF, SYN_STEP, SYN_IGES };
 
 static const struct {
 	const char *open, *close;
 } syntax[] = {
 	{ "", "" }, { "# ", "" }, { "// ", "" }, { "-- ", "" },
-	{ "<!-- ", " -->" }, { "% ", "" },
+	{ "<!-- ", " -->" }, { "% ", "" }, { "", "" },
+	{ "999", "" }, { "/* ", " */" }, { "", "" },
 };
+
+/* The encodings told apart; UTF-8 is "" (no conversion). */
+#define ENC_CP932 "CP932"
+#define ENC_EUCJP "EUC-JP"
 
 static const struct {
 	const char *ext;
 	int syn;
 } exts[] = {
-	{ "txt", SYN_PLAIN }, { "text", SYN_PLAIN }, { "csv", SYN_PLAIN },
-	{ "tsv", SYN_PLAIN }, { "log", SYN_PLAIN },
+	{ "txt", SYN_PLAIN }, { "text", SYN_PLAIN }, { "csv", SYN_DATA },
+	{ "tsv", SYN_DATA }, { "log", SYN_PLAIN },
 	{ "md", SYN_XML }, { "markdown", SYN_XML }, { "html", SYN_XML },
 	{ "htm", SYN_XML }, { "xml", SYN_XML }, { "svg", SYN_XML },
 	{ "sh", SYN_HASH }, { "bash", SYN_HASH }, { "zsh", SYN_HASH },
@@ -57,6 +78,8 @@ static const struct {
 	{ "scala", SYN_SLASH }, { "m", SYN_SLASH }, { "dart", SYN_SLASH },
 	{ "sql", SYN_DASH }, { "lua", SYN_DASH }, { "hs", SYN_DASH },
 	{ "tex", SYN_PERCENT }, { "sty", SYN_PERCENT },
+	{ "dxf", SYN_DXF }, { "step", SYN_STEP }, { "stp", SYN_STEP },
+	{ "p21", SYN_STEP }, { "igs", SYN_IGES }, { "iges", SYN_IGES },
 };
 
 static const struct {
@@ -101,7 +124,101 @@ looks_text(const unsigned char *p, size_t len, int partial)
 	return 1;
 }
 
+/*
+ * Converts len bytes from one encoding to another into out; -1 when the
+ * bytes are not valid in from (or with partial, end in the middle of a
+ * character: then what came before is converted) or cannot be written in to.
+ */
+static int
+convert(const char *from, const char *to, const unsigned char *p, size_t len,
+    int partial, struct tim_buf *out)
+{
+	iconv_t cd = iconv_open(to, from);
+	char chunk[4096], *in = (char *)p;
+	size_t inl = len;
+	int r = 0;
+
+	if (cd == (iconv_t)-1)
+		return -1;
+	while (inl > 0) {
+		char *o = chunk;
+		size_t ol = sizeof(chunk), n;
+
+		n = iconv(cd, &in, &inl, &o, &ol);
+		if (out != NULL)
+			tim_buf_add(out, chunk, (size_t)(o - chunk));
+		if (n != (size_t)-1 || errno == E2BIG)
+			continue;
+		if (!(errno == EINVAL && partial))
+			r = -1;
+		break;
+	}
+	iconv_close(cd);
+	return r == 0 && (out == NULL || !out->failed) ? 0 : -1;
+}
+
+/* Control characters other than tab, newline, CR and form feed: not text. */
+static int
+has_controls(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r' &&
+		    p[i] != '\f') || p[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * The legacy Japanese encoding of a head that is not UTF-8: CP932 or
+ * EUC-JP, or NULL; *unsure when both read it (too little to tell).
+ */
+static const char *
+legacy_encoding(const unsigned char *p, size_t len, int partial, int *unsure)
+{
+	int sj, eu;
+
+	*unsure = 0;
+	if (has_controls(p, len))
+		return NULL;
+	sj = convert(ENC_CP932, "UTF-8", p, len, partial, NULL) == 0;
+	eu = convert(ENC_EUCJP, "UTF-8", p, len, partial, NULL) == 0;
+	if (sj && !eu)
+		return ENC_CP932;
+	if (eu && !sj)
+		return ENC_EUCJP;
+	*unsure = sj && eu;
+	return NULL;
+}
+
+/*
+ * A drawing before AutoCAD 2007 (AC1021) keeps its text in the code page
+ * of its header: $DWGCODEPAGE ANSI_932 is Shift_JIS (CP932), even while
+ * every byte so far is ASCII. Later drawings are UTF-8.
+ */
+static const char *
+dxf_encoding(const unsigned char *head, size_t len)
+{
+	const unsigned char *v = memmem(head, len, "$ACADVER", 8), *cp;
+	size_t left;
+
+	if (v != NULL) {
+		left = len - (size_t)(v - head);
+		v = memmem(v, left < 64 ? left : 64, "AC10", 4);
+		if (v != NULL && (size_t)(v - head) + 6 <= len &&
+		    (v[4] - '0') * 10 + (v[5] - '0') >= 21)
+			return NULL;
+	}
+	cp = memmem(head, len, "$DWGCODEPAGE", 12);
+	if (cp == NULL)
+		return NULL;
+	left = len - (size_t)(cp - head);
+	return memmem(cp, left < 64 ? left : 64, "ANSI_932", 8) ? ENC_CP932 : NULL;
+}
+
 struct layout {
+	const char *enc;	/* NULL: UTF-8; else CP932 or EUC-JP */
 	int syn;
 	size_t pos;		/* where the label line is or goes */
 	size_t lab_len;		/* the existing label line with its end, or 0 */
@@ -177,6 +294,10 @@ plan(const struct tim_label_scheme *s, int fd, const char *path,
 	got = tim_pread_upto(fd, head, len, 0);
 	r = got < 0 ? -2 : plan_head(s, path, &st, head, (size_t)got, lay, note);
 	free(head);
+	if (r == 0 && lay->syn == SYN_DATA && lay->lab_len == 0) {
+		snprintf(note, 256, "%s", _("a data file (CSV, TSV), where a label line would become the first data row"));
+		return -1;
+	}
 	return r;
 }
 
@@ -191,33 +312,48 @@ plan_head(const struct tim_label_scheme *s, const char *path,
 	int syn;
 
 	if (starts(head, len, "\xff\xfe") || starts(head, len, "\xfe\xff")) {
-		snprintf(note, 256, "%s", _("UTF-16 text is not marked inside; only UTF-8"));
+		snprintf(note, 256, "%s", _("UTF-16 text, which tim does not write into"));
 		return -1;
 	}
 	if (!looks_text(head, len, (off_t)len < st.st_size)) {
-		snprintf(note, 256, "%s", _("no content carrier for this file type"));
-		return -1;
+		int unsure;
+
+		lay->enc = legacy_encoding(head, len, (off_t)len < st.st_size, &unsure);
+		if (lay->enc == NULL) {
+			snprintf(note, 256, "%s", unsure ?
+			    _("Japanese text whose encoding cannot be told (Shift_JIS or EUC-JP)") :
+			    _("this kind of file has no place for a label inside"));
+			return -1;
+		}
 	}
 	if (strcmp(base_of(path), TIM_FOLDER_FILE) == 0) {
-		snprintf(note, 256, "%s", _("a folder label file is not marked inside"));
+		snprintf(note, 256, "%s", _("the label file of a folder"));
 		return -1;
 	}
 	if (starts(head, len, "\xef\xbb\xbf"))
 		pos = 3;
 	syn = syntax_by_name(path);
+	if (syn == SYN_DXF && lay->enc == NULL)
+		lay->enc = dxf_encoding(head, len);
 	if (syn == -2) {
 		/* No extension: a script by its #! line, else plain text. */
 		syn = starts(head + pos, len - pos, "#!") ? SYN_HASH : SYN_PLAIN;
 	} else if (syn < 0) {
-		snprintf(note, 256, "%s", _("a text type without a known comment syntax; content not marked"));
+		snprintf(note, 256, "%s", _("a text type without a known comment syntax"));
+		return -1;
+	} else if (syn == SYN_IGES) {
+		snprintf(note, 256, "%s", _("an IGES file, whose fixed 80-column records have no place for a label line"));
+		return -1;
+	} else if (syn == SYN_STEP && !starts(head + pos, len - pos, "ISO-10303-21;")) {
+		snprintf(note, 256, "%s", _("a .step file that does not start with ISO-10303-21;"));
 		return -1;
 	}
-	if ((syn == SYN_HASH && starts(head + pos, len - pos, "#!")) ||
+	if (syn == SYN_STEP || (syn == SYN_HASH && starts(head + pos, len - pos, "#!")) ||
 	    (syn == SYN_XML && (starts(head + pos, len - pos, "<?xml") ||
 	    (len - pos >= 9 && strncasecmp((const char *)head + pos, "<!DOCTYPE", 9) == 0)))) {
 		nl = memchr(head + pos, '\n', len - pos);
 		if (nl == NULL) {
-			snprintf(note, 256, "%s", _("its first line does not end; content not marked"));
+			snprintf(note, 256, "%s", _("its first line does not end"));
 			return -1;
 		}
 		pos = (size_t)(nl - head) + 1;
@@ -226,20 +362,40 @@ plan_head(const struct tim_label_scheme *s, const char *path,
 	lay->eol = (nl != NULL && nl > head && nl[-1] == '\r') ? "\r\n" : "\n";
 	lay->syn = syn;
 	lay->pos = pos;
-	/* An existing label line at pos? */
-	nl = memchr(head + pos, '\n', len - pos);
-	if (nl == NULL && (off_t)len < st.st_size)
-		return 0;
-	end = nl ? (size_t)(nl - head) : len;
+	/* An existing label line at pos? A drawing's is the line after "999". */
 	{
-		size_t e = end, o = strlen(syntax[syn].open), c = strlen(syntax[syn].close);
+		char open[16];
+		size_t skip;
+
+		snprintf(open, sizeof(open), "%s%s", syntax[syn].open, syn == SYN_DXF ? lay->eol : "");
+		skip = syn == SYN_DXF && starts(head + pos, len - pos, open) ? strlen(open) : 0;
+		nl = memchr(head + pos + skip, '\n', len - pos - skip);
+		if (nl == NULL && (off_t)len < st.st_size)
+			return 0;
+		end = nl ? (size_t)(nl - head) : len;
+	{
+		size_t e = end, o = strlen(open), c = strlen(syntax[syn].close);
 
 		if (e > pos && head[e - 1] == '\r')
 			e--;
-		if (e - pos >= o + c && memcmp(head + pos, syntax[syn].open, o) == 0 &&
-		    memcmp(head + e - c, syntax[syn].close, c) == 0 &&
-		    tim_label_parse(s, (const char *)head + pos + o, e - pos - o - c, &lay->found) == 1)
-			lay->lab_len = (nl ? end + 1 : end) - pos;
+		if (e - pos >= o + c && memcmp(head + pos, open, o) == 0 &&
+		    memcmp(head + e - c, syntax[syn].close, c) == 0) {
+			const unsigned char *t = head + pos + o;
+			size_t tl = e - pos - o - c;
+			struct tim_buf u = TIM_BUF_INIT;
+			int r = 0;
+
+			/* A label line in CP932 or EUC-JP is read in UTF-8. */
+			if (lay->enc != NULL) {
+				r = convert(lay->enc, "UTF-8", t, tl, 0, &u);
+				t = (const unsigned char *)tim_buf_str(&u);
+				tl = u.len;
+			}
+			if (r == 0 && tim_label_parse(s, (const char *)t, tl, &lay->found) == 1)
+				lay->lab_len = (nl ? end + 1 : end) - pos;
+			tim_buf_release(&u);
+		}
+	}
 	}
 	return 0;
 }
@@ -311,9 +467,24 @@ tim_text_write(const struct tim_label_scheme *s, int fd, const char *path,
 	tim_buf_reset(&b);
 	if (l != NULL) {
 		tim_buf_adds(&b, syntax[lay.syn].open);
+		if (lay.syn == SYN_DXF)
+			tim_buf_adds(&b, lay.eol);
 		tim_label_format(s, l, &b);
 		tim_buf_adds(&b, syntax[lay.syn].close);
 		tim_buf_adds(&b, lay.eol);
+		if (lay.enc != NULL && !b.failed) {
+			/* In the file's own encoding. */
+			struct tim_buf c = TIM_BUF_INIT;
+
+			if (convert("UTF-8", lay.enc, (const unsigned char *)b.buf, b.len, 0, &c) < 0) {
+				tim_buf_release(&c);
+				tim_buf_release(&b);
+				return tim_errorf(err, 0, _("'%s' is %s text and its label cannot be written in it"),
+				    path, strcmp(lay.enc, ENC_CP932) == 0 ? "Shift_JIS (CP932)" : lay.enc);
+			}
+			tim_buf_release(&b);
+			b = c;
+		}
 		if (b.failed || tim_write_all(out, b.buf, b.len) < 0) {
 			tim_buf_release(&b);
 			return tim_errorf(err, errno, _("cannot write the label of '%s'"), path);

@@ -24,7 +24,8 @@ struct tim_globs;
 /* A folder label found during the walk. */
 struct tim_check_folder {
 	struct tim_label label;
-	char *where;		/* the .timlabel, relative to the root */
+	char *where;		/* the .timlabel (or labelled folder), relative to the root */
+	int carrier;		/* TIM_CARRIER_FOLDER, or _FOLDER_NAME: 【秘】図面/ */
 };
 
 /* A file to check. */

@@ -92,10 +92,8 @@ read_xattr(struct tim_check_ctx *c, const char *full, int fd, struct labels *ls)
 		return 0;
 	tim_err_clear(&err);
 	r = tim_carrier_xattr_read(full, &l, &err);
-	if (r < 0 && err.errnum != ENOTSUP && err.errnum != EOPNOTSUPP) {
-		tim_check_run_error(c->run, &c->lock, err.msg);
-		return -1;
-	}
+	/* A damaged attribute: the file is judged by the carriers that can be read. */
+	(void)c;
 	if (r == 1)
 		add_found(ls, TIM_CARRIER_XATTR, "xattr", &l);
 	return 0;
@@ -107,6 +105,33 @@ read_xattr(struct tim_check_ctx *c, const char *full, int fd, struct labels *ls)
  * word in its first lines carries no content label, and the carrier need
  * not be asked.
  */
+/* Valid UTF-8 (a sequence cut at the end counts as valid). */
+static int
+utf8_valid(const unsigned char *p, size_t len)
+{
+	size_t i = 0, n, k;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf)
+			n = 2;
+		else if (p[i] >= 0xe0 && p[i] <= 0xef)
+			n = 3;
+		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
+			n = 4;
+		else
+			return 0;
+		for (k = 1; k < n && i + k < len; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+		i += n;
+	}
+	return 1;
+}
+
 static int
 may_have_text_label(struct tim_check_ctx *c, const unsigned char *head, size_t hlen)
 {
@@ -117,6 +142,13 @@ may_have_text_label(struct tim_check_ctx *c, const unsigned char *head, size_t h
 		nl = memchr(head + top, '\n', hlen - top);
 		top = nl ? (size_t)(nl - head) + 1 : hlen;
 	}
+	/* An e-mail's label field is an encoded word, first in its header. */
+	if (memmem(head, top, "X-TIM-Label:", 12) != NULL)
+		return 1;
+	/* Shift_JIS or EUC-JP at the top: the carrier reads it in its encoding. */
+	for (i = 0; i < top; i++)
+		if (head[i] >= 0x80)
+			return !utf8_valid(head, top) || tim_check_words_find(&c->levels, head, top, &at) != NULL;
 	return tim_check_words_find(&c->levels, head, top, &at) != NULL;
 }
 
@@ -134,10 +166,13 @@ read_content(struct tim_check_ctx *c, const char *full, int fd,
 	r = tim_content_detect(fd, full, ctype, note, &err);
 	if (r >= 0)
 		r = tim_content_read(c->o->scheme, fd, full, *ctype, &l, &err);
-	if (r < 0) {
-		tim_check_run_error(c->run, &c->lock, err.msg);
-		return -1;
-	}
+	/*
+	 * An encrypted or damaged document: its content carrier cannot be
+	 * read, and the file is judged by the carriers that can (name, xattr,
+	 * folder), as tim-mark --show does. It must not hide them.
+	 */
+	if (r < 0)
+		return 0;
 	if (r == 1)
 		add_found(ls, TIM_CARRIER_CONTENT, tim_content_name(*ctype), &l);
 	return 0;
@@ -161,7 +196,9 @@ read_labels(struct tim_check_ctx *c, const struct tim_check_entry *e,
 	    read_content(c, full, fd, ls, ctype) < 0)
 		return -1;
 	if (e->folder >= 0)
-		add_found(ls, TIM_CARRIER_FOLDER, "folder", &c->w->folders[e->folder].label);
+		add_found(ls, c->w->folders[e->folder].carrier,
+		    c->w->folders[e->folder].carrier == TIM_CARRIER_FOLDER ? "folder" : "folder-name",
+		    &c->w->folders[e->folder].label);
 	return 0;
 }
 
@@ -174,14 +211,14 @@ check_disagree(struct tim_check_ctx *c, const struct tim_check_entry *e, const s
 
 	for (i = 0; i < ls->n; i++)
 		for (k = 0; k < i; k++)
-			if (ls->f[i].carrier != TIM_CARRIER_FOLDER &&
-			    ls->f[k].carrier != TIM_CARRIER_FOLDER &&
+			if (!(ls->f[i].carrier & (TIM_CARRIER_FOLDER | TIM_CARRIER_FOLDER_NAME)) &&
+			    !(ls->f[k].carrier & (TIM_CARRIER_FOLDER | TIM_CARRIER_FOLDER_NAME)) &&
 			    !tim_label_agree(&ls->f[i].label, &ls->f[k].label))
 				differ = 1;
 	if (!differ)
 		return;
 	for (i = 0; i < ls->n; i++) {
-		if (ls->f[i].carrier == TIM_CARRIER_FOLDER)
+		if (ls->f[i].carrier & (TIM_CARRIER_FOLDER | TIM_CARRIER_FOLDER_NAME))
 			continue;
 		tim_buf_addf(&key, "%s%s=%s", key.len ? " " : "", ls->f[i].kind, ls->f[i].label.level);
 	}

@@ -19,6 +19,7 @@
 #include "i18n.h"
 #include "label.h"
 #include "policy.h"
+#include "rewrite.h"
 #include "walk.h"
 #include "banned.h"
 
@@ -44,7 +45,7 @@ static int
 own_file(const char *rel, const char *name)
 {
 	return strcmp(name, TIM_FOLDER_FILE) == 0 || strcmp(rel, ".timcheck") == 0 ||
-	    strcmp(rel, ".timcheckignore") == 0;
+	    strcmp(rel, ".timcheckignore") == 0 || tim_rewrite_is_leftover(name);
 }
 
 static int
@@ -103,6 +104,40 @@ folder_label(struct tim_check_files *w, const char *rel, int parent)
 	w->folders = nf;
 	nf[w->nfolders].label = l;
 	nf[w->nfolders].where = tim_buf_detach(&where, NULL);
+	nf[w->nfolders].carrier = TIM_CARRIER_FOLDER;
+	return (int)w->nfolders++;
+}
+
+/*
+ * A folder whose name carries a label (【社外秘】図面) labels what lies
+ * below it, as a .timlabel would: its index, or parent when it has none.
+ */
+static int
+folder_name_label(struct tim_check_files *w, const char *rel, int parent)
+{
+	struct tim_buf dir = TIM_BUF_INIT;
+	struct tim_check_folder *nf;
+	struct tim_label l;
+	int r;
+
+	tim_buf_addf(&dir, "%s%s%s", w->o->root, *rel ? "/" : "", rel);
+	r = dir.failed ? 0 : tim_carrier_name_read(w->o->scheme, tim_buf_str(&dir), &l);
+	tim_buf_release(&dir);
+	if (r != 1)
+		return parent;
+	nf = realloc(w->folders, (w->nfolders + 1) * sizeof(*nf));
+	if (nf == NULL) {
+		w->failed = -1;
+		return parent;
+	}
+	w->folders = nf;
+	nf[w->nfolders].label = l;
+	nf[w->nfolders].where = strdup(*rel ? rel : ".");
+	nf[w->nfolders].carrier = TIM_CARRIER_FOLDER_NAME;
+	if (nf[w->nfolders].where == NULL) {
+		w->failed = -1;
+		return parent;
+	}
 	return (int)w->nfolders++;
 }
 
@@ -239,6 +274,8 @@ folder_above(struct tim_check_files *w, const char *rel)
 			    dir.len ? "/" : "", TIM_FOLDER_FILE);
 			if (!probe.failed && lstat(probe.buf, &st) == 0)
 				f = folder_label(w, tim_buf_str(&dir), -1);
+			if (f < 0)
+				f = folder_name_label(w, tim_buf_str(&dir), -1);
 			tim_buf_release(&probe);
 		}
 		if (f >= 0 || dir.len == 0)
@@ -312,6 +349,9 @@ enter(const struct tim_walk_entry *e, int fd, void *arg)
 
 	if (fstatat(fd, TIM_FOLDER_FILE, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		folder = folder_label(ow->w, tree_rel(ow, e), folder);
+	else if (e->depth == 0 || tim_label_name_prefix(ow->w->o->scheme, e->name,
+	    strlen(e->name), NULL) > 0)
+		folder = folder_name_label(ow->w, tree_rel(ow, e), folder);
 	ow->folder[e->depth] = folder;
 	return ow->w->failed ? TIM_WALK_STOP : TIM_WALK_CONTINUE;
 }

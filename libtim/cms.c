@@ -389,7 +389,7 @@ tim_cms_take_cek(const unsigned char *der, size_t len,
 			goto out;
 	}
 	if (tl.cls != 0 || tl.tag != V_ASN1_SET || !tl.cons) {
-		tim_failf(err, _("malformed envelope: %s"), "recipientInfos");
+		tim_failf(err, _("malformed encrypted file: %s"), "recipientInfos");
 		goto out;
 	}
 	tim_ber_enter(&r, &tl, &set);
@@ -627,6 +627,8 @@ describe_ktri(CMS_RecipientInfo *ri, int allow_legacy, int *ok,
 		if (!allow_legacy) {
 			*ok = 0;
 			*why = N_("RSA PKCS#1 v1.5 key transport is refused (--allow-legacy opens it)");
+		} else {
+			json_object_set_new(o, "legacy", json_string("rsa-pkcs1-v1.5"));
 		}
 	} else {
 		snprintf(buf, sizeof(buf), "%s", nid_name(nid));
@@ -657,7 +659,8 @@ describe_ktri(CMS_RecipientInfo *ri, int allow_legacy, int *ok,
 }
 
 static json_t *
-describe_kari(CMS_RecipientInfo *ri, int *ok, const char **why, json_t *o)
+describe_kari(CMS_RecipientInfo *ri, int allow_legacy, int *ok,
+    const char **why, json_t *o)
 {
 	X509_ALGOR *alg = NULL, *wrap = NULL;
 	ASN1_OCTET_STRING *ukm = NULL;
@@ -696,6 +699,16 @@ describe_kari(CMS_RecipientInfo *ri, int *ok, const char **why, json_t *o)
 	case NID_dhSinglePass_cofactorDH_sha256kdf_scheme:
 	case NID_dhSinglePass_cofactorDH_sha384kdf_scheme:
 	case NID_dhSinglePass_cofactorDH_sha512kdf_scheme:
+		break;
+	case NID_dhSinglePass_stdDH_sha1kdf_scheme:
+	case NID_dhSinglePass_cofactorDH_sha1kdf_scheme:
+		/* OpenSSL's default for an EC recipient: SHA-1 in the KDF. */
+		if (allow_legacy) {
+			json_object_set_new(o, "legacy", json_string("ecdh sha1kdf"));
+			break;
+		}
+		*ok = 0;
+		*why = N_("key agreement with the SHA-1 KDF is refused (--allow-legacy opens it)");
 		break;
 	default:
 		*ok = 0;
@@ -771,8 +784,8 @@ algor_from(const unsigned char *p, size_t len, int implicit)
 }
 
 static json_t *
-describe_pwri(const unsigned char *raw, size_t rawlen, int *ok,
-    const char **why, json_t *o)
+describe_pwri(const unsigned char *raw, size_t rawlen, int allow_legacy,
+    int *ok, const char **why, json_t *o)
 {
 	struct tim_src_mem m = { raw, rawlen };
 	struct tim_src src = { tim_src_mem_read, &m };
@@ -822,17 +835,30 @@ describe_pwri(const unsigned char *raw, size_t rawlen, int *ok,
 	json_object_set_new(o, "iterations", json_integer(iter));
 	*ok = 1;
 	*why = NULL;
-	if (prf != NID_hmacWithSHA256 && prf != NID_hmacWithSHA384 &&
+	if (prf == NID_hmacWithSHA1 && allow_legacy) {
+		/* openssl cms -pwri_password: no way to choose another PRF. */
+		json_object_set_new(o, "legacy", json_string("pbkdf2 hmacWithSHA1"));
+	} else if (prf == NID_hmacWithSHA1) {
+		*ok = 0;
+		*why = N_("password recipient with PBKDF2 HMAC-SHA-1 is refused (--allow-legacy opens it)");
+		goto out;
+	} else if (prf != NID_hmacWithSHA256 && prf != NID_hmacWithSHA384 &&
 	    prf != NID_hmacWithSHA512) {
 		*ok = 0;
 		*why = N_("password recipient with a PBKDF2 PRF other than HMAC-SHA-2 is refused");
-	} else if (cnid != NID_aes_128_cbc && cnid != NID_aes_192_cbc &&
+		goto out;
+	}
+	if (cnid != NID_aes_128_cbc && cnid != NID_aes_192_cbc &&
 	    cnid != NID_aes_256_cbc) {
 		*ok = 0;
 		*why = N_("password key encryption not on the CRYPTREC list");
+	} else if (iter < 10000 && allow_legacy) {
+		/* openssl cms -pwri_password uses 2048. */
+		snprintf(buf, sizeof(buf), "pbkdf2 %s %ld iterations", nid_name(prf), iter);
+		json_object_set_new(o, "legacy", json_string(buf));
 	} else if (iter < 10000) {
 		*ok = 0;
-		*why = N_("password recipient with fewer than 10000 PBKDF2 iterations is refused");
+		*why = N_("password recipient with fewer than 10000 PBKDF2 iterations is refused (--allow-legacy opens it)");
 	}
 out:
 	PBKDF2PARAM_free(pp);
@@ -862,11 +888,11 @@ tim_cms_describe_ri(CMS_RecipientInfo *ri, const unsigned char *raw,
 		break;
 	case CMS_RECIPINFO_AGREE:
 		json_object_set_new(o, "type", json_string("kari"));
-		describe_kari(ri, permitted, why, o);
+		describe_kari(ri, allow_legacy, permitted, why, o);
 		break;
 	case CMS_RECIPINFO_PASS:
 		json_object_set_new(o, "type", json_string("pwri"));
-		describe_pwri(raw, rawlen, permitted, why, o);
+		describe_pwri(raw, rawlen, allow_legacy, permitted, why, o);
 		break;
 	case CMS_RECIPINFO_KEK:
 		json_object_set_new(o, "type", json_string("kekri"));

@@ -98,6 +98,11 @@ static const struct known {
 	{ "label", "levels", K_STR },
 	{ "label", "name-template", K_STR },
 	{ "label", "msip-guid", K_STR },
+	{ "label", "msip-guid.*", K_STR },	/* msip-guid.LEVEL */
+	{ "label", "msip-tenant", K_STR },
+	{ "label", "msip-method", K_STR },
+	{ "label", "text-template", K_STR },
+	{ "label", "lang", K_STR },
 	{ "ledger", "path", K_STR },
 	{ "ledger", "syslog", K_BOOL },
 	{ "ledger", "key-name", K_STR },
@@ -106,6 +111,8 @@ static const struct known {
 	{ "seal", "ledger", K_STR },
 	{ "seal", "inside-domains", K_STR },
 	{ "seal", "forbid-outside", K_STR },
+	{ "seal", "password-list", K_STR },
+	{ "seal", "allow-unauthenticated", K_BOOL },
 	{ "wipe", "ledger", K_STR },
 	{ "wipe", "method", K_STR },
 	{ "wipe", "verify", K_STR },
@@ -131,6 +138,17 @@ section_known(const char *section)
 	return 0;
 }
 
+/* key matches k, where a k ending in ".*" takes any non-empty suffix. */
+static int
+key_match(const char *k, const char *key)
+{
+	size_t n = strlen(k);
+
+	if (n > 2 && strcmp(k + n - 2, ".*") == 0)
+		return strncmp(key, k, n - 1) == 0 && key[n - 1] != '\0';
+	return strcmp(k, key) == 0;
+}
+
 static const struct known *
 key_known(const char *section, const char *key)
 {
@@ -138,7 +156,7 @@ key_known(const char *section, const char *key)
 
 	for (i = 0; i < NKNOWN; i++)
 		if (strcmp(known[i].section, section) == 0 &&
-		    strcmp(known[i].key, key) == 0)
+		    key_match(known[i].key, key))
 			return &known[i];
 	return NULL;
 }

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "carrier.h"
@@ -16,9 +17,9 @@ const char *
 tim_content_name(int type)
 {
 	static const char *names[] = { "", "other", "text", "docx", "xlsx",
-	    "pptx", "odt", "ods", "odp", "pdf" };
+	    "pptx", "odt", "ods", "odp", "pdf", "png", "jpeg", "eml" };
 
-	if (type < 0 || type > TIM_CONTENT_PDF)
+	if (type < 0 || type > TIM_CONTENT_LAST)
 		return "";
 	return names[type];
 }
@@ -28,10 +29,33 @@ tim_content_type(const char *name)
 {
 	int t;
 
-	for (t = TIM_CONTENT_OTHER; t <= TIM_CONTENT_PDF; t++)
+	for (t = TIM_CONTENT_OTHER; t <= TIM_CONTENT_LAST; t++)
 		if (strcmp(name, tim_content_name(t)) == 0)
 			return t;
 	return TIM_CONTENT_NONE;
+}
+
+/*
+ * An OLE compound file is a legacy .doc/.xls/.ppt, or an Office Open XML
+ * document that Office encrypted with a password: then its first directory
+ * sector names an "EncryptionInfo" stream (MS-OFFCRYPTO).
+ */
+static int
+cfb_encrypted(int fd)
+{
+	static const char name[] = "E\0n\0c\0r\0y\0p\0t\0i\0o\0n\0I\0n\0f\0o\0";
+	unsigned char h[52], dir[4096];
+	unsigned int shift, sect;
+	ssize_t n;
+
+	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return 0;
+	shift = (unsigned)h[30] | (unsigned)h[31] << 8;
+	sect = (unsigned)h[48] | (unsigned)h[49] << 8 | (unsigned)h[50] << 16 | (unsigned)h[51] << 24;
+	if ((shift != 9 && shift != 12) || sect >= 0xfffffffau)
+		return 0;
+	n = pread(fd, dir, (size_t)1 << shift, ((off_t)sect + 1) << shift);
+	return n > 0 && memmem(dir, (size_t)n, name, sizeof(name) - 1) != NULL;
 }
 
 int
@@ -52,6 +76,21 @@ tim_content_detect(int fd, const char *path, int *type, char *note,
 		*type = TIM_CONTENT_PDF;
 		return 0;
 	}
+	if (n >= 8 && memcmp(magic, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8) == 0) {
+		*type = TIM_CONTENT_OTHER;
+		if (cfb_encrypted(fd))
+			return tim_errorf(err, 0, _("'%s' is an encrypted Office document: its content cannot be read or marked without the password"), path);
+		snprintf(note, 256, "%s", _("a legacy Office file (.doc, .xls, .ppt), which tim does not write into"));
+		return 0;
+	}
+	if (n >= 8 && memcmp(magic, "\x89PNG\r\n\x1a\n", 8) == 0) {
+		*type = TIM_CONTENT_PNG;
+		return 0;
+	}
+	if (n >= 3 && memcmp(magic, "\xff\xd8\xff", 3) == 0) {
+		*type = TIM_CONTENT_JPEG;
+		return 0;
+	}
 	if (n >= 4 && memcmp(magic, "PK\3\4", 4) == 0) {
 		static const char *const mt[] = { "mimetype", NULL };
 		struct tim_zpkg p;
@@ -66,6 +105,15 @@ tim_content_detect(int fd, const char *path, int *type, char *note,
 		if (*type == TIM_CONTENT_OTHER)
 			snprintf(note, 256, "%s", _("a zip archive that is not an Office or OpenDocument file"));
 		return 0;
+	}
+	{
+		const char *dot = strrchr(path, '.');
+
+		if (dot != NULL && strchr(dot, '/') == NULL && strcasecmp(dot, ".eml") == 0 &&
+		    memchr(magic, '\0', (size_t)n) == NULL) {
+			*type = TIM_CONTENT_EML;
+			return 0;
+		}
 	}
 	if (tim_text_detect(fd, path, note) >= 0) {
 		*type = TIM_CONTENT_TEXT;
@@ -93,6 +141,11 @@ tim_content_read(const struct tim_label_scheme *s, int fd, const char *path,
 		return tim_odf_read(s, fd, path, out, err);
 	case TIM_CONTENT_PDF:
 		return tim_pdf_read_label(s, fd, path, out, err);
+	case TIM_CONTENT_PNG:
+	case TIM_CONTENT_JPEG:
+		return tim_image_read(s, fd, path, type, out, err);
+	case TIM_CONTENT_EML:
+		return tim_eml_read(s, fd, path, out, err);
 	default:
 		return 0;
 	}
@@ -115,6 +168,11 @@ tim_content_write(const struct tim_label_scheme *s, int fd, const char *path,
 		return tim_odf_write(s, fd, path, type, l, out, err);
 	case TIM_CONTENT_PDF:
 		return tim_pdf_write_label(s, fd, path, l, out, err);
+	case TIM_CONTENT_PNG:
+	case TIM_CONTENT_JPEG:
+		return tim_image_write(s, fd, path, type, l, out, err);
+	case TIM_CONTENT_EML:
+		return tim_eml_write(s, fd, path, l, out, err);
 	default:
 		return tim_errorf(err, 0, _("'%s': no content carrier for this file type"), path);
 	}

@@ -10,6 +10,7 @@
 #include "i18n.h"
 #include "inventory.h"
 #include "label.h"
+#include "rewrite.h"
 #include "util.h"
 #include "walk.h"
 #include "banned.h"
@@ -70,6 +71,12 @@ visit(const struct tim_walk_entry *e, void *arg)
 		return TIM_WALK_CONTINUE;
 	if (e->depth > 0 && strcmp(e->name, TIM_FOLDER_FILE) == 0)
 		return TIM_WALK_CONTINUE;
+	/* A temporary copy an interrupted run left: not a document of its own. */
+	if (e->depth > 0 && e->type == TIM_WALK_REG && tim_rewrite_is_leftover(e->name)) {
+		if (v->ops->leftover != NULL)
+			v->ops->leftover(e->path, v->arg);
+		return TIM_WALK_CONTINUE;
+	}
 	return list_one(v, e->path);
 }
 

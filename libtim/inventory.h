@@ -27,6 +27,11 @@ struct tim_inventory_ops {
 	 * nested too deep): the reason; the walk goes on with the rest.
 	 */
 	void (*error)(const struct tim_err *why, void *arg);
+	/*
+	 * A .tim-XXXXXX temporary copy left by an interrupted run (may be
+	 * NULL): skipped, not listed.
+	 */
+	void (*leftover)(const char *path, void *arg);
 };
 
 /*

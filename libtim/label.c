@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "buf.h"
@@ -30,6 +31,113 @@ tim_label_scheme_default(struct tim_label_scheme *s)
 	snprintf(s->name_pre, sizeof(s->name_pre), "%s", "【");
 	snprintf(s->name_post, sizeof(s->name_post), "%s", "】");
 	snprintf(s->dflt, sizeof(s->dflt), "%s", "社外秘");
+	snprintf(s->msip_method, sizeof(s->msip_method), "%s", "Standard");
+}
+
+/* The wording of the visible text, when [label] text-template is not set. */
+static const char text_ja[] = "【{level}】| 管理部署: {owner}| 委託先: {entrusted}| 管理番号: {id}| 期限: {until}";
+static const char text_en[] = "[{level}]| Owner: {owner}| Entrusted to: {entrusted}| ID: {id}| Until: {until}";
+
+/*
+ * Walks one template: with l, appends the text to out; without, checks it.
+ * Returns -1 on an unknown or unclosed field, else how many {level} it has.
+ */
+static int
+text_walk(const char *tpl, const struct tim_label *l, struct tim_buf *out)
+{
+	const char *part = tpl, *end, *p;
+	int levels = 0;
+
+	for (;;) {
+		struct tim_buf b = TIM_BUF_INIT;
+		int fields = 0, filled = 0;
+
+		end = strchr(part, '|');
+		if (end == NULL)
+			end = part + strlen(part);
+		for (p = part; p < end; p++) {
+			const char *close;
+			size_t i, n;
+
+			if (*p != '{') {
+				tim_buf_addch(&b, *p);
+				continue;
+			}
+			close = memchr(p, '}', (size_t)(end - p));
+			if (close == NULL) {
+				tim_buf_release(&b);
+				return -1;
+			}
+			n = (size_t)(close - p - 1);
+			for (i = 0; i < 5; i++)
+				if (strlen(tim_label_fields[i]) == n && memcmp(p + 1, tim_label_fields[i], n) == 0)
+					break;
+			if (i == 5) {
+				tim_buf_release(&b);
+				return -1;
+			}
+			if (i == 0)
+				levels++;
+			fields++;
+			if (l != NULL && *tim_label_get(l, tim_label_fields[i])) {
+				filled++;
+				tim_buf_adds(&b, tim_label_get(l, tim_label_fields[i]));
+			}
+			p = close;
+		}
+		if (out != NULL && (fields == 0 || filled > 0))
+			tim_buf_add(out, b.buf ? b.buf : "", b.len);
+		tim_buf_release(&b);
+		if (*end == '\0')
+			break;
+		part = end + 1;
+	}
+	return levels;
+}
+
+int
+tim_label_scheme_set_text_template(struct tim_label_scheme *s, const char *tpl,
+    struct tim_err *err)
+{
+	if (strlen(tpl) >= sizeof(s->text_tpl) || text_walk(tpl, NULL, NULL) < 1 ||
+	    strpbrk(tpl, "\t\r\n") != NULL)
+		return tim_invalidf(err, _("[label] text-template '%s' must hold {level} and no field other than {level}, {owner}, {entrusted}, {id}, {until}"), tpl);
+	snprintf(s->text_tpl, sizeof(s->text_tpl), "%s", tpl);
+	return 0;
+}
+
+int
+tim_label_text(const struct tim_label_scheme *s, const struct tim_label *l,
+    struct tim_buf *out)
+{
+	const char *tpl = s->text_tpl[0] ? s->text_tpl : s->lang_en ? text_en : text_ja;
+
+	text_walk(tpl, l, out);
+	return out->failed ? -1 : 0;
+}
+
+const char *
+tim_label_msip_guid(const struct tim_label_scheme *s, const char *level)
+{
+	int r = tim_label_rank(s, level);
+
+	if (r >= 0 && s->msip_guids[r][0])
+		return s->msip_guids[r];
+	return s->msip_guid;
+}
+
+int
+tim_label_msip_level(const struct tim_label_scheme *s, const char *guid,
+    char *level)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->msip_guids[i][0] && strcasecmp(s->msip_guids[i], guid) == 0) {
+			snprintf(level, TIM_LABEL_LEVEL_MAX, "%s", s->levels[i]);
+			return 1;
+		}
+	return 0;
 }
 
 /* Decodes one UTF-8 sequence: its code point and length, or -1 if invalid. */
@@ -310,6 +418,53 @@ guid_ok(const char *g)
 	return 1;
 }
 
+/* [label] lang, text-template and the Purview settings. */
+static int
+scheme_load_office(struct tim_label_scheme *s, const struct tim_config *cfg,
+    struct tim_err *err)
+{
+	const char *v;
+	size_t i;
+
+	if ((v = tim_config_get(cfg, "label", "lang")) != NULL) {
+		if (strcmp(v, "en") != 0 && strcmp(v, "ja") != 0)
+			return tim_invalidf(err, _("[label] lang '%s' is neither ja nor en"), v);
+		s->lang_en = strcmp(v, "en") == 0;
+	}
+	if ((v = tim_config_get(cfg, "label", "text-template")) != NULL &&
+	    tim_label_scheme_set_text_template(s, v, err) < 0)
+		return -1;
+	if ((v = tim_config_get(cfg, "label", "msip-tenant")) != NULL && *v) {
+		if (!guid_ok(v))
+			return tim_invalidf(err, _("[label] msip-tenant '%s' is not a GUID like 01234567-89ab-cdef-0123-456789abcdef"), v);
+		snprintf(s->msip_tenant, sizeof(s->msip_tenant), "%s", v);
+	}
+	if ((v = tim_config_get(cfg, "label", "msip-method")) != NULL) {
+		if (strcmp(v, "Standard") != 0 && strcmp(v, "Privileged") != 0)
+			return tim_invalidf(err, _("[label] msip-method '%s' is neither Standard nor Privileged"), v);
+		snprintf(s->msip_method, sizeof(s->msip_method), "%s", v);
+	}
+	for (i = 0; i < s->n; i++) {
+		char key[96];
+
+		snprintf(key, sizeof(key), "msip-guid.%s", s->levels[i]);
+		if ((v = tim_config_get(cfg, "label", key)) == NULL || !*v)
+			continue;
+		if (!guid_ok(v))
+			return tim_invalidf(err, _("[label] %s '%s' is not a GUID like 01234567-89ab-cdef-0123-456789abcdef"), key, v);
+		snprintf(s->msip_guids[i], sizeof(s->msip_guids[i]), "%s", v);
+	}
+	if (!s->msip_tenant[0]) {
+		int any = s->msip_guid[0] != '\0';
+
+		for (i = 0; i < s->n; i++)
+			any = any || s->msip_guids[i][0];
+		if (any)
+			return tim_invalidf(err, _("[label] msip-tenant is required with msip-guid (MSIP_Label_*_SiteId and LabelInfo.xml need the tenant id)"));
+	}
+	return 0;
+}
+
 int
 tim_label_scheme_load(struct tim_label_scheme *s, const struct tim_config *cfg,
     struct tim_err *err)
@@ -337,7 +492,7 @@ tim_label_scheme_load(struct tim_label_scheme *s, const struct tim_config *cfg,
 			return tim_invalidf(err, _("[label] msip-guid '%s' is not a GUID like 01234567-89ab-cdef-0123-456789abcdef"), v);
 		snprintf(s->msip_guid, sizeof(s->msip_guid), "%s", v);
 	}
-	return 0;
+	return scheme_load_office(s, cfg, err);
 }
 
 int
@@ -647,6 +802,7 @@ tim_label_carriers_parse(const char *list, int *out, struct tim_err *err)
 	static const struct { const char *name; int bit; } names[] = {
 		{ "name", TIM_CARRIER_NAME }, { "xattr", TIM_CARRIER_XATTR },
 		{ "content", TIM_CARRIER_CONTENT }, { "folder", TIM_CARRIER_FOLDER },
+		{ "folder-name", TIM_CARRIER_FOLDER_NAME },
 		{ "all", TIM_CARRIERS_ALL },
 	};
 	const char *p = list, *e;
@@ -660,7 +816,7 @@ tim_label_carriers_parse(const char *list, int *out, struct tim_err *err)
 			if (strlen(names[i].name) == len && strncmp(names[i].name, p, len) == 0)
 				break;
 		if (i == sizeof(names) / sizeof(names[0]))
-			return tim_invalidf(err, _("unknown carrier '%.*s' in '%s' (carriers: name, xattr, content, folder, all)"),
+			return tim_invalidf(err, _("unknown carrier '%.*s' in '%s' (carriers: name, xattr, content, folder, folder-name, all)"),
 			    (int)len, p, list);
 		bits |= names[i].bit;
 		if (e == NULL)
@@ -674,10 +830,10 @@ tim_label_carriers_parse(const char *list, int *out, struct tim_err *err)
 int
 tim_label_carriers_format(int carriers, struct tim_buf *out)
 {
-	static const char *names[] = { "name", "xattr", "content", "folder" };
+	static const char *names[] = { "name", "xattr", "content", "folder", "folder-name" };
 	int i, first = 1;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < TIM_CARRIER_COUNT; i++) {
 		if (!(carriers & (1 << i)))
 			continue;
 		tim_buf_addf(out, "%s%s", first ? "" : ",", names[i]);

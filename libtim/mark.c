@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -93,7 +94,10 @@ tim_label_read(const struct tim_label_scheme *s, const char *path,
 	out->size = st.st_size;
 	out->mtime = st.st_mtime;
 	out->is_dir = S_ISDIR(st.st_mode);
-	if ((carriers & TIM_CARRIER_NAME) && tim_carrier_name_read(s, path, &l) == 1)
+	if (out->is_dir) {
+		if ((carriers & TIM_CARRIER_FOLDER_NAME) && tim_carrier_name_read(s, path, &l) == 1)
+			add_found(s, out, TIM_CARRIER_FOLDER_NAME, "folder-name", &l);
+	} else if ((carriers & TIM_CARRIER_NAME) && tim_carrier_name_read(s, path, &l) == 1)
 		add_found(s, out, TIM_CARRIER_NAME, "name", &l);
 	if (carriers & TIM_CARRIER_XATTR) {
 		tim_err_clear(&why);
@@ -102,40 +106,56 @@ tim_label_read(const struct tim_label_scheme *s, const char *path,
 			add_found(s, out, TIM_CARRIER_XATTR, "xattr", &l);
 		else if (r < 0 && (why.errnum == ENOTSUP || why.errnum == EOPNOTSUPP))
 			snprintf(out->warning, sizeof(out->warning), "%s", why.msg);
-		else if (r < 0) {
-			*err = why;
-			return -1;
+		else if (r < 0) {	/* a damaged attribute hides no other carrier */
+			snprintf(out->unreadable, sizeof(out->unreadable), "%s", why.msg);
+			out->unreadable_bits |= TIM_CARRIER_XATTR;
 		}
 	}
 	if ((carriers & TIM_CARRIER_CONTENT) && S_ISREG(st.st_mode)) {
+		/* One unreadable carrier never hides the others. */
+		tim_err_clear(&why);
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-		if (fd < 0)
-			return tim_errorf(err, errno, _("cannot open '%s'"), path);
-		r = tim_content_detect(fd, path, &type, out->note, err);
-		snprintf(out->content, sizeof(out->content), "%s", tim_content_name(type));
-		if (r == 0)
-			r = tim_content_read(s, fd, path, type, &l, err);
-		close(fd);
+		if (fd < 0) {
+			tim_errorf(&why, errno, _("cannot open '%s'"), path);
+			r = -1;
+		} else {
+			r = tim_content_detect(fd, path, &type, out->note, &why);
+			snprintf(out->content, sizeof(out->content), "%s", tim_content_name(type));
+			if (r == 0)
+				r = tim_content_read(s, fd, path, type, &l, &why);
+			else if (!why.msg[0])
+				tim_errorf(&why, 0, _("cannot read '%s': %s"), path, out->note);
+			close(fd);
+		}
 		if (r < 0)
-			return -1;
-		if (r == 1)
+			out->unreadable_bits |= TIM_CARRIER_CONTENT;
+		if (r < 0 && out->unreadable[0]) {
+			size_t at = strlen(out->unreadable);
+
+			snprintf(out->unreadable + at, sizeof(out->unreadable) - at, "; %s", why.msg);
+		} else if (r < 0)
+			snprintf(out->unreadable, sizeof(out->unreadable), "%s", why.msg);
+		else if (r == 1)
 			add_found(s, out, TIM_CARRIER_CONTENT, tim_content_name(type), &l);
 	}
-	if (carriers & TIM_CARRIER_FOLDER) {
+	if (carriers & (TIM_CARRIER_FOLDER | TIM_CARRIER_FOLDER_NAME)) {
 		struct tim_label_found *f;
 		char where[4096];
+		int which;
 
-		if (S_ISDIR(st.st_mode)) {
+		if (S_ISDIR(st.st_mode) && (carriers & TIM_CARRIER_FOLDER)) {
 			r = tim_carrier_folder_read(s, path, &l, err);
 			if (r < 0)
 				return -1;
 			if (r == 1 && (f = add_found(s, out, TIM_CARRIER_FOLDER, "folder", &l)) != NULL)
 				snprintf(f->where, sizeof(f->where), "%s/%s", path, TIM_FOLDER_FILE);
 		}
-		r = tim_label_inherited(s, path, &l, where, sizeof(where), err);
+		r = tim_folder_inherited(s, path, carriers & (TIM_CARRIER_FOLDER | TIM_CARRIER_FOLDER_NAME),
+		    &l, where, sizeof(where), &which, err);
 		if (r < 0)
 			return -1;
-		if (r == 1 && (f = add_found(s, out, TIM_CARRIER_FOLDER, "folder", &l)) != NULL) {
+		if (r == 1 && (f = add_found(s, out, which,
+		    which == TIM_CARRIER_FOLDER ? "folder" : "folder-name", &l)) != NULL) {
 			f->inherited = 1;
 			memcpy(f->where, where, sizeof(where));
 		}
@@ -219,14 +239,27 @@ tim_mark_file(const struct tim_mark_opts *o, const char *path,
 	struct tim_buf target = TIM_BUF_INIT;
 	const struct tim_label *want = NULL;
 	struct tim_err why;
-	int type = TIM_CONTENT_NONE, r = -1;
+	int type = TIM_CONTENT_NONE, r = -1, bits, rename_bit;
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->path, sizeof(res->path), "%s", path);
-	if (tim_label_read(o->scheme, path, o->carriers & ~TIM_CARRIER_FOLDER, &rep, err) < 0)
+	if (tim_label_read(o->scheme, path, (o->carriers | o->dir_carriers) &
+	    ~(TIM_CARRIER_FOLDER | TIM_CARRIER_FOLDER_NAME), &rep, err) < 0)
 		return -1;
+	/* A folder gets its own carriers: by default its .timlabel, never a rename. */
+	bits = rep.is_dir && o->dir_carriers ? o->dir_carriers : o->carriers;
+	rename_bit = rep.is_dir ? TIM_CARRIER_FOLDER_NAME : TIM_CARRIER_NAME;
+	if ((bits & TIM_CARRIER_FOLDER_NAME) && rep.is_dir) {
+		struct tim_label l;
+
+		if (tim_carrier_name_read(o->scheme, path, &l) == 1) {
+			add_found(o->scheme, &rep, TIM_CARRIER_FOLDER_NAME, "folder-name", &l);
+			rep.marked = 0;
+			summarise(o->scheme, &rep);
+		}
+	}
 	/* A folder's own .timlabel counts as its label, the inherited one does not. */
-	if ((o->carriers & TIM_CARRIER_FOLDER) && rep.is_dir) {
+	if ((bits & TIM_CARRIER_FOLDER) && rep.is_dir) {
 		struct tim_label l;
 
 		r = tim_carrier_folder_read(o->scheme, path, &l, err);
@@ -248,25 +281,78 @@ tim_mark_file(const struct tim_mark_opts *o, const char *path,
 	}
 	if (rep.warning[0])
 		snprintf(res->warning, sizeof(res->warning), "%s", rep.warning);
+	r = -1;
+	/*
+	 * The new name is worked out and checked before any carrier changes,
+	 * so that a name that cannot be taken (too long, empty, taken by
+	 * another file) leaves the file as it was.
+	 */
+	if (bits & rename_bit) {
+		if (tim_carrier_name_target(o->scheme, path, want, &target) < 0) {
+			tim_buf_release(&target);
+			return tim_errorf(err, ENOMEM, _("out of memory"));
+		}
+		if (strcmp(target.buf, path) != 0) {
+			const char *base = strrchr(target.buf, '/');
+			struct stat st;
 
-	if (o->carriers & TIM_CARRIER_CONTENT) {
+			base = base ? base + 1 : target.buf;
+			if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+				tim_errorf(err, 0, _("'%s': the name would be empty without its label"), path);
+				goto out;
+			}
+			if (strlen(base) > NAME_MAX || target.len >= sizeof(res->path)) {
+				tim_errorf(err, 0, _("'%s': the name with its label would be %zu bytes, longer than the %d a file name may have; nothing changed (shorten the name, or mark it with --carriers xattr,content)"),
+				    path, strlen(base), NAME_MAX);
+				goto out;
+			}
+			if (lstat(target.buf, &st) == 0) {
+				tim_errorf(err, 0, _("cannot rename '%s': '%s' already exists"), path, target.buf);
+				goto out;
+			}
+		}
+	}
+	if (bits & TIM_CARRIER_CONTENT) {
 		if (rep.is_dir)
 			res->skipped |= TIM_CARRIER_CONTENT;
 		else {
 			/* tim_label_read has looked at the content already. */
 			type = tim_content_type(rep.content);
 			snprintf(res->note, sizeof(res->note), "%s", rep.note);
-			if (type == TIM_CONTENT_OTHER || type == TIM_CONTENT_NONE)
+			if (rep.unreadable_bits & TIM_CARRIER_CONTENT) {
+				if (!(bits & ~TIM_CARRIER_CONTENT & ~TIM_CARRIER_FOLDER & ~TIM_CARRIER_FOLDER_NAME)) {
+					tim_errorf(err, 0, "%s", rep.unreadable);
+					goto out;
+				}
+				snprintf(res->unreadable, sizeof(res->unreadable), "%s", rep.unreadable);
+				res->note[0] = '\0';
+				res->skipped |= TIM_CARRIER_CONTENT;
+			} else if (type == TIM_CONTENT_OTHER || type == TIM_CONTENT_NONE)
 				res->skipped |= TIM_CARRIER_CONTENT;
 			else if (needs(found_of(&rep, TIM_CARRIER_CONTENT), want)) {
 				res->changed |= TIM_CARRIER_CONTENT;
-				if (!o->dry_run && rewrite_content(o, path, type, want, err) < 0)
-					return -1;
+				tim_err_clear(&why);
+				if (!o->dry_run && rewrite_content(o, path, type, want, &why) < 0) {
+					/*
+					 * A document found hostile or damaged only while
+					 * rewriting it: left as it was, like one that cannot
+					 * be read. A system failure (disk full) stops here.
+					 */
+					if (why.errnum != 0 ||
+					    !(bits & ~TIM_CARRIER_CONTENT & ~TIM_CARRIER_FOLDER & ~TIM_CARRIER_FOLDER_NAME)) {
+						*err = why;
+						goto out;
+					}
+					snprintf(res->unreadable, sizeof(res->unreadable), "%s", why.msg);
+					res->changed &= ~TIM_CARRIER_CONTENT;
+					res->skipped |= TIM_CARRIER_CONTENT;
+				}
 			}
 		}
 	}
-	if ((o->carriers & TIM_CARRIER_XATTR) && !rep.warning[0] &&
-	    needs(found_of(&rep, TIM_CARRIER_XATTR), want)) {
+	if ((bits & TIM_CARRIER_XATTR) && !rep.warning[0] &&
+	    (needs(found_of(&rep, TIM_CARRIER_XATTR), want) ||
+	    (rep.unreadable_bits & TIM_CARRIER_XATTR))) {
 		tim_err_clear(&why);
 		if (o->dry_run || tim_carrier_xattr_write(path, want, &why) == 0)
 			res->changed |= TIM_CARRIER_XATTR;
@@ -275,37 +361,24 @@ tim_mark_file(const struct tim_mark_opts *o, const char *path,
 			res->skipped |= TIM_CARRIER_XATTR;
 		} else {
 			*err = why;
-			return -1;
+			goto out;
 		}
-	} else if ((o->carriers & TIM_CARRIER_XATTR) && rep.warning[0])
+	} else if ((bits & TIM_CARRIER_XATTR) && rep.warning[0])
 		res->skipped |= TIM_CARRIER_XATTR;
-	if (o->carriers & TIM_CARRIER_FOLDER) {
+	if (bits & (TIM_CARRIER_NAME | TIM_CARRIER_FOLDER_NAME) & ~rename_bit)
+		res->skipped |= bits & (TIM_CARRIER_NAME | TIM_CARRIER_FOLDER_NAME) & ~rename_bit;
+	if (bits & TIM_CARRIER_FOLDER) {
 		if (!rep.is_dir)
 			res->skipped |= TIM_CARRIER_FOLDER;
 		else if (needs(found_of(&rep, TIM_CARRIER_FOLDER), want)) {
 			res->changed |= TIM_CARRIER_FOLDER;
 			if (!o->dry_run && tim_carrier_folder_write(o->scheme, path, want, err) < 0)
-				return -1;
+				goto out;
 		}
 	}
-	if (o->carriers & TIM_CARRIER_NAME) {
-		if (tim_carrier_name_target(o->scheme, path, want, &target) < 0) {
-			tim_buf_release(&target);
-			return tim_errorf(err, ENOMEM, _("out of memory"));
-		}
+	if (bits & rename_bit) {
 		if (strcmp(target.buf, path) != 0) {
-			const char *base = strrchr(target.buf, '/');
-
-			base = base ? base + 1 : target.buf;
-			if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-				tim_errorf(err, 0, _("'%s': the name would be empty without its label"), path);
-				goto out;
-			}
-			if (target.len >= sizeof(res->path)) {
-				tim_errorf(err, ENAMETOOLONG, _("cannot rename '%s'"), path);
-				goto out;
-			}
-			res->changed |= TIM_CARRIER_NAME;
+			res->changed |= rename_bit;
 			if (!o->dry_run && tim_carrier_name_rename(path, target.buf, err) < 0)
 				goto out;
 			memcpy(res->path, target.buf, target.len + 1);

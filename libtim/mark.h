@@ -12,6 +12,7 @@ struct tim_mark_opts {
 	const struct tim_label_scheme *scheme;
 	struct tim_label label;	/* the fields given; level "" keeps or defaults */
 	int carriers;		/* TIM_CARRIER_* bits */
+	int dir_carriers;	/* for folders, when not 0 (tim-mark's default: folder) */
 	int remove;		/* take the label off instead */
 	int dry_run;		/* work out the changes, make none */
 	int force;		/* allow lowering a level */
@@ -26,12 +27,16 @@ struct tim_mark_result {
 	char content[16];	/* the content type */
 	char note[256];		/* why the content carrier was skipped */
 	char warning[1024];	/* a carrier that failed without stopping the rest */
+	char unreadable[1024];	/* the content could not be read: why (not marked inside) */
 };
 
 /*
- * Marks (or with o->remove unmarks) path. The content goes first and a
- * damaged document stops everything for that file, leaving it untouched;
- * then attributes, the folder file, and last the rename. An attribute
+ * Marks (or with o->remove unmarks) path. The content goes first; a
+ * document whose content cannot be read (encrypted, damaged, hostile) is
+ * left byte for byte as it was and its other carriers still apply, with
+ * the reason in res->unreadable (an error when content is the only carrier
+ * asked for). Then attributes, the folder file, and last the rename, whose
+ * new name is checked before anything changes. An attribute
  * carrier the filesystem refuses is a warning in res, not a failure.
  * Lowering a level needs o->force (else a status-1 failure).
  */

@@ -10,10 +10,10 @@ int
 tim_mark_carrier_names(int bits, const char *content, const char *sep,
     struct tim_buf *out)
 {
-	static const char *names[] = { "name", "xattr", "content", "folder" };
+	static const char *names[] = { "name", "xattr", "content", "folder", "folder-name" };
 	int i, first = 1;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < TIM_CARRIER_COUNT; i++) {
 		if (!(bits & (1 << i)))
 			continue;
 		tim_buf_addf(out, "%s%s", first ? "" : sep,

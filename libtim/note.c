@@ -33,8 +33,9 @@ tim_note_name_ok(const char *name)
 	return 1;
 }
 
-static int
-key_id(const char *name, const unsigned char pub[32], unsigned char id[4])
+int
+tim_note_key_id(const char *name, int alg, const unsigned char pub[32],
+    unsigned char id[4])
 {
 	struct tim_buf b = TIM_BUF_INIT;
 	unsigned char h[TIM_SHA256_LEN];
@@ -42,7 +43,7 @@ key_id(const char *name, const unsigned char pub[32], unsigned char id[4])
 
 	tim_buf_adds(&b, name);
 	tim_buf_addch(&b, '\n');
-	tim_buf_addch(&b, ALG_ED25519);
+	tim_buf_addch(&b, alg);
 	tim_buf_add(&b, pub, 32);
 	r = b.failed ? -1 : tim_sha256(b.buf, b.len, h);
 	tim_buf_release(&b);
@@ -52,7 +53,13 @@ key_id(const char *name, const unsigned char pub[32], unsigned char id[4])
 }
 
 static int
-pub_from_seed(const unsigned char seed[32], unsigned char pub[32])
+key_id(const char *name, const unsigned char pub[32], unsigned char id[4])
+{
+	return tim_note_key_id(name, ALG_ED25519, pub, id);
+}
+
+int
+tim_ed25519_public(const unsigned char seed[32], unsigned char pub[32])
 {
 	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
 	size_t n = 32;
@@ -73,7 +80,7 @@ tim_signer_generate(struct tim_signer *s, const char *name, struct tim_err *err)
 		return tim_invalidf(err, _("invalid key name '%s': it must be printable, without spaces or '+'"), name);
 	snprintf(s->v.name, sizeof(s->v.name), "%s", name);
 	if (RAND_priv_bytes(s->seed, sizeof(s->seed)) != 1 ||
-	    pub_from_seed(s->seed, s->v.pub) < 0 ||
+	    tim_ed25519_public(s->seed, s->v.pub) < 0 ||
 	    key_id(name, s->v.pub, s->v.keyid) < 0) {
 		tim_signer_release(s);
 		return tim_errorf(err, 0, _("cannot generate an Ed25519 key"));
@@ -87,15 +94,15 @@ tim_signer_release(struct tim_signer *s)
 	OPENSSL_cleanse(s, sizeof(*s));
 }
 
-static int
-format_key(struct tim_buf *out, const char *prefix, const char *name,
-    const unsigned char id[4], const unsigned char key[32])
+int
+tim_note_key_format(struct tim_buf *out, const char *prefix, const char *name,
+    const unsigned char id[4], int alg, const unsigned char key[32])
 {
 	unsigned char raw[33];
 	char hex[9];
 	int r;
 
-	raw[0] = ALG_ED25519;
+	raw[0] = (unsigned char)alg;
 	memcpy(raw + 1, key, 32);
 	tim_hex(id, 4, hex);
 	tim_buf_addf(out, "%s%s+%s+", prefix, name, hex);
@@ -107,13 +114,14 @@ format_key(struct tim_buf *out, const char *prefix, const char *name,
 int
 tim_signer_format(const struct tim_signer *s, struct tim_buf *out)
 {
-	return format_key(out, "PRIVATE+KEY+", s->v.name, s->v.keyid, s->seed);
+	return tim_note_key_format(out, "PRIVATE+KEY+", s->v.name, s->v.keyid,
+	    ALG_ED25519, s->seed);
 }
 
 int
 tim_verifier_format(const struct tim_verifier *v, struct tim_buf *out)
 {
-	return format_key(out, "", v->name, v->keyid, v->pub);
+	return tim_note_key_format(out, "", v->name, v->keyid, ALG_ED25519, v->pub);
 }
 
 /*
@@ -123,6 +131,13 @@ tim_verifier_format(const struct tim_verifier *v, struct tim_buf *out)
 static int
 parse_key(const char *text, size_t len, char name[TIM_NOTE_NAME_MAX],
     unsigned char id[4], unsigned char key[32])
+{
+	return tim_note_key_parse(text, len, ALG_ED25519, name, id, key);
+}
+
+int
+tim_note_key_parse(const char *text, size_t len, int alg,
+    char name[TIM_NOTE_NAME_MAX], unsigned char id[4], unsigned char key[32])
 {
 	const char *p1, *p2, *end = text + len;
 	unsigned char raw[64];
@@ -142,7 +157,7 @@ parse_key(const char *text, size_t len, char name[TIM_NOTE_NAME_MAX],
 	if (!tim_note_name_ok(name) || tim_unhex(p1 + 1, 4, id) < 0)
 		return -1;
 	n = tim_base64_decode(p2 + 1, (size_t)(end - p2 - 1), raw, sizeof(raw));
-	if (n != 33 || raw[0] != ALG_ED25519) {
+	if (n != 33 || raw[0] != alg) {
 		OPENSSL_cleanse(raw, sizeof(raw));
 		return -1;
 	}
@@ -163,7 +178,7 @@ tim_signer_parse(struct tim_signer *s, const char *text, size_t len,
 	    parse_key(text + sizeof(pfx) - 1, len - (sizeof(pfx) - 1), s->v.name,
 	    s->v.keyid, s->seed) < 0)
 		goto bad;
-	if (pub_from_seed(s->seed, s->v.pub) < 0 || key_id(s->v.name, s->v.pub, id) < 0 ||
+	if (tim_ed25519_public(s->seed, s->v.pub) < 0 || key_id(s->v.name, s->v.pub, id) < 0 ||
 	    memcmp(id, s->v.keyid, 4) != 0)
 		goto bad;
 	return 0;
@@ -239,8 +254,8 @@ tim_verifier_load(struct tim_verifier *v, const char *arg, struct tim_err *err)
 	return r;
 }
 
-static int
-ed25519(const unsigned char seed[32], const char *msg, size_t len,
+int
+tim_ed25519_sign(const unsigned char seed[32], const char *msg, size_t len,
     unsigned char sig[64])
 {
 	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
@@ -257,8 +272,8 @@ ed25519(const unsigned char seed[32], const char *msg, size_t len,
 	return r;
 }
 
-static int
-ed25519_verify(const unsigned char pub[32], const char *msg, size_t len,
+int
+tim_ed25519_verify(const unsigned char pub[32], const char *msg, size_t len,
     const unsigned char sig[64])
 {
 	EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
@@ -280,7 +295,7 @@ tim_note_sign(const struct tim_signer *s, const char *text, size_t len,
 	unsigned char raw[68];
 
 	memcpy(raw, s->v.keyid, 4);
-	if (ed25519(s->seed, text, len, raw + 4) < 0)
+	if (tim_ed25519_sign(s->seed, text, len, raw + 4) < 0)
 		return -1;
 	tim_buf_addf(out, SIG_PREFIX "%s ", s->v.name);
 	tim_base64_encode(out, raw, sizeof(raw));
@@ -432,7 +447,7 @@ tim_checkpoint_verify(const struct tim_checkpoint *cp,
 			q += nlen + 1;
 			if (tim_base64_decode(q, (size_t)(nl - q), raw, sizeof(raw)) == 68 &&
 			    memcmp(raw, v->keyid, 4) == 0 &&
-			    ed25519_verify(v->pub, cp->text, cp->text_len, raw + 4) == 0)
+			    tim_ed25519_verify(v->pub, cp->text, cp->text_len, raw + 4) == 0)
 				return 0;
 		}
 		p = nl + 1;

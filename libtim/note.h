@@ -60,6 +60,24 @@ int tim_verifier_load(struct tim_verifier *v, const char *arg,
 int tim_note_sign(const struct tim_signer *s, const char *text, size_t len,
     struct tim_buf *out);
 
+/*
+ * The same formats for other signature types (C2SP signed-note: the type
+ * byte goes into the key id and in front of the key): tlog-cosignature's
+ * Ed25519 cosigner keys are type 0x04 (libtim/witness.c).
+ */
+int tim_note_key_id(const char *name, int alg, const unsigned char pub[32],
+    unsigned char id[4]);
+int tim_note_key_format(struct tim_buf *out, const char *prefix,
+    const char *name, const unsigned char id[4], int alg,
+    const unsigned char key[32]);
+int tim_note_key_parse(const char *text, size_t len, int alg,
+    char name[TIM_NOTE_NAME_MAX], unsigned char id[4], unsigned char key[32]);
+int tim_ed25519_public(const unsigned char seed[32], unsigned char pub[32]);
+int tim_ed25519_sign(const unsigned char seed[32], const char *msg, size_t len,
+    unsigned char sig[64]);
+int tim_ed25519_verify(const unsigned char pub[32], const char *msg, size_t len,
+    const unsigned char sig[64]);
+
 struct tim_checkpoint {
 	char origin[1024];
 	uint64_t size;

@@ -44,9 +44,47 @@ fail:
 }
 
 int
+tim_rewrite_is_leftover(const char *name)
+{
+	size_t i;
+
+	if (strncmp(name, ".tim-", 5) != 0 || strlen(name) != 11)
+		return 0;
+	for (i = 5; i < 11; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+/* The folder of path ("." for a bare name), malloc'd. */
+static char *
+folder_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+int
 tim_rewrite_begin(struct tim_rewrite *rw, struct tim_err *err)
 {
 	struct tim_buf b = TIM_BUF_INIT;
+	char *dir = folder_of(rw->path);
+
+	if (dir == NULL)
+		return tim_errorf(err, ENOMEM, _("out of memory"));
+	/* A file without a name: nothing is left behind by a kill. */
+	rw->out = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	free(dir);
+	if (rw->out >= 0) {
+		rw->anon = 1;
+		return 0;
+	}
 
 	rw->out = tim_tmp_beside(rw->path, &b, err);
 	if (rw->out < 0) {
@@ -104,6 +142,41 @@ out:
 	return r;
 }
 
+/* Links the nameless file into the folder as .tim-XXXXXX, just before the rename. */
+static int
+give_name(struct tim_rewrite *rw, struct tim_err *err)
+{
+	static const char abc[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	char proc[64], *dir = folder_of(rw->path);
+	struct tim_buf name = TIM_BUF_INIT;
+	unsigned char rnd[6];
+	int tries, i;
+
+	if (dir == NULL)
+		return tim_errorf(err, ENOMEM, _("out of memory"));
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", rw->out);
+	for (tries = 0; tries < 100; tries++) {
+		if (getentropy(rnd, sizeof(rnd)) < 0)
+			break;
+		tim_buf_reset(&name);
+		tim_buf_addf(&name, "%s/.tim-", dir);
+		for (i = 0; i < 6; i++)
+			tim_buf_addch(&name, abc[rnd[i] % (sizeof(abc) - 1)]);
+		if (name.failed)
+			break;
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, name.buf, AT_SYMLINK_FOLLOW) == 0) {
+			free(dir);
+			rw->tmp = tim_buf_detach(&name, NULL);
+			return rw->tmp ? 0 : tim_errorf(err, ENOMEM, _("out of memory"));
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	free(dir);
+	tim_buf_release(&name);
+	return tim_errorf(err, errno, _("cannot write '%s'"), rw->path);
+}
+
 int
 tim_rewrite_commit(struct tim_rewrite *rw, struct tim_err *err)
 {
@@ -126,11 +199,13 @@ tim_rewrite_commit(struct tim_rewrite *rw, struct tim_err *err)
 			return tim_errorf(err, errno, _("cannot keep the times of '%s'"), rw->path);
 	}
 	if (fsync(rw->out) < 0)
-		return tim_errorf(err, errno, _("cannot write '%s'"), rw->tmp);
+		return tim_errorf(err, errno, _("cannot write '%s'"), rw->path);
 	/* Someone may have replaced the file meanwhile: then leave theirs. */
 	if (lstat(rw->path, &now) < 0 || now.st_ino != rw->st.st_ino ||
 	    now.st_dev != rw->st.st_dev)
 		return tim_errorf(err, 0, _("'%s' changed while it was being marked; left alone"), rw->path);
+	if (rw->anon && give_name(rw, err) < 0)
+		return -1;
 	if (rename(rw->tmp, rw->path) < 0)
 		return tim_errorf(err, errno, _("cannot replace '%s'"), rw->path);
 	free(rw->tmp);

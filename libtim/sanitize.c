@@ -419,6 +419,44 @@ sense_key(const struct sg *s)
 	return s->sense[2] & 0xf;
 }
 
+/*
+ * Why an ATA command in ATA PASS-THROUGH did not succeed: the drive's own
+ * status and error registers when the SAT layer returned them (an abort is
+ * ERR in status, ABRT in error), else the sense key or the system error.
+ */
+static int
+ata_failed(struct tim_err *err, const char *command, int r, const struct sg *s)
+{
+	const unsigned char *ret = r > 0 ? ata_return(s) : NULL;
+	int status = -1, error = 0;
+
+	if (ret) {
+		status = ret[13];
+		error = ret[3];
+	} else if (r > 0 && s->sense_len >= 12 && (s->sense[0] & 0x7f) == 0x70) {
+		/*
+		 * Fixed format (SAT-4 12.2.2.6): ERROR and STATUS are the first
+		 * bytes of the INFORMATION field (3, 4). Linux before 6.10 wrote
+		 * them at 8 and 9 ("ata: libata-scsi: Fix offsets for the fixed
+		 * format sense data"); a failed command has ERR (bit 0) in STATUS.
+		 */
+		if (s->sense[4] & 0x01) {
+			error = s->sense[3];
+			status = s->sense[4];
+		} else if (s->sense[9] & 0x01) {
+			error = s->sense[8];
+			status = s->sense[9];
+		}
+	}
+	if (status >= 0)
+		return tim_errorf(err, 0, _("the drive aborted %s (ATA status 0x%02x, error 0x%02x%s)"),
+		    command, (unsigned)status, (unsigned)error, error & 0x04 ? ", ABRT" : "");
+	if (r > 0)
+		return tim_errorf(err, 0, _("the drive did not complete %s (sense key %u)"),
+		    command, sense_key(s));
+	return tim_errorf(err, errno, _("%s did not reach the drive"), command);
+}
+
 /* ----------------------------------------------------------- probe */
 
 static long long
@@ -480,6 +518,7 @@ tim_sanitize_probe(const struct tim_blkdev *d, struct tim_sanitize_caps *c)
 	c->kind = TIM_SAN_NONE;
 	c->crypto = c->block = c->overwrite = c->format = c->format_crypto = -1;
 	c->security = c->enhanced = c->frozen = c->locked = c->enabled = -1;
+	c->dlfeat = -1;
 	c->secdiscard = sysnum(d->disk, "queue/discard_max_bytes") > 0 ? -1 : 0;
 	snprintf(c->hpa_dco, sizeof(c->hpa_dco), "unknown");
 	if (strcmp(d->transport, "nvme") != 0 && strcmp(d->transport, "ata") != 0 &&
@@ -508,8 +547,12 @@ tim_sanitize_probe(const struct tim_blkdev *d, struct tim_sanitize_caps *c)
 		c->nsid = r > 0 ? (uint32_t)r : 1;
 		memset(id, 0, 4096);
 		tim_nvme_identify_ns(&nc, c->nsid, id);
-		if (ioctl(fd, NVME_IOCTL_ADMIN_CMD, &nc) == 0)
+		if (ioctl(fd, NVME_IOCTL_ADMIN_CMD, &nc) == 0) {
 			c->lbaf = (id[26] & 0xf) | ((id[26] >> 5) & 0x3) << 4;
+			c->dlfeat = id[33] & 0x7;
+			if (c->dlfeat > 2)
+				c->dlfeat = 0;
+		}
 		goto out;
 	}
 	tim_ata_identify(cdb);
@@ -617,24 +660,56 @@ nap(void)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * The NVMe command for action: a Sanitize action (sanact), or 0 and Format
+ * NVM with secure erase setting ses. One place, for the run and the record.
+ */
+static void
+nvme_plan(const struct tim_sanitize_caps *c, int action, int *sanact, int *ses)
+{
+	*sanact = 0;
+	*ses = action == TIM_HW_CRYPTO ? TIM_NVME_SES_CRYPTO : TIM_NVME_SES_USER;
+	if (action == TIM_HW_CRYPTO && c->crypto == 1)
+		*sanact = TIM_NVME_SANACT_CRYPTO;
+	else if (action == TIM_HW_BLOCK && c->block == 1)
+		*sanact = TIM_NVME_SANACT_BLOCK;
+	else if (action == TIM_HW_OVERWRITE && c->overwrite == 1)
+		*sanact = TIM_NVME_SANACT_OVERWRITE;
+}
+
+void
+tim_hw_command_detail(const struct tim_sanitize_caps *c, int action, char *out,
+    size_t n)
+{
+	static const char *const sesname[] = { "no secure erase", "user data erase",
+	    "cryptographic erase" };
+	int sanact, ses;
+
+	if (c->kind != TIM_SAN_NVME || action == TIM_HW_SECDISCARD) {
+		snprintf(out, n, "%s", tim_hw_command(c, action));
+		return;
+	}
+	nvme_plan(c, action, &sanact, &ses);
+	if (sanact)
+		snprintf(out, n, "Sanitize (84h), SANACT %d (%s), NSID all", sanact,
+		    tim_hw_technique(action));
+	else
+		snprintf(out, n, "Format NVM (80h), SES %d (%s), LBAF %u, NSID %u", ses,
+		    sesname[ses], c->lbaf, (unsigned)c->nsid);
+}
+
 static int
 run_nvme(int fd, const struct tim_sanitize_caps *c, int action,
     tim_sanitize_progress_fn *progress, void *ctx, struct tim_err *err)
 {
 	unsigned char *log = NULL;
 	struct nvme_admin_cmd nc;
-	int sanact = 0, r = -1, i;
+	int sanact, ses, r = -1, i;
 
-	if (action == TIM_HW_CRYPTO && c->crypto == 1)
-		sanact = TIM_NVME_SANACT_CRYPTO;
-	else if (action == TIM_HW_BLOCK && c->block == 1)
-		sanact = TIM_NVME_SANACT_BLOCK;
-	else if (action == TIM_HW_OVERWRITE && c->overwrite == 1)
-		sanact = TIM_NVME_SANACT_OVERWRITE;
+	nvme_plan(c, action, &sanact, &ses);
 	if (sanact == 0) {
 		/* No Sanitize for it, but Format NVM with a secure erase setting. */
-		tim_nvme_format(&nc, c->nsid, c->lbaf, action == TIM_HW_CRYPTO ?
-		    TIM_NVME_SES_CRYPTO : TIM_NVME_SES_USER);
+		tim_nvme_format(&nc, c->nsid, c->lbaf, ses);
 		if (ioctl(fd, NVME_IOCTL_ADMIN_CMD, &nc) != 0)
 			return tim_errorf(err, errno < 0 ? 0 : errno, _("NVMe Format NVM failed"));
 		if (progress)
@@ -694,8 +769,8 @@ run_ata(int fd, const struct tim_sanitize_caps *c, int action,
 		tim_ata_security_block(block, pw, c->enhanced == 1);
 		block[0] = 0;	/* SET PASSWORD: user password, high security */
 		tim_ata_security_set_password(cdb);
-		if (sg_cmd(fd, cdb, sizeof(cdb), SG_DXFER_TO_DEV, block, 512, 30000, &s) != 0)
-			return tim_errorf(err, 0, _("the drive refused SECURITY SET PASSWORD"));
+		if ((r = sg_cmd(fd, cdb, sizeof(cdb), SG_DXFER_TO_DEV, block, 512, 30000, &s)) != 0)
+			return ata_failed(err, "SECURITY SET PASSWORD", r, &s);
 		tim_ata_security_erase_prepare(cdb);
 		r = sg_cmd(fd, cdb, sizeof(cdb), SG_DXFER_NONE, NULL, 0, 30000, &s);
 		if (r == 0) {
@@ -704,8 +779,13 @@ run_ata(int fd, const struct tim_sanitize_caps *c, int action,
 			r = sg_cmd(fd, cdb, sizeof(cdb), SG_DXFER_TO_DEV, block, 512,
 			    minutes * 60 * 1000, &s);
 		}
-		if (r != 0)
-			return tim_errorf(err, 0, _("SECURITY ERASE UNIT failed; the drive may still have the user password 'tim-wipe' (hdparm --user-master u --security-disable tim-wipe)"));
+		if (r != 0) {
+			char why[sizeof(err->msg)];
+
+			ata_failed(err, "SECURITY ERASE UNIT", r, &s);
+			snprintf(why, sizeof(why), "%s", err->msg);
+			return tim_errorf(err, 0, _("%s; the drive may still have the user password 'tim-wipe' (hdparm --user-master u --security-disable tim-wipe)"), why);
+		}
 		if (progress)
 			progress(ctx, 1000);
 		return 0;
@@ -716,8 +796,8 @@ run_ata(int fd, const struct tim_sanitize_caps *c, int action,
 	case TIM_HW_OVERWRITE: feature = TIM_ATA_SAN_OVERWRITE; break;
 	}
 	tim_ata_sanitize(cdb, feature, 0, feature == TIM_ATA_SAN_OVERWRITE ? 1 : 0);
-	if (sg_cmd(fd, cdb, sizeof(cdb), SG_DXFER_NONE, NULL, 0, 60000, &s) != 0)
-		return tim_errorf(err, 0, _("the drive refused SANITIZE DEVICE"));
+	if ((r = sg_cmd(fd, cdb, sizeof(cdb), SG_DXFER_NONE, NULL, 0, 60000, &s)) != 0)
+		return ata_failed(err, "SANITIZE DEVICE", r, &s);
 	for (;;) {
 		unsigned count, prog;
 

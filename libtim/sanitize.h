@@ -125,6 +125,7 @@ struct tim_sanitize_caps {
 	unsigned erase_minutes;	/* ATA: normal erase time estimate, 0 unknown */
 	uint32_t nsid;		/* NVMe namespace */
 	unsigned lbaf;		/* NVMe current LBA format */
+	int dlfeat;		/* NVMe: deallocated blocks read as 1 zeros, 2 0xff, 0 not said, -1 unknown */
 	char model[48], serial[32], firmware[16];	/* from Identify */
 	char hpa_dco[96];	/* "unknown" unless IDENTIFY told */
 	char why[160];		/* why capabilities are unknown */
@@ -154,6 +155,13 @@ const char *tim_hw_kind_name(int kind);
 /* For the records: "crypto erase", ..., and "NVMe Sanitize", ... */
 const char *tim_hw_technique(int action);
 const char *tim_hw_command(const struct tim_sanitize_caps *c, int action);
+/*
+ * The command with its settings as sent, for the certificate: "Format NVM
+ * (80h), SES 1 (user data erase), LBAF 0, NSID 1"; the command's name for
+ * the other command sets.
+ */
+void tim_hw_command_detail(const struct tim_sanitize_caps *c, int action,
+    char *out, size_t n);
 
 /*
  * Picks the action for kind from caps (auto: crypto, then block, then

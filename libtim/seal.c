@@ -46,7 +46,7 @@ tim_seal_sink_buf(struct tim_seal_sink *s, const struct tim_buf *b,
     struct tim_err *err)
 {
 	if (b->failed)
-		return tim_errorf(err, ENOMEM, _("cannot build the envelope"));
+		return tim_errorf(err, ENOMEM, _("cannot build the encrypted file"));
 	return tim_seal_sink_write(s, b->buf, b->len, err);
 }
 
@@ -55,8 +55,9 @@ struct out_sink {
 	struct tim_seal_sink s;
 	int fd;
 	struct tim_sha256 *h;
-	uint64_t n;
+	uint64_t n, flushed;	/* bytes written, bytes handed to writeback */
 	const char *name;
+	int regular;		/* a file: start its writeback as we go */
 };
 
 static int
@@ -71,6 +72,7 @@ out_write(struct tim_seal_sink *s, const unsigned char *p, size_t n, struct tim_
 	o->n += n;
 	if (tim_write_all(o->fd, p, n) < 0)
 		return tim_errorf(err, errno, _("cannot write '%s'"), o->name);
+	tim_seal_writeback(o->fd, o->regular, o->n, &o->flushed);
 	return 0;
 }
 
@@ -117,7 +119,7 @@ enc_write(struct tim_seal_sink *s, const unsigned char *p, size_t n, struct tim_
 	e->total += n;
 	if (e->aead && e->total > GCM_MAX)
 		return tim_errorf(err, 0,
-		    _("more than 64 GiB cannot be sealed with AES-GCM; split it or use --compat"));
+		    _("more than 64 GiB cannot be encrypted with AES-GCM; split it or use --compat"));
 	while (n > 0) {
 		if (e->ptlen == 0 && n >= TIM_SEAL_CHUNK) {
 			if (enc_emit(e, p, TIM_SEAL_CHUNK, err) < 0)
@@ -156,7 +158,7 @@ enc_finish(struct tim_seal_sink *s, struct tim_err *err)
 	if (EVP_EncryptFinal_ex(e->c, e->ct, &olen) != 1)
 		return tim_errorf(err, 0, _("encryption failed: %s"), tim_cms_ssl_error());
 	if (e->definite && e->total != e->expect)
-		return tim_errorf(err, 0, _("the input changed size while it was being sealed"));
+		return tim_errorf(err, 0, _("the input changed size while it was being encrypted"));
 	if (e->definite)
 		tim_buf_add(&b, e->ct, (size_t)olen);
 	else if (olen > 0)
@@ -259,15 +261,113 @@ tim_seal_bundle_for(char *const *files, size_t nfiles, int bundle)
 	return bundle;
 }
 
+/* The length of path's folder part ("a/b/c" -> 3, "c" -> 0), trailing '/' ignored. */
+static size_t
+folder_len(const char *path)
+{
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	while (n > 0 && path[n - 1] != '/')
+		n--;
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	return n;
+}
+
+/*
+ * Several files: named after the folder they have in common ("a/b/x.c a/b/y.c"
+ * -> "a/b.tar.p7m"), or after the current folder when that is all they
+ * share, never after the first file alone.
+ */
+/* The name of folder f ("." or ".." resolved) for an envelope in the current folder. */
+static int
+resolved_name(const char *f, struct tim_buf *b)
+{
+	char *real = realpath(f, NULL);
+	const char *base;
+
+	if (real == NULL)
+		return -1;
+	base = strrchr(real, '/');
+	tim_buf_adds(b, base && base[1] ? base + 1 : "bundle");
+	free(real);
+	return 0;
+}
+
+/* "." or ".." as the last component, or empty. */
+static int
+dotty(const char *p, size_t n)
+{
+	size_t k = n;
+
+	while (k > 0 && p[k - 1] != '/')
+		k--;
+	return n == 0 || (n - k == 1 && p[k] == '.') ||
+	    (n - k == 2 && p[k] == '.' && p[k + 1] == '.');
+}
+
+/*
+ * Several files: named after the folder they have in common ("a/b/x.c a/b/y.c"
+ * -> "a/b.tar.p7m"), or, when that is "." or "..", after its real name in
+ * the current folder; never after the first file alone.
+ */
+static int
+common_name(char *const *files, size_t nfiles, struct tim_buf *b)
+{
+	size_t i, n = folder_len(files[0]), k;
+	char *f;
+	int rc;
+
+	for (i = 1; i < nfiles; i++) {
+		k = folder_len(files[i]);
+		if (k < n)
+			n = k;
+		for (k = 0; k < n && files[i][k] == files[0][k]; k++)
+			;
+		n = k;
+	}
+	/* back to a whole component */
+	while (n > 0 && files[0][n] != '/' && files[0][n] != '\0')
+		n--;
+	if (n == 0 && files[0][0] == '/')
+		n = 1;
+	if (!dotty(files[0], n) && !(n == 1 && files[0][0] == '/')) {
+		tim_buf_add(b, files[0], n);
+		return 0;
+	}
+	f = n ? strndup(files[0], n) : strdup(".");
+	if (f == NULL)
+		return -1;
+	rc = resolved_name(f, b);
+	free(f);
+	return rc;
+}
+
 char *
-tim_seal_default_out(const char *first, int bundle)
+tim_seal_default_out(char *const *files, size_t nfiles, int bundle)
 {
 	struct tim_buf b = TIM_BUF_INIT;
-	size_t n = strlen(first);
+	size_t n = strlen(files[0]);
 
-	while (n > 1 && first[n - 1] == '/')
-		n--;
-	tim_buf_add(&b, first, n);
+	if (nfiles > 1) {
+		if (common_name(files, nfiles, &b) < 0) {
+			tim_buf_release(&b);
+			return NULL;
+		}
+	} else {
+		while (n > 1 && files[0][n - 1] == '/')
+			n--;
+		if (dotty(files[0], n)) {
+			if (resolved_name(files[0], &b) < 0) {
+				tim_buf_release(&b);
+				return NULL;
+			}
+		} else {
+			tim_buf_add(&b, files[0], n);
+		}
+	}
 	if (bundle == TIM_SEAL_BUNDLE_TAR)
 		tim_buf_adds(&b, ".tar");
 	else if (bundle == TIM_SEAL_BUNDLE_ZIP)
@@ -279,7 +379,6 @@ tim_seal_default_out(const char *first, int bundle)
 	}
 	return tim_buf_detach(&b, NULL);
 }
-
 
 static int
 load_recipients(const struct tim_seal_opts *o, struct tim_seal_state *st,
@@ -329,7 +428,7 @@ make_recipients(const struct tim_seal_opts *o, struct tim_seal_state *st,
 	st->cms = o->compat ? CMS_EnvelopedData_create(EVP_aes_256_cbc()) :
 	    CMS_AuthEnvelopedData_create(EVP_aes_256_gcm());
 	if (st->cms == NULL)
-		return tim_errorf(err, 0, _("cannot make the envelope: %s"), tim_cms_ssl_error());
+		return tim_errorf(err, 0, _("cannot make the encrypted file: %s"), tim_cms_ssl_error());
 	for (i = 0; i < o->ncerts; i++)
 		if (tim_cms_add_recipient(st->cms, st->certs[i], err) < 0)
 			goto out;
@@ -338,14 +437,14 @@ make_recipients(const struct tim_seal_opts *o, struct tim_seal_state *st,
 	empty = BIO_new(BIO_s_mem());
 	if (empty == NULL || CMS_final(st->cms, empty, NULL, CMS_BINARY) != 1 ||
 	    (n = i2d_CMS_ContentInfo(st->cms, &der)) <= 0) {
-		tim_errorf(err, 0, _("cannot make the envelope: %s"), tim_cms_ssl_error());
+		tim_errorf(err, 0, _("cannot make the encrypted file: %s"), tim_cms_ssl_error());
 		goto out;
 	}
 	if (tim_cms_take_cek(der, (size_t)n, kek, st->cek, &st->ceklen, &st->ris,
 	    err) < 0)
 		goto out;
 	if (st->ceklen != 32) {
-		tim_errorf(err, 0, _("cannot make the envelope: %s"), "key length");
+		tim_errorf(err, 0, _("cannot make the encrypted file: %s"), "key length");
 		goto out;
 	}
 	if (o->password != NULL && tim_cms_pwri(&st->ris, st->cek, st->ceklen,
@@ -427,7 +526,7 @@ envelope_head(const struct tim_seal_opts *o, struct tim_seal_state *st,
 	tim_cms_der_uint(&ver, (uint64_t)version);
 	tim_cms_der_oid(&oid, o->compat ? NID_pkcs7_enveloped :
 	    NID_id_smime_ct_authEnvelopedData);
-	tim_cms_der_oid(&ctype, st->sd ? NID_pkcs7_signed : NID_pkcs7_data);
+	tim_cms_der_oid(&ctype, NID_pkcs7_data);
 	if (size >= 0) {
 		ct = o->compat ? (size / 16 + 1) * 16 : size;
 		eci = (int64_t)ctype.len + hdr_size((int64_t)alg.len) + (int64_t)alg.len +
@@ -455,7 +554,7 @@ envelope_head(const struct tim_seal_opts *o, struct tim_seal_state *st,
 	tim_buf_release(&ctype);
 	OPENSSL_cleanse(iv, sizeof(iv));
 	if (b->failed)
-		return tim_errorf(err, ENOMEM, _("cannot build the envelope"));
+		return tim_errorf(err, ENOMEM, _("cannot build the encrypted file"));
 	json_object_set_new(st->info, "content_encryption",
 	    json_string(o->compat ? "aes-256-cbc" : "aes-256-gcm"));
 	json_object_set_new(st->info, "type", json_string(o->compat ?
@@ -489,7 +588,7 @@ check_inputs(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
 	size_t i;
 
 	if (nfiles == 0)
-		return tim_invalidf(err, _("nothing to seal"));
+		return tim_invalidf(err, _("nothing to encrypt"));
 	if (o->ncerts == 0 && o->password == NULL)
 		return tim_invalidf(err, _("give a recipient (-r CERT) or a password"));
 	/* The opener keeps at most 256 RecipientInfos (seal_recipients.c). */
@@ -522,6 +621,7 @@ struct pipeline {
 	struct tim_seal_sign_sink gs;
 	struct hash_sink hs;
 	int to_stdout;
+	size_t nfiles;		/* regular files in a bundle */
 };
 
 /* A single file is opened first; its size, unless signed, makes the envelope DER. */
@@ -548,9 +648,11 @@ pipe_out(struct pipeline *p, const struct tim_seal_opts *o, const char *out,
 	if (p->to_stdout) {
 		p->os.fd = STDOUT_FILENO;
 	} else {
+		p->tmp.replace = o->force;
 		if (tim_tmpfile_open(&p->tmp, out, err) < 0)
 			return -1;
 		p->os.fd = p->tmp.fd;
+		p->os.regular = 1;
 	}
 	p->os.s.write = out_write;
 	p->os.s.finish = pass_finish;
@@ -606,7 +708,7 @@ pipe_run(struct pipeline *p, const struct tim_buf *head, char *const *files,
 		return -1;
 	if (bundle) {
 		if (tim_seal_write_bundle(files, nfiles, bundle == TIM_SEAL_BUNDLE_ZIP,
-		    &p->hs.s, err) < 0)
+		    &p->hs.s, &p->nfiles, err) < 0)
 			return -1;
 	} else if (strcmp(files[0], "-") == 0) {
 		if (copy_fd(STDIN_FILENO, _("standard input"), &p->hs.s, err) < 0)
@@ -648,6 +750,7 @@ describe_seal(json_t *info, struct pipeline *p, const char *out, int bundle)
 	json_object_set_new(info, "envelope_size", json_integer((json_int_t)p->os.n));
 	json_object_set_new(info, "bundle", json_string(bundle == TIM_SEAL_BUNDLE_TAR ?
 	    "tar" : bundle == TIM_SEAL_BUNDLE_ZIP ? "zip" : "none"));
+	json_object_set_new(info, "files", json_integer(bundle ? (json_int_t)p->nfiles : 1));
 }
 
 static void

@@ -36,6 +36,7 @@ struct tim_seal_opts {
 	const char *signer_cert;	/* ... and certificate */
 	int bundle;			/* TIM_SEAL_BUNDLE_*; several inputs force TAR */
 	int hashes;			/* SHA-256 of plaintext and envelope in info */
+	int force;			/* replace an existing output */
 };
 
 /*
@@ -49,8 +50,12 @@ struct tim_seal_opts {
 int tim_seal(const struct tim_seal_opts *o, char *const *files, size_t nfiles,
     const char *out, json_t **info, struct tim_err *err);
 
-/* The default output name for a seal: FIRST.p7m, FIRST.tar.p7m, ... (malloc'd). */
-char *tim_seal_default_out(const char *first, int bundle);
+/*
+ * The default output name for a seal (malloc'd): FILE.p7m or DIR.tar.p7m for
+ * one input; for several, their common folder's name (or the current
+ * folder's) with .tar.p7m or .zip.p7m.
+ */
+char *tim_seal_default_out(char *const *files, size_t nfiles, int bundle);
 
 /*
  * The bundle a seal of these files makes (TIM_SEAL_BUNDLE_*): the one asked
@@ -68,22 +73,51 @@ int tim_seal_bundle_for(char *const *files, size_t nfiles, int bundle);
 json_t *tim_seal_send_fields(json_t *info, char *const *files, size_t nfiles,
     json_t *labels, const char *override);
 
+/*
+ * The ledger's "receive" record for an opening (告示 I 第四 1 (2)), from the
+ * *info that tim_seal_open gave: the envelope and its hash, from whom (from,
+ * else the signer, else "unknown"), the recipients, every file with its hash,
+ * the labels found in what was opened (may be NULL), legacy algorithms
+ * accepted. A new reference.
+ */
+json_t *tim_seal_receive_fields(json_t *info, const char *sealed,
+    const char *from, json_t *labels);
+
+#define TIM_SEAL_PASS_MIN	12	/* characters in a password to seal with */
+
+/*
+ * 1 when a password to seal with is weak, *why saying how (an N_() text):
+ * under TIM_SEAL_PASS_MIN characters, on one of the lists (files of one
+ * password a line, '#' comments; NULL-terminated), the same with digits and
+ * symbols at the ends, or a run of keys. 0 when not; -1 when a list cannot
+ * be read.
+ */
+int tim_seal_password_weak(const unsigned char *pw, size_t len,
+    const char *const *lists, const char **why, struct tim_err *err);
+/* 20 random characters in groups of 4 ("abcd-efgh-..."), about 99 bits; size >= 25. */
+int tim_seal_password_generate(char *out, size_t size, struct tim_err *err);
+
 struct tim_open_opts {
 	const char *key;		/* recipient private key file */
 	const char *cert;		/* its certificate (selects the recipient) */
 	const unsigned char *password;
 	size_t passlen;
 	const char *ca;			/* verify the signer against these CAs */
-	int allow_legacy;		/* accept RSA PKCS#1 v1.5 key transport */
+	int allow_legacy;		/* accept RSA PKCS#1 v1.5 key transport,
+					   the SHA-1 KDF of ECDH, SHA-1 PBKDF2 */
+	int refuse_unauthenticated;	/* refuse CBC content without a signature */
 	const char *out;		/* file to write; "-": stdout */
-	const char *dir;		/* extract a tar or zip bundle here */
+	const char *dir;		/* extract a tar or zip bundle here (made if missing) */
+	int force;			/* replace an existing output file */
 	uint64_t max_extract;		/* extraction limit in bytes; 0: default */
 	int hashes;			/* SHA-256 of the plaintext in info */
 };
 
 /*
- * Opens an envelope. The plaintext goes to a temporary file beside the
- * destination and is moved into place only after the authentication tag and
+ * Opens an envelope (DER, PEM or an S/MIME message). Without out or dir a
+ * single file goes to the current directory under the envelope's name
+ * without ".p7m", a bundle is extracted there. The plaintext goes to a
+ * temporary file beside the destination and is moved into place only after the authentication tag and
  * any signature verified; on any failure nothing of it remains. *info
  * describes the envelope and the signer.
  */

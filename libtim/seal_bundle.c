@@ -72,7 +72,7 @@ bundle_name(const char *top, const char *path)
 
 static int
 bundle_add(struct archive *w, const char *top, struct arc_ctx *c,
-    struct tim_err *err)
+    size_t *count, struct tim_err *err)
 {
 	struct archive *d = archive_read_disk_new();
 	struct archive_entry *e;
@@ -124,6 +124,8 @@ bundle_add(struct archive *w, const char *top, struct arc_ctx *c,
 			archive_entry_free(e);
 			goto out;
 		}
+		if (archive_entry_filetype(e) != AE_IFDIR)
+			(*count)++;
 		if (archive_entry_filetype(e) == AE_IFREG) {
 			while ((n = archive_read_data(d, buf, TIM_SEAL_CHUNK)) > 0)
 				if (archive_write_data(w, buf, (size_t)n) != n) {
@@ -151,7 +153,7 @@ out:
 
 int
 tim_seal_write_bundle(char *const *files, size_t nfiles, int zip, struct tim_seal_sink *s,
-    struct tim_err *err)
+    size_t *count, struct tim_err *err)
 {
 	struct arc_ctx c = { s, err, 0 };
 	struct archive *w = archive_write_new();
@@ -168,7 +170,7 @@ tim_seal_write_bundle(char *const *files, size_t nfiles, int zip, struct tim_sea
 		goto out;
 	}
 	for (i = 0; i < nfiles; i++)
-		if (bundle_add(w, files[i], &c, err) < 0)
+		if (bundle_add(w, files[i], &c, count, err) < 0)
 			goto out;
 	if (archive_write_close(w) != ARCHIVE_OK) {
 		if (!c.failed)

@@ -4,6 +4,7 @@
  * before EVP_DecryptFinal_ex) and the plaintext file it is copied to.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -42,8 +43,8 @@ tim_seal_dec_read(void *ctx, void *buf, size_t n, struct tim_err *err)
 			if (EVP_DecryptFinal_ex(d->c, d->out, &olen) != 1) {
 				ERR_clear_error();
 				return tim_failf(err, d->h->aead ?
-				    _("authentication failed: the envelope was altered or damaged") :
-				    _("decryption failed: the envelope was altered or the key is wrong"));
+				    _("authentication failed: the encrypted file was altered or damaged") :
+				    _("decryption failed: the encrypted file was altered or the key is wrong"));
 			}
 			d->outlen = (size_t)olen;
 			d->outpos = 0;
@@ -73,7 +74,21 @@ tim_seal_plain_write(struct tim_seal_plain *p, const void *buf, size_t n,
 	p->n += n;
 	if (tim_write_all(p->fd, buf, n) < 0)
 		return tim_errorf(err, errno, _("cannot write the plaintext"));
+	tim_seal_writeback(p->fd, p->regular, p->n, &p->flushed);
 	return 0;
+}
+
+#define WRITEBACK_STEP	(UINT64_C(32) << 20)
+
+void
+tim_seal_writeback(int fd, int regular, uint64_t written, uint64_t *flushed)
+{
+	if (!regular || written - *flushed < WRITEBACK_STEP)
+		return;
+	/* Only a hint: errors show at the fsync that follows. */
+	(void)sync_file_range(fd, (off64_t)*flushed, (off64_t)(written - *flushed),
+	    SYNC_FILE_RANGE_WRITE);
+	*flushed = written;
 }
 
 int
@@ -91,4 +106,47 @@ tim_seal_copy_data(struct tim_seal_dec *d, struct tim_seal_plain *p,
 		if (tim_seal_plain_write(p, buf, (size_t)n, err) < 0)
 			return -1;
 	}
+}
+
+/* 06 09 2A 86 48 86 F7 0D 01 07 02: the OID id-signedData. */
+static const unsigned char signed_oid[] = {
+	0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02
+};
+
+int
+tim_seal_peek_signed(struct tim_seal_peek *k, struct tim_seal_dec *d,
+    struct tim_err *err)
+{
+	struct tim_tl tl;
+	ssize_t n;
+
+	memset(k, 0, sizeof(*k));
+	k->d = d;
+	while (k->len < sizeof(k->b)) {
+		n = tim_seal_dec_read(d, k->b + k->len, sizeof(k->b) - k->len, err);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		k->len += (size_t)n;
+	}
+	if (tim_ber_parse_tl(k->b, k->len, &tl) < 0 || tl.cls != 0 || !tl.cons ||
+	    tl.tag != 16 || k->len < tl.hlen + sizeof(signed_oid))
+		return 0;
+	return memcmp(k->b + tl.hlen, signed_oid, sizeof(signed_oid)) == 0;
+}
+
+ssize_t
+tim_seal_peek_read(void *ctx, void *buf, size_t n, struct tim_err *err)
+{
+	struct tim_seal_peek *k = ctx;
+
+	if (k->pos < k->len) {
+		if (n > k->len - k->pos)
+			n = k->len - k->pos;
+		memcpy(buf, k->b + k->pos, n);
+		k->pos += n;
+		return (ssize_t)n;
+	}
+	return tim_seal_dec_read(k->d, buf, n, err);
 }

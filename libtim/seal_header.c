@@ -54,7 +54,7 @@ gcm_params(struct tim_seal_head *h, const ASN1_TYPE *t, struct tim_err *err)
 	int st, rc = -1;
 
 	if (t == NULL || t->type != V_ASN1_SEQUENCE)
-		return tim_failf(err, _("malformed envelope: %s"), "GCMParameters");
+		return tim_failf(err, _("malformed encrypted file: %s"), "GCMParameters");
 	m.p = t->value.sequence->data;
 	m.len = (size_t)t->value.sequence->length;
 	if (tim_ber_init(&r, src, err) < 0)
@@ -66,7 +66,7 @@ gcm_params(struct tim_seal_head *h, const ASN1_TYPE *t, struct tim_err *err)
 	if (tim_ber_expect(&r, &tl, 0, V_ASN1_OCTET_STRING, 0, "aes-nonce") < 0)
 		goto out;
 	if (tl.len < 12 || tl.len > 16) {
-		tim_failf(err, _("malformed envelope: %s"), "aes-nonce");
+		tim_failf(err, _("malformed encrypted file: %s"), "aes-nonce");
 		goto out;
 	}
 	h->ivlen = (size_t)tl.len;
@@ -79,7 +79,7 @@ gcm_params(struct tim_seal_head *h, const ASN1_TYPE *t, struct tim_err *err)
 		if (tim_ber_expect(&r, &tl, 0, V_ASN1_INTEGER, 0, "aes-ICVlen") < 0)
 			goto out;
 		if (tl.len != 1 || tim_ber_read(&r, v, 1) < 0 || v[0] < 12 || v[0] > 16) {
-			tim_failf(err, _("malformed envelope: %s"), "aes-ICVlen");
+			tim_failf(err, _("malformed encrypted file: %s"), "aes-ICVlen");
 			goto out;
 		}
 		h->taglen = v[0];
@@ -100,7 +100,7 @@ content_algorithm(struct tim_seal_head *h, struct tim_err *err)
 	int rc = -1;
 
 	if (a == NULL)
-		return tim_failf(err, _("malformed envelope: %s"), "contentEncryptionAlgorithm");
+		return tim_failf(err, _("malformed encrypted file: %s"), "contentEncryptionAlgorithm");
 	h->cipher_nid = OBJ_obj2nid(a->algorithm);
 	switch (h->cipher_nid) {
 	case NID_aes_128_gcm:
@@ -117,7 +117,7 @@ content_algorithm(struct tim_seal_head *h, struct tim_err *err)
 			break;
 		if (a->parameter == NULL || a->parameter->type != V_ASN1_OCTET_STRING ||
 		    a->parameter->value.octet_string->length != 16) {
-			rc = tim_failf(err, _("malformed envelope: %s"), "CBC IV");
+			rc = tim_failf(err, _("malformed encrypted file: %s"), "CBC IV");
 			goto out;
 		}
 		memcpy(h->iv, a->parameter->value.octet_string->data, 16);
@@ -144,6 +144,24 @@ out:
 	return rc;
 }
 
+/*
+ * The version field: AuthEnvelopedData is always 0 (RFC 5083);
+ * EnvelopedData 0, 2, 3 or 4 (RFC 5652 6.1). Anything else is not an
+ * envelope any implementation made.
+ */
+static int
+check_version(const struct tim_seal_head *h, struct tim_err *err)
+{
+	const unsigned char *v = (const unsigned char *)h->version.buf;
+	int n = -1;
+
+	if (h->version.len == 3 && v[0] == V_ASN1_INTEGER && v[1] == 1)
+		n = v[2];
+	if (h->aead ? n == 0 : (n == 0 || n == 2 || n == 3 || n == 4))
+		return 0;
+	return tim_failf(err, _("malformed encrypted file: %s"), _("wrong version field"));
+}
+
 int
 tim_seal_head_parse(struct tim_ber *r, struct tim_seal_head **out,
     struct tim_err *err)
@@ -156,7 +174,7 @@ tim_seal_head_parse(struct tim_ber *r, struct tim_seal_head **out,
 	*out = NULL;
 	if (h == NULL)
 		return tim_errorf(err, ENOMEM, _("out of memory"));
-	if (tim_ber_expect(r, &tl, 0, V_ASN1_SEQUENCE, 1, _("not a CMS envelope")) < 0)
+	if (tim_ber_expect(r, &tl, 0, V_ASN1_SEQUENCE, 1, _("not a CMS encrypted file")) < 0)
 		goto fail;
 	tim_ber_enter(r, &tl, &h->fci);
 	if (tim_ber_expect(r, &tl, 0, V_ASN1_OBJECT, 0, "contentType") < 0 ||
@@ -166,7 +184,7 @@ tim_seal_head_parse(struct tim_ber *r, struct tim_seal_head **out,
 	if (h->outer_nid == NID_id_smime_ct_authEnvelopedData)
 		h->aead = 1;
 	else if (h->outer_nid != NID_pkcs7_enveloped) {
-		tim_failf(err, _("not an encrypted CMS envelope (content type %s)"),
+		tim_failf(err, _("not a CMS encrypted file (content type %s)"),
 		    h->outer_nid == NID_undef ? "?" : OBJ_nid2sn(h->outer_nid));
 		goto fail;
 	}
@@ -180,13 +198,15 @@ tim_seal_head_parse(struct tim_ber *r, struct tim_seal_head **out,
 	    tim_ber_capture(r, &tl, &h->version, 16) < 0 ||
 	    tim_ber_next(r, &tl) < 0)
 		goto fail;
+	if (check_version(h, err) < 0)
+		goto fail;
 	if (tl.cls == 2 && tl.tag == 0 && tl.cons) {
 		if (tim_ber_capture(r, &tl, &h->originator, TIM_CMS_MAX_RECIPINFOS) < 0 ||
 		    tim_ber_next(r, &tl) < 0)
 			goto fail;
 	}
 	if (tl.cls != 0 || tl.tag != V_ASN1_SET || !tl.cons) {
-		tim_failf(err, _("malformed envelope: %s"), "recipientInfos");
+		tim_failf(err, _("malformed encrypted file: %s"), "recipientInfos");
 		goto fail;
 	}
 	if (tim_ber_capture(r, &tl, &h->ris, TIM_CMS_MAX_RECIPINFOS) < 0 ||
@@ -203,7 +223,7 @@ tim_seal_head_parse(struct tim_ber *r, struct tim_seal_head **out,
 	if (st < 0)
 		goto fail;
 	if (st) {
-		tim_failf(err, _("the envelope holds no content (detached content is not supported)"));
+		tim_failf(err, _("the encrypted file holds no content (detached content is not supported)"));
 		goto fail;
 	}
 	if (tim_ber_expect(r, &h->content, 2, 0, -1, "encryptedContent") < 0)
@@ -236,7 +256,7 @@ tim_seal_trailer(struct tim_ber *r, struct tim_seal_head *h,
 			return tim_failf(err, _("authenticated attributes are not supported"));
 		if (tl.cls != 0 || tl.tag != V_ASN1_OCTET_STRING || tl.cons ||
 		    tl.len != h->taglen)
-			return tim_failf(err, _("malformed envelope: %s"), "mac");
+			return tim_failf(err, _("malformed encrypted file: %s"), "mac");
 		if (tim_ber_read(r, tag, h->taglen) < 0)
 			return -1;
 	}
@@ -249,7 +269,7 @@ tim_seal_trailer(struct tim_ber *r, struct tim_seal_head *h,
 		if (tim_ber_next(r, &tl) < 0)
 			return -1;
 		if (tl.cls != 2 || tl.tag != (h->aead ? 2u : 1u))
-			return tim_failf(err, _("malformed envelope: %s"), "attributes");
+			return tim_failf(err, _("malformed encrypted file: %s"), "attributes");
 		if (tim_ber_skip(r, &tl) < 0)
 			return -1;
 	}
@@ -260,7 +280,7 @@ tim_seal_trailer(struct tim_ber *r, struct tim_seal_head *h,
 	if (st < 0)
 		return -1;
 	if (!st)
-		return tim_failf(err, _("malformed envelope: %s"), _("data after the end"));
+		return tim_failf(err, _("malformed encrypted file: %s"), _("data after the end"));
 	return 0;
 }
 
@@ -284,5 +304,9 @@ tim_seal_describe_head(const struct tim_seal_head *h, json_t *info)
 	json_object_set_new(info, "content_type", json_string(tim_seal_short_name(h->ctype_nid)));
 	json_object_set_new(info, "content_encryption",
 	    json_string(OBJ_nid2ln(h->cipher_nid)));
-	json_object_set_new(info, "signed", json_boolean(h->ctype_nid == NID_pkcs7_signed));
+	/* CBC has no tag: only a signature inside can show a change. */
+	json_object_set_new(info, "authenticated", json_boolean(h->aead));
+	/* id-data content may hold a signature: only opening tells. */
+	if (h->ctype_nid == NID_pkcs7_signed)
+		json_object_set_new(info, "signed", json_true());
 }

@@ -76,10 +76,32 @@ struct tim_seal_dec {
 struct tim_seal_plain {
 	int fd;
 	struct tim_sha256 *h;
-	uint64_t n;
+	uint64_t n, flushed;
+	int regular;
 };
 
+/*
+ * Starts writeback of what fd got since *flushed, every 32 MiB (a file
+ * only): the fsync before the rename then waits for the last piece, not for
+ * the whole file, so the disk writes while the CPU encrypts.
+ */
+void tim_seal_writeback(int fd, int regular, uint64_t written, uint64_t *flushed);
+
 ssize_t tim_seal_dec_read(void *ctx, void *buf, size_t n, struct tim_err *err);
+
+/*
+ * The first bytes of the decrypted content held back, then the rest: lets
+ * the opener look whether id-data content is a signed ContentInfo.
+ */
+struct tim_seal_peek {
+	struct tim_seal_dec *d;
+	unsigned char b[32];
+	size_t pos, len;
+};
+/* Fills the peek buffer as far as the content goes; 1 when it is a signed ContentInfo. */
+int tim_seal_peek_signed(struct tim_seal_peek *k, struct tim_seal_dec *d,
+    struct tim_err *err);
+ssize_t tim_seal_peek_read(void *ctx, void *buf, size_t n, struct tim_err *err);
 int tim_seal_plain_write(struct tim_seal_plain *p, const void *buf, size_t n,
     struct tim_err *err);
 /* Plain data content: all of it into p (buf has TIM_SEAL_CHUNK bytes). */
@@ -87,7 +109,11 @@ int tim_seal_copy_data(struct tim_seal_dec *d, struct tim_seal_plain *p,
     unsigned char *buf, struct tim_err *err);
 
 /* Signed content (seal_verify.c). */
-int tim_seal_copy_signed(struct tim_seal_dec *d, struct tim_seal_plain *p,
+/*
+ * A SignedData from src, wrapped in a ContentInfo (what tim and openssl
+ * make) or bare (wrapped 0: what tim made before, under id-signedData).
+ */
+int tim_seal_copy_signed(struct tim_src src, int wrapped, struct tim_seal_plain *p,
     unsigned char *buf, struct tim_buf *head, struct tim_buf *tail,
     struct tim_err *err);
 int tim_seal_verify_signed(const struct tim_buf *head,
@@ -97,6 +123,29 @@ int tim_seal_verify_signed(const struct tim_buf *head,
 /* A tar or zip bundle from fd into dir (seal_extract.c); limit 0: 64 GiB. */
 int tim_seal_extract_bundle(int fd, const char *dir, uint64_t limit,
     json_t *info, struct tim_err *err);
+
+/*
+ * The envelope as given: DER, PEM or an S/MIME message (sealin.c). A source
+ * of the envelope's DER over src; with hash, the SHA-256 of every byte of
+ * src, which tim_seal_in_finish reads to the end for.
+ */
+enum { TIM_SEAL_IN_DER, TIM_SEAL_IN_PEM, TIM_SEAL_IN_SMIME };
+struct tim_seal_in {
+	struct tim_src src;
+	int format;
+	unsigned char *raw, *dec;
+	size_t rpos, rlen, dpos, dlen;
+	int eof, b64_done, final_done;
+	EVP_ENCODE_CTX *ctx;
+	struct tim_sha256 *h;
+	uint64_t raw_n;
+};
+int tim_seal_in_init(struct tim_seal_in *in, struct tim_src src, int hash,
+    struct tim_err *err);
+ssize_t tim_seal_in_read(void *ctx, void *buf, size_t n, struct tim_err *err);
+const char *tim_seal_in_format(const struct tim_seal_in *in);
+int tim_seal_in_finish(struct tim_seal_in *in, char hex[65], struct tim_err *err);
+void tim_seal_in_release(struct tim_seal_in *in);
 
 /* The envelope to read: a file, or stdin for "-" (sealopen.c). */
 int tim_seal_open_input(const char *sealed, struct tim_err *err);
@@ -149,6 +198,6 @@ void tim_seal_sign_sink_release(struct tim_seal_sign_sink *g);
 
 /* Files and directories as one tar or zip into s (seal_bundle.c). */
 int tim_seal_write_bundle(char *const *files, size_t nfiles, int zip,
-    struct tim_seal_sink *s, struct tim_err *err);
+    struct tim_seal_sink *s, size_t *count, struct tim_err *err);
 
 #endif

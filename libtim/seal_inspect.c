@@ -16,10 +16,35 @@
 #include "seal_impl.h"
 #include "banned.h"
 
+/*
+ * Which of the partner's usual clients can open it, as tested in
+ * tests/tim-seal-interop.bats: OpenSSL 3 opens every CMS envelope tim reads;
+ * NSS (cmsutil 3.87, Thunderbird) and GnuPG's gpgsm (2.2, Kleopatra) open
+ * only EnvelopedData to an RSA PKCS#1 v1.5 recipient.
+ */
+static json_t *
+clients(const struct tim_seal_head *h, json_t *recipients)
+{
+	json_t *r;
+	size_t i;
+	int v15 = 0;
+	const char *ke;
+
+	json_array_foreach(recipients, i, r) {
+		ke = json_string_value(json_object_get(r, "key_encryption"));
+		if (ke != NULL && strcmp(ke, "rsa-pkcs1-v1.5") == 0)
+			v15 = 1;
+	}
+	v15 = v15 && !h->aead;
+	return json_pack("{s:b, s:b, s:b}", "openssl", 1, "nss", v15, "gpgsm", v15);
+}
+
 int
 tim_seal_inspect_src(struct tim_src src, const char *name, json_t **info,
     struct tim_err *err)
 {
+	struct tim_seal_in in;
+	struct tim_src dsrc = { tim_seal_in_read, &in };
 	struct tim_ber r;
 	struct tim_seal_head *h = NULL;
 	struct tim_ber_octets oct;
@@ -32,16 +57,20 @@ tim_seal_inspect_src(struct tim_src src, const char *name, json_t **info,
 
 	*info = NULL;
 	r.win = NULL;
+	memset(&in, 0, sizeof(in));
 	if (o == NULL || arr == NULL) {
 		tim_errorf(err, ENOMEM, _("out of memory"));
 		goto out;
 	}
-	if (tim_ber_init(&r, src, err) < 0 || tim_seal_head_parse(&r, &h, err) < 0)
+	if (tim_seal_in_init(&in, src, 0, err) < 0 ||
+	    tim_ber_init(&r, dsrc, err) < 0 || tim_seal_head_parse(&r, &h, err) < 0)
 		goto out;
 	json_object_set_new(o, "file", json_string(name));
+	json_object_set_new(o, "encoding", json_string(tim_seal_in_format(&in)));
 	tim_seal_describe_head(h, o);
 	if (tim_seal_sort_recipients(h, 0, arr, NULL, &refusal, err) < 0)
 		goto out;
+	json_object_set_new(o, "clients", clients(h, arr));
 	json_object_set_new(o, "recipients", arr);
 	arr = NULL;
 	buf = malloc(TIM_SEAL_CHUNK);
@@ -68,6 +97,7 @@ out:
 	json_decref(arr);
 	tim_seal_head_free(h);
 	tim_ber_release(&r);
+	tim_seal_in_release(&in);
 	return rc;
 }
 

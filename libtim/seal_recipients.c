@@ -54,7 +54,7 @@ mini_cms(const struct tim_seal_head *h, const unsigned char *ris, size_t rislen,
 	p = (const unsigned char *)body.buf;
 	cms = d2i_CMS_ContentInfo(NULL, &p, (long)body.len);
 	if (cms == NULL)
-		tim_failf(err, _("malformed envelope: %s"), tim_cms_ssl_error());
+		tim_failf(err, _("malformed encrypted file: %s"), tim_cms_ssl_error());
 out:
 	tim_buf_release(&body);
 	tim_buf_release(&eci);
@@ -144,7 +144,7 @@ tim_seal_sort_recipients(const struct tim_seal_head *h, int allow_legacy,
 		goto out;
 	sk = CMS_get0_RecipientInfos(cms);
 	if (sk == NULL || (size_t)sk_CMS_RecipientInfo_num(sk) != l->n) {
-		tim_failf(err, _("malformed envelope: %s"), "recipientInfos");
+		tim_failf(err, _("malformed encrypted file: %s"), "recipientInfos");
 		goto out;
 	}
 	for (i = 0; i < l->n; i++) {
@@ -189,7 +189,7 @@ decrypt_by_key(CMS_ContentInfo *cms, const struct tim_open_opts *o,
 		 * scripting this tool.
 		 */
 		return tim_failf(err,
-		    _("the envelope is not addressed to '%s', or its key was altered"),
+		    _("the encrypted file is not addressed to '%s', or its key was altered"),
 		    o->cert);
 	}
 	return 0;
@@ -226,7 +226,7 @@ tim_seal_recover_cek(const struct tim_seal_head *h,
 	if (allowed->len == 0) {
 		if (refusal != NULL)
 			return tim_failf(err, _("refused: %s"), _(refusal));
-		return tim_failf(err, _("the envelope has no recipients"));
+		return tim_failf(err, _("the encrypted file has no recipients"));
 	}
 	cms = mini_cms(h, (const unsigned char *)allowed->buf, allowed->len, err);
 	if (cms == NULL)
@@ -248,10 +248,10 @@ tim_seal_recover_cek(const struct tim_seal_head *h,
 		ERR_clear_error();
 		if (o->key != NULL)
 			tim_failf(err,
-			    _("the envelope is not addressed to '%s', or its key was altered"),
+			    _("the encrypted file is not addressed to '%s', or its key was altered"),
 			    o->cert);
 		else
-			tim_failf(err, _("cannot recover the content key: the envelope was altered or the key is wrong"));
+			tim_failf(err, _("cannot recover the content key: the encrypted file was altered or the key is wrong"));
 		goto out;
 	}
 	if ((int)*ceklen != EVP_CIPHER_get_key_length(h->cipher)) {

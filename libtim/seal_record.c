@@ -79,3 +79,64 @@ tim_seal_send_fields(json_t *info, char *const *files, size_t nfiles,
 	free(to);
 	return f;
 }
+
+/* The recipients of an opened envelope as --inspect names them. */
+static json_t *
+open_recipients(json_t *info)
+{
+	json_t *out = json_array(), *r, *x;
+	size_t i;
+	const char *keys[] = { "type", "issuer", "serial", "ski", "key_encryption", NULL };
+
+	json_array_foreach(json_object_get(info, "recipients"), i, r) {
+		x = json_object();
+		for (size_t j = 0; keys[j] != NULL; j++)
+			if (json_object_get(r, keys[j]) != NULL)
+				json_object_set(x, keys[j], json_object_get(r, keys[j]));
+		json_array_append_new(out, x);
+	}
+	return out;
+}
+
+json_t *
+tim_seal_receive_fields(json_t *info, const char *sealed, const char *from,
+    json_t *labels)
+{
+	json_t *f = json_object(), *signer = json_object_get(info, "signer");
+	json_t *out = json_object_get(info, "output");
+	const char *who = from;
+
+	if (f == NULL)
+		return NULL;
+	if (who == NULL && signer != NULL)
+		who = json_string_value(json_object_get(signer, "subject"));
+	/* A single file is the item; a bundle is named by its envelope. */
+	json_object_set_new(f, "item", out ? json_copy(out) : json_string(sealed));
+	if (json_object_get(info, "directory"))
+		json_object_set(f, "directory", json_object_get(info, "directory"));
+	json_object_set_new(f, "from", json_string(who ? who : "unknown"));
+	json_object_set_new(f, "envelope", json_string(sealed));
+	json_object_set(f, "envelope_sha256", json_object_get(info, "envelope_sha256"));
+	json_object_set(f, "encoding", json_object_get(info, "encoding"));
+	json_object_set(f, "format", json_object_get(info, "type"));
+	json_object_set(f, "content_encryption", json_object_get(info, "content_encryption"));
+	json_object_set(f, "integrity", json_object_get(info, "integrity"));
+	json_object_set_new(f, "recipients", open_recipients(info));
+	if (signer != NULL)
+		json_object_set(f, "signer", signer);
+	if (json_object_get(info, "legacy"))
+		json_object_set(f, "legacy", json_object_get(info, "legacy"));
+	if (out != NULL)
+		json_object_set_new(f, "files", json_pack("[{s:O, s:O?, s:O?}]", "name", out,
+		    "sha256", json_object_get(info, "plaintext_sha256"),
+		    "size", json_object_get(info, "plaintext_size")));
+	else if (json_object_get(info, "extracted"))
+		json_object_set(f, "files", json_object_get(info, "extracted"));
+	else
+		json_object_set_new(f, "files", json_pack("[{s:s, s:O?, s:O?}]", "name", "-",
+		    "sha256", json_object_get(info, "plaintext_sha256"),
+		    "size", json_object_get(info, "plaintext_size")));
+	if (json_array_size(labels) > 0)
+		json_object_set(f, "labels", labels);
+	return f;
+}

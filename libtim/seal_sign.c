@@ -122,6 +122,15 @@ tim_seal_sign_start(struct tim_seal_sign_sink *g, struct tim_err *err)
 	g->chain = CMS_dataInit(g->sd, NULL);
 	if (g->chain == NULL)
 		return tim_errorf(err, 0, _("signing failed: %s"), tim_cms_ssl_error());
+	/*
+	 * A whole ContentInfo, as `openssl cms -sign -outform DER` makes it, so
+	 * that `openssl cms -decrypt | openssl cms -verify -inform DER` checks
+	 * it; the envelope says id-data (what openssl's own sign-then-encrypt
+	 * pipeline makes).
+	 */
+	tim_der_hdr(&b, 0, 1, V_ASN1_SEQUENCE, -1);
+	tim_cms_der_oid(&b, NID_pkcs7_signed);
+	tim_der_hdr(&b, 2, 1, 0, -1);
 	tim_der_hdr(&b, 0, 1, V_ASN1_SEQUENCE, -1);
 	tim_buf_add(&b, g->pre.buf, g->pre.len);
 	tim_der_hdr(&b, 0, 1, V_ASN1_SEQUENCE, -1);
@@ -152,7 +161,7 @@ sign_finish(struct tim_seal_sink *s, struct tim_err *err)
 		tim_errorf(err, 0, _("signing failed: %s"), "SignedData header changed");
 		goto out;
 	}
-	tim_der_eoc(&b, 1);	/* SignedData */
+	tim_der_eoc(&b, 3);	/* SignedData, [0], ContentInfo */
 	rc = tim_seal_sink_buf(g->next, &b, err);
 out:
 	tim_buf_release(&head);

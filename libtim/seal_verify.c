@@ -26,14 +26,13 @@
  * SignerInfos in tail).
  */
 int
-tim_seal_copy_signed(struct tim_seal_dec *d, struct tim_seal_plain *p,
+tim_seal_copy_signed(struct tim_src src, int wrapped, struct tim_seal_plain *p,
     unsigned char *buf, struct tim_buf *head, struct tim_buf *tail,
     struct tim_err *err)
 {
-	struct tim_src src = { tim_seal_dec_read, d };
 	struct tim_buf oid = TIM_BUF_INIT;
 	struct tim_ber r;
-	struct tim_ber_frame fsd, fenc, fexp;
+	struct tim_ber_frame fci, fc0, fsd, fenc, fexp;
 	struct tim_ber_octets oct;
 	struct tim_tl tl;
 	ssize_t n;
@@ -41,6 +40,23 @@ tim_seal_copy_signed(struct tim_seal_dec *d, struct tim_seal_plain *p,
 
 	if (tim_ber_init(&r, src, err) < 0)
 		return -1;
+	/* A ContentInfo around it (tim 0.x put the bare SignedData). */
+	if (wrapped) {
+		if (tim_ber_expect(&r, &tl, 0, V_ASN1_SEQUENCE, 1, "ContentInfo") < 0)
+			goto out;
+		tim_ber_enter(&r, &tl, &fci);
+		if (tim_ber_expect(&r, &tl, 0, V_ASN1_OBJECT, 0, "contentType") < 0 ||
+		    tim_ber_capture(&r, &tl, &oid, 256) < 0)
+			goto out;
+		if (tim_seal_oid_nid(&oid) != NID_pkcs7_signed) {
+			tim_failf(err, _("malformed encrypted file: %s"), "contentType");
+			goto out;
+		}
+		tim_buf_reset(&oid);
+		if (tim_ber_expect(&r, &tl, 2, 0, 1, "content") < 0)
+			goto out;
+		tim_ber_enter(&r, &tl, &fc0);
+	}
 	if (tim_ber_expect(&r, &tl, 0, V_ASN1_SEQUENCE, 1, "SignedData") < 0)
 		goto out;
 	tim_ber_enter(&r, &tl, &fsd);
@@ -92,12 +108,15 @@ tim_seal_copy_signed(struct tim_seal_dec *d, struct tim_seal_plain *p,
 		if (tim_ber_next(&r, &tl) < 0 || tim_ber_capture(&r, &tl, tail, SIGNED_MAX) < 0)
 			goto out;
 	}
+	if (wrapped && (tim_ber_leave(&r, &fc0, "content") < 0 ||
+	    tim_ber_leave(&r, &fci, "ContentInfo") < 0))
+		goto out;
 	/* Reading to the end runs the decryption's final check. */
 	st = tim_ber_at_eof(&r);
 	if (st < 0)
 		goto out;
 	if (!st) {
-		tim_failf(err, _("malformed envelope: %s"), _("data after the end"));
+		tim_failf(err, _("malformed encrypted file: %s"), _("data after the end"));
 		goto out;
 	}
 	rc = 0;

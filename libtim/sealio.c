@@ -11,8 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "buf.h"
 #include "err.h"
+#include "hash.h"
 #include "i18n.h"
 #include "sealio.h"
 #include "banned.h"
@@ -29,8 +32,9 @@ tim_tmpfile_open(struct tim_tmpfile *t, const char *dest, struct tim_err *err)
 	t->dest = strdup(dest);
 	if (t->dest == NULL)
 		return tim_errorf(err, ENOMEM, _("cannot create '%s'"), dest);
-	if (lstat(dest, &st) == 0) {
-		tim_errorf(err, EEXIST, _("cannot create '%s'"), dest);
+	if (lstat(dest, &st) == 0 && (!t->replace || S_ISDIR(st.st_mode))) {
+		tim_errorf(err, EEXIST, t->replace ? _("cannot create '%s'") :
+		    _("cannot create '%s' (--force replaces it)"), dest);
 		goto fail;
 	}
 	if (slash != NULL)
@@ -68,6 +72,36 @@ fail:
 	return -1;
 }
 
+/* --force: link under a fresh hidden name beside dest, then rename over it. */
+static int
+link_replace(struct tim_tmpfile *t, const char *proc)
+{
+	struct tim_buf b = TIM_BUF_INIT;
+	unsigned char r[6];
+	char hex[13];
+	int i, rc = -1, e = EEXIST;
+
+	for (i = 0; i < 16 && rc < 0 && e == EEXIST; i++) {
+		if (RAND_bytes(r, sizeof(r)) != 1)
+			break;
+		tim_hex(r, sizeof(r), hex);
+		tim_buf_reset(&b);
+		tim_buf_addf(&b, "%s.tim-%s", t->dest, hex);
+		if (b.failed)
+			break;
+		rc = linkat(AT_FDCWD, proc, AT_FDCWD, b.buf, AT_SYMLINK_FOLLOW);
+		e = rc < 0 ? errno : 0;
+	}
+	if (rc == 0 && rename(b.buf, t->dest) < 0) {
+		e = errno;
+		unlink(b.buf);
+		rc = -1;
+	}
+	tim_buf_release(&b);
+	errno = e;
+	return rc;
+}
+
 int
 tim_tmpfile_commit(struct tim_tmpfile *t, int mode, struct tim_err *err)
 {
@@ -82,6 +116,8 @@ tim_tmpfile_commit(struct tim_tmpfile *t, int mode, struct tim_err *err)
 
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
 		rc = linkat(AT_FDCWD, proc, AT_FDCWD, t->dest, AT_SYMLINK_FOLLOW);
+		if (rc < 0 && errno == EEXIST && t->replace)
+			rc = link_replace(t, proc);
 		if (rc < 0) {
 			tim_errorf(err, errno, _("cannot create '%s'"), t->dest);
 			tim_tmpfile_discard(t);
@@ -100,7 +136,8 @@ tim_tmpfile_commit(struct tim_tmpfile *t, int mode, struct tim_err *err)
 		return -1;
 	}
 	t->fd = -1;
-	if (renameat2(AT_FDCWD, t->path, AT_FDCWD, t->dest, RENAME_NOREPLACE) < 0) {
+	if (renameat2(AT_FDCWD, t->path, AT_FDCWD, t->dest,
+	    t->replace ? 0 : RENAME_NOREPLACE) < 0) {
 		tim_errorf(err, errno, _("cannot create '%s'"), t->dest);
 		tim_tmpfile_discard(t);
 		return -1;

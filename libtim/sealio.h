@@ -17,11 +17,12 @@ struct tim_tmpfile {
 	int fd;
 	char *path;		/* the temporary name; NULL while unnamed */
 	char *dest;		/* where it goes */
+	int replace;		/* set before open: replace dest (--force) */
 };
 
 int tim_tmpfile_open(struct tim_tmpfile *t, const char *dest,
     struct tim_err *err);
-/* Syncs, sets mode and renames into place (never replacing dest). */
+/* Syncs, sets mode and renames into place (replacing dest only with replace). */
 int tim_tmpfile_commit(struct tim_tmpfile *t, int mode, struct tim_err *err);
 /* Removes the file if it is still there; safe to call twice. */
 void tim_tmpfile_discard(struct tim_tmpfile *t);

@@ -934,6 +934,11 @@ tamper_hook(struct tim_wipe_job *j)
 	const struct tim_wipe_faults *f = j->faults;
 	unsigned char *b;
 
+	if (f && f->grow && j->is_file && posix_memalign((void **)&b, 4096, 4096) == 0) {
+		memset(b, 0x77, 4096);
+		(void)pwrite(j->fd, b, 4096, (off_t)j->size);
+		free(b);
+	}
 	if (f == NULL || !f->tamper || f->tamper_off + 512 > j->size ||
 	    posix_memalign((void **)&b, 4096, 4096) != 0)
 		return;

@@ -109,14 +109,20 @@ typedef void tim_wipe_progress_fn(void *ctx, size_t pass, int phase,
 /*
  * Faults a test build injects into a job (NULL in the installed tools,
  * which carry no code that fills this): a range whose writes fail with
- * EIO, a stop once that many bytes are written, and 512 bytes of 0x5a at
- * tamper_off after the last pass is written.
+ * EIO, a stop once that many bytes are written, 512 bytes of 0x5a at
+ * tamper_off after the last pass is written, and a hardware erase that is
+ * never sent while the device is taken to have answered success (a drive
+ * or bridge that lies), and an ATA disk taken to offer SECURITY ERASE, so
+ * that the commands reach a drive that aborts them.
  */
 struct tim_wipe_faults {
 	uint64_t eio_off, eio_len;	/* eio_len 0: none */
 	uint64_t stop_after;		/* 0: none */
 	int tamper;
 	uint64_t tamper_off;
+	int skip_hw;
+	int ata_security;	/* take an ATA disk to offer security erase */
+	int grow;		/* after the last pass, 4 KiB appended: another writer */
 };
 
 /*

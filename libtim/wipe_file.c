@@ -163,8 +163,11 @@ tim_wipe_file_media(int fd, const struct stat *st)
 
 	if (fstatfs(fd, &sf) == 0)
 		snprintf(fsname, sizeof(fsname), "0x%lx", (unsigned long)sf.f_type);
-	return json_pack("{s:s, s:I, s:s, s:s}", "type", "file",
+	/* A file has no make, model or serial: "not applicable", not "unknown". */
+	return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "type", "file",
 	    "size_bytes", (json_int_t)st->st_size, "filesystem_magic", fsname,
+	    "make", "not applicable", "model", "not applicable",
+	    "serial", "not applicable", "firmware", "not applicable",
 	    "hpa_dco", "not applicable");
 }
 

@@ -96,136 +96,6 @@ tim_wipe_cert_text(const json_t *cert, struct tim_buf *out)
 	return r;
 }
 
-/* A value for people: strings as they are, numbers, true/false, lists. */
-static void
-html_value(struct tim_buf *b, const json_t *v)
-{
-	char *s;
-
-	if (json_is_string(v))
-		tim_buf_addxml(b, json_string_value(v));
-	else if (v == NULL || json_is_null(v))
-		tim_buf_adds(b, "unknown");
-	else if (json_is_array(v) && json_array_size(v) == 0)
-		tim_buf_adds(b, "none");
-	else if (json_is_array(v) && json_is_string(json_array_get(v, 0))) {
-		size_t i;
-
-		for (i = 0; i < json_array_size(v); i++) {
-			if (i)
-				tim_buf_adds(b, ", ");
-			html_value(b, json_array_get(v, i));
-		}
-	}
-	else if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) != NULL) {
-		tim_buf_addxml(b, s);
-		free(s);
-	}
-}
-
-static void
-row(struct tim_buf *b, const char *label, const json_t *v)
-{
-	tim_buf_adds(b, "<tr><th>");
-	tim_buf_addxml(b, label);
-	tim_buf_adds(b, "</th><td>");
-	html_value(b, v);
-	tim_buf_adds(b, "</td></tr>\n");
-}
-
-static const char *const css =
-    "body{font-family:sans-serif;max-width:52em;margin:2em auto;color:#111}"
-    "h1{font-size:1.4em;border-bottom:2px solid #111;padding-bottom:.3em}"
-    "h2{font-size:1.1em;margin-top:1.6em}"
-    "table{border-collapse:collapse;width:100%;margin:.5em 0}"
-    "th,td{border:1px solid #888;padding:.3em .5em;text-align:left;vertical-align:top}"
-    "th{width:16em;background:#eee}"
-    ".ok{color:#060;font-weight:bold}.bad{color:#a00;font-weight:bold}"
-    ".sig td{height:3em}code{word-break:break-all}"
-    "@media print{body{margin:0}}";
-
-int
-tim_wipe_cert_html(const json_t *cert, const char *sha256, struct tim_buf *b)
-{
-	const json_t *person = json_object_get(cert, "person");
-	const json_t *items = json_object_get(cert, "items"), *it;
-	const char *result = json_string_value(json_object_get(cert, "result"));
-	size_t i;
-
-	tim_buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	    "<title>Certificate of Sanitization ");
-	html_value(b, json_object_get(cert, "id"));
-	tim_buf_addf(b, "</title><style>%s</style></head><body>\n", css);
-	tim_buf_adds(b, "<h1>Certificate of Sanitization</h1>\n<p>");
-	html_value(b, json_object_get(cert, "standard"));
-	tim_buf_adds(b, " &middot; 告示 I 第四 5 (1), V 第三 5-8</p>\n<table>\n");
-	row(b, "Certificate id", json_object_get(cert, "id"));
-	tim_buf_adds(b, "<tr><th>Result</th><td class=\"");
-	tim_buf_adds(b, result && strcmp(result, "complete") == 0 ? "ok" : "bad");
-	tim_buf_adds(b, "\">");
-	tim_buf_addxml(b, result ? result : "unknown");
-	tim_buf_adds(b, "</td></tr>\n");
-	row(b, "Start", json_object_get(cert, "start"));
-	row(b, "End", json_object_get(cert, "end"));
-	row(b, "Tool", json_object_get(json_object_get(cert, "tool"), "name"));
-	row(b, "Tool version", json_object_get(json_object_get(cert, "tool"), "version"));
-	if (sha256) {
-		tim_buf_adds(b, "<tr><th>SHA-256 of the JSON certificate</th><td><code>");
-		tim_buf_addxml(b, sha256);
-		tim_buf_adds(b, "</code></td></tr>\n");
-	}
-	tim_buf_adds(b, "</table>\n<h2>Person performing sanitization</h2>\n<table>\n");
-	row(b, "Name", json_object_get(person, "name"));
-	row(b, "Title", json_object_get(person, "title"));
-	row(b, "Organization", json_object_get(person, "organization"));
-	row(b, "Location", json_object_get(person, "location"));
-	row(b, "Phone", json_object_get(person, "phone"));
-	row(b, "Host", json_object_get(person, "host"));
-	tim_buf_adds(b, "</table>\n");
-	tim_buf_adds(b, "<h2>Media destination</h2>\n<table>\n");
-	row(b, "Destination", json_object_get(cert, "media_destination"));
-	tim_buf_adds(b, "</table>\n");
-	json_array_foreach(items, i, it) {
-		const json_t *m = json_object_get(it, "media");
-		const json_t *v = json_object_get(it, "verification");
-
-		tim_buf_addf(b, "<h2>Media %zu: ", i + 1);
-		html_value(b, json_object_get(it, "target"));
-		tim_buf_adds(b, "</h2>\n<table>\n");
-		row(b, "Media type", json_object_get(m, "type"));
-		row(b, "Manufacturer", json_object_get(m, "make"));
-		row(b, "Model", json_object_get(m, "model"));
-		row(b, "Serial number", json_object_get(m, "serial"));
-		row(b, "Property number", json_object_get(it, "property_number"));
-		row(b, "Classification", json_object_get(it, "classification"));
-		row(b, "Data backed up", json_object_get(it, "data_backed_up"));
-		row(b, "Size (bytes)", json_object_get(m, "size_bytes"));
-		row(b, "HPA/DCO", json_object_get(m, "hpa_dco"));
-		row(b, "Sanitization category", json_object_get(it, "category"));
-		row(b, "Technique", json_object_get(it, "technique"));
-		row(b, "Method", json_object_get(it, "method"));
-		row(b, "Passes", json_object_get(it, "passes"));
-		row(b, "Bytes written", json_object_get(it, "bytes_written"));
-		row(b, "Verification method", json_object_get(v, "method"));
-		row(b, "Verification (tim-wipe)", json_object_get(v, "mode"));
-		row(b, "Verification result", json_object_get(v, "result"));
-		row(b, "Bytes read back", json_object_get(v, "bytes_verified"));
-		row(b, "Mismatches [offset, length]", json_object_get(v, "mismatches"));
-		row(b, "Bad ranges [offset, length]", json_object_get(it, "bad_ranges"));
-		row(b, "Start", json_object_get(it, "start"));
-		row(b, "End", json_object_get(it, "end"));
-		row(b, "Result", json_object_get(it, "result"));
-		if (json_object_get(it, "notes"))
-			row(b, "Notes", json_object_get(it, "notes"));
-		tim_buf_adds(b, "</table>\n");
-	}
-	tim_buf_adds(b, "<h2>Validation</h2>\n<table class=\"sig\">\n"
-	    "<tr><th>Name / title</th><td></td></tr>\n"
-	    "<tr><th>Signature / date</th><td></td></tr>\n</table>\n"
-	    "</body></html>\n");
-	return b->failed ? -1 : 0;
-}
-
 json_t *
 tim_wipe_erase_fields(const json_t *item, const char *property,
     const char *cert, const char *cert_sha256)
@@ -243,6 +113,18 @@ tim_wipe_erase_fields(const json_t *item, const char *property,
 	    "bytes", json_object_get(item, "bytes_written"),
 	    "verify", json_string_value(json_object_get(v, "result")),
 	    "result", json_object_get(item, "result"));
+	/* A marked file's label: the register shows what was erased. */
+	if (f && json_is_object(json_object_get(item, "label"))) {
+		static const char *const lf[] = { "level", "owner", "entrusted", "id", "until" };
+		size_t i;
+
+		for (i = 0; i < sizeof(lf) / sizeof(lf[0]); i++) {
+			const json_t *lv = json_object_get(json_object_get(item, "label"), lf[i]);
+
+			if (json_is_string(lv))
+				json_object_set(f, lf[i], (json_t *)lv);
+		}
+	}
 	if (f && cert) {
 		json_object_set_new(f, "cert", json_string(cert));
 		json_object_set_new(f, "cert_sha256", json_string(cert_sha256 ? cert_sha256 : ""));
@@ -332,26 +214,29 @@ tim_wipe_item_finish(json_t *it, const struct tim_wipe_job *j, int verify,
 	return st;
 }
 
-void
-tim_wipe_item_hardware(json_t *it, const struct tim_sanitize_caps *c, int action)
+int
+tim_wipe_item_hardware(json_t *it, const struct tim_sanitize_caps *c, int action,
+    json_t *verification, int verified)
 {
-	char now[21];
+	char now[21], detail[128];
 
 	tim_now_rfc3339(now);
 	json_object_set_new(it, "category", json_string(action == TIM_HW_SECDISCARD ?
 	    "device-defined (secure discard)" : "purge"));
 	json_object_set_new(it, "technique", json_string(tim_hw_technique(action)));
 	json_object_set_new(it, "method", json_string("hardware"));
+	tim_hw_command_detail(c, action, detail, sizeof(detail));
 	json_object_set_new(it, "method_spec", json_string(tim_hw_command(c, action)));
+	json_object_set_new(it, "command", json_string(detail));
 	json_object_set_new(it, "passes", json_array());
 	json_object_set_new(it, "pass_count", json_integer(0));
 	json_object_set_new(it, "bytes_written", json_integer(0));
-	json_object_set_new(it, "verification", json_pack("{s:s, s:s, s:s, s:I, s:[]}",
-	    "method", "none", "mode", "off", "result", "not verified (erase inside the device)",
-	    "bytes_verified", (json_int_t)0, "mismatches"));
+	json_object_set_new(it, "verification", verification);
 	json_object_set_new(it, "bad_ranges", json_array());
 	json_object_set_new(it, "end", json_string(now));
-	json_object_set_new(it, "result", json_string("complete"));
+	json_object_set_new(it, "result", json_string(verified ? "complete" :
+	    "verification failed"));
+	return verified ? 0 : 1;
 }
 
 void

@@ -1,6 +1,8 @@
 #ifndef TIM_WIPERECORD_H
 #define TIM_WIPERECORD_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 struct tim_buf;
@@ -31,11 +33,13 @@ json_t *tim_wipe_cert_new(json_t *items, json_t *person,
 int tim_wipe_cert_text(const json_t *cert, struct tim_buf *out);
 
 /*
- * A self-contained printable page for the certificate; every string from
- * the certificate is escaped. sha256 is the hex digest of the JSON file, or
- * NULL.
+ * A self-contained printable page for the certificate (wipe_cert_html.c):
+ * A4, one page per device with the signature and seal block, the files on
+ * one page with a summary and the list, local times; in Japanese when ja is
+ * 1. Every string from the certificate is escaped. sha256 is the hex digest
+ * of the JSON file, or NULL.
  */
-int tim_wipe_cert_html(const json_t *cert, const char *sha256,
+int tim_wipe_cert_html(const json_t *cert, const char *sha256, int ja,
     struct tim_buf *out);
 
 /* The method's passes by name: ["random", "0x00", ...]. A new array. */
@@ -69,10 +73,13 @@ void tim_wipe_item_check(json_t *it);
 /*
  * Puts the results of a finished hardware erase (TIM_HW_* action, with the
  * device's command set in c) into an item from tim_wipe_item_new: purge,
- * the technique and command, nothing written by the host, not verified.
+ * the technique and command, nothing written by the host, and the read-back
+ * (verification, stolen; from tim_hwverify_json). The result is "complete"
+ * only when verified is 1, else "verification failed". Returns 0 when
+ * complete, 1 when not.
  */
-void tim_wipe_item_hardware(json_t *it, const struct tim_sanitize_caps *c,
-    int action);
+int tim_wipe_item_hardware(json_t *it, const struct tim_sanitize_caps *c,
+    int action, json_t *verification, int verified);
 
 /*
  * The fields of the ledger's "erase" record for one certificate item (a

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zip.h>
 #include <archive.h>
 #include <archive_entry.h>
 #include <libxml/parser.h>
@@ -74,129 +75,334 @@ wanted(const char *const *want, const char *name)
 	return 0;
 }
 
+/*
+ * The zip source libzip reads the original from (pread on in) and writes
+ * the new package to (out, set when writing): unchanged entries go from
+ * one to the other with their compressed bytes.
+ */
+struct tim_zsrc {
+	int in, out;
+	off_t size;		/* of the original */
+	time_t mtime;
+	zip_uint64_t pos, wpos, wsize;
+	int began;		/* libzip started writing */
+	zip_error_t error;
+	/* libzip writes a header field at a time: the writes gather here. */
+	unsigned char *wbuf;
+	size_t wlen;
+	zip_uint64_t woff;	/* where wbuf goes in out */
+};
+
+#define ZSRC_WBUF ((size_t)1 << 20)
+
+static int
+zsrc_flush(struct tim_zsrc *z)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < z->wlen) {
+		n = pwrite(z->out, z->wbuf + done, z->wlen - done, (off_t)(z->woff + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			zip_error_set(&z->error, ZIP_ER_WRITE, n < 0 ? errno : ENOSPC);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	z->woff += z->wlen;
+	z->wlen = 0;
+	return 0;
+}
+
+/* Writes len bytes at wpos, through the buffer when they fit in it. */
+static int
+zsrc_write(struct tim_zsrc *z, const void *data, zip_uint64_t len)
+{
+	zip_uint64_t done;
+	ssize_t n;
+
+	if (z->wbuf != NULL && z->wpos >= z->woff && z->wpos <= z->woff + z->wlen &&
+	    z->wpos - z->woff + len <= ZSRC_WBUF) {
+		memcpy(z->wbuf + (z->wpos - z->woff), data, len);
+		if (z->wpos - z->woff + len > z->wlen)
+			z->wlen = (size_t)(z->wpos - z->woff + len);
+		return 0;
+	}
+	if (zsrc_flush(z) < 0)
+		return -1;
+	z->woff = z->wpos;
+	if (z->wbuf != NULL && len <= ZSRC_WBUF) {
+		memcpy(z->wbuf, data, len);
+		z->wlen = (size_t)len;
+		return 0;
+	}
+	z->woff = z->wpos + len;
+	for (done = 0; done < len; done += (zip_uint64_t)n) {
+		n = pwrite(z->out, (const char *)data + done, len - done, (off_t)(z->wpos + done));
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0) {
+			zip_error_set(&z->error, ZIP_ER_WRITE, n < 0 ? errno : ENOSPC);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static zip_int64_t
+zsrc_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct tim_zsrc *z = ud;
+	zip_int64_t off;
+	ssize_t n;
+	struct stat st;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		z->pos = 0;
+		return 0;
+	case ZIP_SOURCE_READ:
+		if (z->pos >= (zip_uint64_t)z->size)
+			return 0;
+		if (len > (zip_uint64_t)z->size - z->pos)
+			len = (zip_uint64_t)z->size - z->pos;
+		n = pread(z->in, data, len, (off_t)z->pos);
+		if (n < 0) {
+			zip_error_set(&z->error, ZIP_ER_READ, errno);
+			return -1;
+		}
+		z->pos += (zip_uint64_t)n;
+		return n;
+	case ZIP_SOURCE_CLOSE:
+		return 0;
+	case ZIP_SOURCE_SEEK:
+		off = zip_source_seek_compute_offset(z->pos, (zip_uint64_t)z->size, data, len, &z->error);
+		if (off < 0)
+			return -1;
+		z->pos = (zip_uint64_t)off;
+		return 0;
+	case ZIP_SOURCE_TELL:
+		return (zip_int64_t)z->pos;
+	case ZIP_SOURCE_STAT: {
+		zip_stat_t *zst = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &z->error);
+
+		if (zst == NULL)
+			return -1;
+		zip_stat_init(zst);
+		zst->size = (zip_uint64_t)z->size;
+		zst->mtime = z->mtime;
+		zst->valid |= ZIP_STAT_SIZE | ZIP_STAT_MTIME;
+		return sizeof(*zst);
+	}
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&z->error, data, len);
+	case ZIP_SOURCE_FREE:
+		return 0;
+	case ZIP_SOURCE_BEGIN_WRITE:
+		/* The temporary file is new; truncated all the same if it is not. */
+		if (z->out < 0 || fstat(z->out, &st) < 0 || (st.st_size != 0 && ftruncate(z->out, 0) < 0)) {
+			zip_error_set(&z->error, ZIP_ER_WRITE, z->out < 0 ? EBADF : errno);
+			return -1;
+		}
+		z->wpos = z->wsize = z->woff = 0;
+		z->wlen = 0;
+		z->wbuf = z->wbuf ? z->wbuf : malloc(ZSRC_WBUF);
+		z->began = 1;
+		return 0;
+	case ZIP_SOURCE_WRITE:
+		if (zsrc_write(z, data, len) < 0)
+			return -1;
+		z->wpos += len;
+		if (z->wpos > z->wsize)
+			z->wsize = z->wpos;
+		return (zip_int64_t)len;
+	case ZIP_SOURCE_SEEK_WRITE:
+		off = zip_source_seek_compute_offset(z->wpos, z->wsize, data, len, &z->error);
+		if (off < 0)
+			return -1;
+		z->wpos = (zip_uint64_t)off;
+		return 0;
+	case ZIP_SOURCE_TELL_WRITE:
+		return (zip_int64_t)z->wpos;
+	case ZIP_SOURCE_COMMIT_WRITE:
+		return zsrc_flush(z) < 0 ? -1 : 0;
+	case ZIP_SOURCE_ROLLBACK_WRITE:
+		z->wlen = 0;
+		if (z->out >= 0 && ftruncate(z->out, 0) < 0) {
+			zip_error_set(&z->error, ZIP_ER_WRITE, errno);
+			return -1;
+		}
+		return 0;
+	case ZIP_SOURCE_REMOVE:
+		/* libzip removes an archive left empty; tim never leaves one. */
+		return 0;
+	case ZIP_SOURCE_SUPPORTS:
+		return ZIP_SOURCE_SUPPORTS_WRITABLE;
+	default:
+		zip_error_set(&z->error, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
+/* Parts tim reads when the caller did not say: its XML, never the media. */
+static int
+xmlish(const char *name)
+{
+	size_t len = strlen(name);
+
+	return strcasecmp(name, "mimetype") == 0 ||
+	    (len > 4 && strcasecmp(name + len - 4, ".xml") == 0) ||
+	    (len > 5 && strcasecmp(name + len - 5, ".rels") == 0);
+}
+
+/* Inflates one entry into part, counting what really comes out. */
+static int
+read_part(struct tim_zpkg *p, struct tim_zpart *q, off_t packed, struct tim_err *err)
+{
+	zip_file_t *zf = zip_fopen_index(p->za, (zip_uint64_t)q->index, 0);
+	size_t cap = 65536;
+	zip_int64_t n;
+	int r = -1;
+
+	if (zf == NULL)
+		return tim_errorf(err, 0, _("'%s' is damaged: %s"), p->path, zip_strerror(p->za));
+	q->data = malloc(cap + 1);
+	if (q->data == NULL) {
+		tim_errorf(err, ENOMEM, _("out of memory"));
+		goto out;
+	}
+	for (;;) {
+		if (q->len == cap) {
+			unsigned char *nd;
+
+			if (cap > TIM_ZIP_MAX_TOTAL)
+				break;
+			nd = realloc(q->data, cap * 2 + 1);
+			if (nd == NULL) {
+				tim_errorf(err, ENOMEM, _("out of memory"));
+				goto out;
+			}
+			q->data = nd;
+			cap *= 2;
+		}
+		n = zip_fread(zf, q->data + q->len, cap - q->len);
+		if (n < 0) {
+			tim_errorf(err, 0, _("'%s' is damaged: %s"), p->path, zip_file_strerror(zf));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		q->len += (size_t)n;
+		p->total += (size_t)n;
+		if (p->total > TIM_ZIP_MAX_TOTAL ||
+		    (p->total > ((size_t)16 << 20) &&
+		    p->total / ((size_t)packed + 1) > TIM_ZIP_MAX_RATIO)) {
+			tim_errorf(err, 0, _("'%s' unpacks to too much data (a zip bomb?); refusing it"), p->path);
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	zip_fclose(zf);
+	return r;
+}
+
 int
 tim_zpkg_load(struct tim_zpkg *p, int fd, const char *path,
     const char *const *want_data, struct tim_err *err)
 {
-	struct archive *a;
-	struct archive_entry *e;
+	zip_source_t *src;
+	zip_error_t zerr;
+	zip_int64_t count, i;
+	zip_uint64_t declared = 0;
 	struct stat st;
-	size_t i;
-	int r, ret = -1;
+	size_t k;
 
 	memset(p, 0, sizeof(*p));
 	p->path = path;
-	if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+	if (fstat(fd, &st) < 0)
 		return tim_errorf(err, errno, _("cannot read '%s'"), path);
-	a = archive_read_new();
-	if (a == NULL)
+	p->src = calloc(1, sizeof(*p->src));
+	if (p->src == NULL)
 		return tim_errorf(err, ENOMEM, _("out of memory"));
-	archive_read_support_format_zip_seekable(a);
-	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
-		tim_errorf(err, 0, _("'%s' is damaged: %s"), path, archive_error_string(a));
-		goto out;
+	p->src->in = fd;
+	p->src->out = -1;
+	p->src->size = st.st_size;
+	p->src->mtime = st.st_mtime;
+	zip_error_init(&p->src->error);
+	zip_error_init(&zerr);
+	src = zip_source_function_create(zsrc_cb, p->src, &zerr);
+	if (src == NULL || (p->za = zip_open_from_source(src, 0, &zerr)) == NULL) {
+		tim_errorf(err, 0, _("'%s' is damaged: %s"), path, zip_error_strerror(&zerr));
+		if (src)
+			zip_source_free(src);
+		zip_error_fini(&zerr);
+		tim_zpkg_release(p);
+		return -1;
 	}
-	for (;;) {
+	zip_error_fini(&zerr);
+	count = zip_get_num_entries(p->za, 0);
+	if (count > TIM_ZIP_MAX_ENTRIES) {
+		tim_errorf(err, 0, _("'%s' has more than %d entries; refusing it"), path, TIM_ZIP_MAX_ENTRIES);
+		goto fail;
+	}
+	if ((p->gone = calloc((size_t)count + 1, sizeof(*p->gone))) == NULL) {
+		tim_errorf(err, ENOMEM, _("out of memory"));
+		goto fail;
+	}
+	for (i = 0; i < count; i++) {
 		struct tim_zpart part;
-		const char *name;
-		size_t want;
+		zip_stat_t zs;
+		const char *name = zip_get_name(p->za, (zip_uint64_t)i, ZIP_FL_ENC_GUESS);
 
-		r = archive_read_next_header(a, &e);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN) {
-			tim_errorf(err, 0, _("'%s' is damaged: %s"), path, archive_error_string(a));
-			goto out;
-		}
-		if (p->n >= TIM_ZIP_MAX_ENTRIES) {
-			tim_errorf(err, 0, _("'%s' has more than %d entries; refusing it"), path, TIM_ZIP_MAX_ENTRIES);
-			goto out;
-		}
-		name = archive_entry_pathname_utf8(e);
-		if (name == NULL)
-			name = archive_entry_pathname(e);
 		if (name == NULL || !name_ok(name)) {
 			tim_errorf(err, 0, _("'%s' holds an entry with an unsafe name; refusing it"), path);
-			goto out;
+			goto fail;
 		}
-		if (archive_entry_is_encrypted(e)) {
+		if (zip_stat_index(p->za, (zip_uint64_t)i, 0, &zs) < 0) {
+			tim_errorf(err, 0, _("'%s' is damaged: %s"), path, zip_strerror(p->za));
+			goto fail;
+		}
+		if ((zs.valid & ZIP_STAT_ENCRYPTION_METHOD) && zs.encryption_method != ZIP_EM_NONE) {
 			tim_errorf(err, 0, _("'%s' is encrypted; refusing it"), path);
-			goto out;
+			goto fail;
 		}
-		for (i = 0; i < p->n; i++)
-			if (strcasecmp(p->parts[i].name, name) == 0) {
+		for (k = 0; k < p->n; k++)
+			if (strcasecmp(p->parts[k].name, name) == 0) {
 				tim_errorf(err, 0, _("'%s' is damaged: entry '%s' twice"), path, name);
-				goto out;
+				goto fail;
 			}
+		/* What the headers claim is bounded too, before anything is inflated. */
+		declared += (zs.valid & ZIP_STAT_SIZE) ? zs.size : 0;
+		if (declared > TIM_ZIP_MAX_TOTAL ||
+		    (declared > ((zip_uint64_t)16 << 20) &&
+		    declared / ((zip_uint64_t)st.st_size + 1) > TIM_ZIP_MAX_RATIO)) {
+			tim_errorf(err, 0, _("'%s' unpacks to too much data (a zip bomb?); refusing it"), path);
+			goto fail;
+		}
 		memset(&part, 0, sizeof(part));
 		part.name = strdup(name);
-		part.mtime = archive_entry_mtime(e);
-		part.mtime_ns = archive_entry_mtime_nsec(e);
-		part.is_dir = archive_entry_filetype(e) == AE_IFDIR;
+		part.index = i;
+		part.mtime = (zs.valid & ZIP_STAT_MTIME) ? zs.mtime : 0;
+		part.is_dir = name[strlen(name) - 1] == '/';
 		if (part.name == NULL || add_part(p, &part) < 0) {
 			free(part.name);
 			tim_errorf(err, ENOMEM, _("out of memory"));
-			goto out;
+			goto fail;
 		}
-		if (part.is_dir || !wanted(want_data, name))
+		if (part.is_dir || (want_data ? !wanted(want_data, name) : !xmlish(name)))
 			continue;
-		if (archive_entry_size_is_set(e) &&
-		    (uint64_t)archive_entry_size(e) > TIM_ZIP_MAX_TOTAL - p->total) {
-			tim_errorf(err, 0, _("'%s' unpacks to too much data (a zip bomb?); refusing it"), path);
-			goto out;
-		}
-		/* Count what really comes out, not what the headers claim. */
-		want = archive_entry_size_is_set(e) ? (size_t)archive_entry_size(e) : 65536;
-		if (want > ((size_t)1 << 20))
-			want = (size_t)1 << 20;
-		{
-			struct tim_zpart *q = &p->parts[p->n - 1];
-			size_t cap = want + 1;
-			ssize_t n;
-
-			q->data = malloc(cap);
-			if (q->data == NULL) {
-				tim_errorf(err, ENOMEM, _("out of memory"));
-				goto out;
-			}
-			for (;;) {
-				if (q->len == cap) {
-					unsigned char *nd;
-
-					if (cap > TIM_ZIP_MAX_TOTAL)
-						break;
-					nd = realloc(q->data, cap * 2);
-					if (nd == NULL) {
-						tim_errorf(err, ENOMEM, _("out of memory"));
-						goto out;
-					}
-					q->data = nd;
-					cap *= 2;
-				}
-				n = archive_read_data(a, q->data + q->len, cap - q->len);
-				if (n < 0) {
-					tim_errorf(err, 0, _("'%s' is damaged: %s"), path, archive_error_string(a));
-					goto out;
-				}
-				if (n == 0)
-					break;
-				q->len += (size_t)n;
-				p->total += (size_t)n;
-				if (p->total > TIM_ZIP_MAX_TOTAL ||
-				    (p->total > ((size_t)16 << 20) &&
-				    p->total / ((size_t)st.st_size + 1) > TIM_ZIP_MAX_RATIO)) {
-					tim_errorf(err, 0, _("'%s' unpacks to too much data (a zip bomb?); refusing it"), path);
-					goto out;
-				}
-			}
-		}
+		if (read_part(p, &p->parts[p->n - 1], st.st_size, err) < 0)
+			goto fail;
 	}
-	ret = 0;
-out:
-	archive_read_free(a);
-	if (ret < 0)
-		tim_zpkg_release(p);
-	return ret;
+	return 0;
+fail:
+	tim_zpkg_release(p);
+	return -1;
 }
 
 void
@@ -213,6 +419,18 @@ tim_zpkg_release(struct tim_zpkg *p)
 	free(p->parts);
 	p->parts = NULL;
 	p->n = p->cap = 0;
+	if (p->za)
+		zip_discard(p->za);
+	p->za = NULL;
+	if (p->src) {
+		zip_error_fini(&p->src->error);
+		free(p->src->wbuf);
+	}
+	free(p->src);
+	p->src = NULL;
+	free(p->gone);
+	p->gone = NULL;
+	p->ngone = 0;
 }
 
 struct tim_zpart *
@@ -235,6 +453,7 @@ tim_zpkg_add(struct tim_zpkg *p, const char *name, xmlDocPtr doc,
 	memset(&part, 0, sizeof(part));
 	part.name = strdup(name);
 	part.doc = doc;
+	part.index = -1;
 	/* New parts take the package's first time, so output stays reproducible. */
 	if (p->n > 0) {
 		part.mtime = p->parts[0].mtime;
@@ -257,6 +476,9 @@ tim_zpkg_remove(struct tim_zpkg *p, struct tim_zpart *part)
 
 	if (i >= p->n)
 		return;
+	/* gone has room for every entry of the original (tim_zpkg_load). */
+	if (part->index >= 0 && p->gone != NULL)
+		p->gone[p->ngone++] = part->index;
 	free(part->name);
 	free(part->data);
 	if (part->doc)
@@ -442,15 +664,26 @@ out:
 	return r;
 }
 
-int
-tim_zpkg_write(struct tim_zpkg *p, int out, const char *const *first,
+/*
+ * The old way, for a package whose first entries are out of place: every
+ * entry inflated and written again through libarchive, in order.
+ */
+static int
+write_archive(struct tim_zpkg *p, int out, const char *const *first,
     struct tim_err *err)
 {
-	struct archive *w = archive_write_new();
+	struct archive *w;
 	unsigned char *done;
 	size_t i, k;
 	int r = -1;
 
+	for (i = 0; i < p->n; i++)
+		if (!p->parts[i].is_dir && !p->parts[i].doc && !p->parts[i].data &&
+		    p->parts[i].index >= 0 && read_part(p, &p->parts[i], p->src->size, err) < 0)
+			return -1;
+	if (lseek(out, 0, SEEK_SET) < 0 || ftruncate(out, 0) < 0)
+		return tim_errorf(err, errno, _("cannot write '%s'"), p->path);
+	w = archive_write_new();
 	done = calloc(p->n + 1, 1);
 	if (w == NULL || done == NULL) {
 		free(done);
@@ -488,6 +721,82 @@ out:
 	archive_write_free(w);
 	free(done);
 	return r;
+}
+
+/* One changed or new part into the libzip archive. */
+static int
+put_part(struct tim_zpkg *p, struct tim_zpart *part, struct tim_err *err)
+{
+	xmlChar *mem = NULL;
+	zip_source_t *zs;
+	zip_int64_t idx;
+	void *copy;
+	int size;
+
+	xmlDocDumpMemoryEnc(part->doc, &mem, &size, "UTF-8");
+	if (mem == NULL || size < 0 || (copy = malloc((size_t)size + 1)) == NULL) {
+		xmlFree(mem);
+		return tim_errorf(err, ENOMEM, _("out of memory"));
+	}
+	memcpy(copy, mem, (size_t)size);
+	xmlFree(mem);
+	zs = zip_source_buffer(p->za, copy, (zip_uint64_t)size, 1);
+	if (zs == NULL) {
+		free(copy);
+		return tim_errorf(err, 0, _("cannot write '%s': %s"), p->path, zip_strerror(p->za));
+	}
+	if (part->index >= 0)
+		idx = zip_file_replace(p->za, (zip_uint64_t)part->index, zs, 0) < 0 ? -1 : part->index;
+	else
+		idx = zip_file_add(p->za, part->name, zs, ZIP_FL_ENC_UTF_8);
+	if (idx < 0) {
+		zip_source_free(zs);
+		return tim_errorf(err, 0, _("cannot write '%s': %s"), p->path, zip_strerror(p->za));
+	}
+	if (zip_set_file_compression(p->za, (zip_uint64_t)idx, ZIP_CM_DEFLATE, 6) < 0 ||
+	    zip_file_set_mtime(p->za, (zip_uint64_t)idx, part->mtime, 0) < 0)
+		return tim_errorf(err, 0, _("cannot write '%s': %s"), p->path, zip_strerror(p->za));
+	return 0;
+}
+
+int
+tim_zpkg_write(struct tim_zpkg *p, int out, const char *const *first,
+    struct tim_err *err)
+{
+	size_t i, k;
+
+	if (p->za == NULL)
+		return tim_errorf(err, EINVAL, _("cannot write '%s'"), p->path);
+	/* The leading entries must already lead: libzip keeps the order. */
+	for (k = 0; first && first[k]; k++)
+		if (k >= p->n || strcasecmp(p->parts[k].name, first[k]) != 0 ||
+		    p->parts[k].index != (long long)k)
+			return write_archive(p, out, first, err);
+	p->src->out = out;
+	for (i = 0; i < p->ngone; i++)
+		if (zip_delete(p->za, (zip_uint64_t)p->gone[i]) < 0)
+			return tim_errorf(err, 0, _("cannot write '%s': %s"), p->path, zip_strerror(p->za));
+	for (i = 0; i < p->n; i++)
+		if (p->parts[i].doc && put_part(p, &p->parts[i], err) < 0)
+			return -1;
+	if (zip_close(p->za) < 0)
+		return tim_errorf(err, 0, _("cannot write '%s': %s"), p->path, zip_strerror(p->za));
+	p->za = NULL;
+	/* Nothing changed: libzip wrote nothing, the copy is the original. */
+	if (!p->src->began) {
+		char buf[65536];
+		off_t off = 0;
+		ssize_t n;
+
+		while ((n = pread(p->src->in, buf, sizeof(buf), off)) > 0) {
+			if (write(out, buf, (size_t)n) != n)
+				return tim_errorf(err, errno, _("cannot write '%s'"), p->path);
+			off += n;
+		}
+		if (n < 0)
+			return tim_errorf(err, errno, _("cannot read '%s'"), p->path);
+	}
+	return 0;
 }
 
 xmlNodePtr

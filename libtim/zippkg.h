@@ -10,10 +10,13 @@ struct tim_buf;
 struct tim_err;
 
 /*
- * A zip package (OOXML, ODF) held in memory to be changed and written again
- * through libarchive. Reading is bounded: entry count, total size and the
- * ratio of unpacked to packed bytes (zip bombs), and names with "..", a
- * leading '/' or '\\', or a drive letter are refused.
+ * A zip package (OOXML, ODF) to be changed and written again through
+ * libzip: parts tim changes are written from their parsed XML, every other
+ * entry is copied with its compressed bytes as they are (no inflating and
+ * deflating of images). Reading is bounded: entry count, total size and the
+ * ratio of unpacked to packed bytes (zip bombs, by the sizes declared and by
+ * what really comes out), and names with "..", a leading '/' or '\\', or a
+ * drive letter, duplicates and encrypted entries are refused.
  */
 #define TIM_ZIP_MAX_ENTRIES	10000
 #define TIM_ZIP_MAX_TOTAL	((size_t)512 << 20)
@@ -29,18 +32,26 @@ struct tim_zpart {
 	int is_dir;
 	int stored;		/* write without compression (ODF mimetype) */
 	xmlDocPtr doc;		/* parsed and changed: written from here */
+	long long index;	/* the entry in the zip read, -1 for a new part */
 };
+
+struct tim_zsrc;
 
 struct tim_zpkg {
 	struct tim_zpart *parts;
 	size_t n, cap;
 	size_t total;
 	const char *path;	/* for messages */
+	void *za;		/* the libzip archive, open until written */
+	struct tim_zsrc *src;	/* reads the original, writes the new file */
+	long long *gone;	/* entries of the original taken out */
+	size_t ngone;
 };
 
 /*
  * Reads the zip fd: every entry's name, and the data of those named in
- * want_data (all of them when NULL).
+ * want_data (when NULL: of every XML part, .rels and mimetype; the rest is
+ * only ever copied). fd must stay open until the package is released.
  */
 int tim_zpkg_load(struct tim_zpkg *p, int fd, const char *path,
     const char *const *want_data, struct tim_err *err);
@@ -59,9 +70,11 @@ xmlDocPtr tim_zpkg_xml(struct tim_zpkg *p, struct tim_zpart *part,
     struct tim_err *err);
 
 /*
- * Writes the package to out: the entries named in first[] lead (in that
- * order: [Content_Types].xml, or ODF's mimetype), the rest keep their
- * order, changed parts come from their doc.
+ * Writes the package to out: entries keep their order (new parts last),
+ * changed parts come from their doc, the others are copied compressed as
+ * they were. first[] names the entries that must lead ([Content_Types].xml,
+ * ODF's mimetype): a package where they do not is written anew in that
+ * order. The package cannot be written twice.
  */
 int tim_zpkg_write(struct tim_zpkg *p, int out, const char *const *first,
     struct tim_err *err);

@@ -27,6 +27,9 @@ pc libxml-2.0 libxml2-dev
 pc zlib zlib1g-dev
 pc jansson libjansson-dev
 pc inih libinih-dev
+pc libmicrohttpd libmicrohttpd-dev
+pc libcurl libcurl4-openssl-dev
+pc libzip libzip-dev
 cmd msgfmt gettext
 cmd /usr/bin/python3 python3
 cmd localedef libc-bin
@@ -45,7 +48,15 @@ if [ "${1:-}" = check ]; then
 	cmd mkfs.ext4 e2fsprogs
 	cmd xmllint libxml2-utils
 	cmd qpdf qpdf
+	# tests/tim-mark-files.bats: clients that read what tim-mark wrote.
+	cmd exiftool libimage-exiftool-perl
+	cmd pdftoppm poppler-utils
+	cmd soffice libreoffice-draw
 	cmd openssl openssl
+	cmd cmsutil libnss3-tools
+	cmd gpgsm gpgsm
+	cmd gpg-agent gpg-agent
+	cmd jq jq
 	cmd bc bc
 	file /usr/bin/time time
 	cmd clang clang
@@ -57,8 +68,20 @@ if [ "${1:-}" = check ]; then
 	# tests/tim-wipe-vm.bats: a VM under QEMU with Debian's kernel.
 	cmd qemu-system-x86_64 qemu-system-x86
 	cmd busybox busybox-static
+	# tests/tim-wipe-cert.bats: the erasure certificate in headless Chromium.
+	cmd chromium chromium
+	cmd pdfinfo poppler-utils
+	# tests/tim-mark-office.bats: LibreOffice saves and renders the documents,
+	# poppler reads the PDFs back, Noto CJK draws the Japanese.
+	file /usr/lib/libreoffice/program/libswlo.so libreoffice-writer-nogui
+	file /usr/lib/libreoffice/program/libsclo.so libreoffice-calc-nogui
+	file /usr/lib/libreoffice/program/libsdlo.so libreoffice-impress-nogui
+	cmd pdftotext poppler-utils
+	file /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc fonts-noto-cjk
 	[ "$(dpkg --print-architecture 2>/dev/null)" != amd64 ] ||
 		ls /boot/vmlinuz-* >/dev/null 2>&1 || want linux-image-amd64
+	# tim-ledger witness tests: an independent cosignature check.
+	python3 -c 'import cryptography' 2>/dev/null || want python3-cryptography
 	cmd gdb gdb	# gcore: no key bytes in a dump (tests/hardening.bats)
 fi
 

@@ -33,7 +33,7 @@ setup_file_local() {
 @test "bash: first word offers every command and the global options" {
 	run complete_words tim-ledger ""
 	assert_success
-	assert_output "$(printf '%s\n' --help --version -h append checkpoint consistency init keygen kinds list prove repair verify | sort)"
+	assert_output "$(printf '%s\n' --help --version -h append checkpoint consistency init keygen kinds list prove repair stamp verify witness | sort)"
 }
 
 @test "bash: a prefix narrows the commands" {
@@ -59,7 +59,7 @@ setup_file_local() {
 }
 
 @test "bash: every option offered for a command is accepted by it" {
-	for sub in init keygen append verify checkpoint list prove consistency repair; do
+	for sub in init keygen append verify checkpoint list prove consistency repair stamp witness; do
 		for opt in $(complete_words tim-ledger "$sub" --); do
 			case $opt in --help|--version) continue ;; esac
 			run tim-ledger "$sub" "$opt"
@@ -169,7 +169,7 @@ setup_file_local() {
 	opts=$(sed -n '/longopts\[\] = {/,/TIM_CLI_LONGOPTS/s/^[[:space:]]*{ "\([a-z-]*\)", .*/\1/p' \
 	    "$BATS_TEST_DIRNAME/../cmd/tim-ledger.c")
 	[ -n "$opts" ]
-	all=$(for sub in init keygen append verify checkpoint list prove consistency repair; do
+	all=$(for sub in init keygen append verify checkpoint list prove consistency repair stamp witness; do
 		complete_words tim-ledger "$sub" --
 	done)
 	for o in $opts; do

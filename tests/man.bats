@@ -99,7 +99,6 @@ help_longopts() {
 HELP_ALLOW='
 tim-mark --dry-run
 tim-mark --jobs
-tim-mark --level
 tim-mark --null
 tim-ledger --key-file
 tim-ledger --output
@@ -115,7 +114,7 @@ tim-wipe --recursive
 tim-wipe --yes
 '
 # Why each is there:
-#  tim-mark --dry-run --jobs --level --null: --help shows only -n, -j, -l, -0
+#  tim-mark --dry-run --jobs --null: --help shows only -n, -j, -0
 #  tim-ledger --key-file --output: --help shows only -k and -o
 #  tim-seal --decrypt --directory --output --password --recipient: --help
 #    shows only -d, -C, -o, -p and -r

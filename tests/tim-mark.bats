@@ -163,21 +163,32 @@ xattr_ok() {
 	printf 'x\n' > a.bin
 	setfattr -n user.tim.until -v yesterday a.bin
 	run tim-mark --show a.bin
-	assert_failure 3
+	assert_failure 1
 	assert_output --partial "not a valid label value"
+	assert_output --partial "a.bin: not marked"
+	# it hides no other carrier, and marking writes it anew
+	run tim-mark --carriers name,xattr -l 秘 a.bin
+	assert_success
+	run getfattr --only-values -n user.tim.until 【秘】a.bin
+	assert_failure
+	run tim-mark --show 【秘】a.bin
+	assert_success
+	assert_output "【秘】a.bin: 【秘】 (name, xattr)"
 }
 
 @test "text: plain, Markdown, shell, C, SQL in their syntax; round trip gives the bytes" {
-	printf 'a,b\n1,2\n' > t.csv
+	printf 'a,b\n1,2\n' > t.txt
+	printf 'a,b\n1,2\n' > d.csv
+	cp d.csv d.orig
 	printf '# Title\n\ntext\n' > r.md
 	printf '#!/bin/sh\necho hi\n' > s.sh
 	printf 'int x;\n' > c.c
 	printf 'select 1;\n' > q.sql
 	printf 'key: v\n' > y.yaml
-	for f in t.csv r.md s.sh c.c q.sql y.yaml; do cp "$f" "$f.orig"; done
-	run tim-mark --carriers content --owner 設計部 t.csv r.md s.sh c.c q.sql y.yaml
+	for f in t.txt r.md s.sh c.c q.sql y.yaml; do cp "$f" "$f.orig"; done
+	run tim-mark --carriers content --owner 設計部 t.txt r.md s.sh c.c q.sql y.yaml
 	assert_success
-	run head -n 1 t.csv
+	run head -n 1 t.txt
 	assert_output "【社外秘】 owner=設計部"
 	run head -n 1 r.md
 	assert_output "<!-- 【社外秘】 owner=設計部 -->"
@@ -189,12 +200,23 @@ xattr_ok() {
 	assert_output "-- 【社外秘】 owner=設計部"
 	run head -n 1 y.yaml
 	assert_output "# 【社外秘】 owner=設計部"
-	run tim-mark --carriers content t.csv r.md s.sh c.c q.sql y.yaml
+	run tim-mark --carriers content t.txt r.md s.sh c.c q.sql y.yaml
 	assert_success
 	assert_output ""
-	run tim-mark --remove --carriers content t.csv r.md s.sh c.c q.sql y.yaml
+	run tim-mark --remove --carriers content t.txt r.md s.sh c.c q.sql y.yaml
 	assert_success
-	for f in t.csv r.md s.sh c.c q.sql y.yaml; do cmp "$f" "$f.orig"; done
+	for f in t.txt r.md s.sh c.c q.sql y.yaml; do cmp "$f" "$f.orig"; done
+	# a CSV gets no label row: its header stays the first line
+	run tim-mark -v --carriers content d.csv
+	assert_failure 1
+	assert_line --index 0 "tim-mark: 'd.csv': no label inside (a data file (CSV, TSV), where a label line would become the first data row)"
+	assert_line --index 1 "tim-mark: 'd.csv' is not marked: none of the carriers asked for has a place for a label in it"
+	cmp d.csv d.orig
+	run tim-mark -v d.csv
+	assert_success
+	assert_output --partial "'d.csv': no label inside (a data file (CSV, TSV), where a label line would become the first data row); only its name and attributes carry it"
+	assert_output --partial "marked '【社外秘】d.csv' 【社外秘】 (name, xattr)"
+	cmp 【社外秘】d.csv d.orig
 }
 
 @test "text: a BOM and CRLF stay; an empty file round-trips" {
@@ -247,8 +269,8 @@ xattr_ok() {
 	printf '{"a":1}\n' > j.json
 	run tim-mark -v --carriers name,content b.bin j.json
 	assert_success
-	assert_output --partial "'b.bin': content not marked: no content carrier for this file type"
-	assert_output --partial "j.json': content not marked: a text type without a known comment syntax"
+	assert_output --partial "'b.bin': no label inside (this kind of file has no place for a label inside); only its name and attributes carry it"
+	assert_output --partial "'j.json': no label inside (a text type without a known comment syntax); only its name and attributes carry it"
 	assert_file_exists 【社外秘】b.bin
 	run cat 【社外秘】j.json
 	assert_output '{"a":1}'
@@ -266,8 +288,8 @@ xattr_ok() {
 	run tim-mark --show --json proj/sub/a.bin
 	assert_output --partial '"inherited":true'
 	run tim-mark -v --carriers content proj/.timlabel
-	assert_success
-	assert_output --partial "a folder label file is not marked inside"
+	assert_failure 1
+	assert_output --partial "'proj/.timlabel': no label inside (the label file of a folder)"
 	run tim-mark --show proj/sub/a.bin
 	assert_success
 	run tim-mark --remove --carriers folder proj
@@ -422,14 +444,14 @@ office() { python3 "$BATS_TEST_DIRNAME/fixtures/office.py" "$@"; }
 	run office part a.docx _rels/.rels
 	assert_output --partial 'relationships/custom-properties" Target="docProps/custom.xml"'
 	run office part a.docx word/tim-header.xml
-	assert_output --partial '<w:tag w:val="TIM_Label"/>'
+	assert_output --partial '<w:pStyle w:val="TIMLabel"/>'
 	assert_output --partial 'rotation:315'
 	assert_output --partial 'string="秘"'
 	run office part a.docx word/tim-footer.xml
-	assert_output --partial '【秘】 owner=設計部 id=TIM-7'
+	assert_output --partial '【秘】 管理部署: 設計部 管理番号: TIM-7'
 	# References lead the first sectPr, header before footer.
 	run office part a.docx word/document.xml
-	assert_output --partial '<w:sectPr><w:headerReference w:type="default" r:id="rIdTim1"/><w:footerReference w:type="default" r:id="rIdTim2"/><w:pgSz'
+	assert_output --partial '<w:sectPr><w:headerReference w:type="default" r:id="rIdTim2"/><w:footerReference w:type="default" r:id="rIdTim3"/><w:pgSz'
 	run tim-mark --show --carriers content a.docx
 	assert_success
 	assert_output "a.docx: 【秘】 owner=設計部 id=TIM-7 (docx)"
@@ -440,7 +462,7 @@ office() { python3 "$BATS_TEST_DIRNAME/fixtures/office.py" "$@"; }
 	office part h.docx word/header1.xml > header.before
 	tim-mark --carriers content h.docx
 	run office part h.docx word/header1.xml
-	assert_output --partial 'TIM_Label'
+	assert_output --partial '<w:pStyle w:val="TIMLabel"/>'
 	assert_output --partial 'my header'
 	run tim-mark --carriers content h.docx
 	assert_output ""
@@ -451,6 +473,7 @@ office() { python3 "$BATS_TEST_DIRNAME/fixtures/office.py" "$@"; }
 	run office names h.docx
 	refute_output --partial "custom.xml"
 	refute_output --partial "tim-header"
+	refute_output --partial "tim-styles"
 	office part h.docx word/header1.xml > header.after
 	run diff <(tr -d '\n' < header.before) <(tr -d '\n' < header.after)
 	assert_success
@@ -482,7 +505,7 @@ PY
 	run office check a.xlsx
 	assert_output "ok"
 	run office part a.xlsx xl/worksheets/sheet1.xml
-	assert_output --partial '<headerFooter><oddHeader>&amp;Lleft&amp;C【社外秘】 owner=設計部 mine</oddHeader><oddFooter>&amp;C【社外秘】 owner=設計部</oddFooter></headerFooter><tableParts'
+	assert_output --partial '<headerFooter><oddHeader>&amp;Lleft&amp;Cmine&amp;R【社外秘】 管理部署: 設計部</oddHeader><oddFooter>&amp;R【社外秘】 管理部署: 設計部</oddFooter></headerFooter><tableParts'
 	tim-mark --remove --carriers content a.xlsx
 	run office part a.xlsx xl/worksheets/sheet1.xml
 	assert_output --partial '<headerFooter><oddHeader>&amp;Lleft&amp;Cmine</oddHeader></headerFooter>'
@@ -506,7 +529,7 @@ PY
 }
 
 @test "ooxml: MSIP properties when a label GUID is configured" {
-	printf '[label]\nmsip-guid = 01234567-89ab-cdef-0123-456789abcdef\n' > tim.conf
+	printf '[label]\nmsip-guid = 01234567-89ab-cdef-0123-456789abcdef\nmsip-tenant = 89abcdef-0123-4567-89ab-cdef01234567\n' > tim.conf
 	office make docx a.docx
 	tim-mark --carriers content a.docx
 	run office part a.docx docProps/custom.xml
@@ -527,34 +550,41 @@ PY
 	assert_output "600 $(date -d '2021-05-06 07:08:09' +%s)"
 	python3 -c 'import zipfile; zipfile.ZipFile("p.zip","w").writestr("a.txt","x")'
 	run tim-mark -v --carriers content p.zip
-	assert_success
+	assert_failure 1
 	assert_output --partial "a zip archive that is not an Office or OpenDocument file"
+	assert_output --partial "'p.zip' is not marked: none of the carriers asked for has a place for a label in it"
 }
 
-@test "hostile: ../ entries, zip bombs, DTDs, external entities and truncation are refused, files untouched" {
+@test "hostile: ../ entries, zip bombs, DTDs, external entities and truncation: content refused and untouched, name and xattr still marked" {
 	for k in dotdot bomb dtd entity truncated; do
 		office hostile "$k" "$k.docx"
 		cp "$k.docx" "$k.orig"
 	done
 	run tim-mark dotdot.docx
-	assert_failure 3
-	assert_output --partial "'dotdot.docx' holds an entry with an unsafe name; refusing it"
+	assert_success
+	assert_output --partial "content not marked ('dotdot.docx' holds an entry with an unsafe name; refusing it); only its name and attributes carry the label"
+	assert_output --partial "marked '【社外秘】dotdot.docx' 【社外秘】 (name, xattr)"
 	run tim-mark bomb.docx
-	assert_failure 3
+	assert_success
 	assert_output --partial "zip bomb"
 	run tim-mark dtd.docx
-	assert_failure 3
+	assert_success
 	assert_output --partial "declares a DTD; refusing it"
 	run tim-mark entity.docx
-	assert_failure 3
+	assert_success
 	assert_output --partial "declares a DTD; refusing it"
 	run tim-mark truncated.docx
-	assert_failure 3
+	assert_success
 	assert_output --partial "'truncated.docx' is damaged"
 	for k in dotdot bomb dtd entity truncated; do
-		cmp "$k.docx" "$k.orig"
+		cmp "【社外秘】$k.docx" "$k.orig"
 	done
-	run sh -c 'ls -A | grep -c "tim-mark\|【"'
+	# content alone cannot be marked: a failure, nothing changed
+	run tim-mark --carriers content 【社外秘】bomb.docx
+	assert_failure 3
+	assert_output --partial "zip bomb"
+	cmp 【社外秘】bomb.docx bomb.orig
+	run sh -c 'ls -A | grep -c "tim-"'
 	assert_output "0"
 }
 
@@ -572,7 +602,8 @@ PY
 	run office part a.odt meta.xml
 	assert_output --partial '<meta:user-defined meta:name="TIM_Label" meta:value-type="string">秘</meta:user-defined>'
 	run office part a.odt styles.xml
-	assert_output --partial '<style:header xmlns:tim="urn:tim:label:1" tim:label="1"><text:p tim:label="1">【秘】 owner=設計部</text:p></style:header>'
+	assert_output --partial '<style:header><text:p text:style-name="TIM_20_Label">【秘】 管理部署: 設計部</text:p></style:header>'
+	assert_output --partial 'style:name="TIM_20_Label" style:display-name="TIM Label" style:family="paragraph"'
 	assert_output --partial '<style:footer'
 	run office part a.odp styles.xml
 	assert_output --partial 'draw:name="TIM_Label"'
@@ -602,7 +633,7 @@ PY
 	HOME=$PWD timeout 120 soffice --headless --convert-to odt --outdir out doc.docx >/dev/null 2>&1
 	HOME=$PWD timeout 120 soffice --headless --convert-to ods --outdir out s.xlsx >/dev/null 2>&1
 	run office part out/doc.odt styles.xml
-	assert_output --partial '【秘】 owner=設計部'
+	assert_output --partial '【秘】 管理部署: 設計部'
 	assert_output --partial 'draw:text-path="true"'
 	run office part out/doc.odt meta.xml
 	assert_output --partial 'meta:name="TIM_Label">秘<'
@@ -675,21 +706,23 @@ pdf() { python3 "$BATS_TEST_DIRNAME/fixtures/pdf.py" "$@"; }
 	assert_output "a.pdf: not marked"
 }
 
-@test "pdf: encrypted and truncated files are refused and left alone" {
+@test "pdf: encrypted and truncated files keep their bytes; name and xattr still carry the label" {
 	pdf encrypted e.pdf
 	pdf classic t.pdf
 	head -c 300 t.pdf > cut.pdf
 	cp e.pdf e.orig
 	cp cut.pdf cut.orig
 	run tim-mark e.pdf
-	assert_failure 3
-	assert_output --partial "'e.pdf' is encrypted; refusing it"
+	assert_success
+	assert_output --partial "content not marked ('e.pdf' is encrypted: its content cannot be read or marked without the password); only its name and attributes carry the label"
 	run tim-mark cut.pdf
-	assert_failure 3
+	assert_success
 	assert_output --partial "'cut.pdf' is damaged: no startxref (truncated?)"
-	cmp e.pdf e.orig
-	cmp cut.pdf cut.orig
-	assert_file_not_exists 【社外秘】e.pdf
+	cmp 【社外秘】e.pdf e.orig
+	cmp 【社外秘】cut.pdf cut.orig
+	run tim-mark --carriers content 【社外秘】e.pdf
+	assert_failure 3
+	assert_output "tim-mark: '【社外秘】e.pdf' is encrypted: its content cannot be read or marked without the password"
 }
 
 @test "batch: files are done in parallel, reported in order; the same file twice is done once" {
@@ -729,7 +762,7 @@ pdf() { python3 "$BATS_TEST_DIRNAME/fixtures/pdf.py" "$@"; }
 	[[ $show == *"【社外秘】 (name, text)"* ]]
 }
 
-@test "odf: an encrypted package and a billion-laughs meta.xml are refused, files untouched" {
+@test "odf: an encrypted package and a billion-laughs meta.xml keep their bytes; name and xattr still carry the label" {
 	office make odt e.odt
 	python3 - <<'PY'
 import zipfile
@@ -755,12 +788,11 @@ PY
 	cp e.odt e.orig
 	cp l.odt l.orig
 	run tim-mark e.odt
-	assert_failure 3
-	assert_output --partial "'e.odt' is encrypted; refusing it"
+	assert_success
+	assert_output --partial "content not marked ('e.odt' is encrypted; refusing it)"
 	run tim-mark l.odt
-	assert_failure 3
+	assert_success
 	assert_output --partial "declares a DTD; refusing it"
-	cmp e.odt e.orig
-	cmp l.odt l.orig
-	assert_file_not_exists 【社外秘】e.odt
+	cmp 【社外秘】e.odt e.orig
+	cmp 【社外秘】l.odt l.orig
 }

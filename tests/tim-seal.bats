@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # tim-seal: CMS envelopes with CRYPTREC algorithms, both ways with openssl.
 load test_helper
+# The shipped list of common passwords, wherever the build directory is.
+export TIM_DATADIR="$TIM_SRC/data"
 
 # Keys and certificates once for the file; each test copies what it needs.
 setup_file() {
@@ -75,7 +77,7 @@ assert_clean() {
 @test "RSA-OAEP AES-256-GCM: tim-seal and openssl both open it" {
 	run tim-seal -r rsa.pem data.bin
 	assert_success
-	assert_output "sealed 'data.bin' -> 'data.bin.p7m' (aes-256-gcm, 1 recipients)"
+	assert_output "encrypted 'data.bin' -> 'data.bin.p7m' (aes-256-gcm; recipients: 1)"
 	run openssl cms -cmsout -print -inform DER -in data.bin.p7m
 	assert_output --partial "id-smime-ct-authEnvelopedData"
 	assert_output --partial "rsaesOaep"
@@ -107,7 +109,7 @@ assert_clean() {
 @test "several recipients (RSA 2048, RSA 3072, P-384): each one opens it" {
 	run tim-seal -r rsa.pem -r rsa3072.pem -r ec384.pem -o m.p7m data.bin
 	assert_success
-	assert_output --partial "3 recipients"
+	assert_output --partial "recipients: 3)"
 	for who in rsa rsa3072 ec384; do
 		run tim-seal -d --key $who.key --cert $who.pem -o out-$who m.p7m
 		assert_success
@@ -158,12 +160,12 @@ assert_clean() {
 @test "-p asks on the terminal, twice when sealing" {
 	command -v script >/dev/null 2>&1 || skip "script(1) is not installed"
 	# The prompt flushes typed-ahead input, so the answers wait for it.
-	(sleep 2; printf 'tty secret\n'; sleep 1; printf 'tty secret\n'; sleep 1) |
+	(sleep 2; printf 'tty secret phrase 7\n'; sleep 1; printf 'tty secret phrase 7\n'; sleep 1) |
 	    script -qec "tim-seal -p -o t.p7m data.bin" /dev/null > log 2>&1
 	run cat log
 	assert_output --partial "Password again:"
-	assert_output --partial "sealed 'data.bin' -> 't.p7m'"
-	(sleep 2; printf 'tty secret\n'; sleep 1) |
+	assert_output --partial "encrypted 'data.bin' -> 't.p7m'"
+	(sleep 2; printf 'tty secret phrase 7\n'; sleep 1) |
 	    script -qec "tim-seal -d -p -o t.out t.p7m" /dev/null > log 2>&1
 	cmp t.out data.bin
 	# Without a controlling terminal there is nobody to ask.
@@ -220,13 +222,27 @@ assert_clean() {
 	openssl cms -encrypt -binary -aes-256-gcm -in data.bin -outform DER -out sha1.der -recip ec.pem
 	run tim-seal -d --key ec.key --cert ec.pem -o sha1.out sha1.der
 	assert_failure 1
-	assert_output --partial "without a SHA-2 KDF is refused"
+	assert_output --partial "key agreement with the SHA-1 KDF is refused (--allow-legacy opens it)"
+	assert_file_not_exists sha1.out
+	# OpenSSL's default for an EC recipient opens for a one-off receipt, and says so.
+	run --separate-stderr tim-seal -d --allow-legacy --key ec.key --cert ec.pem -o sha1.out sha1.der
+	assert_success
+	[[ $stderr == *"accepted a legacy algorithm not on the CRYPTREC list (--allow-legacy): ecdh sha1kdf"* ]]
+	cmp sha1.out data.bin
 	openssl cms -encrypt -binary -aes-256-cbc -in data.bin -outform DER -out pw.der -pwri_password secret
 	printf 'secret\n' > pw
 	chmod 600 pw
 	run tim-seal -d --password-file pw -o pw.out pw.der
 	assert_failure 1
-	assert_output --partial "PRF other than HMAC-SHA-2"
+	assert_output --partial "PBKDF2 HMAC-SHA-1 is refused (--allow-legacy opens it)"
+	assert_file_not_exists pw.out
+	run tim-seal -d --allow-legacy --json --password-file pw -o pw.out pw.der
+	assert_success
+	assert_output --partial '"legacy":["pbkdf2 hmacWithSHA1 2048 iterations"]'
+	assert_output --partial '"integrity":"none"'
+	assert_output --partial "is not authenticated (AES-CBC without a signature)"
+	cmp pw.out data.bin
+	rm v15.out sha1.out pw.out
 	assert_clean
 }
 
@@ -296,7 +312,7 @@ assert_clean() {
 	run tim-seal -r rsa.pem --sign signer.key --signer signer.pem -o s.p7m data.bin
 	assert_success
 	run tim-seal --inspect s.p7m
-	assert_output --partial "content: signedData"
+	assert_output --partial "content: data"
 	run tim-seal -d --key rsa.key --cert rsa.pem --ca signer.pem -o s.out s.p7m
 	assert_success
 	assert_output --partial "signed by CN=signer, O=Example (certificate verified against the CA file)"
@@ -305,13 +321,33 @@ assert_clean() {
 	assert_failure 1
 	assert_output --partial "signature verification failed"
 	assert_file_not_exists s2.out
-	# The inner SignedData verifies with openssl too.
-	openssl cms -decrypt -binary -inform DER -in s.p7m -recip rsa.pem -inkey rsa.key -out inner
-	{ printf '\060\200\006\011\052\206\110\206\367\015\001\007\002\240\200'; cat inner; printf '\0\0\0\0'; } > ci.der
-	run openssl cms -cmsout -print -inform DER -in ci.der
-	assert_output --partial "rsassaPss"
-	openssl cms -verify -binary -inform DER -in ci.der -CAfile signer.pem -out v 2>/dev/null
+	# The partner checks it with openssl alone: decrypt, then verify.
+	openssl cms -decrypt -binary -inform DER -in s.p7m -recip rsa.pem -inkey rsa.key |
+	    openssl cms -verify -binary -inform DER -CAfile signer.pem -out v 2>/dev/null
 	cmp v data.bin
+	openssl cms -decrypt -binary -inform DER -in s.p7m -recip rsa.pem -inkey rsa.key -out inner
+	run openssl cms -cmsout -print -inform DER -in inner
+	assert_output --partial "rsassaPss"
+}
+
+@test "an envelope tim 0.x signed (bare SignedData under id-signedData) still opens" {
+	# Rebuild the old form with openssl: encrypt the bare SignedData as signedData content.
+	openssl cms -sign -binary -nodetach -outform DER -in data.bin -signer signer.pem \
+	    -inkey signer.key -out ci.der
+	# Strip the ContentInfo (SEQUENCE, OID, [0]) to the SignedData inside.
+	off=$(openssl asn1parse -inform DER -in ci.der | awk -F: '$0 ~ /d=2/ { print $1 + 0; exit }')
+	tail -c +$((off + 1)) ci.der > sd.der
+	openssl cms -encrypt -binary -aes-256-gcm -inform DER -outform DER -in sd.der \
+	    -recip rsa.pem -keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256 -out new.p7m
+	# openssl labels it id-data; relabel it id-signedData (not covered by the tag).
+	perl -0777 -pe 's/\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01/\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02/' \
+	    new.p7m > old.p7m
+	run tim-seal --inspect old.p7m
+	assert_output --partial "content: signedData"
+	run tim-seal -d --key rsa.key --cert rsa.pem --ca signer.pem -o old.out old.p7m
+	assert_success
+	assert_output --partial "signed by CN=signer"
+	cmp old.out data.bin
 }
 
 @test "--compat --sign: a changed byte in CBC content fails the signature" {
@@ -349,11 +385,11 @@ assert_clean() {
 	ln -s a.txt docs/link
 	run tim-seal -r rsa.pem docs
 	assert_success
-	assert_output --partial "-> 'docs.tar.p7m'"
+	assert_output "encrypted 3 files as one tar -> 'docs.tar.p7m' (aes-256-gcm; recipients: 1)"
 	mkdir out
 	run tim-seal -d --key rsa.key --cert rsa.pem -C out docs.tar.p7m
 	assert_success
-	assert_output --partial "entries in 'out'"
+	assert_output "opened 'docs.tar.p7m' -> 3 files in 'out'"
 	cmp out/docs/a.txt docs/a.txt
 	cmp out/docs/sub/b.txt docs/sub/b.txt
 	[ "$(readlink out/docs/link)" = a.txt ]
@@ -424,7 +460,7 @@ EOF
 	assert_line --partial "rsaes-oaep sha256 mgf1-sha256"
 	assert_line --partial "dhSinglePass-stdDH-sha256kdf-scheme id-aes256-wrap"
 	assert_line --partial "pbkdf2 hmacWithSHA256 iterations 600000"
-	assert_line "encrypted content: 300000 bytes; envelope: $(stat -c %s i.p7m) bytes"
+	assert_line "encrypted content: 300000 bytes; encrypted file: $(stat -c %s i.p7m) bytes"
 	run tim-seal --inspect --json i.p7m
 	assert_success
 	echo "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["recipients"]) == 3 and d["encrypted_size"] == 300000'
@@ -588,4 +624,344 @@ assert o["override"] == "承認番号 42", o
 assert o["labels"] == [{"file": "【極秘】plan.txt", "level": "極秘"}], o' "$output"
 	run tim-ledger verify reg.tim
 	assert_success
+}
+
+# A tar or zip with the given entries: name, then "->target" for a link,
+# "=>target" for a hard link, else the content.
+mkbundle() {
+	python3 - "$@" <<'PY'
+import io, sys, tarfile, zipfile
+out, entries = sys.argv[1], sys.argv[2:]
+if out.endswith(".zip"):
+    with zipfile.ZipFile(out, "w") as z:
+        for e in entries:
+            name, _, val = e.partition(":")
+            if val.startswith("->"):
+                i = zipfile.ZipInfo(name)
+                i.create_system = 3
+                i.external_attr = (0o120777 << 16)
+                z.writestr(i, val[2:])
+            else:
+                z.writestr(name, val)
+else:
+    with tarfile.open(out, "w") as t:
+        for e in entries:
+            name, _, val = e.partition(":")
+            i = tarfile.TarInfo(name)
+            if val.startswith("->"):
+                i.type, i.linkname = tarfile.SYMTYPE, val[2:]
+                t.addfile(i)
+            elif val.startswith("=>"):
+                i.type, i.linkname = tarfile.LNKTYPE, val[2:]
+                t.addfile(i)
+            elif val == "/":
+                i.type = tarfile.DIRTYPE
+                t.addfile(i)
+            else:
+                i.size = len(val)
+                t.addfile(i, io.BytesIO(val.encode()))
+PY
+}
+
+@test "hostile bundles: chained links are judged against the tree as extracted (tar and zip)" {
+	for f in tar zip; do
+		# b -> . then c -> b/b/b/../../.. : three levels up through links, counted as one down
+		mkbundle chain.$f "ok.txt:x" "b:->." "c:->b/b/b/../../.."
+		# a dangling link that would climb once something is made
+		mkbundle dangle.$f "ok.txt:x" "b:->." "d:->b/b/nothing/../.."
+		# links that stay inside, through a chain, are kept
+		mkbundle good.$f "dir/a.txt:A" "b:->." "l:->b/b/dir/a.txt" "later:->notyet.txt"
+		for n in chain dangle good; do
+			tim-seal -q -r rsa.pem -o $n.$f.p7m $n.$f
+		done
+		for n in chain dangle; do
+			mkdir x-$n-$f
+			run tim-seal -d --key rsa.key --cert rsa.pem -C x-$n-$f $n.$f.p7m
+			assert_failure 1
+			assert_output --regexp "bundle entry '(c|d)' links outside"
+			run ls -A x-$n-$f
+			assert_output ""
+		done
+		mkdir x-good-$f
+		run tim-seal -d --key rsa.key --cert rsa.pem -C x-good-$f good.$f.p7m
+		assert_success
+		[ "$(cat x-good-$f/l)" = A ]
+		[ "$(readlink x-good-$f/later)" = notyet.txt ]
+	done
+}
+
+@test "bundles: files come out 0600 and folders 0700 like a single output; -C makes a missing folder" {
+	mkbundle perm.tar "d/:/" "d/a.txt:A" "run.sh:#!/bin/sh"
+	tim-seal -q -r rsa.pem -o perm.tar.p7m perm.tar
+	run tim-seal -d --key rsa.key --cert rsa.pem -C new/sub perm.tar.p7m
+	assert_success
+	[ "$(stat -c %a new/sub/d/a.txt)" = 600 ]
+	[ "$(stat -c %a new/sub/run.sh)" = 600 ]
+	[ "$(stat -c %a new/sub/d)" = 700 ]
+	[ "$(stat -c %a new/sub)" = 700 ]
+}
+
+@test "bundles: an entry held twice is named; a hard link to nothing inside is refused" {
+	mkbundle dup.tar "a.txt:one" "b.txt:x" "a.txt:two"
+	tim-seal -q -r rsa.pem -o dup.tar.p7m dup.tar
+	mkdir x
+	run tim-seal -d --key rsa.key --cert rsa.pem -C x dup.tar.p7m
+	assert_failure 1
+	assert_output "tim-seal: bundle holds 'a.txt' twice"
+	run ls -A x
+	assert_output ""
+	mkbundle hard.tar "a.txt:one" "h:=>../../etc/passwd"
+	tim-seal -q -r rsa.pem -o hard.tar.p7m hard.tar
+	run tim-seal -d --key rsa.key --cert rsa.pem -C x hard.tar.p7m
+	assert_failure 1
+	assert_output --partial "bundle entry 'h' links outside"
+	mkbundle hard2.tar "a.txt:one" "h:=>a.txt"
+	tim-seal -q -r rsa.pem -o hard2.tar.p7m hard2.tar
+	run tim-seal -d --key rsa.key --cert rsa.pem -C x hard2.tar.p7m
+	assert_success
+	[ "$(stat -c %h x/h)" = 2 ]
+}
+
+@test "kill -9 during -C extraction: the next run removes the plaintext it left and says so" {
+	mkdir big
+	head -c 150000000 /dev/zero > big/z1
+	cp big/z1 big/z2
+	tim-seal -q -r rsa.pem -o big.tar.p7m big
+	rm -r big
+	mkdir out
+	left=
+	for try in 1 2 3 4 5 6 7 8; do
+		tim-seal -d --key rsa.key --cert rsa.pem -C out big.tar.p7m >/dev/null 2>&1 &
+		pid=$!
+		for _ in $(seq 1 400); do
+			compgen -G 'out/.tim-seal-*/big/z1' >/dev/null && break
+			sleep 0.01
+		done
+		kill -9 $pid 2>/dev/null || true
+		wait $pid 2>/dev/null || true
+		if compgen -G 'out/.tim-seal-*' >/dev/null; then left=1; break; fi
+		rm -rf out/big
+	done
+	[ -n "$left" ] || skip "could not catch the extraction in 8 tries"
+	[ ! -e out/big ]
+	run tim-seal -d --key rsa.key --cert rsa.pem -C out big.tar.p7m
+	assert_success
+	assert_output --regexp "removed the plaintext an interrupted run left in 'out/\.tim-seal-[A-Za-z0-9]+'"
+	run compgen -G 'out/.tim-seal-*'
+	assert_failure
+	cmp -n 150000000 out/big/z1 /dev/zero
+}
+
+@test "--compat: a flipped byte is said to be undetectable; [seal] allow-unauthenticated = no refuses it" {
+	head -c 100000 /dev/zero > zeros
+	tim-seal -q --compat -r rsa.pem -o c.p7m zeros
+	size=$(stat -c %s c.p7m)
+	printf 'Z' | dd of=c.p7m bs=1 seek=$((size - 5000)) conv=notrunc 2>/dev/null
+	run --separate-stderr tim-seal -d --key rsa.key --cert rsa.pem -o c.out c.p7m
+	assert_success
+	[[ $stderr == *"'c.p7m' is not authenticated (AES-CBC without a signature): a change made to it on the way cannot be detected"* ]]
+	run tim-seal -d --json --key rsa.key --cert rsa.pem -o c2.out c.p7m
+	assert_output --partial '"integrity":"none"'
+	run tim-seal --inspect c.p7m
+	assert_line "integrity: none of its own (AES-CBC); only a signature inside, if any, shows a change"
+	printf '[seal]\nallow-unauthenticated = no\n' > tim.conf
+	run tim-seal -d --key rsa.key --cert rsa.pem -o c3.out c.p7m
+	assert_failure 1
+	assert_output "tim-seal: 'c.p7m' is not authenticated (AES-CBC without a signature) and [seal] allow-unauthenticated = no refuses it"
+	assert_file_not_exists c3.out
+	# signed CBC has a signature to show changes: allowed
+	tim-seal -q --compat -r rsa.pem --sign signer.key --signer signer.pem -o cs.p7m zeros
+	run tim-seal -d --key rsa.key --cert rsa.pem -o cs.out cs.p7m
+	assert_success
+	cmp cs.out zeros
+}
+
+@test "an envelope whose version field is wrong is refused" {
+	tim-seal -q -r rsa.pem -o v.p7m data.bin
+	tim-seal -q --compat -r rsa.pem -o cv.p7m data.bin
+	# the version INTEGER follows the SEQUENCE headers: 02 01 00 -> 02 01 07
+	perl -0777 -pe 's/\x02\x01\x00/\x02\x01\x07/' v.p7m > v7.p7m
+	perl -0777 -pe 's/\x02\x01\x00/\x02\x01\x01/' cv.p7m > cv1.p7m
+	for f in v7 cv1; do
+		run tim-seal -d --key rsa.key --cert rsa.pem -o $f.out $f.p7m
+		assert_failure 1
+		assert_output "tim-seal: malformed encrypted file: wrong version field"
+		assert_file_not_exists $f.out
+	done
+}
+
+@test "-d --ledger appends a receive record: envelope hash, signer, recipients, files, labels, legacy" {
+	tim-ledger init -q reg.tim
+	mkdir -p pkg/sub
+	printf 'spec\n' > pkg/a.txt
+	printf 'x\n' > pkg/sub/b.txt
+	tim-mark -q -l 秘 --carriers content pkg/a.txt
+	tim-seal -q -r rsa.pem --sign signer.key --signer signer.pem -o pkg.tar.p7m pkg
+	mkdir in
+	run tim-seal -d -v --key rsa.key --cert rsa.pem --ca signer.pem --ledger reg.tim -C in pkg.tar.p7m
+	assert_success
+	assert_output --partial "recorded receive #1 in 'reg.tim'"
+	rec=$(tail -n 1 reg.tim)
+	[ "$(jq -r .kind <<<"$rec")" = receive ]
+	[ "$(jq -r .item <<<"$rec")" = pkg.tar.p7m ]
+	[ "$(jq -r .from <<<"$rec")" = "CN=signer, O=Example" ]
+	[ "$(jq -r .envelope_sha256 <<<"$rec")" = "$(sha256sum pkg.tar.p7m | cut -d' ' -f1)" ]
+	[ "$(jq -r '.recipients[0].issuer' <<<"$rec")" = "CN=rsa, O=Example" ]
+	[ "$(jq -r '.files[] | select(.name == "pkg/a.txt") | .sha256' <<<"$rec")" = "$(sha256sum pkg/a.txt | cut -d' ' -f1)" ]
+	[ "$(jq -r '.files[] | select(.name == "pkg/sub/b.txt") | .size' <<<"$rec")" = 2 ]
+	[ "$(jq -r '.labels[0].level' <<<"$rec")" = 秘 ]
+	[ "$(jq -r '.labels[0].file' <<<"$rec")" = in/pkg/a.txt ]
+	[ "$(jq -r .integrity <<<"$rec")" = tag ]
+	run tim-ledger verify reg.tim
+	assert_success
+	# unsigned, from a partner named on the command line, a legacy algorithm accepted
+	openssl cms -encrypt -binary -aes-256-cbc -in data.bin -outform DER -out v15.der -recip rsa.pem
+	run tim-seal -d -q --allow-legacy --key rsa.key --cert rsa.pem --ledger reg.tim --from "Partner KK" -o v15.out v15.der
+	assert_success
+	rec=$(tail -n 1 reg.tim)
+	[ "$(jq -r .from <<<"$rec")" = "Partner KK" ]
+	[ "$(jq -r .item <<<"$rec")" = v15.out ]
+	[ "$(jq -r '.legacy[0]' <<<"$rec")" = rsa-pkcs1-v1.5 ]
+	[ "$(jq -r .integrity <<<"$rec")" = none ]
+	[ "$(jq -r '.files[0].sha256' <<<"$rec")" = "$(sha256sum data.bin | cut -d' ' -f1)" ]
+	# --from and --ledger belong to -d; --inspect takes neither
+	run tim-seal --inspect --ledger reg.tim v15.der
+	assert_failure 2
+	run tim-seal -r rsa.pem --from x data.bin
+	assert_failure 2
+	assert_output --partial "opening options need -d"
+}
+
+@test "-d writes to the current directory; never replaces without --force" {
+	mkdir env here
+	tim-seal -q -r rsa.pem -o env/data.bin.p7m data.bin
+	cd here
+	run tim-seal -d --key ../rsa.key --cert ../rsa.pem ../env/data.bin.p7m
+	assert_success
+	assert_output "opened '../env/data.bin.p7m' -> 'data.bin'"
+	cmp data.bin ../data.bin
+	assert_file_not_exists ../env/data.bin
+	echo keep > data.bin
+	run tim-seal -d --key ../rsa.key --cert ../rsa.pem ../env/data.bin.p7m
+	assert_failure 3
+	assert_output --partial "cannot create 'data.bin' (--force replaces it)"
+	[ "$(cat data.bin)" = keep ]
+	run tim-seal -d --force --key ../rsa.key --cert ../rsa.pem ../env/data.bin.p7m
+	assert_success
+	cmp data.bin ../data.bin
+	[ "$(stat -c %a data.bin)" = 600 ]
+	run ls -A
+	assert_output "data.bin"
+}
+
+@test "passwords: under 12 characters, common, or a run of keys are refused; --weak-password records why" {
+	tim-ledger init -q reg.tim
+	for p in 'abc' 'short pw 11' 'Password2026!' 'qwertyuiop12' '123456789012' 'aaaaaaaaaaaaaa' '!!Himitsu1234' 'sakurasaku2026'; do
+		printf '%s\n' "$p" > pw
+		chmod 600 pw
+		run tim-seal --password-file pw -o w.p7m data.bin
+		assert_failure 1
+		assert_output --regexp "^tim-seal: the password is weak: (it is shorter than 12 characters|it is on the list of common passwords|it is a run of keys or of one character|it is digits and symbols around nothing guessable); --generate-password makes a strong one, --weak-password REASON uses this one and records why$"
+		assert_file_not_exists w.p7m
+	done
+	printf 'short pw 11\n' > pw
+	run tim-seal --password-file pw -o w.p7m data.bin
+	assert_output --partial "shorter than 12 characters"
+	# twelve characters, counted as characters: 12 kanji pass the length rule
+	printf '技術情報管理認証制度の暗号\n' > pw
+	run tim-seal -q --password-file pw -o k.p7m data.bin
+	assert_success
+	printf 'Password2026!\n' > pw
+	run tim-seal --password-file pw --weak-password "partner's system takes only this" -o w.p7m data.bin
+	assert_failure 2
+	assert_output --partial "a weak password must be recorded"
+	run tim-seal --password-file pw --weak-password "partner's system takes only this" \
+	    --ledger reg.tim -o w.p7m data.bin
+	assert_success
+	assert_output --partial "sealing with a weak password (it is on the list of common passwords): partner's system takes only this"
+	[ "$(tail -n 1 reg.tim | jq -r .weak_password)" = "partner's system takes only this" ]
+	# a site adds its own list
+	printf 'tsukue no ue no mikan\n' > pw
+	run tim-seal -q --password-file pw -o s.p7m data.bin
+	assert_success
+	printf '# ours\nTsukue no ue no mikan\n' > site.txt
+	printf '[seal]\npassword-list = %s/site.txt\n' "$PWD" > tim.conf
+	run tim-seal --password-file pw -o s2.p7m data.bin
+	assert_failure 1
+	assert_output --partial "on the list of common passwords"
+	# the shipped list is where make install put it, or TIM_DATADIR
+	TIM_DATADIR=/nonexistent run tim-seal --password-file pw -o s3.p7m data.bin
+	assert_failure 3
+	assert_output --partial "cannot read the list of common passwords '/nonexistent/common-passwords.txt'"
+}
+
+@test "--generate-password shows a strong password once on the terminal, never on stdout" {
+	command -v script >/dev/null 2>&1 || skip "script(1) is not installed"
+	tim-ledger init -q reg.tim
+	script -qec "tim-seal --generate-password --ledger reg.tim -o g.p7m data.bin" /dev/null > log 2>&1
+	run cat log
+	assert_output --regexp "password for 'g\.p7m' \(shown only now; tell it by telephone or in person\): [a-km-z2-9]{4}(-[a-km-z2-9]{4}){4}"
+	pw=$(grep -o '[a-km-z2-9]\{4\}\(-[a-km-z2-9]\{4\}\)\{4\}' log | tr -d '\r')
+	printf '%s\n' "$pw" > pw
+	chmod 600 pw
+	run tim-seal -d --password-file pw -o g.out g.p7m
+	assert_success
+	cmp g.out data.bin
+	[ "$(tail -n 1 reg.tim | jq -r .password)" = generated ]
+	! grep -q "$pw" reg.tim
+	# two runs, two passwords
+	script -qec "tim-seal --generate-password -o g2.p7m data.bin" /dev/null > log2 2>&1
+	! grep -q "$pw" log2
+	# with no terminal there is nowhere to show it
+	run setsid -w tim-seal --generate-password -o g3.p7m data.bin < /dev/null
+	assert_failure 2
+	assert_output --partial "--generate-password shows the password on the terminal, and there is none"
+	assert_file_not_exists g3.p7m
+	run tim-seal --generate-password --password-file pw -o g4.p7m data.bin
+	assert_failure 2
+	assert_output --partial "give one password source"
+}
+
+@test "-0 -: the files to seal as NUL-separated names on standard input" {
+	mkdir -p proj/a
+	printf 'one\n' > proj/a/x.txt
+	printf 'two\n' > proj/a/y.txt
+	run bash -c "printf 'proj/a/x.txt\0proj/a/y.txt\0' | tim-seal -0 -r rsa.pem -"
+	assert_success
+	assert_output "encrypted 2 files as one tar -> 'proj/a.tar.p7m' (aes-256-gcm; recipients: 1)"
+	mkdir out
+	run tim-seal -d --key rsa.key --cert rsa.pem -C out proj/a.tar.p7m
+	assert_success
+	assert_output "opened 'proj/a.tar.p7m' -> 2 files in 'out'"
+	cmp out/y.txt proj/a/y.txt
+	# without -0, '-' is still the content itself
+	run bash -c "printf 'content' | tim-seal -r rsa.pem -o c.p7m -"
+	assert_success
+	run tim-seal -d -q --key rsa.key --cert rsa.pem -o - c.p7m
+	assert_output content
+	run tim-seal -0 -r rsa.pem - < /dev/null
+	assert_failure 2
+	assert_output --partial "nothing to encrypt"
+}
+
+@test "tim-seal holds passwords and keys in a process that cannot be dumped" {
+	[ "$(cat /proc/sys/kernel/core_pattern)" = core ] ||
+		skip "cores go to '$(cat /proc/sys/kernel/core_pattern)', not to a file this test can look for"
+	ulimit -c unlimited
+	# the same kill makes a core of an ordinary process: the check can fail
+	sleep 3 | sleep 5 &
+	pid=$!
+	sleep 0.3
+	kill -ABRT "$pid"
+	wait "$pid" || true
+	[ -e core ] || skip "this system makes no core files here"
+	rm -f core
+	# tim-seal waiting for the envelope on standard input, killed the same way
+	sleep 3 | tim-seal --inspect - &
+	pid=$!
+	sleep 0.3
+	kill -ABRT "$pid"
+	wait "$pid" || true
+	run ls core
+	assert_failure
 }

@@ -5,7 +5,11 @@
 # on what came back (exit status, output, certificate) and on the backing
 # images on the host after power-off, since a success code alone proves
 # nothing: QEMU's scsi-hd answers FORMAT UNIT with GOOD and changes nothing,
-# and hdparm exits 0 when the drive aborted SECURITY ERASE.
+# and hdparm exits 0 when the drive aborted SECURITY ERASE. So tim-wipe
+# reads the device back around every hardware erase, and the test build
+# (tests/hooks: tim-wipe-faults in the guest) plays a device that answers
+# success and erases nothing, and sends SECURITY SET PASSWORD to a SATA disk
+# that aborts it: both must fail.
 
 load test_helper
 
@@ -31,6 +35,7 @@ setup_file() {
 	nvme TIMNVME1 nvme-auto.img
 	nvme TIMNVME2 nvme-block.img
 	nvme TIMNVME3 nvme-crypto.img
+	nvme TIMNVME4 nvme-lying.img
 	sata TIMSATA1 sata.img
 	scsi TIMSCSI1 scsi.img
 	DISKS
@@ -40,7 +45,7 @@ setup_file() {
 	done < "$VM/disks"
 	# The job: each erasure bounded by a guest timeout well under the VM's.
 	cat > "$VM/job.sh" <<-'JOB'
-	vm_find TIMNVME1 TIMNVME2 TIMNVME3 TIMSATA1 TIMSCSI1 || exit 1
+	vm_find TIMNVME1 TIMNVME2 TIMNVME3 TIMNVME4 TIMSATA1 TIMSCSI1 || exit 1
 	for s in TIMNVME1 TIMSATA1 TIMSCSI1; do
 		vm_run "info-$s" 30 tim-wipe --info "$(vm_disk $s)"
 	done
@@ -50,9 +55,18 @@ setup_file() {
 		shift 2
 		vm_run "$name" 30 tim-wipe "$@" -y --cert "/out/$name.json" "$dev"
 	}
-	hw nvme-auto TIMNVME1 --hardware
-	hw nvme-block TIMNVME2 --hardware=block
+	hw nvme-auto TIMNVME1 --hardware --html /out/nvme-auto.html --lang ja --item PC-0107 \
+	    --operator 山田太郎 --organization 株式会社サンプル製作所 --destination reuse
+	hw nvme-block TIMNVME2 --hardware=block --verify all
 	hw nvme-crypto TIMNVME3 --hardware=crypto
+	hw nvme-verify-off TIMNVME3 --hardware --verify off
+	# The test build's lying device: the command is never sent, "success".
+	command -v tim-wipe-faults >/dev/null || echo "no test build" > /out/no-faults
+	vm_run nvme-lying 30 env TIM_TEST_WIPE_SKIP_HW=1 tim-wipe-faults --hardware -y \
+	    --cert /out/nvme-lying.json --html /out/nvme-lying.html --lang ja "$(vm_disk TIMNVME4)"
+	# The test build takes the SATA disk to offer security erase: QEMU aborts.
+	vm_run sata-abort 30 env TIM_TEST_WIPE_ATA_SECURITY=1 tim-wipe-faults \
+	    --hardware=security-erase -y --cert /out/sata-abort.json "$(vm_disk TIMSATA1)"
 	hw sata-auto TIMSATA1 --hardware
 	hw sata-security TIMSATA1 --hardware=security-erase
 	hw scsi-auto TIMSCSI1 --hardware
@@ -73,6 +87,12 @@ setup_file_local() {
 		if [ "$BATS_TEST_NUMBER" = 1 ]; then cat "$VM/run.err"; else head -n 1 "$VM/run.err"; fi
 		return 1
 	fi
+}
+
+# The fault tests need the test build (TIM_BUILD/test-bin/tim-wipe), which
+# an installed-tools run does not have.
+need_faults() {
+	[ ! -f "$VM/out/no-faults" ] || skip "no test build of tim-wipe (\$TIM_BUILD/test-bin/tim-wipe) to carry into the VM"
 }
 
 # result NAME: puts the guest run NAME's exit status, output and seconds in
@@ -165,28 +185,74 @@ guest_dev() {
 	[ "$(cert nvme-auto 'c["items"][0]["technique"]')" = "block erase" ]
 	[ "$(cert nvme-auto 'c["items"][0]["method"]')" = hardware ]
 	[ "$(cert nvme-auto 'c["items"][0]["method_spec"]')" = "NVMe Format NVM" ]
+	# the secure erase setting sent: user data erase (QEMU's trace does not show it)
+	[ "$(cert nvme-auto 'c["items"][0]["command"]')" = "Format NVM (80h), SES 1 (user data erase), LBAF 0, NSID 1" ]
 	[ "$(cert nvme-auto 'c["items"][0]["bytes_written"]')" = 0 ]
 	[ "$(cert nvme-auto 'c["items"][0]["result"]')" = complete ]
 }
 
-@test "vm: NVMe --hardware certificate says today that the erase was not verified" {
-	# Part 2 of issue 11 makes tim-wipe read the namespace back; this test
-	# then changes to expect the verification it did.
-	[ "$(cert nvme-auto 'c["items"][0]["verification"]["mode"]')" = off ]
-	[ "$(cert nvme-auto 'c["items"][0]["verification"]["result"]')" = \
-	    "not verified (erase inside the device)" ]
-	[ "$(cert nvme-auto 'c["items"][0]["verification"]["bytes_verified"]')" = 0 ]
+@test "vm: NVMe --hardware reads a sample back: 1,000 blocks hashed before, none unchanged, zeros as DLFEAT promises" {
+	result nvme-auto
+	assert_line --regexp "^verified '/dev/nvme[0-9]n1': 1000 blocks of 512 bytes read back \\(sample\\): none holds its old content, expected zeros$"
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["mode"]')" = sample ]
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["result"]')" = passed ]
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["blocks_read"]')" = 1000 ]
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["bytes_verified"]')" = 512000 ]
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["block_size"]')" = 512 ]
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["expected"]')" = zeros ]
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["blocks_unchanged"]')" = 0 ]
+	[ "$(cert nvme-auto 'c["items"][0]["verification"]["blocks_already_erased"]')" = 0 ]
+	cert nvme-auto 'c["items"][0]["verification"]["method"]' | grep -q 'hashed (SHA-256) before the erase'
 }
 
-@test "vm: NVMe --hardware=block picks Format NVM, erases the namespace and certifies it" {
+@test "vm: the NVMe certificate page: one A4 page in headless Chromium, the read-back and the seal block in Japanese" {
+	command -v chromium >/dev/null || skip "chromium is not installed (scripts/deps.sh check installs it)"
+	command -v pdfinfo >/dev/null || skip "pdfinfo is not installed (poppler-utils)"
+	local u
+	u=$(mktemp -d)
+	timeout 120 chromium --headless --no-sandbox --no-zygote --disable-gpu --disable-quic \
+	    --no-first-run --disable-background-networking --disable-component-update \
+	    --disable-sync --user-data-dir="$u" --print-to-pdf="$VM/out/nvme-auto.pdf" \
+	    --no-pdf-header-footer "file://$VM/out/nvme-auto.html" >/dev/null 2>&1
+	rm -rf "$u"
+	run pdfinfo "$VM/out/nvme-auto.pdf"
+	assert_line --regexp '^Pages: +1$'
+	assert_line --regexp '\(A4\)$'
+	run pdftotext -layout "$VM/out/nvme-auto.pdf" -
+	assert_output --partial 'データ消去証明書'
+	assert_output --regexp 'シリアル番号 +TIMNVME1'
+	assert_output --regexp '区分 \(NIST SP 800-88\) +除去 \(Purge\)'
+	assert_output --regexp '手法 +ブロック消去 · Format NVM \(80h\), SES 1 \(user data erase\), LBAF 0, NSID 1'
+	assert_output --regexp '検証 +抜き取り、期待値: すべて 0 · 合格'
+	assert_output --regexp '1000 ブロック（各 512 バイト、全 8192 ブロック中）を読み戻し。元の内容のまま\s+0、'
+	assert_output --regexp '隠し領域 \(HPA/DCO\) +該当なし（NVMe）'
+	assert_output --regexp '結果 +完了'
+	for w in 実施者 確認者 承認者 署名・印; do assert_output --partial "$w"; done
+}
+
+@test "vm: the lying device's certificate page says verification failed, in red, with the blocks left" {
+	need_faults
+	grep -q '<span class="bad">検証不合格</span>' "$VM/out/nvme-lying.html"
+	grep -q '元の内容のまま 1000' "$VM/out/nvme-lying.html"
+	run grep -c '<span class="ok">完了' "$VM/out/nvme-lying.html"
+	assert_output 0
+}
+
+@test "vm: NVMe --hardware=block --verify all picks Format NVM, erases the namespace, reads every block back" {
 	result nvme-block
 	assert_equal "$status" 0
 	assert_line --regexp "^complete '/dev/nvme[0-9]n1': NVMe Format NVM \(block erase\) finished$"
+	assert_line --regexp "^verified '/dev/nvme[0-9]n1': 8192 blocks of 512 bytes read back \(all\): none holds its old content, expected zeros$"
+	[ "$(cert nvme-block 'c["items"][0]["verification"]["mode"]')" = all ]
+	[ "$(cert nvme-block 'c["items"][0]["verification"]["blocks_read"]')" = 8192 ]
+	[ "$(cert nvme-block 'c["items"][0]["verification"]["bytes_verified"]')" = "$SIZE" ]
+	[ "$(cert nvme-block 'c["items"][0]["verification"]["result"]')" = passed ]
 	assert_erased nvme-block.img
 	cmp -n "$SIZE" "$VM/nvme-block.img" /dev/zero
 	[ "$(cert nvme-block 'c["items"][0]["media"]["serial"]')" = TIMNVME2 ]
 	[ "$(cert nvme-block 'c["items"][0]["technique"]')" = "block erase" ]
 	[ "$(cert nvme-block 'c["items"][0]["method_spec"]')" = "NVMe Format NVM" ]
+	[ "$(cert nvme-block 'c["items"][0]["command"]')" = "Format NVM (80h), SES 1 (user data erase), LBAF 0, NSID 1" ]
 	[ "$(cert nvme-block 'c["result"]')" = complete ]
 }
 
@@ -199,6 +265,31 @@ guest_dev() {
 	refute_output --partial complete
 	assert_file_not_exist "$VM/out/nvme-crypto.json"
 	assert_untouched nvme-crypto.img TIMNVME3
+}
+
+@test "vm: NVMe --hardware --verify off is a usage error, exit 2, nothing sent" {
+	result nvme-verify-off
+	assert_equal "$status" 2
+	assert_line "tim-wipe: --hardware always reads the device back: --verify off cannot be used with it (use sample or all)"
+	assert_file_not_exist "$VM/out/nvme-verify-off.json"
+	assert_untouched nvme-crypto.img TIMNVME3
+}
+
+@test "vm: a device that answers success and erases nothing fails: exit 1, unchanged blocks named, certificate says failed" {
+	# The test build (tests/hooks) skips the command and takes it as done,
+	# as a lying drive or bridge would; only the read-back can tell.
+	need_faults
+	result nvme-lying
+	assert_equal "$status" 1
+	assert_line --regexp "^tim-wipe: failed '/dev/nvme[0-9]n1': NVMe Format NVM reported success, but 1000 of 1000 blocks read back still hold their old content \(the first at byte 0\)$"
+	refute_output --partial complete
+	refute_output --partial verified
+	[ "$(cert nvme-lying 'c["result"]')" = "verification failed" ]
+	[ "$(cert nvme-lying 'c["items"][0]["result"]')" = "verification failed" ]
+	[ "$(cert nvme-lying 'c["items"][0]["verification"]["result"]')" = failed ]
+	[ "$(cert nvme-lying 'c["items"][0]["verification"]["blocks_unchanged"]')" = 1000 ]
+	[ "$(cert nvme-lying 'c["items"][0]["verification"]["first_unchanged_offset"]')" = 0 ]
+	assert_untouched nvme-lying.img TIMNVME4
 }
 
 @test "vm: SATA --hardware is refused, exit 1, the disk untouched" {
@@ -218,6 +309,18 @@ guest_dev() {
 	assert_line --regexp "^tim-wipe: '/dev/sd[a-z]' does not offer security-erase"
 	refute_output --partial complete
 	assert_file_not_exist "$VM/out/sata-security.json"
+	assert_untouched sata.img TIMSATA1
+}
+
+@test "vm: ATA SECURITY SET PASSWORD that the drive aborts is a failure with the ATA status, not success" {
+	# The test build claims the feature set so the command reaches QEMU's
+	# ide-hd, which aborts it (ERR in status, ABRT in error).
+	need_faults
+	result sata-abort
+	assert_equal "$status" 3
+	assert_line --regexp "^tim-wipe: the drive aborted SECURITY SET PASSWORD \(ATA status 0x[0-9a-f]{2}, error 0x[0-9a-f]{2}, ABRT\)$"
+	refute_output --partial complete
+	assert_file_not_exist "$VM/out/sata-abort.json"
 	assert_untouched sata.img TIMSATA1
 }
 
@@ -249,17 +352,20 @@ trace() {	# extended regexp of one kind of line
 }
 
 @test "vm: QEMU saw two NVMe Format NVM commands (auto, block) and no Sanitize" {
+	# The lying device's erase was never sent: still two.
 	run trace "opname 'NVME_ADM_CMD_FORMAT_NVM'"
 	assert_output "2 'NVME_ADM_CMD_FORMAT_NVM'"
 	run trace 'opc 0x84 '
 	assert_output ''
 }
 
-@test "vm: QEMU saw no ATA SANITIZE or SECURITY command reach the SATA disk" {
+@test "vm: QEMU saw no ATA SANITIZE or SECURITY ERASE reach the SATA disk; the one SET PASSWORD was aborted" {
 	run trace 'cmd 0x[0-9a-f]+'
 	assert_success
 	assert_line --regexp ' 0xec$'	# IDENTIFY DEVICE: the trace did record it
-	refute_line --regexp ' 0x(b4|f[1-6])$'
+	refute_line --regexp ' 0x(b4|f[2-6])$'	# no SANITIZE, no ERASE PREPARE/UNIT
+	# SECURITY SET PASSWORD (0xf1) reached it once, from the test build, and was aborted
+	[ -f "$VM/out/no-faults" ] || assert_line --regexp '^1 0xf1$'
 }
 
 @test "vm: QEMU saw two SCSI SANITIZE commands (auto, block) and no FORMAT UNIT" {
@@ -273,5 +379,6 @@ trace() {	# extended regexp of one kind of line
 	assert_output "$VM/out/nvme-auto.out
 $VM/out/nvme-block.out"
 	run ls "$VM"/out/
-	refute_output --regexp '(sata|scsi|crypto).*\.json'
+	refute_line --regexp '^(sata|scsi|nvme-crypto|nvme-verify-off).*\.json$'
+	[ -f "$VM/out/no-faults" ] || assert_line nvme-lying.json	# a failure's certificate, which says so
 }

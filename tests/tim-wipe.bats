@@ -64,7 +64,7 @@ teardown() {
 @test "-h prints the synopsis; a bad option is a usage error" {
 	run tim-wipe -h
 	assert_success
-	assert_output --partial "usage: tim-wipe [-nqrvy] [-m METHOD]"
+	assert_output --partial "usage: tim-wipe [-0nqrvy] [-m METHOD]"
 	assert_output --partial "tim-wipe --resume STATEFILE"
 	run tim-wipe --bogus x
 	assert_failure 2

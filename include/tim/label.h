@@ -21,6 +21,12 @@ struct tim_err;
  *	levels = 極秘,秘,社外秘,社内限	; highest first
  *	name-template = 【%s】		; file name prefix
  *	msip-guid = <GUID>		; adds MSIP_Label_<GUID>_* to Office files
+ *	msip-guid.極秘 = <GUID>		; the GUID of one level's Purview label
+ *	msip-tenant = <GUID>		; MSIP_Label_*_SiteId
+ *	msip-method = Standard		; or Privileged
+ *	lang = ja			; or en: the visible text's wording
+ *	text-template = 【{level}】| 管理部署: {owner}
+ *					; the text shown in headers, footers and boxes
  */
 
 #define TIM_LABEL_LEVELS_MAX	16
@@ -34,6 +40,12 @@ struct tim_label_scheme {
 	char name_post[64];
 	char msip_guid[40];	/* "" when not configured */
 	char dflt[TIM_LABEL_LEVEL_MAX];	/* level marked when none is given */
+	/* Added for Office and ODF documents (issue 12). */
+	char text_tpl[512];	/* the visible text's template: see tim_label_text */
+	int lang_en;		/* [label] lang = en */
+	char msip_guids[TIM_LABEL_LEVELS_MAX][40];	/* per level, "" = msip_guid */
+	char msip_tenant[40];	/* "" when not configured */
+	char msip_method[16];	/* "Standard" (default) or "Privileged" */
 };
 
 /* A label; empty strings are unset attributes. */
@@ -113,6 +125,30 @@ int tim_label_format(const struct tim_label_scheme *s,
     const struct tim_label *l, struct tim_buf *out);
 
 /*
+ * The text shown inside documents (headers, footers, text boxes) from the
+ * scheme's template: parts separated by '|', each with fields {level},
+ * {owner}, {entrusted}, {id}, {until}; a part whose fields are all empty is
+ * left out. The default reads "【極秘】 管理部署: 設計部" (lang = en:
+ * "[極秘] Owner: 設計部").
+ */
+int tim_label_text(const struct tim_label_scheme *s, const struct tim_label *l,
+    struct tim_buf *out);
+
+/* A template as tim_label_text takes it: known fields, {level} present. */
+int tim_label_scheme_set_text_template(struct tim_label_scheme *s,
+    const char *tpl, struct tim_err *err);
+
+/*
+ * The Purview label GUID of level: its own msip-guid.LEVEL, else msip-guid,
+ * else "". The level of a GUID (into level, TIM_LABEL_LEVEL_MAX bytes): 1,
+ * or 0 when no level has it.
+ */
+const char *tim_label_msip_guid(const struct tim_label_scheme *s,
+    const char *level);
+int tim_label_msip_level(const struct tim_label_scheme *s, const char *guid,
+    char *level);
+
+/*
  * Parses exactly what tim_label_format writes (len bytes, no newline). 1
  * and the label when the text is a label line of this scheme, 0 when it is
  * not (anything else: a person's own first line).
@@ -141,13 +177,20 @@ enum {
 	TIM_CARRIER_NAME = 1 << 0,	/* file name prefix */
 	TIM_CARRIER_XATTR = 1 << 1,	/* user.tim.* extended attributes */
 	TIM_CARRIER_CONTENT = 1 << 2,	/* inside the file: text, Office, ODF, PDF */
-	TIM_CARRIER_FOLDER = 1 << 3	/* .timlabel in the folder or above */
+	TIM_CARRIER_FOLDER = 1 << 3,	/* .timlabel in the folder or above */
+	/*
+	 * A folder's name: 【社外秘】図面 labels the folder and everything
+	 * below it (改定案 I 第2 2). tim-mark renames a folder only when asked.
+	 */
+	TIM_CARRIER_FOLDER_NAME = 1 << 4
 };
 #define TIM_CARRIERS_DEFAULT \
 	(TIM_CARRIER_NAME | TIM_CARRIER_XATTR | TIM_CARRIER_CONTENT)
-#define TIM_CARRIERS_ALL (TIM_CARRIERS_DEFAULT | TIM_CARRIER_FOLDER)
+#define TIM_CARRIERS_ALL \
+	(TIM_CARRIERS_DEFAULT | TIM_CARRIER_FOLDER | TIM_CARRIER_FOLDER_NAME)
+#define TIM_CARRIER_COUNT 5
 
-/* "name,xattr,content,folder" into bits; "all" is every carrier. */
+/* "name,xattr,content,folder,folder-name" into bits; "all" is every carrier. */
 int tim_label_carriers_parse(const char *list, int *out, struct tim_err *err);
 /* The bits as "name,xattr" into out. */
 int tim_label_carriers_format(int carriers, struct tim_buf *out);
@@ -155,7 +198,7 @@ int tim_label_carriers_format(int carriers, struct tim_buf *out);
 /* What one carrier says about a file. */
 struct tim_label_found {
 	int carrier;		/* one TIM_CARRIER_* bit */
-	char kind[16];		/* "name", "xattr", "text", "docx", ..., "folder" */
+	char kind[16];		/* "name", "xattr", "text", "docx", ..., "folder", "folder-name" */
 	int known;		/* the level is in the scheme */
 	int inherited;		/* folder: from a .timlabel above, not the file's own */
 	struct tim_label label;
@@ -178,20 +221,31 @@ struct tim_label_report {
 	off_t size;
 	time_t mtime;
 	int is_dir;
+	/*
+	 * A carrier that has a place for a label but could not be read (an
+	 * encrypted or damaged document): why, or "". The other carriers are
+	 * still read and reported.
+	 */
+	char unreadable[1024];
+	int unreadable_bits;	/* those carriers, as TIM_CARRIER_* bits */
 };
 
 /*
  * Reads the label of path from the carriers asked for (bits), without
  * following a symlink at path. Returns 0 and fills out (out->marked tells
- * whether the file is marked), or -1 when the file itself cannot be read;
- * a damaged document is a -1 with the reason, other carriers not reported.
+ * whether the file is marked), or -1 when the file itself cannot be
+ * reached (missing, a symbolic link, not a file or folder). A content
+ * carrier that cannot be read (encrypted, damaged, hostile document) does
+ * not hide the others: its reason goes to out->unreadable.
  */
 int tim_label_read(const struct tim_label_scheme *s, const char *path,
     int carriers, struct tim_label_report *out, struct tim_err *err);
 
 /*
- * The nearest .timlabel in the folder of path or above it. 1 and the label
- * and the .timlabel path (where, wlen bytes), 0 when none applies.
+ * The nearest folder label over path: in each folder from path's own up to
+ * the root, its .timlabel, else a label prefix in the folder's name
+ * (【秘】図面). 1 and the label and where it was found (the .timlabel, or
+ * the folder; where, wlen bytes), 0 when none applies.
  */
 int tim_label_inherited(const struct tim_label_scheme *s, const char *path,
     struct tim_label *out, char *where, size_t wlen, struct tim_err *err);

@@ -30,5 +30,12 @@ tim_wipe_test_faults(struct tim_wipe_faults *f)
 		f->tamper = 1;
 		f->tamper_off = o;
 	}
-	return f->eio_len || f->stop_after || f->tamper;
+	s = getenv("TIM_TEST_WIPE_SKIP_HW");
+	f->skip_hw = s != NULL && strcmp(s, "1") == 0;
+	s = getenv("TIM_TEST_WIPE_ATA_SECURITY");
+	f->ata_security = s != NULL && strcmp(s, "1") == 0;
+	s = getenv("TIM_TEST_WIPE_GROW");
+	f->grow = s != NULL && strcmp(s, "1") == 0;
+	return f->eio_len || f->stop_after || f->tamper || f->skip_hw || f->ata_security ||
+	    f->grow;
 }

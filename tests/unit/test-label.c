@@ -163,10 +163,61 @@ test_pdf_strings(void)
 	tim_buf_release(&b);
 }
 
+/* The text shown in documents, and the Purview GUID of each level. */
+static void
+test_text(void)
+{
+	struct tim_label_scheme s;
+	struct tim_config *cfg = tim_config_new();
+	struct tim_buf b = TIM_BUF_INIT;
+	struct tim_label l;
+	struct tim_err err;
+	char level[TIM_LABEL_LEVEL_MAX];
+
+	tim_label_scheme_default(&s);
+	tim_label_clear(&l);
+	tim_label_set(&l, "level", "極秘", &err);
+	tim_label_text(&s, &l, &b);
+	is_str(tim_buf_str(&b), "【極秘】", "level only: its part alone");
+	tim_label_set(&l, "owner", "設計部", &err);
+	tim_label_set(&l, "until", "2031-03-31", &err);
+	tim_buf_reset(&b);
+	tim_label_text(&s, &l, &b);
+	is_str(tim_buf_str(&b), "【極秘】 管理部署: 設計部 期限: 2031-03-31", "Japanese by default, empty parts left out");
+	s.lang_en = 1;
+	tim_buf_reset(&b);
+	tim_label_text(&s, &l, &b);
+	is_str(tim_buf_str(&b), "[極秘] Owner: 設計部 Until: 2031-03-31", "lang = en");
+	ok(tim_label_scheme_set_text_template(&s, "{level}|（{owner}）", &err) == 0, "a template of one's own");
+	tim_buf_reset(&b);
+	tim_label_text(&s, &l, &b);
+	is_str(tim_buf_str(&b), "極秘（設計部）", "rendered from it");
+	ok(tim_label_scheme_set_text_template(&s, "{owner}", &err) < 0, "a template without {level} refused");
+	ok(tim_label_scheme_set_text_template(&s, "{level} {color}", &err) < 0, "an unknown field refused");
+	ok(tim_label_scheme_set_text_template(&s, "{level", &err) < 0, "an unclosed field refused");
+
+	tim_config_set(cfg, "label", "msip-guid.秘", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+	ok(tim_label_scheme_load(&s, cfg, &err) < 0 && err.kind == TIM_ERR_INVALID, "a GUID without the tenant is a usage error");
+	tim_config_set(cfg, "label", "msip-tenant", "72f988bf-86f1-41af-91ab-2d7cd011db47");
+	tim_config_set(cfg, "label", "msip-guid", "11111111-2222-3333-4444-555555555555");
+	ok(tim_label_scheme_load(&s, cfg, &err) == 0, "per-level GUID, tenant and a default GUID");
+	is_str(tim_label_msip_guid(&s, "秘"), "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "the level's own GUID");
+	is_str(tim_label_msip_guid(&s, "極秘"), "11111111-2222-3333-4444-555555555555", "msip-guid for the others");
+	is_str(s.msip_method, "Standard", "Standard by default");
+	ok(tim_label_msip_level(&s, "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D", level) == 1 && strcmp(level, "秘") == 0,
+	    "a GUID maps back to its level, in any case");
+	ok(tim_label_msip_level(&s, "99999999-2222-3333-4444-555555555555", level) == 0, "an unknown GUID maps to none");
+	tim_config_set(cfg, "label", "msip-method", "Auto");
+	ok(tim_label_scheme_load(&s, cfg, &err) < 0, "a method other than Standard or Privileged refused");
+	tim_buf_release(&b);
+	tim_config_free(cfg);
+}
+
 int
 main(void)
 {
 	test_scheme();
+	test_text();
 	test_fields();
 	test_format_parse();
 	test_nfc();

@@ -275,5 +275,27 @@ main(void)
 	nvme_parse();
 	scsi();
 	choose();
+	{
+		struct tim_sanitize_caps c;
+		char d[128];
+
+		memset(&c, 0, sizeof(c));
+		c.kind = TIM_SAN_NVME;
+		c.crypto = c.block = c.overwrite = 0;
+		c.nsid = 1;
+		c.lbaf = 2;
+		tim_hw_command_detail(&c, TIM_HW_BLOCK, d, sizeof(d));
+		is_str(d, "Format NVM (80h), SES 1 (user data erase), LBAF 2, NSID 1",
+		    "block erase without Sanitize: Format NVM with SES 1");
+		tim_hw_command_detail(&c, TIM_HW_CRYPTO, d, sizeof(d));
+		is_str(d, "Format NVM (80h), SES 2 (cryptographic erase), LBAF 2, NSID 1",
+		    "crypto erase without Sanitize: Format NVM with SES 2");
+		c.block = 1;
+		tim_hw_command_detail(&c, TIM_HW_BLOCK, d, sizeof(d));
+		is_str(d, "Sanitize (84h), SANACT 2 (block erase), NSID all", "block erase with Sanitize");
+		c.kind = TIM_SAN_SCSI;
+		tim_hw_command_detail(&c, TIM_HW_BLOCK, d, sizeof(d));
+		is_str(d, "SCSI SANITIZE", "other command sets: the command's name");
+	}
 	return tap_done();
 }

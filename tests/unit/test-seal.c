@@ -262,6 +262,8 @@ test_inspect(void)
 	json_decref(info);
 }
 
+static void test_receive_fields(json_t *info);
+
 static void
 test_bundle(void)
 {
@@ -302,9 +304,84 @@ test_bundle(void)
 	is_int(tim_seal_open(&p, path("tree.zip.p7m"), &info, &err), 0,
 	    "open the zip into a directory (%s)", err.msg);
 	ok(same_file("out/tree/b.txt", "bee\n", 4), "the bundle's file is extracted");
-	is_int(json_array_size(json_object_get(info, "extracted")), 2,
-	    "info: two entries extracted");
+	is_int(json_array_size(json_object_get(info, "extracted")), 1,
+	    "info: one file extracted (folders are not listed)");
+	is_str(str(json_array_get(json_object_get(info, "extracted"), 0), "name"),
+	    "tree/b.txt", "info: the file by its name in the bundle");
+	is_str(str(json_array_get(json_object_get(info, "extracted"), 0), "sha256"),
+	    "c150e5a8a604acebd8d15bd7bf8ea96b2874bdcc91dee6319977d353251283b0", "info: and its SHA-256");
+	test_receive_fields(info);
 	json_decref(info);
+}
+
+/* The receive record from what an opening reported (seal_record.c). */
+static void
+test_receive_fields(json_t *info)
+{
+	json_t *labels = json_pack("[{s:s, s:s}]", "file", "out/tree/b.txt", "level", "秘");
+	json_t *f;
+
+	json_object_set_new(info, "signer", json_pack("{s:s}", "subject", "CN=sender"));
+	json_object_set_new(info, "envelope_sha256", json_string("ab"));
+	f = tim_seal_receive_fields(info, "tree.zip.p7m", NULL, labels);
+	is_str(str(f, "item"), "tree.zip.p7m", "receive: a bundle is named by its envelope");
+	is_str(str(f, "from"), "CN=sender", "receive: from the signer");
+	is_str(str(f, "envelope_sha256"), "ab", "receive: the envelope's hash");
+	is_int(json_array_size(json_object_get(f, "files")), 1, "receive: the files");
+	is_int(json_array_size(json_object_get(f, "labels")), 1, "receive: the labels");
+	is_int(json_array_size(json_object_get(f, "recipients")), 1, "receive: the recipients");
+	json_decref(f);
+	f = tim_seal_receive_fields(info, "tree.zip.p7m", "Partner KK", NULL);
+	is_str(str(f, "from"), "Partner KK", "receive: --from wins over the signer");
+	ok(json_object_get(f, "labels") == NULL, "receive: no labels, no field");
+	json_decref(f);
+	json_object_del(info, "signer");
+	f = tim_seal_receive_fields(info, "x.p7m", NULL, NULL);
+	is_str(str(f, "from"), "unknown", "receive: unsigned and unnamed is unknown");
+	json_decref(f);
+	json_decref(labels);
+}
+
+/* Passwords to seal with (sealpass.c). */
+static void
+test_passwords(void)
+{
+	const char *lists[2] = { NULL, NULL }, *why;
+	struct tim_err err;
+	char pw[32], pw2[32];
+	size_t i;
+	int weak = 0;
+
+	write_file("list.txt", "# test\nPassword\nsakura\n", 23);
+	lists[0] = path("list.txt");
+	tim_err_clear(&err);
+#define W(s) tim_seal_password_weak((const unsigned char *)(s), strlen(s), lists, &why, &err)
+	is_int(W("abc"), 1, "weak: 3 characters");
+	is_int(W("eleven char"), 1, "weak: 11 characters");
+	is_int(W("password2026!!"), 1, "weak: a listed word with digits and symbols");
+	is_int(W("2026@Sakura!!!"), 1, "weak: digits and symbols on both sides");
+	is_int(W("qwertyuiop12"), 1, "weak: a keyboard row");
+	is_int(W("zzzzzzzzzzzzzz"), 1, "weak: one character");
+	is_int(W("98765432109876"), 1, "weak: counting down");
+	is_int(W("技術情報管理認証制度の暗号"), 0, "12+ kanji are 12+ characters");
+	is_int(W("技術情報管理認証制度"), 1, "10 kanji are too short (30 bytes)");
+	is_int(W("tsukue no ue no mikan"), 0, "a phrase passes");
+#undef W
+	lists[0] = path("no-such-list");
+	is_int(tim_seal_password_weak((const unsigned char *)"tsukue no ue no mikan", 21,
+	    lists, &why, &err), -1, "a missing list is an error, not a pass");
+	is_int(tim_seal_password_generate(pw, sizeof(pw), &err), 0, "generate");
+	is_int((long long)strlen(pw), 24, "generated: 20 characters and 4 dashes");
+	for (i = 0; pw[i]; i++)
+		if ((i % 5 == 4) != (pw[i] == '-') || strchr("01lio", pw[i]) != NULL)
+			weak = 1;
+	ok(!weak, "generated: groups of four, no look-alikes (%s)", pw);
+	tim_seal_password_generate(pw2, sizeof(pw2), &err);
+	ok(strcmp(pw, pw2) != 0, "generated: two differ");
+	lists[0] = NULL;
+	is_int(tim_seal_password_weak((const unsigned char *)pw, strlen(pw), lists, &why, &err),
+	    0, "generated: not weak");
+	is_int(tim_seal_password_generate(pw, 10, &err), -1, "generate: too small a buffer");
 }
 
 int
@@ -330,6 +407,7 @@ main(void)
 	test_open("compat");
 	json_decref(info);
 	test_bundle();
+	test_passwords();
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
 }

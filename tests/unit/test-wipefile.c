@@ -419,15 +419,18 @@ items(void)
 		memset(&c, 0, sizeof(c));
 		c.kind = TIM_SAN_NVME;
 		c.crypto = 1;
-		tim_wipe_item_hardware(it, &c, TIM_HW_CRYPTO);
+		is_int(tim_wipe_item_hardware(it, &c, TIM_HW_CRYPTO,
+		    json_pack("{s:s}", "result", "passed"), 1), 0, "hardware: verified is complete");
 		is_str(json_string_value(json_object_get(it, "method_spec")), "NVMe Sanitize", "hardware: the command");
 		is_str(json_string_value(json_object_get(it, "technique")), "crypto erase", "hardware: the technique");
 		is_str(json_string_value(json_object_get(it, "category")), "purge", "hardware: a purge");
 		ok(json_integer_value(json_object_get(it, "bytes_written")) == 0 &&
 		    strcmp(json_string_value(json_object_get(it, "result")), "complete") == 0,
 		    "hardware: nothing written by the host, complete");
-		tim_wipe_item_hardware(it, &c, TIM_HW_SECDISCARD);
+		is_int(tim_wipe_item_hardware(it, &c, TIM_HW_SECDISCARD,
+		    json_pack("{s:s}", "result", "failed"), 0), 1, "hardware: a failed read-back is not complete");
 		is_str(json_string_value(json_object_get(it, "method_spec")), "BLKSECDISCARD", "secure discard");
+		is_str(json_string_value(json_object_get(it, "result")), "verification failed", "and says so");
 	}
 	json_decref(it);
 }

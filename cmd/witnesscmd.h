@@ -1,0 +1,42 @@
+#ifndef TIM_WITNESSCMD_H
+#define TIM_WITNESSCMD_H
+
+#include "ledgercmd.h"
+
+/*
+ * The witness and time-stamp front ends of tim-ledger: `witness serve`,
+ * `witness keygen`, `checkpoint --witness`, `verify --witness-key` or
+ * `--tsa-cert`, and `stamp`. Options tim-ledger.c parses into
+ * tim_witness_opts.
+ */
+
+#define TIM_WITNESS_CMD_MAX 16
+
+struct tim_witness_cmd {
+	const char *witness[TIM_WITNESS_CMD_MAX];	/* checkpoint --witness URL */
+	int nwitness;
+	const char *wkey[TIM_WITNESS_CMD_MAX];	/* --witness-key VKEY */
+	int nwkey;
+	const char *log[TIM_WITNESS_CMD_MAX];	/* serve --log 'ORIGIN VKEY' */
+	int nlog;
+	long quorum;		/* -1: every witness given */
+	const char *listen;	/* serve: ADDR:PORT */
+	const char *state;	/* serve: state folder */
+	const char *tsa;	/* stamp: URL */
+	const char *tsa_cert;	/* stamp, verify: PEM trust anchor */
+};
+
+extern struct tim_witness_cmd tim_witness_opts;
+
+/* Adds a repeatable option's value; -1 when there are too many. */
+int tim_witness_opt_add(const char **list, int *n, const char *v);
+
+tim_ledger_cmd_fn tim_witness_cmd_witness;	/* witness serve | keygen */
+tim_ledger_cmd_fn tim_witness_cmd_checkpoint;
+tim_ledger_cmd_fn tim_witness_cmd_verify;
+tim_ledger_cmd_fn tim_witness_cmd_stamp;
+
+/* Whether sub (checkpoint, verify) is to run through this front end. */
+tim_ledger_cmd_fn *tim_witness_cmd_route(const char *sub, tim_ledger_cmd_fn *run);
+
+#endif
