@@ -11,7 +11,7 @@ W="$TIM_SRC/tests/fixtures/witness.py"
 ORIGIN=example.co.jp/kanribo
 
 setup_file_local() {
-	export TIM_CONFIG=/nonexistent
+	export TIM_CONFIG=/dev/null
 	python3 -c 'import cryptography' 2>/dev/null ||
 		skip "python3-cryptography is missing (scripts/deps.sh check installs it)"
 	tim-ledger init -q --origin "$ORIGIN" l.tim
