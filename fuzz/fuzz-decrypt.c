@@ -7,8 +7,10 @@
  * A fixed envelope sealed with the password "fuzz" gives the header and the
  * content key. The first input byte chooses the mode:
  *   0, 1: the rest is what follows the header, as bytes (1: declared signed);
- *   2, 3: the rest is the plaintext (3: a SignedData), encrypted here with the
- *         content key, so the content parsers see exactly the input.
+ *   2, 3: the rest is the plaintext, encrypted here with the content key,
+ *         so the content parsers see exactly the input: under id-data (2)
+ *         a signed ContentInfo or plain bytes, under id-signedData (3) a
+ *         bare SignedData.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -141,14 +143,19 @@ open_env(const unsigned char *env, size_t len)
 	struct tim_src_mem m = { env, len };
 	struct tim_src src = { tim_src_mem_read, &m };
 	struct tim_buf shead = TIM_BUF_INIT, stail = TIM_BUF_INIT;
-	struct tim_seal_plain p = { -1, NULL, 0 };
+	struct tim_seal_plain p;
+	struct tim_seal_peek k;
+	struct tim_src src_k = { tim_seal_peek_read, &k };
 	struct tim_seal_dec d;
 	struct tim_seal_head *h = NULL;
 	struct tim_ber r;
 	struct tim_err err;
 	unsigned char *buf = malloc(TIM_SEAL_CHUNK);
 	json_t *info = json_object();
+	int wrapped;
 
+	memset(&p, 0, sizeof(p));
+	p.fd = -1;
 	memset(&d, 0, sizeof(d));
 	d.c = EVP_CIPHER_CTX_new();
 	d.in = malloc(TIM_SEAL_CHUNK);
@@ -168,10 +175,22 @@ open_env(const unsigned char *env, size_t len)
 	    EVP_DecryptInit_ex(d.c, NULL, NULL, cek, h->iv) != 1 ||
 	    tim_ber_octets_open(&d.oct, &r, &h->content) < 0)
 		goto release;
-	if (h->ctype_nid == NID_pkcs7_data)
-		(void)tim_seal_copy_data(&d, &p, buf, &err);
-	else if (h->ctype_nid == NID_pkcs7_signed &&
-	    tim_seal_copy_signed(&d, &p, buf, &shead, &stail, &err) == 0)
+	/* As sealopen.c's read_content: id-data may hold a signed ContentInfo. */
+	memset(&k, 0, sizeof(k));
+	k.d = &d;
+	wrapped = 0;
+	if (h->ctype_nid == NID_pkcs7_data) {
+		wrapped = tim_seal_peek_signed(&k, &d, &err);
+		if (wrapped == 0) {
+			if (tim_seal_plain_write(&p, k.b, k.len, &err) == 0)
+				(void)tim_seal_copy_data(&d, &p, buf, &err);
+			goto release;
+		}
+		if (wrapped < 0)
+			goto release;
+	} else if (h->ctype_nid != NID_pkcs7_signed)
+		goto release;
+	if (tim_seal_copy_signed(src_k, wrapped, &p, buf, &shead, &stail, &err) == 0)
 		(void)tim_seal_verify_signed(&shead, &stail, p.fd, NULL, info, &err);
 release:
 	tim_seal_head_free(h);
