@@ -15,7 +15,7 @@ ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 PKG_CONFIG ?= pkg-config
-PKGS     = libarchive libcrypto libxml-2.0 zlib jansson inih libmicrohttpd libcurl libzip
+PKGS     = libarchive libcrypto libxml-2.0 zlib jansson inih libmicrohttpd libcurl libzip yajl
 VERSION  = $(shell sed -n 's/^\#define TIM_VERSION "\(.*\)"/\1/p' include/tim/version.h)
 
 # A missing library stops the build with one line naming it, not with a
@@ -28,6 +28,7 @@ PKG_DEB_libcrypto = libssl-dev
 PKG_DEB_libxml-2.0 = libxml2-dev
 PKG_DEB_zlib = zlib1g-dev
 PKG_DEB_jansson = libjansson-dev
+PKG_DEB_yajl = libyajl-dev
 PKG_DEB_inih = libinih-dev
 PKG_DEB_libmicrohttpd = libmicrohttpd-dev
 PKG_DEB_libcurl = libcurl4-openssl-dev

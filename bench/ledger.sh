@@ -47,7 +47,7 @@ tk=$(secs "$T" verify -q --key "$work/k.pub" "$work/l.tim")
 size=$(stat -c %s "$work/l.tim")
 
 cc -O2 -I"$here/libtim" -I"$here/include/tim" -o "$work/append-sync" "$here/bench/append-sync.c" "$here/$B/libtim.a" \
-	$(pkg-config --cflags --libs libarchive libcrypto libxml-2.0 zlib jansson inih) -pthread
+	$(pkg-config --cflags --libs libarchive libcrypto libxml-2.0 zlib jansson inih yajl) -pthread
 set -- $("$work/append-sync" "$work/s.tim" "$work/raw" "$SYNCED")
 tl=$1 tr=$2
 

@@ -68,13 +68,28 @@ tim_ledger_cmd_init(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 		tim_buf_release(&origin);
 		return report(cli, &err);
 	}
+	if ((o->group || o->append_only) &&
+	    tim_ledger_set_access(path, o->group, o->append_only, &err) < 0) {
+		/* Just made by us and holding only its header: no half-set ledger. */
+		unlink(path);
+		tim_buf_release(&origin);
+		return report(cli, &err);
+	}
 	if (cli->json) {
 		json_t *j = json_pack("{s:s, s:s}", "ledger", path, "origin", tim_buf_str(&origin));
 
+		if (o->group)
+			json_object_set_new(j, "group", json_string(o->group));
+		json_object_set_new(j, "append_only", json_boolean(o->append_only));
 		tim_json_print(stdout, j);
 		json_decref(j);
-	} else if (!cli->quiet)
+	} else if (!cli->quiet) {
 		printf(_("created ledger '%s' (origin %s)\n"), path, tim_buf_str(&origin));
+		if (o->group)
+			printf(_("members of group '%s' may append to it (mode 0660)\n"), o->group);
+		if (o->append_only)
+			printf(_("append-only (chattr +a): no line can be rewritten, not even by root, until the attribute is removed\n"));
+	}
 	tim_buf_release(&origin);
 	r = fflush(stdout) == 0 ? TIM_EXIT_OK : TIM_EXIT_ERROR;
 	return r;
@@ -125,6 +140,7 @@ int
 tim_ledger_cmd_append(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
     char **argv)
 {
+	struct tim_ledger_rules *rules = NULL;
 	struct tim_ledger *l = NULL;
 	struct tim_err err;
 	uint64_t first = 0, last = 0;
@@ -136,20 +152,26 @@ tim_ledger_cmd_append(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 		return tim_cli_usage_error(cli, _("append --json takes only LEDGER; records come on stdin"));
 	if (!cli->json && argc < 2)
 		return tim_cli_usage_error(cli, _("append needs LEDGER and KIND"));
+	if (tim_ledger_rules_load(&rules, cli->cfg, &err) < 0)
+		goto fail;
 	if (!cli->json) {
 		fields = json_object();
 		if (fields == NULL || tim_ledger_fields_parse(argc - 2, argv + 2, fields, &err) < 0 ||
-		    tim_ledger_check_fields(argv[1], fields, &err) < 0)
+		    tim_ledger_check_fields(argv[1], fields, &err) < 0 ||
+		    tim_ledger_rules_check(rules, argv[1], fields, &err) < 0)
 			goto fail;
 	}
 	if (tim_ledger_open(&l, argv[0], o->flags, &err) < 0)
 		goto fail;
+	tim_ledger_set_rules(l, rules);
 	if (cli->json)
 		r = tim_ledger_append_jsonl(l, stdin, &first, &last, &err);
 	else
 		r = tim_ledger_append(l, argv[1], fields, &first, &err);
 	if (!cli->json)
 		last = first;
+	if (r < 0 && !cli->json)
+		first = 0;
 	if (first)
 		slog(cli, o, LOG_INFO, "append ledger=%s seq=%llu-%llu kind=%s", argv[0],
 		    (unsigned long long)first, (unsigned long long)last,
@@ -164,13 +186,74 @@ tim_ledger_cmd_append(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 	if (first)
 		tim_info(cli, _("appended seq %llu to %llu"), (unsigned long long)first,
 		    (unsigned long long)last);
+	if (!cli->json && tim_ledger_rules_approval(rules, argv[1]) == TIM_LEDGER_APPROVAL_PENDING &&
+	    json_object_get(fields, "ref") == NULL)
+		tim_warn(cli, _("seq %llu is pending approval: record 'approve ref=%llu action=%s' when it is approved"),
+		    (unsigned long long)first, (unsigned long long)first, argv[1]);
 	json_decref(fields);
 	tim_ledger_close(l);
+	tim_ledger_rules_free(rules);
 	return TIM_EXIT_OK;
 fail:
 	json_decref(fields);
 	tim_ledger_close(l);
+	tim_ledger_rules_free(rules);
 	return report(cli, &err);
+}
+
+int
+tim_ledger_cmd_kinds(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
+    char **argv)
+{
+	struct tim_ledger_rules *rules = NULL;
+	const struct tim_ledger_kind *k;
+	const char *const *extra;
+	struct tim_err err;
+	size_t i, n;
+
+	(void)o;
+	(void)argc;
+	(void)argv;
+	tim_err_clear(&err);
+	if (tim_ledger_rules_load(&rules, cli->cfg, &err) < 0)
+		return report(cli, &err);
+	for (k = tim_ledger_kinds; k->name; k++) {
+		int appr = tim_ledger_rules_approval(rules, k->name);
+		const char *ap = appr == TIM_LEDGER_APPROVAL_REFUSE ? "refuse" :
+		    appr == TIM_LEDGER_APPROVAL_PENDING ? "pending" : "no";
+
+		n = tim_ledger_rules_required(rules, k->name, &extra);
+		if (cli->json) {
+			json_t *j = json_pack("{s:s, s:[], s:[], s:s, s:s, s:s}", "kind", k->name,
+			    "required", "required_by_config", "what", _(k->what),
+			    "clause", k->clause, "approval", ap);
+
+			for (i = 0; i < 3 && k->required[i]; i++)
+				json_array_append_new(json_object_get(j, "required"),
+				    json_string(k->required[i]));
+			for (i = 0; i < n; i++)
+				json_array_append_new(json_object_get(j, "required_by_config"),
+				    json_string(extra[i]));
+			tim_json_print(stdout, j);
+			json_decref(j);
+			continue;
+		}
+		printf("%-9s", k->name);
+		for (i = 0; i < 3 && k->required[i]; i++)
+			printf(" %s=", k->required[i]);
+		for (i = 0; i < n; i++)
+			printf(" %s=", extra[i]);
+		printf("\t%s (%s)", _(k->what), k->clause);
+		if (n)
+			printf(_("; tim.conf requires %zu more"), n);
+		if (appr == TIM_LEDGER_APPROVAL_REFUSE)
+			fputs(_("; refused without an approval (ref=)"), stdout);
+		else if (appr == TIM_LEDGER_APPROVAL_PENDING)
+			fputs(_("; pending until approved"), stdout);
+		putchar('\n');
+	}
+	tim_ledger_rules_free(rules);
+	return fflush(stdout) == 0 ? TIM_EXIT_OK : TIM_EXIT_ERROR;
 }
 
 static int
@@ -223,12 +306,16 @@ verify_one(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
 		    "checkpoint_size", (json_int_t)res.checkpoint_size,
 		    "signatures_checked", res.signatures);
 		json_object_set_new(j, "trusted_by_signed_root", json_integer((json_int_t)res.covered));
+		json_object_set_new(j, "append_only", res.append_only < 0 ? json_null() :
+		    json_boolean(res.append_only));
 		if (!res.ok) {
 			json_object_set_new(j, "line", json_integer((json_int_t)res.bad_line));
 			json_object_set_new(j, "seq", res.bad_line ?
 			    json_integer((json_int_t)res.bad_line - 1) : json_null());
 			json_object_set_new(j, "offset", json_integer((json_int_t)res.bad_offset));
 			json_object_set_new(j, "reason", json_string(res.reason));
+			if (res.link_line)
+				json_object_set_new(j, "changed_line", json_integer((json_int_t)res.bad_line));
 		}
 		tim_json_print(stdout, j);
 		json_decref(j);
@@ -239,7 +326,11 @@ verify_one(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
 			printf(_(", %zu checkpoints (newest size %llu)%s"), res.checkpoints,
 			    (unsigned long long)res.checkpoint_size,
 			    res.signatures ? _(", signatures verified") : _(", signatures not checked (no --key)"));
+		if (res.append_only == 1)
+			fputs(_(", append-only (chattr +a)"), stdout);
 		putchar('\n');
+		if (res.append_only == 0)
+			tim_info(cli, _("%s: not append-only (tim-ledger init --append-only, or chattr +a, protects it)"), path);
 		if (res.covered)
 			tim_info(cli, _("%s: lines 1 to %llu checked by the signed root, the rest line by line (--full checks every line)"),
 			    path, (unsigned long long)res.covered);
@@ -251,6 +342,8 @@ verify_one(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
 			    (unsigned long long)res.bad_offset, res.reason);
 		else
 			tim_error(cli, _("%s: FAILED: %s"), path, res.reason);
+		tim_error(cli, _("%s: what to do: keep this file as it is, as evidence, and append nothing to it; restore the ledger from a backup, check the copy against a checkpoint kept elsewhere with 'tim-ledger consistency CHECKPOINT LEDGER', and record what happened; see RECOVERY in tim-ledger(1)"),
+		    path);
 	}
 	tim_buf_release(&root);
 	return res.ok ? TIM_EXIT_OK : TIM_EXIT_FAIL;
@@ -329,8 +422,70 @@ out:
 }
 
 /*
+ * The hash chain checked as records are read (list, outstanding): a line
+ * that no longer matches the prev the next line keeps of it is reported
+ * after the listing, loudly, with exit status 1.
+ */
+struct chain {
+	struct tim_sha256 *h;
+	unsigned char last[TIM_SHA256_LEN];
+	uint64_t line;		/* lines seen */
+	uint64_t broken;	/* the first line whose prev does not match, or 0 */
+	int opened;		/* the ledger could be read */
+};
+
+static void
+chain_line(struct chain *c, const char *line, size_t len)
+{
+	unsigned char prev[TIM_SHA256_LEN];
+
+	c->line++;
+	if (c->line > 1 && c->broken == 0 &&
+	    (tim_ledger_line_prev(line, len, prev) < 0 ||
+	    memcmp(prev, c->last, sizeof(prev)) != 0))
+		c->broken = c->line;
+	if (c->h == NULL || tim_sha256_two(c->h, line, len, NULL, 0, c->last) < 0)
+		c->broken = c->broken ? c->broken : c->line;
+}
+
+/* The warning after a listing: 0, or TIM_EXIT_FAIL when the chain broke. */
+static int
+chain_report(struct tim_cli *cli, const struct chain *c, const char *path)
+{
+	if (c->broken == 0)
+		return TIM_EXIT_OK;
+	tim_error(cli, _("%s: the ledger does not verify: line %llu no longer matches the hash that line %llu keeps of it, so records shown may have been changed; run 'tim-ledger verify %s'"),
+	    path, (unsigned long long)(c->broken - 1), (unsigned long long)c->broken, path);
+	return TIM_EXIT_FAIL;
+}
+
+/* The kinds, "a, b, c", for a usage error. */
+static void
+kind_names(struct tim_buf *b)
+{
+	const struct tim_ledger_kind *k;
+
+	for (k = tim_ledger_kinds; k->name; k++)
+		tim_buf_addf(b, "%s%s", b->len ? ", " : "", k->name);
+}
+
+static int
+kind_usage_error(struct tim_cli *cli, const char *kind)
+{
+	struct tim_buf b = TIM_BUF_INIT;
+	int r;
+
+	kind_names(&b);
+	r = tim_cli_usage_error(cli, _("unknown record kind '%s'; the kinds are: %s"),
+	    kind, tim_buf_str(&b));
+	tim_buf_release(&b);
+	return r;
+}
+
+/*
  * What list keeps: --kind, --since, --until, --grep and --where, checked
- * once before the ledger is read.
+ * once before the ledger is read. Days and times without an offset are
+ * local (TZ), as a person means them.
  */
 struct list_filter {
 	const char *kind, *grep;
@@ -349,9 +504,11 @@ list_filter_init(struct tim_cli *cli, struct tim_ledger_cmd *o,
 	f->grep = o->grep;
 	f->since_arg = o->since;
 	f->until_arg = o->until;
-	if (o->since && tim_time_parse(o->since, 0, &f->since) < 0)
+	if (o->kind && tim_ledger_kind_find(o->kind) == NULL)
+		return kind_usage_error(cli, o->kind);
+	if (o->since && tim_time_parse_local(o->since, 0, &f->since) < 0)
 		return tim_cli_usage_error(cli, _("--since '%s' is not a date or RFC 3339 time"), o->since);
-	if (o->until && tim_time_parse(o->until, 1, &f->until) < 0)
+	if (o->until && tim_time_parse_local(o->until, 1, &f->until) < 0)
 		return tim_cli_usage_error(cli, _("--until '%s' is not a date or RFC 3339 time"), o->until);
 	if (o->where) {
 		const char *eq = strchr(o->where, '=');
@@ -377,16 +534,27 @@ string_is(const json_t *v, const char *s)
 	return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
 }
 
+/* When the event happened: at= when the record has it, else its time. */
+static int
+event_time(const json_t *rec, time_t *t)
+{
+	const char *at = json_string_value(json_object_get(rec, "at"));
+	const char *tm = json_string_value(json_object_get(rec, "time"));
+
+	if (at && tim_time_parse(at, 0, t) == 0)
+		return 0;
+	return tm && tim_time_parse(tm, 0, t) == 0 ? 0 : -1;
+}
+
 static int
 list_keep(const struct list_filter *f, const json_t *rec)
 {
-	const char *tm = json_string_value(json_object_get(rec, "time"));
 	time_t t;
 
 	if (f->kind && !string_is(json_object_get(rec, "kind"), f->kind))
 		return 0;
 	if ((f->since_arg || f->until_arg) &&
-	    (tm == NULL || tim_time_parse(tm, 0, &t) < 0 ||
+	    (event_time(rec, &t) < 0 ||
 	    (f->since_arg && t < f->since) || (f->until_arg && t > f->until)))
 		return 0;
 	if (f->wval && !string_is(json_object_get(rec, f->wkey.buf), f->wval))
@@ -427,20 +595,28 @@ value_text(const json_t *v, struct tim_buf *b, int printable)
 		tim_json_dump(b, v);
 }
 
+static const char *const fixed_fields[] = { "seq", "time", "kind", "actor", "host", "prev", NULL };
+
+static int
+is_fixed(const char *key)
+{
+	int i;
+
+	for (i = 0; fixed_fields[i]; i++)
+		if (strcmp(key, fixed_fields[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* "k=v k=v" for the fields that are not the fixed ones. */
 static void
 details(json_t *rec, struct tim_buf *b, const char *sep, int printable)
 {
-	static const char *fixed[] = { "seq", "time", "kind", "actor", "host", "prev", NULL };
 	const char *key;
 	json_t *v;
-	int i, skip;
 
 	json_object_foreach(rec, key, v) {
-		for (skip = 0, i = 0; fixed[i]; i++)
-			if (strcmp(key, fixed[i]) == 0)
-				skip = 1;
-		if (skip)
+		if (is_fixed(key))
 			continue;
 		if (b->len)
 			tim_buf_adds(b, sep);
@@ -455,66 +631,110 @@ rec_str(json_t *rec, const char *key)
 	return json_string_value(json_object_get(rec, key));
 }
 
-/* One formatter per output format; d is scratch space. */
-typedef void list_fmt(const char *line, size_t len, json_t *rec,
-    struct tim_buf *d);
-
-/* --json: the line exactly as it is in the ledger. */
-static void
-list_json(const char *line, size_t len, json_t *rec, struct tim_buf *d)
+/* A UTC time of the ledger as a person reads it: local, with its offset. */
+static const char *
+local_time(const char *utc, char out[32])
 {
-	(void)rec;
-	(void)d;
-	fwrite(line, 1, len, stdout);
-	putchar('\n');
+	time_t t;
+
+	if (utc == NULL || tim_time_parse(utc, 0, &t) < 0)
+		return utc;
+	tim_time_local(t, out);
+	return out;
 }
 
-/* --csv: through the one CSV writer, so Excel reads it as tim-mark's. */
-static void
-list_csv_header(struct tim_buf *d)
+static const char *
+column_head(const char *field)
 {
-	static const char *const head[] = { "seq", "time", "kind", "actor", "host", "details" };
+	return tim_ledger_field_head(field);
+}
+
+/* The columns of a CSV: the fixed ones, then every field seen, in order. */
+struct columns {
+	char **name;
+	size_t n, cap;
+};
+
+static int
+columns_add(struct columns *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->name[i], name) == 0)
+			return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		char **p = realloc(c->name, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		c->name = p;
+		c->cap = cap;
+	}
+	if ((c->name[c->n] = strdup(name)) == NULL)
+		return -1;
+	c->n++;
+	return 0;
+}
+
+static void
+columns_release(struct columns *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->name[i]);
+	free(c->name);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The header row of the one CSV writer, the columns' names translated. */
+static void
+csv_head(const struct columns *c, struct tim_buf *d)
+{
+	size_t i;
 
 	tim_buf_reset(d);
 	tim_csv_bom(d);
-	tim_csv_row(d, head, 6);
+	for (i = 0; i < c->n; i++)
+		tim_csv_cell(d, column_head(c->name[i]), i + 1 == c->n);
 	fwrite(d->buf, 1, d->len, stdout);
 }
 
+/* One row: a cell per column, times local, other values as text. */
 static void
-list_csv(const char *line, size_t len, json_t *rec, struct tim_buf *d)
+csv_record(const struct columns *c, json_t *rec, struct tim_buf *d)
 {
-	struct tim_buf det = TIM_BUF_INIT;
-	const char *cells[6];
-	char seq[32];
+	struct tim_buf cell = TIM_BUF_INIT;
+	char lt[32];
+	size_t i;
 
-	(void)line;
-	(void)len;
-	snprintf(seq, sizeof(seq), "%lld",
-	    (long long)json_integer_value(json_object_get(rec, "seq")));
-	details(rec, &det, "; ", 0);
-	cells[0] = seq;
-	cells[1] = rec_str(rec, "time");
-	cells[2] = rec_str(rec, "kind");
-	cells[3] = rec_str(rec, "actor");
-	cells[4] = rec_str(rec, "host");
-	cells[5] = tim_buf_str(&det);
 	tim_buf_reset(d);
-	tim_csv_row(d, cells, 6);
+	for (i = 0; i < c->n; i++) {
+		json_t *v = json_object_get(rec, c->name[i]);
+
+		tim_buf_reset(&cell);
+		if (v && (strcmp(c->name[i], "time") == 0 || strcmp(c->name[i], "at") == 0) &&
+		    json_is_string(v))
+			tim_buf_adds(&cell, local_time(json_string_value(v), lt));
+		else if (v && !json_is_null(v))
+			value_text(v, &cell, 0);
+		tim_csv_cell(d, tim_buf_str(&cell), i + 1 == c->n);
+	}
 	fwrite(d->buf, 1, d->len, stdout);
-	tim_buf_release(&det);
+	tim_buf_release(&cell);
 }
 
 static void
-list_text(const char *line, size_t len, json_t *rec, struct tim_buf *d)
+list_text(json_t *rec, struct tim_buf *d)
 {
 	struct tim_buf k = TIM_BUF_INIT, a = TIM_BUF_INIT, ts = TIM_BUF_INIT;
+	char lt[32];
 
-	(void)line;
-	(void)len;
 	tim_buf_reset(d);
 	details(rec, d, " ", 1);
-	add_printable(&ts, rec_str(rec, "time") ?: "-");
+	add_printable(&ts, local_time(rec_str(rec, "time"), lt) ?: "-");
 	add_printable(&k, rec_str(rec, "kind") ?: "-");
 	add_printable(&a, rec_str(rec, "actor") ?: "-");
 	printf("%6lld  %s  %-8s  %-10s  %s\n",
@@ -525,76 +745,123 @@ list_text(const char *line, size_t len, json_t *rec, struct tim_buf *d)
 	tim_buf_release(&ts);
 }
 
+enum list_mode { LIST_TEXT, LIST_JSON, LIST_CSV_COLUMNS, LIST_CSV };
+
 /*
- * One record line: grepped, parsed, filtered, printed. 0, or -1 for a line
- * that is not JSON.
+ * One pass over the ledger up to end (the snapshot of the first pass; -1:
+ * take one): every line hashed for the chain, the records kept by the
+ * filter printed, or for LIST_CSV_COLUMNS their fields collected. *end gets
+ * the offset where the pass stopped.
  */
 static int
-list_one(const struct list_filter *f, list_fmt *fmt, const char *line,
-    size_t len, struct tim_buf *d)
+list_pass(struct tim_cli *cli, const char *path, const struct list_filter *f,
+    enum list_mode mode, struct columns *cols, off_t *end, struct chain *c)
 {
-	json_t *rec;
+	struct tim_ledger_reader *rd = NULL;
+	struct tim_buf d = TIM_BUF_INIT;
+	struct tim_err err;
+	const char *line;
+	size_t len;
+	off_t offset;
+	off_t seen = 0;
+	uint64_t n = 0;
+	int complete, got, r = TIM_EXIT_OK;
 
-	if (!list_grep(f, line, len))
-		return 0;
-	rec = json_loadb(line, len, 0, NULL);
-	if (!json_is_object(rec)) {
-		json_decref(rec);
-		return -1;
+	tim_err_clear(&err);
+	if (tim_ledger_reader_open(&rd, path, &err) < 0 ||
+	    tim_ledger_reader_snapshot(rd, &err) < 0) {
+		r = report(cli, &err);
+		goto out;
 	}
-	if (list_keep(f, rec))
-		fmt(line, len, rec, d);
-	json_decref(rec);
-	return 0;
+	c->opened = 1;
+	while ((got = tim_ledger_reader_next(rd, &line, &len, &offset, &complete, &err)) > 0) {
+		json_t *rec, *v;
+		const char *key;
+
+		if (*end >= 0 && offset >= *end)
+			break;
+		if (complete != 1) {
+			if (mode != LIST_CSV_COLUMNS)
+				tim_warn(cli, _("%s: ignoring a torn last line (see 'tim-ledger verify')"), path);
+			break;
+		}
+		seen = offset + (off_t)len + 1;
+		chain_line(c, line, len);
+		if (++n == 1 || !list_grep(f, line, len))
+			continue;	/* the header, or not wanted */
+		rec = json_loadb(line, len, 0, NULL);
+		if (!json_is_object(rec)) {
+			json_decref(rec);
+			if (mode != LIST_CSV_COLUMNS)
+				tim_warn(cli, _("%s: line %llu is not JSON; skipped (see 'tim-ledger verify')"),
+				    path, (unsigned long long)n);
+			r = TIM_EXIT_ERROR;
+			continue;
+		}
+		if (list_keep(f, rec)) {
+			if (mode == LIST_JSON) {
+				fwrite(line, 1, len, stdout);
+				putchar('\n');
+			} else if (mode == LIST_TEXT)
+				list_text(rec, &d);
+			else if (mode == LIST_CSV)
+				csv_record(cols, rec, &d);
+			else
+				json_object_foreach(rec, key, v)
+					if (strcmp(key, "prev") != 0 && columns_add(cols, key) < 0)
+						r = TIM_EXIT_ERROR;
+		}
+		json_decref(rec);
+	}
+	if (got < 0)
+		r = report(cli, &err);
+	*end = seen;
+out:
+	tim_buf_release(&d);
+	tim_ledger_reader_close(rd);
+	return r;
 }
 
 int
 tim_ledger_cmd_list(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
     char **argv)
 {
-	list_fmt *fmt = cli->json ? list_json : o->csv ? list_csv : list_text;
-	struct tim_ledger_reader *rd = NULL;
+	struct chain c = { 0 };
+	struct columns cols = { 0 };
 	struct tim_buf d = TIM_BUF_INIT;
 	struct list_filter f;
-	struct tim_err err;
-	const char *line;
-	size_t len;
-	off_t offset;
-	uint64_t n = 0;
-	int complete, got, r;
+	off_t end = -1;
+	int r, i;
 
 	(void)argc;
-	tim_err_clear(&err);
 	if ((r = list_filter_init(cli, o, &f)) != TIM_EXIT_OK)
 		goto out;
-	if (tim_ledger_reader_open(&rd, argv[0], &err) < 0 ||
-	    tim_ledger_reader_snapshot(rd, &err) < 0) {
-		r = report(cli, &err);
-		goto out;
+	c.h = tim_sha256_new();
+	if (o->csv) {
+		/*
+		 * Excel filters by column: one per field, the union of the
+		 * fields of the records shown, so a first pass finds them.
+		 */
+		struct chain c0 = { .h = c.h };
+
+		for (i = 0; i < 5; i++)
+			columns_add(&cols, fixed_fields[i]);
+		r = list_pass(cli, argv[0], &f, LIST_CSV_COLUMNS, &cols, &end, &c0);
+		if (!c0.opened)
+			goto out;
+		csv_head(&cols, &d);
 	}
-	if (o->csv)
-		list_csv_header(&d);
-	while ((got = tim_ledger_reader_next(rd, &line, &len, &offset, &complete, &err)) > 0) {
-		if (++n == 1)
-			continue;	/* the header */
-		if (complete != 1) {
-			tim_warn(cli, _("%s: ignoring a torn last line (see 'tim-ledger verify')"), argv[0]);
-			break;
-		}
-		if (list_one(&f, fmt, line, len, &d) < 0) {
-			tim_warn(cli, _("%s: line %llu is not JSON; skipped (see 'tim-ledger verify')"),
-			    argv[0], (unsigned long long)n);
-			r = TIM_EXIT_ERROR;
-		}
-	}
-	if (got < 0)
-		r = report(cli, &err);
+	r = list_pass(cli, argv[0], &f, cli->json ? LIST_JSON : o->csv ? LIST_CSV : LIST_TEXT,
+	    &cols, &end, &c);
 	if (fflush(stdout) != 0)
 		r = TIM_EXIT_ERROR;
+	if (chain_report(cli, &c, argv[0]) != TIM_EXIT_OK && r == TIM_EXIT_OK)
+		r = TIM_EXIT_FAIL;
 out:
+	tim_sha256_free(c.h);
+	columns_release(&cols);
 	tim_buf_release(&d);
 	tim_buf_release(&f.wkey);
-	tim_ledger_reader_close(rd);
 	return r;
 }
 
@@ -702,10 +969,11 @@ tim_ledger_cmd_repair(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 	struct tim_err err;
 	uint64_t seq = 0;
 	size_t moved;
+	int saved;
 
 	(void)argc;
 	tim_err_clear(&err);
-	if (tim_ledger_repair(argv[0], o->flags, &moved, &seq, &err) < 0) {
+	if (tim_ledger_repair_ex(argv[0], o->flags, &moved, &seq, &saved, &err) < 0) {
 		slog(cli, o, LOG_ERR, "repair FAILED ledger=%s: %s", argv[0], err.msg);
 		return report(cli, &err);
 	}
@@ -715,16 +983,303 @@ tim_ledger_cmd_repair(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 	if (cli->json) {
 		json_t *j = json_pack("{s:s, s:I}", "ledger", argv[0], "moved_bytes", (json_int_t)moved);
 
-		if (moved)
+		if (moved) {
 			json_object_set_new(j, "seq", json_integer((json_int_t)seq));
+			json_object_set_new(j, "saved", json_boolean(saved));
+		}
 		tim_json_print(stdout, j);
 		json_decref(j);
 	} else if (!cli->quiet) {
-		if (moved)
+		if (moved && saved)
 			printf(_("%s: moved a torn line of %zu bytes to %s.torn; recorded as seq %llu\n"),
 			    argv[0], moved, argv[0], (unsigned long long)seq);
+		else if (moved)
+			printf(_("%s: cut a torn line of %zu bytes; no room on the disk to keep it, so only its size and SHA-256 are recorded, as seq %llu\n"),
+			    argv[0], moved, (unsigned long long)seq);
 		else
 			printf(_("%s: nothing to repair\n"), argv[0]);
 	}
 	return TIM_EXIT_OK;
+}
+
+static const char *
+out_status(const struct tim_ledger_out *x)
+{
+	return x->overdue ? "overdue" : x->pending ? "pending-approval" : "out";
+}
+
+static const char *
+out_status_text(const struct tim_ledger_out *x)
+{
+	return x->overdue ? _("OVERDUE") : x->pending ? _("pending approval") : _("out");
+}
+
+static const char *const out_cols[] = { "status", "ledger", "seq", "kind", "item",
+    "to", "by", "purpose", "until", "at", "time" };
+#define OUT_COLS (sizeof(out_cols) / sizeof(out_cols[0]))
+
+static void
+out_csv_head(void)
+{
+	struct tim_buf d = TIM_BUF_INIT;
+	size_t i;
+
+	tim_csv_bom(&d);
+	for (i = 0; i < OUT_COLS; i++)
+		tim_csv_cell(&d, i == 0 ? _("status") : i == 1 ? _("ledger") :
+		    column_head(out_cols[i]), i + 1 == OUT_COLS);
+	fwrite(d.buf, 1, d.len, stdout);
+	tim_buf_release(&d);
+}
+
+static void
+out_print(struct tim_cli *cli, struct tim_ledger_cmd *o, const char *path,
+    const struct tim_ledger_out *x)
+{
+	json_t *rec = x->rec;
+	struct tim_buf d = TIM_BUF_INIT, cell = TIM_BUF_INIT;
+	char seq[32], lt[32];
+	size_t i;
+
+	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)x->seq);
+	if (cli->json) {
+		json_t *j = json_pack("{s:s, s:s, s:I, s:b, s:b}", "ledger", path,
+		    "status", out_status(x), "seq", (json_int_t)x->seq,
+		    "overdue", x->overdue, "pending_approval", x->pending);
+		const char *key;
+		json_t *v;
+
+		json_object_foreach(rec, key, v)
+			if (!is_fixed(key) || strcmp(key, "kind") == 0 || strcmp(key, "time") == 0)
+				json_object_set(j, key, v);
+		if (x->overdue)
+			json_object_set_new(j, "days_overdue", json_integer(x->days));
+		tim_json_print(stdout, j);
+		json_decref(j);
+	} else if (o->csv) {
+		for (i = 0; i < OUT_COLS; i++) {
+			const char *c = NULL;
+
+			tim_buf_reset(&cell);
+			if (i == 0)
+				c = out_status_text(x);
+			else if (i == 1)
+				c = path;
+			else if (i == 2)
+				c = seq;
+			else if (strcmp(out_cols[i], "at") == 0 || strcmp(out_cols[i], "time") == 0)
+				c = local_time(rec_str(rec, out_cols[i]), lt);
+			else if (json_object_get(rec, out_cols[i])) {
+				value_text(json_object_get(rec, out_cols[i]), &cell, 0);
+				c = tim_buf_str(&cell);
+			}
+			tim_csv_cell(&d, c, i + 1 == OUT_COLS);
+		}
+		fwrite(d.buf, 1, d.len, stdout);
+	} else {
+		struct tim_buf f = TIM_BUF_INIT;
+
+		add_printable(&d, rec_str(rec, "item") ?: "-");
+		add_printable(&f, rec_str(rec, "to") ?: "-");
+		tim_buf_adds(&d, "  ");
+		tim_buf_addf(&d, _("to %s"), tim_buf_str(&f));
+		if (rec_str(rec, "by")) {
+			tim_buf_reset(&f);
+			add_printable(&f, rec_str(rec, "by"));
+			tim_buf_adds(&d, "  ");
+			tim_buf_addf(&d, _("by %s"), tim_buf_str(&f));
+		}
+		if (rec_str(rec, "until")) {
+			tim_buf_reset(&f);
+			add_printable(&f, rec_str(rec, "until"));
+			tim_buf_adds(&d, "  ");
+			tim_buf_addf(&d, _("until %s"), tim_buf_str(&f));
+		}
+		tim_buf_release(&f);
+		if (x->overdue)
+			tim_buf_addf(&d, _("  (%ld days overdue)"), x->days);
+		if (x->overdue && x->pending)
+			tim_buf_addf(&d, "  [%s]", _("pending approval"));
+		printf("%-16s %s seq %-6s %-8s %s\n", out_status_text(x), path, seq,
+		    rec_str(rec, "kind") ?: "-", tim_buf_str(&d));
+	}
+	tim_buf_release(&d);
+	tim_buf_release(&cell);
+}
+
+int
+tim_ledger_cmd_outstanding(struct tim_cli *cli, struct tim_ledger_cmd *o,
+    int argc, char **argv)
+{
+	struct tim_ledger_rules *rules = NULL;
+	struct tim_err err;
+	size_t total = 0, overdue = 0, pending = 0;
+	int i, worst = TIM_EXIT_OK, read = 0;
+
+	tim_err_clear(&err);
+	if (tim_ledger_rules_load(&rules, cli->cfg, &err) < 0)
+		return report(cli, &err);
+	if (o->csv)
+		out_csv_head();
+	for (i = 0; i < argc; i++) {
+		struct tim_ledger_out *v;
+		uint64_t broken;
+		size_t n, j;
+
+		if (tim_ledger_outstanding(argv[i], rules, time(NULL), &v, &n, &broken, &err) < 0) {
+			int r = report(cli, &err);
+
+			if (r > worst)
+				worst = r;
+			tim_err_clear(&err);
+			continue;
+		}
+		read++;
+		for (j = 0; j < n; j++) {
+			out_print(cli, o, argv[i], &v[j]);
+			overdue += v[j].overdue;
+			pending += v[j].pending;
+		}
+		total += n;
+		if (broken) {
+			tim_error(cli, _("%s: the ledger does not verify: line %llu no longer matches the hash that line %llu keeps of it, so records shown may have been changed; run 'tim-ledger verify %s'"),
+			    argv[i], (unsigned long long)(broken - 1), (unsigned long long)broken, argv[i]);
+			if (worst < TIM_EXIT_FAIL)
+				worst = TIM_EXIT_FAIL;
+		}
+		tim_ledger_outstanding_free(v, n);
+	}
+	if (read && !cli->json && !o->csv && !cli->quiet)
+		printf(_("%zu out, %zu overdue, %zu pending approval\n"), total, overdue, pending);
+	if (overdue && worst < TIM_EXIT_FAIL)
+		worst = TIM_EXIT_FAIL;
+	tim_ledger_rules_free(rules);
+	if (fflush(stdout) != 0)
+		worst = TIM_EXIT_ERROR;
+	return worst;
+}
+
+int
+tim_ledger_cmd_import(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
+    char **argv)
+{
+	struct tim_ledger_rules *rules = NULL;
+	struct tim_ledger *l = NULL;
+	struct tim_err err;
+	uint64_t first = 0;
+	size_t n = 0;
+	int r = TIM_EXIT_OK;
+
+	(void)argc;
+	tim_err_clear(&err);
+	if (o->kind && tim_ledger_kind_find(o->kind) == NULL)
+		return kind_usage_error(cli, o->kind);
+	if (tim_ledger_rules_load(&rules, cli->cfg, &err) < 0 ||
+	    tim_ledger_open(&l, argv[0], o->flags, &err) < 0) {
+		r = report(cli, &err);
+		goto out;
+	}
+	tim_ledger_set_rules(l, rules);
+	if (tim_ledger_import_csv(l, argv[1], o->encoding, o->kind, &first, &n, &err) < 0) {
+		slog(cli, o, LOG_ERR, "import FAILED ledger=%s file=%s: %s", argv[0], argv[1], err.msg);
+		r = report(cli, &err);
+		tim_error(cli, _("nothing was imported"));
+		goto out;
+	}
+	slog(cli, o, LOG_INFO, "import ledger=%s file=%s seq=%llu-%llu", argv[0], argv[1],
+	    (unsigned long long)first, (unsigned long long)(first + n - 1));
+	if (cli->json) {
+		json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I}", "ledger", argv[0], "file", argv[1],
+		    "records", (json_int_t)n, "first", (json_int_t)first,
+		    "last", (json_int_t)(first + n - 1));
+
+		tim_json_print(stdout, j);
+		json_decref(j);
+	} else if (!cli->quiet)
+		printf(_("%s: imported %zu records from '%s' as seq %llu to %llu\n"), argv[0], n,
+		    argv[1], (unsigned long long)first, (unsigned long long)(first + n - 1));
+out:
+	tim_ledger_close(l);
+	tim_ledger_rules_free(rules);
+	return r;
+}
+
+int
+tim_ledger_cmd_receipt(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
+    char **argv)
+{
+	struct tim_buf out = TIM_BUF_INIT;
+	struct tim_err err;
+	uint64_t seq;
+	char *end;
+	int r = TIM_EXIT_OK;
+
+	(void)argc;
+	tim_err_clear(&err);
+	errno = 0;
+	seq = strtoull(argv[0], &end, 10);
+	if (errno || *end || argv[0][0] < '0' || argv[0][0] > '9')
+		return tim_cli_usage_error(cli, _("SEQ '%s' is not a record number"), argv[0]);
+	if (tim_ledger_receipt(argv[1], o->checkpoint, seq, &out, &err) < 0) {
+		r = report(cli, &err);
+		goto out;
+	}
+	if (o->out) {
+		if (tim_write_new_file(o->out, 0644, out.buf, out.len, &err) < 0) {
+			r = report(cli, &err);
+			goto out;
+		}
+		if (!cli->quiet)
+			printf(_("wrote the receipt of seq %llu to '%s'\n"), (unsigned long long)seq, o->out);
+	} else
+		fwrite(out.buf, 1, out.len, stdout);
+	if (fflush(stdout) != 0)
+		r = TIM_EXIT_ERROR;
+out:
+	tim_buf_release(&out);
+	return r;
+}
+
+int
+tim_ledger_cmd_verify_receipt(struct tim_cli *cli, struct tim_ledger_cmd *o,
+    int argc, char **argv)
+{
+	struct tim_ledger_receipt_info info;
+	struct tim_verifier key;
+	struct tim_buf data = TIM_BUF_INIT;
+	struct tim_err err;
+	int have, i, r, worst = TIM_EXIT_OK;
+
+	tim_err_clear(&err);
+	if (load_key(cli, o, &key, &have, &err) < 0)
+		return report(cli, &err);
+	if (!have)
+		return tim_cli_usage_error(cli, _("verify-receipt needs --key VKEY: a receipt proves nothing without the signer's key"));
+	for (i = 0; i < argc; i++) {
+		tim_buf_reset(&data);
+		r = TIM_EXIT_OK;
+		if (tim_read_file(argv[i], 4 << 20, TIM_READ_REGULAR, &data, &err) < 0 ||
+		    tim_ledger_receipt_verify(data.buf, data.len, &key, &info, &err) < 0) {
+			tim_err_prefix(&err, "%s", argv[i]);
+			r = report(cli, &err);
+		} else if (cli->json) {
+			json_t *j = json_pack("{s:s, s:b, s:I, s:s, s:s, s:I, s:s}", "receipt", argv[i],
+			    "ok", 1, "seq", (json_int_t)info.seq, "kind", info.kind,
+			    "origin", info.origin, "tree_size", (json_int_t)info.size,
+			    "signer", info.signer);
+
+			tim_json_print(stdout, j);
+			json_decref(j);
+		} else if (!cli->quiet)
+			printf(_("%s: ok: record %llu (%s) is in ledger '%s', in the tree of %llu lines that '%s' signed\n"),
+			    argv[i], (unsigned long long)info.seq, info.kind, info.origin,
+			    (unsigned long long)info.size, info.signer);
+		tim_err_clear(&err);
+		if (r > worst)
+			worst = r;
+	}
+	tim_buf_release(&data);
+	if (fflush(stdout) != 0)
+		worst = TIM_EXIT_ERROR;
+	return worst;
 }

@@ -18,6 +18,9 @@ struct tim_ledger_cmd {
 	const char *checkpoint;	/* verify, prove */
 	const char *keyfile;	/* checkpoint: signer key file */
 	const char *kind, *since, *until, *grep, *where;	/* list */
+	const char *encoding;	/* import */
+	const char *group;	/* init: group that may append */
+	int append_only;	/* init: set FS_APPEND_FL */
 	int flags;		/* TIM_LEDGER_NOSYNC */
 	int csv;
 	int full;		/* verify: parse every line */
@@ -37,6 +40,11 @@ tim_ledger_cmd_fn tim_ledger_cmd_list;
 tim_ledger_cmd_fn tim_ledger_cmd_prove;
 tim_ledger_cmd_fn tim_ledger_cmd_consistency;
 tim_ledger_cmd_fn tim_ledger_cmd_repair;
+tim_ledger_cmd_fn tim_ledger_cmd_kinds;
+tim_ledger_cmd_fn tim_ledger_cmd_outstanding;
+tim_ledger_cmd_fn tim_ledger_cmd_import;
+tim_ledger_cmd_fn tim_ledger_cmd_receipt;
+tim_ledger_cmd_fn tim_ledger_cmd_verify_receipt;
 
 /*
  * Whether the LEDGER argument was left out and should come from TIM_LEDGER

@@ -31,7 +31,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, _(
-"usage: tim-ledger init [--origin NAME] LEDGER\n"
+"usage: tim-ledger init [--origin NAME] [--group GROUP] [--append-only] LEDGER\n"
 "       tim-ledger keygen [--name NAME] -o KEYFILE\n"
 "       tim-ledger append [--no-sync] [--syslog] LEDGER KIND [FIELD=VALUE ...]\n"
 "       tim-ledger append [--no-sync] [--syslog] --json LEDGER < records.jsonl\n"
@@ -44,10 +44,15 @@ usage(FILE *f)
 "       tim-ledger witness keygen --name NAME -o KEYFILE\n"
 "       tim-ledger witness serve -k KEYFILE --state DIR --log 'ORIGIN VKEY' ...\n"
 "                                [--listen ADDRESS:PORT]\n"
+"       tim-ledger import [--kind K] [--encoding ENC] [--no-sync] [--syslog]\n"
+"                         LEDGER FILE.csv\n"
 "       tim-ledger list [--kind K] [--since T] [--until T] [--grep S]\n"
 "                       [--where FIELD=VALUE] [--json | --csv] LEDGER\n"
+"       tim-ledger outstanding [--json | --csv] LEDGER ...\n"
 "       tim-ledger prove [--checkpoint FILE] SEQ LEDGER\n"
 "       tim-ledger consistency [--key VKEY] OLD_CHECKPOINT LEDGER\n"
+"       tim-ledger receipt [--checkpoint FILE] [-o FILE] SEQ LEDGER\n"
+"       tim-ledger verify-receipt --key VKEY FILE ...\n"
 "       tim-ledger repair [--no-sync] [--syslog] LEDGER\n"
 "       tim-ledger kinds\n"
 "common options: -h, --help  -q, --quiet  -v, --verbose  --json  --version\n"
@@ -57,7 +62,8 @@ usage(FILE *f)
 enum {
 	O_ORIGIN = TIM_OPT_FIRST_FREE, O_NAME, O_NOSYNC, O_KEY, O_CHECKPOINT,
 	O_KIND, O_SINCE, O_UNTIL, O_GREP, O_WHERE, O_CSV, O_FULL, O_SYSLOG,
-	O_WITNESS, O_WKEY, O_QUORUM, O_LISTEN, O_STATE, O_LOG, O_TSA, O_TSACERT
+	O_WITNESS, O_WKEY, O_QUORUM, O_LISTEN, O_STATE, O_LOG, O_TSA, O_TSACERT,
+	O_ENCODING, O_GROUP, O_APPEND_ONLY
 };
 
 /* Which options each subcommand takes, as bits of this list. */
@@ -68,14 +74,19 @@ enum {
 	F_CSV = 1 << 12, F_FULL = 1 << 13, F_SYSLOG = 1 << 14,
 	/* witnesses and time-stamps (cmd/witnesscmd.c) */
 	F_WITNESS = 1 << 15, F_WKEY = 1 << 16, F_QUORUM = 1 << 17, F_LISTEN = 1 << 18,
-	F_STATE = 1 << 19, F_LOG = 1 << 20, F_TSA = 1 << 21, F_TSACERT = 1 << 22
+	F_STATE = 1 << 19, F_LOG = 1 << 20, F_TSA = 1 << 21, F_TSACERT = 1 << 22,
+	/* registers for the office (issue 14) */
+	F_ENCODING = 1 << 23, F_GROUP = 1 << 24, F_APPEND_ONLY = 1 << 25
 };
 
 static const struct option longopts[] = {
+	{ "append-only", no_argument, NULL, O_APPEND_ONLY },
 	{ "checkpoint", required_argument, NULL, O_CHECKPOINT },
 	{ "csv", no_argument, NULL, O_CSV },
+	{ "encoding", required_argument, NULL, O_ENCODING },
 	{ "full", no_argument, NULL, O_FULL },
 	{ "grep", required_argument, NULL, O_GREP },
+	{ "group", required_argument, NULL, O_GROUP },
 	{ "key", required_argument, NULL, O_KEY },
 	{ "key-file", required_argument, NULL, 'k' },
 	{ "kind", required_argument, NULL, O_KIND },
@@ -101,33 +112,6 @@ static const struct option longopts[] = {
 
 static struct tim_ledger_cmd opts;
 
-static int
-sub_kinds(int argc, char **argv)
-{
-	const struct tim_ledger_kind *k;
-	int i;
-
-	(void)argc;
-	(void)argv;
-	for (k = tim_ledger_kinds; k->name; k++) {
-		if (cli.json) {
-			json_t *o = json_pack("{s:s, s:[], s:s, s:s}", "kind", k->name,
-			    "required", "what", _(k->what), "clause", k->clause);
-			for (i = 0; i < 3 && k->required[i]; i++)
-				json_array_append_new(json_object_get(o, "required"),
-				    json_string(k->required[i]));
-			tim_json_print(stdout, o);
-			json_decref(o);
-			continue;
-		}
-		printf("%-9s", k->name);
-		for (i = 0; i < 3 && k->required[i]; i++)
-			printf(" %s=", k->required[i]);
-		printf("\t%s (%s)\n", _(k->what), k->clause);
-	}
-	return TIM_EXIT_OK;
-}
-
 static const struct sub {
 	const char *name;
 	tim_ledger_cmd_fn *run;
@@ -138,15 +122,19 @@ static const struct sub {
 	{ "append", tim_ledger_cmd_append, F_NOSYNC | F_SYSLOG, 1, -1, 0 },
 	{ "checkpoint", tim_ledger_cmd_checkpoint, F_KEYFILE | F_SYSLOG | F_WITNESS | F_WKEY | F_QUORUM, 1, 1, 0 },
 	{ "consistency", tim_ledger_cmd_consistency, F_KEY, 2, 2, 1 },
-	{ "init", tim_ledger_cmd_init, F_ORIGIN, 1, 1, 0 },
+	{ "import", tim_ledger_cmd_import, F_KIND | F_ENCODING | F_NOSYNC | F_SYSLOG, 2, 2, 0 },
+	{ "init", tim_ledger_cmd_init, F_ORIGIN | F_GROUP | F_APPEND_ONLY, 1, 1, 0 },
 	{ "keygen", tim_ledger_cmd_keygen, F_NAME | F_OUT, 0, 0, -1 },
-	{ "kinds", NULL, 0, 0, 0, -1 },
+	{ "kinds", tim_ledger_cmd_kinds, 0, 0, 0, -1 },
 	{ "list", tim_ledger_cmd_list, F_KIND | F_SINCE | F_UNTIL | F_GREP | F_WHERE | F_CSV, 1, 1, 0 },
+	{ "outstanding", tim_ledger_cmd_outstanding, F_CSV, 1, -1, 0 },
 	{ "prove", tim_ledger_cmd_prove, F_CHECKPOINT, 2, 2, 1 },
+	{ "receipt", tim_ledger_cmd_receipt, F_CHECKPOINT | F_OUT, 2, 2, 1 },
 	{ "repair", tim_ledger_cmd_repair, F_NOSYNC | F_SYSLOG, 1, 1, 0 },
 	{ "stamp", tim_witness_cmd_stamp, F_TSA | F_TSACERT, 1, 1, 0 },
 	{ "verify", tim_ledger_cmd_verify, F_KEY | F_CHECKPOINT | F_FULL | F_SYSLOG | F_WKEY | F_QUORUM | F_TSACERT, 1, -1, 0 },
 	{ "witness", tim_witness_cmd_witness, F_KEYFILE | F_NAME | F_OUT | F_LISTEN | F_STATE | F_LOG, 1, 1, -1 },
+	{ "verify-receipt", tim_ledger_cmd_verify_receipt, F_KEY, 1, -1, -1 },
 };
 
 static const struct sub *
@@ -167,10 +155,10 @@ optname(unsigned bit)
 	    "--key", "--checkpoint", "-k", "--kind", "--since", "--until",
 	    "--grep", "--where", "--csv", "--full", "--syslog", "--witness",
 	    "--witness-key", "--quorum", "--listen", "--state", "--log", "--tsa",
-	    "--tsa-cert" };
+	    "--tsa-cert", "--encoding", "--group", "--append-only" };
 	int i;
 
-	for (i = 0; i < 23; i++)
+	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
 		if (bit == 1u << i)
 			return names[i];
 	return "?";
@@ -277,6 +265,9 @@ main(int argc, char **argv)
 		case O_STATE: bit = F_STATE; tim_witness_opts.state = optarg; break;
 		case O_TSA: bit = F_TSA; tim_witness_opts.tsa = optarg; break;
 		case O_TSACERT: bit = F_TSACERT; tim_witness_opts.tsa_cert = optarg; break;
+		case O_ENCODING: bit = F_ENCODING; opts.encoding = optarg; break;
+		case O_GROUP: bit = F_GROUP; opts.group = optarg; break;
+		case O_APPEND_ONLY: bit = F_APPEND_ONLY; opts.append_only = 1; break;
 		case ':':
 			r = tim_cli_usage_error(&cli, _("option '%s' needs a value"), argv[optind - 1]);
 			goto out;
@@ -299,11 +290,6 @@ main(int argc, char **argv)
 	}
 	args = argv + optind;
 	nargs = argc - optind;
-	if (sub->run == NULL) {
-		r = nargs > 0 ? tim_cli_usage_error(&cli, _("too many arguments for '%s'"), sub->name) :
-		    sub_kinds(nargs, args);
-		goto out;
-	}
 	/* LEDGER may come from TIM_LEDGER or the config; put it in its place. */
 	dflt = tim_config_get(cli.cfg, "ledger", "path");
 	opts.argv_buf = NULL;

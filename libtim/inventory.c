@@ -109,22 +109,29 @@ tim_inventory_walk(const struct tim_label_scheme *s, int carriers,
 int
 tim_inventory_csv_header(struct tim_buf *out)
 {
-	static const char *const head[] = { "path", "level", "owner", "entrusted",
-	    "id", "until", "carriers", "size", "mtime" };
+	/* Headings in the language of the run, like tim-ledger list --csv. */
+	static const char *const head[] = { N_("path"), N_("level"), N_("owner"),
+	    N_("entrusted to"), N_("control number"), N_("keep until"),
+	    N_("carriers"), N_("size (bytes)"), N_("modified") };
+	const char *cells[sizeof(head) / sizeof(head[0])];
+	size_t i;
 
+	for (i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+		cells[i] = _(head[i]);
 	tim_csv_bom(out);
-	return tim_csv_row(out, head, sizeof(head) / sizeof(head[0]));
+	return tim_csv_row(out, cells, sizeof(cells) / sizeof(cells[0]));
 }
 
 int
 tim_inventory_csv_row(struct tim_buf *out, const struct tim_inventory_entry *e)
 {
 	const struct tim_label *l = &e->rep->effective;
-	char size[24], when[21];
+	char size[24], when[32];
 	const char *cells[] = { e->path, l->level, l->owner, l->entrusted, l->id,
 	    l->until, e->carriers, size, when };
 
 	snprintf(size, sizeof(size), "%lld", (long long)e->rep->size);
-	tim_time_rfc3339(e->rep->mtime, when);
+	/* For Excel and people: local time with its offset (--json keeps UTC). */
+	tim_time_local(e->rep->mtime, when);
 	return tim_csv_row(out, cells, sizeof(cells) / sizeof(cells[0]));
 }

@@ -128,17 +128,83 @@ commit(struct tim_ledger *l, struct batch *b, uint64_t *first, uint64_t *last,
 	return r;
 }
 
+/*
+ * Lines of the input, read in big blocks, never more than one record's
+ * limit at a time: a line longer than that is refused where it passes the
+ * limit, not after reading it whole.
+ */
+struct lines {
+	FILE *in;
+	char *buf;
+	size_t cap, len, off;
+	int eof;
+};
+
+/* 1 and the line (without LF), 0 at the end, -1 error, -2 too long. */
+static int
+next_line(struct lines *ls, const char **line, size_t *len)
+{
+	size_t scanned = 0;
+
+	for (;;) {
+		char *nl = ls->len > ls->off + scanned ?
+		    memchr(ls->buf + ls->off + scanned, '\n', ls->len - ls->off - scanned) : NULL;
+		size_t n;
+
+		if (nl != NULL) {
+			*line = ls->buf + ls->off;
+			*len = (size_t)(nl - *line);
+			ls->off += *len + 1;
+			return 1;
+		}
+		scanned = ls->len - ls->off;
+		if (scanned > TIM_LEDGER_LINE_MAX + 2)
+			return -2;
+		if (ls->eof) {
+			if (scanned == 0)
+				return 0;
+			*line = ls->buf + ls->off;
+			*len = scanned;
+			ls->off = ls->len;
+			return 1;
+		}
+		if (ls->off > 0) {
+			memmove(ls->buf, ls->buf + ls->off, scanned);
+			ls->len = scanned;
+			ls->off = 0;
+		}
+		if (ls->len == ls->cap) {
+			size_t cap = ls->cap ? ls->cap * 2 : 1 << 20;
+			char *p = realloc(ls->buf, cap);
+
+			if (p == NULL)
+				return -1;
+			ls->buf = p;
+			ls->cap = cap;
+		}
+		n = fread(ls->buf + ls->len, 1, ls->cap - ls->len, ls->in);
+		ls->len += n;
+		if (n == 0) {
+			if (ferror(ls->in))
+				return -1;
+			ls->eof = 1;
+		}
+	}
+}
+
 int
 tim_ledger_append_jsonl(struct tim_ledger *l, FILE *in, uint64_t *first,
     uint64_t *last, struct tim_err *err)
 {
 	struct batch b;
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t n;
-	int r = -1;
+	struct lines ls;
+	const char *line;
+	size_t n, lineno = 0;
+	int got, r = -1;
 
 	memset(&b, 0, sizeof(b));
+	memset(&ls, 0, sizeof(ls));
+	ls.in = in;
 	b.start = calloc(BATCH_RECORDS, sizeof(*b.start));
 	b.len = calloc(BATCH_RECORDS, sizeof(*b.len));
 	b.lineno = calloc(BATCH_RECORDS, sizeof(*b.lineno));
@@ -148,16 +214,16 @@ tim_ledger_append_jsonl(struct tim_ledger *l, FILE *in, uint64_t *first,
 		tim_errorf(err, ENOMEM, _("out of memory"));
 		goto out;
 	}
-	while ((n = getline(&line, &cap, in)) >= 0) {
+	while ((got = next_line(&ls, &line, &n)) > 0) {
 		lineno++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			n--;
 		if (n == 0)
 			continue;
 		b.start[b.n] = b.raw.len;
-		b.len[b.n] = (size_t)n;
+		b.len[b.n] = n;
 		b.lineno[b.n] = lineno;
-		if (tim_buf_add(&b.raw, line, (size_t)n) < 0) {
+		if (tim_buf_add(&b.raw, line, n) < 0) {
 			tim_errorf(err, ENOMEM, _("out of memory"));
 			goto out;
 		}
@@ -166,7 +232,12 @@ tim_ledger_append_jsonl(struct tim_ledger *l, FILE *in, uint64_t *first,
 			if (commit(l, &b, first, last, err) < 0)
 				goto out;
 	}
-	if (ferror(in)) {
+	if (got == -2) {
+		tim_invalidf(err, _("stdin line %zu: longer than %d bytes; nothing of its batch was written"),
+		    lineno + 1, TIM_LEDGER_LINE_MAX);
+		goto out;
+	}
+	if (got < 0) {
 		tim_errorf(err, errno, _("cannot read stdin"));
 		goto out;
 	}
@@ -179,6 +250,6 @@ out:
 	free(b.lineno);
 	free(b.kinds);
 	free(b.fields);
-	free(line);
+	free(ls.buf);
 	return r;
 }

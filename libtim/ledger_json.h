@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -46,6 +47,128 @@ int tim_ledger_append(struct tim_ledger *l, const char *kind,
  */
 int tim_ledger_record(const char *path, const char *kind,
     const json_t *fields, int flags, uint64_t *seq, struct tim_err *err);
+
+/*
+ * The prev of a record line as tim writes it (ending ,"prev":"<hex>"}), for
+ * readers that check the chain as they go: 0, or -1 when the line does not
+ * end so.
+ */
+int tim_ledger_line_prev(const char *line, size_t len,
+    unsigned char prev[TIM_SHA256_LEN]);
+
+/*
+ * Per-kind rules from tim.conf ([kind K] require, require-approval,
+ * unapproved). A ledger without rules applies only the built-in ones.
+ */
+struct tim_config;
+struct tim_ledger_rules;
+
+#define TIM_LEDGER_APPROVAL_NONE	0	/* no approval needed */
+#define TIM_LEDGER_APPROVAL_PENDING	1	/* recorded, pending until approved */
+#define TIM_LEDGER_APPROVAL_REFUSE	2	/* refused without ref= to an approval */
+
+/* Reads the rules; a bad [kind K] section is TIM_ERR_INVALID naming it. */
+int tim_ledger_rules_load(struct tim_ledger_rules **out,
+    const struct tim_config *cfg, struct tim_err *err);
+void tim_ledger_rules_free(struct tim_ledger_rules *r);
+/* The fields tim.conf adds to kind's required ones; *fields is borrowed. */
+size_t tim_ledger_rules_required(const struct tim_ledger_rules *r,
+    const char *kind, const char *const **fields);
+int tim_ledger_rules_approval(const struct tim_ledger_rules *r,
+    const char *kind);
+/* The required fields of tim.conf (r may be NULL), like check_fields. */
+int tim_ledger_rules_check(const struct tim_ledger_rules *r, const char *kind,
+    const json_t *fields, struct tim_err *err);
+/* l applies r (borrowed, must outlive l) to every record added. */
+void tim_ledger_set_rules(struct tim_ledger *l,
+    const struct tim_ledger_rules *r);
+/* The record a record answers (ref=SEQ): 0 and *ref (0: none), -1 bad. */
+int tim_ledger_ref(const json_t *fields, uint64_t *ref);
+
+/*
+ * A date or time as people and Excel write it: tim_time_parse_local's forms
+ * and 2026/11/30, 2026/11/30 9:05[:07] (local).
+ */
+int tim_ledger_time_parse(const char *s, int end, time_t *out);
+
+/* A take-out or lent item not yet returned (tim-ledger outstanding). */
+struct tim_ledger_out {
+	uint64_t seq;
+	json_t *rec;		/* the record (a reference) */
+	time_t due;		/* end of the until day, local; 0: no until */
+	int overdue;		/* due < now */
+	long days;		/* days overdue */
+	int pending;		/* its kind needs approval and none answered it */
+};
+
+/*
+ * The takeout and lend records of path that no return answers (by ref=,
+ * or without ref= the oldest open one of the same item), overdue first,
+ * then by due date. The chain is checked as the lines are read: *broken is
+ * the first line that does not link to the one before it, or 0.
+ */
+int tim_ledger_outstanding(const char *path,
+    const struct tim_ledger_rules *rules, time_t now,
+    struct tim_ledger_out **out, size_t *n, uint64_t *broken,
+    struct tim_err *err);
+void tim_ledger_outstanding_free(struct tim_ledger_out *v, size_t n);
+
+/*
+ * Appends the rows of a CSV file (an Excel register: UTF-8 with a BOM, or
+ * CP932, or encoding) as records in one batch under one lock: all or
+ * nothing. The first row names the fields (or is tim's own CSV heading);
+ * kind comes from a kind column or the kind argument. Errors name the
+ * file's line. *first and *n get what was written.
+ */
+int tim_ledger_import_csv(struct tim_ledger *l, const char *csvpath,
+    const char *encoding, const char *kind, uint64_t *first, size_t *n,
+    struct tim_err *err);
+
+/* The column heading for a field, in the language of the run. */
+const char *tim_ledger_field_head(const char *field);
+
+/*
+ * Staff entry and protection of a new ledger: with group, group-owned and
+ * 0660 so the group's members append (checkpoints and keys stay the
+ * owner's); with append_only, FS_APPEND_FL (chattr +a; root only) so no
+ * line can be rewritten, not even by its owner.
+ */
+int tim_ledger_set_access(const char *path, const char *group,
+    int append_only, struct tim_err *err);
+
+/*
+ * tim_ledger_repair, and *saved: 1 when the torn bytes were kept in
+ * LEDGER.torn, 0 when the disk had no room for them (the repair record
+ * keeps their size and SHA-256).
+ */
+int tim_ledger_repair_ex(const char *path, int flags, size_t *moved,
+    uint64_t *seq, int *saved, struct tim_err *err);
+
+/*
+ * A receipt for record seq (tim-ledger(5), RECEIPTS): one JSON object with
+ * the record line exactly, its inclusion proof and the newest signed
+ * checkpoint of checkpoints (NULL: LEDGER.checkpoints), which must cover
+ * it. The ledger is verified first. Appended to out, ending in LF.
+ */
+int tim_ledger_receipt(const char *path, const char *checkpoints,
+    uint64_t seq, struct tim_buf *out, struct tim_err *err);
+
+struct tim_ledger_receipt_info {
+	uint64_t seq, size;
+	char kind[64];
+	char origin[1024];
+	char signer[256];
+};
+
+/*
+ * Checks a receipt offline with key: the checkpoint's signature, that it
+ * is the tree the proof is for, and that the record is in it. A failed
+ * check is TIM_ERR_REFUSED.
+ */
+struct tim_verifier;
+int tim_ledger_receipt_verify(const char *data, size_t len,
+    const struct tim_verifier *key, struct tim_ledger_receipt_info *info,
+    struct tim_err *err);
 
 /* The tools' calls: batches, checkpoints, keys and proofs. */
 

@@ -1,12 +1,16 @@
 /* The kinds of record, the fields they need, and the header line. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "err.h"
 #include "i18n.h"
 #include "ledger.h"
 #include "ledger_impl.h"
+#include "ledger_json.h"
+#include "util.h"
 #include "banned.h"
 
 /*
@@ -71,6 +75,64 @@ empty_value(const json_t *v)
 	    (json_is_string(v) && json_string_length(v) == 0);
 }
 
+static size_t
+count(const char *s, char c)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == c;
+	return n;
+}
+
+int
+tim_ledger_time_parse(const char *s, int end, time_t *out)
+{
+	unsigned y, mo, d, h = 0, mi = 0, sec = 0;
+	char norm[32], tail;
+	int n;
+
+	if (tim_time_parse_local(s, end, out) == 0)
+		return 0;
+	/* Excel's dates: 2026/11/30, 2026/11/30 9:05, 2026/11/30 9:05:07 */
+	n = sscanf(s, "%4u/%2u/%2u %2u:%2u:%2u%c", &y, &mo, &d, &h, &mi, &sec, &tail);
+	if ((n != 3 && n != 5 && n != 6) || strspn(s, "0123456789/: ") != strlen(s) ||
+	    count(s, ':') != (size_t)(n == 3 ? 0 : n - 4) || count(s, ' ') != (n == 3 ? 0u : 1u))
+		return -1;
+	if (n == 3)
+		snprintf(norm, sizeof(norm), "%04u-%02u-%02u", y, mo, d);
+	else
+		snprintf(norm, sizeof(norm), "%04u-%02u-%02uT%02u:%02u:%02u", y, mo, d, h, mi, sec);
+	return tim_time_parse_local(norm, end, out);
+}
+
+/* at=, until= and ref= must mean what they say before they are kept. */
+static int
+check_special(const json_t *fields, struct tim_err *err)
+{
+	const json_t *at = json_object_get(fields, "at");
+	const json_t *until = json_object_get(fields, "until");
+	uint64_t ref;
+	time_t t;
+
+	if (at && (!json_is_string(at) ||
+	    tim_ledger_time_parse(json_string_value(at), 0, &t) < 0))
+		return tim_invalidf(err, _("at='%s' is not a date or time (2026-12-01, 2026-12-01T09:30:00, 2026/12/01 9:30)"),
+		    json_is_string(at) ? json_string_value(at) : "?");
+	if (at && t > time(NULL) + 300)
+		return tim_invalidf(err, _("at='%s' is in the future: at= records when something already happened"),
+		    json_string_value(at));
+	if (until && (!json_is_string(until) ||
+	    tim_ledger_time_parse(json_string_value(until), 1, &t) < 0))
+		return tim_invalidf(err, _("until='%s' is not a date or time (2026-12-01)"),
+		    json_is_string(until) ? json_string_value(until) : "?");
+	if (tim_ledger_ref(fields, &ref) < 0)
+		return tim_invalidf(err, _("ref must be the seq of an earlier record, not '%s'"),
+		    json_is_string(json_object_get(fields, "ref")) ?
+		    json_string_value(json_object_get(fields, "ref")) : "?");
+	return 0;
+}
+
 int
 tim_ledger_check_fields(const char *kind, const json_t *fields,
     struct tim_err *err)
@@ -91,7 +153,7 @@ tim_ledger_check_fields(const char *kind, const json_t *fields,
 	for (i = 0; i < 3 && k->required[i]; i++)
 		if (empty_value(json_object_get(fields, k->required[i])))
 			return tim_invalidf(err, _("a '%s' record needs the field '%s'"), kind, k->required[i]);
-	return 0;
+	return check_special(fields, err);
 }
 
 
@@ -144,6 +206,8 @@ tim_ledger_fields_parse(int argc, char *const *argv, json_t *obj,
 		}
 		if (!tim_ledger_field_ok(key.buf))
 			r = tim_invalidf(err, _("invalid field name '%s': use [a-z][a-z0-9_]*, not seq, time, kind, actor, host or prev"), key.buf);
+		else if (json_object_get(obj, key.buf) != NULL)
+			r = tim_invalidf(err, _("the field '%s' is given twice; give each field once"), key.buf);
 		else if ((v = json_string(eq + 1)) == NULL)
 			r = tim_invalidf(err, _("the value of '%s' is not valid UTF-8"), key.buf);
 		else if (json_object_set_new(obj, key.buf, v) < 0)

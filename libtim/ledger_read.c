@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "hash.h"
 #include "i18n.h"
 #include "ledger.h"
 #include "ledger_impl.h"
+#include "ledger_json.h"
 #include "util.h"
 #include "banned.h"
 
@@ -216,4 +218,16 @@ tim_ledger_reader_chunk(struct tim_ledger_reader *r, const char **buf,
 	*torn = 0;
 	r->off += *len;
 	return 1;
+}
+
+int
+tim_ledger_line_prev(const char *line, size_t len, unsigned char prev[TIM_SHA256_LEN])
+{
+	static const char tag[] = ",\"prev\":\"";
+	size_t tl = sizeof(tag) - 1, hl = 2 * TIM_SHA256_LEN;
+
+	if (len < tl + hl + 2 || memcmp(line + len - 2, "\"}", 2) != 0 ||
+	    memcmp(line + len - 2 - hl - tl, tag, tl) != 0)
+		return -1;
+	return tim_unhex(line + len - 2 - hl, TIM_SHA256_LEN, prev);
 }

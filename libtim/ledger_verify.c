@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <linux/fs.h>
 
 #include "buf.h"
 #include "err.h"
@@ -40,6 +43,7 @@ struct verifier {
 	struct tim_ledger_verify_result *res;
 	struct tim_merkle m;
 	unsigned char last[TIM_SHA256_LEN];	/* hash of the line before this chunk */
+	off_t last_off;				/* and its offset */
 	struct tim_checkpoint *cps;
 	size_t ncps, nextcp;
 	tim_hash *leaves;
@@ -85,10 +89,46 @@ cmp_cp(const void *a, const void *b)
 	return x->size < y->size ? -1 : x->size > y->size;
 }
 
+/*
+ * The checks of a record line from the fast scan, with the same verdicts
+ * and messages as the jansson path below.
+ */
+static int
+check_scanned(struct verifier *v, size_t i, const struct tim_ledger_scan *sc,
+    char *why, size_t wn)
+{
+	uint64_t n = v->first + i;
+	time_t t;
+
+	if (!sc->has_seq) {
+		snprintf(why, wn, _("no seq"));
+		return -1;
+	}
+	if ((uint64_t)sc->seq != n - 1) {
+		snprintf(why, wn, _("seq gap: seq %lld where %llu was expected"),
+		    sc->seq, (unsigned long long)(n - 1));
+		return -1;
+	}
+	if (!sc->has_prev || tim_unhex(sc->prev, TIM_SHA256_LEN, v->prev[i]) < 0) {
+		snprintf(why, wn, _("no prev hash"));
+		return -1;
+	}
+	if (!sc->has_time || tim_time_parse(sc->time, 0, &t) < 0) {
+		snprintf(why, wn, _("bad or missing time"));
+		return -1;
+	}
+	if (!sc->has_kind || !sc->has_actor || !sc->has_host) {
+		snprintf(why, wn, _("kind, actor or host missing"));
+		return -1;
+	}
+	return 0;
+}
+
 /* Checks line i of the chunk on its own; 0, or -1 with why filled. */
 static int
 check_line(struct verifier *v, size_t i, char *why, size_t wn)
 {
+	struct tim_ledger_scan sc;
 	uint64_t n = v->first + i;
 	json_error_t je;
 	json_t *o, *f;
@@ -96,6 +136,8 @@ check_line(struct verifier *v, size_t i, char *why, size_t wn)
 	time_t t;
 	int r = -1;
 
+	if (n > 1 && tim_ledger_scan_record(v->p[i], v->len[i], &sc))
+		return check_scanned(v, i, &sc, why, wn);
 	o = json_loadb(v->p[i], v->len[i], JSON_REJECT_DUPLICATES, &je);
 	if (o == NULL) {
 		snprintf(why, wn, _("bad JSON: %s"), je.text);
@@ -228,6 +270,16 @@ keep_leaf(struct verifier *v, const tim_hash leaf)
 	return 0;
 }
 
+int
+tim_ledger_fd_append_only(int fd)
+{
+	int attr = 0;
+
+	if (ioctl(fd, FS_IOC_GETFLAGS, &attr) < 0)
+		return -1;
+	return (attr & FS_APPEND_FL) != 0;
+}
+
 /* Compares every checkpoint of this size with the running root. */
 static void
 check_checkpoints(struct verifier *v, uint64_t line, off_t offset)
@@ -243,6 +295,41 @@ check_checkpoints(struct verifier *v, uint64_t line, off_t offset)
 		v->res->checkpoints++;
 		v->nextcp++;
 	}
+}
+
+/*
+ * Line n's prev does not match line n-1, which itself checked out and links
+ * to n-2: the bytes of line n-1 were changed after n was written. Unless
+ * line n+1 does not link to n either: then n itself was changed (its prev
+ * rewritten). The first problem found is what is reported.
+ */
+static void
+link_broken(struct verifier *v, size_t i, size_t first_err)
+{
+	uint64_t n = v->first + i;
+
+	/* A copy of the line before, renumbered: it repeats that line's prev. */
+	if (i > 0 && v->first + i - 1 > 1 && v->first + i - 1 > v->covered &&
+	    memcmp(v->prev[i], v->prev[i - 1], TIM_SHA256_LEN) == 0) {
+		bad(v->res, n, v->off[i],
+		    _("line %llu repeats the prev of line %llu: it was copied or inserted after it was written"),
+		    (unsigned long long)n, (unsigned long long)(n - 1));
+		v->res->link_line = n;
+		return;
+	}
+	if (i + 1 < v->n && i + 1 < first_err &&
+	    memcmp(v->prev[i + 1], v->lh[i], TIM_SHA256_LEN) != 0) {
+		bad(v->res, n, v->off[i],
+		    _("line %llu was changed after it was written: its prev no longer matches line %llu, and line %llu no longer matches it"),
+		    (unsigned long long)n, (unsigned long long)(n - 1),
+		    (unsigned long long)(n + 1));
+		v->res->link_line = n + 1;
+		return;
+	}
+	bad(v->res, n - 1, i ? v->off[i - 1] : v->last_off,
+	    _("line %llu was changed after it was written: it no longer matches the hash that line %llu keeps of it (prev)"),
+	    (unsigned long long)(n - 1), (unsigned long long)n);
+	v->res->link_line = n;
 }
 
 /* Splits a chunk into lines, checks them, and walks them in order. */
@@ -282,9 +369,7 @@ verify_chunk(struct verifier *v, const char *buf, size_t len, off_t offset,
 		}
 		if (n >= 2 && n > v->covered &&
 		    memcmp(v->prev[i], i ? v->lh[i - 1] : v->last, TIM_SHA256_LEN) != 0) {
-			bad(v->res, n, v->off[i],
-			    _("hash mismatch: prev does not match line %llu (a line was changed, removed or reordered)"),
-			    (unsigned long long)(n - 1));
+			link_broken(v, i, first_err);
 			return 0;
 		}
 		if ((keep && keep_leaf(v, v->leaf[i]) < 0) || tim_merkle_push(&v->m, v->leaf[i]) < 0)
@@ -293,8 +378,10 @@ verify_chunk(struct verifier *v, const char *buf, size_t len, off_t offset,
 		if (!v->res->ok)
 			return 0;
 	}
-	if (v->n)
+	if (v->n) {
 		memcpy(v->last, v->lh[v->n - 1], TIM_SHA256_LEN);
+		v->last_off = v->off[v->n - 1];
+	}
 	return 0;
 }
 
@@ -400,6 +487,7 @@ tim_ledger_verify(const char *path, const struct tim_ledger_verify_opts *o,
 	if (tim_ledger_reader_open(&rd, path, err) < 0 ||
 	    tim_ledger_reader_snapshot(rd, err) < 0)
 		goto out;
+	res->append_only = tim_ledger_fd_append_only(rd->fd);
 	while (res->ok &&
 	    (got = tim_ledger_reader_chunk(rd, &buf, &len, &offset, &torn, err)) > 0) {
 		if (torn < 0)

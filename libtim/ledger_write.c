@@ -4,13 +4,20 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <linux/fs.h>
 
 #include "buf.h"
 #include "err.h"
@@ -152,13 +159,52 @@ read_tail(int fd, const char *path, off_t size, struct tim_buf *b, int *first,
 		want *= 4;
 	}
 }
+/* The seq of a record line, or 0 when it is not one. */
+static uint64_t
+line_seq(const json_t *o)
+{
+	json_t *seq = json_object_get(o, "seq");
+
+	return json_is_integer(seq) && json_integer_value(seq) >= 1 ?
+	    (uint64_t)json_integer_value(seq) : 0;
+}
+
+/*
+ * Before a ledger is extended, its last record must still link to the line
+ * before it: appending after a changed line would bury the change under new
+ * records that look fine. prev is the last line's prev; before is the line
+ * before it.
+ */
+static int
+check_link(struct tim_ledger *l, const json_t *last, const char *before,
+    size_t blen, int before_is_header, struct tim_err *err)
+{
+	unsigned char want[TIM_SHA256_LEN], got[TIM_SHA256_LEN];
+	const char *prev = json_string_value(json_object_get(last, "prev"));
+	uint64_t seq = line_seq(last), bseq = 0;
+	json_t *b;
+	int ok;
+
+	b = json_loadb(before, blen, JSON_REJECT_DUPLICATES, NULL);
+	ok = before_is_header ? tim_ledger_header_ok(b) : (bseq = line_seq(b)) != 0;
+	json_decref(b);
+	if (!ok || seq != (before_is_header ? 1 : bseq + 1) || prev == NULL ||
+	    strlen(prev) != 2 * TIM_SHA256_LEN ||
+	    tim_unhex(prev, TIM_SHA256_LEN, want) < 0 ||
+	    tim_sha256_two(l->h, before, blen, NULL, 0, got) < 0 ||
+	    memcmp(want, got, sizeof(got)) != 0)
+		return tim_failf(err, _("ledger '%s' does not verify at its end: its last record (seq %llu) does not link to the line before it; nothing was appended; run 'tim-ledger verify %s'"),
+		    l->path, (unsigned long long)seq, l->path);
+	return 0;
+}
+
 int
 tim_ledger_lock(struct tim_ledger *l, struct tim_err *err)
 {
+	struct tim_buf before = TIM_BUF_INIT;
 	struct stat st;
-	json_error_t je;
 	json_t *o;
-	int first;
+	int first, bfirst;
 
 	if (l->locked)
 		return 0;
@@ -170,9 +216,10 @@ tim_ledger_lock(struct tim_ledger *l, struct tim_err *err)
 		tim_errorf(err, errno, _("cannot read ledger '%s'"), l->path);
 		goto fail;
 	}
+	l->size = st.st_size;
 	if (read_tail(l->fd, l->path, st.st_size, &l->scratch, &first, err) < 0)
 		goto fail;
-	o = json_loadb(l->scratch.buf, l->scratch.len, JSON_REJECT_DUPLICATES, &je);
+	o = json_loadb(l->scratch.buf, l->scratch.len, JSON_REJECT_DUPLICATES, NULL);
 	if (first) {
 		if (!tim_ledger_header_ok(o)) {
 			json_decref(o);
@@ -181,16 +228,23 @@ tim_ledger_lock(struct tim_ledger *l, struct tim_err *err)
 		}
 		l->next_seq = 1;
 	} else {
-		json_t *seq = json_object_get(o, "seq");
-
-		if (!json_is_integer(seq) || json_integer_value(seq) < 1) {
+		if (line_seq(o) == 0) {
 			json_decref(o);
-			tim_errorf(err, 0, _("ledger '%s': the last line is not a record; run 'tim-ledger verify'"), l->path);
+			tim_failf(err, _("ledger '%s' does not verify at its end: the last line is not a record; nothing was appended; run 'tim-ledger verify %s'"),
+			    l->path, l->path);
 			goto fail;
 		}
-		l->next_seq = (uint64_t)json_integer_value(seq) + 1;
+		l->next_seq = line_seq(o) + 1;
+		if (read_tail(l->fd, l->path, st.st_size - (off_t)l->scratch.len - 1,
+		    &before, &bfirst, err) < 0 ||
+		    check_link(l, o, before.buf, before.len, bfirst, err) < 0) {
+			json_decref(o);
+			tim_buf_release(&before);
+			goto fail;
+		}
 	}
 	json_decref(o);
+	tim_buf_release(&before);
 	if (tim_sha256_two(l->h, l->scratch.buf, l->scratch.len, NULL, 0, l->prev) < 0) {
 		tim_errorf(err, 0, _("cannot hash"));
 		goto fail;
@@ -219,6 +273,28 @@ tim_ledger_pending(const struct tim_ledger *l)
 }
 
 /*
+ * Who appended: the real user of the process, from its credentials (not
+ * from USER or LOGNAME, which anyone can set). by= names the person
+ * responsible; actor is who ran the command.
+ */
+static const char *
+actor_name(void)
+{
+	static char name[256];
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (name[0] != '\0')
+		return name;
+	if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res &&
+	    res->pw_name && *res->pw_name)
+		snprintf(name, sizeof(name), "%s", res->pw_name);
+	else
+		snprintf(name, sizeof(name), "uid:%lu", (unsigned long)getuid());
+	return name;
+}
+
+/*
  * The record without prev: {"seq":..,"time":..,"kind":..,"actor":..,"host":..,
  * fields...}. prev is always the last member, so the line is this text with
  * its closing brace replaced by ,"prev":"<hex>"} — which lets the bodies of a
@@ -234,12 +310,30 @@ format_body(struct tim_buf *out, const char *kind, const json_t *fields,
 	int r = -1;
 
 	rec = json_pack("{s:I, s:s, s:s, s:s, s:s}", "seq", (json_int_t)seq,
-	    "time", now, "kind", kind, "actor", tim_username(), "host", tim_hostname());
+	    "time", now, "kind", kind, "actor", actor_name(), "host", tim_hostname());
 	if (rec == NULL)
 		return tim_errorf(err, ENOMEM, _("cannot build record"));
-	json_object_foreach((json_t *)fields, key, v)
-		if (json_object_set(rec, key, v) < 0)
+	json_object_foreach((json_t *)fields, key, v) {
+		char utc[21];
+		time_t t;
+
+		/* at= as a person typed it (local) is kept as UTC, like time. */
+		if (strcmp(key, "at") == 0 && json_is_string(v) &&
+		    tim_ledger_time_parse(json_string_value(v), 0, &t) == 0) {
+			tim_time_rfc3339(t, utc);
+			if (json_object_set_new(rec, key, json_string(utc)) < 0)
+				goto out;
+		} else if (strcmp(key, "until") == 0 && json_is_string(v) &&
+		    strchr(json_string_value(v), '/') != NULL &&
+		    strchr(json_string_value(v), ':') == NULL &&
+		    tim_ledger_time_parse(json_string_value(v), 0, &t) == 0) {
+			/* Excel's 2026/12/10 as the date people and tim compare. */
+			tim_date_local(t, utc);
+			if (json_object_set_new(rec, key, json_string(utc)) < 0)
+				goto out;
+		} else if (json_object_set(rec, key, v) < 0)
 			goto out;
+	}
 	if (tim_json_dump(out, rec) < 0 || out->failed) {
 		tim_errorf(err, 0, _("cannot serialise record (invalid UTF-8?)"));
 		goto out;
@@ -290,7 +384,9 @@ tim_ledger_add(struct tim_ledger *l, const char *kind, const json_t *fields,
 
 	if (!l->locked)
 		return tim_errorf(err, 0, _("ledger not locked"));
-	if (tim_ledger_check_fields(kind, fields, err) < 0)
+	if (tim_ledger_check_fields(kind, fields, err) < 0 ||
+	    tim_ledger_rules_check(l->rules, kind, fields, err) < 0 ||
+	    tim_ledger_links_check(l, kind, fields, l->next_seq, 0, NULL, NULL, err) < 0)
 		return -1;
 	tim_now_rfc3339(now);
 	if (format_body(&l->pending, kind, fields, l->next_seq, now, err) < 0)
@@ -340,8 +436,15 @@ tim_ledger_add_many(struct tim_ledger *l, const char *const *kinds,
 	if (!l->locked)
 		return tim_errorf(err, 0, _("ledger not locked"));
 	for (i = 0; i < n; i++)
-		if (tim_ledger_check_fields(kinds[i], fields[i], err) < 0)
+		if (tim_ledger_check_fields(kinds[i], fields[i], err) < 0 ||
+		    tim_ledger_rules_check(l->rules, kinds[i], fields[i], err) < 0 ||
+		    tim_ledger_links_check(l, kinds[i], fields[i], l->next_seq + i,
+		    l->next_seq, kinds, fields, err) < 0) {
+			if (n > 1)
+				tim_err_prefix(err, _("record %zu of %zu"), i + 1, n);
 			return -1;
+		}
+	(void)actor_name();	/* once, before the threads */
 	memset(&m, 0, sizeof(m));
 	m.ends = calloc(n ? n : 1, sizeof(*m.ends));
 	if (m.ends == NULL)
@@ -392,21 +495,42 @@ out:
 }
 
 int
+tim_ledger_cut_back(int fd, off_t size)
+{
+	int r;
+
+	while ((r = ftruncate(fd, size)) < 0 && errno == EINTR)
+		;
+	return r < 0 ? -1 : fsync(fd);
+}
+
+/*
+ * One write under the lock. When it fails (a full disk, a quota, an I/O
+ * error) the file is cut back to its size before the attempt, so that no
+ * torn line and no part of a batch is left: nothing was appended.
+ */
+int
 tim_ledger_flush(struct tim_ledger *l, struct tim_err *err)
 {
+	int e;
+
 	if (l->pending.len == 0)
 		return 0;
+	if (!l->locked)
+		return tim_errorf(err, 0, _("ledger not locked"));
 	/* One write: with O_APPEND a reader sees the whole batch or a torn tail. */
-	if (tim_write_all(l->fd, l->pending.buf, l->pending.len) < 0) {
-		int e = errno;
-
+	if (tim_write_all(l->fd, l->pending.buf, l->pending.len) == 0 &&
+	    ((l->flags & TIM_LEDGER_NOSYNC) || fdatasync(l->fd) == 0)) {
+		l->size += (off_t)l->pending.len;
 		tim_buf_reset(&l->pending);
-		return tim_errorf(err, e, _("cannot append to ledger '%s'"), l->path);
+		return 0;
 	}
+	e = errno;
 	tim_buf_reset(&l->pending);
-	if (!(l->flags & TIM_LEDGER_NOSYNC) && fdatasync(l->fd) < 0)
-		return tim_errorf(err, errno, _("cannot sync ledger '%s'"), l->path);
-	return 0;
+	if (tim_ledger_cut_back(l->fd, l->size) < 0)
+		return tim_errorf(err, e, _("cannot append to ledger '%s', and cannot cut it back to its size before (%s): it ends in a torn line; run 'tim-ledger repair %s'"),
+		    l->path, strerror(errno), l->path);
+	return tim_errorf(err, e, _("cannot append to ledger '%s'; nothing was appended"), l->path);
 }
 
 int
@@ -416,7 +540,8 @@ tim_ledger_append(struct tim_ledger *l, const char *kind, const json_t *fields,
 	int r;
 
 	/* Check before locking, so a usage error never holds others up. */
-	if (tim_ledger_check_fields(kind, fields, err) < 0)
+	if (tim_ledger_check_fields(kind, fields, err) < 0 ||
+	    tim_ledger_rules_check(l->rules, kind, fields, err) < 0)
 		return -1;
 	if (tim_ledger_lock(l, err) < 0)
 		return -1;
@@ -440,5 +565,72 @@ tim_ledger_record(const char *path, const char *kind, const json_t *fields,
 		return -1;
 	r = tim_ledger_append(l, kind, fields, seq, err);
 	tim_ledger_close(l);
+	return r;
+}
+
+/* A group by name or number. */
+static int
+group_id(const char *name, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+	char *end;
+	unsigned long n;
+
+	if (getgrnam_r(name, &gr, buf, sizeof(buf), &res) == 0 && res != NULL) {
+		*gid = res->gr_gid;
+		return 0;
+	}
+	errno = 0;
+	n = strtoul(name, &end, 10);
+	if (*name >= '0' && *name <= '9' && *end == '\0' && errno == 0) {
+		*gid = (gid_t)n;
+		return 0;
+	}
+	return -1;
+}
+
+int
+tim_ledger_set_access(const char *path, const char *group, int append_only,
+    struct tim_err *err)
+{
+	gid_t gid;
+	int fd, attr = 0, r = -1;
+
+	fd = tim_open_regular(path, O_RDONLY | O_NOFOLLOW, 0, err);
+	if (fd < 0)
+		return -1;
+	if (group != NULL) {
+		if (group_id(group, &gid) < 0) {
+			tim_invalidf(err, _("no group '%s'"), group);
+			goto out;
+		}
+		/* Staff of the group append; only the owner signs and repairs. */
+		if (fchown(fd, (uid_t)-1, gid) < 0) {
+			tim_errorf(err, errno, _("cannot give ledger '%s' to group '%s'"), path, group);
+			goto out;
+		}
+		if (fchmod(fd, 0660) < 0) {
+			tim_errorf(err, errno, _("cannot make ledger '%s' group-writable"), path);
+			goto out;
+		}
+	}
+	if (append_only) {
+		if (ioctl(fd, FS_IOC_GETFLAGS, &attr) < 0) {
+			tim_errorf(err, errno, _("cannot set the append-only attribute on '%s': this filesystem has no such attribute"), path);
+			goto out;
+		}
+		attr |= FS_APPEND_FL;
+		if (ioctl(fd, FS_IOC_SETFLAGS, &attr) < 0) {
+			if (errno == EPERM)
+				tim_errorf(err, errno, _("cannot set the append-only attribute on '%s': only root (CAP_LINUX_IMMUTABLE) may"), path);
+			else
+				tim_errorf(err, errno, _("cannot set the append-only attribute on '%s'"), path);
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	close(fd);
 	return r;
 }

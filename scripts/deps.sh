@@ -30,6 +30,7 @@ pc inih libinih-dev
 pc libmicrohttpd libmicrohttpd-dev
 pc libcurl libcurl4-openssl-dev
 pc libzip libzip-dev
+pc yajl libyajl-dev
 cmd msgfmt gettext
 cmd /usr/bin/python3 python3
 cmd localedef libc-bin
@@ -46,6 +47,9 @@ if [ "${1:-}" = check ]; then
 	cmd losetup mount
 	cmd unshare util-linux
 	cmd mkfs.ext4 e2fsprogs
+	cmd lsattr e2fsprogs
+	cmd useradd passwd
+	cmd soffice libreoffice-calc
 	cmd xmllint libxml2-utils
 	cmd qpdf qpdf
 	# tests/tim-mark-files.bats: clients that read what tim-mark wrote.

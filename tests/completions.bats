@@ -33,7 +33,7 @@ setup_file_local() {
 @test "bash: first word offers every command and the global options" {
 	run complete_words tim-ledger ""
 	assert_success
-	assert_output "$(printf '%s\n' --help --version -h append checkpoint consistency init keygen kinds list prove repair stamp verify witness | sort)"
+	assert_output "$(printf '%s\n' --help --version -h append checkpoint consistency import init keygen kinds list outstanding prove receipt repair stamp verify verify-receipt witness | sort)"
 }
 
 @test "bash: a prefix narrows the commands" {
@@ -44,7 +44,7 @@ setup_file_local() {
 @test "bash: the commands are exactly those of tim-ledger --help" {
 	run tim-ledger --help
 	assert_success
-	want=$(printf '%s\n' "$output" | sed -n 's/^.*tim-ledger \([a-z]*\).*$/\1/p' | sort -u)
+	want=$(printf '%s\n' "$output" | sed -n 's/^.*tim-ledger \([a-z-]*\).*$/\1/p' | sort -u)
 	got=$(complete_words tim-ledger "" | grep -v '^-')
 	[ "$got" = "$want" ] || { echo "completion: $got"; echo "tool: $want"; false; }
 }
@@ -160,7 +160,7 @@ setup_file_local() {
 
 @test "zsh: the completion names every command of tim-ledger --help" {
 	run tim-ledger --help
-	for sub in $(printf '%s\n' "$output" | sed -n 's/^.*tim-ledger \([a-z]*\).*$/\1/p' | sort -u); do
+	for sub in $(printf '%s\n' "$output" | sed -n 's/^.*tim-ledger \([a-z-]*\).*$/\1/p' | sort -u); do
 		grep -q "'$sub:" "$ZSH_COMP" || { echo "missing: $sub"; false; }
 	done
 }
@@ -169,7 +169,7 @@ setup_file_local() {
 	opts=$(sed -n '/longopts\[\] = {/,/TIM_CLI_LONGOPTS/s/^[[:space:]]*{ "\([a-z-]*\)", .*/\1/p' \
 	    "$BATS_TEST_DIRNAME/../cmd/tim-ledger.c")
 	[ -n "$opts" ]
-	all=$(for sub in init keygen append verify checkpoint list prove consistency repair stamp witness; do
+	all=$(for sub in init keygen append verify checkpoint list outstanding import prove consistency receipt verify-receipt repair stamp witness; do
 		complete_words tim-ledger "$sub" --
 	done)
 	for o in $opts; do

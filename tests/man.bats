@@ -17,7 +17,7 @@ section() {
 	run tim-ledger --help
 	assert_success
 	syn=$(section "$MAN/tim-ledger.1" SYNOPSIS)
-	for sub in $(printf '%s\n' "$output" | sed -n 's/^.*tim-ledger \([a-z]*\).*$/\1/p' | sort -u); do
+	for sub in $(printf '%s\n' "$output" | sed -n 's/^.*tim-ledger \([a-z-]*\).*$/\1/p' | sort -u); do
 		grep -q "tim-ledger $sub" <<<"$syn" || { echo "not in SYNOPSIS: $sub"; false; }
 	done
 }
@@ -79,7 +79,7 @@ section() {
 	assert_output --partial "'copy' の記録にはフィールド 'to' が必要です"
 	LANG=ja_JP.UTF-8 run tim-ledger --help
 	assert_success
-	assert_line --index 0 "使い方: tim-ledger init [--origin NAME] LEDGER"
+	assert_line --index 0 "使い方: tim-ledger init [--origin NAME] [--group GROUP] [--append-only] LEDGER"
 }
 
 # The long options an English page documents: every ".Fl -word" (also

@@ -146,7 +146,7 @@ EOF2
 	run tim-check
 	assert_failure 1
 	assert_output --partial "ledger-invalid [error]"
-	assert_output --partial "reg.tim:3: ledger does not verify"
+	assert_output --partial "reg.tim:2: ledger does not verify"
 }
 
 @test "json lines carry rule, clause, severity, path and fingerprint" {
@@ -370,7 +370,7 @@ confidential/with space.txt"
 	sed -i 's/one/ONE/' bad.tim
 	run tim-check ledger reg.tim bad.tim
 	assert_failure 1
-	assert_output --partial "bad.tim: FAILED at line 3"
+	assert_output --partial "bad.tim: FAILED at line 2"
 	run tim-check ledger missing.tim
 	assert_failure 3
 	run tim-check ledger
@@ -388,7 +388,7 @@ confidential/with space.txt"
 	run unshare -m sh "$TIM_SRC/tests/lib/syslog-capture.sh" got 1 tim-check ledger reg.tim
 	assert_failure 1
 	run cat got
-	assert_output --regexp '^<81>.*tim-check\[[0-9]+\]: verify FAILED ledger=reg.tim line=3 offset=[0-9]+: '
+	assert_output --regexp '^<81>.*tim-check\[[0-9]+\]: verify FAILED ledger=reg.tim line=2 offset=[0-9]+: '
 }
 
 answers() {

@@ -114,7 +114,7 @@ offset_of() {	# file, 1-based line: byte offset where the line starts
 @test "--help and -h print the synopsis on stdout and exit 0" {
 	run --separate-stderr tim-ledger --help
 	assert_success
-	assert_line --index 0 --partial 'usage: tim-ledger init [--origin NAME] LEDGER'
+	assert_line --index 0 --partial 'usage: tim-ledger init [--origin NAME] [--group GROUP] [--append-only] LEDGER'
 	assert_output --partial 'tim-ledger consistency [--key VKEY] OLD_CHECKPOINT LEDGER'
 	assert_equal "$stderr" ""
 	run --separate-stderr tim-ledger -h
@@ -242,7 +242,7 @@ assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", o["created"]), o
 	grep -q '"origin":"example.co.jp/registers/設計部"' a.tim
 	run tim-ledger init --json --origin o b.tim
 	assert_success
-	assert_output '{"ledger":"b.tim","origin":"o"}'
+	assert_output '{"ledger":"b.tim","origin":"o","append_only":false}'
 	run tim-ledger init -q c.tim
 	assert_success
 	assert_output ""
@@ -580,7 +580,7 @@ o = json.loads(sys.argv[1])
 root = b64(mth([leaf(l) for l in lines_of("reg.tim")]))
 assert o == {"ledger": "reg.tim", "ok": True, "lines": 3, "root": root, "checkpoints": 1,
              "checkpoint_size": 3, "signatures_checked": True,
-             "trusted_by_signed_root": 3}, o
+             "trusted_by_signed_root": 3, "append_only": False}, o
 ' "$output"
 	printf 'x' >> reg.tim
 	run tim-ledger verify --json reg.tim
@@ -593,15 +593,18 @@ assert "torn" in o["reason"], o
 ' "$output"
 }
 
-@test "verify: one changed byte in a record fails at the next line" {
+@test "verify: one changed byte in a record names that line, and says what to do" {
 	mk reg.tim 5
 	# line 3 is seq 2; change one byte of its text
 	sed -i '3s/record 2/record X/' reg.tim
-	off=$(offset_of reg.tim 4)
+	off=$(offset_of reg.tim 3)
 	run --separate-stderr tim-ledger verify reg.tim
 	assert_failure 1
 	assert_output ""
-	assert_equal "$stderr" "tim-ledger: reg.tim: FAILED at line 4 (seq 3, byte $off): hash mismatch: prev does not match line 3 (a line was changed, removed or reordered)"
+	assert_equal "$stderr" "tim-ledger: reg.tim: FAILED at line 3 (seq 2, byte $off): line 3 was changed after it was written: it no longer matches the hash that line 4 keeps of it (prev)
+tim-ledger: reg.tim: what to do: keep this file as it is, as evidence, and append nothing to it; restore the ledger from a backup, check the copy against a checkpoint kept elsewhere with 'tim-ledger consistency CHECKPOINT LEDGER', and record what happened; see RECOVERY in tim-ledger(1)"
+	run -1 tim-ledger verify --json reg.tim
+	py 'o = json.loads(sys.argv[1]); assert o["line"] == 3 and o["changed_line"] == 3 and o["seq"] == 2, o' "$output"
 	run tim-ledger verify -q reg.tim
 	assert_failure 1
 	assert_output ""
@@ -610,10 +613,9 @@ assert "torn" in o["reason"], o
 @test "verify: one changed byte in the header fails at line 2" {
 	mk reg.tim 2
 	sed -i '1s/test\/origin/test\/origiN/' reg.tim
-	off=$(offset_of reg.tim 2)
 	run --separate-stderr tim-ledger verify reg.tim
 	assert_failure 1
-	[[ $stderr == *"FAILED at line 2 (seq 1, byte $off): hash mismatch"* ]]
+	[[ $stderr == *"FAILED at line 1 (seq 0, byte 0): line 1 was changed after it was written"* ]]
 	# and a header that is no longer a header
 	mk h.tim 1
 	sed -i '1s/"ledger"/"ledgex"/' h.tim
@@ -658,7 +660,7 @@ write_lines("d.tim", ls + [dup])
 '
 	run --separate-stderr tim-ledger verify d.tim
 	assert_failure 1
-	[[ $stderr == *"FAILED at line 5 (seq 4, byte $(offset_of d.tim 5)): hash mismatch"* ]]
+	[[ $stderr == *"FAILED at line 5 (seq 4, byte $(offset_of d.tim 5)): line 5 repeats the prev of line 4"* ]]
 }
 
 @test "verify: a line that is not JSON, or lacks fields, fails" {
@@ -700,7 +702,7 @@ write_lines("dup.tim", ls)
 	printf '{"seq":3,"time":"20' >> reg.tim
 	run --separate-stderr tim-ledger verify reg.tim
 	assert_failure 1
-	assert_equal "$stderr" "tim-ledger: reg.tim: FAILED at line 4 (seq 3, byte $size): torn last line (19 bytes without a newline); 'tim-ledger repair' sets it aside"
+	assert_equal "${stderr%%$'\n'*}" "tim-ledger: reg.tim: FAILED at line 4 (seq 3, byte $size): torn last line (19 bytes without a newline); 'tim-ledger repair' sets it aside"
 }
 
 @test "verify: a ledger cut shorter than its checkpoint fails" {
@@ -767,7 +769,7 @@ open("reg.tim.checkpoints", "wb").write(d)
 '
 	run --separate-stderr tim-ledger verify --key k.key.pub reg.tim
 	assert_failure 1
-	assert_equal "$stderr" "tim-ledger: reg.tim: FAILED: checkpoint of size 3: checkpoint signature by 'k' does not verify"
+	assert_equal "${stderr%%$'\n'*}" "tim-ledger: reg.tim: FAILED: checkpoint of size 3: checkpoint signature by 'k' does not verify"
 	run tim-ledger verify --key "$(cat k.key.pub)" reg.tim
 	assert_failure 1
 	run tim-ledger verify reg.tim
@@ -801,7 +803,7 @@ open("reg.tim.checkpoints", "wb").write(d)
 	sed -i '1s/.*/someone\/else/' reg.tim.checkpoints
 	run --separate-stderr tim-ledger verify reg.tim
 	assert_failure 1
-	assert_equal "$stderr" "tim-ledger: reg.tim: FAILED: checkpoint of size 3 is for origin 'someone/else', not 'test/origin'"
+	assert_equal "${stderr%%$'\n'*}" "tim-ledger: reg.tim: FAILED: checkpoint of size 3 is for origin 'someone/else', not 'test/origin'"
 	run tim-ledger verify --key k.key.pub reg.tim
 	assert_failure 1
 }
@@ -852,7 +854,7 @@ open("reg.tim.checkpoints", "wb").write(d)
 	run --separate-stderr tim-ledger verify a.tim b.tim
 	assert_failure 1
 	assert_output --partial "a.tim: ok"
-	[[ $stderr == *"b.tim: FAILED at line 3"* ]]
+	[[ $stderr == *"b.tim: FAILED at line 2"* ]]
 	run tim-ledger verify a.tim none.tim b.tim
 	assert_failure 3
 	run tim-ledger verify .
@@ -964,7 +966,7 @@ assert o["note"].startswith("test/origin\n6\n" + o["root"] + "\n\n\u2014 example
 	sed -i '2s/record 1/record X/' reg.tim
 	run --separate-stderr tim-ledger checkpoint -k k.key reg.tim
 	assert_failure 1
-	[[ $stderr == *"reg.tim: refusing to sign a ledger that does not verify: line 3: hash mismatch"* ]]
+	[[ $stderr == *"reg.tim: refusing to sign a ledger that does not verify: line 2: line 2 was changed after it was written"* ]]
 	assert_file_not_exists reg.tim.checkpoints
 	run tim-ledger checkpoint -k k.key none.tim
 	assert_failure 3
@@ -1043,7 +1045,7 @@ open("tim.text", "wb").write(text + b"\n")
 	run tim-ledger list reg.tim
 	assert_success
 	assert_equal "${#lines[@]}" 3
-	assert_line --index 0 --regexp '^     1  [0-9T:Z-]{20}  copy      [^ ]+ +item=図面A to=USB-1$'
+	assert_line --index 0 --regexp '^     1  [0-9-]{10} [0-9:]{8}[+-][0-9:]{5}  copy      [^ ]+ +item=図面A to=USB-1$'
 	assert_line --index 1 --regexp '^     2  .*  note  .*text=hello world$'
 	run tim-ledger list --kind copy reg.tim
 	assert_success
@@ -1102,7 +1104,7 @@ open("tim.text", "wb").write(text + b"\n")
 	assert_equal "$(sel --until 2025-01-31T19:00:00-05:00)" "a b c d"
 	assert_equal "$(sel --until 2025-01-31T18:59:59-05:00)" "a b c"
 	assert_equal "$(sel --since 2026-01-01)" ""
-	for bad in yesterday 2025-13-01 2025-01-02T25:00:00Z 2025-01-02T12:00:00 2025-01-02x; do
+	for bad in yesterday 2025-13-01 2025-01-02T25:00:00Z 2025-01-02x; do
 		run --separate-stderr tim-ledger list --since "$bad" reg.tim
 		assert_failure 2
 		[[ $stderr == *"--since '$bad' is not a date or RFC 3339 time"* ]]
@@ -1125,13 +1127,13 @@ open("tim.text", "wb").write(text + b"\n")
 	tim-ledger list --csv reg.tim > list.csv
 	py '
 out = open("list.csv", "rb").read()
-assert out.startswith(b"\xef\xbb\xbf\"seq\",\"time\",\"kind\",\"actor\",\"host\",\"details\"\r\n"), out[:60]
+assert out.startswith(b"\xef\xbb\xbf\"seq\",\"recorded at\",\"kind\",\"recorded by (OS user)\",\"host\",\"text\",\"item\",\"to\"\r\n"), out[:90]
 assert out.endswith(b"\r\n") and out.count(b"\n") == out.count(b"\r\n"), out
 rows = out[3:].decode().split("\r\n")
-assert rows[1] == "\"1\",\"2025-01-01T00:00:00Z\",\"note\",\"'\''=HYPERLINK(\"\"http://x\"\")\",\"'\''+1\",\"text=a\"", rows[1]
-assert rows[2] == "\"2\",\"2025-01-01T00:00:01Z\",\"note\",\"'\''-2\",\"'\''@SUM(A1)\",\"text=b\"", rows[2]
-assert rows[3].endswith(",\"text=設計部 \"\"引用\"\"\""), rows[3]
-assert "\"item==cmd|'\''/c calc'\''!A1; to==1+2\"" in rows[4], rows[4]
+assert rows[1] == "\"1\",\"2025-01-01 00:00:00+00:00\",\"note\",\"'\''=HYPERLINK(\"\"http://x\"\")\",\"'\''+1\",\"a\",\"\",\"\"", rows[1]
+assert rows[2] == "\"2\",\"2025-01-01 00:00:01+00:00\",\"note\",\"'\''-2\",\"'\''@SUM(A1)\",\"b\",\"\",\"\"", rows[2]
+assert rows[3].endswith(",\"設計部 \"\"引用\"\"\",\"\",\"\""), rows[3]
+assert rows[4].endswith(",\"\",\"'\''=cmd|'\''/c calc'\''!A1\",\"'\''=1+2\""), rows[4]
 import csv, io
 for row in csv.reader(io.StringIO(out[3:].decode(), newline="")):
     for cell in row:
@@ -1376,7 +1378,7 @@ assert r["saved_to"] == "reg.tim.torn", r
 	printf 'torn' >> reg.tim
 	run tim-ledger repair --json --no-sync reg.tim
 	assert_success
-	assert_output '{"ledger":"reg.tim","moved_bytes":4,"seq":4}'
+	assert_output '{"ledger":"reg.tim","moved_bytes":4,"seq":4,"saved":true}'
 	cmp -n "$(stat -c %s before)" before reg.tim
 	# LEDGER.torn as a symlink is not followed, and nothing is cut
 	mk s.tim 1
@@ -1412,8 +1414,31 @@ assert names == ["mark", "copy", "takeout", "return", "disclose", "send", "recei
 d = {k["kind"]: k for k in ks}
 assert d["copy"]["required"] == ["item", "to"] and d["note"]["required"] == ["text"]
 assert d["repair"]["required"] == ["torn_bytes", "torn_sha256"]
-assert all(set(k) == {"kind", "required", "what", "clause"} and k["what"] and k["clause"] for k in ks)
+assert all(set(k) == {"kind", "required", "required_by_config", "what", "clause", "approval"} and k["what"] and k["clause"] for k in ks)
+assert all(k["approval"] == "no" and k["required_by_config"] == [] for k in ks)
 ' "$output"
+}
+
+@test "kinds shows what tim.conf adds to a kind, with the clause; a bad [kind] section is named" {
+	printf '[kind takeout]\nrequire = by, purpose until\nrequire-approval = yes\nunapproved = refuse\n' > "$TIM_CONFIG"
+	run -0 tim-ledger kinds
+	assert_line --index 2 "takeout   item= to= by= purpose= until=	taken out (I 第四 1 (1), V 第三 2); tim.conf requires 3 more; refused without an approval (ref=)"
+	run -0 tim-ledger kinds --json
+	py '
+d = {k["kind"]: k for k in map(json.loads, sys.argv[1].split("\n"))}
+assert d["takeout"]["required_by_config"] == ["by", "purpose", "until"], d["takeout"]
+assert d["takeout"]["approval"] == "refuse" and d["copy"]["approval"] == "no"
+' "$output"
+	printf '[kind takout]\nrequire = by\n' > "$TIM_CONFIG"
+	run --separate-stderr tim-ledger kinds
+	assert_failure 3
+	assert_equal "$stderr" "tim-ledger: tim.conf: [kind takout]: unknown record kind 'takout' (see 'tim-ledger kinds')"
+	printf '[kind takeout]\nrequire-approval = maybe\n' > "$TIM_CONFIG"
+	run --separate-stderr tim-ledger append reg.tim takeout item=a to=b
+	assert_failure 3
+	assert_equal "$stderr" "tim-ledger: tim.conf: [kind takeout] require-approval = 'maybe': use yes or no"
+	printf '[kind takeout]\nrequire = By\n' > "$TIM_CONFIG"
+	run -3 tim-ledger kinds
 }
 
 # --- config ------------------------------------------------------------------
@@ -1596,7 +1621,7 @@ for b in range(1, 6):
 	sed -i '3s/"text":"/"text":"X/' reg.tim
 	run --separate-stderr tim-ledger verify --key k.key.pub reg.tim
 	assert_failure 1
-	[[ $stderr == *"FAILED at line 4 (seq 3,"*"hash mismatch"* ]]
+	[[ $stderr == *"FAILED at line 3 (seq 2,"*"line 3 was changed after it was written"* ]]
 }
 
 @test "verify --key: the first line after the checkpoint is still chained to it" {
@@ -1609,7 +1634,7 @@ for b in range(1, 6):
 	sed -i '5s/"prev":"[0-9a-f]*"/"prev":"0000000000000000000000000000000000000000000000000000000000000000"/' reg.tim
 	run --separate-stderr tim-ledger verify --key k.key.pub reg.tim
 	assert_failure 1
-	[[ $stderr == *"FAILED at line 5 (seq 4,"*"hash mismatch"* ]]
+	[[ $stderr == *"FAILED at line 5 (seq 4,"*"line 5 was changed after it was written: its prev no longer matches line 4, and line 6 no longer matches it"* ]]
 }
 
 # --- syslog ------------------------------------------------------------------------
@@ -1634,7 +1659,7 @@ need_syslog_capture() {
 	assert_failure 1
 	run cat got2
 	# authpriv.alert = 10*8+1
-	assert_output --regexp '^<81>.*verify FAILED ledger=reg.tim line=3 offset=[0-9]+: hash mismatch'
+	assert_output --regexp '^<81>.*verify FAILED ledger=reg.tim line=2 offset=[0-9]+: line 2 was changed'
 }
 
 @test "[ledger] syslog = yes in the config turns it on; without it nothing is logged" {

@@ -417,11 +417,16 @@ xattr_ok() {
 @test "list: --csv has a BOM, quotes every cell, ends rows in CRLF and neutralises formulas" {
 	printf 'x\n' > '=cmd.txt'
 	tim-mark --carriers content --owner '@evil' '=cmd.txt'
-	run tim-mark --list --csv .
+	touch -d '2026-12-01T10:02:08Z' '=cmd.txt'
+	TZ=Asia/Tokyo run tim-mark --list --csv .
 	assert_success
-	assert_line --index 0 "$(printf '\xef\xbb\xbf"path","level","owner","entrusted","id","until","carriers","size","mtime"\r')"
-	assert_line --index 1 --regexp '^"\./=cmd\.txt","社外秘","'"'"'@evil","","","","text","30","[0-9T:-]+Z"'$'\r''$'
+	assert_line --index 0 "$(printf '\xef\xbb\xbf"path","level","owner","entrusted to","control number","keep until","carriers","size (bytes)","modified"\r')"
+	assert_line --index 1 '"./=cmd.txt","社外秘","'"'"'@evil","","","","text","30","2026-12-01 19:02:08+09:00"'$'\r'
 	[ "${#lines[@]}" -eq 2 ]
+	# for Excel on a Japanese desk: Japanese headings
+	LANG=ja_JP.UTF-8 TZ=Asia/Tokyo run tim-mark --list --csv .
+	assert_success
+	assert_line --index 0 "$(printf '\xef\xbb\xbf"パス","区分","管理部署","委託先","管理番号","保管期限","表示媒体","サイズ（バイト）","更新日時"\r')"
 	run tim-mark --list --csv --json .
 	assert_failure 2
 }

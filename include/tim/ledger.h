@@ -135,6 +135,13 @@ struct tim_ledger_verify_result {
 	int signatures;		/* 1: their signatures were checked with key */
 	uint64_t covered;	/* lines trusted by their signed root, not re-parsed */
 	tim_hash *leaves;	/* keep_leaves: lines hashes, caller frees */
+	/*
+	 * When a line no longer matches the prev that the next line keeps of
+	 * it: the line where the break was found (bad_line is the changed
+	 * line), else 0.
+	 */
+	uint64_t link_line;
+	int append_only;	/* 1: FS_APPEND_FL is set, 0: not, -1: cannot tell */
 };
 
 /*
