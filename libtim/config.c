@@ -123,9 +123,24 @@ static const struct known {
 	{ "wipe", "phone", K_STR },
 	{ "wipe", "destination", K_STR },
 	{ "host", "data-paths", K_STR },
+	/* [kind K]: per-kind rules of the ledger (ledger_rules.c checks K and values). */
+	{ "kind *", "require", K_STR },
+	{ "kind *", "require-approval", K_STR },
+	{ "kind *", "unapproved", K_STR },
 };
 
 #define NKNOWN (sizeof(known) / sizeof(known[0]))
+
+/* section matches s, where an s ending in " *" takes any non-empty suffix. */
+static int
+section_match(const char *s, const char *section)
+{
+	size_t n = strlen(s);
+
+	if (n > 2 && strcmp(s + n - 2, " *") == 0)
+		return strncmp(section, s, n - 1) == 0 && section[n - 1] != '\0';
+	return strcmp(s, section) == 0;
+}
 
 static int
 section_known(const char *section)
@@ -133,7 +148,7 @@ section_known(const char *section)
 	size_t i;
 
 	for (i = 0; i < NKNOWN; i++)
-		if (strcmp(known[i].section, section) == 0)
+		if (section_match(known[i].section, section))
 			return 1;
 	return 0;
 }
@@ -155,7 +170,7 @@ key_known(const char *section, const char *key)
 	size_t i;
 
 	for (i = 0; i < NKNOWN; i++)
-		if (strcmp(known[i].section, section) == 0 &&
+		if (section_match(known[i].section, section) &&
 		    key_match(known[i].key, key))
 			return &known[i];
 	return NULL;
@@ -194,7 +209,7 @@ suggest(const char *section, const char *key)
 	size_t i;
 
 	for (i = 0; i < NKNOWN; i++)
-		if (strcmp(known[i].section, section) == 0 && near(key, known[i].key))
+		if (section_match(known[i].section, section) && near(key, known[i].key))
 			return known[i].key;
 	return NULL;
 }

@@ -223,6 +223,19 @@ test_strict(void)
 	is_str(tim_config_get(cfg, "label", "levels"), "極秘,秘", "the known keys are read");
 	tim_config_free(cfg);
 
+	/* Sections and keys with a variable part: [kind K], msip-guid.LEVEL. */
+	cfg = tim_config_new();
+	p = write_conf("pattern.conf", "[kind takeout]\nrequire = until\n[label]\n"
+	    "msip-guid.極秘 = 01234567-89ab-cdef-0123-456789abcdef\nmsip-guid. = x\n[kind]\ny = 1\n", 0644);
+	ok(tim_config_load_file(cfg, p, &err) == 0, "[kind K] and msip-guid.LEVEL load");
+	is_str(tim_config_warning(cfg, 0) ? strstr(tim_config_warning(cfg, 0), "line 5:") : NULL,
+	    "line 5: unknown key 'msip-guid.' in [label] is ignored; did you mean 'msip-guid'?",
+	    "the variable part may not be empty");
+	is_str(tim_config_warning(cfg, 1) ? strstr(tim_config_warning(cfg, 1), "line 7:") : NULL,
+	    "line 7: unknown section [kind]; its keys are ignored", "nor the section's");
+	ok(tim_config_warning(cfg, 2) == NULL, "and [kind takeout], msip-guid.極秘 are known");
+	tim_config_free(cfg);
+
 	cfg = tim_config_new();
 	memset(longline, 'x', sizeof(longline) - 1);
 	longline[sizeof(longline) - 1] = '\0';
@@ -268,7 +281,7 @@ main(void)
 {
 	static const char *names[] = { "a.conf", "b.conf", "syntax.conf", "others.conf",
 	    "group.conf", "one.conf", "tim/tim.conf", "tim", "adir", "bool.conf",
-	    "unknown.conf", "long.conf", NULL };
+	    "unknown.conf", "long.conf", "pattern.conf", NULL };
 	int i;
 
 	if (mkdtemp(dir) == NULL) {
