@@ -74,7 +74,9 @@ UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
 UNITS    = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 MANS     = $(sort $(wildcard man/*.[1-8]))
 MANS_JA  = $(sort $(wildcard man/ja/*.[1-8]))
-PO       = $(sort $(wildcard po/*.po))
+# po/ja.po first: with msgcat --use-first its wording (the glossary's terms)
+# wins; po/ja-AREA.po files add the messages a branch brought.
+PO       = po/ja.po $(filter-out po/ja.po,$(sort $(wildcard po/*.po)))
 MO       = $(B)/locale/ja/LC_MESSAGES/tim.mo
 FUZZ_SRC = $(sort $(wildcard fuzz/fuzz-*.c))
 FUZZERS  = $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)

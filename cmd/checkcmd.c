@@ -5,11 +5,14 @@
 #include <string.h>
 #include <syslog.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "buf.h"
 #include "check.h"
 #include "checkcmd.h"
+#include "witnesscmd.h"
 #include "cli.h"
 #include "config.h"
 #include "err.h"
@@ -545,11 +548,20 @@ tim_check_cmd_ledger(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 	tim_err_clear(&err);
 	if (ledger_key(cli, &key, &have, &err) < 0)
 		return tim_cli_fail(cli, &err);
+	/* Witnesses and time-stamps of tim.conf, as tim-ledger verify. */
+	if ((r = tim_witness_cmd_config(cli, "check")) != 0) {
+		tim_witness_cmd_config_release();
+		return r;
+	}
 	for (i = 0; i < argc; i++) {
 		r = ledger_verify_one(cli, argv[i], have ? &key : NULL);
 		if (r > worst)
 			worst = r;
+		r = tim_witness_check_ledger(cli, argv[i]);
+		if (r > worst)
+			worst = r;
 	}
+	tim_witness_cmd_config_release();
 	if (fflush(stdout) != 0)
 		worst = TIM_EXIT_ERROR;
 	return worst;
@@ -598,42 +610,116 @@ lang_en(const char *opt)
 	return strncmp(v, "ja", 2) != 0;
 }
 
+/* The prompts' words: the report's language (--lang), not only the locale's. */
+#define L(sc, ja, en) ((sc)->lang_en ? (en) : (ja))
+
+static void
+ask_help(const struct tim_selfcheck *sc)
+{
+	fprintf(stderr, "%s\n", L(sc,
+	    "各項目に回答してください: y (はい)、p (一部)、n (いいえ)、na (該当なし)。\n"
+	    "回答の後に根拠を書けます (例: y 情報管理規程 第3条)。\n"
+	    "Enter: 今の回答のまま次へ、b: 前の項目に戻る、s: 未回答のまま次へ、q: ここで終える (残りは今の回答のまま)",
+	    "Answer each item: y (yes), p (partial), n (no), na (not applicable).\n"
+	    "Evidence may follow the answer (e.g. y security rules, section 3).\n"
+	    "Enter: keep the current answer, b: back to the previous item, s: skip (unanswered), q: stop here (the rest stay as they are)"));
+}
+
+static void
+ask_prompt(const struct tim_selfcheck *sc, int i)
+{
+	const struct tim_sc_answer *a = &sc->a[i];
+
+	fprintf(stderr, "\n%2d/%d. %s\n    (%s)", tim_sc_items[i].no, TIM_SC_ITEMS,
+	    tim_selfcheck_title(sc, i), tim_sc_items[i].clause);
+	if (a->value != TIM_SC_UNANSWERED)
+		fprintf(stderr, L(sc, " 今の回答: %s%s%s", " current: %s%s%s"),
+		    tim_selfcheck_value_name(sc, a->value), a->note[0] ? " " : "", a->note);
+	if (sc->have_prev && sc->prev_value[i] != TIM_SC_UNANSWERED)
+		fprintf(stderr, L(sc, " (前回: %s)", " (last time: %s)"),
+		    tim_selfcheck_value_name(sc, sc->prev_value[i]));
+	fputs(" [y/p/n/na/b/s/q]? ", stderr);
+}
+
+/* The answer word and the evidence after it; -1 with the reason told when invalid. */
 static int
-ask(struct tim_cli *cli, struct tim_selfcheck *sc)
+ask_answer(struct tim_selfcheck *sc, int i, char *line)
+{
+	char *rest = line + strcspn(line, " \t");
+	int v;
+
+	if (*rest) {
+		*rest++ = '\0';
+		rest += strspn(rest, " \t");
+	}
+	v = tim_selfcheck_parse_value(line);
+	if (v < 0) {
+		fprintf(stderr, L(sc, "'%s' は回答として使えません。y (はい)、p (一部)、n (いいえ)、na (該当なし) のいずれかで答えてください (b: 戻る、s: 飛ばす、q: 終える)\n",
+		    "'%s' is not an answer: give y (yes), p (partial), n (no) or na (not applicable) (b: back, s: skip, q: stop)\n"), line);
+		return -1;
+	}
+	sc->a[i].value = v;
+	if (*rest)
+		snprintf(sc->a[i].note, sizeof(sc->a[i].note), "%s", rest);
+	return 0;
+}
+
+/*
+ * Asks item by item on the terminal, starting from what is already there
+ * (an earlier answers file): Enter keeps an answer, b goes back, s skips,
+ * q stops. An invalid answer is explained and asked again.
+ */
+static void
+ask(struct tim_selfcheck *sc)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	int i, v;
+	int i = 0;
 
-	(void)cli;
-	fprintf(stderr, "%s\n", sc->lang_en ? "Answer each item: y (yes), p (partial), n (no), na (not applicable)." :
-	    "各項目に回答してください: y (はい)、p (一部)、n (いいえ)、na (該当なし)");
-	for (i = 0; i < TIM_SC_ITEMS; i++) {
-		for (;;) {
-			fprintf(stderr, "\n%2d. %s\n    (%s) [y/p/n/na]? ", tim_sc_items[i].no,
-			    tim_selfcheck_title(sc, i), tim_sc_items[i].clause);
-			n = getline(&line, &cap, stdin);
-			if (n < 0) {
-				free(line);
-				fputc('\n', stderr);
-				return 0;
-			}
-			while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
-				line[--n] = '\0';
-			v = tim_selfcheck_parse_value(line);
-			if (v >= 0) {
-				sc->a[i].value = v;
-				break;
-			}
+	ask_help(sc);
+	while (i < TIM_SC_ITEMS) {
+		ask_prompt(sc, i);
+		n = getline(&line, &cap, stdin);
+		if (n < 0) {
+			fputc('\n', stderr);
+			break;
 		}
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+			line[--n] = '\0';
+		if (strcmp(line, "q") == 0)
+			break;
+		if (strcmp(line, "b") == 0) {
+			if (i == 0)
+				fprintf(stderr, "%s\n", L(sc, "最初の項目です。これより前には戻れません",
+				    "this is the first item; there is none before it"));
+			else
+				i--;
+		} else if (strcmp(line, "s") == 0) {
+			sc->a[i].value = TIM_SC_UNANSWERED;
+			i++;
+		} else if (strcmp(line, "?") == 0 || strcmp(line, "h") == 0)
+			ask_help(sc);
+		else if (line[0] == '\0' && sc->a[i].value == TIM_SC_UNANSWERED)
+			fprintf(stderr, "%s\n", L(sc, "まだ回答がありません。y、p、n、na のいずれかで答えるか、s で飛ばしてください",
+			    "no answer yet: give y, p, n or na, or s to skip"));
+		else if (line[0] == '\0' || ask_answer(sc, i, line) == 0)
+			i++;
 	}
 	free(line);
-	return 0;
 }
 
+/* The host check's result in the report's language (--lang ja: always Japanese). */
+static const char *const host_status_ja[] = { "適合", "不適合", "不明" };
+
+/*
+ * The host checks that bear on an item, beside its answer. What a check
+ * could not tell is said in one word; the reasons are tim-check host's to
+ * print, so that the report stays on one page. The ledger is left out when
+ * --ledger already verified it.
+ */
 static void
-host_evidence(struct tim_selfcheck *sc, const struct tim_host_result *h)
+host_evidence(struct tim_selfcheck *sc, const struct tim_host_result *h, int ledger_done)
 {
 	static const struct { const char *id; int item; } map[] = {
 		{ "usb-storage", 17 }, { "disk-encryption", 17 },
@@ -642,11 +728,20 @@ host_evidence(struct tim_selfcheck *sc, const struct tim_host_result *h)
 	size_t i, k;
 
 	for (i = 0; i < TIM_HOST_NCHECKS; i++)
-		for (k = 0; k < sizeof(map) / sizeof(map[0]); k++)
-			if (strcmp(h[i].id, map[k].id) == 0)
-				tim_selfcheck_evidence(sc, map[k].item, h[i].status == TIM_HOST_PASS ? 1 :
-				    h[i].status == TIM_HOST_FAIL ? -1 : 0, "host %s: %s (%s)", h[i].id,
-				    tim_host_status_name(h[i].status), h[i].evidence);
+		for (k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
+			const char *st = sc->lang_en ? tim_host_status_name(h[i].status) :
+			    host_status_ja[h[i].status];
+			int ok = h[i].status == TIM_HOST_PASS ? 1 : h[i].status == TIM_HOST_FAIL ? -1 : 0;
+
+			if (strcmp(h[i].id, map[k].id) != 0 || (ledger_done && map[k].item == 7))
+				continue;
+			if (h[i].status == TIM_HOST_UNKNOWN)
+				tim_selfcheck_evidence(sc, map[k].item, ok, L(sc, "ホスト点検 %s: %s",
+				    "host %s: %s"), h[i].id, st);
+			else
+				tim_selfcheck_evidence(sc, map[k].item, ok, L(sc, "ホスト点検 %s: %s (%s)",
+				    "host %s: %s (%s)"), h[i].id, st, h[i].evidence);
+		}
 }
 
 static void
@@ -681,26 +776,93 @@ repo_evidence(struct tim_selfcheck *sc, const char *dir, const struct tim_report
 	}
 }
 
-/* The answers from --answers FILE, or asked on the terminal; -1 to go on. */
+/* The answers from --answers FILE (- for stdin), then asked on the terminal; -1 to go on. */
 static int
 answers(struct tim_cli *cli, struct tim_check_cmd *o, struct tim_selfcheck *sc)
 {
 	struct tim_buf text = TIM_BUF_INIT;
 	struct tim_err err;
-	int r = -1;
+	int r = -1, from_stdin = o->answers && strcmp(o->answers, "-") == 0;
 
 	tim_err_clear(&err);
+	if (from_stdin && o->ask)
+		return tim_cli_usage_error(cli, _("--ask reads the terminal; it cannot go with --answers -"));
 	if (o->answers) {
-		if (tim_read_file(o->answers, 1 << 20, 0, &text, &err) < 0 ||
-		    tim_selfcheck_load(sc, tim_buf_str(&text), o->answers, &err) < 0)
+		if (tim_read_file(from_stdin ? "/dev/stdin" : o->answers, 1 << 20, 0, &text, &err) < 0 ||
+		    tim_selfcheck_load(sc, tim_buf_str(&text), from_stdin ? _("standard input") : o->answers,
+		    &err) < 0)
 			r = tim_cli_fail(cli, &err);
 		tim_buf_release(&text);
-		return r;
+		if (r >= 0 || !o->ask)
+			return r;
 	}
 	if (!isatty(STDIN_FILENO))
 		return tim_cli_usage_error(cli, _("selfcheck needs --answers FILE when not run on a terminal"));
-	ask(cli, sc);
+	ask(sc);
 	return -1;
+}
+
+/* The previous report (--previous FILE.json); -1 to go on. */
+static int
+previous(struct tim_cli *cli, struct tim_check_cmd *o, struct tim_selfcheck *sc)
+{
+	struct tim_buf text = TIM_BUF_INIT;
+	struct tim_err err;
+	int r = -1;
+
+	if (o->previous == NULL)
+		return -1;
+	tim_err_clear(&err);
+	if (tim_read_file(o->previous, 4 << 20, TIM_READ_REGULAR, &text, &err) < 0 ||
+	    tim_selfcheck_load_previous(sc, tim_buf_str(&text), o->previous, &err) < 0)
+		r = tim_cli_fail(cli, &err);
+	tim_buf_release(&text);
+	return r;
+}
+
+/* This time's answers as next time's starting point (--save-answers FILE); -1 to go on. */
+static int
+save_answers(struct tim_cli *cli, struct tim_check_cmd *o, const struct tim_selfcheck *sc)
+{
+	struct out out = { NULL, NULL, NULL };
+	struct tim_err err;
+	int r;
+
+	if (o->save_answers == NULL)
+		return -1;
+	tim_err_clear(&err);
+	if (out_open(&out, o->save_answers, &err) < 0)
+		return tim_cli_fail(cli, &err);
+	r = tim_selfcheck_write_answers(sc, out.f);
+	if (r < 0)
+		tim_errorf(&err, errno, _("cannot write '%s'"), o->save_answers);
+	if (out_close(&out, r == 0, &err) < 0 || r < 0)
+		return tim_cli_fail(cli, &err);
+	if (out.f != stdout)
+		tim_warn(cli, _("saved the answers to '%s' (next time: --answers %s)"), o->save_answers,
+		    o->save_answers);
+	return -1;
+}
+
+/*
+ * Unanswered items, by number: with --strict an error and no report; else
+ * told on stderr when the report goes to a file (the report lists them too,
+ * and stdout stays the report's alone). -1 to go on.
+ */
+static int
+unanswered(struct tim_cli *cli, struct tim_check_cmd *o, const struct tim_selfcheck *sc)
+{
+	struct tim_buf list = TIM_BUF_INIT;
+	int n = tim_selfcheck_unanswered(sc, &list), r = -1;
+
+	if (n && o->strict) {
+		tim_error(cli, _("%d items are unanswered: %s (--strict); no report written"), n,
+		    tim_buf_str(&list));
+		r = TIM_EXIT_ERROR;
+	} else if (n && o->out && strcmp(o->out, "-") != 0)
+		tim_warn(cli, _("%d items are unanswered: %s"), n, tim_buf_str(&list));
+	tim_buf_release(&list);
+	return r;
 }
 
 static void
@@ -752,7 +914,7 @@ host_items(struct tim_cli *cli, struct tim_check_cmd *o, struct tim_selfcheck *s
 	ho.data = tim_config_get(cli->cfg, "host", "data-paths");
 	ho.ledger = o->ledger ? o->ledger : tim_config_get(cli->cfg, "ledger", "path");
 	tim_host_check(&ho, hr);
-	host_evidence(sc, hr);
+	host_evidence(sc, hr, o->ledger != NULL);
 }
 
 static int
@@ -776,7 +938,21 @@ write_selfcheck(struct tim_cli *cli, struct tim_check_cmd *o,
 		tim_errorf(&err, errno, _("cannot write the report"));
 	if (out_close(&out, r == 0, &err) < 0 || r < 0)
 		return tim_cli_fail(cli, &err);
+	if (out.f != stdout)
+		tim_warn(cli, _("wrote the self-check report to '%s'"), o->out);
 	return tim_selfcheck_complete(sc) ? TIM_EXIT_OK : TIM_EXIT_FAIL;
+}
+
+/* Who answers for which organisation: the options, else tim.conf's [selfcheck]. */
+static void
+who(struct tim_cli *cli, struct tim_check_cmd *o, struct tim_selfcheck *sc)
+{
+	const char *org = o->org ? o->org : tim_config_get(cli->cfg, "selfcheck", "organisation");
+	const char *resp = o->respondent ? o->respondent :
+	    tim_config_get(cli->cfg, "selfcheck", "respondent");
+
+	snprintf(sc->org, sizeof(sc->org), "%s", org ? org : "");
+	snprintf(sc->respondent, sizeof(sc->respondent), "%s", resp ? resp : "");
 }
 
 int
@@ -795,7 +971,9 @@ tim_check_cmd_selfcheck(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 		return tim_cli_usage_error(cli, _("unknown language '%s' (ja, en)"), o->lang);
 	tim_selfcheck_init(&sc);
 	sc.lang_en = lang_en(o->lang);
-	if ((r = answers(cli, o, &sc)) >= 0)
+	who(cli, o, &sc);
+	if ((r = previous(cli, o, &sc)) >= 0 || (r = answers(cli, o, &sc)) >= 0 ||
+	    (r = save_answers(cli, o, &sc)) >= 0 || (r = unanswered(cli, o, &sc)) >= 0)
 		return r;
 	if (o->ledger)
 		ledger_evidence(&sc, o->ledger);
@@ -835,27 +1013,132 @@ host_junit(const struct tim_host_result *h, FILE *f)
 	return rc ? -1 : 0;
 }
 
-/* The host's checks as JSON lines or text; -1 on a write error. */
+/*
+ * Columns a terminal gives s: wcwidth under the user's locale, so that a
+ * Japanese character takes two. Where the locale cannot decode s (the C
+ * locale), a UTF-8 character of three or four bytes counts as two.
+ */
 static int
-host_lines(const struct tim_host_result *hr, const char *fmt, int color, FILE *f)
+width(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	mbstate_t st;
+	size_t n, len = strlen(s);
+	wchar_t wc;
+	int w = 0, cw;
+
+	memset(&st, 0, sizeof(st));
+	while (len > 0) {
+		n = mbrtowc(&wc, s, len, &st);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			for (w = 0; *u; u++)
+				if ((*u & 0xc0) != 0x80)
+					w += *u >= 0xe0 ? 2 : 1;
+			return w;
+		}
+		cw = wcwidth(wc);
+		w += cw > 0 ? cw : 0;
+		s += n;
+		len -= n;
+	}
+	return w;
+}
+
+/* s, then blanks up to the column width w. */
+static void
+cell(FILE *f, const char *s, int w)
+{
+	int pad = w - width(s);
+
+	fprintf(f, "%s%*s", s, pad > 0 ? pad : 0, "");
+}
+
+static const char *
+host_status_text(int status)
+{
+	return status == TIM_HOST_PASS ? _("pass") : status == TIM_HOST_FAIL ? _("fail") :
+	    _("unknown");
+}
+
+/* One check: its result, id, clause and title in aligned columns, the evidence below. */
+static void
+host_row(const struct tim_host_result *h, const int w[3], int color, FILE *f)
 {
 	static const char *col[] = { "\033[32m", "\033[31m", "\033[33m" };
+
+	fputs(color ? col[h->status] : "", f);
+	cell(f, host_status_text(h->status), w[0]);
+	fprintf(f, "%s  ", color ? "\033[0m" : "");
+	cell(f, h->id, w[1] + 2);
+	cell(f, h->clause, w[2] + 2);
+	fprintf(f, "%s\n%*s%s\n", _(h->title), w[0] + 2, "", h->evidence);
+}
+
+/*
+ * The host's checks for a person: which host and when (local time), one row
+ * a check with its columns aligned whatever the language, the evidence under
+ * it, and the counts. Quiet (-q, a cron job's mail): the failed checks alone.
+ */
+static void
+host_text(const struct tim_host_result *hr, int color, int quiet, FILE *f)
+{
+	const char *head[4];
+	int w[3], i, k, n[3] = { 0, 0, 0 };
+	char when[32];
+
+	head[0] = _("result");
+	head[1] = _("check");
+	head[2] = _("clause");
+	head[3] = _("what is checked");
+	for (k = 0; k < 3; k++)
+		w[k] = width(head[k]);
+	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
+		const char *v[3] = { host_status_text(hr[i].status), hr[i].id, hr[i].clause };
+
+		for (k = 0; k < 3; k++)
+			if (width(v[k]) > w[k])
+				w[k] = width(v[k]);
+		n[hr[i].status]++;
+	}
+	if (!quiet) {
+		tim_time_local(time(NULL), when);
+		fprintf(f, _("host checks of %s, %s"), tim_hostname(), when);
+		fputs("\n\n", f);
+		for (k = 0; k < 3; k++)
+			cell(f, head[k], w[k] + 2);
+		fprintf(f, "%s\n", head[3]);
+	}
+	for (i = 0; i < TIM_HOST_NCHECKS; i++)
+		if (!quiet || hr[i].status == TIM_HOST_FAIL)
+			host_row(&hr[i], w, color, f);
+	if (quiet)
+		return;
+	fputc('\n', f);
+	fprintf(f, _("pass %d, fail %d, unknown %d"), n[TIM_HOST_PASS], n[TIM_HOST_FAIL],
+	    n[TIM_HOST_UNKNOWN]);
+	fputc('\n', f);
+}
+
+/* The host's checks as JSON lines or text; -1 on a write error. */
+static int
+host_lines(const struct tim_host_result *hr, const char *fmt, int color, int quiet,
+    FILE *f)
+{
 	size_t i;
 	int r = 0;
 
+	if (strcmp(fmt, "json") != 0) {
+		host_text(hr, color, quiet, f);
+		return ferror(f) ? -1 : 0;
+	}
 	for (i = 0; i < TIM_HOST_NCHECKS; i++) {
-		if (strcmp(fmt, "json") == 0) {
-			json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", hr[i].id, "clause",
-			    hr[i].clause, "title", _(hr[i].title), "status",
-			    tim_host_status_name(hr[i].status), "evidence", hr[i].evidence);
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", hr[i].id, "clause",
+		    hr[i].clause, "title", _(hr[i].title), "status",
+		    tim_host_status_name(hr[i].status), "evidence", hr[i].evidence);
 
-			if (j == NULL || tim_json_print(f, j) < 0)
-				r = -1;
-			json_decref(j);
-		} else
-			fprintf(f, "%s%-7s%s %-18s %-22s %s\n        %s\n", color ? col[hr[i].status] : "",
-			    tim_host_status_name(hr[i].status), color ? "\033[0m" : "", hr[i].id,
-			    hr[i].clause, _(hr[i].title), hr[i].evidence);
+		if (j == NULL || tim_json_print(f, j) < 0)
+			r = -1;
+		json_decref(j);
 	}
 	return r;
 }
@@ -888,7 +1171,7 @@ tim_check_cmd_host(struct tim_cli *cli, struct tim_check_cmd *o, int argc,
 	if (strcmp(fmt, "junit") == 0)
 		r = host_junit(hr, out.f);
 	else
-		r = host_lines(hr, fmt, color, out.f);
+		r = host_lines(hr, fmt, color, cli->quiet, out.f);
 	for (i = 0; i < TIM_HOST_NCHECKS; i++)
 		fails += hr[i].status == TIM_HOST_FAIL;
 	if (r < 0 || ferror(out.f))

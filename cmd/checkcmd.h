@@ -24,6 +24,12 @@ struct tim_check_cmd {
 	const char *repo;		/* --repo DIR: evidence */
 	int host;			/* --host: evidence */
 	const char *lang;		/* --lang ja|en */
+	int ask;			/* --ask: on the terminal, from --answers */
+	const char *save_answers;	/* --save-answers FILE */
+	const char *org;		/* --org NAME */
+	const char *respondent;		/* --respondent NAME */
+	const char *previous;		/* --previous FILE.json */
+	int strict;			/* --strict: unanswered items are an error */
 	/* host */
 	const char *root;		/* --root DIR: read the host's files under DIR */
 	const char *data;		/* --data PATHS: controlled data paths */

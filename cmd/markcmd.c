@@ -310,11 +310,14 @@ list_text(const struct tim_inventory_entry *e)
 {
 	const struct tim_label *l = &e->rep->effective;
 	struct tim_buf shown = TIM_BUF_INIT;
-	char when[21];
+	char when[32];
 
-	/* One line a file: a tab or newline in a name is shown escaped (-0 for raw). */
+	/*
+	 * One line a file: a tab or newline in a name is shown escaped (-0 for
+	 * raw). The time is for people: local, with its offset (--json: UTC).
+	 */
 	tim_path_display(&shown, e->path);
-	tim_time_rfc3339(e->rep->mtime, when);
+	tim_time_local(e->rep->mtime, when);
 	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%lld\t%s\n", tim_buf_str(&shown), l->level,
 	    l->owner[0] ? l->owner : "-", l->entrusted[0] ? l->entrusted : "-",
 	    l->id[0] ? l->id : "-", l->until[0] ? l->until : "-",

@@ -28,7 +28,9 @@ usage(FILE *f)
 "       tim-check --unmarked [-0] [--policy FILE] PATH...\n"
 "       tim-check host [--format text|json|junit] [--root DIR] [--data PATHS]\n"
 "                 [--ledger LEDGER] [-o OUT]\n"
-"       tim-check selfcheck [--answers FILE] [--format text|json|html] [-o OUT]\n"
+"       tim-check selfcheck [--answers FILE|-] [--ask] [--save-answers FILE]\n"
+"                 [--format text|json|html] [-o OUT] [--org NAME]\n"
+"                 [--respondent NAME] [--previous FILE.json] [--strict]\n"
 "                 [--ledger LEDGER] [--repo DIR] [--host] [--lang ja|en]\n"
 "       tim-check ledger LEDGER...\n"
 "SEVERITY: error, warning, note (default: any finding fails), none\n"
@@ -36,13 +38,14 @@ usage(FILE *f)
 }
 
 enum {
-	O_ANSWERS = TIM_OPT_FIRST_FREE, O_BASELINE, O_DATA, O_FAIL_ON, O_FORMAT,
-	O_HOST, O_LANG, O_LEDGER, O_POLICY, O_REPO, O_ROOT, O_THREADS,
-	O_UNMARKED, O_UPDATE_BASELINE
+	O_ANSWERS = TIM_OPT_FIRST_FREE, O_ASK, O_BASELINE, O_DATA, O_FAIL_ON, O_FORMAT,
+	O_HOST, O_LANG, O_LEDGER, O_ORG, O_POLICY, O_PREVIOUS, O_REPO, O_RESPONDENT,
+	O_ROOT, O_SAVE_ANSWERS, O_STRICT, O_THREADS, O_UNMARKED, O_UPDATE_BASELINE
 };
 
 static const struct option longopts[] = {
 	{ "answers", required_argument, NULL, O_ANSWERS },
+	{ "ask", no_argument, NULL, O_ASK },
 	{ "baseline", required_argument, NULL, O_BASELINE },
 	{ "data", required_argument, NULL, O_DATA },
 	{ "fail-on", required_argument, NULL, O_FAIL_ON },
@@ -51,10 +54,15 @@ static const struct option longopts[] = {
 	{ "lang", required_argument, NULL, O_LANG },
 	{ "ledger", required_argument, NULL, O_LEDGER },
 	{ "null", no_argument, NULL, '0' },
+	{ "org", required_argument, NULL, O_ORG },
 	{ "output", required_argument, NULL, 'o' },
 	{ "policy", required_argument, NULL, O_POLICY },
+	{ "previous", required_argument, NULL, O_PREVIOUS },
 	{ "repo", required_argument, NULL, O_REPO },
+	{ "respondent", required_argument, NULL, O_RESPONDENT },
 	{ "root", required_argument, NULL, O_ROOT },
+	{ "save-answers", required_argument, NULL, O_SAVE_ANSWERS },
+	{ "strict", no_argument, NULL, O_STRICT },
 	{ "threads", required_argument, NULL, O_THREADS },
 	{ "unmarked", no_argument, NULL, O_UNMARKED },
 	{ "update-baseline", required_argument, NULL, O_UPDATE_BASELINE },
@@ -104,9 +112,13 @@ static const struct {
 	{ O_FORMAT, REPO | HOST | SELF, "--format", &opts.format },
 	{ O_LANG, SELF, "--lang", &opts.lang },
 	{ O_LEDGER, SELF | HOST, "--ledger", &opts.ledger },
+	{ O_ORG, SELF, "--org", &opts.org },
 	{ O_POLICY, REPO | UNM, "--policy", &opts.policy },
+	{ O_PREVIOUS, SELF, "--previous", &opts.previous },
 	{ O_REPO, SELF, "--repo", &opts.repo },
+	{ O_RESPONDENT, SELF, "--respondent", &opts.respondent },
 	{ O_ROOT, HOST, "--root", &opts.root },
+	{ O_SAVE_ANSWERS, SELF, "--save-answers", &opts.save_answers },
 	{ O_UPDATE_BASELINE, REPO, "--update-baseline", &opts.update_baseline },
 };
 
@@ -151,9 +163,15 @@ option(int c, int mode, int *unmarked, char **argv)
 	case 'o':
 		opts.out = optarg;
 		return -1;
+	case O_ASK:
+		opts.ask = 1;
+		return gate(mode, SELF, "--ask");
 	case O_HOST:
 		opts.host = 1;
 		return gate(mode, SELF, "--host");
+	case O_STRICT:
+		opts.strict = 1;
+		return gate(mode, SELF, "--strict");
 	case O_UNMARKED:
 		*unmarked = 1;
 		return gate(mode, REPO, "--unmarked");

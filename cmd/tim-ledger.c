@@ -57,6 +57,8 @@ usage(FILE *f)
 "       tim-ledger kinds\n"
 "common options: -h, --help  -q, --quiet  -v, --verbose  --json  --version\n"
 "LEDGER defaults to $TIM_LEDGER or [ledger] path in tim.conf.\n"));
+	fputs(_("-k, --witness, --witness-key, --quorum, --tsa and --tsa-cert default to\n"
+	    "[ledger] key-file, witness, witness-key, quorum, tsa and tsa-cert in tim.conf.\n"), f);
 }
 
 enum {
@@ -315,8 +317,11 @@ main(int argc, char **argv)
 		    _("'%s' needs more arguments") : _("too many arguments for '%s'"), sub->name);
 		goto out;
 	}
+	if ((r = tim_witness_cmd_config(&cli, sub->name)) != 0)
+		goto out;
 	r = tim_witness_cmd_route(sub->name, sub->run)(&cli, &opts, nargs, args);
 out:
+	tim_witness_cmd_config_release();
 	free(opts.argv_buf);
 	tim_cli_release(&cli);
 	return r;

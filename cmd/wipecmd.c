@@ -144,6 +144,30 @@ verify_result(const struct run *r, const struct tim_wipe_job *j)
 	return tim_wipe_verify_result(r->verify, j);
 }
 
+/*
+ * A result or verification word of the certificate (English there, for
+ * machines and auditors abroad) in the user's language on the terminal, so
+ * that a Japanese line holds no English word: "complete", "passed", "all",
+ * "block erase".
+ */
+static const char *
+said(const char *word)
+{
+	static const char *const words[] = {
+		N_("complete"), N_("incomplete"), N_("verification failed"),
+		N_("passed"), N_("failed"), N_("not verified"),
+		N_("all"), N_("sample"), N_("last"), N_("off"),
+		N_("crypto erase"), N_("block erase"), N_("overwrite (device)"),
+		N_("security erase"), N_("secure discard"),
+	};
+	size_t i;
+
+	for (i = 0; word && i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(word, words[i]) == 0)
+			return _(words[i]);
+	return word;
+}
+
 /* Fills the results; returns the item's exit status. */
 static int
 item_finish(struct run *r, json_t *it, const struct tim_wipe_job *j,
@@ -186,8 +210,8 @@ report_item(struct run *r, const json_t *it, const struct tim_wipe_job *j,
 		return;
 	tim_human_size((double)json_integer_value(json_object_get(it, "bytes_written")), size);
 	printf(_("%s '%s': %s written, method %s (passes: %s), verification %s: %s\n"),
-	    json_string_value(json_object_get(it, "result")), target, size, r->m.name,
-	    r->m.spec + 7, tim_wipe_verify_name(r->verify), verify_result(r, j));
+	    said(json_string_value(json_object_get(it, "result"))), target, size, r->m.name,
+	    r->m.spec + 7, said(tim_wipe_verify_name(r->verify)), said(verify_result(r, j)));
 }
 
 static json_t *
@@ -368,7 +392,7 @@ plan_line(struct run *r, const char *target, int file, uint64_t size)
 	}
 	printf(_("would erase %s '%s' (%s): method %s (passes: %s), verify %s%s\n"),
 	    what, target, sz, r->m.name, r->m.spec + 7,
-	    tim_wipe_verify_name(r->verify),
+	    said(tim_wipe_verify_name(r->verify)),
 	    file && !r->o->keep ?
 	    _(", then rename, truncate and remove") : "");
 }
@@ -756,7 +780,7 @@ hw_report(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_c
 	if (tim_hwverify_passed(v)) {
 		if (!r->cli->quiet && !r->cli->json) {
 			printf(_("complete '%s': %s (%s) finished\n"), d->path, cmd,
-			    tim_hw_technique(action));
+			    said(tim_hw_technique(action)));
 			printf(_("verified '%s': %llu blocks of %u bytes read back (%s): none holds its old content, expected %s\n"),
 			    d->path, (unsigned long long)v->checked, v->unit,
 			    v->mode == TIM_VERIFY_ALL ? _("all") : _("sample"),
@@ -819,7 +843,7 @@ hardware(struct run *r, const struct tim_blkdev *d, const struct tim_sanitize_ca
 	if (r->o->dry_run) {
 		if (!r->cli->quiet)
 			printf(_("would run %s (%s) on '%s', then read it back (%s)\n"),
-			    tim_hw_command(c, action), tim_hw_technique(action), d->path,
+			    tim_hw_command(c, action), said(tim_hw_technique(action)), d->path,
 			    mode == TIM_VERIFY_ALL ? _("all") : _("sample"));
 		return TIM_EXIT_OK;
 	}
@@ -961,6 +985,15 @@ wipe_device(struct run *r, const char *path)
 	tim_err_clear(&err);
 	if (tim_blkdev_probe(path, &d, &err) < 0)
 		return tim_cli_fail(r->cli, &err);
+	/*
+	 * Identify names the disk as --info does (it only asks, changes
+	 * nothing); an empty card reader is not asked.
+	 */
+	memset(&caps, 0, sizeof(caps));
+	if (d.size != 0) {
+		tim_sanitize_probe(&d, &caps);
+		tim_sanitize_identity(&d, &caps);
+	}
 	if (!same_device(r, &d, path))
 		return TIM_EXIT_FAIL;
 	if (!r->o->check && (s = refuse_in_use(r, &d)) != TIM_EXIT_OK)
@@ -970,7 +1003,6 @@ wipe_device(struct run *r, const char *path)
 		return TIM_EXIT_FAIL;
 	}
 	device_plan(r, &d);
-	tim_sanitize_probe(&d, &caps);
 	if (r->o->faults && r->o->faults->ata_security && caps.kind == TIM_SAN_ATA) {
 		caps.security = 1;	/* the test build: send it, see the drive abort */
 		caps.frozen = caps.enabled = caps.locked = 0;

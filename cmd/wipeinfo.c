@@ -59,6 +59,14 @@ jtri(int v)
 	return v == 1 ? json_true() : v == 0 ? json_false() : json_null();
 }
 
+/* NVMe DLFEAT: what a deallocated block reads as, in words. */
+static const char *
+dlfeat_text(int v)
+{
+	return v == 1 ? _("reads as zeros") : v == 2 ? _("reads as 0xff bytes") :
+	    v == 0 ? _("not reported by the namespace") : _("unknown");
+}
+
 static int
 info_one(struct tim_cli *cli, const char *path)
 {
@@ -80,6 +88,7 @@ info_one(struct tim_cli *cli, const char *path)
 		return tim_cli_fail(cli, &err);
 	}
 	tim_sanitize_probe(&d, &c);
+	tim_sanitize_identity(&d, &c);
 	if (cli->json) {
 		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:o, s:o}",
 		    "device", path, "node", d.node, "name", d.name, "transport", d.transport,
@@ -95,9 +104,9 @@ info_one(struct tim_cli *cli, const char *path)
 		    "enhanced_security_erase", jtri(c.enhanced), "secure_discard", jtri(c.secdiscard));
 
 		tim_json_set_str(j, "vendor", d.vendor[0] ? d.vendor : NULL);
-		tim_json_set_str(j, "model", c.model[0] ? c.model : d.model[0] ? d.model : NULL);
-		tim_json_set_str(j, "serial", c.serial[0] ? c.serial : d.serial[0] ? d.serial : NULL);
-		tim_json_set_str(j, "firmware", c.firmware[0] ? c.firmware : d.firmware[0] ? d.firmware : NULL);
+		tim_json_set_str(j, "model", d.model[0] ? d.model : NULL);
+		tim_json_set_str(j, "serial", d.serial[0] ? d.serial : NULL);
+		tim_json_set_str(j, "firmware", d.firmware[0] ? d.firmware : NULL);
 		tim_json_set_str(j, "wwid", d.wwid[0] ? d.wwid : NULL);
 		tim_json_set_str(j, "backing_file", d.backing[0] ? d.backing : NULL);
 		json_object_set_new(j, "partition", json_boolean(d.partition));
@@ -108,6 +117,14 @@ info_one(struct tim_cli *cli, const char *path)
 		json_object_set_new(j, "partitions", json_string(tim_buf_str(u.partitions)));
 		json_object_set_new(j, "hpa_dco", json_string(c.hpa_dco));
 		tim_json_set_str(san, "why_unknown", c.why[0] ? c.why : NULL);
+		if (c.kind == TIM_SAN_NVME) {
+			/* The read-back after Format NVM expects what DLFEAT promises. */
+			json_object_set_new(san, "dlfeat", c.dlfeat >= 0 ?
+			    json_integer(c.dlfeat) : json_null());
+			json_object_set_new(san, "deallocated_reads", c.dlfeat == 1 ?
+			    json_string("zeros") : c.dlfeat == 2 ? json_string("0xff") :
+			    c.dlfeat == 0 ? json_string("not reported") : json_null());
+		}
 		json_object_set_new(j, "sanitize", san);
 		tim_json_print(stdout, j);
 		json_decref(j);
@@ -117,9 +134,9 @@ info_one(struct tim_cli *cli, const char *path)
 	tim_human_size((double)d.size, sz);
 	printf("%s (%s)\n", path, d.node);
 	printf(_("  vendor:          %s\n"), d.vendor[0] ? d.vendor : _("unknown"));
-	printf(_("  model:           %s\n"), c.model[0] ? c.model : d.model[0] ? d.model : _("unknown"));
-	printf(_("  serial:          %s\n"), c.serial[0] ? c.serial : d.serial[0] ? d.serial : _("unknown"));
-	printf(_("  firmware:        %s\n"), c.firmware[0] ? c.firmware : d.firmware[0] ? d.firmware : _("unknown"));
+	printf(_("  model:           %s\n"), d.model[0] ? d.model : _("unknown"));
+	printf(_("  serial:          %s\n"), d.serial[0] ? d.serial : _("unknown"));
+	printf(_("  firmware:        %s\n"), d.firmware[0] ? d.firmware : _("unknown"));
 	if (d.wwid[0])
 		printf(_("  wwid:            %s\n"), d.wwid);
 	if (d.backing[0])
@@ -140,8 +157,13 @@ info_one(struct tim_cli *cli, const char *path)
 	if (c.kind != TIM_SAN_NONE) {
 		printf(_("  sanitize:        crypto erase %s, block erase %s, overwrite %s\n"),
 		    tri(c.crypto), tri(c.block), tri(c.overwrite));
-		if (c.kind == TIM_SAN_NVME)
+		if (c.kind == TIM_SAN_NVME) {
 			printf(_("  format erase:    %s (crypto %s)\n"), tri(c.format), tri(c.format_crypto));
+			if (c.dlfeat >= 0)
+				printf(_("  deallocated:     %s (DLFEAT %d)\n"), dlfeat_text(c.dlfeat), c.dlfeat);
+			else
+				printf(_("  deallocated:     %s\n"), dlfeat_text(c.dlfeat));
+		}
 		if (c.kind == TIM_SAN_ATA)
 			printf(_("  security erase:  %s (enhanced %s, frozen %s, password set %s)\n"),
 			    tri(c.security), tri(c.enhanced), tri(c.frozen), tri(c.enabled));

@@ -46,12 +46,116 @@ tim_witness_opt_add(const char **list, int *n, const char *v)
 	return 0;
 }
 
+/*
+ * The [ledger] keys of tim.conf read here, so that a cron job needs no long
+ * flags (each also as TIM_LEDGER_<KEY> in the environment). Register them
+ * with the known keys of libtim/config.c when tim.conf becomes strict.
+ */
+const char *const tim_witness_config_keys[] = {
+	"witness",	/* URL ...: checkpoint's witnesses */
+	"witness-key",	/* VKEY|FILE ...: the witnesses' verifier keys */
+	"quorum",	/* N: cosignatures needed */
+	"tsa",		/* URL: stamp's time-stamping authority */
+	"tsa-cert",	/* FILE: the TSA's trust anchor, for stamp and verify */
+	NULL
+};
+
+/* Set by tim_witness_cmd_config: which values came from the command line. */
+static struct {
+	int witness, wkey, quorum;
+	char *buf[2];	/* copies of the two lists, split in place */
+} given;
+
+/* Splits a whitespace-separated [ledger] list into list; 0 or a status. */
+static int
+config_list(struct tim_cli *cli, const char *key, const char **list, int *n, char **keep)
+{
+	const char *v = tim_config_get(cli->cfg, "ledger", key);
+	char *p, *tok, *save = NULL;
+
+	if (v == NULL)
+		return 0;
+	if ((*keep = p = strdup(v)) == NULL) {
+		tim_error(cli, _("out of memory"));
+		return TIM_EXIT_ERROR;
+	}
+	for (tok = strtok_r(p, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
+		if (tim_witness_opt_add(list, n, tok) < 0) {
+			tim_error(cli, _("tim.conf [ledger] %s: at most %d entries"), key,
+			    TIM_WITNESS_CMD_MAX);
+			return TIM_EXIT_ERROR;
+		}
+	return 0;
+}
+
+int
+tim_witness_cmd_config(struct tim_cli *cli, const char *sub)
+{
+	struct tim_witness_cmd *w = &tim_witness_opts;
+	const char *v;
+	char *end;
+	int r, count;
+
+	/* Only these read the settings: a bad one does not stop list or append. */
+	if (strcmp(sub, "checkpoint") != 0 && strcmp(sub, "verify") != 0 &&
+	    strcmp(sub, "stamp") != 0 && strcmp(sub, "check") != 0)
+		return 0;
+	given.witness = w->nwitness > 0;
+	given.wkey = w->nwkey > 0;
+	given.quorum = w->quorum >= 0;
+	if (!given.witness &&
+	    (r = config_list(cli, "witness", w->witness, &w->nwitness, &given.buf[0])) != 0)
+		return r;
+	if (!given.wkey &&
+	    (r = config_list(cli, "witness-key", w->wkey, &w->nwkey, &given.buf[1])) != 0)
+		return r;
+	if (w->tsa == NULL && (v = tim_config_get(cli->cfg, "ledger", "tsa")) && *v)
+		w->tsa = v;
+	if (w->tsa_cert == NULL && (v = tim_config_get(cli->cfg, "ledger", "tsa-cert")) && *v)
+		w->tsa_cert = v;
+	/* The quorum counts the witnesses: given lists set the file's aside. */
+	v = tim_config_get(cli->cfg, "ledger", "quorum");
+	if (v != NULL && *v == '\0')
+		v = NULL;	/* TIM_LEDGER_QUORUM= sets the file's aside */
+	if (given.quorum || given.witness || given.wkey || v == NULL || strcmp(sub, "stamp") == 0)
+		return 0;
+	errno = 0;
+	w->quorum = strtol(v, &end, 10);
+	if (errno || *end || end == v || w->quorum < 0 || w->quorum > TIM_WITNESS_CMD_MAX) {
+		tim_error(cli, _("tim.conf [ledger] quorum = '%s': give a number from 0 to %d"),
+		    v, TIM_WITNESS_CMD_MAX);
+		return TIM_EXIT_ERROR;
+	}
+	count = strcmp(sub, "checkpoint") == 0 ? w->nwitness : w->nwkey;
+	if (count == 0) {
+		/* Nothing for it to count in this command: no witness step. */
+		w->quorum = -1;
+		return 0;
+	}
+	if (w->quorum > count) {
+		tim_error(cli, _("tim.conf [ledger] quorum = %ld is more than the %d entries of %s"),
+		    w->quorum, count, strcmp(sub, "checkpoint") == 0 ? "witness" : "witness-key");
+		return TIM_EXIT_ERROR;
+	}
+	return 0;
+}
+
+void
+tim_witness_cmd_config_release(void)
+{
+	free(given.buf[0]);
+	free(given.buf[1]);
+	given.buf[0] = given.buf[1] = NULL;
+}
+
 tim_ledger_cmd_fn *
 tim_witness_cmd_route(const char *sub, tim_ledger_cmd_fn *run)
 {
 	const struct tim_witness_cmd *w = &tim_witness_opts;
 
-	if (strcmp(sub, "checkpoint") == 0 && (w->nwitness || w->nwkey || w->quorum >= 0))
+	/* Witness keys in tim.conf alone (for verify) leave checkpoint plain. */
+	if (strcmp(sub, "checkpoint") == 0 &&
+	    (w->nwitness || given.wkey || given.quorum))
 		return tim_witness_cmd_checkpoint;
 	if (strcmp(sub, "verify") == 0 && (w->nwkey || w->quorum >= 0 || w->tsa_cert))
 		return tim_witness_cmd_verify;
@@ -66,19 +170,19 @@ report(struct tim_cli *cli, struct tim_err *err)
 
 /* With --syslog or [ledger] syslog = yes, as the other ledger commands. */
 static void
-wlog(struct tim_cli *cli, struct tim_ledger_cmd *o, int prio, const char *fmt, ...)
+wlog(struct tim_cli *cli, int on, int prio, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
-wlog(struct tim_cli *cli, struct tim_ledger_cmd *o, int prio, const char *fmt, ...)
+wlog(struct tim_cli *cli, int on, int prio, const char *fmt, ...)
 {
 	static int opened;
 	va_list ap;
 
-	if (!o->syslog && !tim_config_get_bool(cli->cfg, "ledger", "syslog", 0))
+	if (!on && !tim_config_get_bool(cli->cfg, "ledger", "syslog", 0))
 		return;
 	if (!opened) {
-		openlog("tim-ledger", LOG_PID, LOG_AUTHPRIV);
+		openlog(cli->prog, LOG_PID, LOG_AUTHPRIV);
 		opened = 1;
 	}
 	va_start(ap, fmt);
@@ -551,7 +655,7 @@ tim_witness_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
 			got++;
 		} else {
 			tim_error(cli, _("witness '%s': %s"), wr[i].url, wr[i].why);
-			wlog(cli, o, LOG_ALERT, "checkpoint WITNESS REFUSED ledger=%s size=%llu witness=%s: %s",
+			wlog(cli, o->syslog, LOG_ALERT, "checkpoint WITNESS REFUSED ledger=%s size=%llu witness=%s: %s",
 			    path, (unsigned long long)res.lines, wr[i].url, wr[i].why);
 		}
 	}
@@ -572,10 +676,13 @@ tim_witness_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
 		tim_json_print(stdout, j);
 		json_decref(j);
 	} else if (!cli->quiet) {
+		/* Standard output is the note, as without witnesses: `> copy` keeps it. */
 		fwrite(note.buf, 1, note.len - 1, stdout);
-		printf(_("%d of %d witnesses cosigned (quorum %ld)\n"), got, wo->nwitness, quorum);
+		fflush(stdout);
+		fprintf(stderr, _("%d of %d witnesses cosigned (quorum %ld)\n"), got, wo->nwitness,
+		    quorum);
 	}
-	wlog(cli, o, got < quorum ? LOG_ALERT : LOG_INFO,
+	wlog(cli, o->syslog, got < quorum ? LOG_ALERT : LOG_INFO,
 	    "checkpoint ledger=%s size=%llu key=%s cosignatures=%d/%d quorum=%ld", path,
 	    (unsigned long long)res.lines, s.v.name, got, wo->nwitness, quorum);
 	if (got < quorum) {
@@ -788,67 +895,107 @@ out:
 	return worst;
 }
 
-int
-tim_witness_cmd_verify(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
-    char **argv)
+/* The witness and time-stamp checks of one ledger, as verify prints them. */
+static int
+witness_verify_one(struct tim_cli *cli, const char *path, const char *cpfile,
+    const struct tim_verifier *keys, long quorum, int syslog_on)
+{
+	const struct tim_witness_cmd *wo = &tim_witness_opts;
+	struct tim_checkpoint *cps;
+	struct tim_ledger_cmd o;
+	struct tim_err err;
+	size_t n;
+	json_t *j = json_pack("{s:s}", "ledger", path);
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.checkpoint = cpfile;
+	tim_err_clear(&err);
+	if (read_checkpoints(&o, path, &cps, &n, &err) < 0) {
+		tim_error(cli, "%s: %s", path, err.msg);
+		r = tim_cli_status(&err);
+	} else {
+		r = TIM_EXIT_OK;
+		if (wo->nwkey) {
+			int w = check_witnesses(cli, path, cps, n, keys, wo->nwkey, quorum, j);
+			if (w != TIM_EXIT_OK)
+				wlog(cli, syslog_on, LOG_ALERT, "verify WITNESS FAILED ledger=%s quorum=%ld",
+				    path, quorum);
+			if (w > r)
+				r = w;
+		}
+		if (wo->tsa_cert) {
+			int t = check_stamps(cli, path, cps, n, wo->tsa_cert, j);
+			if (t != TIM_EXIT_OK)
+				wlog(cli, syslog_on, LOG_ALERT, "verify TIMESTAMP FAILED ledger=%s", path);
+			if (t > r)
+				r = t;
+		}
+		tim_checkpoint_free_all(cps, n);
+	}
+	json_object_set_new(j, "ok", json_boolean(r == TIM_EXIT_OK));
+	if (cli->json)
+		tim_json_print(stdout, j);
+	json_decref(j);
+	return r;
+}
+
+/* Checks the quorum against the keys and loads them; 0 or a status. */
+static int
+witness_verify_setup(struct tim_cli *cli, struct tim_verifier *keys, long *quorum)
 {
 	struct tim_witness_cmd *wo = &tim_witness_opts;
-	struct tim_verifier keys[TIM_WITNESS_CMD_MAX];
 	const char *cafile = wo->tsa_cert;
 	struct tim_err err;
-	long quorum;
-	int i, r, worst;
 
 	tim_err_clear(&err);
 	if (wo->quorum >= 0 && wo->nwkey == 0)
 		return tim_cli_usage_error(cli, _("--quorum needs --witness-key"));
-	quorum = wo->quorum >= 0 ? wo->quorum : wo->nwkey;
-	if (quorum > wo->nwkey)
+	*quorum = wo->quorum >= 0 ? wo->quorum : wo->nwkey;
+	if (*quorum > wo->nwkey)
 		return tim_cli_usage_error(cli, _("--quorum %ld is more than the %d witness keys given"),
-		    quorum, wo->nwkey);
+		    *quorum, wo->nwkey);
 	if (load_wkeys(cli, keys, &err) < 0)
 		return report(cli, &err);
 	if (cafile && access(cafile, R_OK) < 0) {
 		tim_errorf(&err, errno, _("cannot read certificate '%s'"), cafile);
 		return report(cli, &err);
 	}
+	return 0;
+}
+
+int
+tim_witness_check_ledger(struct tim_cli *cli, const char *path)
+{
+	static struct tim_verifier keys[TIM_WITNESS_CMD_MAX];
+	static long quorum;
+	static int setup = -1;
+
+	if (tim_witness_opts.nwkey == 0 && tim_witness_opts.tsa_cert == NULL)
+		return TIM_EXIT_OK;
+	if (setup < 0)
+		setup = witness_verify_setup(cli, keys, &quorum);
+	if (setup != 0)
+		return setup;
+	return witness_verify_one(cli, path, NULL, keys, quorum, 0);
+}
+
+int
+tim_witness_cmd_verify(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
+    char **argv)
+{
+	struct tim_verifier keys[TIM_WITNESS_CMD_MAX];
+	long quorum;
+	int i, r, worst;
+
+	if ((r = witness_verify_setup(cli, keys, &quorum)) != 0)
+		return r;
 	/* The ledger and its checkpoints first, as plain verify does. */
 	worst = tim_ledger_cmd_verify(cli, o, argc, argv);
 	if (worst >= TIM_EXIT_USAGE)
 		return worst;
 	for (i = 0; i < argc; i++) {
-		struct tim_checkpoint *cps;
-		size_t n;
-		json_t *j = json_pack("{s:s}", "ledger", argv[i]);
-
-		tim_err_clear(&err);
-		if (read_checkpoints(o, argv[i], &cps, &n, &err) < 0) {
-			tim_error(cli, "%s: %s", argv[i], err.msg);
-			r = tim_cli_status(&err);
-		} else {
-			r = TIM_EXIT_OK;
-			if (wo->nwkey) {
-				int w = check_witnesses(cli, argv[i], cps, n, keys, wo->nwkey,
-				    quorum, j);
-				if (w != TIM_EXIT_OK)
-					wlog(cli, o, LOG_ALERT, "verify WITNESS FAILED ledger=%s quorum=%ld",
-					    argv[i], quorum);
-				if (w > r)
-					r = w;
-			}
-			if (cafile) {
-				int t = check_stamps(cli, argv[i], cps, n, cafile, j);
-				if (t != TIM_EXIT_OK)
-					wlog(cli, o, LOG_ALERT, "verify TIMESTAMP FAILED ledger=%s", argv[i]);
-				if (t > r)
-					r = t;
-			}
-			tim_checkpoint_free_all(cps, n);
-		}
-		json_object_set_new(j, "ok", json_boolean(r == TIM_EXIT_OK));
-		if (cli->json)
-			tim_json_print(stdout, j);
-		json_decref(j);
+		r = witness_verify_one(cli, argv[i], o->checkpoint, keys, quorum, o->syslog);
 		if (r > worst)
 			worst = r;
 	}

@@ -36,6 +36,24 @@ tim_ledger_cmd_fn tim_witness_cmd_checkpoint;
 tim_ledger_cmd_fn tim_witness_cmd_verify;
 tim_ledger_cmd_fn tim_witness_cmd_stamp;
 
+/* The [ledger] keys of tim.conf read by tim_witness_cmd_config. */
+extern const char *const tim_witness_config_keys[];
+
+/*
+ * Fills what the command line left unset from tim.conf's [ledger] witness,
+ * witness-key, quorum, tsa and tsa-cert, for sub (checkpoint, verify, stamp,
+ * or "check" for tim-check ledger); 0, or the status of a bad setting, said.
+ */
+int tim_witness_cmd_config(struct tim_cli *cli, const char *sub);
+void tim_witness_cmd_config_release(void);
+
+/*
+ * tim-check ledger: when witness keys or a TSA certificate are set, the
+ * witness and time-stamp checks of verify for path, printed the same way;
+ * TIM_EXIT_OK when neither is set.
+ */
+int tim_witness_check_ledger(struct tim_cli *cli, const char *path);
+
 /* Whether sub (checkpoint, verify) is to run through this front end. */
 tim_ledger_cmd_fn *tim_witness_cmd_route(const char *sub, tim_ledger_cmd_fn *run);
 

@@ -86,6 +86,47 @@ attr(const char *dir, const char *name, char *out, size_t n)
 			out[len] = '?';
 }
 
+/*
+ * The unit serial number page (SCSI VPD 80h) that sd keeps in sysfs for
+ * SCSI disks and, through libata's translation, for SATA disks: a 4-byte
+ * header (byte 3 the length), then the serial in ASCII. "" when absent.
+ */
+static void
+vpd_serial(const char *dir, char *out, size_t n)
+{
+	unsigned char pg[256];
+	char path[PATH_MAX];
+	size_t len, i, k = 0;
+	ssize_t r;
+	int fd;
+
+	out[0] = '\0';
+	if ((size_t)bsnprintf(path, sizeof(path), "%s/vpd_pg80", dir) >= sizeof(path))
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	r = read(fd, pg, sizeof(pg));
+	close(fd);
+	if (r < 4 || pg[1] != 0x80)
+		return;
+	len = pg[3];
+	if (len > (size_t)r - 4)
+		len = (size_t)r - 4;
+	for (i = 0; i < len && k + 1 < n; i++) {
+		unsigned char ch = pg[4 + i];
+
+		if (ch == '\0')
+			break;
+		if (k == 0 && ch == ' ')
+			continue;
+		out[k++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+	}
+	out[k] = '\0';
+	while (k > 0 && out[k - 1] == ' ')
+		out[--k] = '\0';
+}
+
 static long long
 attr_num(const char *dir, const char *name, long long dflt)
 {
@@ -222,6 +263,8 @@ tim_blkdev_probe(const char *path, struct tim_blkdev *d, struct tim_err *err)
 	attr(dev, "serial", d->serial, sizeof(d->serial));
 	if (!d->serial[0])
 		attr(dsys, "serial", d->serial, sizeof(d->serial));
+	if (!d->serial[0])
+		vpd_serial(dev, d->serial, sizeof(d->serial));
 	attr(dev, "firmware_rev", d->firmware, sizeof(d->firmware));
 	if (!d->firmware[0])
 		attr(dev, "rev", d->firmware, sizeof(d->firmware));

@@ -303,6 +303,7 @@ check_files(const struct tim_check_opts *o, struct tim_report *rep,
 	ctx_init(&c, o, rep, run, w);
 	if (o->unmarked && (c.unmarked = calloc(w->n ? w->n : 1, 1)) == NULL)
 		return tim_errorf(err, ENOMEM, _("out of memory"));
+	c.rootfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	pthread_mutex_init(&c.lock, NULL);
 	threads = o->threads > 0 ? o->threads : tim_parallel_threads();
 	/*
@@ -313,6 +314,8 @@ check_files(const struct tim_check_opts *o, struct tim_report *rep,
 	tzset();
 	tim_parallel_for((size_t)threads, threads, worker, &c);
 	pthread_mutex_destroy(&c.lock);
+	if (c.rootfd >= 0)
+		close(c.rootfd);
 	run->files += w->n;
 	rep->checked += w->n;
 	*unmarked = c.unmarked;

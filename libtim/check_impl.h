@@ -82,6 +82,7 @@ struct tim_check_words {
 	unsigned char group[TIM_CHECK_WORDS_MAX];	/* last bytes, each once */
 	size_t ngroups;
 	unsigned char before[TIM_CHECK_WORDS_MAX][32];	/* per group: bytes before the last */
+	unsigned char before2[TIM_CHECK_WORDS_MAX][32];	/* and the bytes before those */
 };
 
 void tim_check_words_init(struct tim_check_words *ws, const struct tim_globs *words);
@@ -102,6 +103,22 @@ struct tim_check_scratch {
 	unsigned char *buf;
 	size_t alloc;
 	struct tim_buf text;	/* markup-free text of a document */
+	struct tim_buf full;	/* the file's path under the root */
+	/*
+	 * Which zones cover the folder of the last file (files come in walk
+	 * order, so the next is most often in the same folder): zdir, and one
+	 * flag per zone in zdir_in; zin is the current file's.
+	 */
+	struct tim_buf zdir, probe;
+	unsigned char *zdir_in, *zin;
+	int zdir_valid;
+	/*
+	 * The folder of the last file opened, open on dirfd (when have_dirfd):
+	 * the next file of that folder is opened by its name in it, without
+	 * the kernel looking up the whole path again.
+	 */
+	struct tim_buf fdir;
+	int dirfd, have_dirfd;
 };
 
 /* Reads up to max bytes from the start of fd into sc->buf. */
@@ -119,6 +136,7 @@ struct tim_check_ctx {
 	pthread_mutex_t lock;		/* run->errors */
 	struct tim_check_words words;
 	struct tim_check_words levels;	/* the scheme's levels */
+	int rootfd;			/* o->root, or -1: files by full path */
 };
 
 /* Applies the rules to file idx of c->w, or for --unmarked sets its flag. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -114,6 +115,13 @@ utf8_valid(const unsigned char *p, size_t len)
 	while (i < len) {
 		if (p[i] < 0x80) {
 			i++;
+			continue;
+		}
+		/* The common case first: a whole three-byte sequence (kana, kanji). */
+		if (p[i] >= 0xe0 && p[i] <= 0xef && i + 2 < len) {
+			if ((p[i + 1] & 0xc0) != 0x80 || (p[i + 2] & 0xc0) != 0x80)
+				return 0;
+			i += 3;
 			continue;
 		}
 		if (p[i] >= 0xc2 && p[i] <= 0xdf)
@@ -258,19 +266,89 @@ struct zones_at {
 	int controlled;
 	int outbound;
 	const char *min;	/* the highest min-level */
+	const unsigned char *in;	/* per zone: it covers the file */
 };
 
-static void
-zones_at(const struct tim_check_opts *o, const char *rel, struct zones_at *za)
+/*
+ * Whether folder dir (its length len, no trailing slash) or a folder above
+ * it matches one of g's patterns: tim_globs_cover's walk up the path once
+ * it is past the file itself.
+ */
+static int
+dir_covered(const struct tim_globs *g, struct tim_buf *probe, const char *dir, size_t len)
+{
+	size_t i;
+	const char *slash;
+
+	tim_buf_reset(probe);
+	if (len == 0 || tim_buf_add(probe, dir, len) < 0)
+		return 0;
+	for (;;) {
+		for (i = 0; i < g->n; i++)
+			if (tim_glob_match(g->pat[i], probe->buf, 1))
+				return 1;
+		slash = strrchr(probe->buf, '/');
+		if (slash == NULL)
+			return 0;
+		tim_buf_truncate(probe, (size_t)(slash - probe->buf));
+	}
+}
+
+/*
+ * Per zone whether it covers rel, as tim_globs_cover says: the file's own
+ * name against the patterns, then its folders, which are the same for the
+ * files of one folder and asked once per folder. 0, -1 out of memory.
+ */
+static int
+zones_cover(const struct tim_policy *p, const char *rel, struct tim_check_scratch *sc)
+{
+	const char *slash = strrchr(rel, '/');
+	size_t dlen = slash ? (size_t)(slash - rel) : 0, i, k;
+
+	if (sc->zin == NULL) {
+		sc->zin = calloc(p->nzones ? p->nzones : 1, 1);
+		sc->zdir_in = calloc(p->nzones ? p->nzones : 1, 1);
+		if (sc->zin == NULL || sc->zdir_in == NULL)
+			return -1;
+	}
+	if (!sc->zdir_valid || sc->zdir.len != dlen || memcmp(sc->zdir.buf, rel, dlen) != 0) {
+		tim_buf_reset(&sc->zdir);
+		if (tim_buf_add(&sc->zdir, rel, dlen) < 0) {
+			sc->zdir_valid = 0;
+			return -1;
+		}
+		for (i = 0; i < p->nzones; i++)
+			sc->zdir_in[i] = (unsigned char)dir_covered(&p->zones[i].paths,
+			    &sc->probe, rel, dlen);
+		if (sc->probe.failed)
+			return sc->zdir_valid = 0, -1;
+		sc->zdir_valid = 1;
+	}
+	for (i = 0; i < p->nzones; i++) {
+		const struct tim_globs *g = &p->zones[i].paths;
+
+		sc->zin[i] = sc->zdir_in[i];
+		for (k = 0; k < g->n && !sc->zin[i]; k++)
+			sc->zin[i] = (unsigned char)tim_glob_match(g->pat[k], rel, 0);
+	}
+	return 0;
+}
+
+static int
+zones_at(const struct tim_check_opts *o, const char *rel, struct zones_at *za,
+    struct tim_check_scratch *sc)
 {
 	const struct tim_policy *p = o->policy;
 	size_t i;
 
 	memset(za, 0, sizeof(*za));
+	if (zones_cover(p, rel, sc) < 0)
+		return -1;
+	za->in = sc->zin;
 	for (i = 0; i < p->nzones; i++) {
 		const struct tim_zone *z = &p->zones[i];
 
-		if (!tim_globs_cover(&z->paths, rel))
+		if (!za->in[i])
 			continue;
 		za->in_zone = 1;
 		za->any_bits |= z->carriers < 0 ? p->carriers : z->carriers;
@@ -282,17 +360,51 @@ zones_at(const struct tim_check_opts *o, const char *rel, struct zones_at *za)
 	}
 	if (!za->in_zone)
 		za->any_bits = p->carriers;
+	return 0;
+}
+
+#define OPEN_FILE (O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+
+/*
+ * Opens rel (full from the current directory) through the thread's open
+ * folder: the folder is opened once (below the root, as the full path
+ * would reach it) and each of its files by name. Where the folder cannot
+ * be opened the full path is, so that the error is the one it gives.
+ */
+static int
+open_in_folder(struct tim_check_ctx *c, struct tim_check_scratch *sc,
+    const char *rel, const char *full)
+{
+	const char *slash = strrchr(rel, '/');
+	size_t dlen = slash ? (size_t)(slash - rel) : 0;
+
+	if (c->rootfd < 0 || slash == NULL)
+		return c->rootfd >= 0 ? openat(c->rootfd, rel, OPEN_FILE) : open(full, OPEN_FILE);
+	if (!sc->have_dirfd || sc->fdir.len != dlen || memcmp(sc->fdir.buf, rel, dlen) != 0) {
+		if (sc->have_dirfd)
+			close(sc->dirfd);
+		sc->have_dirfd = 0;
+		tim_buf_reset(&sc->fdir);
+		if (tim_buf_add(&sc->fdir, rel, dlen) < 0)
+			return open(full, OPEN_FILE);
+		sc->dirfd = openat(c->rootfd, sc->fdir.buf,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sc->dirfd < 0)
+			return open(full, OPEN_FILE);
+		sc->have_dirfd = 1;
+	}
+	return openat(sc->dirfd, slash + 1, OPEN_FILE);
 }
 
 /* Opens a regular file, never through a symbolic link; -1 after reporting. */
 static int
 open_file(struct tim_check_ctx *c, const struct tim_check_entry *e, const char *full,
-    size_t *size)
+    size_t *size, struct tim_check_scratch *sc)
 {
 	struct stat st;
 	int fd;
 
-	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	fd = open_in_folder(c, sc, e->rel, full);
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		*size = (size_t)st.st_size;
 		return fd;
@@ -334,7 +446,7 @@ is_text(const unsigned char *head, size_t hlen)
 /* Marked files in zones that forbid them; unmarked files in controlled zones. */
 static void
 rule_zones(struct tim_check_ctx *c, const struct tim_check_entry *e,
-    const struct labels *ls)
+    const struct zones_at *za, const struct labels *ls)
 {
 	const struct tim_policy *p = c->o->policy;
 	const char *lvl;
@@ -344,7 +456,7 @@ rule_zones(struct tim_check_ctx *c, const struct tim_check_entry *e,
 	for (i = 0; i < p->nzones; i++) {
 		const struct tim_zone *z = &p->zones[i];
 
-		if (!tim_globs_cover(&z->paths, e->rel))
+		if (!za->in[i])
 			continue;
 		lvl = level_with(c->o->scheme, ls, z->carriers < 0 ? p->carriers : z->carriers);
 		if (z->controlled && lvl == NULL)
@@ -383,7 +495,7 @@ apply_rules(struct tim_check_ctx *c, const struct tim_check_entry *e,
 {
 	const struct tim_label_scheme *s = c->o->scheme;
 
-	rule_zones(c, e, ls);
+	rule_zones(c, e, za, ls);
 	rule_below_min(c, e, level_with(s, ls, za->any_bits), za->min);
 	check_disagree(c, e, ls);
 	if (za->outbound && (za->controlled || marked_any ||
@@ -421,24 +533,30 @@ tim_check_file(struct tim_check_ctx *c, size_t idx, struct tim_check_scratch *sc
 {
 	const struct tim_check_opts *o = c->o;
 	const struct tim_check_entry *e = &c->w->e[idx];
-	struct tim_buf full = TIM_BUF_INIT;
+	struct tim_buf *full = &sc->full;
 	struct zones_at za;
 	size_t size;
 	int fd;
 
-	tim_buf_addf(&full, "%s/%s", o->root, e->rel);
-	if (full.failed) {
+	tim_buf_reset(full);
+	tim_buf_adds(full, o->root);
+	tim_buf_addch(full, '/');
+	tim_buf_adds(full, e->rel);
+	if (full->failed || zones_at(o, e->rel, &za, sc) < 0) {
+		/* The buffers start again empty for the next file. */
+		tim_buf_release(full);
+		tim_buf_release(&sc->zdir);
+		tim_buf_release(&sc->probe);
+		sc->zdir_valid = 0;
 		tim_check_run_error(c->run, &c->lock, _("out of memory"));
 		return;
 	}
-	zones_at(o, e->rel, &za);
 	/* --unmarked under a policy asks only about controlled zones. */
 	if (!(o->unmarked && o->have_policy && !za.controlled)) {
-		fd = open_file(c, e, full.buf, &size);
+		fd = open_file(c, e, full->buf, &size, sc);
 		if (fd >= 0) {
-			check_open(c, idx, full.buf, fd, size, &za, sc);
+			check_open(c, idx, full->buf, fd, size, &za, sc);
 			close(fd);
 		}
 	}
-	tim_buf_release(&full);
 }

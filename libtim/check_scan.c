@@ -3,7 +3,6 @@
  * Office and ODF packages) and CMS envelopes. No files are named here;
  * callers pass what they read.
  */
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -69,6 +68,14 @@ tim_check_scratch_release(struct tim_check_scratch *sc)
 {
 	free(sc->buf);
 	tim_buf_release(&sc->text);
+	tim_buf_release(&sc->full);
+	tim_buf_release(&sc->zdir);
+	tim_buf_release(&sc->probe);
+	tim_buf_release(&sc->fdir);
+	if (sc->have_dirfd)
+		close(sc->dirfd);
+	free(sc->zdir_in);
+	free(sc->zin);
 	memset(sc, 0, sizeof(*sc));
 }
 
@@ -102,7 +109,39 @@ tim_check_words_init(struct tim_check_words *ws, const struct tim_globs *words)
 			prev = (unsigned char)words->pat[i][wl - 2];
 			ws->before[g][prev >> 3] |= (unsigned char)(1u << (prev & 7));
 		}
+		if (wl < 3)
+			memset(ws->before2[g], 0xff, sizeof(ws->before2[g]));
+		else {
+			prev = (unsigned char)words->pat[i][wl - 3];
+			ws->before2[g][prev >> 3] |= (unsigned char)(1u << (prev & 7));
+		}
 	}
+}
+
+/* The first word (in their order) that ends at q, group g; NULL when none. */
+static const char *
+word_at(const struct tim_check_words *ws, size_t g, const unsigned char *p,
+    const unsigned char *q)
+{
+	unsigned char last = ws->group[g];
+	size_t k;
+
+	if (q > p && !(ws->before[g][q[-1] >> 3] & (1u << (q[-1] & 7))))
+		return NULL;
+	/* 様 and 秘 share their last two bytes, and text is full of 仕様. */
+	if (q > p + 1 && !(ws->before2[g][q[-2] >> 3] & (1u << (q[-2] & 7))))
+		return NULL;
+	for (k = 0; k < ws->n; k++) {
+		size_t wl = ws->len[k];
+
+		/* The two bytes before the last inline, before memcmp. */
+		if ((unsigned char)ws->w[k][wl - 1] == last && (size_t)(q - p) + 1 >= wl &&
+		    (wl < 2 || q[-1] == (unsigned char)ws->w[k][wl - 2]) &&
+		    (wl < 3 || q[-2] == (unsigned char)ws->w[k][wl - 3]) &&
+		    memcmp(q + 1 - wl, ws->w[k], wl - 1) == 0)
+			return ws->w[k];
+	}
+	return NULL;
 }
 
 /* The word that ends first in p, and its offset into *at. */
@@ -111,7 +150,7 @@ tim_check_words_find(const struct tim_check_words *ws, const unsigned char *p,
     size_t len, size_t *at)
 {
 	const char *best = NULL;
-	size_t g, k, end = len;
+	size_t g, end = len;
 
 	for (g = 0; g < ws->ngroups; g++) {
 		unsigned char last = ws->group[g];
@@ -119,17 +158,8 @@ tim_check_words_find(const struct tim_check_words *ws, const unsigned char *p,
 
 		/* Only a hit ending before the best so far can be earlier. */
 		for (q = p; q < p + end && (q = memchr(q, last, (size_t)(p + end - q))) != NULL; q++) {
-			const char *hit = NULL;
+			const char *hit = word_at(ws, g, p, q);
 
-			if (q > p && !(ws->before[g][q[-1] >> 3] & (1u << (q[-1] & 7))))
-				continue;
-			for (k = 0; k < ws->n && hit == NULL; k++) {
-				size_t wl = ws->len[k];
-
-				if ((unsigned char)ws->w[k][wl - 1] == last && (size_t)(q - p) + 1 >= wl &&
-				    memcmp(q + 1 - wl, ws->w[k], wl - 1) == 0)
-					hit = ws->w[k];
-			}
 			if (hit) {
 				best = hit;
 				end = (size_t)(q - p);
@@ -154,6 +184,26 @@ tim_check_line_of(const unsigned char *p, size_t at)
 	return line;
 }
 
+/*
+ * name against a pattern with at most one '*' that stays within a name, as
+ * fnmatch(pat, name, FNM_PATHNAME) says for these patterns, without its
+ * conversion of both to wide characters for every entry of every package.
+ */
+static int
+part_match(const char *pat, const char *name)
+{
+	const char *star = strchr(pat, '*');
+	size_t pl, sl, nl = strlen(name);
+
+	if (star == NULL)
+		return strcmp(pat, name) == 0;
+	pl = (size_t)(star - pat);
+	sl = strlen(star + 1);
+	return nl >= pl + sl && memcmp(name, pat, pl) == 0 &&
+	    memcmp(name + nl - sl, star + 1, sl) == 0 &&
+	    memchr(name + pl, '/', nl - pl - sl) == NULL;
+}
+
 /* The parts of an Office or ODF package that hold what people read. */
 static int
 text_part(const char *name)
@@ -167,7 +217,7 @@ text_part(const char *name)
 	size_t i;
 
 	for (i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
-		if (fnmatch(pats[i], name, FNM_PATHNAME) == 0)
+		if (part_match(pats[i], name))
 			return 1;
 	return 0;
 }
@@ -204,15 +254,25 @@ tim_check_package_text(int fd, size_t max, struct tim_buf *out)
 			continue;
 		in_tag = 0;
 		while (out->len < max && (n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
-			la_ssize_t i;
+			const char *q = chunk, *end = chunk + n, *stop;
 
-			for (i = 0; i < n; i++) {
-				if (chunk[i] == '<')
-					in_tag = 1;
-				else if (chunk[i] == '>')
+			/* The runs between tags, each added at once. */
+			while (q < end) {
+				if (in_tag) {
+					stop = memchr(q, '>', (size_t)(end - q));
+					if (stop == NULL)
+						break;
 					in_tag = 0;
-				else if (!in_tag)
-					tim_buf_addch(out, chunk[i]);
+					q = stop + 1;
+					continue;
+				}
+				stop = q;
+				while (stop < end && *stop != '<' && *stop != '>')
+					stop++;
+				tim_buf_add(out, q, (size_t)(stop - q));
+				if (stop < end && *stop == '<')
+					in_tag = 1;
+				q = stop < end ? stop + 1 : end;
 			}
 			if (out->failed)
 				break;

@@ -298,7 +298,10 @@ static const char *
 tree_rel(struct opwalk *ow, const struct tim_walk_entry *e)
 {
 	tim_buf_reset(&ow->rel);
-	tim_buf_addf(&ow->rel, "%s%s%s", ow->oprel, *ow->oprel && *e->rel ? "/" : "", e->rel);
+	tim_buf_adds(&ow->rel, ow->oprel);
+	if (*ow->oprel && *e->rel)
+		tim_buf_addch(&ow->rel, '/');
+	tim_buf_adds(&ow->rel, e->rel);
 	if (ow->rel.failed)
 		ow->w->failed = -1;
 	return tim_buf_str(&ow->rel);
@@ -378,6 +381,11 @@ static int
 walk_folder(struct tim_check_files *w, int fd, const char *oprel, int folder,
     struct tim_err *err)
 {
+	/*
+	 * Types from d_type: a file is opened with O_NOFOLLOW and checked to be
+	 * a regular file before it is read (check_rule.c), a folder entered
+	 * with O_NOFOLLOW by the walker, so a stale type follows nothing.
+	 */
 	static const struct tim_walk_ops ops = { visit, enter, NULL, walk_error, DEPTH_MAX + 1 };
 	struct opwalk *ow = malloc(sizeof(*ow));
 	int r;
@@ -388,7 +396,7 @@ walk_folder(struct tim_check_files *w, int fd, const char *oprel, int folder,
 	ow->oprel = oprel;
 	tim_buf_init(&ow->rel);
 	ow->folder[DEPTH_MAX + 1] = folder;
-	r = tim_walk(fd, ".", &ops, ow, err);
+	r = tim_walk_flags(fd, ".", &ops, ow, TIM_WALK_DTYPE, err);
 	tim_buf_release(&ow->rel);
 	free(ow);
 	return r < 0 ? -1 : 0;

@@ -272,7 +272,7 @@ static void
 c_firewall(struct host *h, struct tim_host_result *r)
 {
 	struct tim_buf out = TIM_BUF_INIT, f = TIM_BUF_INIT;
-	const char *nft, *ipt;
+	const char *nft = NULL, *ipt = NULL;
 	char v[64];
 
 	if (h->live && (nft = prog("nft")) != NULL) {
@@ -280,11 +280,11 @@ c_firewall(struct host *h, struct tim_host_result *r)
 
 		if (run(argv, &out) == 0) {
 			if (strstr(tim_buf_str(&out), "hook input") || strstr(tim_buf_str(&out), "hook forward"))
-				say(r, TIM_HOST_PASS, "nft: filter chains hooked (input/forward)");
+				say(r, TIM_HOST_PASS, _("nft: filter chains hooked (input/forward)"));
 			else if (out.len == 0)
-				say(r, TIM_HOST_FAIL, "nft: the ruleset is empty");
+				say(r, TIM_HOST_FAIL, _("nft: the ruleset is empty"));
 			else
-				say(r, TIM_HOST_FAIL, "nft: no input or forward chain");
+				say(r, TIM_HOST_FAIL, _("nft: no input or forward chain"));
 			goto out;
 		}
 	}
@@ -295,19 +295,25 @@ c_firewall(struct host *h, struct tim_host_result *r)
 			const char *s = tim_buf_str(&out);
 
 			if (strstr(s, "\n-A ") || strncmp(s, "-A ", 3) == 0 || strstr(s, "-P INPUT DROP"))
-				say(r, TIM_HOST_PASS, "iptables: rules present");
+				say(r, TIM_HOST_PASS, _("iptables: rules present"));
 			else
-				say(r, TIM_HOST_FAIL, "iptables: no rules, every policy ACCEPT");
+				say(r, TIM_HOST_FAIL, _("iptables: no rules, every policy ACCEPT"));
 			goto out;
 		}
 	}
 	if (hfile(h, "/etc/ufw/ufw.conf", &f) == 0 && conf_value(f.buf, "ENABLED", "= ", v, sizeof(v))) {
 		say(r, strcasecmp(v, "yes") == 0 ? TIM_HOST_PASS : TIM_HOST_FAIL,
-		    "/etc/ufw/ufw.conf ENABLED=%s (configuration; rules not read)", v);
+		    _("/etc/ufw/ufw.conf ENABLED=%s (configuration; rules not read)"), v);
 		goto out;
 	}
-	say(r, TIM_HOST_UNKNOWN, h->live ? "cannot read the ruleset (nft/iptables need root)" :
-	    "rulesets are only read on the running host");
+	if (!h->live)
+		say(r, TIM_HOST_UNKNOWN, _("rulesets are only read on the running host"));
+	else if (nft == NULL && ipt == NULL)
+		say(r, TIM_HOST_UNKNOWN, _("neither nft nor iptables is installed, so no ruleset can be read (no ufw either)"));
+	else if (geteuid() != 0)
+		say(r, TIM_HOST_UNKNOWN, _("cannot read the ruleset: %s needs root"), nft ? "nft list ruleset" : "iptables -S");
+	else
+		say(r, TIM_HOST_UNKNOWN, _("cannot read the ruleset: %s failed"), nft ? "nft list ruleset" : "iptables -S");
 out:
 	tim_buf_release(&out);
 	tim_buf_release(&f);
@@ -325,25 +331,25 @@ c_time(struct host *h, struct tim_host_result *r)
 		const char *argv[] = { td, "show", "-p", "NTPSynchronized", "--value", NULL };
 
 		if (run(argv, &out) == 0 && strncmp(tim_buf_str(&out), "yes", 3) == 0) {
-			say(r, TIM_HOST_PASS, "timedatectl: NTPSynchronized=yes");
+			say(r, TIM_HOST_PASS, _("timedatectl: NTPSynchronized=yes"));
 			goto out;
 		}
 	}
 	if (hexists(h, "/run/systemd/timesync/synchronized", NULL)) {
-		say(r, TIM_HOST_PASS, "/run/systemd/timesync/synchronized exists");
+		say(r, TIM_HOST_PASS, _("/run/systemd/timesync/synchronized exists"));
 		goto out;
 	}
 	for (i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++)
 		if (running(h, daemons[i])) {
-			say(r, TIM_HOST_PASS, "%s is running (synchronisation state not read)", daemons[i]);
+			say(r, TIM_HOST_PASS, _("%s is running (synchronisation state not read)"), daemons[i]);
 			goto out;
 		}
 	if (h->container)
-		say(r, TIM_HOST_UNKNOWN, "in a container the host keeps the clock");
+		say(r, TIM_HOST_UNKNOWN, _("in a container the host keeps the clock"));
 	else if (!h->live)
-		say(r, TIM_HOST_UNKNOWN, "not the running host: processes not visible");
+		say(r, TIM_HOST_UNKNOWN, _("not the running host: processes not visible"));
 	else
-		say(r, TIM_HOST_FAIL, "no time synchronisation found (timesyncd, chrony, ntpd)");
+		say(r, TIM_HOST_FAIL, _("no time synchronisation found (timesyncd, chrony, ntpd)"));
 out:
 	tim_buf_release(&out);
 }
@@ -354,17 +360,17 @@ c_audit(struct host *h, struct tim_host_result *r)
 	struct stat st;
 
 	if (running(h, "auditd"))
-		say(r, TIM_HOST_PASS, "auditd is running");
+		say(r, TIM_HOST_PASS, _("auditd is running"));
 	else if (running(h, "systemd-journal") && hexists(h, "/var/log/journal", &st) && S_ISDIR(st.st_mode))
-		say(r, TIM_HOST_PASS, "no auditd; systemd-journald keeps a persistent journal (logons via PAM)");
+		say(r, TIM_HOST_PASS, _("no auditd; systemd-journald keeps a persistent journal (logons via PAM)"));
 	else if (running(h, "rsyslogd") || running(h, "syslog-ng"))
-		say(r, TIM_HOST_PASS, "no auditd; a syslog daemon records logons");
+		say(r, TIM_HOST_PASS, _("no auditd; a syslog daemon records logons"));
 	else if (h->container)
-		say(r, TIM_HOST_UNKNOWN, "in a container; audit logging is the host's");
+		say(r, TIM_HOST_UNKNOWN, _("in a container; audit logging is the host's"));
 	else if (!h->live)
-		say(r, TIM_HOST_UNKNOWN, "not the running host: processes not visible");
+		say(r, TIM_HOST_UNKNOWN, _("not the running host: processes not visible"));
 	else
-		say(r, TIM_HOST_FAIL, "no auditd, persistent journal or syslog daemon running");
+		say(r, TIM_HOST_FAIL, _("no auditd, persistent journal or syslog daemon running"));
 }
 
 /* Parses journald's time spans ("3month", "90d", "1y"); seconds, or -1. */
@@ -444,7 +450,7 @@ c_retention(struct host *h, struct tim_host_result *r)
 	if (hfile(h, "/etc/systemd/journald.conf", &f) == 0) {
 		if (conf_value(f.buf, "MaxRetentionSec", "= ", v, sizeof(v)) && (sec = timespan(v)) > 0 &&
 		    sec < 90L * DAY) {
-			say(r, TIM_HOST_FAIL, "journald.conf MaxRetentionSec=%s is under three months", v);
+			say(r, TIM_HOST_FAIL, _("journald.conf MaxRetentionSec=%s is under three months"), v);
 			goto out;
 		}
 		conf_value(f.buf, "Storage", "= ", storage, sizeof(storage));
@@ -452,26 +458,26 @@ c_retention(struct host *h, struct tim_host_result *r)
 	if (hfile(h, "/etc/audit/auditd.conf", &f) == 0 &&
 	    conf_value(f.buf, "max_log_file_action", "= ", v, sizeof(v))) {
 		if (strcasecmp(v, "keep_logs") == 0) {
-			say(r, TIM_HOST_PASS, "auditd.conf max_log_file_action=keep_logs: audit logs are never rotated away");
+			say(r, TIM_HOST_PASS, _("auditd.conf max_log_file_action=keep_logs: audit logs are never rotated away"));
 			goto out;
 		}
 		if ((days = oldest_days(h, "/var/log/audit", "audit.log")) >= 90) {
-			say(r, TIM_HOST_PASS, "auditd rotates (%s); the oldest audit log is %ld days old", v, days);
+			say(r, TIM_HOST_PASS, _("auditd rotates (%s); the oldest audit log is %ld days old"), v, days);
 			goto out;
 		}
-		say(r, TIM_HOST_UNKNOWN, "auditd rotates (max_log_file_action=%s): retention in time depends on volume", v);
+		say(r, TIM_HOST_UNKNOWN, _("auditd rotates (max_log_file_action=%s): retention in time depends on volume"), v);
 	}
 	if (strcasecmp(storage, "volatile") == 0 || strcasecmp(storage, "none") == 0) {
-		say(r, TIM_HOST_FAIL, "journald.conf Storage=%s: the journal does not survive a reboot", storage);
+		say(r, TIM_HOST_FAIL, _("journald.conf Storage=%s: the journal does not survive a reboot"), storage);
 		goto out;
 	}
 	if ((days = oldest_days(h, "/var/log", "auth.log")) >= 90 ||
 	    (days = oldest_days(h, "/var/log", "secure")) >= 90) {
-		say(r, TIM_HOST_PASS, "the oldest logon log in /var/log is %ld days old", days);
+		say(r, TIM_HOST_PASS, _("the oldest logon log in /var/log is %ld days old"), days);
 		goto out;
 	}
 	if (r->status != TIM_HOST_UNKNOWN || r->evidence[0] == '\0')
-		say(r, TIM_HOST_UNKNOWN, "no retention setting or log older than 90 days found");
+		say(r, TIM_HOST_UNKNOWN, _("no retention setting or log older than 90 days found"));
 out:
 	tim_buf_release(&f);
 }
@@ -525,22 +531,25 @@ c_usb(struct host *h, struct tim_host_result *r)
 	    (strstr(f.buf, "modprobe.blacklist=usb-storage") || strstr(f.buf, "modprobe.blacklist=usb_storage") ||
 	    strstr(f.buf, "usbcore.authorized_default=0"))) {
 		u.blocked = 1;
-		snprintf(u.where, sizeof(u.where), "kernel command line");
+		snprintf(u.where, sizeof(u.where), "%s", _("the kernel command line"));
 	}
 	if (h->live && hfile(h, "/proc/modules", &f) == 0 && strncmp(f.buf, "usb_storage ", 12) != 0 &&
 	    strstr(f.buf, "\nusb_storage ") == NULL && hexists(h, "/sys/module/usb_storage", NULL) && !u.blocked)
-		say(r, TIM_HOST_FAIL, "usb-storage is built into the kernel and not blocked");
+		say(r, TIM_HOST_FAIL, _("usb-storage is built into the kernel and not blocked"));
 	else if (h->live && hfile(h, "/proc/modules", &f) == 0 &&
-	    (strncmp(f.buf, "usb_storage ", 12) == 0 || strstr(f.buf, "\nusb_storage ")))
-		say(r, TIM_HOST_FAIL, "the usb_storage module is loaded%s%s", u.blocked ? " despite " : "",
-		    u.blocked ? u.where : "");
+	    (strncmp(f.buf, "usb_storage ", 12) == 0 || strstr(f.buf, "\nusb_storage "))) {
+		if (u.blocked)
+			say(r, TIM_HOST_FAIL, _("the usb_storage module is loaded despite %s"), u.where);
+		else
+			say(r, TIM_HOST_FAIL, _("the usb_storage module is loaded"));
+	} else if (u.blocked && h->container)
+		say(r, TIM_HOST_UNKNOWN, _("%s (in a container; the host kernel decides)"), u.where);
 	else if (u.blocked)
-		say(r, h->container ? TIM_HOST_UNKNOWN : TIM_HOST_PASS, "%s%s", u.where,
-		    h->container ? " (in a container; the host kernel decides)" : "");
+		say(r, TIM_HOST_PASS, "%s", u.where);
 	else if (h->container)
-		say(r, TIM_HOST_UNKNOWN, "in a container; the host kernel decides about USB storage");
+		say(r, TIM_HOST_UNKNOWN, _("in a container; the host kernel decides about USB storage"));
 	else
-		say(r, TIM_HOST_FAIL, "usb-storage is neither blacklisted nor installed as /bin/false in modprobe.d");
+		say(r, TIM_HOST_FAIL, _("usb-storage is neither blacklisted nor installed as /bin/false in modprobe.d"));
 	tim_buf_release(&f);
 }
 
@@ -607,7 +616,7 @@ c_anonymous(struct host *h, struct tim_host_result *r)
 	n = listening(h, "/proc/net/udp", 1, 0, s, n, 512);
 	n = listening(h, "/proc/net/udp6", 1, 1, s, n, 512);
 	if (n == 0 && !hexists(h, "/proc/net/tcp", NULL)) {
-		say(r, TIM_HOST_UNKNOWN, "/proc/net/tcp cannot be read");
+		say(r, TIM_HOST_UNKNOWN, _("/proc/net/tcp cannot be read"));
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -618,40 +627,40 @@ c_anonymous(struct host *h, struct tim_host_result *r)
 			if (hfile(h, "/etc/vsftpd.conf", &f) == 0 &&
 			    conf_value(f.buf, "anonymous_enable", "=", v, sizeof(v))) {
 				if (strcasecmp(v, "YES") == 0) {
-					say(r, TIM_HOST_FAIL, "ftp (21/tcp) with vsftpd anonymous_enable=YES");
+					say(r, TIM_HOST_FAIL, _("ftp (21/tcp) with vsftpd anonymous_enable=YES"));
 					fail = 1;
 				}
 			} else {
-				say(r, TIM_HOST_UNKNOWN, "ftp (21/tcp) listening; anonymous login not determined");
+				say(r, TIM_HOST_UNKNOWN, _("ftp (21/tcp) listening; anonymous login not determined"));
 				unknown = 1;
 			}
 		} else if (!s[i].udp && s[i].port == 23) {
-			say(r, TIM_HOST_FAIL, "telnet (23/tcp) listening");
+			say(r, TIM_HOST_FAIL, _("telnet (23/tcp) listening"));
 			fail = 1;
 		} else if (!s[i].udp && (s[i].port == 512 || s[i].port == 513 || s[i].port == 514)) {
-			say(r, TIM_HOST_FAIL, "rexec/rlogin/rsh (%u/tcp) listening", s[i].port);
+			say(r, TIM_HOST_FAIL, _("rexec/rlogin/rsh (%u/tcp) listening"), s[i].port);
 			fail = 1;
 		} else if (s[i].udp && s[i].port == 69) {
-			say(r, TIM_HOST_FAIL, "tftp (69/udp) listening: no authentication at all");
+			say(r, TIM_HOST_FAIL, _("tftp (69/udp) listening: no authentication at all"));
 			fail = 1;
 		} else if (!s[i].udp && (s[i].port == 445 || s[i].port == 139)) {
 			if (hfile(h, "/etc/samba/smb.conf", &f) == 0 &&
 			    (strstr(f.buf, "guest ok = yes") || strstr(f.buf, "map to guest = bad user") ||
 			    strstr(f.buf, "map to guest = Bad User") || strstr(f.buf, "public = yes"))) {
-				say(r, TIM_HOST_FAIL, "smb (%u/tcp) with guest access in smb.conf", s[i].port);
+				say(r, TIM_HOST_FAIL, _("smb (%u/tcp) with guest access in smb.conf"), s[i].port);
 				fail = 1;
 			} else if (f.len == 0) {
-				say(r, TIM_HOST_UNKNOWN, "smb (%u/tcp) listening; guest access not determined", s[i].port);
+				say(r, TIM_HOST_UNKNOWN, _("smb (%u/tcp) listening; guest access not determined"), s[i].port);
 				unknown = 1;
 			}
 		} else if (!s[i].udp && s[i].port == 873) {
-			say(r, TIM_HOST_UNKNOWN, "rsync daemon (873/tcp) listening; module auth not read");
+			say(r, TIM_HOST_UNKNOWN, _("rsync daemon (873/tcp) listening; module auth not read"));
 			unknown = 1;
 		}
 	}
 	if (!fail && !unknown)
-		say(r, TIM_HOST_PASS, "no anonymous service listening (exposed: %s)",
-		    list.len ? list.buf : "none");
+		say(r, TIM_HOST_PASS, _("no anonymous service listening (exposed: %s)"),
+		    list.len ? list.buf : _("none"));
 	else if (fail)
 		r->status = TIM_HOST_FAIL;
 out:
@@ -696,14 +705,14 @@ c_idle(struct host *h, struct tim_host_result *r)
 		tmout_conf(h, "/etc/bash.bashrc", f.buf, &t);
 	hdir(h, "/etc/profile.d", ".sh", tmout_conf, &t);
 	if (t.secs > 0 && t.secs <= 3600)
-		say(r, TIM_HOST_PASS, "TMOUT=%ld in %s", t.secs, t.where);
+		say(r, TIM_HOST_PASS, _("TMOUT=%ld in %s"), t.secs, t.where);
 	else if (t.secs > 3600)
-		say(r, TIM_HOST_FAIL, "TMOUT=%ld in %s is over an hour", t.secs, t.where);
+		say(r, TIM_HOST_FAIL, _("TMOUT=%ld in %s is over an hour"), t.secs, t.where);
 	else if (hfile(h, "/etc/systemd/logind.conf", &f) == 0 &&
 	    conf_value(f.buf, "StopIdleSessionSec", "=", v, sizeof(v)) && (sec = timespan(v)) > 0)
-		say(r, TIM_HOST_PASS, "logind.conf StopIdleSessionSec=%s", v);
+		say(r, TIM_HOST_PASS, _("logind.conf StopIdleSessionSec=%s"), v);
 	else
-		say(r, TIM_HOST_FAIL, "no idle logout (TMOUT in /etc/profile*, logind StopIdleSessionSec); a desktop screen lock is not visible to tim");
+		say(r, TIM_HOST_FAIL, _("no idle logout (TMOUT in /etc/profile*, logind StopIdleSessionSec); a desktop screen lock is not visible to tim"));
 	tim_buf_release(&f);
 }
 
@@ -728,13 +737,13 @@ c_password(struct host *h, struct tim_host_result *r)
 		history |= strstr(f.buf, "pam_pwhistory") != NULL || strstr(f.buf, "remember=") != NULL;
 	}
 	if (!any) {
-		say(r, TIM_HOST_UNKNOWN, "no PAM password stack found");
+		say(r, TIM_HOST_UNKNOWN, _("no PAM password stack found"));
 		goto out;
 	}
 	say(r, quality && (history || (maxdays[0] && atol(maxdays) < 99999)) ? TIM_HOST_PASS : TIM_HOST_FAIL,
-	    "quality check %s, reuse prevention %s, PASS_MAX_DAYS %s",
-	    quality ? "pam_pwquality/cracklib" : "missing", history ? "pam_pwhistory/remember" : "missing",
-	    maxdays[0] ? maxdays : "unset");
+	    _("quality check %s, reuse prevention %s, PASS_MAX_DAYS %s"),
+	    quality ? "pam_pwquality/cracklib" : _("missing"), history ? "pam_pwhistory/remember" : _("missing"),
+	    maxdays[0] ? maxdays : _("unset"));
 out:
 	tim_buf_release(&f);
 }
@@ -767,18 +776,18 @@ c_updates(struct host *h, struct tim_host_result *r)
 	if (hexists(h, "/usr/bin/apt-get", NULL)) {
 		hdir(h, "/etc/apt/apt.conf.d", "", apt_conf, &a);
 		if (a.unattended && hexists(h, "/usr/bin/unattended-upgrade", NULL))
-			say(r, TIM_HOST_PASS, "unattended-upgrades enabled in %s", a.where);
+			say(r, TIM_HOST_PASS, _("unattended-upgrades enabled in %s"), a.where);
 		else if (a.unattended)
-			say(r, TIM_HOST_FAIL, "enabled in %s but unattended-upgrades is not installed", a.where);
+			say(r, TIM_HOST_FAIL, _("enabled in %s but unattended-upgrades is not installed"), a.where);
 		else
-			say(r, TIM_HOST_FAIL, "APT::Periodic::Unattended-Upgrade is not enabled");
+			say(r, TIM_HOST_FAIL, _("APT::Periodic::Unattended-Upgrade is not enabled"));
 	} else if (hfile(h, "/etc/dnf/automatic.conf", &f) == 0) {
 		if (conf_value(f.buf, "apply_updates", "= ", v, sizeof(v)) && strcasecmp(v, "yes") == 0)
-			say(r, TIM_HOST_PASS, "dnf-automatic apply_updates=yes (timer state not read)");
+			say(r, TIM_HOST_PASS, _("dnf-automatic apply_updates=yes (timer state not read)"));
 		else
-			say(r, TIM_HOST_FAIL, "dnf-automatic does not apply updates");
+			say(r, TIM_HOST_FAIL, _("dnf-automatic does not apply updates"));
 	} else
-		say(r, TIM_HOST_UNKNOWN, "neither apt nor dnf-automatic found");
+		say(r, TIM_HOST_UNKNOWN, _("neither apt nor dnf-automatic found"));
 	tim_buf_release(&f);
 }
 
@@ -828,11 +837,11 @@ c_disk(struct host *h, struct tim_host_result *r)
 	int any = 0, fail = 0, unknown = 0;
 
 	if (h->o->data == NULL || *h->o->data == '\0') {
-		say(r, TIM_HOST_UNKNOWN, "no controlled data paths given ([host] data-paths or --data)");
+		say(r, TIM_HOST_UNKNOWN, _("no controlled data paths given ([host] data-paths or --data)"));
 		return;
 	}
 	if (!h->live || tim_read_file("/proc/self/mountinfo", FILE_MAX, 0, &mi, &err) < 0) {
-		say(r, TIM_HOST_UNKNOWN, "mounts are only read on the running host");
+		say(r, TIM_HOST_UNKNOWN, _("mounts are only read on the running host"));
 		goto out;
 	}
 	for (p = h->o->data; *p; p = *e ? e + 1 : e) {
@@ -878,14 +887,14 @@ c_disk(struct host *h, struct tim_host_result *r)
 			}
 		}
 		if (strcmp(fstype, "ecryptfs") == 0 || strcmp(fstype, "fuse.gocryptfs") == 0)
-			say(r, TIM_HOST_PASS, "%s: on %s (%s)", path, best, fstype);
+			say(r, TIM_HOST_PASS, _("%s: on %s (%s)"), path, best, fstype);
 		else if (maj != 0 && crypt_below(maj, min, 0))
-			say(r, TIM_HOST_PASS, "%s: on %s, dm-crypt below device %u:%u", path, best, maj, min);
+			say(r, TIM_HOST_PASS, _("%s: on %s, dm-crypt below device %u:%u"), path, best, maj, min);
 		else if (maj == 0 || strcmp(fstype, "overlay") == 0 || strcmp(fstype, "zfs") == 0) {
-			say(r, TIM_HOST_UNKNOWN, "%s: on %s (%s); encryption not visible", path, best, fstype);
+			say(r, TIM_HOST_UNKNOWN, _("%s: on %s (%s); encryption not visible"), path, best, fstype);
 			unknown = 1;
 		} else {
-			say(r, TIM_HOST_FAIL, "%s: on %s (%s, device %u:%u) without dm-crypt", path, best, fstype, maj, min);
+			say(r, TIM_HOST_FAIL, _("%s: on %s (%s, device %u:%u) without dm-crypt"), path, best, fstype, maj, min);
 			fail = 1;
 		}
 	}
@@ -901,7 +910,7 @@ c_ledger(struct host *h, struct tim_host_result *r)
 	struct tim_err err;
 
 	if (h->o->ledger == NULL || *h->o->ledger == '\0') {
-		say(r, TIM_HOST_UNKNOWN, "no ledger configured ([ledger] path, TIM_LEDGER or --ledger)");
+		say(r, TIM_HOST_UNKNOWN, _("no ledger configured ([ledger] path, TIM_LEDGER or --ledger)"));
 		return;
 	}
 	memset(&res, 0, sizeof(res));
@@ -909,9 +918,9 @@ c_ledger(struct host *h, struct tim_host_result *r)
 	if (tim_ledger_verify(h->o->ledger, NULL, &res, &err) < 0)
 		say(r, TIM_HOST_FAIL, "%s", err.msg);
 	else if (!res.ok)
-		say(r, TIM_HOST_FAIL, "%s: line %llu: %s", h->o->ledger, (unsigned long long)res.bad_line, res.reason);
+		say(r, TIM_HOST_FAIL, _("%s: line %llu: %s"), h->o->ledger, (unsigned long long)res.bad_line, res.reason);
 	else
-		say(r, TIM_HOST_PASS, "%s verifies: %llu records", h->o->ledger,
+		say(r, TIM_HOST_PASS, _("%s verifies: %llu records"), h->o->ledger,
 		    (unsigned long long)(res.lines ? res.lines - 1 : 0));
 	free(res.leaves);
 }
@@ -944,9 +953,9 @@ static const struct {
 	{ "usb-storage", "告示 V 第一 21", N_("USB storage is disabled"), c_usb },
 	{ "anonymous-services", "告示 V 第一 8", N_("no anonymous network service"), c_anonymous },
 	{ "idle-logout", "告示 V 第一 42", N_("idle sessions are locked or logged out"), c_idle },
-	{ "password-policy", "告示 V 第二 6, V 第二 7", N_("passwords are checked and not reused"), c_password },
+	{ "password-policy", "告示 V 第二 6、V 第二 7", N_("passwords are checked and not reused"), c_password },
 	{ "auto-updates", "告示 V 第一 12", N_("updates are applied automatically"), c_updates },
-	{ "disk-encryption", "告示 V 第二 11, V 第三 3", N_("controlled data paths are encrypted at rest"), c_disk },
+	{ "disk-encryption", "告示 V 第二 11、V 第三 3", N_("controlled data paths are encrypted at rest"), c_disk },
 	{ "ledger", "告示 I 第四 1", N_("the ledger is present and verifies"), c_ledger },
 };
 

@@ -599,6 +599,28 @@ tim_hw_kind_name(int kind)
 	return kind >= 0 && kind < 6 ? hw_names[kind] : "?";
 }
 
+/* What each kind is called in a sentence (hw_names are the option's words). */
+static const char *
+hw_what(int kind)
+{
+	static const char *const what[] = { N_("a hardware erase"), N_("crypto erase"),
+	    N_("block erase"), N_("sanitize overwrite"), N_("ATA security erase"),
+	    N_("secure discard") };
+
+	return kind >= 0 && kind < 6 ? _(what[kind]) : "?";
+}
+
+void
+tim_sanitize_identity(struct tim_blkdev *d, const struct tim_sanitize_caps *c)
+{
+	if (c->model[0])
+		snprintf(d->model, sizeof(d->model), "%s", c->model);
+	if (c->serial[0])
+		snprintf(d->serial, sizeof(d->serial), "%s", c->serial);
+	if (c->firmware[0])
+		snprintf(d->firmware, sizeof(d->firmware), "%s", c->firmware);
+}
+
 static int
 offers(const struct tim_sanitize_caps *c, int kind)
 {
@@ -640,8 +662,8 @@ tim_sanitize_choose(const struct tim_blkdev *d, const struct tim_sanitize_caps *
 		    d->path, c->why[0] ? ": " : "", c->why);
 	}
 	if (!offers(c, kind))
-		return tim_failf(err, _("'%s' does not offer %s erase%s%s"), d->path,
-		    tim_hw_kind_name(kind), c->why[0] ? ": " : "", c->why);
+		return tim_failf(err, _("'%s' does not offer %s (--hardware=%s)%s%s"), d->path,
+		    hw_what(kind), tim_hw_kind_name(kind), c->why[0] ? ": " : "", c->why);
 	if (kind == TIM_HW_SECURITY && c->frozen == 1)
 		return tim_failf(err, _("'%s' is security-frozen by the firmware: suspend and resume the machine (or re-plug the drive) and try again"), d->path);
 	if (kind == TIM_HW_SECURITY && (c->enabled == 1 || c->locked == 1))

@@ -143,6 +143,13 @@ void tim_ata_parse_identify(const unsigned char *id, struct tim_sanitize_caps *c
  */
 void tim_sanitize_probe(const struct tim_blkdev *d, struct tim_sanitize_caps *c);
 
+/*
+ * Takes the model, serial and firmware the device's Identify gave (when it
+ * gave them) into d, so that --info, the header of an erase, the resume
+ * check and the certificate all name the device the same way.
+ */
+void tim_sanitize_identity(struct tim_blkdev *d, const struct tim_sanitize_caps *c);
+
 /* The hardware erase actions tim-wipe can run. */
 enum {
 	TIM_HW_AUTO, TIM_HW_CRYPTO, TIM_HW_BLOCK, TIM_HW_OVERWRITE,

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+struct tim_buf;
 struct tim_err;
 
 /*
@@ -41,8 +42,17 @@ struct tim_sc_answer {
 struct tim_selfcheck {
 	struct tim_sc_answer a[TIM_SC_ITEMS];
 	int lang_en;		/* 0 Japanese, 1 English */
-	char when[21];		/* RFC 3339 */
+	char when[21];		/* RFC 3339 UTC, for machines (JSON) */
+	char when_local[32];	/* local time with its offset, for people */
+	char date_local[11];	/* the local date the answers were given */
 	char host[256];
+	char org[256];		/* the organisation, or "" */
+	char respondent[256];	/* who answered, or "" */
+	/* The previous report (--previous FILE.json), for the yearly review. */
+	int have_prev;
+	char prev_date[11];	/* its local date */
+	double prev_score[TIM_SC_CATS];	/* -1: no answered item */
+	int prev_value[TIM_SC_ITEMS];	/* TIM_SC_*, TIM_SC_UNANSWERED */
 };
 
 void tim_selfcheck_init(struct tim_selfcheck *sc);
@@ -61,6 +71,23 @@ int tim_selfcheck_parse_value(const char *word);
 int tim_selfcheck_load(struct tim_selfcheck *sc, const char *text,
     const char *file, struct tim_err *err);
 
+/*
+ * Reads the previous report, as tim_selfcheck_write_json wrote it: its date,
+ * category scores and answers, shown beside this one. Anything else (not a
+ * self-check report, a score out of range) is an error naming the file.
+ */
+int tim_selfcheck_load_previous(struct tim_selfcheck *sc, const char *text,
+    const char *file, struct tim_err *err);
+
+/* The unanswered items' numbers, "4, 5, 12", into b; how many there are. */
+int tim_selfcheck_unanswered(const struct tim_selfcheck *sc, struct tim_buf *b);
+
+/*
+ * The answers in the format tim_selfcheck_load reads, so that this year's
+ * answers are next year's starting point; unanswered items as comments.
+ */
+int tim_selfcheck_write_answers(const struct tim_selfcheck *sc, FILE *f);
+
 /* Adds evidence tim gathered to item no (1-based). */
 void tim_selfcheck_evidence(struct tim_selfcheck *sc, int no, int ok,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -77,7 +104,12 @@ int tim_selfcheck_complete(const struct tim_selfcheck *sc);
 
 int tim_selfcheck_write_text(const struct tim_selfcheck *sc, FILE *f);
 int tim_selfcheck_write_json(const struct tim_selfcheck *sc, FILE *f);
-/* One self-contained page: inline CSS, the item table and an SVG radar chart. */
+/*
+ * One self-contained page that prints on one A4 sheet: inline CSS with
+ * @page A4, the organisation, respondent and date, the item table, an SVG
+ * radar chart (with the previous report's scores when loaded) and a block
+ * for signatures and seals (押印).
+ */
 int tim_selfcheck_write_html(const struct tim_selfcheck *sc, FILE *f);
 
 /* A short form of the item for prompts, in the language asked for. */

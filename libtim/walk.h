@@ -22,7 +22,7 @@ enum {
 	TIM_WALK_STOP = 2
 };
 
-/* Entry types, from readdir's d_type or, where it gave none, fstatat. */
+/* Entry types, from fstatat (or readdir's d_type with TIM_WALK_DTYPE). */
 enum tim_walk_type {
 	TIM_WALK_REG,
 	TIM_WALK_DIR,
@@ -62,6 +62,8 @@ struct tim_walk_ops {
 	int max_depth;		/* 0: TIM_WALK_DEPTH_MAX */
 };
 
+#define TIM_WALK_DTYPE	1
+
 /*
  * Walks root (relative to dirfd, or AT_FDCWD). Returns 0 when the walk
  * ended, TIM_WALK_STOP when a callback stopped it, -1 with err filled for
@@ -70,5 +72,15 @@ struct tim_walk_ops {
  */
 int tim_walk(int dirfd, const char *root, const struct tim_walk_ops *ops,
     void *arg, struct tim_err *err);
+
+/*
+ * tim_walk with flags. TIM_WALK_DTYPE: an entry's type comes from readdir's
+ * d_type where the file system gives one, without an fstatat per entry.
+ * The type can then be stale (renamed or swapped since the folder was
+ * read): only for callers that open what they visit with O_NOFOLLOW and
+ * check what they opened (folders are entered that way by the walker).
+ */
+int tim_walk_flags(int dirfd, const char *root, const struct tim_walk_ops *ops,
+    void *arg, int flags, struct tim_err *err);
 
 #endif

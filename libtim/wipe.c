@@ -242,6 +242,8 @@ fill_pattern(const struct tim_wipe_pass *p, uint64_t offset, unsigned char *buf,
 
 #define FILL_PIECE (128 << 10)
 
+static unsigned char zero_piece[FILL_PIECE];	/* never written: .bss, the zero page */
+
 int
 tim_wipe_stream_fill(struct tim_wipe_stream *s, uint64_t offset,
     unsigned char *buf, size_t len)
@@ -272,14 +274,16 @@ tim_wipe_stream_fill(struct tim_wipe_stream *s, uint64_t offset,
 			return -1;
 	}
 	/*
-	 * Zero and encrypt in place a piece at a time, so the piece is still in
-	 * the cache when the cipher reads it back.
+	 * The keystream is the encryption of zeros. The zeros come from one
+	 * read-only piece that is never written (its pages are the kernel's
+	 * zero page, always in the cache), so buf is written once, by the
+	 * cipher, instead of being cleared first: a third less memory traffic
+	 * for the same bytes.
 	 */
 	while (len > 0) {
 		int n = len > FILL_PIECE ? FILL_PIECE : (int)len;
 
-		memset(buf, 0, (size_t)n);
-		if (EVP_EncryptUpdate(s->ctx, buf, &outl, buf, n) != 1 || outl != n)
+		if (EVP_EncryptUpdate(s->ctx, buf, &outl, zero_piece, n) != 1 || outl != n)
 			return -1;
 		buf += n;
 		len -= (size_t)n;

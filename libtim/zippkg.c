@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <zip.h>
+#include <zlib.h>
 #include <archive.h>
 #include <archive_entry.h>
 #include <libxml/parser.h>
@@ -91,6 +93,9 @@ struct tim_zsrc {
 	unsigned char *wbuf;
 	size_t wlen;
 	zip_uint64_t woff;	/* where wbuf goes in out */
+	/* One deflate stream for the changed parts, reset between them. */
+	z_stream zs;
+	int zs_ready, zs_level;
 };
 
 #define ZSRC_WBUF ((size_t)1 << 20)
@@ -259,15 +264,24 @@ xmlish(const char *name)
 	    (len > 5 && strcasecmp(name + len - 5, ".rels") == 0);
 }
 
-/* Inflates one entry into part, counting what really comes out. */
+/*
+ * Inflates one entry into part, counting what really comes out. The buffer
+ * starts at the size the entry declares (a byte more, so the read that
+ * finds the end needs no more room), never above 64 KiB: a small part
+ * takes a small block, and a lie only costs a realloc.
+ */
 static int
 read_part(struct tim_zpkg *p, struct tim_zpart *q, off_t packed, struct tim_err *err)
 {
 	zip_file_t *zf = zip_fopen_index(p->za, (zip_uint64_t)q->index, 0);
+	zip_stat_t zs;
 	size_t cap = 65536;
 	zip_int64_t n;
 	int r = -1;
 
+	if (zip_stat_index(p->za, (zip_uint64_t)q->index, 0, &zs) == 0 &&
+	    (zs.valid & ZIP_STAT_SIZE) && zs.size < cap)
+		cap = (size_t)zs.size + 1;
 	if (zf == NULL)
 		return tim_errorf(err, 0, _("'%s' is damaged: %s"), p->path, zip_strerror(p->za));
 	q->data = malloc(cap + 1);
@@ -387,6 +401,7 @@ tim_zpkg_load(struct tim_zpkg *p, int fd, const char *path,
 		memset(&part, 0, sizeof(part));
 		part.name = strdup(name);
 		part.index = i;
+		part.comp_method = (zs.valid & ZIP_STAT_COMP_METHOD) ? zs.comp_method : -1;
 		part.mtime = (zs.valid & ZIP_STAT_MTIME) ? zs.mtime : 0;
 		part.is_dir = name[strlen(name) - 1] == '/';
 		if (part.name == NULL || add_part(p, &part) < 0) {
@@ -423,6 +438,8 @@ tim_zpkg_release(struct tim_zpkg *p)
 		zip_discard(p->za);
 	p->za = NULL;
 	if (p->src) {
+		if (p->src->zs_ready)
+			deflateEnd(&p->src->zs);
 		zip_error_fini(&p->src->error);
 		free(p->src->wbuf);
 	}
@@ -454,6 +471,7 @@ tim_zpkg_add(struct tim_zpkg *p, const char *name, xmlDocPtr doc,
 	part.name = strdup(name);
 	part.doc = doc;
 	part.index = -1;
+	part.comp_method = -1;
 	/* New parts take the package's first time, so output stays reproducible. */
 	if (p->n > 0) {
 		part.mtime = p->parts[0].mtime;
@@ -723,6 +741,233 @@ out:
 	return r;
 }
 
+/*
+ * A changed part deflated by tim, handed to libzip as compressed data so it
+ * copies the bytes (as it copies unchanged entries) instead of opening a
+ * deflate stream of its own per part: libzip's stream (level 6, raw, 15-bit
+ * window, memory level 9) allocates and clears some 400 KB each time, more
+ * than deflating a small XML part costs. The bytes and headers are the ones
+ * libzip writes itself: the same zlib, parameters and attributes.
+ */
+struct tim_zpre {
+	unsigned char *data;	/* deflated */
+	zip_uint64_t clen, len, pos;
+	uLong crc;
+	int level;
+	zip_error_t error;
+};
+
+/* What libzip's deflate layer reports: version 2.0 and the level's bits. */
+#define ZPRE_VERSION_NEEDED 20
+#define ZPRE_GPBF_MASK 0x0836	/* libzip's ..._GENERAL_PURPOSE_BIT_FLAGS_ALLOWED_MASK */
+#define ZPRE_LEVEL 6
+#define ZPRE_MEMLEVEL 9		/* libzip's MAX_MEM_LEVEL */
+
+/*
+ * The level libzip (1.7) deflates a part at: ZPRE_LEVEL asked for, but for
+ * an entry that was deflated already the request equals the entry's method,
+ * libzip forgets the level and uses 0, which its deflate takes as 9.
+ */
+static int
+zpre_level(const struct tim_zpart *part)
+{
+	return part->index >= 0 && part->comp_method == ZIP_CM_DEFLATE ? Z_BEST_COMPRESSION : ZPRE_LEVEL;
+}
+
+static zip_int64_t
+zpre_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct tim_zpre *z = ud;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		z->pos = 0;
+		return 0;
+	case ZIP_SOURCE_READ:
+		if (len > z->clen - z->pos)
+			len = z->clen - z->pos;
+		memcpy(data, z->data + z->pos, (size_t)len);
+		z->pos += len;
+		return (zip_int64_t)len;
+	case ZIP_SOURCE_CLOSE:
+		return 0;
+	case ZIP_SOURCE_STAT: {
+		zip_stat_t *st = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &z->error);
+
+		if (st == NULL)
+			return -1;
+		zip_stat_init(st);
+		st->size = z->len;
+		st->comp_size = z->clen;
+		st->comp_method = ZIP_CM_DEFLATE;
+		st->crc = (zip_uint32_t)z->crc;
+		st->encryption_method = ZIP_EM_NONE;
+		st->valid |= ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD |
+		    ZIP_STAT_CRC | ZIP_STAT_ENCRYPTION_METHOD;
+		return sizeof(*st);
+	}
+	case ZIP_SOURCE_GET_FILE_ATTRIBUTES: {
+		zip_file_attributes_t *a = ZIP_SOURCE_GET_ARGS(zip_file_attributes_t, data, len, &z->error);
+
+		if (a == NULL)
+			return -1;
+		a->valid |= ZIP_FILE_ATTRIBUTES_VERSION_NEEDED | ZIP_FILE_ATTRIBUTES_GENERAL_PURPOSE_BIT_FLAGS;
+		a->version_needed = ZPRE_VERSION_NEEDED;
+		a->general_purpose_bit_mask = ZPRE_GPBF_MASK;
+		a->general_purpose_bit_flags = z->level < 3 ? 2 << 1 : z->level > 7 ? 1 << 1 : 0;
+		return sizeof(*a);
+	}
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&z->error, data, len);
+	case ZIP_SOURCE_FREE:
+		free(z->data);
+		zip_error_fini(&z->error);
+		free(z);
+		return 0;
+	case ZIP_SOURCE_SUPPORTS:
+		return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ,
+		    ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+		    ZIP_SOURCE_GET_FILE_ATTRIBUTES, -1);
+	default:
+		zip_error_set(&z->error, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
+/*
+ * Parts tim makes itself (its header, footer, styles, properties) come out
+ * the same for every file given the same label: deflated once per batch.
+ * Building a block's Huffman trees costs more than anything else in a small
+ * part, and deflate gives the same bytes for the same input and level.
+ * Parts a file already had are always deflated.
+ */
+#define ZPRE_SLOTS 16
+#define ZPRE_MAX 8192
+static struct {
+	unsigned char *in, *out;
+	size_t len, clen;
+	uLong crc;
+	int level;
+} zpre_cache[ZPRE_SLOTS];
+static size_t zpre_next;
+static pthread_mutex_t zpre_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Fills z from the cache; 0 when the input was not seen. */
+static int
+zpre_cached(struct tim_zpre *z, const void *data, size_t len, int level)
+{
+	size_t i;
+	int hit = 0;
+
+	pthread_mutex_lock(&zpre_lock);
+	for (i = 0; i < ZPRE_SLOTS && !hit; i++)
+		if (zpre_cache[i].in != NULL && zpre_cache[i].len == len &&
+		    zpre_cache[i].level == level && memcmp(zpre_cache[i].in, data, len) == 0 &&
+		    (z->data = malloc(zpre_cache[i].clen)) != NULL) {
+			memcpy(z->data, zpre_cache[i].out, zpre_cache[i].clen);
+			z->clen = zpre_cache[i].clen;
+			z->crc = zpre_cache[i].crc;
+			hit = 1;
+		}
+	pthread_mutex_unlock(&zpre_lock);
+	return hit;
+}
+
+static void
+zpre_keep(const struct tim_zpre *z, const void *data)
+{
+	unsigned char *in = malloc(z->len), *out = malloc(z->clen);
+	size_t i;
+
+	if (in == NULL || out == NULL) {
+		free(in);
+		free(out);
+		return;
+	}
+	memcpy(in, data, z->len);
+	memcpy(out, z->data, z->clen);
+	pthread_mutex_lock(&zpre_lock);
+	i = zpre_next++ % ZPRE_SLOTS;
+	free(zpre_cache[i].in);
+	free(zpre_cache[i].out);
+	zpre_cache[i].in = in;
+	zpre_cache[i].out = out;
+	zpre_cache[i].len = z->len;
+	zpre_cache[i].clen = z->clen;
+	zpre_cache[i].crc = z->crc;
+	zpre_cache[i].level = z->level;
+	pthread_mutex_unlock(&zpre_lock);
+}
+
+/*
+ * Deflates data as libzip would into a source of compressed bytes; NULL
+ * when libzip must do it itself: a part deflate does not shrink (libzip
+ * then stores it), one larger than libzip's buffer (it feeds deflate a
+ * buffer at a time), or any failure here.
+ */
+static zip_source_t *
+zpre_source(struct tim_zsrc *s, int level, int cache, const void *data, size_t len)
+{
+	struct tim_zpre *z;
+	zip_source_t *src;
+	zip_error_t zerr;
+	uLong bound;
+
+	if (len == 0 || len > ZPRE_MAX)
+		return NULL;
+	if ((z = calloc(1, sizeof(*z))) == NULL)
+		return NULL;
+	z->len = len;
+	z->level = level;
+	if (cache && zpre_cached(z, data, len, level))
+		goto made;
+	if (!s->zs_ready) {
+		memset(&s->zs, 0, sizeof(s->zs));
+		if (deflateInit2(&s->zs, level, Z_DEFLATED, -MAX_WBITS, ZPRE_MEMLEVEL,
+		    Z_DEFAULT_STRATEGY) != Z_OK)
+			goto fail;
+		s->zs_ready = 1;
+		s->zs_level = level;
+	} else if (deflateReset(&s->zs) != Z_OK)
+		goto fail;
+	/* Right after a reset, a new level takes effect with no output. */
+	if (s->zs_level != level) {
+		if (deflateParams(&s->zs, level, Z_DEFAULT_STRATEGY) != Z_OK)
+			goto fail;
+		s->zs_level = level;
+	}
+	bound = deflateBound(&s->zs, (uLong)len);
+	if ((z->data = malloc(bound)) == NULL)
+		goto fail;
+	s->zs.next_in = (Bytef *)(uintptr_t)data;
+	s->zs.avail_in = (uInt)len;
+	s->zs.next_out = z->data;
+	s->zs.avail_out = (uInt)bound;
+	if (deflate(&s->zs, Z_FINISH) != Z_STREAM_END || s->zs.total_out >= len)
+		goto fail;
+	z->clen = s->zs.total_out;
+	z->crc = crc32(crc32(0L, Z_NULL, 0), data, (uInt)len);
+	if (cache)
+		zpre_keep(z, data);
+made:
+	zip_error_init(&z->error);
+	zip_error_init(&zerr);
+	src = zip_source_function_create(zpre_cb, z, &zerr);
+	zip_error_fini(&zerr);
+	if (src == NULL) {
+		zip_error_fini(&z->error);
+		free(z->data);
+		free(z);
+	}
+	return src;
+fail:
+	free(z->data);
+	free(z);
+	return NULL;
+}
+
+int tim_zpkg_libzip_deflates;
+
 /* One changed or new part into the libzip archive. */
 static int
 put_part(struct tim_zpkg *p, struct tim_zpart *part, struct tim_err *err)
@@ -734,16 +979,26 @@ put_part(struct tim_zpkg *p, struct tim_zpart *part, struct tim_err *err)
 	int size;
 
 	xmlDocDumpMemoryEnc(part->doc, &mem, &size, "UTF-8");
-	if (mem == NULL || size < 0 || (copy = malloc((size_t)size + 1)) == NULL) {
+	if (mem == NULL || size < 0) {
 		xmlFree(mem);
 		return tim_errorf(err, ENOMEM, _("out of memory"));
 	}
-	memcpy(copy, mem, (size_t)size);
-	xmlFree(mem);
-	zs = zip_source_buffer(p->za, copy, (zip_uint64_t)size, 1);
-	if (zs == NULL) {
-		free(copy);
-		return tim_errorf(err, 0, _("cannot write '%s': %s"), p->path, zip_strerror(p->za));
+	zs = tim_zpkg_libzip_deflates ? NULL :
+	    zpre_source(p->src, zpre_level(part), part->index < 0, mem, (size_t)size);
+	if (zs != NULL)
+		xmlFree(mem);
+	else {
+		if ((copy = malloc((size_t)size + 1)) == NULL) {
+			xmlFree(mem);
+			return tim_errorf(err, ENOMEM, _("out of memory"));
+		}
+		memcpy(copy, mem, (size_t)size);
+		xmlFree(mem);
+		zs = zip_source_buffer(p->za, copy, (zip_uint64_t)size, 1);
+		if (zs == NULL) {
+			free(copy);
+			return tim_errorf(err, 0, _("cannot write '%s': %s"), p->path, zip_strerror(p->za));
+		}
 	}
 	if (part->index >= 0)
 		idx = zip_file_replace(p->za, (zip_uint64_t)part->index, zs, 0) < 0 ? -1 : part->index;
@@ -753,7 +1008,7 @@ put_part(struct tim_zpkg *p, struct tim_zpart *part, struct tim_err *err)
 		zip_source_free(zs);
 		return tim_errorf(err, 0, _("cannot write '%s': %s"), p->path, zip_strerror(p->za));
 	}
-	if (zip_set_file_compression(p->za, (zip_uint64_t)idx, ZIP_CM_DEFLATE, 6) < 0 ||
+	if (zip_set_file_compression(p->za, (zip_uint64_t)idx, ZIP_CM_DEFLATE, ZPRE_LEVEL) < 0 ||
 	    zip_file_set_mtime(p->za, (zip_uint64_t)idx, part->mtime, 0) < 0)
 		return tim_errorf(err, 0, _("cannot write '%s': %s"), p->path, zip_strerror(p->za));
 	return 0;
@@ -799,31 +1054,107 @@ tim_zpkg_write(struct tim_zpkg *p, int out, const char *const *first,
 	return 0;
 }
 
+/*
+ * Fragments parsed before, kept for the next file: a batch marks many files
+ * with the same label, and a parse (a parser context, its dictionary, the
+ * namespace declarations) costs far more than copying the tree it built.
+ * A few slots, taken in turn; the key is the whole text, so a hit is the
+ * same tree a parse would give.
+ */
+#define FRAG_SLOTS 16
+#define FRAG_MAX 8192
+static struct {
+	char *key;		/* nsdecls, NUL, frag */
+	size_t len;
+	xmlDocPtr doc;
+} frag_cache[FRAG_SLOTS];
+static size_t frag_next;
+static pthread_mutex_t frag_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Copies the cached fragment's first element into doc; 0 when not cached. */
+static int
+frag_cached(xmlDocPtr doc, const struct tim_buf *key, xmlNodePtr *copy)
+{
+	xmlNodePtr n;
+	size_t i;
+	int hit = 0;
+
+	pthread_mutex_lock(&frag_lock);
+	for (i = 0; i < FRAG_SLOTS; i++)
+		if (frag_cache[i].doc != NULL && frag_cache[i].len == key->len &&
+		    memcmp(frag_cache[i].key, key->buf, key->len) == 0) {
+			for (n = xmlDocGetRootElement(frag_cache[i].doc)->children; n; n = n->next)
+				if (n->type == XML_ELEMENT_NODE)
+					break;
+			*copy = n ? xmlDocCopyNode(n, doc, 1) : NULL;
+			hit = 1;
+			break;
+		}
+	pthread_mutex_unlock(&frag_lock);
+	return hit;
+}
+
+/* Keeps tmp for later; returns 1 when the cache took it. */
+static int
+frag_keep(const struct tim_buf *key, xmlDocPtr tmp)
+{
+	char *k;
+	size_t i;
+
+	if (key->len > FRAG_MAX || (k = malloc(key->len)) == NULL)
+		return 0;
+	memcpy(k, key->buf, key->len);
+	pthread_mutex_lock(&frag_lock);
+	i = frag_next++ % FRAG_SLOTS;
+	free(frag_cache[i].key);
+	if (frag_cache[i].doc)
+		xmlFreeDoc(frag_cache[i].doc);
+	frag_cache[i].key = k;
+	frag_cache[i].len = key->len;
+	frag_cache[i].doc = tmp;
+	pthread_mutex_unlock(&frag_lock);
+	return 1;
+}
+
 xmlNodePtr
 tim_xml_fragment(xmlDocPtr doc, const char *nsdecls, const char *frag,
     struct tim_err *err)
 {
-	struct tim_buf b = TIM_BUF_INIT;
+	struct tim_buf b = TIM_BUF_INIT, key = TIM_BUF_INIT;
 	xmlDocPtr tmp;
 	xmlNodePtr n, copy = NULL;
 
+	tim_buf_adds(&key, nsdecls);
+	tim_buf_add(&key, "", 1);
+	tim_buf_adds(&key, frag);
+	if (!key.failed && frag_cached(doc, &key, &copy)) {
+		tim_buf_release(&key);
+		if (copy == NULL)
+			tim_errorf(err, ENOMEM, _("out of memory"));
+		return copy;
+	}
 	tim_buf_addf(&b, "<tim-fragment %s>%s</tim-fragment>", nsdecls, frag);
 	if (b.failed) {
 		tim_buf_release(&b);
+		tim_buf_release(&key);
 		tim_errorf(err, ENOMEM, _("out of memory"));
 		return NULL;
 	}
 	tmp = tim_xml_parse(b.buf, b.len, "tim", err);
 	tim_buf_release(&b);
-	if (tmp == NULL)
+	if (tmp == NULL) {
+		tim_buf_release(&key);
 		return NULL;
+	}
 	for (n = xmlDocGetRootElement(tmp)->children; n; n = n->next)
 		if (n->type == XML_ELEMENT_NODE)
 			break;
 	/* The copy declares the namespaces it uses on itself. */
 	if (n != NULL)
 		copy = xmlDocCopyNode(n, doc, 1);
-	xmlFreeDoc(tmp);
+	if (key.failed || n == NULL || !frag_keep(&key, tmp))
+		xmlFreeDoc(tmp);
+	tim_buf_release(&key);
 	if (copy == NULL)
 		tim_errorf(err, ENOMEM, _("out of memory"));
 	return copy;

@@ -33,6 +33,7 @@ struct tim_zpart {
 	int stored;		/* write without compression (ODF mimetype) */
 	xmlDocPtr doc;		/* parsed and changed: written from here */
 	long long index;	/* the entry in the zip read, -1 for a new part */
+	int comp_method;	/* of that entry (ZIP_CM_*), -1 for a new part */
 };
 
 struct tim_zsrc;
@@ -68,6 +69,12 @@ void tim_zpkg_remove(struct tim_zpkg *p, struct tim_zpart *part);
 /* The part parsed as XML (kept in part->doc for writing). */
 xmlDocPtr tim_zpkg_xml(struct tim_zpkg *p, struct tim_zpart *part,
     struct tim_err *err);
+
+/*
+ * Tests only: when set, libzip deflates every changed part itself, the
+ * reference tim's own deflating must match byte for byte.
+ */
+extern int tim_zpkg_libzip_deflates;
 
 /*
  * Writes the package to out: entries keep their order (new parts last),

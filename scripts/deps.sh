@@ -72,7 +72,8 @@ if [ "${1:-}" = check ]; then
 	# tests/tim-wipe-vm.bats: a VM under QEMU with Debian's kernel.
 	cmd qemu-system-x86_64 qemu-system-x86
 	cmd busybox busybox-static
-	# tests/tim-wipe-cert.bats: the erasure certificate in headless Chromium.
+	# tests/tim-wipe-cert.bats: the erasure certificate in headless Chromium;
+	# tests/tim-check-selfcheck.bats: the self-check report, on one A4 page.
 	cmd chromium chromium
 	cmd pdfinfo poppler-utils
 	# tests/tim-mark-office.bats: LibreOffice saves and renders the documents,

@@ -523,7 +523,7 @@ EOF
 	assert_line --partial '"id":"ledger","clause":"告示 I 第四 1","title":"the ledger is present and verifies","status":"pass"'
 	run tim-check host --root h
 	assert_failure 1
-	assert_output --partial "fail    anonymous-services"
+	assert_output --regexp "fail +anonymous-services +告示 V 第一 8 +no anonymous network service"
 }
 
 @test "messages in Japanese under a ja_JP locale" {
@@ -533,7 +533,7 @@ EOF
 	echo a > confidential/a.txt
 	run env LANG=ja_JP.UTF-8 tim-check
 	assert_failure 1
-	assert_output --partial "confidential/a.txt: 管理区域にありますが、表示がありません"
+	assert_output --partial "confidential/a.txt: 管理対象の区域にありますが、表示がありません"
 	assert_output --partial "エラー: 1"
 }
 

@@ -533,3 +533,148 @@ EOF
 	assert_output --partial '証人'
 	refute_output --partial 'witnesses cosigned'
 }
+
+# --- tim.conf settings, tim-check ledger, the nightly cron job -------------
+
+# conf LINES...: a tim.conf of those [ledger] lines, used from now on.
+conf() {
+	printf '[ledger]\n' > tim.conf
+	printf '%s\n' "$@" >> tim.conf
+	export TIM_CONFIG=$PWD/tim.conf
+}
+
+@test "tim.conf [ledger] witness, witness-key, quorum: checkpoint and verify need no flags, tim-check ledger sees a missing witness" {
+	start_witness a w1.key
+	start_witness b w2.key
+	conf "key-file = log.key" "verify-key = log.key.pub" \
+	    "witness = $(url a) $(url b)" "witness-key = w1.key.pub w2.key.pub" "quorum = 2"
+	# Standard output is the cosigned note alone, as without witnesses.
+	run --separate-stderr tim-ledger checkpoint l.tim
+	assert_success
+	assert_equal "$stderr" '2 of 2 witnesses cosigned (quorum 2)'
+	printf '%s\n' "$output" > copy
+	run python3 "$W" cosig-verify w1.key.pub < copy
+	assert_success
+	run python3 "$W" cosig-verify w2.key.pub < copy
+	assert_success
+	run tim-ledger verify l.tim
+	assert_success
+	assert_line 'l.tim: witnessed: 2 of 2 cosignatures on the newest checkpoint (quorum 2)'
+	run tim-check ledger l.tim
+	assert_success
+	assert_line --partial 'l.tim: ok: 2 records'
+	assert_line --regexp '^l\.tim: witness w2\.example\.co\.jp/soumu cosigned size 3 at 20'
+	assert_line 'l.tim: witnessed: 2 of 2 cosignatures on the newest checkpoint (quorum 2)'
+	# A flag replaces its setting, and the quorum that counted the file's keys.
+	run tim-ledger verify --witness-key w1.key.pub l.tim
+	assert_success
+	assert_line 'l.tim: witnessed: 1 of 1 cosignatures on the newest checkpoint (quorum 1)'
+	# The environment beats the file; bad values stop before any work.
+	TIM_LEDGER_QUORUM=3 run tim-ledger verify l.tim
+	assert_failure 3
+	assert_output 'tim-ledger: tim.conf [ledger] quorum = 3 is more than the 2 entries of witness-key'
+	TIM_LEDGER_QUORUM=two run tim-check ledger l.tim
+	assert_failure 3
+	assert_output "tim-check: tim.conf [ledger] quorum = 'two': give a number from 0 to 16"
+	# Witness b goes away: the night's checkpoint is kept with one cosignature,
+	# and the fleet check says the ledger is not witnessed.
+	kill "$(cat b.pid)"
+	tim-ledger append -q l.tim erase item=設計図A.pdf method=overwrite
+	run tim-ledger checkpoint l.tim
+	assert_failure 1
+	assert_line --partial "witness '$(url b)': cannot reach"
+	assert_line 'tim-ledger: l.tim: only 1 of 2 witnesses cosigned the checkpoint of size 4; 2 needed'
+	run tim-check ledger l.tim
+	assert_failure 1
+	assert_line --partial 'l.tim: ok: 3 records'
+	assert_line 'tim-check: l.tim: FAILED: 1 of 2 witnesses cosigned the newest checkpoint (size 4); the quorum is 2'
+	run tim-check ledger --json l.tim
+	assert_failure 1
+	assert_line --partial '"cosignatures":1,"quorum":2,"witnessed_size":4,"ok":false}'
+	# Witness keys alone (an auditor's tim.conf) leave checkpoint plain.
+	conf "witness-key = w1.key.pub"
+	run tim-ledger checkpoint -q -k log.key l.tim
+	assert_success
+	run tim-check ledger l.tim
+	assert_failure 1
+	assert_line "tim-check: l.tim: no cosignature by witness 'w1.example.co.jp/audit'"
+	assert_line 'tim-check: l.tim: FAILED: 0 of 1 witnesses cosigned the newest checkpoint (size 4); the quorum is 1'
+}
+
+@test "tim.conf [ledger] tsa, tsa-cert: stamp and verify need no flags, tim-check ledger checks the tokens" {
+	make_tsa
+	conf "key-file = log.key" "tsa = $TSA" "tsa-cert = tsa/ca.pem"
+	tim-ledger checkpoint -q l.tim
+	run tim-ledger stamp l.tim
+	assert_success
+	assert_line --regexp '^token: l\.tim\.stamps/3-[0-9a-f]{16}\.tsr$'
+	refute_output --partial 'was not checked'
+	run tim-ledger verify l.tim
+	assert_success
+	assert_line "l.tim: time-stamps: 1 verified against 'tsa/ca.pem'"
+	run tim-check ledger l.tim
+	assert_success
+	assert_line --regexp '^l\.tim: time-stamp 3-[0-9a-f]{16}\.tsr: size 3 stamped at .* by /O=Test/CN=Test tsa$'
+	assert_line "l.tim: time-stamps: 1 verified against 'tsa/ca.pem'"
+	# --tsa-cert beats the setting: another root refuses the token.
+	run tim-ledger verify --tsa-cert tsa/rogueca.pem l.tim
+	assert_failure 1
+	assert_line --partial 'FAILED: time-stamp 3-'
+	# Tokens gone: the fleet check says so.
+	rm -r l.tim.stamps
+	run tim-check ledger l.tim
+	assert_failure 1
+	assert_line "tim-check: l.tim: FAILED: no time-stamp token in 'l.tim.stamps'"
+	conf "tsa-cert = nosuch.pem"
+	run tim-check ledger l.tim
+	assert_failure 3
+	assert_output --partial "cannot read certificate 'nosuch.pem'"
+}
+
+@test "nightly cron job under env -i: cosigned, stamped, copied; a missing witness fails the night but keeps the checkpoint" {
+	start_witness a w1.key
+	start_witness b w2.key
+	make_tsa
+	mkdir copies
+	set -- TIM_CONFIG=/nonexistent TIM_BINDIR="$TIM_BUILD/bin" TIM_LEDGERS="$PWD/l.tim" \
+	    TIM_LEDGER_KEY_FILE="$PWD/log.key" TIM_CHECKPOINT_COPY="$PWD/copies" \
+	    TIM_LEDGER_WITNESS="$(url a) $(url b)" \
+	    TIM_LEDGER_WITNESS_KEY="$PWD/w1.key.pub $PWD/w2.key.pub" TIM_LEDGER_QUORUM=2 \
+	    TIM_LEDGER_TSA="$TSA" TIM_LEDGER_TSA_CERT="$PWD/tsa/ca.pem"
+	night() { env -i PATH=/usr/bin:/bin HOME=/root SHELL=/bin/sh LOGNAME=root "$@" sh "$TIM_SRC/examples/cron/tim-ledger-nightly"; }
+	run night "$@"
+	assert_success
+	assert_output ""
+	assert_equal "$(ls copies | wc -l)" 1
+	assert_equal "$(ls l.tim.stamps | wc -l)" 1
+	run python3 "$W" cosig-verify w2.key.pub < copies/*.checkpoint
+	assert_success
+	# What the auditor's fleet check sees, from the same settings.
+	conf "verify-key = log.key.pub" "witness-key = w1.key.pub w2.key.pub" "tsa-cert = tsa/ca.pem"
+	run tim-check ledger l.tim
+	assert_success
+	assert_line 'l.tim: witnessed: 2 of 2 cosignatures on the newest checkpoint (quorum 2)'
+	assert_line "l.tim: time-stamps: 1 verified against 'tsa/ca.pem'"
+	# Witness b is down the next night: mailed, status 1, but signed, copied
+	# (the copy still extends last night's) and stamped.
+	kill "$(cat b.pid)"
+	tim-ledger append -q l.tim note text=next
+	sleep 1
+	run night "$@"
+	assert_failure 1
+	assert_line --partial "witness '$(url b)': cannot reach"
+	assert_line "tim-ledger-nightly: the witnesses did not cosign the checkpoint of '$PWD/l.tim'"
+	assert_equal "$(ls copies | wc -l)" 2
+	assert_equal "$(ls l.tim.stamps | wc -l)" 2
+	run tim-check ledger l.tim
+	assert_failure 1
+	assert_line --partial 'FAILED: 1 of 2 witnesses cosigned the newest checkpoint (size 4)'
+	# Without the settings the job is as before: no witnesses, no stamps.
+	tim-ledger append -q l.tim note text=third
+	sleep 1
+	run night TIM_CONFIG=/nonexistent TIM_BINDIR="$TIM_BUILD/bin" TIM_LEDGERS="$PWD/l.tim" \
+	    TIM_LEDGER_KEY_FILE="$PWD/log.key" TIM_CHECKPOINT_COPY="$PWD/copies"
+	assert_success
+	assert_output ""
+	assert_equal "$(ls l.tim.stamps | wc -l)" 2
+}

@@ -49,6 +49,7 @@ setup_file() {
 	for s in TIMNVME1 TIMSATA1 TIMSCSI1; do
 		vm_run "info-$s" 30 tim-wipe --info "$(vm_disk $s)"
 	done
+	vm_run info-json-TIMNVME1 30 tim-wipe --info --json "$(vm_disk TIMNVME1)"
 	hw() {	# name, serial, tim-wipe options
 		local name=$1 dev
 		dev=$(vm_disk "$2")
@@ -144,6 +145,18 @@ guest_dev() {
 	assert_line --regexp '^  size: +4.0 MiB \(4194304 bytes\)$'
 	assert_line --regexp '^  sanitize: +crypto erase no, block erase no, overwrite no$'
 	assert_line --regexp '^  format erase: +yes \(crypto no\)$'
+	# QEMU's namespace sets DLFEAT 1: the read-back after Format NVM expects zeros
+	assert_line --regexp '^  deallocated: +reads as zeros \(DLFEAT 1\)$'
+}
+
+@test "vm: --info --json gives the NVMe namespace's DLFEAT and what a deallocated block reads as" {
+	result info-json-TIMNVME1
+	assert_equal "$status" 0
+	j() { python3 -c 'import json,sys; j=json.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$1" <<< "$output"; }
+	[ "$(j 'j["serial"]')" = TIMNVME1 ]
+	[ "$(j 'j["sanitize"]["command_set"]')" = nvme ]
+	[ "$(j 'j["sanitize"]["dlfeat"]')" = 1 ]
+	[ "$(j 'j["sanitize"]["deallocated_reads"]')" = zeros ]
 }
 
 @test "vm: --info shows the SATA disk with no sanitize and no security erase" {
@@ -154,11 +167,14 @@ guest_dev() {
 	assert_line --regexp '^  transport: +ata$'
 	assert_line --regexp '^  sanitize: +crypto erase no, block erase no, overwrite no$'
 	assert_line --regexp '^  security erase: +no \(enhanced no, frozen no, password set no\)$'
+	refute_line --regexp '^  deallocated:'
 }
 
 @test "vm: --info shows the SCSI disk, whose SANITIZE support shows only when tried" {
 	result info-TIMSCSI1
 	assert_equal "$status" 0
+	assert_line --regexp '^  serial: +TIMSCSI1$'
+	refute_line --regexp '^  deallocated:'	# DLFEAT is NVMe's
 	assert_line --regexp '^  transport: +scsi$'
 	assert_line --regexp '^  sanitize: +crypto erase unknown, block erase unknown, overwrite unknown$'
 }
@@ -261,7 +277,7 @@ guest_dev() {
 	assert_equal "$status" 1
 	dev=$(guest_dev TIMNVME3 nvme-crypto)
 	[ -n "$dev" ]
-	assert_line "tim-wipe: '$dev' does not offer crypto erase"
+	assert_line "tim-wipe: '$dev' does not offer crypto erase (--hardware=crypto)"
 	refute_output --partial complete
 	assert_file_not_exist "$VM/out/nvme-crypto.json"
 	assert_untouched nvme-crypto.img TIMNVME3
@@ -295,6 +311,8 @@ guest_dev() {
 @test "vm: SATA --hardware is refused, exit 1, the disk untouched" {
 	result sata-auto
 	assert_equal "$status" 1
+	# the header names the disk as --info does: the serial from IDENTIFY DEVICE
+	assert_line --regexp "^'/dev/sd[a-z]' \(/dev/sd[a-z]\): ATA QEMU HARDDISK, serial TIMSATA1, 4.0 MiB$"
 	assert_line --regexp "^tim-wipe: '/dev/sd[a-z]' offers no sanitize or security erase; use an overwrite method instead$"
 	refute_output --partial complete
 	assert_file_not_exist "$VM/out/sata-auto.json"
@@ -306,7 +324,7 @@ guest_dev() {
 	# refuses before any SECURITY SET PASSWORD / ERASE UNIT reaches it.
 	result sata-security
 	assert_equal "$status" 1
-	assert_line --regexp "^tim-wipe: '/dev/sd[a-z]' does not offer security-erase"
+	assert_line --regexp "^tim-wipe: '/dev/sd[a-z]' does not offer ATA security erase \(--hardware=security-erase\)"
 	refute_output --partial complete
 	assert_file_not_exist "$VM/out/sata-security.json"
 	assert_untouched sata.img TIMSATA1
@@ -327,6 +345,8 @@ guest_dev() {
 @test "vm: SCSI --hardware fails cleanly on the refused SANITIZE: exit 3, sense key, in seconds" {
 	result scsi-auto
 	assert_equal "$status" 3
+	# the header names the disk as --info does: the unit serial number (VPD 80h)
+	assert_line --regexp "^'/dev/sd[a-z]' \(/dev/sd[a-z]\): QEMU QEMU HARDDISK, serial TIMSCSI1, 4.0 MiB$"
 	assert_line "tim-wipe: the device refused SANITIZE (sense key 5)"
 	refute_output --partial complete
 	[ "${secs%.*}" -lt 10 ]

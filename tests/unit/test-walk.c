@@ -98,6 +98,15 @@ test_walk(void)
 	    "v f 3 c/d/e|l c/d|l c|v l 1 l|l |",
 	    "names sorted, folders pre and post, the link reported and not followed");
 
+	/* d_type instead of fstatat: the same entries, types and order. */
+	tim_buf_reset(&s.log);
+	is_int(tim_walk_flags(AT_FDCWD, dir, &ops, &s, TIM_WALK_DTYPE, &err), 0,
+	    "TIM_WALK_DTYPE: walk ends with 0");
+	is_str(tim_buf_str(&s.log),
+	    "v d 0 |v f 1 a|v d 1 b|v f 2 b/a|v f 2 b/z|l b|v d 1 c|v d 2 c/d|"
+	    "v f 3 c/d/e|l c/d|l c|v l 1 l|l |",
+	    "TIM_WALK_DTYPE: the same walk, the link still reported and not followed");
+
 	tim_buf_reset(&s.log);
 	s.skip = "c";
 	tim_walk(AT_FDCWD, dir, &ops, &s, &err);

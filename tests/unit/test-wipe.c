@@ -112,6 +112,27 @@ keystream(void)
 		good &= memcmp(a + 4096, b, 4096) == 0;
 	}
 	ok(good, "counter arithmetic agrees with CTR increments at 2000 offsets");
+	/*
+	 * Past the generator's 128 KiB pieces: whatever buf held before makes
+	 * no difference, and a fill across a piece boundary matches fills that
+	 * start on either side of it.
+	 */
+	{
+		size_t big = 3u << 17;
+		unsigned char *x = malloc(big), *y = malloc(big);
+
+		memset(x, 0x00, big);
+		memset(y, 0xa5, big);
+		tim_wipe_stream_fill(s, 7, x, big);
+		tim_wipe_stream_fill(s, 7, y, big);
+		ok(memcmp(x, y, big) == 0, "the keystream does not depend on what the buffer held");
+		tim_wipe_stream_fill(s, 7 + (1u << 17) - 3, b, 1 << 12);
+		ok(memcmp(x + (1u << 17) - 3, b, 1 << 12) == 0, "a fill across a 128 KiB piece boundary");
+		tim_wipe_stream_fill(s, 7 + (1u << 18) + 11, b, 1 << 16);
+		ok(memcmp(x + (1u << 18) + 11, b, 1 << 16) == 0, "a fill inside the third piece");
+		free(x);
+		free(y);
+	}
 	tim_wipe_stream_fill(s, 0, a, 1 << 16);
 	for (i = 0; i < (1 << 16); i++)
 		zeros += a[i] == 0;
