@@ -108,6 +108,11 @@ static const struct known {
 	{ "ledger", "key-name", K_STR },
 	{ "ledger", "key-file", K_STR },
 	{ "ledger", "verify-key", K_STR },
+	{ "ledger", "witness", K_STR },		/* cmd/witnesscmd.c */
+	{ "ledger", "witness-key", K_STR },
+	{ "ledger", "quorum", K_STR },
+	{ "ledger", "tsa", K_STR },
+	{ "ledger", "tsa-cert", K_STR },
 	{ "seal", "ledger", K_STR },
 	{ "seal", "inside-domains", K_STR },
 	{ "seal", "forbid-outside", K_STR },
@@ -123,6 +128,8 @@ static const struct known {
 	{ "wipe", "phone", K_STR },
 	{ "wipe", "destination", K_STR },
 	{ "host", "data-paths", K_STR },
+	{ "selfcheck", "organisation", K_STR },
+	{ "selfcheck", "respondent", K_STR },
 	/* [kind K]: per-kind rules of the ledger (ledger_rules.c checks K and values). */
 	{ "kind *", "require", K_STR },
 	{ "kind *", "require-approval", K_STR },
