@@ -81,7 +81,7 @@ MO       = $(B)/locale/ja/LC_MESSAGES/tim.mo
 FUZZ_SRC = $(sort $(wildcard fuzz/fuzz-*.c))
 FUZZERS  = $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all deps check-deps check test demo install uninstall clean fuzz bench lint pot update-po
+.PHONY: all deps check-deps check test demo install uninstall clean fuzz fuzz-long bench lint pot update-po
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(TEST_BINS) $(B)/libtim.a $(B)/libtim.pc $(MO)
@@ -183,6 +183,12 @@ lint:
 
 fuzz: $(FUZZERS)
 
+# Every target for FUZZ_TIME seconds (default 600) on its corpus in the repo;
+# coverage-adding inputs are merged back into fuzz/corpus/NAME, findings go
+# to $(B)/fuzz/findings/NAME/. FUZZ_TARGETS="config bundle" for some only.
+fuzz-long: $(FUZZERS)
+	@sh scripts/fuzz-long.sh $(B) $(FUZZ_TARGETS)
+
 # The library is built once with the fuzzing instrumentation, then linked
 # into each target.
 FUZZ_CC = clang
@@ -194,9 +200,10 @@ $(B)/fuzz/obj/%.o: libtim/%.c $(LIB_HDR)
 $(B)/fuzz/libtim-fuzz.a: $(FUZZ_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
-$(B)/fuzz/%: fuzz/%.c $(B)/fuzz/libtim-fuzz.a
+$(B)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(B)/fuzz/libtim-fuzz.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined $(TIM_CPPFLAGS) -o $@ $< \
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -Werror=implicit-function-declaration \
+	    $(TIM_CPPFLAGS) -o $@ $< \
 	    $(B)/fuzz/libtim-fuzz.a $(TIM_LIBS)
 
 bench: all

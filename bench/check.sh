@@ -16,7 +16,7 @@ T="$here/$B/bin/tim-check"
 N=${FILES:-100000}
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/tim-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-export TIM_CONFIG=/nonexistent
+export TIM_CONFIG=/dev/null
 
 # command...: "WALL CPU", wall and CPU (user + system, all threads) seconds,
 # each the best of three runs (the first also warms the cache). On a busy

@@ -13,7 +13,7 @@ N=${RECORDS:-1000000}
 SYNCED=${SYNCED:-300}
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/tim-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-export TIM_CONFIG=/nonexistent
+export TIM_CONFIG=/dev/null
 
 secs() {	# command...: wall seconds, best of three
 	best=

@@ -10,7 +10,7 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 B=${B:-build}
-export PATH="$here/$B/bin:$PATH" TIM_CONFIG=/nonexistent
+export PATH="$here/$B/bin:$PATH" TIM_CONFIG=/dev/null
 [ -x /usr/bin/time ] || { echo "bench/seal.sh: needs GNU time (/usr/bin/time)" >&2; exit 3; }
 size=${SIZE_MIB:-1024}
 runs=${RUNS:-3}

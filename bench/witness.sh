@@ -16,7 +16,7 @@ K=${CLIENTS:-4}
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/tim-bench.XXXXXX")
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-export TIM_CONFIG=/nonexistent
+export TIM_CONFIG=/dev/null
 cd "$work"
 
 "$T" keygen -q --name bench-log -o log.key >/dev/null

@@ -13,13 +13,19 @@
 int
 tim_cli_init(struct tim_cli *cli, const char *prog, struct tim_err *err)
 {
+	size_t i;
+
 	tim_i18n_init();
 	cli->prog = prog;
 	cli->quiet = cli->verbose = cli->json = 0;
 	cli->cfg = tim_config_new();
 	if (cli->cfg == NULL)
 		return tim_errorf(err, 0, _("out of memory"));
-	return tim_config_load(cli->cfg, err);
+	if (tim_config_load(cli->cfg, err) < 0)
+		return -1;
+	for (i = 0; tim_config_warning(cli->cfg, i) != NULL; i++)
+		tim_warn(cli, "%s", tim_config_warning(cli->cfg, i));
+	return 0;
 }
 
 void

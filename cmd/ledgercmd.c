@@ -22,6 +22,7 @@
 #include "ledgerview.h"
 #include "merkle.h"
 #include "note.h"
+#include "secrets.h"
 #include "util.h"
 #include "banned.h"
 
@@ -113,6 +114,7 @@ tim_ledger_cmd_keygen(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 		name = tim_config_get(cli->cfg, "ledger", "key-name");
 	if (name == NULL)
 		name = tim_hostname();
+	tim_cli_hold_secrets();
 	if (tim_ledger_keygen(name, o->out, &pub, &pubpath, &err) < 0) {
 		r = report(cli, &err);
 		goto out;
@@ -307,6 +309,7 @@ tim_ledger_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
 		keyfile = tim_config_get(cli->cfg, "ledger", "key-file");
 	if (keyfile == NULL)
 		return tim_cli_usage_error(cli, _("checkpoint needs -k KEYFILE"));
+	tim_cli_hold_secrets();
 	if (tim_signer_load(&s, keyfile, &err) < 0)
 		return report(cli, &err);
 	if (tim_ledger_checkpoint(path, &s, &note, &res, &err) < 0) {

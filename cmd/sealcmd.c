@@ -22,6 +22,7 @@
 #include "seal.h"
 #include "sealcmd.h"
 #include "sealpolicy.h"
+#include "secrets.h"
 #include "util.h"
 #include "banned.h"
 
@@ -510,6 +511,7 @@ run_seal(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	char *out = NULL;
 	int rc, bundle, weak = 0;
 
+	tim_cli_hold_secrets();
 	tim_err_clear(&err);
 	if (argc < 1)
 		return tim_cli_usage_error(cli, _("nothing to encrypt"));
@@ -621,6 +623,7 @@ run_open(struct tim_cli *cli, struct tim_seal_cmd *c, int argc, char **argv)
 	json_t *info = NULL;
 	int rc;
 
+	tim_cli_hold_secrets();
 	tim_err_clear(&err);
 	memset(&o, 0, sizeof(o));
 	if (argc != 1)

@@ -48,8 +48,8 @@ tim_witness_opt_add(const char **list, int *n, const char *v)
 
 /*
  * The [ledger] keys of tim.conf read here, so that a cron job needs no long
- * flags (each also as TIM_LEDGER_<KEY> in the environment). Register them
- * with the known keys of libtim/config.c when tim.conf becomes strict.
+ * flags (each also as TIM_LEDGER_<KEY> in the environment). They are rows of
+ * the known keys in libtim/config.c: a key added here goes there too.
  */
 const char *const tim_witness_config_keys[] = {
 	"witness",	/* URL ...: checkpoint's witnesses */

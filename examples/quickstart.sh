@@ -5,7 +5,7 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 B=${B:-build}
 export PATH="$here/$B/bin:$PATH" TIM_LOCALEDIR="$here/$B/locale"
-export TIM_CONFIG=/nonexistent
+export TIM_CONFIG=/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

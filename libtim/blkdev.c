@@ -32,6 +32,27 @@ bsnprintf(char *out, size_t n, const char *fmt, ...)
 	return r;
 }
 
+/*
+ * Where /sys and /proc are: "" on a running system; a folder holding a
+ * fake sys/ and proc/ for the fuzz target (tim_blkdev_set_root).
+ */
+static char sysroot[PATH_MAX];
+
+void
+tim_blkdev_set_root(const char *root)
+{
+	bsnprintf(sysroot, sizeof(sysroot), "%s", root ? root : "");
+}
+
+static FILE *
+proc_open(const char *abs)
+{
+	char path[PATH_MAX];
+
+	bsnprintf(path, sizeof(path), "%s%s", sysroot, abs);
+	return fopen(path, "re");
+}
+
 /* One sysfs attribute, trimmed; "" when absent. */
 static void
 attr(const char *dir, const char *name, char *out, size_t n)
@@ -141,7 +162,7 @@ devname_of(dev_t dev, char *name, size_t n, int *partition, char *disk,
 	ssize_t len;
 	char *slash;
 
-	bsnprintf(link, sizeof(link), "/sys/dev/block/%u:%u", major(dev), minor(dev));
+	bsnprintf(link, sizeof(link), "%s/sys/dev/block/%u:%u", sysroot, major(dev), minor(dev));
 	len = readlink(link, target, sizeof(target) - 1);
 	if (len < 0)
 		return -1;
@@ -219,8 +240,8 @@ tim_blkdev_probe(const char *path, struct tim_blkdev *d, struct tim_err *err)
 	if (devname_of(d->rdev, d->name, sizeof(d->name), &d->partition,
 	    d->disk, sizeof(d->disk)) < 0)
 		return tim_errorf(err, errno, _("'%s' is not in /sys/dev/block"), path);
-	bsnprintf(sys, sizeof(sys), "/sys/class/block/%s", d->name);
-	bsnprintf(dsys, sizeof(dsys), "/sys/class/block/%s", d->disk);
+	bsnprintf(sys, sizeof(sys), "%s/sys/class/block/%s", sysroot, d->name);
+	bsnprintf(dsys, sizeof(dsys), "%s/sys/class/block/%s", sysroot, d->disk);
 	bsnprintf(dev, sizeof(dev), "%s/device", dsys);
 	fd = open(d->node, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd >= 0) {
@@ -269,7 +290,7 @@ tim_blkdev_rotational_of(dev_t dev, char *name, size_t n)
 	if (major(dev) == 0 ||
 	    devname_of(dev, name, n, &part, disk, sizeof(disk)) < 0)
 		return -1;
-	bsnprintf(dsys, sizeof(dsys), "/sys/class/block/%s", disk);
+	bsnprintf(dsys, sizeof(dsys), "%s/sys/class/block/%s", sysroot, disk);
 	return (int)attr_num(dsys, "queue/rotational", -1);
 }
 
@@ -351,7 +372,7 @@ add_partitions(const struct tim_blkdev *d, struct devset *s,
 	set_add(s, d->rdev, d->name);
 	if (d->partition)
 		return;
-	bsnprintf(dir, sizeof(dir), "/sys/class/block/%s", d->name);
+	bsnprintf(dir, sizeof(dir), "%s/sys/class/block/%s", sysroot, d->name);
 	dp = opendir(dir);
 	if (dp == NULL)
 		return;
@@ -397,7 +418,7 @@ check_mounts(const struct devset *s, struct tim_blkdev_use *u, struct tim_err *e
 	size_t cap = 0;
 	FILE *f;
 
-	f = fopen("/proc/self/mountinfo", "re");
+	f = proc_open("/proc/self/mountinfo");
 	if (f == NULL)
 		return tim_errorf(err, errno, _("cannot read '%s'"), "/proc/self/mountinfo");
 	while (getline(&line, &cap, f) > 0) {
@@ -432,7 +453,7 @@ check_swaps(const struct devset *s, struct tim_blkdev_use *u)
 	size_t cap = 0;
 	FILE *f;
 
-	f = fopen("/proc/swaps", "re");
+	f = proc_open("/proc/swaps");
 	if (f == NULL)
 		return 0;	/* no swap support at all */
 	while (getline(&line, &cap, f) > 0) {
@@ -460,7 +481,7 @@ check_holders(const struct devset *s, struct tim_blkdev_use *u)
 	DIR *dp;
 
 	for (i = 0; i < s->n; i++) {
-		bsnprintf(dir, sizeof(dir), "/sys/class/block/%s/holders", s->name[i]);
+		bsnprintf(dir, sizeof(dir), "%s/sys/class/block/%s/holders", sysroot, s->name[i]);
 		dp = opendir(dir);
 		if (dp == NULL)
 			continue;
@@ -489,14 +510,14 @@ backs(dev_t d, const struct devset *s, int depth)
 		return 1;
 	if (depth > 8)
 		return 0;
-	bsnprintf(dir, sizeof(dir), "/sys/dev/block/%u:%u/slaves", major(d), minor(d));
+	bsnprintf(dir, sizeof(dir), "%s/sys/dev/block/%u:%u/slaves", sysroot, major(d), minor(d));
 	dp = opendir(dir);
 	if (dp == NULL)
 		return 0;
 	while (!hit && (e = readdir(dp)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		bsnprintf(sub, sizeof(sub), "/sys/class/block/%s", e->d_name);
+		bsnprintf(sub, sizeof(sub), "%s/sys/class/block/%s", sysroot, e->d_name);
 		attr(sub, "dev", v, sizeof(v));
 		if (parse_devnum(v, &sd) == 0)
 			hit = backs(sd, s, depth + 1);
@@ -520,7 +541,7 @@ mount_dev(const char *mp)
 	if (major(st.st_dev) != 0)
 		return st.st_dev;
 	/* btrfs and friends: find the mount's source device instead. */
-	f = fopen("/proc/self/mountinfo", "re");
+	f = proc_open("/proc/self/mountinfo");
 	if (f == NULL)
 		return 0;
 	while (getline(&line, &cap, f) > 0) {

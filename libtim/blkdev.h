@@ -39,6 +39,12 @@ struct tim_blkdev {
 /* Fills d for the block device at path (symlinks such as /dev/disk/by-id allowed). */
 int tim_blkdev_probe(const char *path, struct tim_blkdev *d, struct tim_err *err);
 
+/*
+ * Reads /sys and /proc under root instead ("" or NULL: the real ones). For
+ * the fuzz target of device probing; the tools never call it.
+ */
+void tim_blkdev_set_root(const char *root);
+
 /* Why a device is in use; each list is "what: detail" lines. */
 struct tim_blkdev_use {
 	struct tim_buf *mounted;	/* "sda1 on /home" */

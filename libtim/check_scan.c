@@ -26,11 +26,15 @@ tim_check_is_sealed(const unsigned char *p, size_t len)
 	    0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03 };	/* 1.2.840.113549.1.7.3 */
 	static const unsigned char auth[] = { 0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86,
 	    0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x17 };	/* 1.2.840.113549.1.9.16.1.23 */
-	size_t off;
+	static const char *const pem[] = { "-----BEGIN CMS-----", "-----BEGIN PKCS7-----" };
+	size_t off, i, n;
 
-	if (len >= 20 && (memcmp(p, "-----BEGIN CMS-----", 19) == 0 ||
-	    memcmp(p, "-----BEGIN PKCS7-----", len >= 21 ? 21 : 0) == 0))
-		return 1;
+	/* Each marker whole: a file shorter than a marker does not carry it. */
+	for (i = 0; i < 2; i++) {
+		n = strlen(pem[i]);
+		if (len >= n && memcmp(p, pem[i], n) == 0)
+			return 1;
+	}
 	/* ContentInfo ::= SEQUENCE { contentType OID, [0] EXPLICIT content } */
 	if (len < 2 || p[0] != 0x30)
 		return 0;

@@ -23,6 +23,7 @@
 #include "err.h"
 #include "hash.h"
 #include "i18n.h"
+#include "secret.h"
 #include "json.h"
 #include "util.h"
 #include "banned.h"
@@ -94,6 +95,7 @@ tim_cms_load_key(const char *path, EVP_PKEY **out, struct tim_err *err)
 		BIO_free(bio);
 	}
 	tim_buf_release_secret(&b);
+	tim_secret_scrub();	/* the decoder's copies of the key (issue 18) */
 	ERR_clear_error();
 	if (k == NULL)
 		return tim_errorf(err, 0,
@@ -314,10 +316,10 @@ tim_cms_add_transfer(CMS_ContentInfo *cms, unsigned char kek[32],
 	CMS_RecipientInfo *ri;
 	unsigned char *k, *id;
 
-	k = OPENSSL_secure_malloc(32);
+	k = OPENSSL_malloc(32);	/* CMS frees it with OPENSSL_clear_free */
 	id = OPENSSL_malloc(sizeof(TIM_CMS_KEK_ID) - 1);
 	if (k == NULL || id == NULL || RAND_priv_bytes(k, 32) != 1) {
-		OPENSSL_secure_free(k);
+		OPENSSL_free(k);
 		OPENSSL_free(id);
 		tim_errorf(err, ENOMEM, _("cannot make a key"));
 		return NULL;
@@ -327,7 +329,7 @@ tim_cms_add_transfer(CMS_ContentInfo *cms, unsigned char kek[32],
 	ri = CMS_add0_recipient_key(cms, NID_id_aes256_wrap, k, 32, id,
 	    sizeof(TIM_CMS_KEK_ID) - 1, NULL, NULL, NULL);
 	if (ri == NULL) {
-		OPENSSL_secure_clear_free(k, 32);
+		OPENSSL_clear_free(k, 32);
 		OPENSSL_free(id);
 		tim_errorf(err, 0, _("cannot hand over the content key: %s"),
 		    tim_cms_ssl_error());

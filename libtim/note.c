@@ -10,6 +10,7 @@
 #include "err.h"
 #include "hash.h"
 #include "i18n.h"
+#include "secret.h"
 #include "note.h"
 #include "util.h"
 #include "banned.h"
@@ -211,6 +212,7 @@ tim_signer_load(struct tim_signer *s, const char *path, struct tim_err *err)
 	}
 	r = tim_signer_parse(s, tim_buf_str(&b), b.len, err);
 	tim_buf_release_secret(&b);
+	tim_secret_scrub();	/* the decoder's copies of the key (issue 18) */
 	if (r < 0)
 		tim_err_prefix(err, _("key file '%s'"), path);
 	return r;

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
 
 #include "buf.h"
 #include "err.h"
 #include "i18n.h"
+#include "inifile.h"
 #include "label.h"
 #include "policy.h"
 #include "report.h"
@@ -111,33 +111,138 @@ tim_policy_release(struct tim_policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Matches pattern segments against path segments; "**" spans any number. */
-static int
-match_segs(char **ps, size_t np, char **xs, size_t nx)
-{
-	size_t k;
+/*
+ * Matching is linear in pattern x path: no backtracking over "**" or "*".
+ * A segment is matched by the classic two-pointer scan that returns only to
+ * the last "*" (each pattern element is compared against each path character
+ * at most once per start position: O(|seg| * |name|)); the segments by a
+ * table of reachable path positions, one row per pattern segment. Bracket
+ * expressions are handed to fnmatch one character at a time, so their
+ * syntax (ranges, [:classes:], "!" and "^") is glibc's.
+ */
 
-	if (np == 0)
-		return nx == 0;
-	if (strcmp(ps[0], "**") == 0) {
-		for (k = 0; k <= nx; k++)
-			if (match_segs(ps + 1, np - 1, xs + k, nx - k))
-				return 1;
-		return 0;
-	}
-	if (nx == 0 || fnmatch(ps[0], xs[0], 0) != 0)
-		return 0;
-	return match_segs(ps + 1, np - 1, xs + 1, nx - 1);
+/* Bytes in the UTF-8 character at s (1 for a stray byte). */
+static size_t
+u8len(const char *s)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t n, i;
+
+	if (c < 0xc0)
+		return 1;
+	n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf8 ? 4 : 1;
+	for (i = 1; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			return 1;
+	return n;
 }
 
-/* Splits s (modified in place) at '/' into at most max segments. */
+/* The end (one past ']') of the bracket expression at p, or NULL. */
+static const char *
+bracket_end(const char *p)
+{
+	p++;
+	if (*p == '!' || *p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	while (*p && *p != ']') {
+		if (p[0] == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
+			const char *q = strchr(p + 2, p[1]);
+
+			while (q && q[1] != ']')
+				q = strchr(q + 1, p[1]);
+			if (q == NULL)
+				return NULL;
+			p = q + 2;
+			continue;
+		}
+		if (*p == '\\' && p[1])
+			p++;
+		p++;
+	}
+	return *p == ']' ? p + 1 : NULL;
+}
+
+/*
+ * Whether the single-character element at *pp matches the character at s
+ * (of n bytes); *pp moves past the element.
+ */
+static int
+elem_match(const char **pp, const char *s, size_t n)
+{
+	const char *p = *pp, *e;
+	char one[8], cls[256];
+	size_t k;
+
+	if (*p == '?') {
+		*pp = p + 1;
+		return 1;
+	}
+	if (*p == '[' && (e = bracket_end(p)) != NULL) {
+		char *c = (size_t)(e - p) < sizeof(cls) ? cls : malloc((size_t)(e - p) + 1);
+		int r;
+
+		*pp = e;
+		if (c == NULL)
+			return 0;
+		memcpy(c, p, (size_t)(e - p));
+		c[e - p] = '\0';
+		memcpy(one, s, n);
+		one[n] = '\0';
+		r = fnmatch(c, one, 0) == 0;
+		if (c != cls)
+			free(c);
+		return r;
+	}
+	if (*p == '\\' && p[1])
+		p++;
+	k = u8len(p);
+	*pp = p + k;
+	return k == n && memcmp(p, s, n) == 0;
+}
+
+/* One name against one segment pattern; neither holds a '/'. */
+static int
+seg_match(const char *p, const char *s)
+{
+	const char *star = NULL, *mark = NULL;
+	size_t n;
+
+	for (;;) {
+		if (*p == '*') {
+			while (*p == '*')
+				p++;
+			if (*p == '\0')
+				return 1;
+			star = p;
+			mark = s;
+			continue;
+		}
+		if (*s == '\0')
+			return *p == '\0';
+		n = u8len(s);
+		if (*p != '\0' && elem_match(&p, s, n)) {
+			s += n;
+			continue;
+		}
+		if (star == NULL)
+			return 0;
+		/* Let the last "*" take one more character and retry. */
+		mark += u8len(mark);
+		p = star;
+		s = mark;
+	}
+}
+
+/* Splits s (modified in place) at '/' into its non-empty segments. */
 static size_t
-split(char *s, char **out, size_t max)
+split(char *s, char **out)
 {
 	size_t n = 0;
 	char *p = s, *e;
 
-	while (*p && n < max) {
+	while (*p) {
 		e = strchr(p, '/');
 		if (e)
 			*e = '\0';
@@ -150,14 +255,62 @@ split(char *s, char **out, size_t max)
 	return n;
 }
 
-#define SEGS_MAX 256
+static size_t
+count_segs(const char *s)
+{
+	size_t n = 1;
+
+	for (; *s; s++)
+		n += *s == '/';
+	return n;
+}
+
+/*
+ * Pattern segments against path segments: at[j] says the segments so far
+ * match xs[0..j); "**" spans any number of segments.
+ */
+static int
+match_segs(char **ps, size_t np, char **xs, size_t nx)
+{
+	unsigned char *at, *nt, *t;
+	size_t i, j;
+	int any, r;
+
+	at = calloc(2 * (nx + 1), 1);
+	if (at == NULL)
+		return 0;
+	nt = at + nx + 1;
+	at[0] = 1;
+	for (i = 0; i < np; i++) {
+		memset(nt, 0, nx + 1);
+		any = 0;
+		if (strcmp(ps[i], "**") == 0) {
+			for (j = 0; j <= nx; j++) {
+				any |= at[j];
+				nt[j] = (unsigned char)any;
+			}
+		} else {
+			for (j = 0; j < nx; j++)
+				if (at[j] && seg_match(ps[i], xs[j]))
+					nt[j + 1] = any = 1;
+		}
+		t = at;
+		at = nt;
+		nt = t;
+		if (!any)
+			break;
+	}
+	r = at[nx];
+	free(at < nt ? at : nt);
+	return r;
+}
 
 int
 tim_glob_match(const char *pat, const char *path, int is_dir)
 {
-	char *pc, *xc, *ps[SEGS_MAX + 1], *xs[SEGS_MAX];
+	char *pc, *xc, **ps, **xs;
 	size_t np, nx, len = strlen(pat), off = 0;
-	int anchored, r;
+	int anchored, r = 0;
 
 	if (len == 0)
 		return 0;
@@ -172,19 +325,20 @@ tim_glob_match(const char *pat, const char *path, int is_dir)
 		off = 1;
 	pc = strndup(pat + off, len - off);
 	xc = strdup(path);
-	if (pc == NULL || xc == NULL) {
-		free(pc);
-		free(xc);
-		return 0;
+	ps = pc ? calloc(count_segs(pc) + 1, sizeof(*ps)) : NULL;
+	xs = xc ? calloc(count_segs(xc), sizeof(*xs)) : NULL;
+	if (ps && xs) {
+		if (anchored) {
+			np = split(pc, ps);
+		} else {
+			ps[0] = (char *)"**";
+			np = 1 + split(pc, ps + 1);
+		}
+		nx = split(xc, xs);
+		r = np > 0 && match_segs(ps, np, xs, nx);
 	}
-	if (anchored) {
-		np = split(pc, ps, SEGS_MAX);
-	} else {
-		ps[0] = (char *)"**";
-		np = 1 + split(pc, ps + 1, SEGS_MAX - 1);
-	}
-	nx = split(xc, xs, SEGS_MAX);
-	r = np > 0 && match_segs(ps, np, xs, nx);
+	free(ps);
+	free(xs);
 	free(pc);
 	free(xc);
 	return r;
@@ -452,12 +606,16 @@ tim_policy_parse(struct tim_policy *p, const char *text, size_t len,
     const char *name, struct tim_err *err)
 {
 	struct parse_ctx c = { p, err, name, 0 };
+	struct tim_ini ini;
 	size_t i;
 	int line;
 
 	if (memchr(text, '\0', len) != NULL)
 		return tim_invalidf(err, _("policy '%s' is not a text file"), name);
-	line = ini_parse_string(text, handler, &c);
+	line = tim_ini_parse(&ini, text, len, handler, &c);
+	if (line == -2)
+		return tim_invalidf(err, _("policy '%s' line %d is longer than %d bytes"),
+		    name, ini.toolong, TIM_INI_LINE);
 	if (line != 0) {
 		if (line > 0 && c.failed)
 			tim_err_prefix(err, _("policy '%s' line %d: "), name, line);
@@ -483,8 +641,10 @@ tim_policy_load(struct tim_policy *p, const char *path, struct tim_err *err)
 	struct tim_buf b = TIM_BUF_INIT;
 	int r;
 
-	if (tim_read_file(path, POLICY_MAX, 0, &b, err) < 0)
+	if (tim_read_file(path, POLICY_MAX, 0, &b, err) < 0) {
+		tim_buf_release(&b);
 		return -1;
+	}
 	r = tim_policy_parse(p, tim_buf_str(&b), b.len, path, err);
 	tim_buf_release(&b);
 	return r;
@@ -498,8 +658,10 @@ tim_policy_load_ignore(struct tim_policy *p, const char *path,
 	char *line, *nl, *end;
 	int r = 0;
 
-	if (tim_read_file(path, POLICY_MAX, 0, &b, err) < 0)
+	if (tim_read_file(path, POLICY_MAX, 0, &b, err) < 0) {
+		tim_buf_release(&b);
 		return -1;
+	}
 	for (line = b.buf; line && line < b.buf + b.len; line = nl ? nl + 1 : NULL) {
 		nl = memchr(line, '\n', (size_t)(b.buf + b.len - line));
 		end = nl ? nl : b.buf + b.len;

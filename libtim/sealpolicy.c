@@ -107,6 +107,27 @@ tim_seal_cert_inside(const char *certfile, const char *domains,
 	return inside;
 }
 
+/*
+ * Every item of [seal] forbid-outside must be a level: a misspelt one
+ * would match nothing and let that level leave (issue 18: stop for values
+ * that change security).
+ */
+static int
+forbid_levels_ok(const struct tim_label_scheme *scheme, const char *list,
+    struct tim_err *err)
+{
+	const char *item;
+	char level[256];
+	size_t len;
+
+	while (next_item(&list, &item, &len)) {
+		snprintf(level, sizeof(level), "%.*s", (int)len, item);
+		if (tim_label_rank(scheme, level) < 0)
+			return tim_errorf(err, 0, _("[seal] forbid-outside: '%s' is not a label level"), level);
+	}
+	return 0;
+}
+
 struct walk {
 	const struct tim_label_scheme *scheme;
 	const char *forbid;
@@ -173,6 +194,8 @@ tim_seal_policy_check(const struct tim_config *cfg, char **paths,
 		return -1;
 	if (forbid == NULL)
 		forbid = scheme.levels[0];
+	else if (forbid_levels_ok(&scheme, forbid, err) < 0)
+		return -1;
 	memset(&w, 0, sizeof(w));
 	w.scheme = &scheme;
 	w.forbid = forbid;

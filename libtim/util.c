@@ -253,8 +253,13 @@ tim_read_file(const char *path, size_t max, int flags, struct tim_buf *b,
 	close(fd);
 	return 0;
 fail:
+	/* Nothing half-read is left to the caller (a "too large" file leaked it). */
 	explicit_bzero(chunk, sizeof(chunk));
 	close(fd);
+	if (secret)
+		tim_buf_release_secret(b);
+	else
+		tim_buf_release(b);
 	return -1;
 }
 

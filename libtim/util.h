@@ -47,6 +47,7 @@ const char *tim_username(void);
  * (the value 1) the file must be a regular file not readable by group or
  * others (signify's rule for secret keys), and symlinks are refused. With
  * TIM_READ_REGULAR a FIFO or device is refused before it can block.
+ * On failure b is released (overwritten first for a secret).
  */
 int tim_read_file(const char *path, size_t max, int flags, struct tim_buf *b,
     struct tim_err *err);

@@ -87,6 +87,7 @@ if [ "${1:-}" = check ]; then
 		ls /boot/vmlinuz-* >/dev/null 2>&1 || want linux-image-amd64
 	# tim-ledger witness tests: an independent cosignature check.
 	python3 -c 'import cryptography' 2>/dev/null || want python3-cryptography
+	cmd gdb gdb	# gcore: no key bytes in a dump (tests/hardening.bats)
 fi
 
 if [ -n "$missing" ]; then

@@ -249,7 +249,7 @@ cron_env() {
 	mkdir copies
 	"$bin/tim-ledger" init -q a.tim
 	"$bin/tim-ledger" append a.tim note text=one
-	set -- TIM_CONFIG=/nonexistent TIM_LEDGERS="$PWD/a.tim" TIM_LEDGER_KEY_FILE=$PWD/k TIM_CHECKPOINT_COPY=$PWD/copies
+	set -- TIM_CONFIG=/dev/null TIM_LEDGERS="$PWD/a.tim" TIM_LEDGER_KEY_FILE=$PWD/k TIM_CHECKPOINT_COPY=$PWD/copies
 	# as installed before: tim-ledger not on cron's PATH; a clear message, never a tamper alarm
 	run cron_env "$@" sh "$TIM_SRC/examples/cron/tim-ledger-nightly"
 	assert_failure 3
@@ -322,7 +322,7 @@ mk_jail() {
 	assert_line --index 1 "members of group '$g' may append to it (mode 0660)"
 	assert_equal "$(stat -c '%a %G' "$d/reg.tim")" "660 $g"
 	# the member's own process: their uid, their groups, nothing of root's
-	as() { chroot --userspec="$1:nogroup" --groups="$2" "$d" /bin/tim-ledger "${@:3}"; }
+	as() { TIM_CONFIG=/dev/null chroot --userspec="$1:nogroup" --groups="$2" "$d" /bin/tim-ledger "${@:3}"; }
 	run -0 as "$u" "$g" append /reg.tim takeout item=図面A to=取引先A by=山田
 	assert_output ""
 	run -0 as "$u" "$g" verify /reg.tim

@@ -11,7 +11,7 @@ W="$TIM_SRC/tests/fixtures/witness.py"
 ORIGIN=example.co.jp/kanribo
 
 setup_file_local() {
-	export TIM_CONFIG=/nonexistent
+	export TIM_CONFIG=/dev/null
 	python3 -c 'import cryptography' 2>/dev/null ||
 		skip "python3-cryptography is missing (scripts/deps.sh check installs it)"
 	tim-ledger init -q --origin "$ORIGIN" l.tim
@@ -636,7 +636,7 @@ conf() {
 	start_witness b w2.key
 	make_tsa
 	mkdir copies
-	set -- TIM_CONFIG=/nonexistent TIM_BINDIR="$TIM_BUILD/bin" TIM_LEDGERS="$PWD/l.tim" \
+	set -- TIM_CONFIG=/dev/null TIM_BINDIR="$TIM_BUILD/bin" TIM_LEDGERS="$PWD/l.tim" \
 	    TIM_LEDGER_KEY_FILE="$PWD/log.key" TIM_CHECKPOINT_COPY="$PWD/copies" \
 	    TIM_LEDGER_WITNESS="$(url a) $(url b)" \
 	    TIM_LEDGER_WITNESS_KEY="$PWD/w1.key.pub $PWD/w2.key.pub" TIM_LEDGER_QUORUM=2 \
@@ -672,7 +672,7 @@ conf() {
 	# Without the settings the job is as before: no witnesses, no stamps.
 	tim-ledger append -q l.tim note text=third
 	sleep 1
-	run night TIM_CONFIG=/nonexistent TIM_BINDIR="$TIM_BUILD/bin" TIM_LEDGERS="$PWD/l.tim" \
+	run night TIM_CONFIG=/dev/null TIM_BINDIR="$TIM_BUILD/bin" TIM_LEDGERS="$PWD/l.tim" \
 	    TIM_LEDGER_KEY_FILE="$PWD/log.key" TIM_CHECKPOINT_COPY="$PWD/copies"
 	assert_success
 	assert_output ""

@@ -877,7 +877,7 @@ open("reg.tim.checkpoints", "wb").write(d)
 		cp reg.tim "$d/reg.tim"
 		chmod 000 "$d/reg.tim"
 		run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
-		    env TIM_CONFIG=/nonexistent tim-ledger verify "$d/reg.tim"
+		    env TIM_CONFIG=/dev/null tim-ledger verify "$d/reg.tim"
 		rm -rf "$d"
 	fi
 	assert_failure 3

@@ -1,6 +1,8 @@
 #ifndef TIM_CONFIG_H
 #define TIM_CONFIG_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -24,7 +26,11 @@ int tim_config_load(struct tim_config *cfg, struct tim_err *err);
 
 /*
  * Reads one file. A missing file is not an error; a file others may write,
- * or one with a syntax error, is (the message names the line).
+ * one with a syntax error or a line too long, and a yes/no key whose value
+ * is neither, are (the message names the file and the line). Unknown
+ * sections and keys are kept but reported by tim_config_warning.
+ * TIM_CONFIG=/dev/null stands for no configuration; TIM_CONFIG naming a
+ * file that does not exist is an error.
  */
 int tim_config_load_file(struct tim_config *cfg, const char *path,
     struct tim_err *err);
@@ -44,6 +50,12 @@ const char *tim_config_get(const struct tim_config *cfg, const char *section,
 /* yes/true/on/1 and no/false/off/0; anything else, or unset, gives def. */
 int tim_config_get_bool(const struct tim_config *cfg, const char *section,
     const char *key, int def);
+
+/*
+ * The i-th thing loading found wrong but did not stop for (an unknown
+ * section or key, with its file and line), or NULL past the last.
+ */
+const char *tim_config_warning(const struct tim_config *cfg, size_t i);
 
 /* Calls fn for each section name seen in the files, in order, once each. */
 void tim_config_each_section(const struct tim_config *cfg,

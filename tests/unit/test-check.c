@@ -67,6 +67,13 @@ cms(void)
 	ok(!tim_check_is_sealed(env, 8), "cut short");
 	ok(tim_check_is_sealed((const unsigned char *)"-----BEGIN CMS-----\n", 20), "PEM");
 	ok(!tim_check_is_sealed((const unsigned char *)"hello world, plain", 18), "plain text");
+	/* Issue 13: any 20-byte file was "sealed" (a 0-byte compare). */
+	ok(!tim_check_is_sealed((const unsigned char *)"19 bytes of plain t", 19), "19 bytes of text: not sealed");
+	ok(!tim_check_is_sealed((const unsigned char *)"20 bytes of plain te", 20), "20 bytes of text: not sealed");
+	ok(!tim_check_is_sealed((const unsigned char *)"21 bytes of plain tex", 21), "21 bytes of text: not sealed");
+	ok(!tim_check_is_sealed((const unsigned char *)"-----BEGIN PKCS7----", 20), "20 bytes, PKCS7 marker cut short: not sealed");
+	ok(tim_check_is_sealed((const unsigned char *)"-----BEGIN PKCS7-----", 21), "21 bytes, the whole PKCS7 marker: sealed");
+	ok(!tim_check_is_sealed((const unsigned char *)"-----BEGIN CMS----", 18), "the CMS marker cut short: not sealed");
 }
 
 static void

@@ -189,11 +189,99 @@ test_load(void)
 	unsetenv("XDG_CONFIG_HOME");
 }
 
+/* Issue 18: say what is wrong, where, and stop for yes/no values. */
+static void
+test_strict(void)
+{
+	struct tim_config *cfg;
+	struct tim_err err;
+	char longline[400];
+	const char *p;
+
+	clean_env();
+	cfg = tim_config_new();
+	p = write_conf("bool.conf", "[ledger]\npath = /r.tim\n\nsyslog = maybe\n", 0644);
+	tim_err_clear(&err);
+	ok(tim_config_load_file(cfg, p, &err) < 0, "syslog = maybe stops the load");
+	is_str(strstr(err.msg, "line 4:") ? strstr(err.msg, "line 4:") : err.msg,
+	    "line 4: syslog = 'maybe' is not yes or no", "naming the line, key and value");
+	is_int(err.kind, TIM_ERR_SYSTEM, "an input error (exit 3)");
+	tim_config_free(cfg);
+
+	cfg = tim_config_new();
+	p = write_conf("unknown.conf", "[ledger]\npath = /r.tim\nsylog = yes\nkind = x\n"
+	    "[sael]\ncipher = aes\nmore = 1\n[label]\nlevels = 極秘,秘\n", 0644);
+	ok(tim_config_load_file(cfg, p, &err) == 0, "unknown keys and sections do not stop the load");
+	is_str(tim_config_warning(cfg, 0) ? strstr(tim_config_warning(cfg, 0), "line 3:") : NULL,
+	    "line 3: unknown key 'sylog' in [ledger] is ignored; did you mean 'syslog'?",
+	    "a typo is reported on its line, with the key it resembles");
+	is_str(tim_config_warning(cfg, 1) ? strstr(tim_config_warning(cfg, 1), "line 4:") : NULL,
+	    "line 4: unknown key 'kind' in [ledger] is ignored", "an unknown key without a near one");
+	is_str(tim_config_warning(cfg, 2) ? strstr(tim_config_warning(cfg, 2), "line 6:") : NULL,
+	    "line 6: unknown section [sael]; its keys are ignored", "an unknown section, once");
+	ok(tim_config_warning(cfg, 3) == NULL, "and nothing else");
+	is_str(tim_config_get(cfg, "label", "levels"), "極秘,秘", "the known keys are read");
+	tim_config_free(cfg);
+
+	/* Sections and keys with a variable part: [kind K], msip-guid.LEVEL. */
+	cfg = tim_config_new();
+	p = write_conf("pattern.conf", "[kind takeout]\nrequire = until\n[label]\n"
+	    "msip-guid.極秘 = 01234567-89ab-cdef-0123-456789abcdef\nmsip-guid. = x\n[kind]\ny = 1\n", 0644);
+	ok(tim_config_load_file(cfg, p, &err) == 0, "[kind K] and msip-guid.LEVEL load");
+	is_str(tim_config_warning(cfg, 0) ? strstr(tim_config_warning(cfg, 0), "line 5:") : NULL,
+	    "line 5: unknown key 'msip-guid.' in [label] is ignored; did you mean 'msip-guid'?",
+	    "the variable part may not be empty");
+	is_str(tim_config_warning(cfg, 1) ? strstr(tim_config_warning(cfg, 1), "line 7:") : NULL,
+	    "line 7: unknown section [kind]; its keys are ignored", "nor the section's");
+	ok(tim_config_warning(cfg, 2) == NULL, "and [kind takeout], msip-guid.極秘 are known");
+	tim_config_free(cfg);
+
+	cfg = tim_config_new();
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	{
+		char text[600];
+
+		snprintf(text, sizeof(text), "[label]\n; %s\nlevels = a\nthis is not ini\n", longline);
+		p = write_conf("long.conf", text, 0644);
+	}
+	tim_err_clear(&err);
+	ok(tim_config_load_file(cfg, p, &err) < 0, "an over-long line is an error");
+	is_str(strstr(err.msg, "line 2") ? strstr(err.msg, "line 2") : err.msg,
+	    "line 2 is longer than 197 bytes", "reported on its own line");
+	tim_config_free(cfg);
+
+	setenv("TIM_CONFIG", path("missing.conf"), 1);
+	cfg = tim_config_new();
+	tim_err_clear(&err);
+	ok(tim_config_load(cfg, &err) < 0, "TIM_CONFIG naming a missing file is an error");
+	ok(strstr(err.msg, "named by TIM_CONFIG does not exist") != NULL, "saying so: %s", err.msg);
+	tim_config_free(cfg);
+	setenv("TIM_CONFIG", "/dev/null", 1);
+	cfg = tim_config_new();
+	ok(tim_config_load(cfg, &err) == 0, "TIM_CONFIG=/dev/null: no configuration");
+	tim_config_free(cfg);
+
+	setenv("TIM_LEDGER_SYSLOG", "maybe", 1);
+	cfg = tim_config_new();
+	tim_err_clear(&err);
+	ok(tim_config_load(cfg, &err) < 0, "TIM_LEDGER_SYSLOG=maybe stops the load");
+	is_str(err.msg, "TIM_LEDGER_SYSLOG='maybe' is not yes or no", "naming the variable");
+	tim_config_free(cfg);
+	setenv("TIM_LEDGER_SYSLOG", "on", 1);
+	cfg = tim_config_new();
+	ok(tim_config_load(cfg, &err) == 0, "TIM_LEDGER_SYSLOG=on is fine");
+	tim_config_free(cfg);
+	unsetenv("TIM_LEDGER_SYSLOG");
+	unsetenv("TIM_CONFIG");
+}
+
 int
 main(void)
 {
 	static const char *names[] = { "a.conf", "b.conf", "syntax.conf", "others.conf",
-	    "group.conf", "one.conf", "tim/tim.conf", "tim", "adir", NULL };
+	    "group.conf", "one.conf", "tim/tim.conf", "tim", "adir", "bool.conf",
+	    "unknown.conf", "long.conf", "pattern.conf", NULL };
 	int i;
 
 	if (mkdtemp(dir) == NULL) {
@@ -205,6 +293,7 @@ main(void)
 	test_bool();
 	test_errors();
 	test_load();
+	test_strict();
 	for (i = 0; names[i]; i++)
 		remove(path(names[i]));
 	rmdir(dir);
