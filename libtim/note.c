@@ -200,8 +200,13 @@ tim_verifier_parse(struct tim_verifier *v, const char *text, size_t len,
 	return 0;
 }
 
+/*
+ * Key files, of checkpoint keys (here) and witness keys (witness.c): read
+ * as a secret, parsed by the caller's parser, the decoder's copies scrubbed.
+ */
 int
-tim_signer_load(struct tim_signer *s, const char *path, struct tim_err *err)
+tim_key_file_load(struct tim_signer *s, const char *path, tim_signer_parse_fn parse,
+    struct tim_err *err)
 {
 	struct tim_buf b = TIM_BUF_INIT;
 	int r;
@@ -210,7 +215,7 @@ tim_signer_load(struct tim_signer *s, const char *path, struct tim_err *err)
 		tim_buf_release_secret(&b);
 		return -1;
 	}
-	r = tim_signer_parse(s, tim_buf_str(&b), b.len, err);
+	r = parse(s, tim_buf_str(&b), b.len, err);
 	tim_buf_release_secret(&b);
 	tim_secret_scrub();	/* the decoder's copies of the key (issue 18) */
 	if (r < 0)
@@ -218,13 +223,15 @@ tim_signer_load(struct tim_signer *s, const char *path, struct tim_err *err)
 	return r;
 }
 
+/* Written once, 0600, never over an existing file. */
 int
-tim_signer_save(const struct tim_signer *s, const char *path, struct tim_err *err)
+tim_key_file_save(const struct tim_signer *s, const char *path,
+    tim_signer_format_fn format, struct tim_err *err)
 {
 	struct tim_buf b = TIM_BUF_INIT;
 	int r;
 
-	if (tim_signer_format(s, &b) < 0 || tim_buf_addch(&b, '\n') < 0) {
+	if (format(s, &b) < 0 || tim_buf_addch(&b, '\n') < 0) {
 		tim_buf_release_secret(&b);
 		return tim_errorf(err, ENOMEM, _("cannot write '%s'"), path);
 	}
@@ -233,25 +240,49 @@ tim_signer_save(const struct tim_signer *s, const char *path, struct tim_err *er
 	return r;
 }
 
+/*
+ * A verifier key given as the key itself or as a file holding it; neither
+ * is the message (one %s: the argument) the caller words for its kind.
+ */
 int
-tim_verifier_load(struct tim_verifier *v, const char *arg, struct tim_err *err)
+tim_key_arg_load(struct tim_verifier *v, const char *arg, tim_verifier_parse_fn parse,
+    int read_flags, const char *neither, struct tim_err *err)
 {
 	struct tim_buf b = TIM_BUF_INIT;
 	struct tim_err ignored;
 	int r;
 
-	if (tim_verifier_parse(v, arg, strlen(arg), &ignored) == 0)
+	if (parse(v, arg, strlen(arg), &ignored) == 0)
 		return 0;
-	if (tim_read_file(arg, KEY_FILE_MAX, 0, &b, err) < 0) {
+	if (tim_read_file(arg, KEY_FILE_MAX, read_flags, &b, err) < 0) {
 		tim_buf_release(&b);
-		tim_err_prefix(err, _("'%s' is neither a verifier key nor a readable file"), arg);
+		tim_err_prefix(err, neither, arg);
 		return -1;
 	}
-	r = tim_verifier_parse(v, tim_buf_str(&b), b.len, err);
+	r = parse(v, tim_buf_str(&b), b.len, err);
 	tim_buf_release(&b);
 	if (r < 0)
 		tim_err_prefix(err, _("key '%s'"), arg);
 	return r;
+}
+
+int
+tim_signer_load(struct tim_signer *s, const char *path, struct tim_err *err)
+{
+	return tim_key_file_load(s, path, tim_signer_parse, err);
+}
+
+int
+tim_signer_save(const struct tim_signer *s, const char *path, struct tim_err *err)
+{
+	return tim_key_file_save(s, path, tim_signer_format, err);
+}
+
+int
+tim_verifier_load(struct tim_verifier *v, const char *arg, struct tim_err *err)
+{
+	return tim_key_arg_load(v, arg, tim_verifier_parse, 0,
+	    _("'%s' is neither a verifier key nor a readable file"), err);
 }
 
 int

@@ -45,6 +45,20 @@ int tim_signer_parse(struct tim_signer *s, const char *text, size_t len,
     struct tim_err *err);
 /* Reads a key file, refusing one that group or others can read. */
 int tim_signer_load(struct tim_signer *s, const char *path, struct tim_err *err);
+
+/* Key-file plumbing shared with the witness keys (witness.c). */
+typedef int (*tim_signer_parse_fn)(struct tim_signer *, const char *, size_t,
+    struct tim_err *);
+typedef int (*tim_signer_format_fn)(const struct tim_signer *, struct tim_buf *);
+typedef int (*tim_verifier_parse_fn)(struct tim_verifier *, const char *, size_t,
+    struct tim_err *);
+int tim_key_file_load(struct tim_signer *s, const char *path,
+    tim_signer_parse_fn parse, struct tim_err *err);
+int tim_key_file_save(const struct tim_signer *s, const char *path,
+    tim_signer_format_fn format, struct tim_err *err);
+int tim_key_arg_load(struct tim_verifier *v, const char *arg,
+    tim_verifier_parse_fn parse, int read_flags, const char *neither,
+    struct tim_err *err);
 /* Writes a new key file with mode 0600; never overwrites. */
 int tim_signer_save(const struct tim_signer *s, const char *path,
     struct tim_err *err);

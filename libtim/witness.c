@@ -19,7 +19,6 @@
 #include "banned.h"
 
 #define SIG_PREFIX "\xe2\x80\x94 "	/* U+2014 EM DASH, space */
-#define KEY_FILE_MAX 4096
 #define COSIG_LEN (4 + 8 + 64)
 
 int
@@ -88,55 +87,21 @@ tim_cosig_verifier_parse(struct tim_verifier *v, const char *text, size_t len,
 int
 tim_cosigner_load(struct tim_signer *s, const char *path, struct tim_err *err)
 {
-	struct tim_buf b = TIM_BUF_INIT;
-	int r;
-
-	if (tim_read_file(path, KEY_FILE_MAX, TIM_READ_SECRET, &b, err) < 0) {
-		tim_buf_release_secret(&b);
-		return -1;
-	}
-	r = tim_cosigner_parse(s, tim_buf_str(&b), b.len, err);
-	tim_buf_release_secret(&b);
-	if (r < 0)
-		tim_err_prefix(err, _("key file '%s'"), path);
-	return r;
+	return tim_key_file_load(s, path, tim_cosigner_parse, err);
 }
 
 int
 tim_cosigner_save(const struct tim_signer *s, const char *path, struct tim_err *err)
 {
-	struct tim_buf b = TIM_BUF_INIT;
-	int r;
-
-	if (tim_cosigner_format(s, &b) < 0 || tim_buf_addch(&b, '\n') < 0) {
-		tim_buf_release_secret(&b);
-		return tim_errorf(err, ENOMEM, _("cannot write '%s'"), path);
-	}
-	r = tim_write_new_file(path, 0600, b.buf, b.len, err);
-	tim_buf_release_secret(&b);
-	return r;
+	return tim_key_file_save(s, path, tim_cosigner_format, err);
 }
 
 int
 tim_cosig_verifier_load(struct tim_verifier *v, const char *arg,
     struct tim_err *err)
 {
-	struct tim_buf b = TIM_BUF_INIT;
-	struct tim_err ignored;
-	int r;
-
-	if (tim_cosig_verifier_parse(v, arg, strlen(arg), &ignored) == 0)
-		return 0;
-	if (tim_read_file(arg, KEY_FILE_MAX, TIM_READ_REGULAR, &b, err) < 0) {
-		tim_buf_release(&b);
-		tim_err_prefix(err, _("'%s' is neither a witness key nor a readable file"), arg);
-		return -1;
-	}
-	r = tim_cosig_verifier_parse(v, tim_buf_str(&b), b.len, err);
-	tim_buf_release(&b);
-	if (r < 0)
-		tim_err_prefix(err, _("key '%s'"), arg);
-	return r;
+	return tim_key_arg_load(v, arg, tim_cosig_verifier_parse, TIM_READ_REGULAR,
+	    _("'%s' is neither a witness key nor a readable file"), err);
 }
 
 int
