@@ -119,18 +119,7 @@ tim_ledger_cmd_keygen(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 		r = report(cli, &err);
 		goto out;
 	}
-	if (cli->json) {
-		json_t *j;
-
-		tim_buf_truncate(&pub, pub.len - 1);
-		j = json_pack("{s:s, s:s, s:s}", "key_file", o->out, "verifier_file",
-		    pubpath.buf, "verifier", pub.buf);
-		tim_json_print(stdout, j);
-		json_decref(j);
-	} else
-		fputs(pub.buf, stdout);
-	tim_info(cli, _("wrote secret key '%s' (mode 0600) and verifier key '%s'"),
-	    o->out, pubpath.buf);
+	tim_ledgerview_keypair(cli, o->out, &pubpath, &pub);
 out:
 	tim_buf_release(&pub);
 	tim_buf_release(&pubpath);

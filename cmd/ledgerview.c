@@ -129,3 +129,21 @@ tim_ledgerview_verify(struct tim_cli *cli, const char *path,
 	tim_buf_release(&root);
 	return res.ok ? TIM_EXIT_OK : TIM_EXIT_FAIL;
 }
+
+void
+tim_ledgerview_keypair(struct tim_cli *cli, const char *keyfile,
+    const struct tim_buf *pubpath, struct tim_buf *pub)
+{
+	if (cli->json) {
+		json_t *j;
+
+		tim_buf_truncate(pub, pub->len - 1);
+		j = json_pack("{s:s, s:s, s:s}", "key_file", keyfile, "verifier_file",
+		    pubpath->buf, "verifier", pub->buf);
+		tim_json_print(stdout, j);
+		json_decref(j);
+	} else
+		fputs(pub->buf, stdout);
+	tim_info(cli, _("wrote secret key '%s' (mode 0600) and verifier key '%s'"),
+	    keyfile, pubpath->buf);
+}

@@ -31,4 +31,11 @@ int tim_ledgerview_key(struct tim_cli *cli, const char *explicit,
 int tim_ledgerview_verify(struct tim_cli *cli, const char *path,
     const struct tim_ledger_verify_opts *vo, int syslog_on, unsigned flags);
 
+/*
+ * A new key pair (tim-ledger keygen, tim-ledger witness keygen): the
+ * verifier key line on stdout, or the three names in --json. pub ends in LF.
+ */
+void tim_ledgerview_keypair(struct tim_cli *cli, const char *keyfile,
+    const struct tim_buf *pubpath, struct tim_buf *pub);
+
 #endif

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "ledgerview.h"
 #include "config.h"
 #include "err.h"
 #include "hash.h"
@@ -169,27 +170,6 @@ report(struct tim_cli *cli, struct tim_err *err)
 }
 
 /* With --syslog or [ledger] syslog = yes, as the other ledger commands. */
-static void
-wlog(struct tim_cli *cli, int on, int prio, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-wlog(struct tim_cli *cli, int on, int prio, const char *fmt, ...)
-{
-	static int opened;
-	va_list ap;
-
-	if (!on && !tim_config_get_bool(cli->cfg, "ledger", "syslog", 0))
-		return;
-	if (!opened) {
-		openlog(cli->prog, LOG_PID, LOG_AUTHPRIV);
-		opened = 1;
-	}
-	va_start(ap, fmt);
-	vsyslog(prio, fmt, ap);
-	va_end(ap);
-}
-
 static int
 load_wkeys(struct tim_cli *cli, struct tim_verifier *keys, struct tim_err *err)
 {
@@ -239,18 +219,7 @@ keygen(struct tim_cli *cli, struct tim_ledger_cmd *o)
 		unlink(o->out);
 		goto out;
 	}
-	if (cli->json) {
-		json_t *j;
-
-		tim_buf_truncate(&pub, pub.len - 1);
-		j = json_pack("{s:s, s:s, s:s}", "key_file", o->out, "verifier_file",
-		    pubpath.buf, "verifier", pub.buf);
-		tim_json_print(stdout, j);
-		json_decref(j);
-	} else
-		fputs(pub.buf, stdout);
-	tim_info(cli, _("wrote secret key '%s' (mode 0600) and verifier key '%s'"),
-	    o->out, pubpath.buf);
+	tim_ledgerview_keypair(cli, o->out, &pubpath, &pub);
 	r = TIM_EXIT_OK;
 out:
 	tim_signer_release(&s);
@@ -655,7 +624,7 @@ tim_witness_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
 			got++;
 		} else {
 			tim_error(cli, _("witness '%s': %s"), wr[i].url, wr[i].why);
-			wlog(cli, o->syslog, LOG_ALERT, "checkpoint WITNESS REFUSED ledger=%s size=%llu witness=%s: %s",
+			tim_cli_syslog(cli, o->syslog, LOG_ALERT, "checkpoint WITNESS REFUSED ledger=%s size=%llu witness=%s: %s",
 			    path, (unsigned long long)res.lines, wr[i].url, wr[i].why);
 		}
 	}
@@ -682,7 +651,7 @@ tim_witness_cmd_checkpoint(struct tim_cli *cli, struct tim_ledger_cmd *o,
 		fprintf(stderr, _("%d of %d witnesses cosigned (quorum %ld)\n"), got, wo->nwitness,
 		    quorum);
 	}
-	wlog(cli, o->syslog, got < quorum ? LOG_ALERT : LOG_INFO,
+	tim_cli_syslog(cli, o->syslog, got < quorum ? LOG_ALERT : LOG_INFO,
 	    "checkpoint ledger=%s size=%llu key=%s cosignatures=%d/%d quorum=%ld", path,
 	    (unsigned long long)res.lines, s.v.name, got, wo->nwitness, quorum);
 	if (got < quorum) {
@@ -919,7 +888,7 @@ witness_verify_one(struct tim_cli *cli, const char *path, const char *cpfile,
 		if (wo->nwkey) {
 			int w = check_witnesses(cli, path, cps, n, keys, wo->nwkey, quorum, j);
 			if (w != TIM_EXIT_OK)
-				wlog(cli, syslog_on, LOG_ALERT, "verify WITNESS FAILED ledger=%s quorum=%ld",
+				tim_cli_syslog(cli, syslog_on, LOG_ALERT, "verify WITNESS FAILED ledger=%s quorum=%ld",
 				    path, quorum);
 			if (w > r)
 				r = w;
@@ -927,7 +896,7 @@ witness_verify_one(struct tim_cli *cli, const char *path, const char *cpfile,
 		if (wo->tsa_cert) {
 			int t = check_stamps(cli, path, cps, n, wo->tsa_cert, j);
 			if (t != TIM_EXIT_OK)
-				wlog(cli, syslog_on, LOG_ALERT, "verify TIMESTAMP FAILED ledger=%s", path);
+				tim_cli_syslog(cli, syslog_on, LOG_ALERT, "verify TIMESTAMP FAILED ledger=%s", path);
 			if (t > r)
 				r = t;
 		}
