@@ -55,6 +55,7 @@ usage(FILE *f)
 "       tim-ledger verify-receipt --key VKEY FILE ...\n"
 "       tim-ledger repair [--no-sync] [--syslog] LEDGER\n"
 "       tim-ledger kinds\n"
+"long options: -k --key-file, -o --output\n"
 "common options: -h, --help  -q, --quiet  -v, --verbose  --json  --version\n"
 "LEDGER defaults to $TIM_LEDGER or [ledger] path in tim.conf.\n"));
 	fputs(_("-k, --witness, --witness-key, --quorum, --tsa and --tsa-cert default to\n"

@@ -34,6 +34,7 @@ usage(FILE *f)
 "FILE '-' reads paths from standard input (one a line, NUL-separated with -0).\n"
 "carriers: name, xattr, content, folder, folder-name, all\n"
 "          (default name,xattr,content for files, folder for folders)\n"
+"long options: -n --dry-run, -j --jobs, -l --level, -0 --null\n"
 "common options: -h, --help  -q, --quiet  -v, --verbose  --json  --version\n"));
 }
 

@@ -34,6 +34,7 @@ usage(FILE *f)
 "       tim-seal --inspect SEALED...\n"
 "'-' as SEALED reads standard input; as the only FILE, the content; with -0, the\n"
 "names of the FILEs, NUL-separated. -o - writes standard output.\n"
+"long options: -d --decrypt, -C --directory, -o --output, -p --password, -r --recipient\n"
 "common options: -h, --help  -q, --quiet  -v, --verbose  --json  --version\n"));
 }
 

@@ -41,6 +41,8 @@ usage(FILE *f)
 "       tim-wipe --info DEVICE ...\n"
 "       tim-wipe --list-methods\n"
 "       tim-wipe --resume STATEFILE [-y]\n"
+"long options: -n --dry-run, -m --method, -r --recursive, -y --yes;\n"
+"              --chunk BYTES sets the size of each write and read (default 8M)\n"
 "common options: -h, --help  -q, --quiet  -v, --verbose  --json  --version\n"
 "METHOD: clear (default), random, zero, dod, gutmann, passes=P,P,...\n"
 "-: the paths on standard input, one a line (with -0: NUL-terminated)\n"));
