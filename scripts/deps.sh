@@ -69,6 +69,8 @@ if [ "${1:-}" = check ]; then
 	cmd fakeroot fakeroot
 	cmd lintian lintian
 	cmd ansible-playbook ansible-core
+	# tests/completions.bats: the zsh completions are parsed by zsh itself.
+	cmd zsh zsh
 	# tests/tim-wipe-vm.bats: a VM under QEMU with Debian's kernel.
 	cmd qemu-system-x86_64 qemu-system-x86
 	cmd busybox busybox-static
