@@ -52,12 +52,6 @@ tim_note_key_id(const char *name, int alg, const unsigned char pub[32],
 	return r;
 }
 
-static int
-key_id(const char *name, const unsigned char pub[32], unsigned char id[4])
-{
-	return tim_note_key_id(name, ALG_ED25519, pub, id);
-}
-
 int
 tim_ed25519_public(const unsigned char seed[32], unsigned char pub[32])
 {
@@ -72,8 +66,13 @@ tim_ed25519_public(const unsigned char seed[32], unsigned char pub[32])
 	return r;
 }
 
+/*
+ * A new key of algorithm alg (ALG_ED25519 for checkpoints, 0x04 for
+ * witness cosignatures, witness.c): the same key, another key id.
+ */
 int
-tim_signer_generate(struct tim_signer *s, const char *name, struct tim_err *err)
+tim_note_signer_generate(struct tim_signer *s, const char *name, int alg,
+    struct tim_err *err)
 {
 	memset(s, 0, sizeof(*s));
 	if (!tim_note_name_ok(name))
@@ -81,11 +80,17 @@ tim_signer_generate(struct tim_signer *s, const char *name, struct tim_err *err)
 	snprintf(s->v.name, sizeof(s->v.name), "%s", name);
 	if (RAND_priv_bytes(s->seed, sizeof(s->seed)) != 1 ||
 	    tim_ed25519_public(s->seed, s->v.pub) < 0 ||
-	    key_id(name, s->v.pub, s->v.keyid) < 0) {
+	    tim_note_key_id(name, alg, s->v.pub, s->v.keyid) < 0) {
 		tim_signer_release(s);
 		return tim_errorf(err, 0, _("cannot generate an Ed25519 key"));
 	}
 	return 0;
+}
+
+int
+tim_signer_generate(struct tim_signer *s, const char *name, struct tim_err *err)
+{
+	return tim_note_signer_generate(s, name, ALG_ED25519, err);
 }
 
 void
@@ -128,13 +133,6 @@ tim_verifier_format(const struct tim_verifier *v, struct tim_buf *out)
  * Splits "name+hexid+base64" (trailing newline allowed), checks the
  * algorithm byte and returns the 32 key bytes.
  */
-static int
-parse_key(const char *text, size_t len, char name[TIM_NOTE_NAME_MAX],
-    unsigned char id[4], unsigned char key[32])
-{
-	return tim_note_key_parse(text, len, ALG_ED25519, name, id, key);
-}
-
 int
 tim_note_key_parse(const char *text, size_t len, int alg,
     char name[TIM_NOTE_NAME_MAX], unsigned char id[4], unsigned char key[32])
@@ -166,36 +164,56 @@ tim_note_key_parse(const char *text, size_t len, int alg,
 	return 0;
 }
 
+/*
+ * "PRIVATE+KEY+name+id+base64" of algorithm alg, its key id checked: 0, or
+ * -1 with s cleared (the caller words the error for its kind of key).
+ */
 int
-tim_signer_parse(struct tim_signer *s, const char *text, size_t len,
-    struct tim_err *err)
+tim_note_signer_parse(struct tim_signer *s, const char *text, size_t len, int alg)
 {
 	static const char pfx[] = "PRIVATE+KEY+";
 	unsigned char id[4];
 
 	memset(s, 0, sizeof(*s));
 	if (len < sizeof(pfx) - 1 || memcmp(text, pfx, sizeof(pfx) - 1) != 0 ||
-	    parse_key(text + sizeof(pfx) - 1, len - (sizeof(pfx) - 1), s->v.name,
-	    s->v.keyid, s->seed) < 0)
-		goto bad;
-	if (tim_ed25519_public(s->seed, s->v.pub) < 0 || key_id(s->v.name, s->v.pub, id) < 0 ||
-	    memcmp(id, s->v.keyid, 4) != 0)
-		goto bad;
+	    tim_note_key_parse(text + sizeof(pfx) - 1, len - (sizeof(pfx) - 1), alg,
+	    s->v.name, s->v.keyid, s->seed) < 0 ||
+	    tim_ed25519_public(s->seed, s->v.pub) < 0 ||
+	    tim_note_key_id(s->v.name, alg, s->v.pub, id) < 0 ||
+	    memcmp(id, s->v.keyid, 4) != 0) {
+		tim_signer_release(s);
+		return -1;
+	}
 	return 0;
-bad:
-	tim_signer_release(s);
-	return tim_errorf(err, 0, _("not an Ed25519 signer key"));
+}
+
+/* "name+id+base64" of algorithm alg, its key id checked: 0 or -1. */
+int
+tim_note_verifier_parse(struct tim_verifier *v, const char *text, size_t len, int alg)
+{
+	unsigned char id[4];
+
+	memset(v, 0, sizeof(*v));
+	if (tim_note_key_parse(text, len, alg, v->name, v->keyid, v->pub) < 0 ||
+	    tim_note_key_id(v->name, alg, v->pub, id) < 0 || memcmp(id, v->keyid, 4) != 0)
+		return -1;
+	return 0;
+}
+
+int
+tim_signer_parse(struct tim_signer *s, const char *text, size_t len,
+    struct tim_err *err)
+{
+	if (tim_note_signer_parse(s, text, len, ALG_ED25519) < 0)
+		return tim_errorf(err, 0, _("not an Ed25519 signer key"));
+	return 0;
 }
 
 int
 tim_verifier_parse(struct tim_verifier *v, const char *text, size_t len,
     struct tim_err *err)
 {
-	unsigned char id[4];
-
-	memset(v, 0, sizeof(*v));
-	if (parse_key(text, len, v->name, v->keyid, v->pub) < 0 ||
-	    key_id(v->name, v->pub, id) < 0 || memcmp(id, v->keyid, 4) != 0)
+	if (tim_note_verifier_parse(v, text, len, ALG_ED25519) < 0)
 		return tim_errorf(err, 0, _("not an Ed25519 verifier key"));
 	return 0;
 }

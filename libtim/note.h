@@ -46,6 +46,15 @@ int tim_signer_parse(struct tim_signer *s, const char *text, size_t len,
 /* Reads a key file, refusing one that group or others can read. */
 int tim_signer_load(struct tim_signer *s, const char *path, struct tim_err *err);
 
+/*
+ * Keys of another algorithm byte (witness keys, witness.c): generate, and
+ * parse returning 0 or -1 so that the caller words the error.
+ */
+int tim_note_signer_generate(struct tim_signer *s, const char *name, int alg,
+    struct tim_err *err);
+int tim_note_signer_parse(struct tim_signer *s, const char *text, size_t len, int alg);
+int tim_note_verifier_parse(struct tim_verifier *v, const char *text, size_t len, int alg);
+
 /* Key-file plumbing shared with the witness keys (witness.c). */
 typedef int (*tim_signer_parse_fn)(struct tim_signer *, const char *, size_t,
     struct tim_err *);

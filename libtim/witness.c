@@ -24,17 +24,7 @@
 int
 tim_cosigner_generate(struct tim_signer *s, const char *name, struct tim_err *err)
 {
-	memset(s, 0, sizeof(*s));
-	if (!tim_note_name_ok(name))
-		return tim_invalidf(err, _("invalid key name '%s': it must be printable, without spaces or '+'"), name);
-	snprintf(s->v.name, sizeof(s->v.name), "%s", name);
-	if (RAND_priv_bytes(s->seed, sizeof(s->seed)) != 1 ||
-	    tim_ed25519_public(s->seed, s->v.pub) < 0 ||
-	    tim_note_key_id(name, TIM_COSIG_ALG, s->v.pub, s->v.keyid) < 0) {
-		tim_signer_release(s);
-		return tim_errorf(err, 0, _("cannot generate an Ed25519 key"));
-	}
-	return 0;
+	return tim_note_signer_generate(s, name, TIM_COSIG_ALG, err);
 }
 
 int
@@ -54,19 +44,8 @@ int
 tim_cosigner_parse(struct tim_signer *s, const char *text, size_t len,
     struct tim_err *err)
 {
-	static const char pfx[] = "PRIVATE+KEY+";
-	unsigned char id[4];
-
-	memset(s, 0, sizeof(*s));
-	if (len < sizeof(pfx) - 1 || memcmp(text, pfx, sizeof(pfx) - 1) != 0 ||
-	    tim_note_key_parse(text + sizeof(pfx) - 1, len - (sizeof(pfx) - 1),
-	    TIM_COSIG_ALG, s->v.name, s->v.keyid, s->seed) < 0 ||
-	    tim_ed25519_public(s->seed, s->v.pub) < 0 ||
-	    tim_note_key_id(s->v.name, TIM_COSIG_ALG, s->v.pub, id) < 0 ||
-	    memcmp(id, s->v.keyid, 4) != 0) {
-		tim_signer_release(s);
+	if (tim_note_signer_parse(s, text, len, TIM_COSIG_ALG) < 0)
 		return tim_errorf(err, 0, _("not a witness (cosignature/v1) signer key"));
-	}
 	return 0;
 }
 
@@ -74,12 +53,7 @@ int
 tim_cosig_verifier_parse(struct tim_verifier *v, const char *text, size_t len,
     struct tim_err *err)
 {
-	unsigned char id[4];
-
-	memset(v, 0, sizeof(*v));
-	if (tim_note_key_parse(text, len, TIM_COSIG_ALG, v->name, v->keyid, v->pub) < 0 ||
-	    tim_note_key_id(v->name, TIM_COSIG_ALG, v->pub, id) < 0 ||
-	    memcmp(id, v->keyid, 4) != 0)
+	if (tim_note_verifier_parse(v, text, len, TIM_COSIG_ALG) < 0)
 		return tim_errorf(err, 0, _("not a witness (cosignature/v1) verifier key"));
 	return 0;
 }
