@@ -23,3 +23,27 @@ setup() {
 need_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root (run the suite as root to cover this)"
 }
+
+# Headless Chromium as the user's or auditor's browser: file.html to
+# file.pdf (print) and, unless told "pdf", file.png (a screenshot of an A4
+# width). --no-zygote: in a container without user namespaces the zygote's
+# sandbox cannot start even with --no-sandbox.
+chromium_render() {	# file.html [pdf]
+	local h b u only=${2:-}
+	h=$(readlink -f "$1")
+	b=${h%.html}
+	u=$(mktemp -d)
+	set -- --headless --no-sandbox --no-zygote --disable-gpu --disable-quic --no-first-run \
+	    --disable-background-networking --disable-component-update --disable-sync \
+	    --user-data-dir="$u"
+	timeout 120 chromium "$@" --print-to-pdf="$b.pdf" --no-pdf-header-footer "file://$h" >/dev/null 2>&1
+	[ "$only" = pdf ] ||
+		timeout 120 chromium "$@" --screenshot="$b.png" --window-size=1240,1754 "file://$h" >/dev/null 2>&1
+	rm -rf "$u"
+	[ -s "$b.pdf" ] && { [ "$only" = pdf ] || [ -s "$b.png" ]; }
+}
+
+need_chromium() {
+	command -v chromium >/dev/null || skip "chromium is not installed (scripts/deps.sh check installs it)"
+	command -v pdfinfo >/dev/null || skip "pdfinfo is not installed (poppler-utils)"
+}

@@ -96,28 +96,6 @@ artefacts() {
 	mkdir -p "$A"
 }
 
-# Headless Chromium as the user's browser: print to PDF and take a
-# screenshot. --no-zygote: in a container without user namespaces the
-# zygote's sandbox cannot start even with --no-sandbox.
-chromium_render() {	# file.html: writes file.pdf and file.png beside it
-	local h b u
-	h=$(readlink -f "$1")
-	b=${h%.html}
-	u=$(mktemp -d)
-	set -- --headless --no-sandbox --no-zygote --disable-gpu --disable-quic --no-first-run \
-	    --disable-background-networking --disable-component-update --disable-sync \
-	    --user-data-dir="$u"
-	timeout 120 chromium "$@" --print-to-pdf="$b.pdf" --no-pdf-header-footer "file://$h" >/dev/null 2>&1
-	timeout 120 chromium "$@" --screenshot="$b.png" --window-size=1240,1754 "file://$h" >/dev/null 2>&1
-	rm -rf "$u"
-	[ -s "$b.pdf" ] && [ -s "$b.png" ]
-}
-
-need_chromium() {
-	command -v chromium >/dev/null || skip "chromium is not installed (scripts/deps.sh check installs it)"
-	command -v pdfinfo >/dev/null || skip "pdfinfo is not installed (poppler-utils)"
-}
-
 @test "selfcheck html: one A4 page in headless Chromium, with organisation, respondent, date, seals and last year's scores" {
 	need_chromium
 	artefacts

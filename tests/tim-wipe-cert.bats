@@ -7,28 +7,6 @@
 
 load test_helper
 
-# Headless Chromium as the auditor's browser: file.html to file.pdf and
-# file.png. --no-zygote: in a container without user namespaces the zygote
-# cannot start even with --no-sandbox.
-chromium_render() {	# file.html
-	local h b u
-	h=$(readlink -f "$1")
-	b=${h%.html}
-	u=$(mktemp -d)
-	set -- --headless --no-sandbox --no-zygote --disable-gpu --disable-quic --no-first-run \
-	    --disable-background-networking --disable-component-update --disable-sync \
-	    --user-data-dir="$u"
-	timeout 120 chromium "$@" --print-to-pdf="$b.pdf" --no-pdf-header-footer "file://$h" >/dev/null 2>&1
-	timeout 120 chromium "$@" --screenshot="$b.png" --window-size=1240,1754 "file://$h" >/dev/null 2>&1
-	rm -rf "$u"
-	[ -s "$b.pdf" ] && [ -s "$b.png" ]
-}
-
-need_chromium() {
-	command -v chromium >/dev/null || skip "chromium is not installed (scripts/deps.sh check installs it)"
-	command -v pdfinfo >/dev/null || skip "pdfinfo is not installed (poppler-utils)"
-}
-
 sentinel() {	# file, bytes
 	yes TIMSENTINEL | head -c "$2" > "$1"
 }

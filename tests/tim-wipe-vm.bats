@@ -222,15 +222,8 @@ guest_dev() {
 }
 
 @test "vm: the NVMe certificate page: one A4 page in headless Chromium, the read-back and the seal block in Japanese" {
-	command -v chromium >/dev/null || skip "chromium is not installed (scripts/deps.sh check installs it)"
-	command -v pdfinfo >/dev/null || skip "pdfinfo is not installed (poppler-utils)"
-	local u
-	u=$(mktemp -d)
-	timeout 120 chromium --headless --no-sandbox --no-zygote --disable-gpu --disable-quic \
-	    --no-first-run --disable-background-networking --disable-component-update \
-	    --disable-sync --user-data-dir="$u" --print-to-pdf="$VM/out/nvme-auto.pdf" \
-	    --no-pdf-header-footer "file://$VM/out/nvme-auto.html" >/dev/null 2>&1
-	rm -rf "$u"
+	need_chromium
+	chromium_render "$VM/out/nvme-auto.html" pdf
 	run pdfinfo "$VM/out/nvme-auto.pdf"
 	assert_line --regexp '^Pages: +1$'
 	assert_line --regexp '\(A4\)$'
