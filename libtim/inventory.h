@@ -28,7 +28,7 @@ struct tim_inventory_ops {
 	 */
 	void (*error)(const struct tim_err *why, void *arg);
 	/*
-	 * A .tim-XXXXXX temporary copy left by an interrupted run (may be
+	 * A .tim-?????? temporary copy (six random characters) left by an interrupted run (may be
 	 * NULL): skipped, not listed.
 	 */
 	void (*leftover)(const char *path, void *arg);

@@ -142,7 +142,7 @@ out:
 	return r;
 }
 
-/* Links the nameless file into the folder as .tim-XXXXXX, just before the rename. */
+/* Links the nameless file into the folder as .tim-?????? just before the rename. */
 static int
 give_name(struct tim_rewrite *rw, struct tim_err *err)
 {

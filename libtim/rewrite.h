@@ -12,7 +12,7 @@ struct tim_err;
  * only when everything worked. The original is never half-written.
  * Where the filesystem allows (O_TMPFILE), the temporary file has no name
  * until the moment it replaces the original, so that a kill -9 leaves no
- * copy of the contents behind; elsewhere it is a hidden .tim-XXXXXX
+ * copy of the contents behind; elsewhere it is a hidden .tim-??????
  * (tim_rewrite_is_leftover), which the tree walkers skip.
  */
 struct tim_rewrite {
@@ -35,7 +35,7 @@ int tim_rewrite_commit(struct tim_rewrite *rw, struct tim_err *err);
 /* Closes everything and removes a temporary file that was not committed. */
 void tim_rewrite_release(struct tim_rewrite *rw);
 
-/* Whether a file name is one of tim's temporary copies: .tim-XXXXXX. */
+/* Whether a file name is one of tim's temporary copies: .tim- and six random characters. */
 int tim_rewrite_is_leftover(const char *name);
 
 /* Copies n bytes (all to the end when n < 0) from in at its offset to out. */
