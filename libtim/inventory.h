@@ -28,8 +28,8 @@ struct tim_inventory_ops {
 	 */
 	void (*error)(const struct tim_err *why, void *arg);
 	/*
-	 * A .tim-?????? temporary copy (six random characters) left by an interrupted run (may be
-	 * NULL): skipped, not listed.
+	 * A .tim-?????? temporary copy (six random characters) left by an
+	 * interrupted run (may be NULL): skipped, not listed.
 	 */
 	void (*leftover)(const char *path, void *arg);
 };
