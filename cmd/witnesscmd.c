@@ -692,20 +692,6 @@ read_checkpoints(struct tim_ledger_cmd *o, const char *path,
 
 /* The note as stored: what a time-stamp covers. */
 static int
-note_digest(const struct tim_checkpoint *cp, unsigned char d[32])
-{
-	struct tim_buf b = TIM_BUF_INIT;
-	int r;
-
-	tim_buf_add(&b, cp->text, cp->text_len);
-	tim_buf_addch(&b, '\n');
-	tim_buf_add(&b, cp->sigs, cp->sigs_len);
-	r = b.failed ? -1 : tim_sha256(b.buf, b.len, d);
-	tim_buf_release(&b);
-	return r;
-}
-
-static int
 check_witnesses(struct tim_cli *cli, const char *path,
     const struct tim_checkpoint *cps, size_t n, const struct tim_verifier *keys,
     int nkeys, long quorum, json_t *j)
@@ -756,112 +742,59 @@ check_witnesses(struct tim_cli *cli, const char *path,
 	return TIM_EXIT_OK;
 }
 
-static char *
-stamps_dir(const char *path)
-{
-	struct tim_buf b = TIM_BUF_INIT;
+/* One stored token, as tim_tsa_check_stored found it. */
+struct stamps_seen {
+	struct tim_cli *cli;
+	const char *path;
+	json_t *arr;
+	int good, bad;
+};
 
-	tim_buf_addf(&b, "%s.stamps", path);
-	if (b.failed) {
-		tim_buf_release(&b);
-		return NULL;
+static void
+stamp_seen(const struct tim_tsa_stored *t, void *arg)
+{
+	struct stamps_seen *s = arg;
+	char when[32] = "";
+
+	if (t->ok) {
+		s->good++;
+		tim_time_local(t->info.gen_time, when);
+		if (!s->cli->json && !s->cli->quiet)
+			printf(_("%s: time-stamp %s: size %llu stamped at %s by %s\n"), s->path,
+			    t->file, (unsigned long long)t->size, when, t->info.tsa);
+	} else {
+		s->bad++;
+		tim_error(s->cli, _("%s: FAILED: time-stamp %s: %s"), s->path, t->file, t->err->msg);
 	}
-	return tim_buf_detach(&b, NULL);
-}
-
-static int
-has_suffix(const char *s, const char *suf)
-{
-	size_t a = strlen(s), b = strlen(suf);
-
-	return a >= b && strcmp(s + a - b, suf) == 0;
+	json_array_append_new(s->arr, json_pack("{s:s, s:b, s:s}", "file", t->file,
+	    "ok", t->ok, t->ok ? "time" : "error", t->ok ? when : t->err->msg));
 }
 
 static int
 check_stamps(struct tim_cli *cli, const char *path, const struct tim_checkpoint *cps,
     size_t n, const char *cafile, json_t *j)
 {
-	unsigned char (*dg)[32] = NULL;
-	char *dir = stamps_dir(path);
-	json_t *arr = json_array();
-	char **names = NULL;
-	size_t nn = 0, i, k;
-	int good = 0, bad = 0, worst = TIM_EXIT_OK;
-	DIR *dp = NULL;
+	struct stamps_seen s = { cli, path, json_array(), 0, 0 };
 	struct tim_err err;
 
 	tim_err_clear(&err);
-	json_object_set_new(j, "timestamps", arr);
-	if (dir == NULL || (n && (dg = calloc(n, sizeof(*dg))) == NULL)) {
-		free(dir);
-		tim_error(cli, _("out of memory"));
+	json_object_set_new(j, "timestamps", s.arr);
+	if (tim_tsa_check_stored(path, cps, n, cafile, stamp_seen, &s, &err) < 0) {
+		tim_error(cli, "%s", err.msg);
 		return TIM_EXIT_ERROR;
 	}
-	for (k = 0; k < n; k++)
-		note_digest(&cps[k], dg[k]);
-	dp = opendir(dir);
-	if (dp == NULL && errno != ENOENT) {
-		tim_error(cli, _("cannot read '%s': %s"), dir, strerror(errno));
-		worst = TIM_EXIT_ERROR;
-		goto out;
-	}
-	if (dp && tim_dir_names(dp, &names, &nn, &err) < 0) {
-		tim_error(cli, "%s", err.msg);
-		worst = TIM_EXIT_ERROR;
-		goto out;
-	}
-	for (i = 0; i < nn; i++) {
-		struct tim_buf b = TIM_BUF_INIT, fp = TIM_BUF_INIT;
-		struct tim_tsa_info info;
-		unsigned char d[32];
-		char when[32] = "";
-		int ok = 0;
+	if (s.good == 0 && s.bad == 0) {
+		char *dir = tim_tsa_stamps_dir(path);
 
-		if (!has_suffix(names[i], ".tsr"))
-			continue;
-		tim_err_clear(&err);
-		tim_buf_addf(&fp, "%s/%s", dir, names[i]);
-		if (tim_read_file(fp.buf, TIM_TSA_RESP_MAX, TIM_READ_REGULAR, &b, &err) == 0 &&
-		    tim_tsa_imprint((unsigned char *)b.buf, b.len, d, &err) == 0) {
-			for (k = 0; k < n; k++)
-				if (memcmp(dg[k], d, 32) == 0)
-					break;
-			if (k == n)
-				tim_failf(&err, _("the token is for data that is no checkpoint of this ledger"));
-			else if (tim_tsa_verify((unsigned char *)b.buf, b.len, NULL, d, cafile,
-			    &info, &err) == 0) {
-				ok = 1;
-				tim_time_local(info.gen_time, when);
-			}
-		}
-		if (ok) {
-			good++;
-			if (!cli->json && !cli->quiet)
-				printf(_("%s: time-stamp %s: size %llu stamped at %s by %s\n"), path,
-				    names[i], (unsigned long long)cps[k].size, when, info.tsa);
-		} else {
-			bad++;
-			tim_error(cli, _("%s: FAILED: time-stamp %s: %s"), path, names[i], err.msg);
-		}
-		json_array_append_new(arr, json_pack("{s:s, s:b, s:s}", "file", names[i],
-		    "ok", ok, ok ? "time" : "error", ok ? when : err.msg));
-		tim_buf_release(&b);
-		tim_buf_release(&fp);
+		tim_error(cli, _("%s: FAILED: no time-stamp token in '%s'"), path, dir ? dir : path);
+		free(dir);
+		return TIM_EXIT_FAIL;
 	}
-	if (good == 0 && bad == 0) {
-		tim_error(cli, _("%s: FAILED: no time-stamp token in '%s'"), path, dir);
-		worst = TIM_EXIT_FAIL;
-	} else if (bad)
-		worst = TIM_EXIT_FAIL;
-	else if (!cli->json && !cli->quiet)
-		printf(_("%s: time-stamps: %d verified against '%s'\n"), path, good, cafile);
-out:
-	if (dp)
-		closedir(dp);
-	tim_dir_names_free(names, nn);
-	free(dg);
-	free(dir);
-	return worst;
+	if (s.bad)
+		return TIM_EXIT_FAIL;
+	if (!cli->json && !cli->quiet)
+		printf(_("%s: time-stamps: %d verified against '%s'\n"), path, s.good, cafile);
+	return TIM_EXIT_OK;
 }
 
 /* The witness and time-stamp checks of one ledger, as verify prints them. */
@@ -975,45 +908,6 @@ tim_witness_cmd_verify(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 
 /* stamp */
 
-static int
-save_token(const char *path, uint64_t size, const unsigned char d[32],
-    const struct tim_buf *der, struct tim_buf *name, struct tim_err *err)
-{
-	char *dir = stamps_dir(path);
-	char hex[17];
-	struct stat st;
-	int i, r = -1;
-
-	if (dir == NULL)
-		return tim_errorf(err, ENOMEM, _("out of memory"));
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		tim_errorf(err, errno, _("cannot create '%s'"), dir);
-		goto out;
-	}
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		tim_errorf(err, 0, _("'%s' is not a folder"), dir);
-		goto out;
-	}
-	tim_hex(d, 8, hex);
-	for (i = 1; i < 100; i++) {
-		tim_buf_reset(name);
-		if (i == 1)
-			tim_buf_addf(name, "%s/%llu-%s.tsr", dir, (unsigned long long)size, hex);
-		else
-			tim_buf_addf(name, "%s/%llu-%s-%d.tsr", dir, (unsigned long long)size, hex, i);
-		tim_err_clear(err);
-		if (tim_write_new_file(name->buf, 0644, der->buf, der->len, err) == 0) {
-			r = 0;
-			break;
-		}
-		if (err->errnum != EEXIST)
-			break;
-	}
-out:
-	free(dir);
-	return r;
-}
-
 int
 tim_witness_cmd_stamp(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
     char **argv)
@@ -1046,7 +940,7 @@ tim_witness_cmd_stamp(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 		tim_failf(&err, _("%s: no checkpoint to stamp: run 'tim-ledger checkpoint' first"), path);
 		goto out;
 	}
-	if (note_digest(&cps[n - 1], d) < 0 || tim_tsa_request(d, &tq, &req, &err) < 0)
+	if (tim_tsa_checkpoint_digest(&cps[n - 1], d) < 0 || tim_tsa_request(d, &tq, &req, &err) < 0)
 		goto out;
 	if (tim_http_post(wo->tsa, "application/timestamp-query", req.buf, req.len,
 	    HTTP_TIMEOUT, TIM_TSA_RESP_MAX, &rep, &resp, &err) < 0)
@@ -1060,7 +954,7 @@ tim_witness_cmd_stamp(struct tim_cli *cli, struct tim_ledger_cmd *o, int argc,
 		tim_err_prefix(&err, _("time-stamping authority '%s'"), wo->tsa);
 		goto out;
 	}
-	if (save_token(path, cps[n - 1].size, d, &resp, &name, &err) < 0)
+	if (tim_tsa_store(path, cps[n - 1].size, d, &resp, &name, &err) < 0)
 		goto out;
 	tim_time_local(info.gen_time, when);
 	if (cli->json) {

@@ -3,8 +3,11 @@
  * request tim sends (SHA-256 imprint, a random nonce, certReq) and the
  * checks a response or a stored token must pass.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -19,7 +22,9 @@
 #include "err.h"
 #include "hash.h"
 #include "i18n.h"
+#include "note.h"
 #include "tsa.h"
+#include "util.h"
 #include "banned.h"
 
 /* The reason OpenSSL gave last, or a fallback. */
@@ -228,5 +233,154 @@ out:
 	TS_VERIFY_CTX_free(ctx);
 	TS_RESP_free(resp);
 	ERR_clear_error();
+	return r;
+}
+
+int
+tim_tsa_checkpoint_digest(const struct tim_checkpoint *cp, unsigned char d[32])
+{
+	struct tim_buf b = TIM_BUF_INIT;
+	int r;
+
+	tim_buf_add(&b, cp->text, cp->text_len);
+	tim_buf_addch(&b, '\n');
+	tim_buf_add(&b, cp->sigs, cp->sigs_len);
+	r = b.failed ? -1 : tim_sha256(b.buf, b.len, d);
+	tim_buf_release(&b);
+	return r;
+}
+
+char *
+tim_tsa_stamps_dir(const char *ledger)
+{
+	struct tim_buf b = TIM_BUF_INIT;
+
+	tim_buf_addf(&b, "%s.stamps", ledger);
+	if (b.failed) {
+		tim_buf_release(&b);
+		return NULL;
+	}
+	return tim_buf_detach(&b, NULL);
+}
+
+int
+tim_tsa_store(const char *ledger, uint64_t size, const unsigned char d[32],
+    const struct tim_buf *der, struct tim_buf *name, struct tim_err *err)
+{
+	char *dir = tim_tsa_stamps_dir(ledger);
+	char hex[17];
+	struct stat st;
+	int i, r = -1;
+
+	if (dir == NULL)
+		return tim_errorf(err, ENOMEM, _("out of memory"));
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		tim_errorf(err, errno, _("cannot create '%s'"), dir);
+		goto out;
+	}
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		tim_errorf(err, 0, _("'%s' is not a folder"), dir);
+		goto out;
+	}
+	tim_hex(d, 8, hex);
+	for (i = 1; i < 100; i++) {
+		tim_buf_reset(name);
+		if (i == 1)
+			tim_buf_addf(name, "%s/%llu-%s.tsr", dir, (unsigned long long)size, hex);
+		else
+			tim_buf_addf(name, "%s/%llu-%s-%d.tsr", dir, (unsigned long long)size, hex, i);
+		tim_err_clear(err);
+		if (tim_write_new_file(name->buf, 0644, der->buf, der->len, err) == 0) {
+			r = 0;
+			break;
+		}
+		if (err->errnum != EEXIST)
+			break;
+	}
+out:
+	free(dir);
+	return r;
+}
+
+static int
+is_token_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 4 && strcmp(s + n - 4, ".tsr") == 0;
+}
+
+/* One stored token: read, its checkpoint found by imprint, verified. */
+static void
+check_one(const char *dir, const char *file, const struct tim_checkpoint *cps,
+    unsigned char (*dg)[32], size_t n, const char *cafile, struct tim_tsa_stored *t)
+{
+	struct tim_buf b = TIM_BUF_INIT, fp = TIM_BUF_INIT;
+	unsigned char d[32];
+	size_t k;
+
+	tim_err_clear(t->err);
+	t->file = file;
+	t->ok = 0;
+	tim_buf_addf(&fp, "%s/%s", dir, file);
+	if (tim_read_file(fp.buf, TIM_TSA_RESP_MAX, TIM_READ_REGULAR, &b, t->err) == 0 &&
+	    tim_tsa_imprint((unsigned char *)b.buf, b.len, d, t->err) == 0) {
+		for (k = 0; k < n; k++)
+			if (memcmp(dg[k], d, 32) == 0)
+				break;
+		if (k == n)
+			tim_failf(t->err, _("the token is for data that is no checkpoint of this ledger"));
+		else if (tim_tsa_verify((unsigned char *)b.buf, b.len, NULL, d, cafile,
+		    &t->info, t->err) == 0) {
+			t->ok = 1;
+			t->size = cps[k].size;
+		}
+	}
+	tim_buf_release(&b);
+	tim_buf_release(&fp);
+}
+
+int
+tim_tsa_check_stored(const char *ledger, const struct tim_checkpoint *cps,
+    size_t n, const char *cafile, void (*fn)(const struct tim_tsa_stored *, void *),
+    void *arg, struct tim_err *err)
+{
+	unsigned char (*dg)[32] = NULL;
+	char *dir = tim_tsa_stamps_dir(ledger);
+	char **names = NULL;
+	size_t nn = 0, i, k;
+	struct tim_tsa_stored t;
+	struct tim_err terr;
+	DIR *dp = NULL;
+	int r = -1;
+
+	memset(&t, 0, sizeof(t));
+	t.err = &terr;
+	if (dir == NULL || (n && (dg = calloc(n, sizeof(*dg))) == NULL)) {
+		tim_errorf(err, ENOMEM, _("out of memory"));
+		goto out;
+	}
+	for (k = 0; k < n; k++)
+		tim_tsa_checkpoint_digest(&cps[k], dg[k]);
+	dp = opendir(dir);
+	if (dp == NULL && errno != ENOENT) {
+		tim_errorf(err, errno, _("cannot read '%s'"), dir);
+		goto out;
+	}
+	if (dp && tim_dir_names(dp, &names, &nn, err) < 0)
+		goto out;
+	for (i = 0; i < nn; i++) {
+		if (!is_token_name(names[i]))
+			continue;
+		check_one(dir, names[i], cps, dg, n, cafile, &t);
+		fn(&t, arg);
+	}
+	r = 0;
+out:
+	if (dp)
+		closedir(dp);
+	tim_dir_names_free(names, nn);
+	free(dg);
+	free(dir);
 	return r;
 }

@@ -4,7 +4,10 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <stdint.h>
+
 struct tim_buf;
+struct tim_checkpoint;
 struct tim_err;
 
 /*
@@ -46,5 +49,38 @@ int tim_tsa_verify(const unsigned char *der, size_t len,
 /* The imprint of a response, without checking anything else. */
 int tim_tsa_imprint(const unsigned char *der, size_t len,
     unsigned char digest[32], struct tim_err *err);
+
+/* The imprint of a checkpoint: SHA-256 of its text, LF, its signature lines. */
+int tim_tsa_checkpoint_digest(const struct tim_checkpoint *cp, unsigned char d[32]);
+
+/* Where a ledger's tokens are kept: "LEDGER.stamps", malloc'd (NULL: no memory). */
+char *tim_tsa_stamps_dir(const char *ledger);
+
+/*
+ * Keeps a token (DER) for the checkpoint of size with imprint d in
+ * LEDGER.stamps/SIZE-HEX.tsr (-2, -3 ... beside an earlier one), never
+ * over a file; name gets the path.
+ */
+int tim_tsa_store(const char *ledger, uint64_t size, const unsigned char d[32],
+    const struct tim_buf *der, struct tim_buf *name, struct tim_err *err);
+
+/* One stored token, checked (tim_tsa_check_stored). */
+struct tim_tsa_stored {
+	const char *file;	/* its name in LEDGER.stamps */
+	int ok;
+	uint64_t size;		/* ok: the size of the checkpoint it stamps */
+	struct tim_tsa_info info;	/* ok */
+	struct tim_err *err;	/* not ok: why */
+};
+
+/*
+ * Checks every LEDGER.stamps/ *.tsr, in name order, offline: its imprint
+ * must be one of the n checkpoints' and it must verify against cafile.
+ * Calls fn for each. A missing folder is no token; -1 only for a folder
+ * that cannot be read.
+ */
+int tim_tsa_check_stored(const char *ledger, const struct tim_checkpoint *cps,
+    size_t n, const char *cafile, void (*fn)(const struct tim_tsa_stored *, void *),
+    void *arg, struct tim_err *err);
 
 #endif
